@@ -1,0 +1,130 @@
+package dev.iotonboard.lambda.core;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.IotClientBuilder;
+
+/**
+ * Builds the {@link IotClient} a Lambda container uses for its whole life (call once, from a handler's no-arg
+ * constructor).
+ *
+ * <ul>
+ *   <li>HTTP: {@link UrlConnectionHttpClient} (no Netty, no Apache client in the jar; fastest cold start).</li>
+ *   <li>Retries: the SDK's standard strategy with {@value #MAX_ATTEMPTS} attempts. IoT answers throttling with
+ *       HTTP 400 {@code ThrottlingException}; the SDK classifies that error code as throttling and retries it with
+ *       its throttling backoff. 8 attempts ride out a few seconds of the 10 TPS DescribeCertificate and
+ *       UpdateCertificate quotas; whatever survives them fails the invocation so Lambda retries the event.</li>
+ *   <li>Region: {@code AWS_REGION}, else {@code AWS_DEFAULT_REGION}.</li>
+ *   <li>Endpoint override: {@code AWS_ENDPOINT_URL_IOT}, else {@code AWS_ENDPOINT_URL} (the local IoT Core).</li>
+ *   <li>Credentials: the Lambda environment variables when present (skips the provider chain's probing), else the
+ *       SDK's default chain.</li>
+ * </ul>
+ */
+public final class IotClients {
+
+    /** Attempts per IoT call, first one included. */
+    public static final int MAX_ATTEMPTS = 8;
+
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
+
+    private IotClients() {
+    }
+
+    /** The client for this container, configured from the process environment. */
+    public static IotClient fromEnvironment() {
+        return fromEnvironment(Env.system());
+    }
+
+    /** The client configured from {@code env} with the production retry strategy. */
+    public static IotClient fromEnvironment(Env env) {
+        return create(region(env), endpointOverride(env), credentials(env), retryStrategy());
+    }
+
+    /** The production retry strategy: standard mode, {@value #MAX_ATTEMPTS} attempts. */
+    public static RetryStrategy retryStrategy() {
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(MAX_ATTEMPTS).build();
+    }
+
+    /**
+     * The region from {@code AWS_REGION}, else {@code AWS_DEFAULT_REGION}.
+     *
+     * @throws IllegalStateException when neither is set
+     */
+    public static Region region(Env env) {
+        return Region.of(env.optional("AWS_REGION")
+                .or(() -> env.optional("AWS_DEFAULT_REGION"))
+                .orElseThrow(() -> new IllegalStateException("environment variable AWS_REGION is not set")));
+    }
+
+    /**
+     * The endpoint override: {@code AWS_ENDPOINT_URL_IOT}, else {@code AWS_ENDPOINT_URL}, else none.
+     *
+     * @throws IllegalStateException when the value is not an absolute http(s) URL
+     */
+    public static Optional<URI> endpointOverride(Env env) {
+        Optional<String> name = env.optional("AWS_ENDPOINT_URL_IOT").isPresent()
+                ? Optional.of("AWS_ENDPOINT_URL_IOT")
+                : env.optional("AWS_ENDPOINT_URL").map(v -> "AWS_ENDPOINT_URL");
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        String raw = env.required(name.get());
+        URI uri;
+        try {
+            uri = URI.create(raw);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("environment variable " + name.get() + " is not a URL: " + raw, e);
+        }
+        if (uri.getScheme() == null || uri.getHost() == null
+                || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+            throw new IllegalStateException(
+                    "environment variable " + name.get() + " must be an http(s) URL with a host: " + raw);
+        }
+        return Optional.of(uri);
+    }
+
+    static AwsCredentialsProvider credentials(Env env) {
+        Optional<String> keyId = env.optional("AWS_ACCESS_KEY_ID");
+        Optional<String> secret = env.optional("AWS_SECRET_ACCESS_KEY");
+        if (keyId.isEmpty() || secret.isEmpty()) {
+            return DefaultCredentialsProvider.builder().build();
+        }
+        if (env.isSystem()) {
+            return EnvironmentVariableCredentialsProvider.create();
+        }
+        Optional<String> token = env.optional("AWS_SESSION_TOKEN");
+        return StaticCredentialsProvider.create(token.isPresent()
+                ? AwsSessionCredentials.create(keyId.get(), secret.get(), token.get())
+                : AwsBasicCredentials.create(keyId.get(), secret.get()));
+    }
+
+    /** A client with every setting explicit (tests pass a fast retry strategy and the HTTP double's endpoint). */
+    public static IotClient create(Region region, Optional<URI> endpoint, AwsCredentialsProvider credentials,
+            RetryStrategy retryStrategy) {
+        IotClientBuilder builder = IotClient.builder()
+                .region(region)
+                .credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(CONNECT_TIMEOUT)
+                        .socketTimeout(SOCKET_TIMEOUT))
+                .overrideConfiguration(ClientOverrideConfiguration.builder()
+                        .retryStrategy(retryStrategy)
+                        .build());
+        endpoint.ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+}
