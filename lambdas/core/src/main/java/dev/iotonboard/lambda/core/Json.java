@@ -14,8 +14,9 @@ import java.io.UncheckedIOException;
 public final class Json {
 
     /**
-     * Unknown properties are ignored (events gain fields over time); nulls are left out of answers. Scalars are not
-     * coerced: a number where a string is expected is a malformed event.
+     * Unknown properties are ignored (events gain fields over time); nulls are left out of answers. Jackson's
+     * default scalar coercion stays on (IoT timestamps may arrive as numbers or strings); the services validate the
+     * shape of every field they use.
      */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -1,0 +1,31 @@
+package dev.iotonboard.lambda.api;
+
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.Env;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Configuration of the authorizer, read once per container.
+ *
+ * @param caCertificateId {@code CA_CERTIFICATE_ID}: only certificates of this CA are allowed; empty = any CA
+ * @param cacheTtl        {@code AUTH_CACHE_TTL_SECONDS} (default 60, 0 disables, at most 3600)
+ * @param cacheSize       at most this many certificates are cached ({@value #CACHE_SIZE})
+ */
+public record AuthorizerConfig(Optional<String> caCertificateId, Duration cacheTtl, int cacheSize) {
+
+    public static final int DEFAULT_TTL_SECONDS = 60;
+    public static final int MAX_TTL_SECONDS = 3600;
+    public static final int CACHE_SIZE = 10_000;
+
+    /** @throws IllegalStateException naming the variable that is malformed */
+    public static AuthorizerConfig from(Env env) {
+        Optional<String> ca = env.optional("CA_CERTIFICATE_ID");
+        if (ca.isPresent() && !CertificateIds.isCertificateId(ca.get())) {
+            throw new IllegalStateException("environment variable CA_CERTIFICATE_ID is not a certificate id (64 "
+                    + "lowercase hex characters): " + ca.get());
+        }
+        int ttl = env.integer("AUTH_CACHE_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0, MAX_TTL_SECONDS);
+        return new AuthorizerConfig(ca, Duration.ofSeconds(ttl), CACHE_SIZE);
+    }
+}

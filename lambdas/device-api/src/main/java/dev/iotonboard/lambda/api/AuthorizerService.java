@@ -1,0 +1,78 @@
+package dev.iotonboard.lambda.api;
+
+import dev.iotonboard.lambda.api.model.Decision;
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.IotLookups;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CertificateDescription;
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
+import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
+
+/**
+ * Decides whether a client certificate may call the API. API Gateway mutual TLS has already checked the chain and
+ * the validity dates, but not revocation: IoT's certificate status is the source of truth. Allowed only when
+ * DescribeCertificate says ACTIVE (and issued by the configured CA) and ListPrincipalThings returns exactly one
+ * thing. Decisions, allow and deny, are cached per certificate id ({@link DecisionCache}); IoT failures are not
+ * decided (they propagate) and so are never cached.
+ */
+public final class AuthorizerService {
+
+    private final IotClient iot;
+    private final AuthorizerConfig config;
+    private final DecisionCache cache;
+
+    public AuthorizerService(IotClient iot, AuthorizerConfig config, DecisionCache cache) {
+        this.iot = iot;
+        this.config = config;
+        this.cache = cache;
+    }
+
+    /** The decision for a client certificate PEM, and whether it came from the cache. */
+    public record Outcome(Decision decision, boolean cacheHit) {
+    }
+
+    public Outcome decide(String clientCertPem) {
+        if (clientCertPem == null || clientCertPem.isBlank()) {
+            return new Outcome(Decision.deny(null, "NO_CLIENT_CERTIFICATE"), false);
+        }
+        String certificateId;
+        try {
+            certificateId = CertificateIds.fromPem(clientCertPem);
+        } catch (IllegalArgumentException e) {
+            return new Outcome(Decision.deny(null, "UNPARSABLE_CERTIFICATE"), false);
+        }
+        Optional<Decision> cached = cache.get(certificateId);
+        if (cached.isPresent()) {
+            return new Outcome(cached.get(), true);
+        }
+        Decision decision = lookUp(certificateId);
+        cache.put(certificateId, decision);
+        return new Outcome(decision, false);
+    }
+
+    private Decision lookUp(String certificateId) {
+        CertificateDescription certificate;
+        try {
+            certificate = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription();
+        } catch (ResourceNotFoundException e) {
+            return Decision.deny(certificateId, "UNKNOWN_CERTIFICATE");
+        }
+        if (certificate.status() != CertificateStatus.ACTIVE) {
+            return Decision.deny(certificateId, "NOT_ACTIVE");
+        }
+        if (config.caCertificateId().isPresent()
+                && !config.caCertificateId().get().equals(certificate.caCertificateId())) {
+            return Decision.deny(certificateId, "UNKNOWN_CA");
+        }
+        List<String> things = IotLookups.thingsOf(iot, certificate.certificateArn());
+        if (things.isEmpty()) {
+            return Decision.deny(certificateId, "NO_THING");
+        }
+        if (things.size() > 1) {
+            return Decision.deny(certificateId, "SEVERAL_THINGS");
+        }
+        return Decision.allow(certificateId, things.get(0));
+    }
+}

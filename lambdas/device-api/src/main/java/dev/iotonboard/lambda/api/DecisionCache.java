@@ -1,0 +1,60 @@
+package dev.iotonboard.lambda.api;
+
+import dev.iotonboard.lambda.api.model.Decision;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Authorization decisions per certificate id, for a bounded time and a bounded number of certificates (least
+ * recently used evicted first). Keeps the authorizer under the 10 TPS DescribeCertificate quota; the price is that
+ * a revoked or deactivated certificate keeps API access for at most the TTL. A TTL of zero disables the cache.
+ */
+public final class DecisionCache {
+
+    private record Entry(Decision decision, Instant expiresAt) {
+    }
+
+    private final Duration ttl;
+    private final Clock clock;
+    private final Map<String, Entry> entries;
+
+    public DecisionCache(Duration ttl, int maxEntries, Clock clock) {
+        this.ttl = ttl;
+        this.clock = clock;
+        this.entries = new LinkedHashMap<>(16, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+                return size() > maxEntries;
+            }
+        };
+    }
+
+    public synchronized Optional<Decision> get(String certificateId) {
+        Entry entry = entries.get(certificateId);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        if (!clock.instant().isBefore(entry.expiresAt())) {
+            entries.remove(certificateId);
+            return Optional.empty();
+        }
+        return Optional.of(entry.decision());
+    }
+
+    public synchronized void put(String certificateId, Decision decision) {
+        if (ttl.isZero()) {
+            return;
+        }
+        entries.put(certificateId, new Entry(decision, clock.instant().plus(ttl)));
+    }
+
+    public synchronized int size() {
+        return entries.size();
+    }
+}

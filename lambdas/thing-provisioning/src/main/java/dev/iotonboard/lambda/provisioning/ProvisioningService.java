@@ -1,0 +1,141 @@
+package dev.iotonboard.lambda.provisioning;
+
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.IotLookups;
+import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
+import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
+import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CertificateDescription;
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
+import software.amazon.awssdk.services.iot.model.InvalidRequestException;
+import software.amazon.awssdk.services.iot.model.ResourceAlreadyExistsException;
+import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
+
+/**
+ * Gives an ACTIVE certificate its thing and swaps its JITR policy for the app policy.
+ *
+ * <ol>
+ *   <li>Request checks, no IoT call: the certificate id (from {@code principal()}) is a certificate id; the thing
+ *       name is a canonical lowercase UUID.</li>
+ *   <li>DescribeCertificate: the certificate is ACTIVE and issued by the configured CA.</li>
+ *   <li>Anti-hijack, before any write: ListPrincipalThings (the certificate is on no other thing) and
+ *       ListThingPrincipals (the thing, if it exists, has no other principal). CreateThing succeeds for an existing
+ *       thing, so it cannot detect ownership: these reads do.</li>
+ *   <li>CreateThing (idempotent; ResourceAlreadyExists also counts as done) then AttachThingPrincipal with
+ *       EXCLUSIVE_THING (idempotent), then ListThingPrincipals again: if another certificate raced onto the thing,
+ *       this certificate is detached and the request rejected (both racers lose; neither gets the app policy).</li>
+ *   <li>AttachPolicy (app policy) then DetachPolicy (JITR policy) last, so the device always has a policy.</li>
+ * </ol>
+ * Every write treats "already done" as success: a retry after a failure at any step converges, and a replay after
+ * completion changes nothing. IoT errors not handled here propagate so Lambda retries the event.
+ */
+public final class ProvisioningService {
+
+    private static final JsonLogger LOG = JsonLogger.get(ProvisioningService.class);
+
+    private final IotClient iot;
+    private final ProvisioningConfig config;
+
+    public ProvisioningService(IotClient iot, ProvisioningConfig config) {
+        this.iot = iot;
+        this.config = config;
+    }
+
+    public ProvisioningResult provision(ProvisioningRequest request) {
+        String certificateId = request.certificateId();
+        String thingName = request.thingName();
+        if (!CertificateIds.isCertificateId(certificateId)) {
+            return reject(request, Reason.MALFORMED_EVENT,
+                    "certificateId (from the rule's principal()) is missing or not a certificate id");
+        }
+        Optional<String> nameProblem = ThingNames.problem(thingName);
+        if (nameProblem.isPresent()) {
+            return reject(request, Reason.INVALID_THING_NAME, nameProblem.get());
+        }
+
+        CertificateDescription certificate;
+        try {
+            certificate = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription();
+        } catch (ResourceNotFoundException e) {
+            return reject(request, Reason.CERTIFICATE_NOT_FOUND, "IoT has no such certificate");
+        }
+        if (certificate.status() != CertificateStatus.ACTIVE) {
+            return reject(request, Reason.CERTIFICATE_NOT_ACTIVE,
+                    "certificate status is " + certificate.statusAsString() + ", not ACTIVE");
+        }
+        if (config.caCertificateId().isPresent()
+                && !config.caCertificateId().get().equals(certificate.caCertificateId())) {
+            return reject(request, Reason.UNKNOWN_CA,
+                    "certificate issued by CA " + certificate.caCertificateId() + ", not the configured CA");
+        }
+        String arn = certificate.certificateArn();
+
+        List<String> otherThings = IotLookups.thingsOf(iot, arn).stream()
+                .filter(thing -> !thing.equals(thingName)).toList();
+        if (!otherThings.isEmpty()) {
+            return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
+                    "the certificate is already attached to thing(s) " + otherThings);
+        }
+        List<String> otherPrincipals = otherPrincipals(thingName, certificateId);
+        if (!otherPrincipals.isEmpty()) {
+            return securityReject(request, Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE,
+                    "the thing already has " + otherPrincipals.size() + " other principal(s)");
+        }
+
+        try {
+            iot.createThing(r -> r.thingName(thingName));
+        } catch (ResourceAlreadyExistsException e) {
+            LOG.info("thing already exists", "thingName", thingName);
+        }
+        try {
+            iot.attachThingPrincipal(r -> r.thingName(thingName).principal(arn)
+                    .thingPrincipalType(ThingPrincipalType.EXCLUSIVE_THING));
+        } catch (InvalidRequestException e) {
+            return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
+                    "IoT refused the exclusive attachment: " + e.awsErrorDetails().errorMessage());
+        }
+        List<String> racers = otherPrincipals(thingName, certificateId);
+        if (!racers.isEmpty()) {
+            iot.detachThingPrincipal(r -> r.thingName(thingName).principal(arn));
+            return securityReject(request, Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE,
+                    "another certificate was attached to the thing concurrently; this one was detached again");
+        }
+        LOG.info("certificate attached to thing", "thingName", thingName, "certificateId", certificateId);
+
+        iot.attachPolicy(r -> r.policyName(config.appPolicyName()).target(arn));
+        try {
+            iot.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(arn));
+        } catch (ResourceNotFoundException e) {
+            LOG.info("JITR policy already gone", "certificateId", certificateId);
+        }
+        LOG.info("thing provisioned", "thingName", thingName, "certificateId", certificateId,
+                "appPolicy", config.appPolicyName(), "detachedPolicy", config.jitrPolicyName());
+        return ProvisioningResult.provisioned(thingName, certificateId);
+    }
+
+    private List<String> otherPrincipals(String thingName, String certificateId) {
+        return IotLookups.principalsOf(iot, thingName).stream()
+                .filter(principal -> !CertificateIds.fromArn(principal).map(certificateId::equals).orElse(false))
+                .toList();
+    }
+
+    private static ProvisioningResult reject(ProvisioningRequest request, Reason reason, String detail) {
+        LOG.warn("thing not provisioned", "thingName", ThingNames.forLog(request.thingName()),
+                "certificateId", ThingNames.forLog(request.certificateId()), "reason", reason.name(),
+                "detail", detail);
+        return ProvisioningResult.rejected(ThingNames.forLog(request.thingName()),
+                ThingNames.forLog(request.certificateId()), reason, detail);
+    }
+
+    private static ProvisioningResult securityReject(ProvisioningRequest request, Reason reason, String detail) {
+        LOG.warn("SECURITY: thing not provisioned, possible hijack attempt", "security", true,
+                "thingName", request.thingName(), "certificateId", request.certificateId(), "reason", reason.name(),
+                "detail", detail);
+        return ProvisioningResult.rejected(request.thingName(), request.certificateId(), reason, detail);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.iotonboard.lambda.provisioning.model;
+
+/**
+ * What the function answers (and logs) for one request.
+ *
+ * @param thingName     the requested thing name (as received)
+ * @param certificateId the certificate from {@code principal()}
+ * @param outcome       PROVISIONED (also for a replay: every step is idempotent) or REJECTED
+ * @param reason        for REJECTED: a stable code; otherwise null
+ * @param detail        human-readable explanation
+ */
+public record ProvisioningResult(String thingName, String certificateId, Outcome outcome, Reason reason,
+        String detail) {
+
+    /** The result of one request. */
+    public enum Outcome { PROVISIONED, REJECTED }
+
+    /** Why a request was rejected (permanent: not retried). */
+    public enum Reason {
+        MALFORMED_EVENT,
+        INVALID_THING_NAME,
+        CERTIFICATE_NOT_FOUND,
+        CERTIFICATE_NOT_ACTIVE,
+        UNKNOWN_CA,
+        CERTIFICATE_ON_ANOTHER_THING,
+        THING_OWNED_BY_ANOTHER_CERTIFICATE
+    }
+
+    public static ProvisioningResult provisioned(String thingName, String certificateId) {
+        return new ProvisioningResult(thingName, certificateId, Outcome.PROVISIONED, null,
+                "thing exists, certificate attached, app policy attached, JITR policy detached");
+    }
+
+    public static ProvisioningResult rejected(String thingName, String certificateId, Reason reason, String detail) {
+        return new ProvisioningResult(thingName, certificateId, Outcome.REJECTED, reason, detail);
+    }
+}
