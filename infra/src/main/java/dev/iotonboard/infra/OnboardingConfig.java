@@ -1,0 +1,195 @@
+package dev.iotonboard.infra;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The app's configuration, read once from CDK context and validated as a whole.
+ *
+ * @param domainName       the API's custom domain, e.g. {@code devices.example.com}
+ * @param certificateArn   an ACM certificate for {@code domainName} in the stack's region; empty when {@code hostedZone} is set
+ * @param hostedZone       a Route 53 zone to DNS-validate a new certificate in and hold the alias record; empty with {@code certificateArn}
+ * @param caCertificateId  the IoT id of the registered CA; empty accepts any CA registered for auto-registration
+ * @param truststorePath   the CA bundle file (certificates only) that API Gateway trusts for mutual TLS
+ * @param truststorePem    its contents
+ * @param jitrStartTopic   the topic a device publishes to after its first (registering) connection
+ * @param jitrRequestTopic the topic a device asks for its thing on
+ */
+public record OnboardingConfig(
+        String domainName,
+        Optional<String> certificateArn,
+        Optional<HostedZoneRef> hostedZone,
+        Optional<String> caCertificateId,
+        Path truststorePath,
+        String truststorePem,
+        String jitrStartTopic,
+        String jitrRequestTopic) {
+
+    public static final String DOMAIN_NAME = "domainName";
+    public static final String CERTIFICATE_ARN = "certificateArn";
+    public static final String HOSTED_ZONE_ID = "hostedZoneId";
+    public static final String HOSTED_ZONE_NAME = "hostedZoneName";
+    public static final String CA_CERTIFICATE_ID = "caCertificateId";
+    public static final String TRUSTSTORE_PATH = "truststorePath";
+    public static final String JITR_START_TOPIC = "jitrStartTopic";
+    public static final String JITR_REQUEST_TOPIC = "jitrRequestTopic";
+
+    public static final String DEFAULT_TRUSTSTORE_PATH = "certs/rootCA.pem";
+    public static final String DEFAULT_JITR_START_TOPIC = "jitr/start";
+    public static final String DEFAULT_JITR_REQUEST_TOPIC = "jitr/request";
+
+    /** The values cdk.json ships with, so a fresh clone synthesizes; deploying them is never what a user wants. */
+    public static final String EXAMPLE_DOMAIN_SUFFIX = "example.com";
+    public static final String EXAMPLE_ACCOUNT = "123456789012";
+
+    private static final Pattern DOMAIN = Pattern.compile(
+            "(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]");
+    private static final Pattern ACM_ARN = Pattern.compile(
+            "arn:aws(-[a-z]+)*:acm:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:certificate/[0-9a-f-]{36}");
+    private static final Pattern HOSTED_ZONE = Pattern.compile("Z[A-Z0-9]{1,31}");
+    private static final Pattern CA_ID = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
+
+    public record HostedZoneRef(String id, String name) {
+    }
+
+    public boolean usesExampleValues() {
+        return domainName.equals(EXAMPLE_DOMAIN_SUFFIX) || domainName.endsWith("." + EXAMPLE_DOMAIN_SUFFIX)
+                || certificateArn.filter(arn -> arn.contains(":" + EXAMPLE_ACCOUNT + ":")).isPresent();
+    }
+
+    /**
+     * Reads and validates every key; throws one {@link InvalidConfigurationException} naming all bad keys.
+     *
+     * @param context        CDK context lookup (e.g. {@code app.getNode()::tryGetContext}); blank values count as unset
+     * @param repositoryRoot the folder holding cdk.json, against which a relative {@code truststorePath} resolves
+     */
+    public static OnboardingConfig fromContext(Function<String, Object> context, Path repositoryRoot) {
+        List<String> problems = new ArrayList<>();
+        Reader in = new Reader(context, problems);
+
+        String domainName = in.required(DOMAIN_NAME, "the API's custom domain name, e.g. devices.example.org");
+        if (domainName != null && !DOMAIN.matcher(domainName).matches()) {
+            problems.add(DOMAIN_NAME + ": '" + domainName + "' is not a lowercase DNS name such as devices.example.org.");
+        }
+
+        Optional<String> certificateArn = in.optional(CERTIFICATE_ARN);
+        certificateArn.filter(arn -> !ACM_ARN.matcher(arn).matches()).ifPresent(arn -> problems.add(CERTIFICATE_ARN
+                + ": '" + arn + "' is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)."));
+        boolean zoneGiven = in.optional(HOSTED_ZONE_ID).isPresent() || in.optional(HOSTED_ZONE_NAME).isPresent();
+        if (certificateArn.isPresent() == zoneGiven) {
+            problems.add(CERTIFICATE_ARN + " / " + HOSTED_ZONE_ID + "+" + HOSTED_ZONE_NAME + ": "
+                    + (zoneGiven ? "both given" : "missing") + "; give exactly one: an existing ACM certificate ARN for the "
+                    + "domain, or a Route 53 hosted zone to create a DNS-validated certificate in "
+                    + "(unset the other with an empty value, e.g. -c " + CERTIFICATE_ARN + "=).");
+        }
+        Optional<HostedZoneRef> hostedZone = hostedZone(in, problems, domainName);
+
+        Optional<String> caCertificateId = in.optional(CA_CERTIFICATE_ID);
+        caCertificateId.filter(id -> !CA_ID.matcher(id).matches()).ifPresent(id -> problems.add(CA_CERTIFICATE_ID
+                + ": '" + id + "' is not a CA certificate id (64 lowercase hex characters, as `aws iot list-ca-certificates` shows); "
+                + "leave it empty to accept any auto-registration CA."));
+
+        String jitrStartTopic = in.topic(JITR_START_TOPIC, DEFAULT_JITR_START_TOPIC);
+        String jitrRequestTopic = in.topic(JITR_REQUEST_TOPIC, DEFAULT_JITR_REQUEST_TOPIC);
+        if (jitrStartTopic != null && jitrStartTopic.equals(jitrRequestTopic)) {
+            problems.add(JITR_REQUEST_TOPIC + ": must differ from " + JITR_START_TOPIC + " ('" + jitrStartTopic + "').");
+        }
+
+        Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
+        String truststorePem = readTruststore(truststorePath, problems);
+
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException(problems);
+        }
+        return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateId, truststorePath, truststorePem,
+                jitrStartTopic, jitrRequestTopic);
+    }
+
+    private static Optional<HostedZoneRef> hostedZone(Reader in, List<String> problems, String domainName) {
+        Optional<String> id = in.optional(HOSTED_ZONE_ID);
+        Optional<String> name = in.optional(HOSTED_ZONE_NAME).map(n -> n.endsWith(".") ? n.substring(0, n.length() - 1) : n);
+        if (id.isEmpty() && name.isEmpty()) {
+            return Optional.empty();
+        }
+        int before = problems.size();
+        if (id.isEmpty() || name.isEmpty()) {
+            problems.add((id.isEmpty() ? HOSTED_ZONE_ID : HOSTED_ZONE_NAME) + ": missing; " + HOSTED_ZONE_ID + " and "
+                    + HOSTED_ZONE_NAME + " go together (see `aws route53 list-hosted-zones`).");
+        }
+        id.filter(z -> !HOSTED_ZONE.matcher(z).matches()).ifPresent(z -> problems.add(HOSTED_ZONE_ID + ": '" + z
+                + "' is not a Route 53 hosted zone id (Z followed by uppercase letters and digits)."));
+        name.filter(n -> !DOMAIN.matcher(n).matches()).ifPresent(n -> problems.add(HOSTED_ZONE_NAME + ": '" + n
+                + "' is not a lowercase DNS name."));
+        name.filter(n -> domainName != null && !domainName.equals(n) && !domainName.endsWith("." + n))
+                .ifPresent(n -> problems.add(HOSTED_ZONE_NAME + ": '" + n + "' does not contain " + DOMAIN_NAME
+                        + " '" + domainName + "'."));
+        return problems.size() == before ? Optional.of(new HostedZoneRef(id.get(), name.get())) : Optional.empty();
+    }
+
+    private static String readTruststore(Path path, List<String> problems) {
+        if (!Files.isRegularFile(path)) {
+            problems.add(TRUSTSTORE_PATH + ": no CA bundle at " + path + ". Run scripts/ca/create-ca.sh first, "
+                    + "or point " + TRUSTSTORE_PATH + " at your CA certificate (PEM).");
+            return null;
+        }
+        String pem;
+        try {
+            pem = Files.readString(path, StandardCharsets.US_ASCII);
+        } catch (IOException | RuntimeException e) {
+            problems.add(TRUSTSTORE_PATH + ": cannot read " + path + " as ASCII PEM (" + e.getMessage() + ").");
+            return null;
+        }
+        if (pem.contains("PRIVATE KEY")) {
+            problems.add(TRUSTSTORE_PATH + ": " + path + " holds a private key; it must hold CA certificates only "
+                    + "(it is uploaded to S3).");
+            return null;
+        }
+        try {
+            if (!pem.contains("-----BEGIN CERTIFICATE-----") || CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))).isEmpty()) {
+                problems.add(TRUSTSTORE_PATH + ": " + path + " holds no PEM certificate.");
+                return null;
+            }
+        } catch (CertificateException e) {
+            problems.add(TRUSTSTORE_PATH + ": " + path + " is not a PEM certificate bundle (" + e.getMessage() + ").");
+            return null;
+        }
+        return pem;
+    }
+
+    private record Reader(Function<String, Object> context, List<String> problems) {
+        Optional<String> optional(String key) {
+            Object value = context.apply(key);
+            return value == null ? Optional.empty() : Optional.of(value.toString().trim()).filter(s -> !s.isEmpty());
+        }
+
+        String required(String key, String what) {
+            Optional<String> value = optional(key);
+            if (value.isEmpty()) {
+                problems.add(key + ": missing; " + what + ".");
+            }
+            return value.orElse(null);
+        }
+
+        String topic(String key, String defaultTopic) {
+            String topic = optional(key).orElse(defaultTopic);
+            if (!TOPIC.matcher(topic).matches() || topic.length() > 256) {
+                problems.add(key + ": '" + topic + "' is not a plain MQTT topic (letters, digits, '_', '-' in '/'-separated "
+                        + "levels; no wildcards, no leading $ or /).");
+                return null;
+            }
+            return topic;
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package dev.iotonboard.infra.constructs;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.apigateway.AccessLogFormat;
+import software.amazon.awscdk.services.apigateway.AuthorizationType;
+import software.amazon.awscdk.services.apigateway.DomainName;
+import software.amazon.awscdk.services.apigateway.EndpointType;
+import software.amazon.awscdk.services.apigateway.LambdaIntegration;
+import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigateway.MTLSConfig;
+import software.amazon.awscdk.services.apigateway.Method;
+import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
+import software.amazon.awscdk.services.apigateway.MethodOptions;
+import software.amazon.awscdk.services.apigateway.RequestAuthorizer;
+import software.amazon.awscdk.services.apigateway.RequestValidator;
+import software.amazon.awscdk.services.apigateway.RequestValidatorOptions;
+import software.amazon.awscdk.services.apigateway.RestApi;
+import software.amazon.awscdk.services.apigateway.SecurityPolicy;
+import software.amazon.awscdk.services.apigateway.StageOptions;
+import software.amazon.awscdk.services.certificatemanager.Certificate;
+import software.amazon.awscdk.services.certificatemanager.CertificateValidation;
+import software.amazon.awscdk.services.certificatemanager.ICertificate;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.route53.ARecord;
+import software.amazon.awscdk.services.route53.HostedZone;
+import software.amazon.awscdk.services.route53.HostedZoneAttributes;
+import software.amazon.awscdk.services.route53.IHostedZone;
+import software.amazon.awscdk.services.route53.RecordTarget;
+import software.amazon.awscdk.services.route53.targets.ApiGatewayDomain;
+import software.constructs.Construct;
+
+/**
+ * The device API: a REST API reachable only through a Regional custom domain that requires a client certificate
+ * (mutual TLS against the truststore), with a REQUEST Lambda authorizer that maps the certificate to its thing
+ * (API Gateway does not check revocation) and {@code GET /sample} behind it.
+ */
+public final class DeviceApi extends Construct {
+    public static final String AUTHORIZER_HANDLER = "dev.iotonboard.lambda.api.DeviceAuthorizerHandler::handleRequest";
+    public static final String SAMPLE_HANDLER = "dev.iotonboard.lambda.api.SampleHandler::handleRequest";
+    public static final String STAGE_NAME = "v1";
+    public static final int AUTH_CACHE_TTL_SECONDS = 60;
+
+    private static final String ACCESS_LOG_FORMAT = "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\","
+            + "\"requestTime\":\"$context.requestTime\",\"httpMethod\":\"$context.httpMethod\","
+            + "\"resourcePath\":\"$context.resourcePath\",\"status\":\"$context.status\",\"protocol\":\"$context.protocol\","
+            + "\"responseLength\":\"$context.responseLength\",\"domainName\":\"$context.domainName\","
+            + "\"clientCertSerial\":\"$context.identity.clientCert.serialNumber\","
+            + "\"clientCertIssuer\":\"$context.identity.clientCert.issuerDN\","
+            + "\"thingName\":\"$context.authorizer.thingName\",\"authorizerError\":\"$context.authorizer.error\","
+            + "\"errorMessage\":\"$context.error.message\"}";
+
+    private final JavaFunction authorizerFunction;
+    private final JavaFunction sampleFunction;
+    private final RestApi api;
+    private final Method sampleMethod;
+    private final DomainName domain;
+    private final LogGroup accessLogs;
+
+    public DeviceApi(Construct scope, String id, Props props) {
+        super(scope, id);
+        authorizerFunction = new JavaFunction(this, "Authorizer", JavaFunction.Props.builder()
+                .jar(props.deviceApiJar())
+                .handler(AUTHORIZER_HANDLER)
+                .description("Device API: maps the mTLS client certificate to its active certificate and thing")
+                .environment(Map.of("CA_CERTIFICATE_ID", props.caCertificateId().orElse(""),
+                        "AUTH_CACHE_TTL_SECONDS", Integer.toString(AUTH_CACHE_TTL_SECONDS)))
+                .timeout(Duration.seconds(10))
+                .build());
+        IotGrants.certificates(authorizerFunction.getRole(), "iot:DescribeCertificate", "iot:ListPrincipalThings");
+        sampleFunction = new JavaFunction(this, "Sample", JavaFunction.Props.builder()
+                .jar(props.deviceApiJar())
+                .handler(SAMPLE_HANDLER)
+                .description("Device API: GET /sample, answers the authorized thing name")
+                .timeout(Duration.seconds(10))
+                .build());
+
+        accessLogs = LogGroup.Builder.create(this, "AccessLogs").retention(RetentionDays.ONE_MONTH).build();
+        api = RestApi.Builder.create(this, "Api")
+                .description("Device API (mutual TLS with device certificates)")
+                .endpointTypes(List.of(EndpointType.REGIONAL))
+                // The default execute-api endpoint would bypass mutual TLS.
+                .disableExecuteApiEndpoint(true)
+                // Execution logging needs the account-level API Gateway CloudWatch role.
+                .cloudWatchRole(true)
+                .deployOptions(StageOptions.builder()
+                        .stageName(STAGE_NAME)
+                        .accessLogDestination(new LogGroupLogDestination(accessLogs))
+                        .accessLogFormat(AccessLogFormat.custom(ACCESS_LOG_FORMAT))
+                        .loggingLevel(MethodLoggingLevel.INFO)
+                        .dataTraceEnabled(false)
+                        .metricsEnabled(true)
+                        .build())
+                .build();
+        Nag.suppress(api, "AwsSolutions-IAM4", "API Gateway's account-level CloudWatch Logs role uses the AWS managed "
+                        + "push-to-CloudWatch policy, the documented way to enable execution logging.",
+                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
+        Nag.suppress(api.getDeploymentStage(), "AwsSolutions-APIG3", "Only clients holding a certificate from the "
+                + "private CA complete the mutual TLS handshake; add WAF when the API grows public-facing routes.");
+
+        // No API Gateway result cache: the only per-device identity is the client certificate, which cannot be an
+        // identity source. The authorizer function caches its IoT lookups itself (AUTH_CACHE_TTL_SECONDS).
+        RequestAuthorizer authorizer = RequestAuthorizer.Builder.create(this, "DeviceAuthorizer")
+                .handler(authorizerFunction.getFunction())
+                .identitySources(List.of())
+                .resultsCacheTtl(Duration.seconds(0))
+                .build();
+        RequestValidator validator = api.addRequestValidator("Validator", RequestValidatorOptions.builder()
+                .validateRequestParameters(true)
+                .validateRequestBody(true)
+                .build());
+        sampleMethod = api.getRoot().addResource("sample").addMethod("GET", new LambdaIntegration(sampleFunction.getFunction()),
+                MethodOptions.builder()
+                        .authorizationType(AuthorizationType.CUSTOM)
+                        .authorizer(authorizer)
+                        .requestValidator(validator)
+                        .build());
+        Nag.suppress(sampleMethod, "AwsSolutions-COG4", "Devices authenticate with X.509 client certificates (mutual TLS) "
+                + "checked by a Lambda authorizer; there are no Cognito users.");
+
+        ICertificate certificate = props.certificateArn()
+                .map(arn -> Certificate.fromCertificateArn(this, "Certificate", arn))
+                .orElseGet(() -> Certificate.Builder.create(this, "Certificate")
+                        .domainName(props.domainName())
+                        .validation(CertificateValidation.fromDns(hostedZone(props)))
+                        .build());
+        domain = DomainName.Builder.create(this, "Domain")
+                .domainName(props.domainName())
+                .certificate(certificate)
+                .endpointType(EndpointType.REGIONAL)
+                .securityPolicy(SecurityPolicy.TLS_1_2)
+                .mtls(MTLSConfig.builder()
+                        .bucket(props.truststore().getBucket())
+                        .key(props.truststore().getKey())
+                        .version(props.truststore().getVersionId())
+                        .build())
+                .mapping(api)
+                .build();
+        if (props.hostedZoneId().isPresent()) {
+            ARecord.Builder.create(this, "AliasRecord")
+                    .zone(hostedZone(props))
+                    .recordName(props.domainName())
+                    .target(RecordTarget.fromAlias(new ApiGatewayDomain(domain)))
+                    .build();
+        }
+    }
+
+    private IHostedZone hostedZone(Props props) {
+        if (getNode().tryFindChild("HostedZone") instanceof IHostedZone zone) {
+            return zone;
+        }
+        return HostedZone.fromHostedZoneAttributes(this, "HostedZone", HostedZoneAttributes.builder()
+                .hostedZoneId(props.hostedZoneId().orElseThrow())
+                .zoneName(props.hostedZoneName().orElseThrow())
+                .build());
+    }
+
+    public JavaFunction getAuthorizerFunction() {
+        return authorizerFunction;
+    }
+
+    public JavaFunction getSampleFunction() {
+        return sampleFunction;
+    }
+
+    public RestApi getApi() {
+        return api;
+    }
+
+    public Method getSampleMethod() {
+        return sampleMethod;
+    }
+
+    public DomainName getDomain() {
+        return domain;
+    }
+
+    public LogGroup getAccessLogs() {
+        return accessLogs;
+    }
+
+    /**
+     * Give {@code certificateArn} (an ACM certificate for {@code domainName} in the stack's region) or the hosted zone
+     * ({@code hostedZoneId} and {@code hostedZoneName}): a DNS-validated certificate and an alias record are then created.
+     */
+    public record Props(String domainName, Optional<String> certificateArn, Optional<String> hostedZoneId,
+                        Optional<String> hostedZoneName, Truststore truststore, Path deviceApiJar,
+                        Optional<String> caCertificateId) {
+        public Props {
+            Objects.requireNonNull(domainName, "domainName");
+            Objects.requireNonNull(truststore, "truststore");
+            Objects.requireNonNull(deviceApiJar, "deviceApiJar");
+            if (certificateArn.isPresent() == (hostedZoneId.isPresent() && hostedZoneName.isPresent())) {
+                throw new IllegalArgumentException("Give either certificateArn or hostedZoneId and hostedZoneName");
+            }
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        public static final class Builder {
+            private String domainName;
+            private Optional<String> certificateArn = Optional.empty();
+            private Optional<String> hostedZoneId = Optional.empty();
+            private Optional<String> hostedZoneName = Optional.empty();
+            private Truststore truststore;
+            private Path deviceApiJar;
+            private Optional<String> caCertificateId = Optional.empty();
+
+            public Builder domainName(String domainName) {
+                this.domainName = domainName;
+                return this;
+            }
+
+            public Builder certificateArn(Optional<String> certificateArn) {
+                this.certificateArn = certificateArn;
+                return this;
+            }
+
+            public Builder hostedZone(String id, String name) {
+                this.hostedZoneId = Optional.of(id);
+                this.hostedZoneName = Optional.of(name);
+                return this;
+            }
+
+            public Builder truststore(Truststore truststore) {
+                this.truststore = truststore;
+                return this;
+            }
+
+            public Builder deviceApiJar(Path jar) {
+                this.deviceApiJar = jar;
+                return this;
+            }
+
+            public Builder caCertificateId(Optional<String> caCertificateId) {
+                this.caCertificateId = caCertificateId;
+                return this;
+            }
+
+            public Props build() {
+                return new Props(domainName, certificateArn, hostedZoneId, hostedZoneName, truststore, deviceApiJar,
+                        caCertificateId);
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.iotonboard.infra.constructs;
+
+import java.util.List;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.Role;
+
+/**
+ * IoT control-plane permissions for a function role. Device certificate ids and thing names are only known at run
+ * time, so these are the only wildcard resources (each suppressed with a reason where the role is created). IAM
+ * authorizes iot:AttachPolicy, DetachPolicy and ListAttachedPolicies on the target certificate, not on the policy
+ * (AWS IoT developer guide, "How AWS IoT works with IAM"), so they cannot be narrowed to one policy name.
+ */
+final class IotGrants {
+    private IotGrants() {
+    }
+
+    static void certificates(Role role, String... actions) {
+        grant(role, "cert", actions);
+        Nag.suppress(role, "AwsSolutions-IAM5", "Device certificate ids are created by JITR at run time; IAM authorizes "
+                + "these IoT actions on the certificate, so no narrower resource exists at deploy time.", Nag.ANY_CERTIFICATE);
+    }
+
+    static void things(Role role, String... actions) {
+        grant(role, "thing", actions);
+        Nag.suppress(role, "AwsSolutions-IAM5", "Thing names are chosen by each device (a UUID) at provisioning time, "
+                + "so the thing ARN is unknown at deploy time; the handler validates the name.", Nag.ANY_THING);
+    }
+
+    private static void grant(Role role, String resourceType, String... actions) {
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .actions(List.of(actions))
+                .resources(List.of(DevicePolicies.iotArn(Stack.of(role), resourceType, "*")))
+                .build());
+    }
+}

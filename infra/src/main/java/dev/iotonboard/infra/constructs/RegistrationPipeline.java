@@ -1,0 +1,240 @@
+package dev.iotonboard.infra.constructs;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
+import software.amazon.awscdk.services.iot.CfnTopicRule;
+import software.amazon.awscdk.services.iot.CfnTopicRule.ActionProperty;
+import software.amazon.awscdk.services.iot.CfnTopicRule.CloudwatchLogsActionProperty;
+import software.amazon.awscdk.services.iot.CfnTopicRule.LambdaActionProperty;
+import software.amazon.awscdk.services.iot.CfnTopicRule.TopicRulePayloadProperty;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Permission;
+import software.amazon.awscdk.services.lambda.destinations.SqsDestination;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
+import software.constructs.Construct;
+
+/**
+ * JITR: the certificate-registered event activates the certificate (certificate-activation), then the device's request
+ * on the JITR request topic gets it a thing and the app policy (thing-provisioning). Each rule logs its action errors;
+ * each function sends events it finally failed on to an SQS queue.
+ */
+public final class RegistrationPipeline extends Construct {
+    public static final String ACTIVATION_HANDLER =
+            "dev.iotonboard.lambda.activation.CertificateActivationHandler::handleRequest";
+    public static final String PROVISIONING_HANDLER =
+            "dev.iotonboard.lambda.provisioning.ThingProvisioningHandler::handleRequest";
+    public static final String SQL_VERSION = "2016-03-23";
+
+    /*
+     * Reserved concurrency per function. The binding limits are the account-wide IoT control-plane quotas in
+     * aws-behaviour.md: DescribeCertificate, UpdateCertificate and ListPrincipalThings allow 10 requests/s each, shared by
+     * both functions and the API authorizer (AttachPolicy/DetachPolicy 15/s, ListThingPrincipals 10-20/s). One warm
+     * execution makes each of its calls about once per 50-100 ms, so it alone can approach 10/s; two per function keep a
+     * registration burst (a fleet powering on) near the quota, leave the authorizer headroom, and let Lambda's async
+     * queue (events kept up to 6 h) absorb the backlog instead of piling up throttling retries. Raise it only together
+     * with a quota increase. Reserving needs 10 unreserved executions left in the account (new accounts may need a
+     * Lambda concurrency quota increase).
+     */
+    public static final int RESERVED_CONCURRENCY = 2;
+
+    private final JavaFunction activation;
+    private final JavaFunction provisioning;
+    private final Queue activationFailures;
+    private final Queue provisioningFailures;
+    private final LogGroup ruleErrors;
+    private final CfnTopicRule certificateRegisteredRule;
+    private final CfnTopicRule provisioningRequestRule;
+
+    public RegistrationPipeline(Construct scope, String id, Props props) {
+        super(scope, id);
+        String caCertificateId = props.caCertificateId().orElse("");
+
+        activationFailures = failureQueue("ActivationFailures");
+        activation = new JavaFunction(this, "CertificateActivation", JavaFunction.Props.builder()
+                .jar(props.activationJar())
+                .handler(ACTIVATION_HANDLER)
+                .description("JITR: activates a newly registered device certificate and attaches the JITR policy")
+                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "CA_CERTIFICATE_ID", caCertificateId))
+                .reservedConcurrency(RESERVED_CONCURRENCY)
+                .onFailure(new SqsDestination(activationFailures))
+                .build());
+        IotGrants.certificates(activation.getRole(),
+                "iot:DescribeCertificate", "iot:UpdateCertificate", "iot:AttachPolicy");
+
+        provisioningFailures = failureQueue("ProvisioningFailures");
+        provisioning = new JavaFunction(this, "ThingProvisioning", JavaFunction.Props.builder()
+                .jar(props.provisioningJar())
+                .handler(PROVISIONING_HANDLER)
+                .description("JITR: creates the device's thing, attaches the certificate and swaps JITR for app policy")
+                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "APP_POLICY_NAME", props.appPolicyName(),
+                        "CA_CERTIFICATE_ID", caCertificateId))
+                .reservedConcurrency(RESERVED_CONCURRENCY)
+                .onFailure(new SqsDestination(provisioningFailures))
+                .build());
+        IotGrants.certificates(provisioning.getRole(), "iot:DescribeCertificate", "iot:ListPrincipalThings",
+                "iot:AttachThingPrincipal", "iot:AttachPolicy", "iot:DetachPolicy", "iot:ListAttachedPolicies");
+        IotGrants.things(provisioning.getRole(),
+                "iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals", "iot:AttachThingPrincipal");
+
+        ruleErrors = LogGroup.Builder.create(this, "RuleErrors").retention(RetentionDays.ONE_MONTH).build();
+        Role ruleErrorRole = Role.Builder.create(this, "RuleErrorRole")
+                .assumedBy(new ServicePrincipal("iot.amazonaws.com").withConditions(
+                        Map.of("StringEquals", Map.of("aws:SourceAccount", Stack.of(this).getAccount()))))
+                .description("Lets the JITR topic rules log action errors")
+                .build();
+        ruleErrors.grant(ruleErrorRole, "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents");
+        ActionProperty errorAction = ActionProperty.builder()
+                .cloudwatchLogs(CloudwatchLogsActionProperty.builder()
+                        .logGroupName(ruleErrors.getLogGroupName())
+                        .roleArn(ruleErrorRole.getRoleArn())
+                        .build())
+                .build();
+
+        certificateRegisteredRule = rule("CertificateRegisteredRule",
+                "JITR: a certificate of " + (caCertificateId.isEmpty() ? "any auto-registration CA" : "the CA " + caCertificateId)
+                        + " was registered",
+                "SELECT * FROM '$aws/events/certificates/registered/" + (caCertificateId.isEmpty() ? "#" : caCertificateId) + "'",
+                activation.getFunction(), errorAction);
+        // The certificate id comes from the connection (principal()), never from the payload.
+        provisioningRequestRule = rule("ProvisioningRequestRule",
+                "JITR: a device with an activated certificate asks for its thing",
+                "SELECT thingName, principal() AS certificateId FROM '" + props.jitrRequestTopic() + "'",
+                provisioning.getFunction(), errorAction);
+    }
+
+    private Queue failureQueue(String id) {
+        Queue queue = Queue.Builder.create(this, id)
+                .encryption(QueueEncryption.SQS_MANAGED)
+                .enforceSsl(true)
+                .retentionPeriod(Duration.days(14))
+                .build();
+        Nag.suppress(queue, "AwsSolutions-SQS3", "This queue is itself the dead-letter store: the on-failure destination "
+                + "of a JITR function, read by an operator; a further DLQ would only move the same messages.");
+        return queue;
+    }
+
+    private CfnTopicRule rule(String id, String description, String sql, Function target, ActionProperty errorAction) {
+        CfnTopicRule rule = CfnTopicRule.Builder.create(this, id)
+                .topicRulePayload(TopicRulePayloadProperty.builder()
+                        .description(description)
+                        .sql(sql)
+                        .awsIotSqlVersion(SQL_VERSION)
+                        .ruleDisabled(false)
+                        .actions(List.of(ActionProperty.builder()
+                                .lambda(LambdaActionProperty.builder().functionArn(target.getFunctionArn()).build())
+                                .build()))
+                        .errorAction(errorAction)
+                        .build())
+                .build();
+        target.addPermission(id + "Invoke", Permission.builder()
+                .principal(new ServicePrincipal("iot.amazonaws.com"))
+                .action("lambda:InvokeFunction")
+                .sourceArn(rule.getAttrArn())
+                .sourceAccount(Stack.of(this).getAccount())
+                .build());
+        return rule;
+    }
+
+    public JavaFunction getActivation() {
+        return activation;
+    }
+
+    public JavaFunction getProvisioning() {
+        return provisioning;
+    }
+
+    public Queue getActivationFailures() {
+        return activationFailures;
+    }
+
+    public Queue getProvisioningFailures() {
+        return provisioningFailures;
+    }
+
+    public LogGroup getRuleErrors() {
+        return ruleErrors;
+    }
+
+    public CfnTopicRule getCertificateRegisteredRule() {
+        return certificateRegisteredRule;
+    }
+
+    public CfnTopicRule getProvisioningRequestRule() {
+        return provisioningRequestRule;
+    }
+
+    /**
+     * @param jitrPolicyName  the IoT policy a freshly activated certificate gets
+     * @param appPolicyName   the IoT policy a provisioned device gets
+     * @param caCertificateId the CA whose registrations to handle; empty for any auto-registration CA
+     */
+    public record Props(Path activationJar, Path provisioningJar, String jitrPolicyName, String appPolicyName,
+                        Optional<String> caCertificateId, String jitrRequestTopic) {
+        public Props {
+            Objects.requireNonNull(activationJar, "activationJar");
+            Objects.requireNonNull(provisioningJar, "provisioningJar");
+            Objects.requireNonNull(jitrPolicyName, "jitrPolicyName");
+            Objects.requireNonNull(appPolicyName, "appPolicyName");
+            Objects.requireNonNull(caCertificateId, "caCertificateId");
+            Objects.requireNonNull(jitrRequestTopic, "jitrRequestTopic");
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        public static final class Builder {
+            private Path activationJar;
+            private Path provisioningJar;
+            private String jitrPolicyName;
+            private String appPolicyName;
+            private Optional<String> caCertificateId = Optional.empty();
+            private String jitrRequestTopic = "jitr/request";
+
+            public Builder activationJar(Path jar) {
+                this.activationJar = jar;
+                return this;
+            }
+
+            public Builder provisioningJar(Path jar) {
+                this.provisioningJar = jar;
+                return this;
+            }
+
+            public Builder jitrPolicyName(String name) {
+                this.jitrPolicyName = name;
+                return this;
+            }
+
+            public Builder appPolicyName(String name) {
+                this.appPolicyName = name;
+                return this;
+            }
+
+            public Builder caCertificateId(Optional<String> id) {
+                this.caCertificateId = id;
+                return this;
+            }
+
+            public Builder jitrRequestTopic(String topic) {
+                this.jitrRequestTopic = topic;
+                return this;
+            }
+
+            public Props build() {
+                return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateId,
+                        jitrRequestTopic);
+            }
+        }
+    }
+}

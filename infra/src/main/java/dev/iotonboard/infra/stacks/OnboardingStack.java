@@ -1,0 +1,91 @@
+package dev.iotonboard.infra.stacks;
+
+import dev.iotonboard.infra.LambdaJars;
+import dev.iotonboard.infra.OnboardingConfig;
+import dev.iotonboard.infra.constructs.DeviceApi;
+import dev.iotonboard.infra.constructs.DevicePolicies;
+import dev.iotonboard.infra.constructs.RegistrationPipeline;
+import dev.iotonboard.infra.constructs.Truststore;
+import software.amazon.awscdk.Annotations;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.constructs.Construct;
+
+/** Composes the onboarding constructs and publishes what a user needs to connect devices. */
+public final class OnboardingStack extends Stack {
+    public static final String IOT_ENDPOINT_HINT = "aws iot describe-endpoint --endpoint-type iot:Data-ATS";
+
+    private final DevicePolicies devicePolicies;
+    private final RegistrationPipeline registration;
+    private final Truststore truststore;
+    private final DeviceApi deviceApi;
+
+    public OnboardingStack(Construct scope, String id, StackProps props, OnboardingConfig config, LambdaJars jars) {
+        super(scope, id, props);
+        if (config.usesExampleValues()) {
+            Annotations.of(this).addWarningV2("iotonboard:example-context", "cdk.json holds example values (domainName "
+                    + config.domainName() + ", " + config.certificateArn().orElse("hosted zone") + "): set your own "
+                    + "domainName and certificateArn (or hostedZoneId/hostedZoneName) before deploying.");
+        }
+
+        devicePolicies = new DevicePolicies(this, "DevicePolicies", DevicePolicies.Props.builder()
+                .jitrStartTopic(config.jitrStartTopic())
+                .jitrRequestTopic(config.jitrRequestTopic())
+                .build());
+        registration = new RegistrationPipeline(this, "Registration", RegistrationPipeline.Props.builder()
+                .activationJar(jars.certificateActivation())
+                .provisioningJar(jars.thingProvisioning())
+                .jitrPolicyName(devicePolicies.getJitrPolicyName())
+                .appPolicyName(devicePolicies.getAppPolicyName())
+                .caCertificateId(config.caCertificateId())
+                .jitrRequestTopic(config.jitrRequestTopic())
+                .build());
+        truststore = new Truststore(this, "Truststore", Truststore.Props.builder().pem(config.truststorePem()).build());
+        DeviceApi.Props.Builder api = DeviceApi.Props.builder()
+                .domainName(config.domainName())
+                .certificateArn(config.certificateArn())
+                .truststore(truststore)
+                .deviceApiJar(jars.deviceApi())
+                .caCertificateId(config.caCertificateId());
+        config.hostedZone().ifPresent(zone -> api.hostedZone(zone.id(), zone.name()));
+        deviceApi = new DeviceApi(this, "DeviceApi", api.build());
+
+        output("ApiDomainName", config.domainName(), "The device API's custom domain (mutual TLS): https://<it>/sample");
+        output("ApiDomainAliasTarget", deviceApi.getDomain().getDomainNameAliasDomainName(),
+                "Point the API domain's DNS (CNAME or alias) here when no hosted zone was given");
+        output("JitrPolicyName", devicePolicies.getJitrPolicyName(), "IoT policy of a freshly activated device certificate");
+        output("AppPolicyName", devicePolicies.getAppPolicyName(), "IoT policy of a provisioned device");
+        output("CertificateRegisteredRuleName", registration.getCertificateRegisteredRule().getRef(),
+                "Topic rule: certificate registered -> certificate activation");
+        output("ProvisioningRequestRuleName", registration.getProvisioningRequestRule().getRef(),
+                "Topic rule: " + config.jitrRequestTopic() + " -> thing provisioning");
+        output("ActivationFailuresQueueUrl", registration.getActivationFailures().getQueueUrl(),
+                "Registered events the activation function failed on");
+        output("ProvisioningFailuresQueueUrl", registration.getProvisioningFailures().getQueueUrl(),
+                "Provisioning requests the provisioning function failed on");
+        output("TruststoreUri", truststore.getUri(), "The mutual TLS truststore (CA bundle)");
+        output("TruststoreVersion", truststore.getVersionId(), "The truststore object version the domain uses");
+        output("IotDataEndpointHint", IOT_ENDPOINT_HINT, "Run this for the MQTT/HTTPS endpoint devices connect to");
+    }
+
+    private void output(String id, String value, String description) {
+        CfnOutput.Builder.create(this, id).value(value).description(description).build();
+    }
+
+    public DevicePolicies getDevicePolicies() {
+        return devicePolicies;
+    }
+
+    public RegistrationPipeline getRegistration() {
+        return registration;
+    }
+
+    public Truststore getTruststore() {
+        return truststore;
+    }
+
+    public DeviceApi getDeviceApi() {
+        return deviceApi;
+    }
+}

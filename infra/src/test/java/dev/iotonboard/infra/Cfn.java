@@ -1,0 +1,58 @@
+package dev.iotonboard.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.CfnElement;
+import software.amazon.awscdk.Stack;
+import software.constructs.IConstruct;
+
+/** Small helpers to find and build CloudFormation fragments in assertions. */
+public final class Cfn {
+    private Cfn() {
+    }
+
+    public static String logicalId(IConstruct construct) {
+        IConstruct element = construct instanceof CfnElement ? construct : construct.getNode().getDefaultChild();
+        return Stack.of(construct).getLogicalId((CfnElement) element);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> properties(IConstruct construct) {
+        Map<String, Object> resource = (Map<String, Object>) SynthesizedStack.template().toJSON().get("Resources");
+        return (Map<String, Object>) ((Map<String, Object>) resource.get(logicalId(construct))).get("Properties");
+    }
+
+    /** What Stack.formatArn renders for an IoT resource in an environment-agnostic stack. */
+    public static Map<String, Object> iotArn(String resource) {
+        return Map.of("Fn::Join", List.of("", List.of("arn:", ref("AWS::Partition"), ":iot:", ref("AWS::Region"), ":",
+                ref("AWS::AccountId"), ":" + resource)));
+    }
+
+    public static Map<String, Object> ref(String name) {
+        return Map.of("Ref", name);
+    }
+
+    public static Map<String, Object> getAtt(IConstruct construct, String attribute) {
+        return Map.of("Fn::GetAtt", List.of(logicalId(construct), attribute));
+    }
+
+    /** Every IAM/IoT policy statement of the template, for checks that apply to all of them. */
+    @SuppressWarnings("unchecked")
+    public static List<Map<String, Object>> allStatements(Map<String, Object> template) {
+        List<Map<String, Object>> statements = new ArrayList<>();
+        ((Map<String, Map<String, Object>>) template.get("Resources")).values().forEach(resource -> {
+            Map<String, Object> properties = (Map<String, Object>) resource.getOrDefault("Properties", Map.of());
+            for (String key : List.of("PolicyDocument", "AssumeRolePolicyDocument")) {
+                if (properties.get(key) instanceof Map<?, ?> document) {
+                    statements.addAll((List<Map<String, Object>>) document.get("Statement"));
+                }
+            }
+            if (properties.get("Policies") instanceof List<?> policies) {
+                policies.forEach(policy -> statements.addAll((List<Map<String, Object>>)
+                        ((Map<String, Object>) ((Map<String, Object>) policy).get("PolicyDocument")).get("Statement")));
+            }
+        });
+        return statements;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.iotonboard.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.cxapi.SynthesisMessage;
+
+class OnboardingStackTest {
+
+    @Test
+    void cdkNag_reportsNoUnsuppressedErrors() {
+        List<SynthesisMessage> errors = SynthesizedStack.annotations()
+                .findError("*", Match.stringLikeRegexp("AwsSolutions-.*"));
+        assertEquals(List.of(), errors.stream().map(e -> e.getId() + " " + e.getEntry().getData()).toList());
+    }
+
+    @Test
+    void synthesis_hasNoErrorsAtAll() {
+        assertEquals(List.of(), SynthesizedStack.annotations().findError("*", Match.anyValue()).stream()
+                .map(e -> e.getId() + " " + e.getEntry().getData()).toList());
+    }
+
+    @Test
+    void exampleContext_warnsBeforeDeploying() {
+        assertFalse(SynthesizedStack.annotations()
+                .findWarning("*", Match.stringLikeRegexp(".*example values.*")).isEmpty());
+    }
+
+    @Test
+    void outputs_giveWhatAUserNeeds() {
+        Set<String> outputs = SynthesizedStack.template().findOutputs("*").keySet();
+        assertTrue(outputs.containsAll(Set.of("ApiDomainName", "ApiDomainAliasTarget", "JitrPolicyName", "AppPolicyName",
+                "CertificateRegisteredRuleName", "ProvisioningRequestRuleName", "TruststoreUri", "TruststoreVersion",
+                "IotDataEndpointHint")), outputs.toString());
+        SynthesizedStack.template().hasOutput("IotDataEndpointHint",
+                Map.of("Value", "aws iot describe-endpoint --endpoint-type iot:Data-ATS"));
+        SynthesizedStack.template().hasOutput("ApiDomainName", Map.of("Value", SynthesizedStack.config().domainName()));
+    }
+
+    /** Deny statements (enforceSSL: deny s3:* / sqs:* without TLS) may and should be broad. */
+    @Test
+    void everyAllowStatement_namesItsActions() {
+        List<Object> wildcardActions = Cfn.allStatements(SynthesizedStack.template().toJSON()).stream()
+                .filter(statement -> "Allow".equals(statement.get("Effect")))
+                .flatMap(statement -> actions(statement).stream())
+                .filter(action -> action.toString().contains("*"))
+                .collect(Collectors.toList());
+        assertEquals(List.of(), wildcardActions);
+    }
+
+    @Test
+    void stack_holdsOneOfEachSeedResource() {
+        Map<String, Integer> expected = Map.of(
+                "AWS::IoT::Policy", 2,
+                "AWS::IoT::TopicRule", 2,
+                "AWS::ApiGateway::RestApi", 1,
+                "AWS::ApiGateway::DomainName", 1,
+                "AWS::ApiGateway::Authorizer", 1,
+                "AWS::SQS::Queue", 2);
+        expected.forEach((type, count) -> SynthesizedStack.template().resourceCountIs(type, count));
+    }
+
+    private static List<Object> actions(Map<String, Object> statement) {
+        Object action = statement.get("Action");
+        return action instanceof List<?> list ? List.copyOf(list) : action == null ? List.of() : List.of(action);
+    }
+}
