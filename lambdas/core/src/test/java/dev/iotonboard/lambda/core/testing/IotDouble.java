@@ -162,6 +162,7 @@ public final class IotDouble implements AutoCloseable {
     private final List<Call> calls = new ArrayList<>();
     private final List<FaultRule> faults = new ArrayList<>();
     private final Map<String, Integer> callCounts = new HashMap<>();
+    private final Map<String, List<Runnable>> hooks = new HashMap<>();
 
     private IotDouble(HttpServer server) {
         this.server = server;
@@ -306,6 +307,14 @@ public final class IotDouble implements AutoCloseable {
         faults.add(new FaultRule(operation, done + 1, done + times, fault));
     }
 
+    /**
+     * Runs {@code action} once, when the next {@code operation} request arrives and before it is answered (to model
+     * another client acting concurrently). The action may change the double's state.
+     */
+    public synchronized void onNext(String operation, Runnable action) {
+        hooks.computeIfAbsent(operation, o -> new ArrayList<>()).add(action);
+    }
+
     /** Removes every scripted fault. */
     public synchronized void clearFaults() {
         faults.clear();
@@ -374,6 +383,10 @@ public final class IotDouble implements AutoCloseable {
             Answer answer;
             synchronized (this) {
                 int number = callCounts.merge(operation, 1, Integer::sum);
+                List<Runnable> pending = hooks.remove(operation);
+                if (pending != null) {
+                    pending.forEach(Runnable::run);
+                }
                 Fault fault = faults.stream()
                         .filter(f -> f.operation().equals(operation) && number >= f.fromCall() && number <= f.toCall())
                         .map(FaultRule::fault).findFirst().orElse(null);

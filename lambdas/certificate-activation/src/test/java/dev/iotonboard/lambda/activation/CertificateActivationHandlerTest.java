@@ -1,0 +1,394 @@
+package dev.iotonboard.lambda.activation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.testing.Fixtures;
+import dev.iotonboard.lambda.core.testing.Handlers;
+import dev.iotonboard.lambda.core.testing.IotDouble;
+import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.core.testing.TestPki;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.iot.IotClient;
+
+class CertificateActivationHandlerTest {
+
+    private static final String JITR = "jitr-policy";
+    private static final String APP = "app-policy";
+
+    private static TestPki pki;
+    private static TestPki otherPki;
+
+    private IotDouble iot;
+    private IotClient client;
+    private final List<String> logs = new ArrayList<>();
+    private TestPki.Issued device;
+    private String arn;
+
+    @BeforeAll
+    static void pki() {
+        pki = TestPki.newCa("test-ca");
+        otherPki = TestPki.newCa("other-ca");
+    }
+
+    @BeforeEach
+    void start() {
+        iot = IotDouble.start();
+        iot.addPolicy(JITR);
+        iot.addPolicy(APP);
+        client = iot.client();
+        device = pki.issue("device");
+        iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
+        arn = iot.certificateArn(device.id());
+        JsonLogger.redirect(logs::add);
+    }
+
+    @AfterEach
+    void stop() {
+        JsonLogger.redirect(null);
+        client.close();
+        iot.close();
+    }
+
+    private CertificateActivationHandler handler(String configuredCa) {
+        Map<String, String> env = new HashMap<>();
+        env.put("JITR_POLICY_NAME", JITR);
+        env.put("CA_CERTIFICATE_ID", configuredCa);
+        return new CertificateActivationHandler(client, Env.of(env), Clock.systemUTC());
+    }
+
+    private CertificateActivationHandler handler() {
+        return handler(pki.caId());
+    }
+
+    private String event(String certificateId, String caId) {
+        return Fixtures.event("registered.json", Map.of("certificateId", certificateId, "caCertificateId", caId));
+    }
+
+    private JsonNode activate(String event) {
+        return Handlers.invoke(handler(), event);
+    }
+
+    private static void assertOutcome(JsonNode result, String outcome, String reason) {
+        assertEquals(outcome, result.get("outcome").asText(), result.toString());
+        if (reason != null) {
+            assertEquals(reason, result.get("reason").asText(), result.toString());
+        }
+    }
+
+    // ---- the normal path -------------------------------------------------------------------------------------
+
+    @Test
+    void activate_attachesJitrPolicyThenActivatesPendingCertificate() {
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "ACTIVATED", null);
+        assertEquals(device.id(), result.get("certificateId").asText());
+        assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
+        IotDouble.Call attach = iot.calls("AttachPolicy").get(0);
+        assertEquals("/target-policies/" + JITR, attach.path());
+        assertEquals(arn, attach.bodyField("target"));
+        assertEquals("ACTIVE", iot.calls("UpdateCertificate").get(0).query().get("newStatus"));
+        assertEquals("ACTIVE", iot.certificateStatus(device.id()));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    @Test
+    void activate_acceptsAnyCaWhenNoneIsConfigured() {
+        TestPki.Issued foreign = otherPki.issue("foreign");
+        iot.addCertificate(foreign.pem(), otherPki.caId(), "PENDING_ACTIVATION");
+
+        JsonNode result = Handlers.invoke(handler(""), event(foreign.id(), otherPki.caId()));
+
+        assertOutcome(result, "ACTIVATED", null);
+        assertEquals("ACTIVE", iot.certificateStatus(foreign.id()));
+    }
+
+    @Test
+    void activate_acceptsRsa2048AndP384Keys() {
+        Instant now = Instant.now();
+        for (TestPki.Key key : List.of(TestPki.Key.RSA_2048, TestPki.Key.EC_P384)) {
+            TestPki.Issued issued = pki.issue("device-" + key, key, now.minusSeconds(60), now.plusSeconds(86_400));
+            iot.addCertificate(issued.pem(), pki.caId(), "PENDING_ACTIVATION");
+            assertOutcome(activate(event(issued.id(), pki.caId())), "ACTIVATED", null);
+            assertEquals("ACTIVE", iot.certificateStatus(issued.id()));
+        }
+    }
+
+    // ---- statuses that are never activated --------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"REVOKED", "INACTIVE", "PENDING_TRANSFER", "REGISTER_INACTIVE"})
+    void activate_skipsCertificateNotPendingActivation(String status) {
+        iot.setCertificateStatus(device.id(), status);
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "NOT_PENDING_ACTIVATION");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertEquals(status, iot.certificateStatus(device.id()));
+        assertEquals(List.of(), iot.policiesOf(arn));
+    }
+
+    @Test
+    void activate_skipsRevokedCertificate() {
+        iot.setCertificateStatus(device.id(), "REVOKED");
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "NOT_PENDING_ACTIVATION");
+        assertEquals("REVOKED", iot.certificateStatus(device.id()));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"reason\":\"NOT_PENDING_ACTIVATION\"")
+                && l.contains("REVOKED")), logs.toString());
+    }
+
+    @Test
+    void activate_rejectsWhenRevokedBetweenDescribeAndUpdate() {
+        iot.onNext("UpdateCertificate", () -> iot.setCertificateStatus(device.id(), "REVOKED"));
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "STATE_CHANGED");
+        assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
+        assertEquals("REVOKED", iot.certificateStatus(device.id()));
+    }
+
+    // ---- duplicates -------------------------------------------------------------------------------------------
+
+    @Test
+    void activate_duplicateDeliveryOfActivatedCertificate_succeedsWithoutWrites() {
+        activate(event(device.id(), pki.caId()));
+        iot.clearCalls();
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "ALREADY_ACTIVE", null);
+        assertEquals(List.of("DescribeCertificate", "ListAttachedPolicies"), iot.operations());
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    @Test
+    void activate_duplicateAfterProvisioning_doesNotReattachJitrPolicy() {
+        iot.setCertificateStatus(device.id(), "ACTIVE");
+        iot.attachPolicy(APP, arn);
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "ALREADY_ACTIVE", null);
+        assertEquals(List.of(APP), iot.policiesOf(arn));
+        assertFalse(iot.operations().contains("AttachPolicy"));
+    }
+
+    @Test
+    void activate_activeCertificateWithoutPolicy_isLeftUnchanged() {
+        iot.setCertificateStatus(device.id(), "ACTIVE");
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "ACTIVE_WITHOUT_POLICY");
+        assertEquals(List.of("DescribeCertificate", "ListAttachedPolicies"), iot.operations());
+        assertEquals(List.of(), iot.policiesOf(arn));
+    }
+
+    // ---- unknown CA, unknown certificate, bad certificates ---------------------------------------------------
+
+    @Test
+    void activate_rejectsEventFromUnknownCaWithoutIotCall() {
+        TestPki.Issued foreign = otherPki.issue("foreign");
+        iot.addCertificate(foreign.pem(), otherPki.caId(), "PENDING_ACTIVATION");
+
+        JsonNode result = activate(event(foreign.id(), otherPki.caId()));
+
+        assertOutcome(result, "REJECTED", "UNKNOWN_CA");
+        assertEquals(List.of(), iot.operations());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(foreign.id()));
+    }
+
+    @Test
+    void activate_rejectsCertificateThatIotAttributesToAnotherCa() {
+        TestPki.Issued foreign = otherPki.issue("foreign");
+        iot.addCertificate(foreign.pem(), otherPki.caId(), "PENDING_ACTIVATION");
+
+        JsonNode result = activate(event(foreign.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "UNKNOWN_CA");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(foreign.id()));
+    }
+
+    @Test
+    void activate_rejectsCertificateUnknownToIot() {
+        JsonNode result = activate(event("e".repeat(64), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "CERTIFICATE_NOT_FOUND");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertEquals(404, iot.calls().get(0).status());
+    }
+
+    static Stream<Arguments> badCertificates() {
+        Instant now = Instant.now();
+        return Stream.of(
+                Arguments.of("expired", TestPki.Key.EC_P256, now.minus(Duration.ofDays(30)),
+                        now.minus(Duration.ofDays(1)), "expired"),
+                Arguments.of("not yet valid", TestPki.Key.EC_P256, now.plus(Duration.ofDays(1)),
+                        now.plus(Duration.ofDays(30)), "not valid before"),
+                Arguments.of("weak RSA key", TestPki.Key.RSA_1024, now.minus(Duration.ofDays(1)),
+                        now.plus(Duration.ofDays(30)), "1024 bits"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badCertificates")
+    void activate_rejectsCertificateThatFailsValidation(String name, TestPki.Key key, Instant notBefore,
+            Instant notAfter, String detail) {
+        TestPki.Issued bad = pki.issue("bad", key, notBefore, notAfter);
+        iot.addCertificate(bad.pem(), pki.caId(), "PENDING_ACTIVATION");
+
+        JsonNode result = activate(event(bad.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "INVALID_CERTIFICATE");
+        assertTrue(result.get("detail").asText().contains(detail), result.toString());
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(bad.id()));
+    }
+
+    @Test
+    void activate_rejectsCertificateWhosePemIotDoesNotReturn() {
+        String id = iot.addCertificateId("d".repeat(64), pki.caId(), "PENDING_ACTIVATION");
+
+        JsonNode result = activate(event(id, pki.caId()));
+
+        assertOutcome(result, "REJECTED", "INVALID_CERTIFICATE");
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(id));
+    }
+
+    // ---- malformed events -------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not-json.txt", "empty.txt", "null.json", "array.json", "truncated.json",
+            "registered-missing-certificate-id.json", "registered-missing-ca-certificate-id.json",
+            "registered-wrong-types.json", "registered-uppercase-id.json"})
+    void activate_rejectsMalformedEventWithoutIotCallAndWithoutThrowing(String fixture) {
+        String event = Fixtures.event(fixture, Map.of("certificateId", device.id(), "caCertificateId", pki.caId(),
+                "upperCertificateId", device.id().toUpperCase(Locale.ROOT)));
+
+        JsonNode result = activate(event);
+
+        assertOutcome(result, "REJECTED", "MALFORMED_EVENT");
+        assertEquals(List.of(), iot.operations());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"WARN\"")
+                && l.contains("MALFORMED_EVENT")), logs.toString());
+    }
+
+    // ---- faults -----------------------------------------------------------------------------------------------
+
+    static Stream<Arguments> stepsAndFaults() {
+        List<Arguments> all = new ArrayList<>();
+        for (String op : List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate")) {
+            for (Fault fault : List.of(Fault.THROTTLING, Fault.INTERNAL_FAILURE, Fault.SERVICE_UNAVAILABLE,
+                    Fault.BAD_GATEWAY)) {
+                all.add(Arguments.of(op, fault));
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("stepsAndFaults")
+    void activate_retriesTransientFaultsWithinTheInvocation(String operation, Fault fault) {
+        iot.failNext(operation, 2, fault);
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "ACTIVATED", null);
+        assertEquals(3, iot.calls(operation).size());
+        assertEquals("ACTIVE", iot.certificateStatus(device.id()));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("stepsAndFaults")
+    void activate_failsInvocationWhenFaultOutlastsRetries_thenConvergesOnLambdaRetry(String operation, Fault fault) {
+        iot.failAlways(operation, fault);
+
+        assertThrows(SdkException.class, () -> activate(event(device.id(), pki.caId())));
+
+        assertEquals(IotClients.MAX_ATTEMPTS, iot.calls(operation).size());
+        if (!iot.policiesOf(arn).contains(JITR)) {
+            assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()), "never ACTIVE without policy");
+        }
+        iot.clearFaults();
+
+        JsonNode retry = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(retry, "ACTIVATED", null);
+        assertEquals("ACTIVE", iot.certificateStatus(device.id()));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    @Test
+    void activate_limitExceededIsNotRetriedBySdkButFailsTheInvocation() {
+        iot.failNext("AttachPolicy", 1, Fault.LIMIT_EXCEEDED);
+
+        assertThrows(SdkException.class, () -> activate(event(device.id(), pki.caId())));
+
+        assertEquals(List.of("DescribeCertificate", "AttachPolicy"), iot.operations());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+    }
+
+    @Test
+    void activate_crashAfterPolicyAttach_leavesCertificatePendingAndRetryActivates() {
+        iot.failAlways("UpdateCertificate", Fault.INTERNAL_FAILURE);
+        assertThrows(SdkException.class, () -> activate(event(device.id(), pki.caId())));
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+        iot.clearFaults();
+        iot.clearCalls();
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+
+        assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    // ---- configuration ----------------------------------------------------------------------------------------
+
+    @Test
+    void constructor_failsFastWithoutJitrPolicyName() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new CertificateActivationHandler(client, Env.of(Map.of()), Clock.systemUTC()));
+        assertTrue(e.getMessage().contains("JITR_POLICY_NAME"));
+    }
+
+    @Test
+    void constructor_failsFastOnMalformedCaCertificateId() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new CertificateActivationHandler(client,
+                        Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", "not-an-id")),
+                        Clock.systemUTC()));
+        assertTrue(e.getMessage().contains("CA_CERTIFICATE_ID"));
+    }
+}
