@@ -45,6 +45,9 @@ public final class DeviceApi extends Construct {
     public static final String SAMPLE_HANDLER = "dev.iotonboard.lambda.api.SampleHandler::handleRequest";
     public static final String STAGE_NAME = "v1";
     public static final int AUTH_CACHE_TTL_SECONDS = 60;
+    /** Exactly the IoT calls of lambdas/device-api's AuthorizerService; the sample function calls none. */
+    public static final List<String> AUTHORIZER_CERTIFICATE_ACTIONS =
+            List.of("iot:DescribeCertificate", "iot:ListPrincipalThings");
 
     private static final String ACCESS_LOG_FORMAT = "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\","
             + "\"requestTime\":\"$context.requestTime\",\"httpMethod\":\"$context.httpMethod\","
@@ -72,7 +75,7 @@ public final class DeviceApi extends Construct {
                         "AUTH_CACHE_TTL_SECONDS", Integer.toString(AUTH_CACHE_TTL_SECONDS)))
                 .timeout(Duration.seconds(10))
                 .build());
-        IotGrants.certificates(authorizerFunction.getRole(), "iot:DescribeCertificate", "iot:ListPrincipalThings");
+        IotGrants.certificates(authorizerFunction.getRole(), AUTHORIZER_CERTIFICATE_ACTIONS.toArray(String[]::new));
         sampleFunction = new JavaFunction(this, "Sample", JavaFunction.Props.builder()
                 .jar(props.deviceApiJar())
                 .handler(SAMPLE_HANDLER)

@@ -35,6 +35,16 @@ public final class RegistrationPipeline extends Construct {
             "dev.iotonboard.lambda.provisioning.ThingProvisioningHandler::handleRequest";
     public static final String SQL_VERSION = "2016-03-23";
 
+    /** Exactly the IoT calls each handler makes (lambdas/*: ActivationService, ProvisioningService, IotLookups). */
+    public static final List<String> ACTIVATION_CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate",
+            "iot:UpdateCertificate", "iot:AttachPolicy", "iot:ListAttachedPolicies");
+    public static final List<String> PROVISIONING_CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate",
+            "iot:ListPrincipalThings", "iot:AttachThingPrincipal", "iot:DetachThingPrincipal", "iot:AttachPolicy",
+            "iot:DetachPolicy");
+    /** AttachThingPrincipal/DetachThingPrincipal name both a certificate and a thing, so both resources are granted. */
+    public static final List<String> PROVISIONING_THING_ACTIONS = List.of("iot:CreateThing", "iot:ListThingPrincipals",
+            "iot:AttachThingPrincipal", "iot:DetachThingPrincipal");
+
     /*
      * Reserved concurrency per function. The binding limits are the account-wide IoT control-plane quotas in
      * aws-behaviour.md: DescribeCertificate, UpdateCertificate and ListPrincipalThings allow 10 requests/s each, shared by
@@ -68,8 +78,7 @@ public final class RegistrationPipeline extends Construct {
                 .reservedConcurrency(RESERVED_CONCURRENCY)
                 .onFailure(new SqsDestination(activationFailures))
                 .build());
-        IotGrants.certificates(activation.getRole(),
-                "iot:DescribeCertificate", "iot:UpdateCertificate", "iot:AttachPolicy");
+        IotGrants.certificates(activation.getRole(), ACTIVATION_CERTIFICATE_ACTIONS.toArray(String[]::new));
 
         provisioningFailures = failureQueue("ProvisioningFailures");
         provisioning = new JavaFunction(this, "ThingProvisioning", JavaFunction.Props.builder()
@@ -81,10 +90,8 @@ public final class RegistrationPipeline extends Construct {
                 .reservedConcurrency(RESERVED_CONCURRENCY)
                 .onFailure(new SqsDestination(provisioningFailures))
                 .build());
-        IotGrants.certificates(provisioning.getRole(), "iot:DescribeCertificate", "iot:ListPrincipalThings",
-                "iot:AttachThingPrincipal", "iot:AttachPolicy", "iot:DetachPolicy", "iot:ListAttachedPolicies");
-        IotGrants.things(provisioning.getRole(),
-                "iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals", "iot:AttachThingPrincipal");
+        IotGrants.certificates(provisioning.getRole(), PROVISIONING_CERTIFICATE_ACTIONS.toArray(String[]::new));
+        IotGrants.things(provisioning.getRole(), PROVISIONING_THING_ACTIONS.toArray(String[]::new));
 
         ruleErrors = LogGroup.Builder.create(this, "RuleErrors").retention(RetentionDays.ONE_MONTH).build();
         Role ruleErrorRole = Role.Builder.create(this, "RuleErrorRole")

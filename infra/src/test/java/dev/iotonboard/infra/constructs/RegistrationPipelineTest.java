@@ -1,0 +1,178 @@
+package dev.iotonboard.infra.constructs;
+
+import static dev.iotonboard.infra.Cfn.getAtt;
+import static dev.iotonboard.infra.Cfn.iotArn;
+import static dev.iotonboard.infra.Cfn.properties;
+import static dev.iotonboard.infra.Cfn.ref;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.iotonboard.infra.Cfn;
+import dev.iotonboard.infra.SynthesizedStack;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Capture;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+import software.amazon.awscdk.services.iot.CfnTopicRule;
+import software.amazon.awscdk.services.sqs.Queue;
+
+class RegistrationPipelineTest {
+    private final Template template = SynthesizedStack.template();
+    private final RegistrationPipeline pipeline = SynthesizedStack.stack().getRegistration();
+    private final DevicePolicies policies = SynthesizedStack.stack().getDevicePolicies();
+
+    @Test
+    void certificateRegisteredRule_listensToTheConfiguredCaOnly() {
+        assertEquals("SELECT * FROM '$aws/events/certificates/registered/" + SynthesizedStack.CA_CERTIFICATE_ID + "'",
+                payload(pipeline.getCertificateRegisteredRule()).get("Sql"));
+    }
+
+    @Test
+    void provisioningRequestRule_takesTheCertificateIdFromTheConnection() {
+        Object sql = payload(pipeline.getProvisioningRequestRule()).get("Sql");
+        assertEquals("SELECT thingName, principal() AS certificateId FROM 'jitr/request'", sql);
+        assertTrue(sql.toString().contains("principal()"));
+    }
+
+    @Test
+    void rules_invokeTheirFunctionAndLogErrors() {
+        assertRule(pipeline.getCertificateRegisteredRule(), pipeline.getActivation());
+        assertRule(pipeline.getProvisioningRequestRule(), pipeline.getProvisioning());
+    }
+
+    @Test
+    void ruleErrorRole_isForIotOfThisAccountAndOnlyWritesTheErrorLog() {
+        template.hasResourceProperties("AWS::IAM::Role", Map.of(
+                "AssumeRolePolicyDocument", Map.of("Statement", List.of(Map.of(
+                        "Action", "sts:AssumeRole",
+                        "Effect", "Allow",
+                        "Principal", Map.of("Service", "iot.amazonaws.com"),
+                        "Condition", Map.of("StringEquals", Map.of("aws:SourceAccount", ref("AWS::AccountId"))))))));
+        template.hasResourceProperties("AWS::IAM::Policy", Map.of(
+                "PolicyDocument", Map.of("Statement", List.of(Map.of(
+                        "Action", List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
+                        "Effect", "Allow",
+                        "Resource", getAtt(pipeline.getRuleErrors(), "Arn"))))));
+    }
+
+    @Test
+    void invokePermissions_areScopedToIotAndTheRule() {
+        assertInvokePermission(pipeline.getCertificateRegisteredRule(), pipeline.getActivation());
+        assertInvokePermission(pipeline.getProvisioningRequestRule(), pipeline.getProvisioning());
+    }
+
+    @Test
+    void asyncFailures_goToAnEncryptedTlsOnlyQueue() {
+        assertFailureDestination(pipeline.getActivation(), pipeline.getActivationFailures());
+        assertFailureDestination(pipeline.getProvisioning(), pipeline.getProvisioningFailures());
+    }
+
+    @Test
+    void functions_haveReservedConcurrencyWithinTheIotQuotas() {
+        for (JavaFunction function : List.of(pipeline.getActivation(), pipeline.getProvisioning())) {
+            assertEquals(RegistrationPipeline.RESERVED_CONCURRENCY,
+                    ((Number) properties(function.getFunction()).get("ReservedConcurrentExecutions")).intValue());
+        }
+        assertTrue(RegistrationPipeline.RESERVED_CONCURRENCY <= 2, "10 DescribeCertificate/s shared by three functions");
+    }
+
+    @Test
+    void functions_useTheContractHandlersAndEnvironment() {
+        assertEquals(RegistrationPipeline.ACTIVATION_HANDLER, properties(pipeline.getActivation().getFunction()).get("Handler"));
+        assertEquals("dev.iotonboard.lambda.activation.CertificateActivationHandler::handleRequest",
+                RegistrationPipeline.ACTIVATION_HANDLER);
+        assertEquals("dev.iotonboard.lambda.provisioning.ThingProvisioningHandler::handleRequest",
+                properties(pipeline.getProvisioning().getFunction()).get("Handler"));
+        assertEquals(Map.of("Variables", Map.of(
+                        "JITR_POLICY_NAME", ref(Cfn.logicalId(policies.getJitrPolicy())),
+                        "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
+                properties(pipeline.getActivation().getFunction()).get("Environment"));
+        assertEquals(Map.of("Variables", Map.of(
+                        "JITR_POLICY_NAME", ref(Cfn.logicalId(policies.getJitrPolicy())),
+                        "APP_POLICY_NAME", ref(Cfn.logicalId(policies.getAppPolicy())),
+                        "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
+                properties(pipeline.getProvisioning().getFunction()).get("Environment"));
+    }
+
+    @Test
+    void activationRole_mayOnlyDescribeActivateAndAttachOnCertificates() {
+        assertEquals(List.of(Map.of(
+                        "Action", List.of("iot:DescribeCertificate", "iot:UpdateCertificate", "iot:AttachPolicy",
+                                "iot:ListAttachedPolicies"),
+                        "Effect", "Allow",
+                        "Resource", iotArn("cert/*"))),
+                iotStatements(pipeline.getActivation()));
+    }
+
+    @Test
+    void provisioningRole_mayOnlyMakeItsIotCalls() {
+        assertEquals(List.of(
+                        Map.of("Action", List.of("iot:DescribeCertificate", "iot:ListPrincipalThings",
+                                        "iot:AttachThingPrincipal", "iot:DetachThingPrincipal", "iot:AttachPolicy",
+                                        "iot:DetachPolicy"),
+                                "Effect", "Allow",
+                                "Resource", iotArn("cert/*")),
+                        Map.of("Action", List.of("iot:CreateThing", "iot:ListThingPrincipals", "iot:AttachThingPrincipal",
+                                        "iot:DetachThingPrincipal"),
+                                "Effect", "Allow",
+                                "Resource", iotArn("thing/*"))),
+                iotStatements(pipeline.getProvisioning()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> payload(CfnTopicRule rule) {
+        return (Map<String, Object>) properties(rule).get("TopicRulePayload");
+    }
+
+    private void assertRule(CfnTopicRule rule, JavaFunction target) {
+        Capture errorLogGroup = new Capture();
+        template.hasResourceProperties("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Match.objectLike(Map.of(
+                "AwsIotSqlVersion", "2016-03-23",
+                "RuleDisabled", false,
+                "Sql", payload(rule).get("Sql"),
+                "Actions", List.of(Map.of("Lambda", Map.of("FunctionArn", getAtt(target.getFunction(), "Arn")))),
+                "ErrorAction", Map.of("CloudwatchLogs", Map.of(
+                        "LogGroupName", errorLogGroup,
+                        "RoleArn", Match.objectLike(Map.of("Fn::GetAtt", Match.arrayWith(List.of(Match.stringLikeRegexp(
+                                "RegistrationRuleErrorRole.*")))))))))));
+        assertEquals(ref(Cfn.logicalId(pipeline.getRuleErrors())), errorLogGroup.asObject());
+    }
+
+    private void assertInvokePermission(CfnTopicRule rule, JavaFunction target) {
+        template.hasResourceProperties("AWS::Lambda::Permission", Map.of(
+                "Action", "lambda:InvokeFunction",
+                "FunctionName", getAtt(target.getFunction(), "Arn"),
+                "Principal", "iot.amazonaws.com",
+                "SourceArn", getAtt(rule, "Arn"),
+                "SourceAccount", ref("AWS::AccountId")));
+    }
+
+    private void assertFailureDestination(JavaFunction function, Queue queue) {
+        template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", Map.of(
+                "FunctionName", ref(Cfn.logicalId(function.getFunction())),
+                "MaximumRetryAttempts", 2,
+                "MaximumEventAgeInSeconds", 21600,
+                "DestinationConfig", Map.of("OnFailure", Map.of("Destination", getAtt(queue, "Arn")))));
+        assertEquals(true, properties(queue).get("SqsManagedSseEnabled"));
+        template.hasResourceProperties("AWS::SQS::QueuePolicy", Map.of(
+                "Queues", List.of(ref(Cfn.logicalId(queue))),
+                "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Effect", "Deny",
+                        "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))));
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> iotStatements(JavaFunction function) {
+        Map<String, Object> policy = properties(function.getRole().getNode().findChild("DefaultPolicy"));
+        List<Map<String, Object>> statements =
+                (List<Map<String, Object>>) ((Map<String, Object>) policy.get("PolicyDocument")).get("Statement");
+        return statements.stream()
+                .filter(s -> (s.get("Action") instanceof List<?> actions ? actions.get(0) : s.get("Action"))
+                        .toString().startsWith("iot:"))
+                .toList();
+    }
+}
