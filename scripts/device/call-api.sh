@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Call the device API (mutual TLS on the API custom domain) with the device certificate.
+# shellcheck source=../lib/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+readonly EXIT_HTTP_ERROR=3
+readonly EXIT_TLS_FAILED=4
+readonly EXIT_NOT_ENFORCED=5
+
+usage() {
+  cat <<EOF
+Usage: scripts/device/call-api.sh --domain HOST [options]
+
+GET https://<domain>[:<port>]<path> with the device certificate and key (mutual TLS).
+The response body goes to stdout, the status and progress to stderr.
+
+Options:
+  --domain HOST          API custom domain, sent as TLS SNI (default: \$API_DOMAIN); for a local
+                         stand-in use its host name (e.g. localhost) or --resolve
+  --port N               port (default: \$API_PORT, else 443)
+  --path PATH            request path (default: /sample)
+  --thing-name UUID      the device (default: the thingName in --device-dir, else \$CERTS_DIR/devices/latest)
+  --device-dir DIR       folder with deviceCert.crt and deviceCert.key (default: \$CERTS_DIR/devices/<thingName>)
+  --cacert FILE          CA of the server certificate, for a private server CA (default: \$API_CACERT,
+                         else the system trust store)
+  --resolve SPEC         connect elsewhere but keep the host name (and SNI): ADDRESS, e.g. 127.0.0.1,
+                         or curl's HOST:PORT:ADDRESS
+  --without-cert         send no client certificate, to show that the server refuses the TLS handshake
+  -h, --help             show this help
+
+Exit codes:
+  0  HTTP 2xx; with --without-cert: the server refused the connection, as it should
+  1  error (missing files or tools, ...)
+  2  bad arguments
+  3  the server answered with an HTTP error status (e.g. 403 from the authorizer)
+  4  TLS or connection failure with the device certificate
+  5  with --without-cert: the server answered without a client certificate (mutual TLS not enforced!)
+EOF
+}
+
+domain=${API_DOMAIN:-}
+port=${API_PORT:-}
+path=/sample
+thing_name=""
+device_dir=""
+cacert=${API_CACERT:-}
+resolve=""
+with_cert=true
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    -h | --help) usage; exit 0 ;;
+    --domain) need_value "$@"; domain=$2; shift 2 ;;
+    --port) need_value "$@"; port=$2; shift 2 ;;
+    --path) need_value "$@"; path=$2; shift 2 ;;
+    --thing-name) need_value "$@"; thing_name=$2; shift 2 ;;
+    --device-dir) need_value "$@"; device_dir=$(abs_path "$2"); shift 2 ;;
+    --cacert) need_value "$@"; cacert=$(abs_path "$2"); shift 2 ;;
+    --resolve) need_value "$@"; resolve=$2; shift 2 ;;
+    --without-cert) with_cert=false; shift ;;
+    *) usage_error "unknown argument: $1" ;;
+  esac
+done
+
+[[ -n $domain ]] || usage_error "--domain is required (or set API_DOMAIN)"
+if [[ ! $domain =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]]; then
+  usage_error "--domain must be a host name (no scheme, port or path), not '$domain'"
+fi
+if [[ -n $port ]] && ! { is_positive_int "$port" && [[ $port -le 65535 ]]; }; then
+  usage_error "--port must be a TCP port number, not '$port'"
+fi
+[[ $path == /* ]] || usage_error "--path must start with /, not '$path'"
+if [[ -n $thing_name ]] && ! is_canonical_uuid "$thing_name"; then
+  usage_error "--thing-name must be a canonical lowercase UUID, not '$thing_name'"
+fi
+if [[ -n $resolve && ! $resolve =~ ^[^:]+:[0-9]+:.+$ ]]; then
+  resolve="$domain:${port:-443}:$resolve"
+fi
+
+require_tools curl
+
+if [[ $with_cert == true ]]; then
+  if [[ -z $thing_name && -n $device_dir && -f "$device_dir/thingName" ]]; then
+    thing_name=$(tr -d '[:space:]' <"$device_dir/thingName")
+  fi
+  if [[ -z $thing_name && -f "$CERTS_DIR/devices/latest" ]]; then
+    thing_name=$(tr -d '[:space:]' <"$CERTS_DIR/devices/latest")
+  fi
+  [[ -n $thing_name || -n $device_dir ]] || die "no device: give --thing-name or --device-dir, or run scripts/device/create-device.sh first"
+  device_dir=${device_dir:-$CERTS_DIR/devices/$thing_name}
+  for f in "$device_dir/deviceCert.crt" "$device_dir/deviceCert.key"; do
+    [[ -f $f ]] || die "missing $f: run scripts/device/create-device.sh (or give --device-dir)"
+  done
+fi
+if [[ -n $cacert && ! -f $cacert ]]; then
+  die "missing --cacert file $cacert"
+fi
+
+main() {
+  local url="https://$domain${port:+:$port}$path"
+  local args=(--silent --show-error --connect-timeout 10 --max-time 30)
+  if [[ -n $cacert ]]; then args+=(--cacert "$cacert"); fi
+  if [[ -n $resolve ]]; then args+=(--resolve "$resolve"); fi
+  if [[ $with_cert == true ]]; then
+    args+=(--cert "$device_dir/deviceCert.crt" --key "$device_dir/deviceCert.key")
+    step "GET $url with the certificate of ${thing_name:-$device_dir}"
+  else
+    step "GET $url without a client certificate (expected: refused)"
+  fi
+
+  make_work_dir ""
+  local rc=0 status
+  status=$(curl "${args[@]}" --output "$WORK_DIR/body" --write-out '%{http_code}' "$url" 2>"$WORK_DIR/err") || rc=$?
+  local err
+  err=$(tail -n 1 "$WORK_DIR/err")
+
+  if [[ $with_cert == false ]]; then
+    if [[ $rc -ne 0 ]]; then
+      log "refused as expected (curl exit $rc: $err)"
+      return 0
+    fi
+    cat "$WORK_DIR/body"
+    die "$EXIT_NOT_ENFORCED" "the server answered HTTP $status without a client certificate: mutual TLS is not enforced on $domain"
+  fi
+
+  if [[ $rc -ne 0 ]]; then
+    die "$EXIT_TLS_FAILED" "TLS or connection failure (curl exit $rc: $err)." \
+      "A revoked, expired or unknown-CA certificate fails the handshake; check --domain, --port, --cacert."
+  fi
+  cat "$WORK_DIR/body"
+  if [[ -s $WORK_DIR/body && $(tail -c 1 "$WORK_DIR/body" | wc -l) -eq 0 ]]; then
+    printf '\n'
+  fi
+  if [[ ${status:0:1} != 2 ]]; then
+    die "$EXIT_HTTP_ERROR" "HTTP $status from $url"
+  fi
+  log "HTTP $status"
+}
+
+main

@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# The device side of just-in-time registration: get the certificate activated, ask for a thing,
+# then prove the thing works by publishing on MQTT with the thing name as client id.
+# shellcheck source=../lib/common.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+readonly EXIT_ACTIVATION_TIMEOUT=3
+readonly EXIT_REQUEST_REJECTED=4
+readonly EXIT_MQTT_REFUSED=5
+
+usage() {
+  cat <<EOF
+Usage: scripts/device/jitr.sh [options]
+
+Onboard a device created by scripts/device/create-device.sh:
+  1. POST {} to https://<endpoint>:<port>/topics/jitr/start?qos=1 with the device certificate and
+     the CA (deviceCertAndCACert.crt) until AWS IoT answers {"message":"OK",...}. The first attempt
+     is expected to fail (curl: "Empty reply from server"): AWS IoT registers the unknown certificate
+     as PENDING_ACTIVATION and drops the connection; the activation function then activates it.
+     Retries use exponential backoff with jitter, for at most --timeout seconds.
+  2. POST {"thingName":"<thingName>"} to topics/jitr/request?qos=1 (provisioning is asynchronous).
+  3. Publish to things/<thingName>/confirmation over MQTT (port --mqtt-port) with client id =
+     the thing name, retried with backoff until accepted, for at most --mqtt-timeout seconds.
+
+Options:
+  --thing-name UUID      the device (default: the thingName in --device-dir, else \$CERTS_DIR/devices/latest)
+  --device-dir DIR       folder with deviceCert.key and deviceCertAndCACert.crt
+                         (default: \$CERTS_DIR/devices/<thingName>)
+  --endpoint HOST        IoT data endpoint host name, sent as TLS SNI (default: \$IOT_ENDPOINT, else
+                         aws iot describe-endpoint --endpoint-type iot:Data-ATS); a local IoT Core: localhost
+  --port N               HTTPS port (default: \$IOT_HTTPS_PORT or 8443)
+  --mqtt-port N          MQTT over TLS port (default: \$IOT_MQTT_PORT or 8883)
+  --cacert FILE          CA that signed the endpoint's server certificate
+                         (default: \$IOT_CACERT or \$CERTS_DIR/AmazonRootCA1.pem)
+  --timeout S            longest wait for activation, step 1 (default: \$JITR_TIMEOUT or 120)
+  --mqtt-timeout S       longest wait for the MQTT publish to be accepted, step 3 (default: \$JITR_MQTT_TIMEOUT or 120)
+  --initial-delay S      first retry delay in seconds (default: \$JITR_INITIAL_DELAY or 1)
+  --max-delay S          retry delay cap in seconds (default: \$JITR_MAX_DELAY or 16)
+  -h, --help             show this help
+
+$(aws_options_help)
+  (The AWS CLI is needed only when --endpoint and IOT_ENDPOINT are both unset.)
+
+Exit codes:
+  0  onboarded: certificate active, thing requested, MQTT publish accepted
+  1  error: missing files or tools, server certificate not trusted (--cacert), bad client key, ...
+  2  bad arguments
+  3  timed out waiting for activation (step 1 never answered OK within --timeout)
+  4  request rejected (step 2: topics/jitr/request not accepted)
+  5  MQTT refused (step 3: publish not accepted within --mqtt-timeout; is the thing provisioned?)
+EOF
+}
+
+thing_name=""
+device_dir=""
+endpoint=${IOT_ENDPOINT:-}
+port=${IOT_HTTPS_PORT:-8443}
+mqtt_port=${IOT_MQTT_PORT:-8883}
+cacert=${IOT_CACERT:-}
+timeout=${JITR_TIMEOUT:-120}
+mqtt_timeout=${JITR_MQTT_TIMEOUT:-120}
+initial_delay=${JITR_INITIAL_DELAY:-1}
+max_delay=${JITR_MAX_DELAY:-16}
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    -h | --help) usage; exit 0 ;;
+    --thing-name) need_value "$@"; thing_name=$2; shift 2 ;;
+    --device-dir) need_value "$@"; device_dir=$(abs_path "$2"); shift 2 ;;
+    --endpoint) need_value "$@"; endpoint=$2; shift 2 ;;
+    --port) need_value "$@"; port=$2; shift 2 ;;
+    --mqtt-port) need_value "$@"; mqtt_port=$2; shift 2 ;;
+    --cacert) need_value "$@"; cacert=$(abs_path "$2"); shift 2 ;;
+    --timeout) need_value "$@"; timeout=$2; shift 2 ;;
+    --mqtt-timeout) need_value "$@"; mqtt_timeout=$2; shift 2 ;;
+    --initial-delay) need_value "$@"; initial_delay=$2; shift 2 ;;
+    --max-delay) need_value "$@"; max_delay=$2; shift 2 ;;
+    --endpoint-url) need_value "$@"; AWS_ENDPOINT_URL_OPT=$2; shift 2 ;;
+    --region) need_value "$@"; AWS_REGION_OPT=$2; shift 2 ;;
+    --profile) need_value "$@"; AWS_PROFILE_OPT=$2; shift 2 ;;
+    *) usage_error "unknown argument: $1" ;;
+  esac
+done
+
+valid_port() {
+  is_positive_int "$1" && [[ $1 -le 65535 ]]
+}
+valid_port "$port" || usage_error "--port must be a TCP port number, not '$port'"
+valid_port "$mqtt_port" || usage_error "--mqtt-port must be a TCP port number, not '$mqtt_port'"
+is_positive_int "$timeout" || usage_error "--timeout must be a positive number of seconds, not '$timeout'"
+is_positive_int "$mqtt_timeout" || usage_error "--mqtt-timeout must be a positive number of seconds, not '$mqtt_timeout'"
+is_non_negative_int "$initial_delay" || usage_error "--initial-delay must be a whole number of seconds, not '$initial_delay'"
+is_non_negative_int "$max_delay" || usage_error "--max-delay must be a whole number of seconds, not '$max_delay'"
+if [[ -n $endpoint && ! $endpoint =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]]; then
+  usage_error "--endpoint must be a host name (no scheme, port or path), not '$endpoint'"
+fi
+if [[ -n $thing_name ]] && ! is_canonical_uuid "$thing_name"; then
+  usage_error "--thing-name must be a canonical lowercase UUID, not '$thing_name'"
+fi
+finish_aws_options
+
+# --- the device ---------------------------------------------------------------------------------
+if [[ -z $thing_name && -n $device_dir && -f "$device_dir/thingName" ]]; then
+  thing_name=$(tr -d '[:space:]' <"$device_dir/thingName")
+fi
+if [[ -z $thing_name && -f "$CERTS_DIR/devices/latest" ]]; then
+  thing_name=$(tr -d '[:space:]' <"$CERTS_DIR/devices/latest")
+fi
+[[ -n $thing_name ]] || die "no device: give --thing-name or --device-dir, or run scripts/device/create-device.sh first"
+is_canonical_uuid "$thing_name" || die "the thing name '$thing_name' is not a canonical lowercase UUID"
+device_dir=${device_dir:-$CERTS_DIR/devices/$thing_name}
+device_key="$device_dir/deviceCert.key"
+device_chain="$device_dir/deviceCertAndCACert.crt"
+for f in "$device_key" "$device_chain"; do
+  [[ -f $f ]] || die "missing $f: run scripts/device/create-device.sh (or give --device-dir)"
+done
+cacert=${cacert:-$CERTS_DIR/AmazonRootCA1.pem}
+[[ -f $cacert ]] || die "missing $cacert (the CA of the endpoint's server certificate). For AWS IoT:" \
+  "curl -fsSL -o '$CERTS_DIR/AmazonRootCA1.pem' https://www.amazontrust.com/repository/AmazonRootCA1.pem" \
+  "; for a local IoT Core give its CA with --cacert"
+
+if [[ -z $endpoint ]]; then
+  require_tools curl mosquitto_pub aws
+else
+  require_tools curl mosquitto_pub
+fi
+
+# --- backoff ------------------------------------------------------------------------------------
+delay_ms=0
+reset_backoff() {
+  delay_ms=$((initial_delay * 1000))
+}
+# backoff_sleep deadline: sleep the current delay with jitter (half fixed, half random), never past
+# the deadline (a $SECONDS value); double the delay up to --max-delay. Returns 1 when time is up.
+backoff_sleep() {
+  local deadline=$1 remaining_ms sleep_ms
+  remaining_ms=$(((deadline - SECONDS) * 1000))
+  if [[ $remaining_ms -le 0 ]]; then
+    return 1
+  fi
+  sleep_ms=$((delay_ms / 2 + RANDOM * (delay_ms - delay_ms / 2) / 32767))
+  if [[ $sleep_ms -gt $remaining_ms ]]; then
+    sleep_ms=$remaining_ms
+  fi
+  if [[ $sleep_ms -gt 0 ]]; then
+    sleep "$((sleep_ms / 1000)).$(printf '%03d' $((sleep_ms % 1000)))"
+  fi
+  delay_ms=$((delay_ms * 2))
+  if [[ $delay_ms -gt $((max_delay * 1000)) ]]; then
+    delay_ms=$((max_delay * 1000))
+  fi
+  [[ $SECONDS -lt $deadline ]]
+}
+
+# --- HTTPS publish ------------------------------------------------------------------------------
+http_code=""
+curl_rc=0
+curl_err=""
+body_file=""
+
+# https_publish topic payload max_seconds: sets curl_rc, http_code, curl_err; the body is in $body_file.
+https_publish() {
+  local topic=$1 payload=$2 max_time=$3 err_file="$WORK_DIR/curl.err"
+  : >"$body_file"
+  curl_rc=0
+  http_code=$(curl --silent --show-error --connect-timeout 10 --max-time "$max_time" \
+    --cert "$device_chain" --key "$device_key" --cacert "$cacert" \
+    --header 'Content-Type: application/json' --data "$payload" \
+    --output "$body_file" --write-out '%{http_code}' \
+    "https://$endpoint:$port/topics/$topic?qos=1" 2>"$err_file") || curl_rc=$?
+  curl_err=$(tail -n 1 "$err_file")
+}
+
+answered_ok() {
+  [[ $curl_rc -eq 0 && $http_code == 200 ]] && grep -Eq '"message"[[:space:]]*:[[:space:]]*"OK"' "$body_file"
+}
+
+# Errors that retrying cannot fix.
+fail_on_local_tls_problem() {
+  case $curl_rc in
+    58 | 59) die "curl could not use the device certificate or key ($device_dir): $curl_err" ;;
+    60 | 77 | 83) die "the server certificate of $endpoint is not trusted with --cacert $cacert ($curl_err)." \
+      "For AWS IoT use AmazonRootCA1.pem; for a local IoT Core its own CA." ;;
+  esac
+}
+
+describe_attempt() {
+  case $curl_rc in
+    0) printf 'HTTP %s: %s' "$http_code" "$(head -c 200 "$body_file")" ;;
+    52) printf 'empty reply (expected while AWS IoT registers the certificate as PENDING_ACTIVATION)' ;;
+    35 | 56) printf 'TLS connection refused or reset (certificate not active yet?): %s' "$curl_err" ;;
+    6) printf 'cannot resolve %s: %s' "$endpoint" "$curl_err" ;;
+    7) printf 'cannot connect to %s:%s: %s' "$endpoint" "$port" "$curl_err" ;;
+    28) printf 'timed out: %s' "$curl_err" ;;
+    *) printf 'curl exit %s: %s' "$curl_rc" "$curl_err" ;;
+  esac
+}
+
+# --- the steps ----------------------------------------------------------------------------------
+activation_attempts=0
+activation_seconds=0
+mqtt_attempts=0
+mqtt_seconds=0
+
+wait_for_activation() {
+  step "1/3 activation: POST {} to topics/jitr/start on $endpoint:$port (up to ${timeout}s)"
+  local start=$SECONDS deadline=$((SECONDS + timeout)) max_time
+  reset_backoff
+  while true; do
+    activation_attempts=$((activation_attempts + 1))
+    max_time=$((deadline - SECONDS))
+    if [[ $max_time -gt 30 ]]; then max_time=30; fi
+    if [[ $max_time -lt 1 ]]; then max_time=1; fi
+    https_publish jitr/start '{}' "$max_time"
+    if answered_ok; then
+      activation_seconds=$((SECONDS - start))
+      log "    attempt $activation_attempts: OK, the certificate is active"
+      return 0
+    fi
+    fail_on_local_tls_problem
+    log "    attempt $activation_attempts: $(describe_attempt)"
+    if ! backoff_sleep "$deadline"; then
+      die "$EXIT_ACTIVATION_TIMEOUT" "timed out after ${timeout}s and $activation_attempts attempts waiting for the" \
+        "certificate to be activated. Check that the CA is registered with auto-registration" \
+        "(scripts/ca/register-ca.sh), that the stack is deployed with its caCertificateId, and the activation function's logs."
+    fi
+  done
+}
+
+request_thing() {
+  step "2/3 request: POST {\"thingName\":\"$thing_name\"} to topics/jitr/request"
+  local attempt
+  reset_backoff
+  for attempt in 1 2 3; do
+    https_publish jitr/request "{\"thingName\":\"$thing_name\"}" 30
+    if answered_ok; then
+      log "    accepted; provisioning runs asynchronously"
+      return 0
+    fi
+    fail_on_local_tls_problem
+    log "    attempt $attempt: $(describe_attempt)"
+    # Only transport errors, throttling and server errors are worth another try.
+    if [[ $curl_rc -eq 0 && $http_code != 429 && ${http_code:0:1} != 5 ]]; then
+      break
+    fi
+    if [[ $attempt -lt 3 ]]; then
+      backoff_sleep $((SECONDS + 60)) || true
+    fi
+  done
+  die "$EXIT_REQUEST_REJECTED" "the provisioning request was rejected ($(describe_attempt))." \
+    "The JITR policy must allow iot:Publish on topic jitr/request for this certificate."
+}
+
+confirm_over_mqtt() {
+  local topic="things/$thing_name/confirmation"
+  step "3/3 confirmation: MQTT publish to $topic on $endpoint:$mqtt_port as client $thing_name (up to ${mqtt_timeout}s)"
+  local start=$SECONDS deadline=$((SECONDS + mqtt_timeout)) rc err_file="$WORK_DIR/mqtt.err"
+  local guard=()
+  if command -v timeout >/dev/null 2>&1; then guard=(timeout 30); fi
+  reset_backoff
+  while true; do
+    mqtt_attempts=$((mqtt_attempts + 1))
+    rc=0
+    ${guard[@]+"${guard[@]}"} mosquitto_pub -h "$endpoint" -p "$mqtt_port" \
+      --cafile "$cacert" --cert "$device_chain" --key "$device_key" \
+      -i "$thing_name" -t "$topic" -q 1 \
+      -m "{\"thingName\":\"$thing_name\",\"message\":\"onboarded\"}" 2>"$err_file" || rc=$?
+    if [[ $rc -eq 0 ]]; then
+      mqtt_seconds=$((SECONDS - start))
+      log "    attempt $mqtt_attempts: accepted"
+      return 0
+    fi
+    log "    attempt $mqtt_attempts: refused (mosquitto_pub exit $rc: $(tail -n 1 "$err_file")); the thing may not be provisioned yet"
+    if ! backoff_sleep "$deadline"; then
+      die "$EXIT_MQTT_REFUSED" "MQTT publish to $topic still refused after ${mqtt_timeout}s and $mqtt_attempts attempts." \
+        "Check the provisioning function's logs: the thing, its certificate and the app policy must be attached."
+    fi
+  done
+}
+
+main() {
+  make_work_dir ""
+  body_file="$WORK_DIR/body"
+  if [[ -z $endpoint ]]; then
+    step "looking up the IoT data endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS)"
+    endpoint=$(aws_iot describe-endpoint --endpoint-type iot:Data-ATS | sed -n 's/.*"endpointAddress"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p') \
+      || die "aws iot describe-endpoint failed: check credentials, region and endpoint, or give --endpoint"
+    [[ -n $endpoint ]] || die "aws iot describe-endpoint returned no endpointAddress; give --endpoint"
+  fi
+  log "device $thing_name ($device_dir), endpoint $endpoint"
+
+  wait_for_activation
+  request_thing
+  confirm_over_mqtt
+
+  log "---- summary ----"
+  log "thing name:  $thing_name"
+  log "endpoint:    $endpoint (HTTPS $port, MQTT $mqtt_port)"
+  log "activation:  OK after $activation_attempts attempt(s), ${activation_seconds}s"
+  log "request:     accepted on jitr/request"
+  log "MQTT:        accepted on things/$thing_name/confirmation after $mqtt_attempts attempt(s), ${mqtt_seconds}s"
+  log "next: scripts/device/call-api.sh --domain <API custom domain> --thing-name $thing_name"
+  printf '%s\n' "$thing_name"
+}
+
+main

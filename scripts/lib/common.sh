@@ -1,0 +1,225 @@
+# shellcheck shell=bash
+# Shared helpers for the CA and device scripts. Source it; do not run it.
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+#
+# Sets: REPO_ROOT (absolute), CERTS_DIR (absolute; env CERTS_DIR, default <repo>/certs),
+# OPENSSL_PROFILES (<repo>/openssl.conf), SCRIPT_NAME.
+# Every script must define usage() before calling usage_error.
+# Written for bash 3.2+ (macOS): no associative arrays, no ${x,,}, empty arrays guarded.
+
+set -euo pipefail
+# Keep set -e inside $(...) too (bash 4.4+; older bash ignores it).
+shopt -s inherit_errexit 2>/dev/null || true
+# Keys (and everything else we write) readable by the owner only.
+umask 077
+
+SCRIPT_NAME=${0##*/}
+REPO_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
+# shellcheck disable=SC2034 # used by the scripts that source this file
+OPENSSL_PROFILES="$REPO_ROOT/openssl.conf"
+
+# Exit codes shared by every script.
+readonly EXIT_ERROR=1
+readonly EXIT_USAGE=2
+
+log() {
+  printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2
+}
+
+step() {
+  printf '%s: ==> %s\n' "$SCRIPT_NAME" "$*" >&2
+}
+
+warn() {
+  printf '%s: warning: %s\n' "$SCRIPT_NAME" "$*" >&2
+}
+
+# die [exit-code] message...
+die() {
+  local code=$EXIT_ERROR
+  if [[ $# -gt 1 && $1 =~ ^[0-9]+$ ]]; then
+    code=$1
+    shift
+  fi
+  printf '%s: error: %s\n' "$SCRIPT_NAME" "$*" >&2
+  exit "$code"
+}
+
+# usage_error message: the message, the usage text, exit 2.
+usage_error() {
+  printf '%s: error: %s\n\n' "$SCRIPT_NAME" "$*" >&2
+  usage >&2
+  exit "$EXIT_USAGE"
+}
+
+# need_value option "$@": fail when an option that takes a value has none.
+need_value() {
+  if [[ $# -lt 2 || -z $2 || $2 == --* ]]; then
+    usage_error "option $1 needs a value"
+  fi
+}
+
+# Absolute form of a path given by the user (relative to the current directory).
+abs_path() {
+  case $1 in
+    /*) printf '%s\n' "$1" ;;
+    *) printf '%s/%s\n' "$(pwd -P)" "$1" ;;
+  esac
+}
+
+# CERTS_DIR: where all generated material goes. Tests and CI point it at a temporary directory.
+if [[ -n ${CERTS_DIR:-} ]]; then
+  CERTS_DIR=$(abs_path "$CERTS_DIR")
+else
+  CERTS_DIR="$REPO_ROOT/certs"
+fi
+
+install_hint() {
+  case $1 in
+    openssl) printf '%s' "Debian/Ubuntu: apt-get install openssl; macOS: brew install openssl@3" ;;
+    curl) printf '%s' "Debian/Ubuntu: apt-get install curl; macOS: brew install curl" ;;
+    aws) printf '%s' "install the AWS CLI: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html (Debian/Ubuntu: apt-get install awscli)" ;;
+    mosquitto_pub) printf '%s' "Debian/Ubuntu: apt-get install mosquitto-clients; macOS: brew install mosquitto" ;;
+    jq) printf '%s' "Debian/Ubuntu: apt-get install jq; macOS: brew install jq" ;;
+    *) printf '%s' "install $1 with your package manager" ;;
+  esac
+}
+
+# require_tools tool...: fail naming every missing tool and how to install it.
+require_tools() {
+  local tool missing=0
+  for tool in "$@"; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+      printf '%s: error: %s is required but not installed: %s\n' "$SCRIPT_NAME" "$tool" "$(install_hint "$tool")" >&2
+      missing=1
+    fi
+  done
+  if [[ $missing -ne 0 ]]; then
+    exit "$EXIT_ERROR"
+  fi
+}
+
+# Subject fields may come from the environment (see openssl.conf), but not empty.
+check_subject_env() {
+  local name
+  for name in CERT_C CERT_ST CERT_L CERT_O CERT_OU; do
+    if [[ -n ${!name+set} && -z ${!name} ]]; then
+      die "$name is set but empty: unset it to use the default from openssl.conf, or give it a value"
+    fi
+  done
+}
+
+require_ca() {
+  if [[ ! -f "$CERTS_DIR/rootCA.pem" || ! -f "$CERTS_DIR/rootCA.key" ]]; then
+    die "no CA in $CERTS_DIR (rootCA.pem and rootCA.key): run scripts/ca/create-ca.sh first"
+  fi
+}
+
+is_positive_int() {
+  [[ $1 =~ ^[1-9][0-9]*$ ]]
+}
+
+is_non_negative_int() {
+  [[ $1 =~ ^(0|[1-9][0-9]*)$ ]]
+}
+
+# A canonical lowercase UUID (8-4-4-4-12 hex digits), as the provisioning function expects.
+is_canonical_uuid() {
+  [[ $1 =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]
+}
+
+# A fresh random (version 4) lowercase UUID, from openssl so no uuidgen is needed.
+new_uuid() {
+  local h variant
+  h=$(openssl rand -hex 16)
+  variant=$(( (16#${h:16:1} & 3) | 8 ))
+  printf '%s-%s-4%s-%x%s-%s\n' "${h:0:8}" "${h:8:4}" "${h:13:3}" "$variant" "${h:17:3}" "${h:20:12}"
+}
+
+# new_private_key type bits file: RSA (bits >= 2048) or EC P-256, PKCS#8 PEM, mode 600.
+new_private_key() {
+  local type=$1 bits=$2 out=$3
+  case $type in
+    rsa) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$bits" -out "$out" 2>/dev/null ;;
+    ec) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve -out "$out" 2>/dev/null ;;
+    *) die "unknown key type: $type" ;;
+  esac || die "openssl could not generate the $type key $out"
+  chmod 600 "$out"
+}
+
+# validate_key_type type bits: usage errors for a bad --key-type / --rsa-bits.
+validate_key_type() {
+  case $1 in
+    rsa | ec) ;;
+    *) usage_error "--key-type must be rsa or ec, not '$1'" ;;
+  esac
+  if ! is_positive_int "$2" || [[ $2 -lt 2048 ]]; then
+    usage_error "--rsa-bits must be a number >= 2048, not '$2'"
+  fi
+}
+
+# A random positive 128-bit serial number for openssl -set_serial.
+random_serial() {
+  local hex
+  hex=$(openssl rand -hex 16)
+  printf '0x%s\n' "$hex"
+}
+
+# sha256_fingerprint file: the SHA-256 fingerprint of a PEM certificate, lowercase hex without colons.
+sha256_fingerprint() {
+  local fp
+  fp=$(openssl x509 -in "$1" -noout -fingerprint -sha256) || return 1
+  fp=${fp#*=}
+  fp=${fp//:/}
+  printf '%s\n' "$fp" | tr '[:upper:]' '[:lower:]'
+}
+
+# AWS CLI options: collected by parse_aws_option, used by every aws call through aws_cli.
+AWS_ARGS=()
+AWS_ENDPOINT_URL_OPT=""
+AWS_REGION_OPT=""
+AWS_PROFILE_OPT=""
+
+aws_options_help() {
+  cat <<'EOF'
+AWS options (used for every AWS call):
+  --endpoint-url URL    AWS IoT endpoint override, e.g. http://127.0.0.1:4566 for the local IoT Core
+                        (default: $AWS_ENDPOINT_URL_IOT, then $AWS_ENDPOINT_URL)
+  --region REGION       AWS region (default: $AWS_REGION, then $AWS_DEFAULT_REGION, then the CLI config)
+  --profile PROFILE     AWS CLI profile (default: $AWS_PROFILE, then the CLI default)
+EOF
+}
+
+# finish_aws_options: turn the AWS options and environment into AWS_ARGS.
+finish_aws_options() {
+  local endpoint=${AWS_ENDPOINT_URL_OPT:-${AWS_ENDPOINT_URL_IOT:-${AWS_ENDPOINT_URL:-}}}
+  local region=${AWS_REGION_OPT:-${AWS_REGION:-${AWS_DEFAULT_REGION:-}}}
+  local profile=${AWS_PROFILE_OPT:-${AWS_PROFILE:-}}
+  AWS_ARGS=()
+  if [[ -n $endpoint ]]; then AWS_ARGS+=(--endpoint-url "$endpoint"); fi
+  if [[ -n $region ]]; then AWS_ARGS+=(--region "$region"); fi
+  if [[ -n $profile ]]; then AWS_ARGS+=(--profile "$profile"); fi
+}
+
+# aws_iot subcommand args...: JSON on stdout, the CLI's error on stderr.
+aws_iot() {
+  aws ${AWS_ARGS[@]+"${AWS_ARGS[@]}"} --output json iot "$@"
+}
+
+# make_work_dir [parent]: a private scratch folder, removed on exit; inside parent when given (same
+# file system, so results can be moved into place atomically), else in $TMPDIR.
+# Sets WORK_DIR; call it directly, not in $(...).
+WORK_DIR=""
+cleanup_work_dir() {
+  if [[ -n $WORK_DIR ]]; then rm -rf -- "$WORK_DIR"; fi
+}
+make_work_dir() {
+  if [[ -n ${1:-} ]]; then
+    mkdir -p "$1"
+    WORK_DIR=$(mktemp -d "$1/.work.XXXXXX")
+  else
+    WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/iot-onboarding.XXXXXX")
+  fi
+  trap cleanup_work_dir EXIT
+}
