@@ -1,0 +1,427 @@
+package dev.iotonboard.lambda.provisioning;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.testing.Fixtures;
+import dev.iotonboard.lambda.core.testing.Handlers;
+import dev.iotonboard.lambda.core.testing.IotDouble;
+import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.core.testing.TestPki;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.iot.IotClient;
+
+class ThingProvisioningHandlerTest {
+
+    private static final String JITR = "jitr-policy";
+    private static final String APP = "app-policy";
+    private static final List<String> FULL_RUN = List.of("DescribeCertificate", "ListPrincipalThings",
+            "ListThingPrincipals", "CreateThing", "AttachThingPrincipal", "ListThingPrincipals", "AttachPolicy",
+            "DetachPolicy");
+
+    private static TestPki pki;
+    private static TestPki otherPki;
+
+    private IotDouble iot;
+    private IotClient client;
+    private final List<String> logs = new ArrayList<>();
+    private TestPki.Issued device;
+    private String arn;
+    private String thingName;
+
+    @BeforeAll
+    static void pki() {
+        pki = TestPki.newCa("test-ca");
+        otherPki = TestPki.newCa("other-ca");
+    }
+
+    @BeforeEach
+    void start() {
+        iot = IotDouble.start();
+        iot.addPolicy(JITR);
+        iot.addPolicy(APP);
+        client = iot.client();
+        device = pki.issue("device");
+        arn = activeWithJitrPolicy(device);
+        thingName = UUID.randomUUID().toString();
+        JsonLogger.redirect(logs::add);
+    }
+
+    @AfterEach
+    void stop() {
+        JsonLogger.redirect(null);
+        client.close();
+        iot.close();
+    }
+
+    /** The state certificate activation leaves: ACTIVE with the JITR policy. */
+    private String activeWithJitrPolicy(TestPki.Issued issued) {
+        iot.addCertificate(issued.pem(), pki.caId(), "ACTIVE");
+        String certificateArn = iot.certificateArn(issued.id());
+        iot.attachPolicy(JITR, certificateArn);
+        return certificateArn;
+    }
+
+    private ThingProvisioningHandler handler(String configuredCa) {
+        Map<String, String> env = new HashMap<>();
+        env.put("JITR_POLICY_NAME", JITR);
+        env.put("APP_POLICY_NAME", APP);
+        env.put("CA_CERTIFICATE_ID", configuredCa);
+        return new ThingProvisioningHandler(client, Env.of(env));
+    }
+
+    private JsonNode provision(String event) {
+        return Handlers.invoke(handler(pki.caId()), event);
+    }
+
+    private String request(String name, String certificateId) {
+        return Fixtures.event("request.json",
+                Map.of("thingName", Fixtures.jsonString(name), "certificateId", certificateId));
+    }
+
+    private static void assertOutcome(JsonNode result, String outcome, String reason) {
+        assertEquals(outcome, result.get("outcome").asText(), result.toString());
+        if (reason != null) {
+            assertEquals(reason, result.get("reason").asText(), result.toString());
+        }
+    }
+
+    private void assertProvisioned() {
+        assertEquals(List.of(arn), iot.principalsOf(thingName));
+        assertEquals(List.of(thingName), iot.thingsOf(arn));
+        assertEquals(List.of(APP), iot.policiesOf(arn));
+    }
+
+    private void assertUntouched() {
+        assertFalse(iot.thingExists(thingName));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+        assertEquals(List.of(), iot.thingsOf(arn));
+    }
+
+    // ---- the normal path -------------------------------------------------------------------------------------
+
+    @Test
+    void provision_createsThingAttachesCertificateThenSwapsPolicies() {
+        JsonNode result = provision(request(thingName, device.id()));
+
+        assertOutcome(result, "PROVISIONED", null);
+        assertEquals(FULL_RUN, iot.operations());
+        assertEquals("EXCLUSIVE_THING",
+                iot.calls("AttachThingPrincipal").get(0).query().get("thingPrincipalType"));
+        assertEquals(arn, iot.calls("AttachThingPrincipal").get(0).header("x-amzn-principal"));
+        assertEquals("/target-policies/" + APP, iot.calls("AttachPolicy").get(0).path());
+        assertEquals("/target-policies/" + JITR, iot.calls("DetachPolicy").get(0).path());
+        assertEquals(arn, iot.calls("DetachPolicy").get(0).bodyField("target"));
+        assertProvisioned();
+    }
+
+    @Test
+    void provision_replayAfterCompletion_changesNothing() {
+        provision(request(thingName, device.id()));
+        iot.clearCalls();
+
+        JsonNode result = provision(request(thingName, device.id()));
+
+        assertOutcome(result, "PROVISIONED", null);
+        assertEquals(FULL_RUN, iot.operations());
+        assertProvisioned();
+        assertEquals(List.of(thingName), iot.thingNames());
+    }
+
+    @Test
+    void provision_usesOnlyThePrincipalCertificateId_ignoringOtherPayloadFields() {
+        TestPki.Issued other = pki.issue("other");
+        String otherArn = activeWithJitrPolicy(other);
+        String event = Fixtures.event("request-extra-fields.json", Map.of("thingName", thingName,
+                "certificateId", device.id(), "otherArn", otherArn, "otherCertificateId", other.id()));
+
+        assertOutcome(provision(event), "PROVISIONED", null);
+
+        assertProvisioned();
+        assertEquals(List.of(), iot.thingsOf(otherArn));
+        assertEquals(List.of(JITR), iot.policiesOf(otherArn));
+        assertTrue(iot.calls().stream().noneMatch(c -> c.toString().contains(other.id())));
+    }
+
+    @Test
+    void provision_thingLeftWithoutPrincipalByEarlierCrash_isCompleted() {
+        iot.addThing(thingName);
+
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+
+        assertProvisioned();
+    }
+
+    @Test
+    void provision_createThingAlreadyExistsError_countsAsDone() {
+        iot.addThing(thingName);
+        iot.failNext("CreateThing", 1, Fault.RESOURCE_ALREADY_EXISTS);
+
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+
+        assertEquals(1, iot.calls("CreateThing").size());
+        assertProvisioned();
+    }
+
+    @Test
+    void provision_acceptsAnyCaWhenNoneIsConfigured() {
+        TestPki.Issued foreign = otherPki.issue("foreign");
+        iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
+
+        assertOutcome(Handlers.invoke(handler(""), request(thingName, foreign.id())), "PROVISIONED", null);
+
+        assertEquals(List.of(iot.certificateArn(foreign.id())), iot.principalsOf(thingName));
+    }
+
+    // ---- bad requests -----------------------------------------------------------------------------------------
+
+    static Stream<Arguments> badThingNames() {
+        String uuid = "3f2b8c1e-7d4a-4e9b-9c2f-1a2b3c4d5e6f";
+        return Stream.of(
+                Arguments.of("not a UUID", "my-device"),
+                Arguments.of("upper case", uuid.toUpperCase()),
+                Arguments.of("too long", "a".repeat(129)),
+                Arguments.of("UUID plus long suffix", uuid + "-" + "b".repeat(100)),
+                Arguments.of("slash", uuid.substring(0, 35) + "/"),
+                Arguments.of("hash", uuid.substring(0, 35) + "#"),
+                Arguments.of("plus", uuid.substring(0, 35) + "+"),
+                Arguments.of("dollar", "$" + uuid.substring(1)),
+                Arguments.of("topic wildcard", "things/#"),
+                Arguments.of("no dashes", uuid.replace("-", "")),
+                Arguments.of("braces", "{" + uuid + "}"),
+                Arguments.of("spaces", " " + uuid),
+                Arguments.of("newline", uuid + "\n"),
+                Arguments.of("empty", ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badThingNames")
+    void provision_rejectsThingNameThatIsNotACanonicalLowercaseUuid(String label, String badName) {
+        JsonNode result = provision(request(badName, device.id()));
+
+        assertOutcome(result, "REJECTED", "INVALID_THING_NAME");
+        assertEquals(List.of(), iot.operations());
+        assertEquals(List.of(), iot.thingNames());
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"request-missing-thing-name.json", "request-null-thing-name.json"})
+    void provision_rejectsMissingThingName(String fixture) {
+        JsonNode result = provision(Fixtures.event(fixture, Map.of("certificateId", device.id())));
+
+        assertOutcome(result, "REJECTED", "INVALID_THING_NAME");
+        assertEquals(List.of(), iot.operations());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"not-json.txt", "empty.txt", "array.json", "string.json",
+            "request-missing-certificate-id.json", "request-object-thing-name.json"})
+    void provision_rejectsMalformedRequestWithoutIotCallAndWithoutThrowing(String fixture) {
+        JsonNode result = provision(Fixtures.event(fixture, Map.of("thingName", thingName,
+                "certificateId", device.id())));
+
+        assertOutcome(result, "REJECTED", "MALFORMED_EVENT");
+        assertEquals(List.of(), iot.operations());
+        assertUntouched();
+    }
+
+    // ---- certificate state ------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"PENDING_ACTIVATION", "INACTIVE", "REVOKED"})
+    void provision_rejectsCertificateThatIsNotActive(String status) {
+        iot.setCertificateStatus(device.id(), status);
+
+        JsonNode result = provision(request(thingName, device.id()));
+
+        assertOutcome(result, "REJECTED", "CERTIFICATE_NOT_ACTIVE");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertUntouched();
+    }
+
+    @Test
+    void provision_rejectsCertificateUnknownToIot() {
+        JsonNode result = provision(request(thingName, "c".repeat(64)));
+
+        assertOutcome(result, "REJECTED", "CERTIFICATE_NOT_FOUND");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertFalse(iot.thingExists(thingName));
+    }
+
+    @Test
+    void provision_rejectsCertificateOfAnotherCa() {
+        TestPki.Issued foreign = otherPki.issue("foreign");
+        iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
+
+        JsonNode result = provision(request(thingName, foreign.id()));
+
+        assertOutcome(result, "REJECTED", "UNKNOWN_CA");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertFalse(iot.thingExists(thingName));
+    }
+
+    // ---- anti-hijack ------------------------------------------------------------------------------------------
+
+    @Test
+    void provision_rejectsThingOwnedByAnotherCertificate() {
+        TestPki.Issued owner = pki.issue("owner");
+        String ownerArn = activeWithJitrPolicy(owner);
+        iot.addThing(thingName, ownerArn);
+
+        JsonNode result = provision(request(thingName, device.id()));
+
+        assertOutcome(result, "REJECTED", "THING_OWNED_BY_ANOTHER_CERTIFICATE");
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "ListThingPrincipals"), iot.operations());
+        assertEquals(List.of(ownerArn), iot.principalsOf(thingName));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"WARN\"") && l.contains("\"security\":true")
+                && l.contains("THING_OWNED_BY_ANOTHER_CERTIFICATE")), logs.toString());
+    }
+
+    @Test
+    void provision_rejectsCertificateAlreadyAttachedToAnotherThing() {
+        String firstThing = UUID.randomUUID().toString();
+        iot.addThing(firstThing, arn);
+
+        JsonNode result = provision(request(thingName, device.id()));
+
+        assertOutcome(result, "REJECTED", "CERTIFICATE_ON_ANOTHER_THING");
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+        assertFalse(iot.thingExists(thingName));
+        assertEquals(List.of(firstThing), iot.thingsOf(arn));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"security\":true")), logs.toString());
+    }
+
+    @Test
+    void provision_detachesAgainWhenAnotherCertificateRacesOntoTheThing() {
+        TestPki.Issued racer = pki.issue("racer");
+        String racerArn = activeWithJitrPolicy(racer);
+        iot.onNext("AttachThingPrincipal", () -> iot.addThing(thingName, racerArn));
+
+        JsonNode result = provision(request(thingName, device.id()));
+
+        assertOutcome(result, "REJECTED", "THING_OWNED_BY_ANOTHER_CERTIFICATE");
+        assertEquals(List.of(racerArn), iot.principalsOf(thingName));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+        assertEquals("DetachThingPrincipal", iot.operations().get(iot.operations().size() - 1));
+    }
+
+    @Test
+    void provision_exclusiveAttachRefused_isRejectedNotRetried() {
+        iot.failNext("AttachThingPrincipal", 1, Fault.INVALID_REQUEST);
+
+        JsonNode result = provision(request(thingName, device.id()));
+
+        assertOutcome(result, "REJECTED", "CERTIFICATE_ON_ANOTHER_THING");
+        assertEquals(1, iot.calls("AttachThingPrincipal").size());
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    // ---- faults and convergence -------------------------------------------------------------------------------
+
+    static Stream<Arguments> stepsAndFaults() {
+        List<Arguments> all = new ArrayList<>();
+        for (String op : List.of("DescribeCertificate", "ListPrincipalThings", "ListThingPrincipals", "CreateThing",
+                "AttachThingPrincipal", "AttachPolicy", "DetachPolicy")) {
+            for (Fault fault : List.of(Fault.THROTTLING, Fault.INTERNAL_FAILURE, Fault.SERVICE_UNAVAILABLE)) {
+                all.add(Arguments.of(op, fault));
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("stepsAndFaults")
+    void provision_retriesTransientFaultsWithinTheInvocation(String operation, Fault fault) {
+        iot.failNext(operation, 2, fault);
+
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+
+        assertProvisioned();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("stepsAndFaults")
+    void provision_failsInvocationWhenFaultOutlastsRetries_thenConvergesOnLambdaRetry(String operation,
+            Fault fault) {
+        iot.failAlways(operation, fault);
+
+        assertThrows(SdkException.class, () -> provision(request(thingName, device.id())));
+
+        assertTrue(iot.calls(operation).size() >= IotClients.MAX_ATTEMPTS);
+        assertFalse(iot.policiesOf(arn).isEmpty(), "the certificate always keeps a policy");
+        iot.clearFaults();
+
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+        assertProvisioned();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"CreateThing", "AttachThingPrincipal", "AttachPolicy", "DetachPolicy"})
+    void provision_limitExceededFailsTheInvocation_thenConverges(String operation) {
+        iot.failNext(operation, 1, Fault.LIMIT_EXCEEDED);
+
+        assertThrows(SdkException.class, () -> provision(request(thingName, device.id())));
+        assertFalse(iot.policiesOf(arn).isEmpty());
+
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+        assertProvisioned();
+    }
+
+    @Test
+    void provision_crashAfterEachStep_retryConverges() {
+        List<String> writes = List.of("CreateThing", "AttachThingPrincipal", "AttachPolicy", "DetachPolicy");
+        for (int step = 0; step < writes.size(); step++) {
+            IotDouble fresh = IotDouble.start();
+            try (fresh; IotClient freshClient = fresh.client()) {
+                fresh.addPolicy(JITR);
+                fresh.addPolicy(APP);
+                fresh.addCertificate(device.pem(), pki.caId(), "ACTIVE");
+                fresh.attachPolicy(JITR, arn);
+                ThingProvisioningHandler handler = new ThingProvisioningHandler(freshClient, Env.of(Map.of(
+                        "JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId())));
+                fresh.failAlways(writes.get(step), Fault.SERVICE_UNAVAILABLE);
+                assertThrows(SdkException.class, () -> Handlers.invoke(handler, request(thingName, device.id())));
+                List<String> expectedPolicies = writes.get(step).equals("DetachPolicy") ? List.of(JITR, APP)
+                        : List.of(JITR);
+                assertEquals(expectedPolicies, fresh.policiesOf(arn), "crash before " + writes.get(step));
+                fresh.clearFaults();
+
+                assertOutcome(Handlers.invoke(handler, request(thingName, device.id())), "PROVISIONED", null);
+
+                assertEquals(List.of(arn), fresh.principalsOf(thingName));
+                assertEquals(List.of(APP), fresh.policiesOf(arn));
+            }
+        }
+    }
+
+    // ---- configuration ----------------------------------------------------------------------------------------
+
+    @Test
+    void constructor_failsFastWithoutAppPolicyName() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new ThingProvisioningHandler(client, Env.of(Map.of("JITR_POLICY_NAME", JITR))));
+        assertTrue(e.getMessage().contains("APP_POLICY_NAME"));
+    }
+}
