@@ -260,7 +260,7 @@ final class Sandbox {
 
   static String subject(Path cert) {
     return tool("openssl", "x509", "-in", cert.toString(), "-noout", "-subject", "-nameopt", "RFC2253")
-        .assertExit(0).stdout().trim();
+        .assertExit(0).stdout().trim().replaceFirst("^subject=", "");
   }
 
   static void assertVerifies(Path caPem, Path cert) {
