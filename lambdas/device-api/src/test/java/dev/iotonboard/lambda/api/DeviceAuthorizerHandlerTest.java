@@ -1,0 +1,321 @@
+package dev.iotonboard.lambda.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.testing.Fixtures;
+import dev.iotonboard.lambda.core.testing.Handlers;
+import dev.iotonboard.lambda.core.testing.IotDouble;
+import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.core.testing.TestPki;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.iot.IotClient;
+
+class DeviceAuthorizerHandlerTest {
+
+    private static final String METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/sample";
+
+    private static TestPki pki;
+    private static TestPki otherPki;
+
+    private IotDouble iot;
+    private IotClient client;
+    private final MutableClock clock = new MutableClock();
+    private final List<String> logs = new ArrayList<>();
+    private TestPki.Issued device;
+    private String arn;
+    private String thingName;
+
+    @BeforeAll
+    static void pki() {
+        pki = TestPki.newCa("test-ca");
+        otherPki = TestPki.newCa("other-ca");
+    }
+
+    @BeforeEach
+    void start() {
+        iot = IotDouble.start();
+        client = iot.client();
+        device = pki.issue("device");
+        iot.addCertificate(device.pem(), pki.caId(), "ACTIVE");
+        arn = iot.certificateArn(device.id());
+        thingName = UUID.randomUUID().toString();
+        JsonLogger.redirect(logs::add);
+    }
+
+    @AfterEach
+    void stop() {
+        JsonLogger.redirect(null);
+        client.close();
+        iot.close();
+    }
+
+    private DeviceAuthorizerHandler handler(Map<String, String> extraEnv) {
+        Map<String, String> env = new HashMap<>(Map.of("CA_CERTIFICATE_ID", pki.caId()));
+        env.putAll(extraEnv);
+        return new DeviceAuthorizerHandler(client, Env.of(env), clock);
+    }
+
+    private DeviceAuthorizerHandler handler() {
+        return handler(Map.of());
+    }
+
+    private static String event(String pem) {
+        return Fixtures.event("authorizer.json", Map.of("clientCertPem", Fixtures.jsonString(pem)));
+    }
+
+    private static void assertAllowed(JsonNode answer, String thing) {
+        assertEquals(thing, answer.get("principalId").asText(), answer.toString());
+        assertEquals(thing, answer.get("context").get("thingName").asText());
+        assertStatement(answer, "Allow");
+    }
+
+    private static void assertDenied(JsonNode answer) {
+        assertStatement(answer, "Deny");
+        assertFalse(answer.has("context") && answer.get("context").has("thingName"), answer.toString());
+    }
+
+    private static void assertStatement(JsonNode answer, String effect) {
+        JsonNode policy = answer.get("policyDocument");
+        assertEquals("2012-10-17", policy.get("Version").asText());
+        assertEquals(1, policy.get("Statement").size());
+        JsonNode statement = policy.get("Statement").get(0);
+        assertEquals("execute-api:Invoke", statement.get("Action").asText());
+        assertEquals(effect, statement.get("Effect").asText());
+        assertEquals(METHOD_ARN, statement.get("Resource").asText());
+    }
+
+    // ---- allowed -------------------------------------------------------------------------------------------
+
+    @Test
+    void authorize_allowsActiveCertificateAttachedToOneThing() {
+        iot.addThing(thingName, arn);
+
+        JsonNode answer = Handlers.invoke(handler(), event(device.pem()));
+
+        assertAllowed(answer, thingName);
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+        assertEquals("/certificates/" + device.id(), iot.calls().get(0).path());
+        assertEquals(arn, iot.calls().get(1).header("x-amzn-principal"));
+    }
+
+    @Test
+    void authorize_allowsCertificatePresentedWithItsChain() {
+        iot.addThing(thingName, arn);
+        String chain = device.pem() + CertificateIds.toPem(pki.caCertificate());
+
+        assertAllowed(Handlers.invoke(handler(), event(chain)), thingName);
+    }
+
+    @Test
+    void authorize_acceptsAnyCaWhenNoneIsConfigured() {
+        TestPki.Issued foreign = otherPki.issue("foreign");
+        iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
+        iot.addThing(thingName, iot.certificateArn(foreign.id()));
+
+        assertAllowed(Handlers.invoke(handler(Map.of("CA_CERTIFICATE_ID", "")), event(foreign.pem())), thingName);
+    }
+
+    // ---- denied --------------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"authorizer-no-client-cert.json", "authorizer-null-client-cert.json"})
+    void authorize_deniesRequestWithoutClientCertificate(String fixture) {
+        JsonNode answer = Handlers.invoke(handler(), Fixtures.event(fixture, Map.of()));
+
+        assertDenied(answer);
+        assertEquals("anonymous", answer.get("principalId").asText());
+        assertEquals(List.of(), iot.operations());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "not a pem", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"})
+    void authorize_deniesUnparsableClientCertificate(String pem) {
+        JsonNode answer = Handlers.invoke(handler(), event(pem));
+
+        assertDenied(answer);
+        assertEquals(List.of(), iot.operations());
+    }
+
+    @Test
+    void authorize_deniesCertificateUnknownToIot() {
+        TestPki.Issued unknown = pki.issue("unknown");
+
+        JsonNode answer = Handlers.invoke(handler(), event(unknown.pem()));
+
+        assertDenied(answer);
+        assertEquals(unknown.id(), answer.get("principalId").asText());
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertEquals(404, iot.calls().get(0).status());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"INACTIVE", "REVOKED", "PENDING_ACTIVATION", "PENDING_TRANSFER"})
+    void authorize_deniesCertificateThatIsNotActive(String status) {
+        iot.addThing(thingName, arn);
+        iot.setCertificateStatus(device.id(), status);
+
+        JsonNode answer = Handlers.invoke(handler(), event(device.pem()));
+
+        assertDenied(answer);
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"reason\":\"NOT_ACTIVE\"")), logs.toString());
+    }
+
+    @Test
+    void authorize_deniesActiveCertificateWithoutThing() {
+        JsonNode answer = Handlers.invoke(handler(), event(device.pem()));
+
+        assertDenied(answer);
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+    }
+
+    @Test
+    void authorize_deniesActiveCertificateOnSeveralThings() {
+        iot.addThing(thingName, arn);
+        iot.addThing(UUID.randomUUID().toString(), arn);
+
+        assertDenied(Handlers.invoke(handler(), event(device.pem())));
+    }
+
+    @Test
+    void authorize_deniesCertificateOfAnotherCa() {
+        TestPki.Issued foreign = otherPki.issue("foreign");
+        iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
+        iot.addThing(thingName, iot.certificateArn(foreign.id()));
+
+        assertDenied(Handlers.invoke(handler(), event(foreign.pem())));
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "not json", "[]", "null"})
+    void authorize_deniesMalformedEventWithoutThrowing(String event) {
+        JsonNode answer = Handlers.invoke(handler(), event);
+
+        assertEquals("Deny", answer.get("policyDocument").get("Statement").get(0).get("Effect").asText());
+        assertEquals(List.of(), iot.operations());
+    }
+
+    // ---- cache ---------------------------------------------------------------------------------------------
+
+    @Test
+    void authorize_cacheHit_answersWithoutIotCalls() {
+        iot.addThing(thingName, arn);
+        DeviceAuthorizerHandler handler = handler();
+        Handlers.invoke(handler, event(device.pem()));
+        iot.clearCalls();
+
+        JsonNode answer = Handlers.invoke(handler, event(device.pem()));
+
+        assertAllowed(answer, thingName);
+        assertEquals(List.of(), iot.operations());
+        assertTrue(logs.get(logs.size() - 1).contains("\"cacheHit\":true"), logs.toString());
+    }
+
+    @Test
+    void authorize_revocationTakesEffectWhenTheCachedDecisionExpires() {
+        iot.addThing(thingName, arn);
+        DeviceAuthorizerHandler handler = handler(Map.of("AUTH_CACHE_TTL_SECONDS", "30"));
+        assertAllowed(Handlers.invoke(handler, event(device.pem())), thingName);
+        iot.setCertificateStatus(device.id(), "REVOKED");
+
+        clock.advance(Duration.ofSeconds(29));
+        assertAllowed(Handlers.invoke(handler, event(device.pem())), thingName);
+        clock.advance(Duration.ofSeconds(1));
+        assertDenied(Handlers.invoke(handler, event(device.pem())));
+
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "DescribeCertificate"), iot.operations());
+    }
+
+    @Test
+    void authorize_deniesAreCachedToo() {
+        DeviceAuthorizerHandler handler = handler();
+        TestPki.Issued unknown = pki.issue("unknown");
+        Handlers.invoke(handler, event(unknown.pem()));
+        Handlers.invoke(handler, event(unknown.pem()));
+
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+    }
+
+    @Test
+    void authorize_zeroTtlDisablesTheCache() {
+        iot.addThing(thingName, arn);
+        DeviceAuthorizerHandler handler = handler(Map.of("AUTH_CACHE_TTL_SECONDS", "0"));
+        Handlers.invoke(handler, event(device.pem()));
+        Handlers.invoke(handler, event(device.pem()));
+
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "DescribeCertificate",
+                "ListPrincipalThings"), iot.operations());
+    }
+
+    @Test
+    void authorize_defaultTtlIsSixtySeconds() {
+        iot.addThing(thingName, arn);
+        DeviceAuthorizerHandler handler = handler();
+        Handlers.invoke(handler, event(device.pem()));
+        clock.advance(Duration.ofSeconds(59));
+        Handlers.invoke(handler, event(device.pem()));
+        assertEquals(2, iot.operations().size());
+        clock.advance(Duration.ofSeconds(1));
+        Handlers.invoke(handler, event(device.pem()));
+        assertEquals(4, iot.operations().size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "3601", "sixty"})
+    void constructor_failsFastOnBadCacheTtl(String ttl) {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> handler(Map.of("AUTH_CACHE_TTL_SECONDS", ttl)));
+        assertTrue(e.getMessage().contains("AUTH_CACHE_TTL_SECONDS"));
+    }
+
+    // ---- faults --------------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @EnumSource(value = Fault.class, names = {"THROTTLING", "INTERNAL_FAILURE", "SERVICE_UNAVAILABLE", "BAD_GATEWAY"})
+    void authorize_retriesTransientFaults(Fault fault) {
+        iot.addThing(thingName, arn);
+        iot.failNext("DescribeCertificate", 2, fault);
+        iot.failNext("ListPrincipalThings", 2, fault);
+
+        assertAllowed(Handlers.invoke(handler(), event(device.pem())), thingName);
+        assertEquals(6, iot.operations().size());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DescribeCertificate", "ListPrincipalThings"})
+    void authorize_failsWhenThrottlingOutlastsRetries_andCachesNothing(String operation) {
+        iot.addThing(thingName, arn);
+        iot.failAlways(operation, Fault.THROTTLING);
+        DeviceAuthorizerHandler handler = handler();
+
+        assertThrows(SdkException.class, () -> Handlers.invoke(handler, event(device.pem())));
+        assertEquals(IotClients.MAX_ATTEMPTS, iot.calls(operation).size());
+        iot.clearFaults();
+        iot.clearCalls();
+
+        assertAllowed(Handlers.invoke(handler, event(device.pem())), thingName);
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+    }
+}
