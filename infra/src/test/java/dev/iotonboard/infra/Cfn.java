@@ -13,7 +13,10 @@ public final class Cfn {
     }
 
     public static String logicalId(IConstruct construct) {
-        IConstruct element = construct instanceof CfnElement ? construct : construct.getNode().getDefaultChild();
+        IConstruct element = construct;
+        while (!(element instanceof CfnElement)) {
+            element = element.getNode().getDefaultChild();
+        }
         return Stack.of(construct).getLogicalId((CfnElement) element);
     }
 

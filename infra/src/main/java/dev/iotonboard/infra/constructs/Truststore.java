@@ -35,6 +35,8 @@ public final class Truststore extends Construct {
 
     public Truststore(Construct scope, String id, Props props) {
         super(scope, id);
+        // Log delivery through a bucket policy rather than a legacy ACL, whatever the app's feature flags say.
+        getNode().setContext("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true);
         accessLogs = Bucket.Builder.create(this, "AccessLogs")
                 .encryption(BucketEncryption.S3_MANAGED)
                 .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
