@@ -1,0 +1,218 @@
+package dev.iotonboard.scripts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CallApiTest {
+
+  @TempDir Path tmp;
+  Sandbox sandbox;
+  String thing;
+  Path deviceDir;
+
+  @BeforeEach
+  void setUp() {
+    sandbox = new Sandbox(tmp).withCa();
+    thing = sandbox.createDevice("--key-type", "ec");
+    deviceDir = sandbox.certsDir.resolve("devices").resolve(thing);
+  }
+
+  /** Against a scripted fake curl: the arguments and the exit codes. */
+  @Nested
+  class WithFakeCurl {
+
+    @BeforeEach
+    void fakeCurl() {
+      sandbox.installFake("scripted", "curl");
+    }
+
+    @Test
+    void callApi_getsTheSamplePathWithTheDeviceCertificate() {
+      sandbox.script("curl", "0 200 {\"message\":\"Good.\"}");
+
+      Sandbox.Result r = sandbox.run("device/call-api.sh", "--domain", "api.example.com").assertExit(0);
+
+      assertEquals("{\"message\":\"Good.\"}\n", r.stdout());
+      String call = sandbox.calls("curl").get(0);
+      assertTrue(call.endsWith(" https://api.example.com/sample"), call);
+      assertTrue(call.contains("--cert " + deviceDir.resolve("deviceCert.crt")), call);
+      assertTrue(call.contains("--key " + deviceDir.resolve("deviceCert.key")), call);
+      assertFalse(call.contains("--cacert"), "the system trust store by default: " + call);
+    }
+
+    @Test
+    void callApi_targetsALocalStandInWithResolvePortAndCacert() {
+      Path cacert = tmp.resolve("server-ca.pem");
+      Sandbox.write(cacert, "ca\n");
+      sandbox.script("curl", "0 200 {}");
+
+      sandbox.run("device/call-api.sh", "--domain", "api.example.com", "--port", "9443", "--resolve", "127.0.0.1",
+          "--cacert", cacert.toString(), "--path", "/other", "--thing-name", thing).assertExit(0);
+
+      String call = sandbox.calls("curl").get(0);
+      assertTrue(call.contains("--resolve api.example.com:9443:127.0.0.1"), call);
+      assertTrue(call.contains("--cacert " + cacert), call);
+      assertTrue(call.endsWith(" https://api.example.com:9443/other"), call);
+    }
+
+    @Test
+    void callApi_fullCurlResolveSpecPassesThrough() {
+      sandbox.script("curl", "0 200 {}");
+
+      sandbox.run("device/call-api.sh", "--domain", "localhost", "--resolve", "localhost:9443:127.0.0.2").assertExit(0);
+
+      assertTrue(sandbox.calls("curl").get(0).contains("--resolve localhost:9443:127.0.0.2"));
+    }
+
+    @Test
+    void callApi_domainFromEnvironment() {
+      sandbox.env("API_DOMAIN", "env.example.com").env("API_PORT", "8444").script("curl", "0 200 {}");
+
+      sandbox.run("device/call-api.sh").assertExit(0);
+
+      assertTrue(sandbox.calls("curl").get(0).endsWith(" https://env.example.com:8444/sample"));
+    }
+
+    @Test
+    void callApi_httpErrorStatusIsExit3() {
+      sandbox.script("curl", "0 403 {\"Message\":\"User is not authorized\"}");
+
+      Sandbox.Result r = sandbox.run("device/call-api.sh", "--domain", "api.example.com").assertExit(3)
+          .assertStderrContains("HTTP 403");
+      assertTrue(r.stdout().contains("not authorized"));
+    }
+
+    @Test
+    void callApi_tlsFailureWithTheCertificateIsExit4() {
+      sandbox.script("curl", "35 000");
+
+      sandbox.run("device/call-api.sh", "--domain", "api.example.com").assertExit(4).assertStderrContains("TLS");
+    }
+
+    @Test
+    void callApi_withoutCertARefusalIsTheExpectedOutcome() {
+      sandbox.script("curl", "56 000");
+
+      sandbox.run("device/call-api.sh", "--domain", "api.example.com", "--without-cert").assertExit(0)
+          .assertStderrContains("refused as expected");
+
+      String call = sandbox.calls("curl").get(0);
+      assertFalse(call.contains("--cert"), call);
+      assertFalse(call.contains("--key"), call);
+    }
+
+    @Test
+    void callApi_withoutCertAnAnswerMeansMutualTlsIsNotEnforced() {
+      sandbox.script("curl", "0 200 {}");
+
+      sandbox.run("device/call-api.sh", "--domain", "api.example.com", "--without-cert").assertExit(5)
+          .assertStderrContains("not enforced");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "--domain=https://api.example.com", "--domain=api.example.com/sample",
+        "--port=99999", "--path=sample", "--thing-name=nope", "--bogus"})
+    void callApi_badArgumentsGiveUsage(String arg) {
+      String[] args = arg.isEmpty() ? new String[0] : arg.split("=", 2);
+      sandbox.script("curl", "0 200 {}");
+
+      sandbox.run("device/call-api.sh", args).assertUsageError();
+
+      assertEquals(List.of(), sandbox.calls("curl"));
+    }
+
+    @Test
+    void callApi_missingDeviceSaysHowToCreateOne() {
+      sandbox.run("device/call-api.sh", "--domain", "api.example.com", "--thing-name",
+          "3f2b6c1e-8d4a-4e5f-9a7b-1c2d3e4f5a6b").assertExit(1).assertStderrContains("create-device.sh");
+    }
+  }
+
+  @Test
+  void callApi_missingCurlGivesInstallHint() {
+    sandbox.withoutTool("curl").run("device/call-api.sh", "--domain", "api.example.com").assertExit(1)
+        .assertStderrContains("curl is required", "apt-get install curl");
+  }
+
+  @Test
+  void callApi_helpDocumentsExitCodes() {
+    Sandbox.Result r = sandbox.run("device/call-api.sh", "--help").assertExit(0);
+
+    assertTrue(r.stdout().contains("--without-cert"));
+    assertTrue(r.stdout().contains("--resolve"));
+    assertTrue(r.stdout().contains("5  with --without-cert"));
+  }
+
+  /** Real curl against an openssl s_server that requires a client certificate from our CA. */
+  @Test
+  void callApi_realMutualTlsWithSniAndResolve() throws Exception {
+    Path ca = sandbox.certsDir.resolve("rootCA.pem");
+    Path serverKey = tmp.resolve("server.key");
+    Path serverCsr = tmp.resolve("server.csr");
+    Path serverCert = tmp.resolve("server.pem");
+    Path ext = tmp.resolve("server.ext");
+    Sandbox.write(ext, "subjectAltName=DNS:localhost,DNS:api.test.example\nextendedKeyUsage=serverAuth\n");
+    Sandbox.tool("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-out", serverKey.toString()).assertExit(0);
+    Sandbox.tool("openssl", "req", "-new", "-key", serverKey.toString(), "-subj", "/CN=api.test.example",
+        "-out", serverCsr.toString()).assertExit(0);
+    Sandbox.tool("openssl", "x509", "-req", "-in", serverCsr.toString(), "-CA", ca.toString(),
+        "-CAkey", sandbox.certsDir.resolve("rootCA.key").toString(), "-days", "1", "-extfile", ext.toString(),
+        "-set_serial", "7", "-out", serverCert.toString()).assertExit(0);
+
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Process server = new ProcessBuilder("openssl", "s_server", "-quiet", "-accept", String.valueOf(port),
+        "-cert", serverCert.toString(), "-key", serverKey.toString(), "-CAfile", ca.toString(),
+        "-Verify", "1", "-verify_return_error", "-www")
+        .redirectErrorStream(true).redirectOutput(tmp.resolve("server.log").toFile()).start();
+    try {
+      awaitPort(port);
+      String p = String.valueOf(port);
+
+      Sandbox.Result ok = sandbox.run("device/call-api.sh", "--domain", "api.test.example", "--port", p,
+          "--resolve", "127.0.0.1", "--cacert", ca.toString()).assertExit(0);
+      assertTrue(ok.stdout().contains("<HTML>") || ok.stdout().contains("<pre>"), ok::all);
+
+      sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", p, "--cacert", ca.toString(),
+          "--without-cert").assertExit(0).assertStderrContains("refused as expected");
+
+      // A certificate from another CA is refused too.
+      Sandbox other = new Sandbox(tmp.resolve("other")).withCa();
+      String stranger = other.createDevice("--key-type", "ec");
+      sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", p, "--cacert", ca.toString(),
+          "--device-dir", other.certsDir.resolve("devices").resolve(stranger).toString()).assertExit(4);
+    } finally {
+      server.destroy();
+    }
+  }
+
+  static void awaitPort(int port) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (System.currentTimeMillis() < deadline) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return;
+      } catch (IOException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    throw new IllegalStateException("openssl s_server did not start on port " + port);
+  }
+}

@@ -1,0 +1,246 @@
+package dev.iotonboard.scripts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * jitr.sh's argument handling, backoff and exit codes against scripted fake curl and mosquitto_pub.
+ * The real flow runs end to end against the local IoT Core.
+ */
+class JitrTest {
+
+  static final String OK = "0 200 {\"message\":\"OK\",\"traceId\":\"t-1\"}";
+  static final String EMPTY_REPLY = "52 000";
+
+  @TempDir Path tmp;
+  Sandbox sandbox;
+  String thing;
+  Path deviceDir;
+
+  @BeforeEach
+  void setUp() {
+    sandbox = new Sandbox(tmp).withCa()
+        .installFake("scripted", "curl")
+        .installFake("scripted", "mosquitto_pub");
+    thing = sandbox.createDevice("--key-type", "ec");
+    deviceDir = sandbox.certsDir.resolve("devices").resolve(thing);
+    Sandbox.write(sandbox.certsDir.resolve("AmazonRootCA1.pem"), "placeholder: the fake curl does not read it\n");
+  }
+
+  Sandbox.Result jitr(String... args) {
+    List<String> all = new ArrayList<>(List.of("--endpoint", "localhost", "--initial-delay", "0", "--max-delay", "0"));
+    all.addAll(List.of(args));
+    return sandbox.run("device/jitr.sh", all.toArray(String[]::new));
+  }
+
+  @Test
+  void jitr_onboardsAfterTheExpectedEmptyReply() {
+    sandbox.script("curl", EMPTY_REPLY, OK, OK).script("mosquitto_pub", "5", "0");
+
+    Sandbox.Result r = jitr().assertExit(0).assertStderrContains("empty reply (expected", "summary");
+
+    assertEquals(thing + "\n", r.stdout());
+    List<String> curl = sandbox.calls("curl");
+    assertEquals(3, curl.size(), curl::toString);
+    for (String call : curl.subList(0, 2)) {
+      assertTrue(call.endsWith("https://localhost:8443/topics/jitr/start?qos=1"), call);
+      assertTrue(call.contains("--data {}"), call);
+    }
+    String request = curl.get(2);
+    assertTrue(request.endsWith("https://localhost:8443/topics/jitr/request?qos=1"), request);
+    assertTrue(request.contains("--data {\"thingName\":\"" + thing + "\"}"), request);
+    for (String call : curl) {
+      assertTrue(call.contains("--cert " + deviceDir.resolve("deviceCertAndCACert.crt")), call);
+      assertTrue(call.contains("--key " + deviceDir.resolve("deviceCert.key")), call);
+      assertTrue(call.contains("--cacert " + sandbox.certsDir.resolve("AmazonRootCA1.pem")), call);
+    }
+
+    List<String> mqtt = sandbox.calls("mosquitto_pub");
+    assertEquals(2, mqtt.size(), "retried until accepted: " + mqtt);
+    String publish = mqtt.get(1);
+    assertTrue(publish.startsWith("-h localhost -p 8883 "), publish);
+    assertTrue(publish.contains("-i " + thing + " "), "client id = thing name: " + publish);
+    assertTrue(publish.contains("-t things/" + thing + "/confirmation "), publish);
+    assertTrue(publish.contains("--cafile " + sandbox.certsDir.resolve("AmazonRootCA1.pem")), publish);
+    assertTrue(publish.contains("--key " + deviceDir.resolve("deviceCert.key")), publish);
+    assertTrue(publish.contains("-q 1"), publish);
+  }
+
+  @Test
+  void jitr_usesTheGivenPortsCacertAndThingName() {
+    Path cacert = tmp.resolve("local-ca.pem");
+    Sandbox.write(cacert, "local CA\n");
+    sandbox.createDevice(); // "latest" now names another device
+    sandbox.script("curl", OK).script("mosquitto_pub", "0");
+
+    jitr("--thing-name", thing, "--port", "18443", "--mqtt-port", "18883", "--cacert", cacert.toString()).assertExit(0);
+
+    assertTrue(sandbox.calls("curl").get(0).contains("--cert " + deviceDir.resolve("deviceCertAndCACert.crt")));
+    assertTrue(sandbox.calls("curl").get(0).endsWith("https://localhost:18443/topics/jitr/start?qos=1"));
+    assertTrue(sandbox.calls("curl").get(0).contains("--cacert " + cacert));
+    assertTrue(sandbox.calls("mosquitto_pub").get(0).startsWith("-h localhost -p 18883 --cafile " + cacert));
+  }
+
+  @Test
+  void jitr_deviceDirOption() {
+    sandbox.createDevice(); // "latest" now names another device
+    sandbox.script("curl", OK).script("mosquitto_pub", "0");
+
+    Sandbox.Result r = jitr("--device-dir", deviceDir.toString()).assertExit(0);
+
+    assertEquals(thing + "\n", r.stdout());
+  }
+
+  @Test
+  void jitr_timesOutWaitingForActivationWithinTheBound() {
+    sandbox.script("curl", EMPTY_REPLY);
+
+    long start = System.nanoTime();
+    Sandbox.Result r = sandbox.run("device/jitr.sh", "--endpoint", "localhost",
+        "--timeout", "2", "--initial-delay", "1", "--max-delay", "1");
+    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+
+    r.assertExit(3).assertStderrContains("timed out", "register-ca.sh");
+    assertTrue(seconds < 8, "bounded by --timeout, took " + seconds + "s");
+    List<String> curl = sandbox.calls("curl");
+    assertTrue(curl.size() >= 2, "retried: " + curl);
+    assertTrue(curl.stream().allMatch(c -> c.contains("jitr/start")), "never requested: " + curl);
+    assertEquals(List.of(), sandbox.calls("mosquitto_pub"));
+  }
+
+  @Test
+  void jitr_keepsRetryingWhileForbiddenOrReset() {
+    sandbox.script("curl", EMPTY_REPLY, "35 000", "0 403 {\"message\":\"Forbidden\"}", "56 000", OK, OK)
+        .script("mosquitto_pub", "0");
+
+    jitr().assertExit(0);
+
+    assertEquals(6, sandbox.calls("curl").size());
+  }
+
+  @Test
+  void jitr_requestRejected() {
+    sandbox.script("curl", OK, "0 403 {\"message\":\"Forbidden\",\"traceId\":\"t\"}").script("mosquitto_pub", "0");
+
+    jitr().assertExit(4).assertStderrContains("rejected", "HTTP 403");
+
+    assertEquals(2, sandbox.calls("curl").size(), "a 403 is not retried");
+    assertEquals(List.of(), sandbox.calls("mosquitto_pub"));
+  }
+
+  @Test
+  void jitr_requestRetriesServerErrorsThenGivesUp() {
+    sandbox.script("curl", OK, "0 503 {}").script("mosquitto_pub", "0");
+
+    jitr().assertExit(4);
+
+    assertEquals(4, sandbox.calls("curl").size(), "one activation call and three request attempts");
+  }
+
+  @Test
+  void jitr_mqttRefused() {
+    sandbox.script("curl", OK).script("mosquitto_pub", "5");
+
+    long start = System.nanoTime();
+    Sandbox.Result r = jitr("--mqtt-timeout", "2", "--initial-delay", "1", "--max-delay", "1");
+    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+
+    r.assertExit(5).assertStderrContains("MQTT publish", "still refused");
+    assertTrue(seconds < 8, "bounded by --mqtt-timeout, took " + seconds + "s");
+    assertTrue(sandbox.calls("mosquitto_pub").size() >= 2);
+  }
+
+  @Test
+  void jitr_untrustedServerCertificateFailsAtOnce() {
+    sandbox.script("curl", "60 000");
+
+    jitr().assertExit(1).assertStderrContains("not trusted", "--cacert");
+
+    assertEquals(1, sandbox.calls("curl").size());
+  }
+
+  @Test
+  void jitr_endpointFromDescribeEndpointThroughTheGivenAwsEndpoint() {
+    Path awsLog = tmp.resolve("aws.log");
+    sandbox.installFake("aws", "aws")
+        .env("FAKE_AWS_LOG", awsLog.toString())
+        .env("FAKE_AWS_STATE", tmp.resolve("aws-state").toString())
+        .env("FAKE_AWS_ENDPOINT_ADDRESS", "abc123-ats.iot.eu-west-1.amazonaws.com")
+        .script("curl", OK).script("mosquitto_pub", "0");
+
+    sandbox.run("device/jitr.sh", "--endpoint-url", "http://127.0.0.1:4566", "--region", "eu-west-1",
+        "--initial-delay", "0").assertExit(0);
+
+    assertEquals(List.of("--endpoint-url http://127.0.0.1:4566 --region eu-west-1 --output json iot describe-endpoint --endpoint-type iot:Data-ATS"),
+        Sandbox.readLines(awsLog));
+    assertTrue(sandbox.calls("curl").get(0).endsWith("https://abc123-ats.iot.eu-west-1.amazonaws.com:8443/topics/jitr/start?qos=1"));
+    assertTrue(sandbox.calls("mosquitto_pub").get(0).startsWith("-h abc123-ats.iot.eu-west-1.amazonaws.com -p 8883 "));
+  }
+
+  @Test
+  void jitr_endpointFromEnvironment() {
+    sandbox.env("IOT_ENDPOINT", "envhost").env("IOT_HTTPS_PORT", "1443").script("curl", OK).script("mosquitto_pub", "0");
+
+    sandbox.run("device/jitr.sh", "--initial-delay", "0").assertExit(0);
+
+    assertTrue(sandbox.calls("curl").get(0).endsWith("https://envhost:1443/topics/jitr/start?qos=1"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "--port=0", "--port=abc", "--port=70000", "--mqtt-port=-1", "--endpoint=https://host", "--endpoint=host:8443",
+      "--endpoint=host/path", "--thing-name=3F2B6C1E-8D4A-4E5F-9A7B-1C2D3E4F5A6B", "--timeout=0", "--timeout=1.5",
+      "--initial-delay=x", "--bogus", "--port"})
+  void jitr_badArgumentsGiveUsageBeforeAnyCall(String arg) {
+    String[] args = arg.contains("=") ? arg.split("=", 2) : new String[] {arg};
+    sandbox.script("curl", OK).script("mosquitto_pub", "0");
+
+    sandbox.run("device/jitr.sh", args).assertUsageError();
+
+    assertEquals(List.of(), sandbox.calls("curl"));
+  }
+
+  @Test
+  void jitr_helpDocumentsOptionsAndExitCodes() {
+    Sandbox.Result r = sandbox.run("device/jitr.sh", "--help").assertExit(0);
+
+    for (String part : List.of("--endpoint", "--port", "--mqtt-port", "--cacert", "--timeout", "--endpoint-url",
+        "3  timed out waiting for activation", "4  request rejected", "5  MQTT refused")) {
+      assertTrue(r.stdout().contains(part), part);
+    }
+  }
+
+  @Test
+  void jitr_missingCacertSaysWhereToGetIt() {
+    sandbox.script("curl", OK);
+
+    sandbox.run("device/jitr.sh", "--endpoint", "localhost", "--cacert", tmp.resolve("nope.pem").toString())
+        .assertExit(1).assertStderrContains("nope.pem");
+    java.io.File root = sandbox.certsDir.resolve("AmazonRootCA1.pem").toFile();
+    assertTrue(root.delete());
+    sandbox.run("device/jitr.sh", "--endpoint", "localhost").assertExit(1)
+        .assertStderrContains("https://www.amazontrust.com/repository/AmazonRootCA1.pem");
+  }
+
+  @Test
+  void jitr_noDeviceSaysHowToCreateOne() {
+    Sandbox empty = new Sandbox(tmp.resolve("empty"));
+
+    empty.run("device/jitr.sh", "--endpoint", "localhost").assertExit(1).assertStderrContains("create-device.sh");
+  }
+
+  @Test
+  void jitr_missingMosquittoGivesInstallHint() {
+    sandbox.withoutTool("mosquitto_pub").run("device/jitr.sh", "--endpoint", "localhost").assertExit(1)
+        .assertStderrContains("mosquitto_pub is required", "apt-get install mosquitto-clients");
+  }
+}
