@@ -3,14 +3,17 @@ package dev.iotonboard.infra;
 import dev.iotonboard.infra.stacks.OnboardingStack;
 import io.github.cdklabs.cdknag.AwsSolutionsChecks;
 import io.github.cdklabs.cdknag.NagPackProps;
+import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Aspects;
 import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.StackProps;
-import software.amazon.awscdk.cxapi.CloudAssembly;
+import software.amazon.awscdk.cxapi.SynthesisMessageLevel;
 
 /** The CDK app: validated context in, one stack checked by cdk-nag out. Exits non-zero on bad context or nag errors. */
 public final class OnboardingApp {
@@ -21,31 +24,46 @@ public final class OnboardingApp {
 
     public static void main(String[] args) {
         Path root = RepositoryRoot.fromWorkingDirectory();
-        AppProps.Builder props = AppProps.builder().context(CdkJsonContext.read(root));
-        if (System.getenv("CDK_OUTDIR") == null) {
-            props.outdir(root.resolve("cdk.out").toString());
-        }
-        App app = new App(props.build());
+        String outdir = System.getenv("CDK_OUTDIR");
+        System.exit(run(root, outdir != null ? Path.of(outdir) : root.resolve("cdk.out"), Map.of(), System.err));
+    }
+
+    /**
+     * Synthesizes the app into {@code outdir}; 0 on success, 1 on bad context or any error annotation (cdk-nag).
+     *
+     * @param contextOverrides context on top of cdk.json's (the cdk CLI adds its own through the environment)
+     */
+    public static int run(Path root, Path outdir, Map<String, Object> contextOverrides, PrintStream err) {
+        return synthesize(root, outdir, contextOverrides, err).exitCode();
+    }
+
+    /** What {@link #run} did: its exit code and, when context and jars were fine, the config and synthesized stack. */
+    record Synthesis(int exitCode, OnboardingConfig config, OnboardingStack stack) {
+    }
+
+    static Synthesis synthesize(Path root, Path outdir, Map<String, Object> contextOverrides, PrintStream err) {
+        Map<String, Object> context = new HashMap<>(CdkJsonContext.read(root));
+        context.putAll(contextOverrides);
+        App app = new App(AppProps.builder().context(context).outdir(outdir.toString()).build());
         OnboardingConfig config;
+        LambdaJars jars;
         try {
             config = OnboardingConfig.fromContext(app.getNode()::tryGetContext, root);
-        } catch (InvalidConfigurationException e) {
-            System.err.println(e.getMessage());
-            System.exit(1);
-            return;
+            jars = LambdaJars.under(root).requireBuilt();
+        } catch (InvalidConfigurationException | IllegalStateException e) {
+            err.println(e.getMessage());
+            return new Synthesis(1, null, null);
         }
-        OnboardingStack stack = build(app, config, LambdaJars.under(root).requireBuilt(), environment());
-        CloudAssembly assembly = app.synth();
-        List<String> errors = assembly.getStackByName(stack.getStackName()).getMessages().stream()
-                .filter(message -> message.getLevel().name().equals("ERROR"))
+        OnboardingStack stack = build(app, config, jars, environment());
+        List<String> errors = app.synth().getStackByName(stack.getStackName()).getMessages().stream()
+                .filter(message -> message.getLevel() == SynthesisMessageLevel.ERROR)
                 .map(message -> message.getId() + ": " + message.getEntry().getData())
                 .toList();
         if (!errors.isEmpty()) {
-            System.err.println("Synthesis found " + errors.size() + " error(s) (cdk-nag findings need a fix or a "
-                    + "suppression with a reason):");
-            errors.forEach(error -> System.err.println("  " + error));
-            System.exit(1);
+            err.println("Synthesis found " + errors.size() + " error(s); fix each or suppress it with a specific reason:");
+            errors.forEach(error -> err.println("  " + error));
         }
+        return new Synthesis(errors.isEmpty() ? 0 : 1, config, stack);
     }
 
     /** The stack with cdk-nag's AWS Solutions checks applied; shared by main and the tests. */

@@ -1,18 +1,20 @@
 package dev.iotonboard.infra;
 
 import dev.iotonboard.infra.stacks.OnboardingStack;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
-import software.amazon.awscdk.App;
-import software.amazon.awscdk.AppProps;
-import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.assertions.Annotations;
 import software.amazon.awscdk.assertions.Template;
 
 /**
- * The app's stack, synthesized once per test JVM (jsii start-up and synthesis take seconds) from the repository's
- * cdk.json context plus a throwaway CA and a CA certificate id, with cdk-nag applied exactly as in main.
+ * The app's stack, synthesized once per test JVM (jsii start-up and synthesis take seconds) by main's own code path
+ * from the repository's cdk.json context plus a throwaway CA and a CA certificate id, cdk-nag included.
  */
 public final class SynthesizedStack {
     public static final String CA_CERTIFICATE_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -25,15 +27,36 @@ public final class SynthesizedStack {
     private final Template template;
     private final Annotations annotations;
 
+    private final OnboardingApp.Synthesis synthesis;
+    private final Path outdir;
+
     private SynthesizedStack() {
-        Map<String, Object> context = new HashMap<>(CdkJsonContext.read(ROOT));
-        context.put(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString());
-        context.put(OnboardingConfig.CA_CERTIFICATE_ID, CA_CERTIFICATE_ID);
-        App app = new App(AppProps.builder().context(context).build());
-        config = OnboardingConfig.fromContext(app.getNode()::tryGetContext, ROOT);
-        stack = OnboardingApp.build(app, config, LambdaJars.under(ROOT).requireBuilt(), Environment.builder().build());
+        try {
+            outdir = Files.createTempDirectory("cdk.out");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        synthesis = OnboardingApp.synthesize(ROOT, outdir, Map.of(
+                OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(),
+                OnboardingConfig.CA_CERTIFICATE_ID, CA_CERTIFICATE_ID), new PrintStream(err, true, StandardCharsets.UTF_8));
+        if (synthesis.stack() == null) {
+            throw new IllegalStateException(err.toString(StandardCharsets.UTF_8));
+        }
+        config = synthesis.config();
+        stack = synthesis.stack();
         template = Template.fromStack(stack);
         annotations = Annotations.fromStack(stack);
+    }
+
+    /** main's exit code for this synthesis (0: no bad context, no unsuppressed cdk-nag error). */
+    public static int exitCode() {
+        return get().synthesis.exitCode();
+    }
+
+    /** Where the cloud assembly was written. */
+    public static Path outdir() {
+        return get().outdir;
     }
 
     public static synchronized SynthesizedStack get() {

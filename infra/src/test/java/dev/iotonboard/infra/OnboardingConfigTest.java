@@ -1,0 +1,162 @@
+package dev.iotonboard.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class OnboardingConfigTest {
+    private static final String CERTIFICATE_ARN =
+            "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-90ab-cdef-1234-567890abcdef";
+
+    private final Map<String, Object> context = new HashMap<>(Map.of(
+            "domainName", "devices.acme.org",
+            "certificateArn", CERTIFICATE_ARN,
+            "truststorePath", TestCa.pem().toString()));
+
+    @Test
+    void fromContext_readsAValidContextWithDefaults() {
+        OnboardingConfig config = read();
+
+        assertEquals("devices.acme.org", config.domainName());
+        assertEquals(Optional.of(CERTIFICATE_ARN), config.certificateArn());
+        assertEquals(Optional.empty(), config.hostedZone());
+        assertEquals(Optional.empty(), config.caCertificateId());
+        assertEquals("jitr/start", config.jitrStartTopic());
+        assertEquals("jitr/request", config.jitrRequestTopic());
+        assertTrue(config.truststorePem().contains("-----BEGIN CERTIFICATE-----"));
+        assertFalse(config.usesExampleValues());
+    }
+
+    @Test
+    void fromContext_acceptsAHostedZoneInsteadOfACertificate() {
+        context.remove("certificateArn");
+        context.put("hostedZoneId", "Z0123456789ABC");
+        context.put("hostedZoneName", "acme.org.");
+        context.put("certificateArn", "");
+
+        OnboardingConfig config = read();
+
+        assertEquals(Optional.of(new OnboardingConfig.HostedZoneRef("Z0123456789ABC", "acme.org")), config.hostedZone());
+        assertEquals(Optional.empty(), config.certificateArn());
+    }
+
+    @Test
+    void fromContext_resolvesARelativeTruststoreAgainstTheRepositoryRoot(@TempDir Path root) throws IOException {
+        Files.createDirectories(root.resolve("certs"));
+        Files.copy(TestCa.pem(), root.resolve("certs/rootCA.pem"));
+        context.remove("truststorePath");
+
+        assertEquals(root.resolve("certs/rootCA.pem"), OnboardingConfig.fromContext(context::get, root).truststorePath());
+    }
+
+    @Test
+    void fromContext_flagsTheShippedExampleValues() {
+        context.put("domainName", "devices.example.com");
+        context.put("certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000");
+
+        assertTrue(read().usesExampleValues());
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "domainName|''|domainName: missing",
+        "domainName|Devices.Acme.org|domainName: 'Devices.Acme.org' is not a lowercase DNS name",
+        "domainName|localhost|domainName: 'localhost' is not a lowercase DNS name",
+        "domainName|dev_ices.acme.org|domainName: 'dev_ices.acme.org' is not a lowercase DNS name",
+        "certificateArn|''|certificateArn / hostedZoneId+hostedZoneName: missing",
+        "certificateArn|arn:aws:iam::111122223333:role/x|certificateArn: 'arn:aws:iam::111122223333:role/x' is not an ACM",
+        "caCertificateId|ABCDEF|caCertificateId: 'ABCDEF' is not a CA certificate id",
+        "caCertificateId|0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF|caCertificateId: '0123456789ABCDEF",
+        "jitrStartTopic|jitr/+|jitrStartTopic: 'jitr/+' is not a plain MQTT topic",
+        "jitrRequestTopic|$aws/things|jitrRequestTopic: '$aws/things' is not a plain MQTT topic",
+        "jitrRequestTopic|jitr/start|jitrRequestTopic: must differ from jitrStartTopic",
+        "truststorePath|does/not/exist.pem|Run scripts/ca/create-ca.sh first",
+    })
+    void fromContext_rejects(String key, String value, String expectedProblem) {
+        context.put(key, value);
+
+        assertProblems(List.of(expectedProblem));
+    }
+
+    @Test
+    void fromContext_rejectsACertificateAndAHostedZoneTogether() {
+        context.put("hostedZoneId", "Z0123456789ABC");
+        context.put("hostedZoneName", "acme.org");
+
+        assertProblems(List.of("certificateArn / hostedZoneId+hostedZoneName: both given"));
+    }
+
+    @Test
+    void fromContext_rejectsAHostedZoneIdWithoutItsName() {
+        context.put("certificateArn", "");
+        context.put("hostedZoneId", "Z0123456789ABC");
+
+        assertProblems(List.of("hostedZoneName: missing"));
+    }
+
+    @Test
+    void fromContext_rejectsAHostedZoneThatDoesNotHoldTheDomain() {
+        context.put("certificateArn", "");
+        context.put("hostedZoneId", "Z0123456789ABC");
+        context.put("hostedZoneName", "other.org");
+
+        assertProblems(List.of("hostedZoneName: 'other.org' does not contain domainName"));
+    }
+
+    @Test
+    void fromContext_rejectsATruststoreHoldingAPrivateKey(@TempDir Path dir) throws IOException {
+        Path bundle = dir.resolve("bundle.pem");
+        Files.writeString(bundle, Files.readString(TestCa.pem()) + "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        context.put("truststorePath", bundle.toString());
+
+        assertProblems(List.of("holds a private key"));
+    }
+
+    @Test
+    void fromContext_rejectsATruststoreWithoutCertificates(@TempDir Path dir) throws IOException {
+        Path bundle = dir.resolve("bundle.pem");
+        Files.writeString(bundle, "not a certificate\n");
+        context.put("truststorePath", bundle.toString());
+
+        assertProblems(List.of("holds no PEM certificate"));
+    }
+
+    @Test
+    void fromContext_namesEveryBadKeyInOneMessage() {
+        context.clear();
+        context.put("caCertificateId", "nope");
+
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class, this::read);
+
+        assertEquals(4, e.problems().size(), e.getMessage());
+        for (String key : List.of("domainName", "certificateArn", "caCertificateId", "truststorePath")) {
+            assertTrue(e.getMessage().contains("  - " + key), key + " in " + e.getMessage());
+        }
+        assertTrue(e.getMessage().contains("-c key=value") && e.getMessage().contains("cdk.json"), e.getMessage());
+    }
+
+    private OnboardingConfig read() {
+        return OnboardingConfig.fromContext(context::get, SynthesizedStack.ROOT);
+    }
+
+    private void assertProblems(List<String> expected) {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class, this::read);
+        assertEquals(expected.size(), e.problems().size(), e.getMessage());
+        for (int i = 0; i < expected.size(); i++) {
+            assertTrue(e.problems().get(i).contains(expected.get(i)), e.problems().get(i));
+        }
+    }
+}
