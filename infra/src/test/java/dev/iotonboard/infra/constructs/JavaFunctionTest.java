@@ -1,0 +1,59 @@
+package dev.iotonboard.infra.constructs;
+
+import static dev.iotonboard.infra.Cfn.getAtt;
+import static dev.iotonboard.infra.Cfn.properties;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.iotonboard.infra.SynthesizedStack;
+import dev.iotonboard.infra.stacks.OnboardingStack;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JavaFunctionTest {
+    private final OnboardingStack stack = SynthesizedStack.stack();
+    private final List<JavaFunction> functions = List.of(
+            stack.getRegistration().getActivation(),
+            stack.getRegistration().getProvisioning(),
+            stack.getDeviceApi().getAuthorizerFunction(),
+            stack.getDeviceApi().getSampleFunction());
+
+    @Test
+    void everyFunction_runsJava25WithTheContractSettings() {
+        for (JavaFunction function : functions) {
+            Map<String, Object> properties = properties(function.getFunction());
+            assertEquals("java25", properties.get("Runtime"));
+            assertEquals(List.of("arm64"), properties.get("Architectures"));
+            assertEquals(1024, ((Number) properties.get("MemorySize")).intValue());
+            assertTrue(((Number) properties.get("Timeout")).intValue() <= 30);
+            assertEquals("-XX:+TieredCompilation -XX:TieredStopAtLevel=1",
+                    ((Map<?, ?>) ((Map<?, ?>) properties.get("Environment")).get("Variables")).get("JAVA_TOOL_OPTIONS"));
+            assertEquals(Map.of("LogGroup", Map.of("Ref", dev.iotonboard.infra.Cfn.logicalId(function.getLogGroup()))),
+                    Map.of("LogGroup", ((Map<?, ?>) properties.get("LoggingConfig")).get("LogGroup")));
+            assertEquals(getAtt(function.getRole(), "Arn"), properties.get("Role"));
+        }
+    }
+
+    @Test
+    void everyFunction_logsToItsOwnGroupWithRetention() {
+        for (JavaFunction function : functions) {
+            assertEquals(30, ((Number) properties(function.getLogGroup()).get("RetentionInDays")).intValue());
+        }
+    }
+
+    @Test
+    void everyRole_isForLambdaWithoutManagedPoliciesAndWritesOnlyItsLogGroup() {
+        for (JavaFunction function : functions) {
+            Map<String, Object> role = properties(function.getRole());
+            assertEquals(null, role.get("ManagedPolicyArns"));
+            assertEquals(List.of(Map.of("Action", "sts:AssumeRole", "Effect", "Allow",
+                            "Principal", Map.of("Service", "lambda.amazonaws.com"))),
+                    ((Map<?, ?>) role.get("AssumeRolePolicyDocument")).get("Statement"));
+            List<?> statements = (List<?>) ((Map<?, ?>) properties(function.getRole().getNode().findChild("DefaultPolicy"))
+                    .get("PolicyDocument")).get("Statement");
+            assertEquals(Map.of("Action", List.of("logs:CreateLogStream", "logs:PutLogEvents"), "Effect", "Allow",
+                    "Resource", getAtt(function.getLogGroup(), "Arn")), statements.get(0));
+        }
+    }
+}
