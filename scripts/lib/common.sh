@@ -204,7 +204,7 @@ finish_aws_options() {
 
 # aws_iot subcommand args...: JSON on stdout, the CLI's error on stderr.
 aws_iot() {
-  aws ${AWS_ARGS[@]+"${AWS_ARGS[@]}"} --output json iot "$@"
+  AWS_PAGER="" aws ${AWS_ARGS[@]+"${AWS_ARGS[@]}"} --output json iot "$@"
 }
 
 # make_work_dir [parent]: a private scratch folder, removed on exit; inside parent when given (same
