@@ -8,7 +8,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.stream.Stream;
 import software.amazon.awscdk.assertions.Annotations;
 import software.amazon.awscdk.assertions.Template;
 
@@ -31,11 +33,7 @@ public final class SynthesizedStack {
     private final Path outdir;
 
     private SynthesizedStack() {
-        try {
-            outdir = Files.createTempDirectory("cdk.out");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        outdir = scratchDirectory("cdk.out");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         synthesis = OnboardingApp.synthesize(ROOT, outdir, Map.of(
                 OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(),
@@ -47,6 +45,25 @@ public final class SynthesizedStack {
         stack = synthesis.stack();
         template = Template.fromStack(stack);
         annotations = Annotations.fromStack(stack);
+    }
+
+    /** A temporary folder removed when the test JVM exits (cloud assemblies hold copies of the 14 MB jars). */
+    public static Path scratchDirectory(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteRecursively(dir)));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // best effort: it is a temp folder
+        }
     }
 
     /** main's exit code for this synthesis (0: no bad context, no unsuppressed cdk-nag error). */

@@ -16,8 +16,7 @@ public final class TestCa {
     public static synchronized Path pem() {
         if (pem == null) {
             try {
-                Path dir = Files.createTempDirectory("test-ca");
-                dir.toFile().deleteOnExit();
+                Path dir = SynthesizedStack.scratchDirectory("test-ca");
                 Path keystore = dir.resolve("ca.p12");
                 Path certificate = dir.resolve("rootCA.pem");
                 keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=Test CA",
@@ -25,7 +24,6 @@ public final class TestCa {
                 keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", keystore.toString(), "-storepass", "changeit",
                         "-file", certificate.toString());
                 Files.delete(keystore);
-                certificate.toFile().deleteOnExit();
                 pem = certificate;
             } catch (IOException e) {
                 throw new IllegalStateException("Cannot create a test CA", e);

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.assertions.Capture;
 import software.amazon.awscdk.assertions.Match;
@@ -109,7 +110,8 @@ class DeviceApiTest {
 
     @Test
     void hostedZone_getsADnsValidatedCertificateAndAnAliasRecord() {
-        Stack stack = new Stack(new App(), "HostedZoneVariant");
+        Stack stack = new Stack(new App(AppProps.builder()
+                .outdir(SynthesizedStack.scratchDirectory("cdk.out").toString()).build()), "HostedZoneVariant");
         Truststore truststore = new Truststore(stack, "Truststore",
                 Truststore.Props.builder().pem(SynthesizedStack.config().truststorePem()).build());
         DeviceApi zoned = new DeviceApi(stack, "DeviceApi", DeviceApi.Props.builder()
