@@ -88,6 +88,7 @@ main() {
   printf '%s\n' "$thing_name" >"$work/thingName"
 
   # The folder appears complete or not at all.
+  [[ ! -e $dir ]] || die "$dir appeared while this device was being created; nothing was changed"
   mv "$work" "$dir"
   WORK_DIR=""
   printf '%s\n' "$thing_name" >"$devices/latest"

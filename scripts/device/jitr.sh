@@ -221,7 +221,8 @@ wait_for_activation() {
     log "    attempt $activation_attempts: $(describe_attempt)"
     if ! backoff_sleep "$deadline"; then
       die "$EXIT_ACTIVATION_TIMEOUT" "timed out after ${timeout}s and $activation_attempts attempts waiting for the" \
-        "certificate to be activated. Check that the CA is registered with auto-registration" \
+        "certificate to be activated (last attempt: $(describe_attempt))." \
+        "Check the endpoint, that the CA is registered with auto-registration" \
         "(scripts/ca/register-ca.sh), that the stack is deployed with its caCertificateId, and the activation function's logs."
     fi
   done
@@ -255,11 +256,19 @@ confirm_over_mqtt() {
   local topic="things/$thing_name/confirmation"
   step "3/3 confirmation: MQTT publish to $topic on $endpoint:$mqtt_port as client $thing_name (up to ${mqtt_timeout}s)"
   local start=$SECONDS deadline=$((SECONDS + mqtt_timeout)) rc err_file="$WORK_DIR/mqtt.err"
-  local guard=()
-  if command -v timeout >/dev/null 2>&1; then guard=(timeout 30); fi
+  local has_timeout=false guard limit
+  if command -v timeout >/dev/null 2>&1; then has_timeout=true; fi
   reset_backoff
   while true; do
     mqtt_attempts=$((mqtt_attempts + 1))
+    # Each attempt ends by the deadline (at most 30 s) where coreutils timeout exists.
+    guard=()
+    if [[ $has_timeout == true ]]; then
+      limit=$((deadline - SECONDS))
+      if [[ $limit -gt 30 ]]; then limit=30; fi
+      if [[ $limit -lt 1 ]]; then limit=1; fi
+      guard=(timeout "$limit")
+    fi
     rc=0
     ${guard[@]+"${guard[@]}"} mosquitto_pub -h "$endpoint" -p "$mqtt_port" \
       --cafile "$cacert" --cert "$device_chain" --key "$device_key" \
@@ -272,7 +281,8 @@ confirm_over_mqtt() {
     fi
     log "    attempt $mqtt_attempts: refused (mosquitto_pub exit $rc: $(tail -n 1 "$err_file")); the thing may not be provisioned yet"
     if ! backoff_sleep "$deadline"; then
-      die "$EXIT_MQTT_REFUSED" "MQTT publish to $topic still refused after ${mqtt_timeout}s and $mqtt_attempts attempts." \
+      die "$EXIT_MQTT_REFUSED" "MQTT publish to $topic still refused after ${mqtt_timeout}s and $mqtt_attempts attempts" \
+        "(last: mosquitto_pub exit $rc: $(tail -n 1 "$err_file"))." \
         "Check the provisioning function's logs: the thing, its certificate and the app policy must be attached."
     fi
   done
