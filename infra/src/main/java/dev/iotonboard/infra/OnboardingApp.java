@@ -25,7 +25,8 @@ public final class OnboardingApp {
     public static void main(String[] args) {
         Path root = RepositoryRoot.fromWorkingDirectory();
         String outdir = System.getenv("CDK_OUTDIR");
-        System.exit(run(root, outdir != null ? Path.of(outdir) : root.resolve("cdk.out"), Map.of(), System.err));
+        System.exit(run(root, outdir != null ? Path.of(outdir) : root.resolve("cdk.out"), Map.of(), environment(),
+                System.err));
     }
 
     /**
@@ -33,15 +34,17 @@ public final class OnboardingApp {
      *
      * @param contextOverrides context on top of cdk.json's (the cdk CLI adds its own through the environment)
      */
-    public static int run(Path root, Path outdir, Map<String, Object> contextOverrides, PrintStream err) {
-        return synthesize(root, outdir, contextOverrides, err).exitCode();
+    public static int run(Path root, Path outdir, Map<String, Object> contextOverrides, Environment environment,
+                          PrintStream err) {
+        return synthesize(root, outdir, contextOverrides, environment, err).exitCode();
     }
 
     /** What {@link #run} did: its exit code and, when context and jars were fine, the config and synthesized stack. */
     record Synthesis(int exitCode, OnboardingConfig config, OnboardingStack stack) {
     }
 
-    static Synthesis synthesize(Path root, Path outdir, Map<String, Object> contextOverrides, PrintStream err) {
+    static Synthesis synthesize(Path root, Path outdir, Map<String, Object> contextOverrides, Environment environment,
+                                PrintStream err) {
         Map<String, Object> context = new HashMap<>(CdkJsonContext.read(root));
         context.putAll(contextOverrides);
         App app = new App(AppProps.builder().context(context).outdir(outdir.toString()).build());
@@ -54,7 +57,7 @@ public final class OnboardingApp {
             err.println(e.getMessage());
             return new Synthesis(1, null, null);
         }
-        OnboardingStack stack = build(app, config, jars, environment());
+        OnboardingStack stack = build(app, config, jars, environment);
         List<String> errors = app.synth().getStackByName(stack.getStackName()).getMessages().stream()
                 .filter(message -> message.getLevel() == SynthesisMessageLevel.ERROR)
                 .map(message -> message.getId() + ": " + message.getEntry().getData())
@@ -77,7 +80,7 @@ public final class OnboardingApp {
     }
 
     /** The CLI's account and region when it has them; otherwise an environment-agnostic stack (no credentials needed). */
-    private static Environment environment() {
+    static Environment environment() {
         return Environment.builder()
                 .account(System.getenv("CDK_DEFAULT_ACCOUNT"))
                 .region(System.getenv("CDK_DEFAULT_REGION"))

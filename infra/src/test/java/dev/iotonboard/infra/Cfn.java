@@ -26,10 +26,10 @@ public final class Cfn {
         return (Map<String, Object>) ((Map<String, Object>) resource.get(logicalId(construct))).get("Properties");
     }
 
-    /** What Stack.formatArn renders for an IoT resource in an environment-agnostic stack. */
+    /** What Stack.formatArn renders for an IoT resource in the shared stack (concrete account and region). */
     public static Map<String, Object> iotArn(String resource) {
-        return Map.of("Fn::Join", List.of("", List.of("arn:", ref("AWS::Partition"), ":iot:", ref("AWS::Region"), ":",
-                ref("AWS::AccountId"), ":" + resource)));
+        return Map.of("Fn::Join", List.of("", List.of("arn:", ref("AWS::Partition"),
+                ":iot:" + SynthesizedStack.REGION + ":" + SynthesizedStack.ACCOUNT + ":" + resource)));
     }
 
     public static Map<String, Object> ref(String name) {

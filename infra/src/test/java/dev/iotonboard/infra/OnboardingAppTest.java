@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awscdk.Environment;
 
 class OnboardingAppTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -28,7 +29,7 @@ class OnboardingAppTest {
         Files.writeString(root.resolve("cdk.json"),
                 "{\"context\":{\"domainName\":\"Not A Domain\",\"caCertificateId\":\"ABC\",\"jitrRequestTopic\":\"jitr/#\"}}");
 
-        int exit = OnboardingApp.run(root, outdir, Map.of(), stderr());
+        int exit = OnboardingApp.run(root, outdir, Map.of(), Environment.builder().build(), stderr());
 
         String message = err.toString(StandardCharsets.UTF_8);
         assertEquals(1, exit);
@@ -43,7 +44,7 @@ class OnboardingAppTest {
         Files.copy(SynthesizedStack.ROOT.resolve("cdk.json"), root.resolve("cdk.json"));
 
         int exit = OnboardingApp.run(root, outdir, Map.of(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString()),
-                stderr());
+                Environment.builder().build(), stderr());
 
         assertEquals(1, exit);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("build the lambda modules first"), err.toString());

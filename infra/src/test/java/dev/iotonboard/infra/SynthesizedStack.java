@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
+import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.assertions.Annotations;
 import software.amazon.awscdk.assertions.Template;
 
@@ -20,6 +21,9 @@ import software.amazon.awscdk.assertions.Template;
  */
 public final class SynthesizedStack {
     public static final String CA_CERTIFICATE_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    /** A concrete environment, as in a deployment; the hosted-zone variant in DeviceApiTest covers an agnostic one. */
+    public static final String ACCOUNT = "111122223333";
+    public static final String REGION = "eu-west-1";
     public static final Path ROOT = RepositoryRoot.fromWorkingDirectory();
 
     private static SynthesizedStack instance;
@@ -37,7 +41,8 @@ public final class SynthesizedStack {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         synthesis = OnboardingApp.synthesize(ROOT, outdir, Map.of(
                 OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(),
-                OnboardingConfig.CA_CERTIFICATE_ID, CA_CERTIFICATE_ID), new PrintStream(err, true, StandardCharsets.UTF_8));
+                OnboardingConfig.CA_CERTIFICATE_ID, CA_CERTIFICATE_ID),
+                Environment.builder().account(ACCOUNT).region(REGION).build(), new PrintStream(err, true, StandardCharsets.UTF_8));
         if (synthesis.stack() == null) {
             throw new IllegalStateException(err.toString(StandardCharsets.UTF_8));
         }

@@ -18,13 +18,15 @@ final class IotGrants {
     static void certificates(Role role, String... actions) {
         grant(role, "cert", actions);
         Nag.suppress(role, "AwsSolutions-IAM5", "Device certificate ids are created by JITR at run time; IAM authorizes "
-                + "these IoT actions on the certificate, so no narrower resource exists at deploy time.", Nag.ANY_CERTIFICATE);
+                + "these IoT actions on the certificate, so no narrower resource exists at deploy time.",
+                Nag.iotResourceFinding(Stack.of(role), "cert/*"));
     }
 
     static void things(Role role, String... actions) {
         grant(role, "thing", actions);
         Nag.suppress(role, "AwsSolutions-IAM5", "Thing names are chosen by each device (a UUID) at provisioning time, "
-                + "so the thing ARN is unknown at deploy time; the handler validates the name.", Nag.ANY_THING);
+                + "so the thing ARN is unknown at deploy time; the handler validates the name.",
+                Nag.iotResourceFinding(Stack.of(role), "thing/*"));
     }
 
     private static void grant(Role role, String resourceType, String... actions) {

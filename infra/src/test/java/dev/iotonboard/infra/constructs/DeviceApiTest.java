@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import io.github.cdklabs.cdknag.AwsSolutionsChecks;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.Aspects;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.assertions.Capture;
@@ -109,7 +111,7 @@ class DeviceApiTest {
     }
 
     @Test
-    void hostedZone_getsADnsValidatedCertificateAndAnAliasRecord() {
+    void hostedZone_getsADnsValidatedCertificateAndAnAliasRecord_passingCdkNagWithoutAnEnvironment() {
         Stack stack = new Stack(new App(AppProps.builder()
                 .outdir(SynthesizedStack.scratchDirectory("cdk.out").toString()).build()), "HostedZoneVariant");
         Truststore truststore = new Truststore(stack, "Truststore",
@@ -121,7 +123,12 @@ class DeviceApiTest {
                 .deviceApiJar(LambdaJars.under(SynthesizedStack.ROOT).deviceApi())
                 .caCertificateId(Optional.empty())
                 .build());
+        Aspects.of(stack).add(new AwsSolutionsChecks());
         Template variant = Template.fromStack(stack);
+
+        assertEquals(List.of(), software.amazon.awscdk.assertions.Annotations.fromStack(stack)
+                .findError("*", Match.stringLikeRegexp("AwsSolutions-.*")).stream()
+                .map(e -> e.getId() + " " + e.getEntry().getData()).toList(), "cdk-nag in an environment-agnostic stack");
 
         variant.hasResourceProperties("AWS::CertificateManager::Certificate", Map.of(
                 "DomainName", "devices.example.org",

@@ -49,7 +49,7 @@ class RegistrationPipelineTest {
                         "Action", "sts:AssumeRole",
                         "Effect", "Allow",
                         "Principal", Map.of("Service", "iot.amazonaws.com"),
-                        "Condition", Map.of("StringEquals", Map.of("aws:SourceAccount", ref("AWS::AccountId"))))))));
+                        "Condition", Map.of("StringEquals", Map.of("aws:SourceAccount", SynthesizedStack.ACCOUNT)))))));
         template.hasResourceProperties("AWS::IAM::Policy", Map.of(
                 "PolicyDocument", Map.of("Statement", List.of(Map.of(
                         "Action", List.of("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"),
@@ -148,7 +148,7 @@ class RegistrationPipelineTest {
                 "FunctionName", getAtt(target.getFunction(), "Arn"),
                 "Principal", "iot.amazonaws.com",
                 "SourceArn", getAtt(rule, "Arn"),
-                "SourceAccount", ref("AWS::AccountId")));
+                "SourceAccount", SynthesizedStack.ACCOUNT));
     }
 
     private void assertFailureDestination(JavaFunction function, Queue queue) {
