@@ -359,6 +359,45 @@ class CertificateActivationHandlerTest {
         assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Fault.class,
+            names = {"THROTTLING", "INTERNAL_FAILURE", "SERVICE_UNAVAILABLE", "LIMIT_EXCEEDED"})
+    void activate_duplicateCheckFailure_failsInvocationWithoutWrites(Fault fault) {
+        iot.setCertificateStatus(device.id(), "ACTIVE");
+        iot.attachPolicy(JITR, arn);
+        iot.failAlways("ListAttachedPolicies", fault);
+
+        assertThrows(SdkException.class, () -> activate(event(device.id(), pki.caId())));
+
+        assertFalse(iot.operations().contains("AttachPolicy"));
+        assertFalse(iot.operations().contains("UpdateCertificate"));
+        iot.clearFaults();
+        assertOutcome(activate(event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+    }
+
+    @Test
+    void activate_unauthorizedIsThrownSoTheEventIsKept() {
+        iot.failAlways("AttachPolicy", Fault.UNAUTHORIZED);
+
+        assertThrows(SdkException.class, () -> activate(event(device.id(), pki.caId())));
+
+        assertEquals(1, iot.calls("AttachPolicy").size());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"ERROR\"")), logs.toString());
+    }
+
+    @Test
+    void activate_missingJitrPolicyIsThrownNotSwallowed() {
+        CertificateActivationHandler misconfigured = new CertificateActivationHandler(client,
+                Env.of(Map.of("JITR_POLICY_NAME", "no-such-policy", "CA_CERTIFICATE_ID", pki.caId())),
+                Clock.systemUTC());
+
+        assertThrows(SdkException.class,
+                () -> Handlers.invoke(misconfigured, event(device.id(), pki.caId())));
+
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
+    }
+
     @Test
     void activate_crashAfterPolicyAttach_leavesCertificatePendingAndRetryActivates() {
         iot.failAlways("UpdateCertificate", Fault.INTERNAL_FAILURE);

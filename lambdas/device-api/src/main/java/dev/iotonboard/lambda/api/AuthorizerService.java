@@ -3,6 +3,9 @@ package dev.iotonboard.lambda.api;
 import dev.iotonboard.lambda.api.model.Decision;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.IotLookups;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -14,7 +17,7 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  * Decides whether a client certificate may call the API. API Gateway mutual TLS has already checked the chain and
  * the validity dates, but not revocation: IoT's certificate status is the source of truth. Allowed only when
  * DescribeCertificate says ACTIVE (and issued by the configured CA) and ListPrincipalThings returns exactly one
- * thing. Decisions, allow and deny, are cached per certificate id ({@link DecisionCache}); IoT failures are not
+ * thing. The validity dates are checked again locally (defence in depth; no IoT call, not cached). Decisions, allow and deny, are cached per certificate id ({@link DecisionCache}); IoT failures are not
  * decided (they propagate) and so are never cached.
  */
 public final class AuthorizerService {
@@ -22,11 +25,13 @@ public final class AuthorizerService {
     private final IotClient iot;
     private final AuthorizerConfig config;
     private final DecisionCache cache;
+    private final Clock clock;
 
-    public AuthorizerService(IotClient iot, AuthorizerConfig config, DecisionCache cache) {
+    public AuthorizerService(IotClient iot, AuthorizerConfig config, DecisionCache cache, Clock clock) {
         this.iot = iot;
         this.config = config;
         this.cache = cache;
+        this.clock = clock;
     }
 
     /** The decision for a client certificate PEM, and whether it came from the cache. */
@@ -37,11 +42,19 @@ public final class AuthorizerService {
         if (clientCertPem == null || clientCertPem.isBlank()) {
             return new Outcome(Decision.deny(null, "NO_CLIENT_CERTIFICATE"), false);
         }
-        String certificateId;
+        X509Certificate certificate;
         try {
-            certificateId = CertificateIds.fromPem(clientCertPem);
+            certificate = CertificateIds.parsePem(clientCertPem);
         } catch (IllegalArgumentException e) {
             return new Outcome(Decision.deny(null, "UNPARSABLE_CERTIFICATE"), false);
+        }
+        String certificateId = CertificateIds.fromCertificate(certificate);
+        Instant now = clock.instant();
+        if (now.isAfter(certificate.getNotAfter().toInstant())) {
+            return new Outcome(Decision.deny(certificateId, "EXPIRED"), false);
+        }
+        if (now.isBefore(certificate.getNotBefore().toInstant())) {
+            return new Outcome(Decision.deny(certificateId, "NOT_YET_VALID"), false);
         }
         Optional<Decision> cached = cache.get(certificateId);
         if (cached.isPresent()) {

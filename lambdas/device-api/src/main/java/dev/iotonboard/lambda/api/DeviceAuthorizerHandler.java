@@ -38,7 +38,7 @@ public final class DeviceAuthorizerHandler implements RequestStreamHandler {
     public DeviceAuthorizerHandler(IotClient iot, Env env, Clock clock) {
         AuthorizerConfig config = AuthorizerConfig.from(env);
         this.service = new AuthorizerService(iot, config,
-                new DecisionCache(config.cacheTtl(), config.cacheSize(), clock));
+                new DecisionCache(config.cacheTtl(), config.cacheSize(), clock), clock);
     }
 
     @Override

@@ -158,6 +158,24 @@ class DeviceAuthorizerHandlerTest {
     }
 
     @Test
+    void authorize_deniesExpiredOrNotYetValidCertificateWithoutIotCall() {
+        java.time.Instant now = clock.instant();
+        TestPki.Issued expired = pki.issue("expired", TestPki.Key.EC_P256, now.minus(Duration.ofDays(30)),
+                now.minus(Duration.ofSeconds(1)));
+        TestPki.Issued future = pki.issue("future", TestPki.Key.EC_P256, now.plus(Duration.ofDays(1)),
+                now.plus(Duration.ofDays(30)));
+        for (TestPki.Issued issued : List.of(expired, future)) {
+            iot.addCertificate(issued.pem(), pki.caId(), "ACTIVE");
+            iot.addThing(UUID.randomUUID().toString(), iot.certificateArn(issued.id()));
+
+            assertDenied(Handlers.invoke(handler(), event(issued.pem())));
+        }
+        assertEquals(List.of(), iot.operations());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"reason\":\"EXPIRED\"")), logs.toString());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"reason\":\"NOT_YET_VALID\"")), logs.toString());
+    }
+
+    @Test
     void authorize_deniesCertificateUnknownToIot() {
         TestPki.Issued unknown = pki.issue("unknown");
 

@@ -6,8 +6,8 @@ package dev.iotonboard.lambda.api.model;
  * @param allowed       true only for an ACTIVE certificate attached to exactly one thing
  * @param certificateId the IoT certificate id of the client certificate (null when there was none)
  * @param thingName     the thing, when allowed
- * @param reason        why (a stable code: ALLOWED, NO_CLIENT_CERTIFICATE, UNPARSABLE_CERTIFICATE,
- *                      UNKNOWN_CERTIFICATE, NOT_ACTIVE, UNKNOWN_CA, NO_THING, SEVERAL_THINGS)
+ * @param reason        why (a stable code: ALLOWED, NO_CLIENT_CERTIFICATE, UNPARSABLE_CERTIFICATE, EXPIRED,
+ *                      NOT_YET_VALID, UNKNOWN_CERTIFICATE, NOT_ACTIVE, UNKNOWN_CA, NO_THING, SEVERAL_THINGS)
  */
 public record Decision(boolean allowed, String certificateId, String thingName, String reason) {
 
