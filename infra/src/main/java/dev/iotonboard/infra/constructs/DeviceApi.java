@@ -117,12 +117,13 @@ public final class DeviceApi extends Construct {
                 .validateRequestParameters(true)
                 .validateRequestBody(true)
                 .build());
-        sampleMethod = api.getRoot().addResource("sample").addMethod("GET", new LambdaIntegration(sampleFunction.getFunction()),
-                MethodOptions.builder()
-                        .authorizationType(AuthorizationType.CUSTOM)
-                        .authorizer(authorizer)
-                        .requestValidator(validator)
-                        .build());
+        // No console test-invoke permission: every invocation comes through the deployed stage and its authorizer.
+        LambdaIntegration sample = LambdaIntegration.Builder.create(sampleFunction.getFunction()).allowTestInvoke(false).build();
+        sampleMethod = api.getRoot().addResource("sample").addMethod("GET", sample, MethodOptions.builder()
+                .authorizationType(AuthorizationType.CUSTOM)
+                .authorizer(authorizer)
+                .requestValidator(validator)
+                .build());
         Nag.suppress(sampleMethod, "AwsSolutions-COG4", "Devices authenticate with X.509 client certificates (mutual TLS) "
                 + "checked by a Lambda authorizer; there are no Cognito users.");
 

@@ -65,6 +65,9 @@ class DeviceApiTest {
                         "Uri", Match.objectLike(Map.of("Fn::Join", Match.arrayWith(List.of(Match.arrayWith(List.of(
                                 getAtt(api.getSampleFunction().getFunction(), "Arn")))))))))));
         template.hasResourceProperties("AWS::ApiGateway::Resource", Map.of("PathPart", "sample"));
+        template.resourcePropertiesCountIs("AWS::Lambda::Permission", Map.of(
+                "FunctionName", getAtt(api.getSampleFunction().getFunction(), "Arn"),
+                "Principal", "apigateway.amazonaws.com"), 1);
         Map<?, ?> authorizerRef = (Map<?, ?>) authorizer.asObject();
         Map<String, Object> authorizerProperties = authorizerProperties(authorizerRef.get("Ref").toString());
         assertEquals("REQUEST", authorizerProperties.get("Type"));
