@@ -102,7 +102,7 @@ main() {
   if [[ -n $cacert ]]; then args+=(--cacert "$cacert"); fi
   if [[ -n $resolve ]]; then args+=(--resolve "$resolve"); fi
   if [[ $with_cert == true ]]; then
-    args+=(--cert "$device_dir/deviceCert.crt" --key "$device_dir/deviceCert.key")
+    args+=(--cert "$(curl_cert_arg "$device_dir/deviceCert.crt")" --key "$device_dir/deviceCert.key")
     step "GET $url with the certificate of ${thing_name:-$device_dir}"
   else
     step "GET $url without a client certificate (expected: refused)"

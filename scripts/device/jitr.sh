@@ -164,7 +164,7 @@ https_publish() {
   : >"$body_file"
   curl_rc=0
   http_code=$(curl --silent --show-error --connect-timeout 10 --max-time "$max_time" \
-    --cert "$device_chain" --key "$device_key" --cacert "$cacert" \
+    --cert "$(curl_cert_arg "$device_chain")" --key "$device_key" --cacert "$cacert" \
     --header 'Content-Type: application/json' --data "$payload" \
     --output "$body_file" --write-out '%{http_code}' \
     "https://$endpoint:$port/topics/$topic?qos=1" 2>"$err_file") || curl_rc=$?

@@ -166,6 +166,12 @@ random_serial() {
   printf '0x%s\n' "$hex"
 }
 
+# curl_cert_arg file: the value for curl --cert, whose syntax is "file[:password]": escape \ and :.
+curl_cert_arg() {
+  local v=${1//\\/\\\\}
+  printf '%s\n' "${v//:/\\:}"
+}
+
 # sha256_fingerprint file: the SHA-256 fingerprint of a PEM certificate, lowercase hex without colons.
 sha256_fingerprint() {
   local fp

@@ -193,6 +193,12 @@ class CallApiTest {
       sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", p, "--cacert", ca.toString(),
           "--without-cert").assertExit(0).assertStderrContains("refused as expected");
 
+      // A device folder whose path holds a colon (curl's --cert separator) still works.
+      Path odd = tmp.resolve("odd:dir\\x");
+      CreateCaTest.copyTree(deviceDir, odd);
+      sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", p, "--cacert", ca.toString(),
+          "--device-dir", odd.toString()).assertExit(0);
+
       // A certificate from another CA is refused too.
       Sandbox other = new Sandbox(tmp.resolve("other")).withCa();
       String stranger = other.createDevice("--key-type", "ec");
