@@ -100,7 +100,7 @@ public final class DeviceApi extends Construct {
                         .metricsEnabled(true)
                         .build())
                 .build();
-        Nag.suppress(api, "AwsSolutions-IAM4", "API Gateway's account-level CloudWatch Logs role uses the AWS managed "
+        Nag.suppress(api.getNode().findChild("CloudWatchRole"), "AwsSolutions-IAM4", "API Gateway's account-level CloudWatch Logs role uses the AWS managed "
                         + "push-to-CloudWatch policy, the documented way to enable execution logging.",
                 "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
         Nag.suppress(api.getDeploymentStage(), "AwsSolutions-APIG3", "Only clients holding a certificate from the "

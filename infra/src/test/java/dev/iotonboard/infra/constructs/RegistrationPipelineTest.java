@@ -11,7 +11,11 @@ import dev.iotonboard.infra.Cfn;
 import dev.iotonboard.infra.SynthesizedStack;
 import java.util.List;
 import java.util.Map;
+import dev.iotonboard.infra.LambdaJars;
 import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.assertions.Capture;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
@@ -27,6 +31,25 @@ class RegistrationPipelineTest {
     void certificateRegisteredRule_listensToTheConfiguredCaOnly() {
         assertEquals("SELECT * FROM '$aws/events/certificates/registered/" + SynthesizedStack.CA_CERTIFICATE_ID + "'",
                 payload(pipeline.getCertificateRegisteredRule()).get("Sql"));
+    }
+
+    @Test
+    void withoutACaCertificateId_theRuleListensToEveryCaAndFunctionsGetAnEmptyId() {
+        Stack stack = new Stack(new App(AppProps.builder()
+                .outdir(SynthesizedStack.scratchDirectory("cdk.out").toString()).build()), "AnyCa");
+        LambdaJars jars = LambdaJars.under(SynthesizedStack.ROOT);
+        new RegistrationPipeline(stack, "Registration", RegistrationPipeline.Props.builder()
+                .activationJar(jars.certificateActivation())
+                .provisioningJar(jars.thingProvisioning())
+                .jitrPolicyName("jitr")
+                .appPolicyName("app")
+                .build());
+        Template anyCaTemplate = Template.fromStack(stack);
+
+        anyCaTemplate.resourcePropertiesCountIs("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Match.objectLike(Map.of(
+                "Sql", "SELECT * FROM '$aws/events/certificates/registered/#'"))), 1);
+        anyCaTemplate.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
+                Match.objectLike(Map.of("CA_CERTIFICATE_ID", ""))), "Runtime", "java25"), 2);
     }
 
     @Test
