@@ -297,6 +297,9 @@ main() {
       || die "aws iot describe-endpoint failed: check credentials, region and endpoint, or give --endpoint"
     [[ -n $endpoint ]] || die "aws iot describe-endpoint returned no endpointAddress; give --endpoint"
   fi
+  if [[ $endpoint =~ ^[0-9.]+$ ]]; then
+    warn "--endpoint $endpoint is an IP address: no TLS SNI is sent, which AWS IoT requires; use a host name (e.g. localhost)"
+  fi
   log "device $thing_name ($device_dir), endpoint $endpoint"
 
   wait_for_activation

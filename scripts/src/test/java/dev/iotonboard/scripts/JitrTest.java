@@ -195,6 +195,14 @@ class JitrTest {
     assertTrue(sandbox.calls("curl").get(0).endsWith("https://envhost:1443/topics/jitr/start?qos=1"));
   }
 
+  @Test
+  void jitr_warnsThatAnIpAddressEndpointSendsNoSni() {
+    sandbox.script("curl", OK).script("mosquitto_pub", "0");
+
+    sandbox.run("device/jitr.sh", "--endpoint", "127.0.0.1", "--initial-delay", "0").assertExit(0)
+        .assertStderrContains("no TLS SNI");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "--port=0", "--port=abc", "--port=70000", "--mqtt-port=-1", "--endpoint=https://host", "--endpoint=host:8443",
