@@ -39,6 +39,8 @@ class OnboardingStackTest {
         assertTrue(outputs.containsAll(Set.of("ApiDomainName", "ApiDomainAliasTarget", "JitrPolicyName", "AppPolicyName",
                 "CertificateRegisteredRuleName", "ProvisioningRequestRuleName", "TruststoreUri", "TruststoreVersion",
                 "IotDataEndpointHint")), outputs.toString());
+        assertTrue(outputs.stream().noneMatch(name -> name.startsWith("DeviceApiEndpoint")),
+                "the disabled execute-api URL must not be an output: " + outputs);
         SynthesizedStack.template().hasOutput("IotDataEndpointHint",
                 Map.of("Value", "aws iot describe-endpoint --endpoint-type iot:Data-ATS"));
         SynthesizedStack.template().hasOutput("ApiDomainName", Map.of("Value", SynthesizedStack.config().domainName()));

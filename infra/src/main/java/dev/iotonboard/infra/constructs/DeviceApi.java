@@ -100,6 +100,8 @@ public final class DeviceApi extends Construct {
                         .metricsEnabled(true)
                         .build())
                 .build();
+        // RestApi outputs its execute-api URL; that endpoint is disabled, so the output would only mislead.
+        api.getNode().tryRemoveChild("Endpoint");
         Nag.suppress(api.getNode().findChild("CloudWatchRole"), "AwsSolutions-IAM4", "API Gateway's account-level CloudWatch Logs role uses the AWS managed "
                         + "push-to-CloudWatch policy, the documented way to enable execution logging.",
                 "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs");
