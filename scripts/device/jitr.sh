@@ -116,8 +116,8 @@ for f in "$device_key" "$device_chain"; do
 done
 cacert=${cacert:-$CERTS_DIR/AmazonRootCA1.pem}
 [[ -f $cacert ]] || die "missing $cacert (the CA of the endpoint's server certificate). For AWS IoT:" \
-  "curl -fsSL -o '$CERTS_DIR/AmazonRootCA1.pem' https://www.amazontrust.com/repository/AmazonRootCA1.pem" \
-  "; for a local IoT Core give its CA with --cacert"
+  "curl -fsSL -o '$CERTS_DIR/AmazonRootCA1.pem' https://www.amazontrust.com/repository/AmazonRootCA1.pem;" \
+  "for a local IoT Core give its CA with --cacert"
 
 if [[ -z $endpoint ]]; then
   require_tools curl mosquitto_pub aws
