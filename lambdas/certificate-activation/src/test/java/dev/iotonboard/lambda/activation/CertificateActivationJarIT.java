@@ -9,6 +9,7 @@ import dev.iotonboard.lambda.core.Json;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.IotDouble;
 import dev.iotonboard.lambda.core.testing.JarRunner;
+import dev.iotonboard.lambda.core.testing.RuntimeApiDouble;
 import dev.iotonboard.lambda.core.testing.TestPki;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,6 +53,52 @@ class CertificateActivationJarIT {
             }
             System.out.printf("certificate-activation cold start: init_ms=%d total_ms=%d%n", run.initMs(),
                     run.totalMs());
+        }
+    }
+
+    @Test
+    void jar_runsUnderTheLambdaRuntimeInterfaceClient() throws Exception {
+        TestPki pki = TestPki.newCa("ric-ca");
+        TestPki.Issued device = pki.issue("ric-device");
+        try (IotDouble iot = IotDouble.start()) {
+            iot.addPolicy("jitr");
+            iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
+
+            RuntimeApiDouble.Result result = JarRunner.runWithRuntimeClient(JAR,
+                    "dev.iotonboard.lambda.activation.CertificateActivationHandler::handleRequest",
+                    Map.of("AWS_REGION", IotDouble.REGION, "AWS_ENDPOINT_URL_IOT", iot.endpoint().toString(),
+                            "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret",
+                            "JITR_POLICY_NAME", "jitr", "CA_CERTIFICATE_ID", pki.caId()),
+                    Fixtures.event("registered.json",
+                            Map.of("certificateId", device.id(), "caCertificateId", pki.caId())));
+
+            assertFalse(result.error(), result.body());
+            assertEquals("ACTIVATED", Json.MAPPER.readTree(result.body()).get("outcome").asText());
+            assertEquals("ACTIVE", iot.certificateStatus(device.id()));
+        }
+    }
+
+    @Test
+    void jar_throttlingThatOutlastsRetriesIsReportedAsAnInvocationError() {
+        TestPki pki = TestPki.newCa("ric-ca");
+        TestPki.Issued device = pki.issue("ric-device");
+        try (IotDouble iot = IotDouble.start()) {
+            iot.addPolicy("jitr");
+            iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
+            iot.failAlways("AttachPolicy", IotDouble.Fault.THROTTLING);
+
+            RuntimeApiDouble.Result result = JarRunner.runWithRuntimeClient(JAR,
+                    "dev.iotonboard.lambda.activation.CertificateActivationHandler::handleRequest",
+                    Map.of("AWS_REGION", IotDouble.REGION, "AWS_ENDPOINT_URL_IOT", iot.endpoint().toString(),
+                            "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret",
+                            "JITR_POLICY_NAME", "jitr", "CA_CERTIFICATE_ID", pki.caId()),
+                    Fixtures.event("registered.json",
+                            Map.of("certificateId", device.id(), "caCertificateId", pki.caId())));
+
+            assertTrue(result.error(), result.body());
+            assertTrue(result.body().contains("ThrottlingException"), result.body());
+            assertEquals(8, iot.calls("AttachPolicy").size());
+            assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
         }
     }
 }

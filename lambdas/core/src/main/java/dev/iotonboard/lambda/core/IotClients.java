@@ -13,6 +13,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.IotClientBuilder;
@@ -23,10 +24,14 @@ import software.amazon.awssdk.services.iot.IotClientBuilder;
  *
  * <ul>
  *   <li>HTTP: {@link UrlConnectionHttpClient} (no Netty, no Apache client in the jar; fastest cold start).</li>
- *   <li>Retries: the SDK's standard strategy with {@value #MAX_ATTEMPTS} attempts. IoT answers throttling with
- *       HTTP 400 {@code ThrottlingException}; the SDK classifies that error code as throttling and retries it with
- *       its throttling backoff. 8 attempts ride out a few seconds of the 10 TPS DescribeCertificate and
- *       UpdateCertificate quotas; whatever survives them fails the invocation so Lambda retries the event.</li>
+ *   <li>Retries: the SDK's standard strategy. IoT answers throttling with HTTP 400 {@code ThrottlingException};
+ *       the SDK classifies that error code as throttling and retries it with the throttling backoff.
+ *       Event handlers ({@link #fromEnvironment()}): {@value #MAX_ATTEMPTS} attempts, exponential backoff with
+ *       full jitter capped at {@link #MAX_BACKOFF} (throttling from 500 ms, other errors from 100 ms): at most
+ *       ~22 s of waiting per call, ~11 s on average, which rides out bursts against the 10 TPS quotas; whatever
+ *       survives fails the invocation so Lambda retries the event. The SDK's own cap (20 s) would allow ~70 s.
+ *       The API authorizer ({@link #forApiRequests()}): {@value #API_MAX_ATTEMPTS} attempts capped at 1 s, to
+ *       stay well inside API Gateway's 29 s.</li>
  *   <li>Region: {@code AWS_REGION}, else {@code AWS_DEFAULT_REGION}.</li>
  *   <li>Endpoint override: {@code AWS_ENDPOINT_URL_IOT}, else {@code AWS_ENDPOINT_URL} (the local IoT Core).</li>
  *   <li>Credentials: the Lambda environment variables when present (skips the provider chain's probing), else the
@@ -35,8 +40,14 @@ import software.amazon.awssdk.services.iot.IotClientBuilder;
  */
 public final class IotClients {
 
-    /** Attempts per IoT call, first one included. */
+    /** Attempts per IoT call for the event handlers, first one included. */
     public static final int MAX_ATTEMPTS = 8;
+    /** Longest wait between two attempts for the event handlers. */
+    public static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** Attempts per IoT call for the API authorizer. */
+    public static final int API_MAX_ATTEMPTS = 3;
+    /** Longest wait between two attempts for the API authorizer. */
+    public static final Duration API_MAX_BACKOFF = Duration.ofSeconds(1);
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
@@ -44,19 +55,34 @@ public final class IotClients {
     private IotClients() {
     }
 
-    /** The client for this container, configured from the process environment. */
+    /** The client for an event handler's container, configured from the process environment. */
     public static IotClient fromEnvironment() {
         return fromEnvironment(Env.system());
     }
 
-    /** The client configured from {@code env} with the production retry strategy. */
+    /** The client for the API authorizer's container: fewer, shorter retries (a caller is waiting). */
+    public static IotClient forApiRequests() {
+        return create(region(Env.system()), endpointOverride(Env.system()), credentials(Env.system()),
+                retryStrategy(API_MAX_ATTEMPTS, API_MAX_BACKOFF));
+    }
+
+    /** The client configured from {@code env} with the event handlers' retry strategy. */
     public static IotClient fromEnvironment(Env env) {
         return create(region(env), endpointOverride(env), credentials(env), retryStrategy());
     }
 
-    /** The production retry strategy: standard mode, {@value #MAX_ATTEMPTS} attempts. */
+    /** The event handlers' retry strategy: standard mode, {@value #MAX_ATTEMPTS} attempts, 5 s backoff cap. */
     public static RetryStrategy retryStrategy() {
-        return AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(MAX_ATTEMPTS).build();
+        return retryStrategy(MAX_ATTEMPTS, MAX_BACKOFF);
+    }
+
+    /** Standard mode with full-jitter exponential backoff capped at {@code maxBackoff}. */
+    public static RetryStrategy retryStrategy(int maxAttempts, Duration maxBackoff) {
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(maxAttempts)
+                .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(100), maxBackoff))
+                .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(500), maxBackoff))
+                .build();
     }
 
     /**

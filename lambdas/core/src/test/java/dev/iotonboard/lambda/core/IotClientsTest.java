@@ -84,8 +84,10 @@ class IotClientsTest {
     }
 
     @Test
-    void retryStrategy_allowsEightAttempts() {
+    void retryStrategy_allowsEightAttemptsForEventsAndThreeForTheApi() {
         assertEquals(8, IotClients.retryStrategy().maxAttempts());
+        assertEquals(3, IotClients.retryStrategy(IotClients.API_MAX_ATTEMPTS, IotClients.API_MAX_BACKOFF)
+                .maxAttempts());
     }
 
     @Test

@@ -29,9 +29,12 @@ public final class DeviceAuthorizerHandler implements RequestStreamHandler {
 
     private final AuthorizerService service;
 
-    /** Used by Lambda: one IoT client, one configuration and one cache per container. */
+    /**
+     * Used by Lambda: one IoT client (with {@link IotClients#API_MAX_ATTEMPTS} attempts: a caller is waiting), one
+     * configuration and one cache per container.
+     */
     public DeviceAuthorizerHandler() {
-        this(IotClients.fromEnvironment(), Env.system(), Clock.systemUTC());
+        this(IotClients.forApiRequests(), Env.system(), Clock.systemUTC());
     }
 
     /** Used by tests. */

@@ -9,6 +9,7 @@ import dev.iotonboard.lambda.core.Json;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.IotDouble;
 import dev.iotonboard.lambda.core.testing.JarRunner;
+import dev.iotonboard.lambda.core.testing.RuntimeApiDouble;
 import dev.iotonboard.lambda.core.testing.TestPki;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,6 +56,32 @@ class ThingProvisioningJarIT {
             }
             System.out.printf("thing-provisioning cold start: init_ms=%d total_ms=%d%n", run.initMs(),
                     run.totalMs());
+        }
+    }
+
+    @Test
+    void jar_runsUnderTheLambdaRuntimeInterfaceClient() throws Exception {
+        TestPki pki = TestPki.newCa("ric-ca");
+        TestPki.Issued device = pki.issue("ric-device");
+        String thingName = UUID.randomUUID().toString();
+        try (IotDouble iot = IotDouble.start()) {
+            iot.addPolicy("jitr");
+            iot.addPolicy("app");
+            iot.addCertificate(device.pem(), pki.caId(), "ACTIVE");
+            String arn = iot.certificateArn(device.id());
+            iot.attachPolicy("jitr", arn);
+
+            RuntimeApiDouble.Result result = JarRunner.runWithRuntimeClient(JAR,
+                    "dev.iotonboard.lambda.provisioning.ThingProvisioningHandler::handleRequest",
+                    Map.of("AWS_REGION", IotDouble.REGION, "AWS_ENDPOINT_URL_IOT", iot.endpoint().toString(),
+                            "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret",
+                            "JITR_POLICY_NAME", "jitr", "APP_POLICY_NAME", "app", "CA_CERTIFICATE_ID", pki.caId()),
+                    Fixtures.event("request.json", Map.of("thingName", thingName, "certificateId", device.id())));
+
+            assertFalse(result.error(), result.body());
+            assertEquals("PROVISIONED", Json.MAPPER.readTree(result.body()).get("outcome").asText());
+            assertEquals(List.of(arn), iot.principalsOf(thingName));
+            assertEquals(List.of("app"), iot.policiesOf(arn));
         }
     }
 }

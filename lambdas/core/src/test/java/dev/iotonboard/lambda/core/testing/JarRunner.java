@@ -81,6 +81,64 @@ public final class JarRunner {
     }
 
     /**
+     * Runs {@code handler} ({@code Class::method}) from {@code jar} under the real Lambda runtime interface client
+     * (the runtime jars found on the test classpath are appended after the function jar), serving {@code event}
+     * from a {@link RuntimeApiDouble}; returns what the runtime posted back. The JVM is ended once it answered.
+     */
+    public static RuntimeApiDouble.Result runWithRuntimeClient(Path jar, String handler, Map<String, String> env,
+            String event) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no jar at " + jar.toAbsolutePath() + ": run mvn package first");
+        }
+        try (RuntimeApiDouble api = RuntimeApiDouble.serving(event)) {
+            String classpath = String.join(File.pathSeparator, jar.toAbsolutePath().toString(),
+                    locationOf("com.amazonaws.services.lambda.runtime.api.client.AWSLambda"),
+                    locationOf("com.amazonaws.services.lambda.runtime.serialization.PojoSerializer"));
+            ProcessBuilder builder = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", classpath,
+                    "com.amazonaws.services.lambda.runtime.api.client.AWSLambda", handler);
+            builder.environment().clear();
+            builder.environment().putAll(env);
+            builder.environment().put("AWS_LAMBDA_RUNTIME_API", api.address());
+            builder.environment().put("_HANDLER", handler);
+            builder.environment().put("AWS_LAMBDA_FUNCTION_NAME", "test");
+            builder.environment().put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+            builder.environment().put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512");
+            builder.environment().put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/test");
+            builder.environment().put("AWS_LAMBDA_LOG_STREAM_NAME", "test");
+            Path log = Files.createTempFile("runtime", ".log");
+            Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                return api.result().get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("the runtime did not answer in 60 s; its output:\n"
+                        + Files.readString(log), e);
+            } finally {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                Files.deleteIfExists(log);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + jar, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String locationOf(String className) {
+        try {
+            return Path.of(Class.forName(className).getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toString();
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(className + " is not on the test classpath: add "
+                    + "com.amazonaws:aws-lambda-java-runtime-interface-client in test scope", e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * Entries of {@code jar} that must not be there: Netty, the Apache HTTP clients (4 and 5), the SDK's Netty or
      * Apache client modules, and signature files of shaded dependencies (they would fail jar verification).
      */
