@@ -1,0 +1,276 @@
+package dev.iotonboard.local;
+
+import dev.iotonboard.lambda.core.CertificateIds;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The local IoT Core: {@code java -jar local/target/local-iot-core.jar --cdk-out cdk.out}. Reads the synthesized
+ * stack, serves the IoT control plane (HTTP, loopback) and the HTTPS data plane, routes messages through the stack's
+ * topic rules to its Lambda functions, and prints one line per event. See local/README.md.
+ */
+public final class LocalIotCore implements AutoCloseable {
+
+    /** Command-line options. */
+    public record Options(Path cdkOut, String stack, String region, String account, int controlPort, int httpsPort,
+            String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
+            List<Duration> retryDelays, Duration initTimeout) {
+
+        static Options parse(String[] args) {
+            Path cdkOut = Path.of("cdk.out");
+            String stack = "IotOnboarding";
+            String region = "us-east-1";
+            String account = "000000000000";
+            int control = 4566;
+            int https = 8443;
+            String bind = "127.0.0.1";
+            String host = "localhost";
+            Path stateDir = Path.of(".local");
+            Path stateFile = null;
+            Path runtime = null;
+            int concurrency = 2;
+            List<Duration> delays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
+            Duration init = Duration.ofSeconds(60);
+            for (int i = 0; i < args.length; i++) {
+                String option = args[i];
+                if (option.equals("-h") || option.equals("--help")) {
+                    throw new UsageException(null);
+                }
+                if (i + 1 >= args.length) {
+                    throw new UsageException("option " + option + " needs a value");
+                }
+                String value = args[++i];
+                try {
+                    switch (option) {
+                        case "--cdk-out" -> cdkOut = Path.of(value);
+                        case "--stack" -> stack = value;
+                        case "--region" -> region = value;
+                        case "--account" -> {
+                            if (!value.matches("\\d{12}")) {
+                                throw new UsageException("--account must be 12 digits");
+                            }
+                            account = value;
+                        }
+                        case "--control-port" -> control = port(value);
+                        case "--https-port" -> https = port(value);
+                        case "--ports" -> {
+                            String[] ports = value.split(",");
+                            if (ports.length != 2) {
+                                throw new UsageException("--ports is CONTROL,HTTPS, e.g. 4566,8443");
+                            }
+                            control = port(ports[0]);
+                            https = port(ports[1]);
+                        }
+                        case "--bind" -> bind = value;
+                        case "--host" -> host = value;
+                        case "--state-dir" -> stateDir = Path.of(value);
+                        case "--state-file" -> stateFile = Path.of(value);
+                        case "--lambda-runtime" -> runtime = Path.of(value);
+                        case "--default-concurrency" -> concurrency = Integer.parseInt(value);
+                        case "--retry-delays" -> delays = Arrays.stream(value.split(","))
+                                .map(s -> Duration.ofMillis((long) (Double.parseDouble(s) * 1000))).toList();
+                        case "--init-timeout" -> init = Duration.ofSeconds(Long.parseLong(value));
+                        default -> throw new UsageException("unknown option " + option);
+                    }
+                } catch (NumberFormatException e) {
+                    throw new UsageException(option + ": not a number: " + value);
+                }
+            }
+            return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
+                    runtime, concurrency, delays, init);
+        }
+
+        private static int port(String value) {
+            int port = Integer.parseInt(value.trim());
+            if (port < 0 || port > 65535) {
+                throw new UsageException("port out of range: " + value);
+            }
+            return port;
+        }
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static final String USAGE = """
+            Usage: java -jar local/target/local-iot-core.jar [options]
+
+            Runs the synthesized stack locally: IoT control plane (AWS CLI/SDK endpoint), HTTPS data plane with JITR,
+            topic rules and the stack's Java Lambda functions.
+
+              --cdk-out DIR             cloud assembly (default: cdk.out)
+              --stack NAME              stack in the assembly (default: IotOnboarding)
+              --region REGION           region of ARNs and functions (default: us-east-1)
+              --account ID              12-digit account id of ARNs (default: 000000000000)
+              --control-port N          IoT control plane, plain HTTP on --bind (default: 4566; 0: any free port)
+              --https-port N            HTTPS data plane (default: 8443; 0: any free port)
+              --ports CONTROL,HTTPS     both ports at once
+              --bind ADDRESS            listen address (default: 127.0.0.1)
+              --host NAME               data endpoint host name: DescribeEndpoint answer and server certificate
+                                        SAN, besides localhost and 127.0.0.1 (default: localhost)
+              --state-dir DIR           where server-ca.pem and lambda-failures/ are written (default: .local)
+              --state-file FILE         save the registry there after each change and load it at start
+                                        (default: memory only)
+              --lambda-runtime DIR      jars of the Lambda runtime interface client
+                                        (default: lambda-runtime/ next to this jar)
+              --default-concurrency N   containers per function without reserved concurrency (default: 2)
+              --retry-delays S,S        waits before the async retries, seconds (default: 1,2; Lambda: ~60,120)
+              --init-timeout S          longest wait for a new container to ask for its first event (default: 60)
+            """;
+
+    private final Options options;
+    private final ControlPlane controlPlane;
+    private final LambdaRunner lambdas;
+    private final RuleEngine rules;
+    private final DataPlane dataPlane;
+    private final Registry registry;
+    private final Path serverCaFile;
+
+    /** Starts everything; throws IllegalArgumentException for a bad or missing cloud assembly. */
+    public LocalIotCore(Options options, EventLog log) throws IOException {
+        this.options = options;
+        StackTemplate stack = StackTemplate.load(options.cdkOut(), options.stack(), options.account(),
+                options.region());
+        log.event("template", "stack " + options.stack() + ": " + stack.policies().size() + " IoT policies, "
+                + stack.rules().size() + " topic rules, " + stack.functions().size() + " functions ("
+                + stack.functions().values().stream().filter(StackTemplate.Function::runnable).count()
+                + " runnable); ignored: " + stack.ignored().size() + " resources");
+        registry = new Registry(options.region(), options.account(), options.stateFile());
+        for (StackTemplate.IotPolicy policy : stack.policies().values()) {
+            registry.putPolicy(policy.name(), policy.document());
+            log.event("template", "IoT policy " + policy.name());
+        }
+        for (StackTemplate.TopicRule rule : stack.rules().values()) {
+            log.event("template", "topic rule " + rule.name() + ": " + rule.sql() + " -> " + rule.lambdaFunctions());
+        }
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            controlPlane = new ControlPlane(registry, options.controlPort(), options.host(), log);
+            started.add(controlPlane);
+            Path runtimeDir = options.lambdaRuntime() != null ? options.lambdaRuntime() : defaultRuntimeDir();
+            lambdas = new LambdaRunner(stack.functions(), new LambdaRunner.Settings(options.region(),
+                    options.account(), "http://127.0.0.1:" + controlPlane.port(),
+                    LambdaRunner.runtimeClasspath(runtimeDir), options.defaultConcurrency(), options.initTimeout(),
+                    options.retryDelays(), options.stateDir().resolve("lambda-failures")), log);
+            started.add(lambdas);
+            rules = new RuleEngine(stack.rules().values(), lambdas, log);
+            Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
+            Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,
+                    new String[] {"localhost", options.host()}, new String[] {"127.0.0.1"});
+            Files.createDirectories(options.stateDir());
+            serverCaFile = options.stateDir().resolve("server-ca.pem").toAbsolutePath();
+            Files.writeString(serverCaFile, CertificateIds.toPem(root.certificate()));
+            dataPlane = new DataPlane(registry, rules, log, server, root.certificate(), options.bind(),
+                    options.httpsPort());
+            started.add(dataPlane);
+        } catch (IOException | RuntimeException e) {
+            for (AutoCloseable closeable : started) {
+                try {
+                    closeable.close();
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }
+            throw e;
+        }
+    }
+
+    public int controlPort() {
+        return controlPlane.port();
+    }
+
+    public int httpsPort() {
+        return dataPlane.port();
+    }
+
+    public Path serverCaFile() {
+        return serverCaFile;
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    public RuleEngine rules() {
+        return rules;
+    }
+
+    public LambdaRunner lambdas() {
+        return lambdas;
+    }
+
+    @Override
+    public void close() {
+        dataPlane.close();
+        lambdas.close();
+        controlPlane.close();
+    }
+
+    private static Path defaultRuntimeDir() {
+        try {
+            Path location = Path.of(LocalIotCore.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return (Files.isDirectory(location) ? location.getParent() : location.getParent()).resolve("lambda-runtime");
+        } catch (URISyntaxException | RuntimeException e) {
+            return Path.of("lambda-runtime");
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err, true));
+    }
+
+    /** Runs until interrupted (Ctrl-C); the exit code: 0 stopped, 2 bad arguments, 1 cannot start. */
+    static int run(String[] args, PrintStream out, PrintStream err, boolean block) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (UsageException e) {
+            if (e.getMessage() == null) {
+                out.print(USAGE);
+                return 0;
+            }
+            err.println("local-iot-core: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+        EventLog log = new EventLog(out);
+        LocalIotCore core;
+        try {
+            core = new LocalIotCore(options, log);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("local-iot-core: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("local-iot-core: cannot start: " + e);
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.event("core", "stopping");
+            core.close();
+            stopped.countDown();
+        }, "local-iot-core-shutdown"));
+        log.event("core", "ready control-plane=http://127.0.0.1:" + core.controlPort() + " https=https://"
+                + options.host() + ":" + core.httpsPort() + " server-ca=" + core.serverCaFile() + " region="
+                + options.region() + " account=" + options.account());
+        if (block) {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return 0;
+    }
+}

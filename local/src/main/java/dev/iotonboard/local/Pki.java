@@ -1,0 +1,147 @@
+package dev.iotonboard.local;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/** Certificates the tool makes for itself (its server root and TLS certificate) and small X.509 helpers. */
+public final class Pki {
+
+    /** A certificate and its key. */
+    public record Issued(X509Certificate certificate, KeyPair keys) {
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Pki() {
+    }
+
+    /** The subject's CN, or null. */
+    public static String commonName(X509Certificate certificate) {
+        try {
+            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return rdn.getValue().toString();
+                }
+            }
+            return null;
+        } catch (InvalidNameException e) {
+            return null;
+        }
+    }
+
+    public static KeyPair ecKeyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A self-signed root CA (EC P-256, valid for {@code validity}). */
+    public static Issued rootCa(String cn, Duration validity) {
+        KeyPair keys = ecKeyPair();
+        X500Name name = new X500Name("CN=" + cn);
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder builder = builder(name, name, keys, validity)
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false,
+                            utils.createSubjectKeyIdentifier(keys.getPublic()));
+            return new Issued(sign(builder, keys), keys);
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A certificate issued by {@code issuer}: a TLS server certificate with the given DNS and IP SANs, or a client. */
+    public static Issued issue(Issued issuer, String cn, Duration validity, boolean server, String[] dnsNames,
+            String[] ips) {
+        KeyPair keys = ecKeyPair();
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder builder = builder(
+                    X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded()),
+                    new X500Name("CN=" + cn), keys, validity)
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
+                            server ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth))
+                    .addExtension(Extension.authorityKeyIdentifier, false,
+                            utils.createAuthorityKeyIdentifier(issuer.certificate()));
+            int count = (dnsNames == null ? 0 : dnsNames.length) + (ips == null ? 0 : ips.length);
+            if (count > 0) {
+                GeneralName[] names = new GeneralName[count];
+                int i = 0;
+                for (String dns : dnsNames == null ? new String[0] : dnsNames) {
+                    names[i++] = new GeneralName(GeneralName.dNSName, dns);
+                }
+                for (String ip : ips == null ? new String[0] : ips) {
+                    names[i++] = new GeneralName(GeneralName.iPAddress, ip);
+                }
+                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+            }
+            return new Issued(sign(builder, issuer.keys()), keys);
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A key store holding {@code leaf}'s key with the chain leaf, issuer. */
+    public static KeyStore keyStore(Issued leaf, X509Certificate issuer) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setKeyEntry("server", leaf.keys().getPrivate(), new char[0],
+                    new X509Certificate[] {leaf.certificate(), issuer});
+            return store;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys,
+            Duration validity) {
+        Instant now = Instant.now();
+        return new JcaX509v3CertificateBuilder(issuer, new BigInteger(120, RANDOM).add(BigInteger.ONE),
+                Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), subject, keys.getPublic());
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer)
+            throws GeneralSecurityException {
+        try {
+            return new JcaX509CertificateConverter().getCertificate(
+                    builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException(e);
+        }
+    }
+}

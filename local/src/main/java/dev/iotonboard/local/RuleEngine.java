@@ -1,0 +1,91 @@
+package dev.iotonboard.local;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The message broker's routing: every published message goes to the listeners (the MQTT broker's subscribers, later)
+ * and to the stack's enabled topic rules. A rule whose FROM filter matches and whose WHERE holds runs its Lambda
+ * actions as asynchronous invocations (lambda-rule-action.md). When an action cannot be started the rule's error
+ * action is recorded (logged, and kept in {@link #errors()}).
+ */
+public final class RuleEngine {
+
+    private record Rule(StackTemplate.TopicRule definition, RuleSql sql) {
+    }
+
+    private final List<Rule> rules = new ArrayList<>();
+    private final LambdaRunner lambdas;
+    private final EventLog log;
+    private final List<Consumer<RuleSql.Message>> listeners = new CopyOnWriteArrayList<>();
+    private final List<String> errors = new CopyOnWriteArrayList<>();
+
+    public RuleEngine(Iterable<StackTemplate.TopicRule> definitions, LambdaRunner lambdas, EventLog log) {
+        this.lambdas = lambdas;
+        this.log = log;
+        for (StackTemplate.TopicRule definition : definitions) {
+            if (!definition.sqlVersion().equals("2016-03-23")) {
+                log.event("rules", definition.logicalId() + ": SQL version " + definition.sqlVersion()
+                        + " is run with the 2016-03-23 semantics");
+            }
+            try {
+                rules.add(new Rule(definition, RuleSql.parse(definition.sql())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(definition.logicalId() + " (AWS::IoT::TopicRule): " + e.getMessage(),
+                        e);
+            }
+        }
+    }
+
+    public void addListener(Consumer<RuleSql.Message> listener) {
+        listeners.add(listener);
+    }
+
+    /** Error actions taken so far (one line each). */
+    public List<String> errors() {
+        return List.copyOf(errors);
+    }
+
+    /** Routes one message. */
+    public void publish(RuleSql.Message message) {
+        for (Consumer<RuleSql.Message> listener : listeners) {
+            listener.accept(message);
+        }
+        for (Rule rule : rules) {
+            if (rule.definition().disabled()) {
+                continue;
+            }
+            Optional<byte[]> output;
+            try {
+                output = rule.sql().apply(message);
+            } catch (RuntimeException e) {
+                errorAction(rule, message, "SQL evaluation failed: " + e);
+                continue;
+            }
+            if (output.isEmpty()) {
+                continue;
+            }
+            String event = new String(output.get(), StandardCharsets.UTF_8);
+            for (String function : rule.definition().lambdaFunctions()) {
+                try {
+                    String requestId = lambdas.invokeAsync(function, event, rule.definition().name());
+                    log.event("rules", rule.definition().logicalId() + " fired on " + message.topic() + " -> "
+                            + function + " (async request " + requestId + ")");
+                } catch (RuntimeException e) {
+                    errorAction(rule, message, "Lambda action on " + function + " failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void errorAction(Rule rule, RuleSql.Message message, String reason) {
+        String line = rule.definition().logicalId() + " on " + message.topic() + ": " + reason + " (error action "
+                + rule.definition().errorAction() + ")";
+        errors.add(line);
+        log.event("rules", "error action: " + line);
+    }
+}
