@@ -1,0 +1,148 @@
+package dev.iotonboard.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StackTemplateTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path assembly() {
+        try {
+            return Path.of(StackTemplateTest.class.getResource("/assembly/manifest.json").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static StackTemplate load() {
+        return StackTemplate.load(assembly(), "IotOnboarding", "000000000000", "us-east-1");
+    }
+
+    @Test
+    void policies_resolveJoinSubAndPseudoParameters() throws IOException {
+        StackTemplate stack = load();
+        StackTemplate.IotPolicy jitr = stack.policies().get("JitrPolicy");
+        assertEquals("JitrPolicy", jitr.name(), "no PolicyName: named by its logical id");
+        assertEquals(List.of("arn:aws:iot:us-east-1:000000000000:topic/jitr/start",
+                        "arn:aws:iot:us-east-1:000000000000:topic/jitr/x/${Literal}"),
+                JSON.convertValue(JSON.readTree(jitr.document()).path("Statement").get(0).path("Resource"),
+                        List.class));
+        assertEquals("app-policy", stack.policies().get("NamedPolicy").name());
+        assertEquals("{\"Statement\":[]}", stack.policies().get("NamedPolicy").document());
+    }
+
+    @Test
+    void functions_readHandlerEnvironmentConcurrencyAssetAndInvokeConfig() {
+        StackTemplate.Function fn = load().functions().get("Fn");
+        assertEquals("dev.example.Handler::handleRequest", fn.handler());
+        assertEquals("JitrPolicy", fn.environment().get("JITR_POLICY_NAME"), "Ref gives the policy's name");
+        assertEquals("app-policy", fn.environment().get("APP_POLICY_NAME"));
+        assertEquals("b", fn.environment().get("FIRST_AZ"));
+        assertEquals("arn:aws:iam::000000000000:role/Role", fn.environment().get("ROLE"));
+        assertEquals(2, fn.reservedConcurrency());
+        assertEquals(30, fn.timeoutSeconds());
+        assertEquals(1024, fn.memoryMb());
+        assertEquals(assembly().resolve("asset.1111.jar"), fn.jar());
+        assertEquals(1, fn.maximumRetryAttempts());
+        assertEquals("arn:aws:sqs:us-east-1:000000000000:Failures", fn.onFailureDestination());
+        assertFalse(load().functions().get("NodeFn").runnable(), "not a Java runtime");
+    }
+
+    @Test
+    void rules_readSqlLambdaActionsAndErrorAction() {
+        StackTemplate.TopicRule rule = load().rules().get("Rule");
+        assertEquals("SELECT thingName, principal() AS certificateId FROM 'jitr/request'", rule.sql());
+        assertEquals(List.of("Fn"), rule.lambdaFunctions());
+        assertEquals("CloudwatchLogs", rule.errorAction());
+        assertFalse(rule.disabled());
+    }
+
+    @Test
+    void ignoredResources_areListed() {
+        List<String> ignored = load().ignored();
+        assertTrue(ignored.contains("Role (AWS::IAM::Role)"), ignored.toString());
+        assertTrue(ignored.contains("Failures (AWS::SQS::Queue)"), ignored.toString());
+    }
+
+    @Test
+    void regionAndAccount_areConfigurable() {
+        StackTemplate stack = StackTemplate.load(assembly(), "IotOnboarding", "111122223333", "eu-west-1");
+        assertTrue(stack.policies().get("JitrPolicy").document()
+                .contains("arn:aws:iot:eu-west-1:111122223333:topic/jitr/start"));
+    }
+
+    @Test
+    void missingAssembly_saysRunTheBuildFirst(@TempDir Path empty) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> StackTemplate.load(empty, "IotOnboarding", "000000000000", "us-east-1"));
+        assertTrue(e.getMessage().contains("run the build first"), e.getMessage());
+        IllegalArgumentException stack = assertThrows(IllegalArgumentException.class,
+                () -> StackTemplate.load(assembly(), "Other", "000000000000", "us-east-1"));
+        assertTrue(stack.getMessage().contains("no stack Other"), stack.getMessage());
+    }
+
+    private static IllegalArgumentException failure(Path dir, Consumer<ObjectNode> change) throws IOException {
+        ObjectNode template = (ObjectNode) JSON.readTree(assembly().resolve("Fixture.template.json").toFile());
+        change.accept((ObjectNode) template.get("Resources"));
+        Path file = dir.resolve("t.template.json");
+        Files.writeString(file, template.toString());
+        Files.copy(assembly().resolve("asset.1111.jar"), dir.resolve("asset.1111.jar"));
+        ((ObjectNode) template.path("Resources").path("Fn")).putObject("Metadata").put("aws:asset:path",
+                "asset.1111.jar");
+        Files.writeString(file, template.toString());
+        return assertThrows(IllegalArgumentException.class,
+                () -> StackTemplate.fromTemplate(file, "IotOnboarding", "000000000000", "us-east-1"));
+    }
+
+    @Test
+    void unsupportedResourceType_isAnErrorNamingTheResource(@TempDir Path dir) throws IOException {
+        IllegalArgumentException e = failure(dir, r -> r.putObject("Table").put("Type", "AWS::DynamoDB::Table"));
+        assertTrue(e.getMessage().startsWith("Table (AWS::DynamoDB::Table)"), e.getMessage());
+    }
+
+    @Test
+    void unsupportedIntrinsic_isAnErrorNamingTheResource(@TempDir Path dir) throws IOException {
+        IllegalArgumentException e = failure(dir, r -> ((ObjectNode) r.path("NamedPolicy").path("Properties"))
+                .putObject("PolicyDocument").putObject("Fn::ImportValue").put("x", "y"));
+        assertTrue(e.getMessage().startsWith("NamedPolicy: intrinsic function Fn::ImportValue"), e.getMessage());
+    }
+
+    @Test
+    void ruleWithOtherActions_orANonJavaTarget_isAnError(@TempDir Path dir) throws IOException {
+        IllegalArgumentException republish = failure(dir, r -> ((ObjectNode) r.path("Rule").path("Properties")
+                .path("TopicRulePayload")).putArray("Actions").addObject().putObject("Republish").put("Topic", "x"));
+        assertTrue(republish.getMessage().contains("Rule (AWS::IoT::TopicRule): only Lambda actions"),
+                republish.getMessage());
+    }
+
+    @Test
+    void ruleTargetingANodeFunction_isAnError(@TempDir Path dir) throws IOException {
+        IllegalArgumentException node = failure(dir, r -> ((ObjectNode) r.path("Rule").path("Properties")
+                .path("TopicRulePayload").path("Actions").get(0).path("Lambda")).putObject("FunctionArn")
+                .putArray("Fn::GetAtt").add("NodeFn").add("Arn"));
+        assertTrue(node.getMessage().contains("only Java functions can run"), node.getMessage());
+    }
+
+    @Test
+    void functionWithoutAsset_isAnError(@TempDir Path dir) throws IOException {
+        ObjectNode template = (ObjectNode) JSON.readTree(assembly().resolve("Fixture.template.json").toFile());
+        Path file = dir.resolve("t.template.json");
+        Files.writeString(file, template.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> StackTemplate.fromTemplate(file, "IotOnboarding", "000000000000", "us-east-1"));
+        assertTrue(e.getMessage().startsWith("Fn (AWS::Lambda::Function): no asset"), e.getMessage());
+    }
+}
