@@ -1,0 +1,175 @@
+package dev.iotonboard.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.lambda.core.CertificateIds;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTPS data plane with a JDK TLS client: JITR semantics, policy decisions, refusals at the handshake. */
+class DataPlaneTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PUBLISH_JITR = """
+            {"Statement":[{"Effect":"Allow","Action":"iot:Publish",
+             "Resource":"arn:aws:iot:us-east-1:000000000000:topic/jitr/*"}]}""";
+
+    private static Registry registry;
+    private static DataPlane plane;
+    private static Pki.Issued serverRoot;
+    private static Pki.Issued ca;
+    private static String caId;
+    private static final List<RuleSql.Message> published = new CopyOnWriteArrayList<>();
+
+    /** What the client saw: the handshake passed and the server answered this (empty: closed without a response). */
+    private record Exchange(String response) {
+        int status() {
+            return Integer.parseInt(response.substring(9, 12));
+        }
+
+        JsonNode body() throws IOException {
+            return JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+        }
+    }
+
+    @BeforeAll
+    static void start() throws IOException {
+        registry = new Registry("us-east-1", "000000000000", null);
+        registry.putPolicy("jitr", PUBLISH_JITR);
+        EventLog log = new EventLog(new PrintStream(new ByteArrayOutputStream()));
+        RuleEngine rules = new RuleEngine(List.of(), null, log);
+        rules.addListener(published::add);
+        serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
+        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
+                new String[] {"127.0.0.1"});
+        plane = new DataPlane(registry, rules, log, server, serverRoot.certificate(), "127.0.0.1", 0);
+        ca = Pki.rootCa("Device CA", Duration.ofDays(1));
+        caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
+                Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
+                true, true).id();
+    }
+
+    @AfterAll
+    static void stop() {
+        plane.close();
+    }
+
+    private static Pki.Issued device(Pki.Issued issuer) {
+        return Pki.issue(issuer, "device", Duration.ofDays(1), false, null, null);
+    }
+
+    private static Exchange post(Pki.Issued device, Pki.Issued issuer, String target) throws Exception {
+        KeyStore keys = Pki.keyStore(device, issuer.certificate());
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, new char[0]);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("root", serverRoot.certificate());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", plane.port())) {
+            socket.setSoTimeout(10_000);
+            socket.startHandshake();
+            byte[] body = "{\"thingName\":\"t\"}".getBytes(StandardCharsets.UTF_8);
+            String head = "POST " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(body);
+            socket.getOutputStream().flush();
+            return new Exchange(new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void unknownCertificate_isRegisteredPending_eventPublished_connectionClosedWithoutResponse() throws Exception {
+        Pki.Issued device = device(ca);
+        String id = CertificateIds.fromCertificate(device.certificate());
+        published.clear();
+        assertEquals("", post(device, ca, "/topics/jitr/start?qos=1").response());
+        assertEquals("PENDING_ACTIVATION", registry.certificate(id).status());
+        assertEquals(caId, registry.certificate(id).caCertificateId());
+        RuleSql.Message event = published.get(0);
+        assertEquals("$aws/events/certificates/registered/" + caId, event.topic());
+        JsonNode payload = JSON.readTree(event.payload());
+        assertEquals(id, payload.path("certificateId").asText());
+        assertEquals(caId, payload.path("caCertificateId").asText());
+        assertEquals("PENDING_ACTIVATION", payload.path("certificateStatus").asText());
+        assertEquals("000000000000", payload.path("awsAccountId").asText());
+        assertTrue(payload.path("timestamp").isNumber());
+        assertTrue(payload.path("certificateRegistrationTimestamp").isTextual());
+
+        assertEquals("", post(device, ca, "/topics/jitr/start?qos=1").response(), "still pending: closed again");
+        assertEquals(2, published.size(), "the event is published again");
+    }
+
+    @Test
+    void activeCertificate_publishesWhatItsPoliciesAllow() throws Exception {
+        Pki.Issued device = device(ca);
+        String id = CertificateIds.fromCertificate(device.certificate());
+        registry.registerPendingActivation(device.certificate(), caId);
+        registry.updateCertificate(id, "ACTIVE");
+        Exchange noPolicy = post(device, ca, "/topics/jitr/request?qos=1");
+        assertEquals(403, noPolicy.status());
+        assertEquals("Forbidden", noPolicy.body().path("message").asText());
+
+        registry.attachPolicy("jitr", registry.certificateArn(id));
+        published.clear();
+        Exchange ok = post(device, ca, "/topics/jitr/request?qos=1");
+        assertEquals(200, ok.status(), ok.response());
+        assertEquals("OK", ok.body().path("message").asText());
+        assertTrue(ok.body().path("traceId").asText().matches("[0-9a-f-]{36}"));
+        assertEquals("jitr/request", published.get(0).topic());
+        assertEquals(id, published.get(0).principal(), "principal() is the certificate id");
+
+        assertEquals(403, post(device, ca, "/topics/things/other?qos=1").status());
+        assertEquals(400, post(device, ca, "/topics/jitr/request?qos=2").status());
+        assertEquals(404, post(device, ca, "/other").status());
+    }
+
+    @Test
+    void inactiveOrRevokedCertificate_isRefusedAtTheHandshake() throws Exception {
+        for (String status : List.of("INACTIVE", "REVOKED")) {
+            Pki.Issued device = device(ca);
+            String id = CertificateIds.fromCertificate(device.certificate());
+            registry.registerPendingActivation(device.certificate(), caId);
+            registry.updateCertificate(id, status);
+            assertThrows(IOException.class, () -> post(device, ca, "/topics/jitr/start?qos=1"), status);
+        }
+    }
+
+    @Test
+    void unregisteredCa_orCaWithoutAutoRegistration_isRefusedAtTheHandshake() throws Exception {
+        Pki.Issued other = Pki.rootCa("Unregistered CA", Duration.ofDays(1));
+        assertThrows(IOException.class, () -> post(device(other), other, "/topics/jitr/start?qos=1"));
+
+        Pki.Issued manual = Pki.rootCa("Manual CA", Duration.ofDays(1));
+        String manualId = registry.registerCaCertificate(CertificateIds.toPem(manual.certificate()),
+                CertificateIds.toPem(Pki.issue(manual, registry.registrationCode(), Duration.ofDays(1), false, null,
+                        null).certificate()), true, false).id();
+        Pki.Issued device = device(manual);
+        assertThrows(IOException.class, () -> post(device, manual, "/topics/jitr/start?qos=1"));
+        assertTrue(registry.findCertificate(CertificateIds.fromCertificate(device.certificate())).isEmpty());
+
+        registry.updateCaCertificate(manualId, "INACTIVE", "ENABLE");
+        assertThrows(IOException.class, () -> post(device(manual), manual, "/topics/jitr/start?qos=1"),
+                "an INACTIVE CA registers nothing");
+    }
+}
