@@ -142,6 +142,11 @@ public final class LocalIotCore implements AutoCloseable {
         this.options = options;
         StackTemplate stack = StackTemplate.load(options.cdkOut(), options.stack(), options.account(),
                 options.region());
+        List<String> stale = Staleness.check(options.cdkOut(), stack);
+        if (!stale.isEmpty()) {
+            throw new IllegalArgumentException(options.cdkOut() + " is stale: " + String.join("; ", stale)
+                    + ". Run the build first: synthesize again (cdk synth, or mvn -pl infra exec:java)");
+        }
         log.event("template", "stack " + options.stack() + ": " + stack.policies().size() + " IoT policies, "
                 + stack.rules().size() + " topic rules, " + stack.functions().size() + " functions ("
                 + stack.functions().values().stream().filter(StackTemplate.Function::runnable).count()
