@@ -427,6 +427,15 @@ public final class StackTemplate {
                 return argument.asText().equals("AWS::NoValue") ? null
                         : TextNode.valueOf(ref(argument.asText(), context));
             }
+            if (key.equals("Fn::Split")) {
+                ArrayNode parts = JsonNodeFactory.instance.arrayNode();
+                String separator = argument.get(0).asText();
+                String text = resolve(argument.get(1), context).asText();
+                for (String part : text.split(Pattern.quote(separator), -1)) {
+                    parts.add(part);
+                }
+                return parts;
+            }
             if (key.startsWith("Fn::")) {
                 return TextNode.valueOf(intrinsic(key, argument, context));
             }

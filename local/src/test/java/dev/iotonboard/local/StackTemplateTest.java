@@ -51,6 +51,7 @@ class StackTemplateTest {
         assertEquals("JitrPolicy", fn.environment().get("JITR_POLICY_NAME"), "Ref gives the policy's name");
         assertEquals("app-policy", fn.environment().get("APP_POLICY_NAME"));
         assertEquals("b", fn.environment().get("FIRST_AZ"));
+        assertEquals("sqs", fn.environment().get("SPLIT"), "Fn::Select over Fn::Split");
         assertEquals("arn:aws:iam::000000000000:role/Role", fn.environment().get("ROLE"));
         assertEquals(2, fn.reservedConcurrency());
         assertEquals(30, fn.timeoutSeconds());
