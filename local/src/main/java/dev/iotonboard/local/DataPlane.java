@@ -35,9 +35,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * The HTTPS data plane (http.md): {@code POST /topics/<topic>?qos=0|1} over TLS 1.2+ with a client certificate.
  *
- * <p>At the handshake a dynamic trust manager accepts a client chain only when a CA registered and ACTIVE at that
- * moment signed it, and the device certificate is not INACTIVE, REVOKED or otherwise unusable; an unknown certificate
- * passes only when its CA allows auto-registration. After the handshake (auto-register-device-cert.md): an unknown
+ * <p>At the handshake a dynamic trust manager accepts a client chain only when a CA registered at that moment signed
+ * it, and the device certificate is not INACTIVE, REVOKED or otherwise unusable; an unknown certificate passes only
+ * when its CA is ACTIVE and allows auto-registration. After the handshake (auto-register-device-cert.md): an unknown
  * certificate is registered as PENDING_ACTIVATION, the registered event is published to
  * {@code $aws/events/certificates/registered/<caCertificateId>}, and the connection is closed without a response
  * (curl: "Empty reply from server"); a certificate still PENDING_ACTIVATION re-publishes the event and is closed the
@@ -382,8 +382,10 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /**
-     * Accepts a client chain signed by a CA registered and ACTIVE now, whose device certificate is valid in time and
-     * either ACTIVE, PENDING_ACTIVATION, or unknown with a CA that allows auto-registration.
+     * Accepts a client chain signed by a CA registered now, whose device certificate is valid in time and either
+     * ACTIVE, PENDING_ACTIVATION, or unknown with a CA that is ACTIVE and allows auto-registration. Deactivating a CA
+     * stops new registrations; certificates it already registered keep working until revoked one by one
+     * (aws-behaviour.md, deactivate-ca-cert.md).
      */
     final class RegistryTrustManager extends X509ExtendedTrustManager {
 
@@ -397,12 +399,13 @@ public final class DataPlane implements AutoCloseable {
             if (ca.isEmpty()) {
                 throw new CertificateException("the client certificate was not issued by a registered CA");
             }
-            if (!ca.get().status().equals("ACTIVE")) {
-                throw new CertificateException("the CA " + ca.get().id() + " is " + ca.get().status());
-            }
             String id = CertificateIds.fromCertificate(leaf);
             Optional<Registry.Certificate> known = registry.findCertificate(id);
             if (known.isEmpty()) {
+                if (!ca.get().status().equals("ACTIVE")) {
+                    throw new CertificateException("certificate " + id + " is not registered and its CA "
+                            + ca.get().id() + " is " + ca.get().status());
+                }
                 if (!ca.get().autoRegistrationStatus().equals("ENABLE")) {
                     throw new CertificateException("certificate " + id + " is not registered and CA " + ca.get().id()
                             + " does not allow auto-registration");

@@ -178,18 +178,19 @@ public final class LambdaRunner implements AutoCloseable {
         } catch (IOException e) {
             record.put("responsePayload", result.body());
         }
+        if (settings.failureDir() != null) {
+            try {
+                Files.createDirectories(settings.failureDir());
+                synchronized (this) {
+                    Files.writeString(settings.failureDir().resolve(function.logicalId() + ".jsonl"), record + "\n",
+                            StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
+            } catch (IOException e) {
+                log.event("lambda", "cannot write the on-failure record: " + e);
+            }
+        }
         log.event("lambda", function.logicalId() + " async " + requestId + " failed " + attempts
                 + " time(s); on-failure record written (destination " + function.onFailureDestination() + ")");
-        if (settings.failureDir() == null) {
-            return;
-        }
-        try {
-            Files.createDirectories(settings.failureDir());
-            Files.writeString(settings.failureDir().resolve(function.logicalId() + ".jsonl"), record + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            log.event("lambda", "cannot write the on-failure record: " + e);
-        }
     }
 
     private String functionArn(StackTemplate.Function function) {
@@ -388,6 +389,10 @@ public final class LambdaRunner implements AutoCloseable {
             Invocation invocation = new Invocation(requestId, payload, new CompletableFuture<>(),
                     new CompletableFuture<>());
             current = invocation;
+            if (!alive()) {
+                current = null;
+                return new Result(true, error("Runtime.ExitError", "the container had exited"));
+            }
             queue.add(invocation);
             try {
                 try {

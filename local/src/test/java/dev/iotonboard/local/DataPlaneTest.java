@@ -172,4 +172,25 @@ class DataPlaneTest {
         assertThrows(IOException.class, () -> post(device(manual), manual, "/topics/jitr/start?qos=1"),
                 "an INACTIVE CA registers nothing");
     }
+
+    @Test
+    void deactivatedCa_stopsNewRegistrations_butItsActiveCertificatesStillConnect() throws Exception {
+        Pki.Issued old = Pki.rootCa("Deactivated CA", Duration.ofDays(1));
+        String oldId = registry.registerCaCertificate(CertificateIds.toPem(old.certificate()), CertificateIds.toPem(
+                Pki.issue(old, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
+                true, true).id();
+        Pki.Issued registered = device(old);
+        String id = CertificateIds.fromCertificate(registered.certificate());
+        registry.registerPendingActivation(registered.certificate(), oldId);
+        registry.updateCertificate(id, "ACTIVE");
+        registry.attachPolicy("jitr", registry.certificateArn(id));
+        registry.updateCaCertificate(oldId, "INACTIVE", null);
+
+        assertThrows(IOException.class, () -> post(device(old), old, "/topics/jitr/start?qos=1"),
+                "no new registration through an INACTIVE CA");
+        assertEquals(200, post(registered, old, "/topics/jitr/start?qos=1").status(),
+                "a certificate already registered keeps working until it is revoked");
+        registry.updateCertificate(id, "REVOKED");
+        assertThrows(IOException.class, () -> post(registered, old, "/topics/jitr/start?qos=1"));
+    }
 }

@@ -84,10 +84,12 @@ class LambdaRunnerTest {
         runner.invokeAsync("Echo", "{\"fail\":true}", "rule-x");
         Path record = state.resolve("failures/Echo.jsonl");
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!Files.exists(record) && System.nanoTime() < deadline) {
+        // the runner logs this line once the record is written
+        while (!log().contains("on-failure record written") && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
-        assertTrue(Files.exists(record), "no on-failure record:\n" + log());
+        assertTrue(log().contains("on-failure record written") && Files.exists(record),
+                "no on-failure record:\n" + log());
         JsonNode line = JSON.readTree(Files.readAllLines(record).get(0));
         assertEquals(3, line.path("requestContext").path("approximateInvokeCount").asInt());
         assertEquals("RetriesExhausted", line.path("requestContext").path("condition").asText());
