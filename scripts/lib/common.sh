@@ -82,6 +82,9 @@ install_hint() {
     aws) printf '%s' "install the AWS CLI: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html (Debian/Ubuntu: apt-get install awscli)" ;;
     mosquitto_pub) printf '%s' "Debian/Ubuntu: apt-get install mosquitto-clients; macOS: brew install mosquitto" ;;
     jq) printf '%s' "Debian/Ubuntu: apt-get install jq; macOS: brew install jq" ;;
+    java) printf '%s' "Java 17 or newer: Debian/Ubuntu: apt-get install openjdk-17-jdk; macOS: brew install openjdk@17" ;;
+    mvn) printf '%s' "Maven 3.8 or newer: Debian/Ubuntu: apt-get install maven; macOS: brew install maven" ;;
+    node) printf '%s' "Node.js 18 or newer (the CDK library needs it to synthesize): Debian/Ubuntu: apt-get install nodejs; macOS: brew install node" ;;
     *) printf '%s' "install $1 with your package manager" ;;
   esac
 }
