@@ -135,35 +135,48 @@ public final class DataPlane implements AutoCloseable {
             }
             X509Certificate[] chain = (X509Certificate[]) socket.getSession().getPeerCertificates();
             X509Certificate leaf = chain[0];
-            String certificateId = CertificateIds.fromCertificate(leaf);
-            Optional<Registry.CaCertificate> ca = issuingCa(chain);
-            if (ca.isEmpty()) {
-                return;
-            }
-            Optional<Registry.Certificate> known = registry.findCertificate(certificateId);
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
             Request request = readRequest(in);
-            if (known.isEmpty() || known.get().status().equals("PENDING_ACTIVATION")) {
-                Registry.Certificate pending = registry.registerPendingActivation(leaf, ca.get().id());
-                publishRegisteredEvent(pending);
-                log.event("https", (known.isEmpty() ? "JITR: registered " : "JITR: still PENDING_ACTIVATION ")
-                        + certificateId + " (CA " + ca.get().id() + "); connection closed without a response");
+            Optional<Registry.Certificate> admitted = admit(chain, "https");
+            if (admitted.isEmpty() || request == null) {
                 return;
             }
-            if (!known.get().status().equals("ACTIVE")) {
-                log.event("https", "refused " + certificateId + ": status " + known.get().status());
-                return;
-            }
-            if (request == null) {
-                return;
-            }
-            respond(out, handle(request, known.get(), leaf));
+            respond(out, handle(request, admitted.get(), leaf));
         } catch (IOException e) {
             if (!closed) {
                 log.event("https", "connection " + peer + " ended: " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * JITR and the certificate status for a connection whose TLS handshake passed (the HTTPS and MQTT listeners):
+     * an unknown certificate is registered as PENDING_ACTIVATION and the registered event is published, a certificate
+     * still PENDING_ACTIVATION re-publishes it; both, and any status but ACTIVE, give empty (close the connection).
+     * Otherwise the ACTIVE certificate.
+     */
+    public Optional<Registry.Certificate> admit(X509Certificate[] chain, String listener) {
+        X509Certificate leaf = chain[0];
+        String certificateId = CertificateIds.fromCertificate(leaf);
+        Optional<Registry.CaCertificate> ca = issuingCa(chain);
+        if (ca.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Registry.Certificate> known = registry.findCertificate(certificateId);
+        if (known.isEmpty() || known.get().status().equals("PENDING_ACTIVATION")) {
+            Registry.Certificate pending = registry.registerPendingActivation(leaf, ca.get().id());
+            publishRegisteredEvent(pending);
+            log.event(listener, (known.isEmpty() ? "JITR: registered " : "JITR: still PENDING_ACTIVATION ")
+                    + certificateId + " (CA " + ca.get().id() + "); connection closed"
+                    + (listener.equals("https") ? " without a response" : ""));
+            return Optional.empty();
+        }
+        if (!known.get().status().equals("ACTIVE")) {
+            log.event(listener, "refused " + certificateId + ": status " + known.get().status());
+            return Optional.empty();
+        }
+        return known;
     }
 
     private record Request(String method, String path, Map<String, String> query, Map<String, String> headers,

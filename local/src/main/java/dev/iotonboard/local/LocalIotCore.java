@@ -22,7 +22,7 @@ public final class LocalIotCore implements AutoCloseable {
     /** Command-line options. */
     public record Options(Path cdkOut, String stack, String region, String account, int controlPort, int httpsPort,
             String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
-            List<Duration> retryDelays, Duration initTimeout) {
+            List<Duration> retryDelays, Duration initTimeout, int mqttPort) {
 
         static Options parse(String[] args) {
             Path cdkOut = Path.of("cdk.out");
@@ -31,6 +31,7 @@ public final class LocalIotCore implements AutoCloseable {
             String account = "000000000000";
             int control = 4566;
             int https = 8443;
+            int mqtt = 8883;
             String bind = "127.0.0.1";
             String host = "localhost";
             Path stateDir = Path.of(".local");
@@ -61,6 +62,7 @@ public final class LocalIotCore implements AutoCloseable {
                         }
                         case "--control-port" -> control = port(value);
                         case "--https-port" -> https = port(value);
+                        case "--mqtt-port" -> mqtt = port(value);
                         case "--ports" -> {
                             String[] ports = value.split(",");
                             if (ports.length != 2) {
@@ -85,7 +87,7 @@ public final class LocalIotCore implements AutoCloseable {
                 }
             }
             return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
-                    runtime, concurrency, delays, init);
+                    runtime, concurrency, delays, init, mqtt);
         }
 
         private static int port(String value) {
@@ -116,6 +118,7 @@ public final class LocalIotCore implements AutoCloseable {
               --control-port N          IoT control plane, plain HTTP on --bind (default: 4566; 0: any free port)
               --https-port N            HTTPS data plane (default: 8443; 0: any free port)
               --ports CONTROL,HTTPS     both ports at once
+              --mqtt-port N             MQTT over TLS (default: 8883; 0: any free port)
               --bind ADDRESS            listen address (default: 127.0.0.1)
               --host NAME               data endpoint host name: DescribeEndpoint answer and server certificate
                                         SAN, besides localhost and 127.0.0.1 (default: localhost)
@@ -134,6 +137,7 @@ public final class LocalIotCore implements AutoCloseable {
     private final LambdaRunner lambdas;
     private final RuleEngine rules;
     private final DataPlane dataPlane;
+    private final dev.iotonboard.local.mqtt.MqttBroker mqtt;
     private final Registry registry;
     private final Path serverCaFile;
 
@@ -179,6 +183,10 @@ public final class LocalIotCore implements AutoCloseable {
             dataPlane = new DataPlane(registry, rules, log, server, root.certificate(), options.bind(),
                     options.httpsPort());
             started.add(dataPlane);
+            mqtt = new dev.iotonboard.local.mqtt.MqttBroker(registry, rules, log,
+                    DataPlane.serverContext(server, root.certificate(), dataPlane.trustManager()),
+                    chain -> dataPlane.admit(chain, "mqtt"), options.bind(), options.mqttPort());
+            started.add(mqtt);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable closeable : started) {
                 try {
@@ -199,6 +207,10 @@ public final class LocalIotCore implements AutoCloseable {
         return dataPlane.port();
     }
 
+    public int mqttPort() {
+        return mqtt.port();
+    }
+
     public Path serverCaFile() {
         return serverCaFile;
     }
@@ -217,6 +229,7 @@ public final class LocalIotCore implements AutoCloseable {
 
     @Override
     public void close() {
+        mqtt.close();
         dataPlane.close();
         lambdas.close();
         controlPlane.close();
@@ -267,7 +280,8 @@ public final class LocalIotCore implements AutoCloseable {
             stopped.countDown();
         }, "local-iot-core-shutdown"));
         log.event("core", "ready control-plane=http://127.0.0.1:" + core.controlPort() + " https=https://"
-                + options.host() + ":" + core.httpsPort() + " server-ca=" + core.serverCaFile() + " region="
+                + options.host() + ":" + core.httpsPort() + " mqtt=mqtts://" + options.host() + ":" + core.mqttPort()
+                + " server-ca=" + core.serverCaFile() + " region="
                 + options.region() + " account=" + options.account());
         if (block) {
             try {

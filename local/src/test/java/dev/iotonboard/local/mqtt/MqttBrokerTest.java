@@ -1,0 +1,517 @@
+package dev.iotonboard.local.mqtt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.DataPlane;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.Pki;
+import dev.iotonboard.local.Registry;
+import dev.iotonboard.local.RuleEngine;
+import dev.iotonboard.local.RuleSql;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The MQTT broker with a minimal MQTT 3.1.1 client written here (exact packets: CONNACK codes, SUBACK 0x80, the
+ * connection closed after a refused publish) and with the real {@code mosquitto_pub}/{@code mosquitto_sub}.
+ */
+class MqttBrokerTest {
+    private static final String ARN = "arn:aws:iot:us-east-1:000000000000:";
+    /** The stack's app policy (infra DevicePolicies). */
+    private static final String APP_POLICY = """
+            {"Version":"2012-10-17","Statement":[
+             {"Effect":"Allow","Action":["iot:Connect"],"Resource":["%1$sclient/${iot:Connection.Thing.ThingName}"],
+              "Condition":{"Bool":{"iot:Connection.Thing.IsAttached":"true"}}},
+             {"Effect":"Allow","Action":"iot:Publish","Resource":["%1$stopic/things/${iot:Connection.Thing.ThingName}/*"]},
+             {"Effect":"Allow","Action":"iot:Receive","Resource":["%1$stopic/things/${iot:Connection.Thing.ThingName}/*"]},
+             {"Effect":"Allow","Action":"iot:Subscribe",
+              "Resource":["%1$stopicfilter/things/${iot:Connection.Thing.ThingName}/*"]}]}""".formatted(ARN);
+
+    private static Registry registry;
+    private static DataPlane plane;
+    private static MqttBroker broker;
+    private static Pki.Issued serverRoot;
+    private static Pki.Issued ca;
+    private static String caId;
+    private static RuleEngine rules;
+    private static final List<RuleSql.Message> routed = new CopyOnWriteArrayList<>();
+    private static final StringBuffer logText = new StringBuffer();
+
+    @TempDir
+    static Path files;
+
+    @BeforeAll
+    static void start() throws Exception {
+        registry = new Registry("us-east-1", "000000000000", null);
+        registry.putPolicy("app", APP_POLICY);
+        EventLog log = new EventLog(new PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) {
+                logText.append((char) b);
+            }
+        }, true));
+        rules = new RuleEngine(List.of(), null, log);
+        rules.addListener(routed::add);
+        serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
+        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
+                new String[] {"127.0.0.1"});
+        plane = new DataPlane(registry, rules, log, server, serverRoot.certificate(), "127.0.0.1", 0);
+        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(Pki.keyStore(server, serverRoot.certificate()), new char[0]);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(keys.getKeyManagers(), new javax.net.ssl.TrustManager[] {plane.trustManager()}, null);
+        broker = new MqttBroker(registry, rules, log, tls, chain -> plane.admit(chain, "mqtt"), "127.0.0.1", 0);
+        ca = Pki.rootCa("Device CA", Duration.ofDays(1));
+        caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
+                Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
+                true, true).id();
+        Files.writeString(files.resolve("server-ca.pem"), CertificateIds.toPem(serverRoot.certificate()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+        if (plane != null) {
+            plane.close();
+        }
+    }
+
+    /** A device certificate, ACTIVE, attached to a new thing of that name, with the app policy. */
+    private static Pki.Issued provisioned(String thing) {
+        Pki.Issued device = Pki.issue(ca, thing, Duration.ofDays(1), false, null, null);
+        String id = registry.registerPendingActivation(device.certificate(), caId).id();
+        registry.updateCertificate(id, "ACTIVE");
+        registry.createThing(thing, Map.of());
+        registry.attachThingPrincipal(thing, registry.certificateArn(id), "EXCLUSIVE_THING");
+        registry.attachPolicy("app", registry.certificateArn(id));
+        return device;
+    }
+
+    private static String id(Pki.Issued device) {
+        return CertificateIds.fromCertificate(device.certificate());
+    }
+
+    // ---- the protocol, packet by packet ----
+
+    @Test
+    void connectPublishSubscribeReceive_asTheThing() throws Exception {
+        Pki.Issued device = provisioned("thing-a");
+        try (Client client = new Client(device)) {
+            assertEquals(0, client.connect("thing-a"), "CONNACK accepted");
+            assertEquals(1, client.subscribe(1, "things/thing-a/#", 1), "granted QoS 1");
+            assertEquals(0x80, client.subscribe(2, "things/thing-b/#", 1), "another thing's topics: 0x80");
+            assertEquals(0, client.subscribe(3, "things/thing-a/+/x", 0), "granted QoS 0");
+            routed.clear();
+            client.publish("things/thing-a/confirmation", "{\"n\":1}", 1, 7);
+            Packet ack = client.read();
+            // the broker delivers to the subscriber (itself) before it acknowledges
+            assertEquals(0x30 | 0x02, ack.header() & 0xF6, "PUBLISH QoS 1 delivered: " + ack);
+            assertEquals("things/thing-a/confirmation", ack.topic());
+            assertEquals("{\"n\":1}", ack.payloadText());
+            Packet puback = client.read();
+            assertEquals(0x40, puback.header());
+            assertArrayEquals(new byte[] {0, 7}, puback.body());
+            RuleSql.Message message = routed.get(0);
+            assertEquals("things/thing-a/confirmation", message.topic());
+            assertEquals(id(device), message.principal(), "principal() = certificate id");
+            assertEquals("thing-a", message.clientId(), "clientid() = client id");
+
+            client.publish("things/thing-a/q0", "zero", 0, 0);
+            client.ping();
+            Packet delivered = client.read();
+            assertEquals(0x30, delivered.header() & 0xF6, "QoS 0 publish delivered at QoS 0: " + delivered);
+            assertEquals("things/thing-a/q0", delivered.topic());
+            assertEquals(0xD0, client.read().header(), "PINGRESP");
+
+            client.unsubscribe(4, "things/thing-a/#");
+            assertEquals(0xB0, client.read().header(), "UNSUBACK");
+            client.publish("things/thing-a/after", "x", 1, 8);
+            assertEquals(0x40, client.read().header(), "PUBACK only: no longer subscribed");
+            client.disconnect();
+            assertTrue(client.closedWithin(Duration.ofSeconds(5)));
+        }
+        waitFor("the disconnect to be logged", () -> logText.toString().contains("client thing-a disconnected"));
+    }
+
+    @Test
+    void deliveryHonoursReceive_andMatchesWildcards() throws Exception {
+        Pki.Issued c = provisioned("thing-c");
+        Pki.Issued d = provisioned("thing-d");
+        try (Client subscriber = new Client(c); Client other = new Client(d)) {
+            assertEquals(0, subscriber.connect("thing-c"));
+            assertEquals(0, other.connect("thing-d"));
+            assertEquals(1, subscriber.subscribe(1, "things/thing-c/+/status", 1));
+            other.publish("things/thing-d/a/status", "not for c", 1, 1);
+            assertEquals(0x40, other.read().header());
+            other.publish("things/thing-d/b", "not for c", 1, 2);
+            assertEquals(0x40, other.read().header());
+            subscriber.ping();
+            assertEquals(0xD0, subscriber.read().header(), "nothing delivered before the PINGRESP");
+        }
+    }
+
+    @Test
+    void connectWithAnotherClientId_isRefusedWithNotAuthorized() throws Exception {
+        Pki.Issued device = provisioned("thing-e");
+        try (Client client = new Client(device)) {
+            assertEquals(5, client.connect("not-thing-e"), "CONNACK 5 not authorized");
+            assertTrue(client.closedWithin(Duration.ofSeconds(5)), "then closed");
+        }
+    }
+
+    @Test
+    void publishOutsideTheAllowedTopics_closesTheConnection() throws Exception {
+        Pki.Issued device = provisioned("thing-f");
+        try (Client client = new Client(device)) {
+            assertEquals(0, client.connect("thing-f"));
+            client.publish("things/thing-g/confirmation", "x", 1, 1);
+            assertTrue(client.closedWithin(Duration.ofSeconds(5)), "disconnected without PUBACK");
+        }
+        waitFor("the refusal to be logged", () -> logText.toString().contains(
+                "publish to things/thing-g/confirmation by thing-f refused"));
+    }
+
+    @Test
+    void secondConnectionWithTheSameClientId_closesTheFirst() throws Exception {
+        Pki.Issued device = provisioned("thing-h");
+        try (Client first = new Client(device); Client second = new Client(device)) {
+            assertEquals(0, first.connect("thing-h"));
+            assertEquals(0, second.connect("thing-h"));
+            assertTrue(first.closedWithin(Duration.ofSeconds(5)), "the first connection is closed");
+            second.ping();
+            assertEquals(0xD0, second.read().header(), "the second one works");
+        }
+    }
+
+    @Test
+    void unknownCertificate_jitr_registeredEventPublished_connectionClosed() throws Exception {
+        Pki.Issued device = Pki.issue(ca, "new-device", Duration.ofDays(1), false, null, null);
+        routed.clear();
+        try (Client client = new Client(device)) {
+            client.sendConnect("new-device");
+            assertTrue(client.closedWithin(Duration.ofSeconds(5)), "closed without CONNACK");
+        }
+        assertEquals("PENDING_ACTIVATION", registry.certificate(id(device)).status());
+        assertEquals("$aws/events/certificates/registered/" + caId, routed.get(0).topic());
+        assertTrue(new String(routed.get(0).payload(), StandardCharsets.UTF_8).contains(id(device)));
+    }
+
+    @Test
+    void inactiveAndRevokedCertificates_failTheHandshake() throws Exception {
+        for (String status : List.of("INACTIVE", "REVOKED")) {
+            Pki.Issued device = provisioned("thing-" + status.toLowerCase());
+            registry.updateCertificate(id(device), status);
+            assertThrows(IOException.class, () -> {
+                try (Client client = new Client(device)) {
+                    client.sendConnect("thing-" + status.toLowerCase());
+                    client.read();
+                }
+            }, status);
+        }
+    }
+
+    @Test
+    void certificateRevokedWhileConnected_nextPublishClosesTheConnection() throws Exception {
+        Pki.Issued device = provisioned("thing-r");
+        try (Client client = new Client(device)) {
+            assertEquals(0, client.connect("thing-r"));
+            registry.updateCertificate(id(device), "REVOKED");
+            client.publish("things/thing-r/x", "x", 1, 1);
+            assertTrue(client.closedWithin(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void topicFilterSyntax() {
+        assertTrue(MqttBroker.validTopicFilter("a/+/b/#"));
+        assertTrue(MqttBroker.validTopicFilter("#"));
+        assertTrue(!MqttBroker.validTopicFilter("a/#/b"));
+        assertTrue(!MqttBroker.validTopicFilter("a/b#"));
+        assertTrue(!MqttBroker.validTopicFilter("a/x+"));
+        assertTrue(!MqttBroker.validTopicName("a/+"));
+    }
+
+    // ---- the real clients ----
+
+    @Test
+    void mosquittoClients_subscribeReceivePublish() throws Exception {
+        Pki.Issued device = provisioned("thing-m");
+        Pki.Issued other = provisioned("thing-n");
+        List<String> tlsM = tlsOptions(device, "thing-m");
+        List<String> tlsN = tlsOptions(other, "thing-n");
+        Path subOut = files.resolve("sub.out");
+        List<String> sub = new ArrayList<>(List.of("mosquitto_sub", "-d", "-v", "-q", "1", "-C", "1", "-W", "60",
+                "-i", "thing-m", "-t", "things/thing-m/#"));
+        sub.addAll(tlsM);
+        Process subscriber = new ProcessBuilder(sub).redirectErrorStream(true).redirectOutput(subOut.toFile())
+                .start();
+        try {
+            waitFor("mosquitto_sub to be subscribed", () -> logText.toString().contains(
+                    "subscribe to things/thing-m/# by thing-m granted"));
+            // another device publishes to its own topic: accepted, not delivered to thing-m
+            assertEquals(0, run(with(List.of("mosquitto_pub", "-q", "1", "-i", "thing-n", "-t",
+                    "things/thing-n/confirmation", "-m", "from n"), tlsN)));
+            // and it may not publish to thing-m's topics: disconnected, mosquitto_pub fails
+            assertNotEquals(0, run(with(List.of("mosquitto_pub", "-q", "1", "-i", "thing-n", "-t",
+                    "things/thing-m/confirmation", "-m", "from n"), tlsN)));
+            assertNotEquals(0, run(with(List.of("mosquitto_pub", "-q", "1", "-i", "thing-m-2", "-t",
+                    "things/thing-m/x", "-m", "x"), tlsM)), "another client id is refused");
+            // a message on thing-m's topic (as an HTTPS or rule publish would route it) reaches mosquitto_sub
+            rules.publish(new RuleSql.Message("things/thing-m/self", "own message".getBytes(StandardCharsets.UTF_8),
+                    id(device), null, System.currentTimeMillis()));
+            assertTrue(subscriber.waitFor(30, TimeUnit.SECONDS), "mosquitto_sub got one message and ended");
+            String received = read(subOut);
+            assertTrue(received.contains("things/thing-m/self own message"), received);
+            assertTrue(!received.contains("from n"), received);
+        } finally {
+            subscriber.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        // mosquitto_sub to another device's topics: SUBACK 0x80, all subscriptions denied
+        Path denied = files.resolve("denied.out");
+        Process refused = new ProcessBuilder(with(List.of("mosquitto_sub", "-d", "-q", "1", "-W", "20", "-i",
+                "thing-m", "-t", "things/thing-n/#"), tlsM)).redirectErrorStream(true)
+                .redirectOutput(denied.toFile()).start();
+        try {
+            assertTrue(refused.waitFor(30, TimeUnit.SECONDS), "mosquitto_sub ends: all subscriptions denied");
+            assertTrue(read(denied).contains("All subscription requests were denied"), read(denied));
+        } finally {
+            refused.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> with(List<String> command, List<String> tls) {
+        List<String> all = new ArrayList<>(command);
+        all.addAll(tls);
+        return all;
+    }
+
+    private static List<String> tlsOptions(Pki.Issued device, String name) throws IOException {
+        Path cert = files.resolve(name + ".crt");
+        Path key = files.resolve(name + ".key");
+        Files.writeString(cert, CertificateIds.toPem(device.certificate()) + CertificateIds.toPem(ca.certificate()));
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
+                .encodeToString(device.keys().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        return List.of("-h", "localhost", "-p", Integer.toString(broker.port()), "--cafile",
+                files.resolve("server-ca.pem").toString(), "--cert", cert.toString(), "--key", key.toString());
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static int run(List<String> command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError(command + " did not finish in 30 s");
+        }
+        return process.exitValue();
+    }
+
+    private static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("timed out waiting for " + what + "\nbroker log:\n" + logText);
+    }
+
+    // ---- a minimal MQTT 3.1.1 client over TLS ----
+
+    private record Packet(int header, byte[] body) {
+        String topic() {
+            int length = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            return new String(body, 2, length, StandardCharsets.UTF_8);
+        }
+
+        String payloadText() {
+            int length = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            int start = 2 + length + (((header >> 1) & 3) > 0 ? 2 : 0);
+            return new String(body, start, body.length - start, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            return "Packet[0x" + Integer.toHexString(header) + ", " + body.length + " bytes]";
+        }
+    }
+
+    private static final class Client implements AutoCloseable {
+        private final SSLSocket socket;
+        private final DataInputStream in;
+        private final OutputStream out;
+
+        Client(Pki.Issued device) throws Exception {
+            KeyStore keys = Pki.keyStore(device, ca.certificate());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, new char[0]);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("root", serverRoot.certificate());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", broker.port());
+            socket.setSoTimeout(10_000);
+            in = new DataInputStream(socket.getInputStream());
+            out = socket.getOutputStream();
+        }
+
+        void sendConnect(String clientId) throws IOException {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            string(body, "MQTT");
+            body.write(4);
+            body.write(0x02);
+            body.write(0);
+            body.write(60);
+            string(body, clientId);
+            send(0x10, body.toByteArray());
+        }
+
+        int connect(String clientId) throws IOException {
+            sendConnect(clientId);
+            Packet connack = read();
+            assertEquals(0x20, connack.header(), "CONNACK expected: " + connack);
+            return connack.body()[1] & 0xFF;
+        }
+
+        int subscribe(int packetId, String filter, int qos) throws IOException {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.write(packetId >> 8);
+            body.write(packetId & 0xFF);
+            string(body, filter);
+            body.write(qos);
+            send(0x82, body.toByteArray());
+            Packet suback = read();
+            assertEquals(0x90, suback.header(), "SUBACK expected: " + suback);
+            assertEquals(packetId, ((suback.body()[0] & 0xFF) << 8) | (suback.body()[1] & 0xFF));
+            return suback.body()[2] & 0xFF;
+        }
+
+        void unsubscribe(int packetId, String filter) throws IOException {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.write(packetId >> 8);
+            body.write(packetId & 0xFF);
+            string(body, filter);
+            send(0xA2, body.toByteArray());
+        }
+
+        void publish(String topic, String payload, int qos, int packetId) throws IOException {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            string(body, topic);
+            if (qos > 0) {
+                body.write(packetId >> 8);
+                body.write(packetId & 0xFF);
+            }
+            body.write(payload.getBytes(StandardCharsets.UTF_8));
+            send(0x30 | (qos << 1), body.toByteArray());
+        }
+
+        void ping() throws IOException {
+            send(0xC0, new byte[0]);
+        }
+
+        void disconnect() throws IOException {
+            send(0xE0, new byte[0]);
+        }
+
+        Packet read() throws IOException {
+            int header = in.readUnsignedByte();
+            int length = 0;
+            int multiplier = 1;
+            int b;
+            do {
+                b = in.readUnsignedByte();
+                length += (b & 0x7F) * multiplier;
+                multiplier *= 128;
+            } while ((b & 0x80) != 0);
+            byte[] body = new byte[length];
+            in.readFully(body);
+            if ((header & 0xF0) == 0x30 && ((header >> 1) & 3) == 1) {
+                send(0x40, new byte[] {body[2 + (((body[0] & 0xFF) << 8) | (body[1] & 0xFF))],
+                        body[3 + (((body[0] & 0xFF) << 8) | (body[1] & 0xFF))]});
+            }
+            return new Packet(header, body);
+        }
+
+        /** True when the server closes the connection (EOF or reset) within the time, with nothing more sent. */
+        boolean closedWithin(Duration time) throws IOException {
+            socket.setSoTimeout((int) time.toMillis());
+            try {
+                int b = in.read();
+                return b < 0;
+            } catch (EOFException | javax.net.ssl.SSLException | java.net.SocketException e) {
+                return true;
+            } catch (SocketTimeoutException e) {
+                return false;
+            }
+        }
+
+        private void send(int header, byte[] body) throws IOException {
+            ByteArrayOutputStream packet = new ByteArrayOutputStream();
+            packet.write(header);
+            int length = body.length;
+            do {
+                int digit = length % 128;
+                length /= 128;
+                packet.write(length > 0 ? digit | 0x80 : digit);
+            } while (length > 0);
+            packet.write(body);
+            out.write(packet.toByteArray());
+            out.flush();
+        }
+
+        private static void string(ByteArrayOutputStream out, String value) {
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            out.write(bytes.length >> 8);
+            out.write(bytes.length & 0xFF);
+            out.write(bytes, 0, bytes.length);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
