@@ -22,7 +22,8 @@ public final class LocalIotCore implements AutoCloseable {
     /** Command-line options. */
     public record Options(Path cdkOut, String stack, String region, String account, int controlPort, int httpsPort,
             String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
-            List<Duration> retryDelays, Duration initTimeout, int mqttPort) {
+            List<Duration> retryDelays, Duration initTimeout, int mqttPort, int apiPort,
+            java.util.Map<String, String> functionEnv) {
 
         static Options parse(String[] args) {
             Path cdkOut = Path.of("cdk.out");
@@ -32,6 +33,8 @@ public final class LocalIotCore implements AutoCloseable {
             int control = 4566;
             int https = 8443;
             int mqtt = 8883;
+            int api = 9443;
+            java.util.Map<String, String> functionEnv = new java.util.LinkedHashMap<>();
             String bind = "127.0.0.1";
             String host = "localhost";
             Path stateDir = Path.of(".local");
@@ -63,6 +66,14 @@ public final class LocalIotCore implements AutoCloseable {
                         case "--control-port" -> control = port(value);
                         case "--https-port" -> https = port(value);
                         case "--mqtt-port" -> mqtt = port(value);
+                        case "--api-port" -> api = port(value);
+                        case "--function-env" -> {
+                            int eq = value.indexOf('=');
+                            if (eq <= 0) {
+                                throw new UsageException("--function-env is NAME=VALUE, e.g. AUTH_CACHE_TTL_SECONDS=1");
+                            }
+                            functionEnv.put(value.substring(0, eq), value.substring(eq + 1));
+                        }
                         case "--ports" -> {
                             String[] ports = value.split(",");
                             if (ports.length != 2) {
@@ -87,7 +98,8 @@ public final class LocalIotCore implements AutoCloseable {
                 }
             }
             return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
-                    runtime, concurrency, delays, init, mqtt);
+                    runtime, concurrency, delays, init, mqtt, api,
+                    java.util.Map.copyOf(functionEnv));
         }
 
         private static int port(String value) {
@@ -119,6 +131,10 @@ public final class LocalIotCore implements AutoCloseable {
               --https-port N            HTTPS data plane (default: 8443; 0: any free port)
               --ports CONTROL,HTTPS     both ports at once
               --mqtt-port N             MQTT over TLS (default: 8883; 0: any free port)
+              --api-port N              API custom domain stand-in, HTTPS with mutual TLS (default: 9443; 0: any
+                                        free port)
+              --function-env NAME=VALUE set (or override) a variable in every function's environment, repeatable
+                                        (e.g. AUTH_CACHE_TTL_SECONDS=1 for a short authorizer cache)
               --bind ADDRESS            listen address (default: 127.0.0.1)
               --host NAME               data endpoint host name: DescribeEndpoint answer and server certificate
                                         SAN, besides localhost and 127.0.0.1 (default: localhost)
@@ -138,6 +154,7 @@ public final class LocalIotCore implements AutoCloseable {
     private final RuleEngine rules;
     private final DataPlane dataPlane;
     private final dev.iotonboard.local.mqtt.MqttBroker mqtt;
+    private final dev.iotonboard.local.api.ApiGateway api;
     private final Registry registry;
     private final Path serverCaFile;
 
@@ -168,7 +185,8 @@ public final class LocalIotCore implements AutoCloseable {
             controlPlane = new ControlPlane(registry, options.controlPort(), options.host(), log);
             started.add(controlPlane);
             Path runtimeDir = options.lambdaRuntime() != null ? options.lambdaRuntime() : defaultRuntimeDir();
-            lambdas = new LambdaRunner(stack.functions(), new LambdaRunner.Settings(options.region(),
+            lambdas = new LambdaRunner(withEnvironment(stack.functions(), options.functionEnv()),
+                    new LambdaRunner.Settings(options.region(),
                     options.account(), "http://127.0.0.1:" + controlPlane.port(),
                     LambdaRunner.runtimeClasspath(runtimeDir), options.defaultConcurrency(), options.initTimeout(),
                     options.retryDelays(), options.stateDir().resolve("lambda-failures")), log);
@@ -187,6 +205,14 @@ public final class LocalIotCore implements AutoCloseable {
                     DataPlane.serverContext(server, root.certificate(), dataPlane.trustManager()),
                     chain -> dataPlane.admit(chain, "mqtt"), options.bind(), options.mqttPort());
             started.add(mqtt);
+            java.util.Optional<dev.iotonboard.local.api.ApiDefinition> apiDefinition =
+                    dev.iotonboard.local.api.ApiDefinition.from(stack);
+            api = apiDefinition.isEmpty() ? null : new dev.iotonboard.local.api.ApiGateway(apiDefinition.get(),
+                    lambdas::invoke, log, server, root.certificate(), options.region(), options.account(),
+                    options.bind(), options.apiPort());
+            if (api != null) {
+                started.add(api);
+            }
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable closeable : started) {
                 try {
@@ -211,6 +237,27 @@ public final class LocalIotCore implements AutoCloseable {
         return mqtt.port();
     }
 
+    /** The API stand-in's port, or -1 when the stack has no REST API. */
+    public int apiPort() {
+        return api == null ? -1 : api.port();
+    }
+
+    private static java.util.Map<String, StackTemplate.Function> withEnvironment(
+            java.util.Map<String, StackTemplate.Function> functions, java.util.Map<String, String> extra) {
+        if (extra.isEmpty()) {
+            return functions;
+        }
+        java.util.Map<String, StackTemplate.Function> changed = new java.util.LinkedHashMap<>();
+        functions.forEach((id, f) -> {
+            java.util.Map<String, String> env = new java.util.LinkedHashMap<>(f.environment());
+            env.putAll(extra);
+            changed.put(id, new StackTemplate.Function(f.logicalId(), f.name(), f.runtime(), f.handler(),
+                    java.util.Map.copyOf(env), f.reservedConcurrency(), f.timeoutSeconds(), f.memoryMb(), f.jar(),
+                    f.maximumRetryAttempts(), f.onFailureDestination()));
+        });
+        return changed;
+    }
+
     public Path serverCaFile() {
         return serverCaFile;
     }
@@ -229,6 +276,9 @@ public final class LocalIotCore implements AutoCloseable {
 
     @Override
     public void close() {
+        if (api != null) {
+            api.close();
+        }
         mqtt.close();
         dataPlane.close();
         lambdas.close();
@@ -281,6 +331,7 @@ public final class LocalIotCore implements AutoCloseable {
         }, "local-iot-core-shutdown"));
         log.event("core", "ready control-plane=http://127.0.0.1:" + core.controlPort() + " https=https://"
                 + options.host() + ":" + core.httpsPort() + " mqtt=mqtts://" + options.host() + ":" + core.mqttPort()
+                + (core.apiPort() > 0 ? " api=https://" + options.host() + ":" + core.apiPort() : "")
                 + " server-ca=" + core.serverCaFile() + " region="
                 + options.region() + " account=" + options.account());
         if (block) {

@@ -1,0 +1,421 @@
+package dev.iotonboard.local.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.LambdaRunner;
+import dev.iotonboard.local.Pki;
+import dev.iotonboard.local.PolicyEvaluator;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * API Gateway custom domain stand-in (issue 6): HTTPS with TLS 1.2/1.3 only, a client certificate required and
+ * checked (chain and validity, PKIX) against the truststore bundle the stack uploads, so no certificate, another CA or
+ * an expired certificate fails the handshake (rest-api-mutual-tls.md). Each request is routed by the template's
+ * resources and methods; a CUSTOM method runs its REQUEST authorizer synchronously, whose policy must allow
+ * {@code execute-api:Invoke} on the method ARN; then the Lambda proxy integration runs and its answer is mapped.
+ */
+public final class ApiGateway implements AutoCloseable {
+    static final String MISSING_TOKEN = "{\"message\":\"Missing Authentication Token\"}";
+    static final String EXPLICIT_DENY =
+            "{\"message\":\"User is not authorized to access this resource with an explicit deny\"}";
+    static final String IMPLICIT_DENY = "{\"message\":\"User is not authorized to access this resource\"}";
+    static final String AUTHORIZER_ERROR = "{\"message\":null}";
+    static final String INTERNAL_ERROR = "{\"message\": \"Internal server error\"}";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What the API answers. */
+    public record Response(int status, Map<String, List<String>> headers, byte[] body) {
+        static Response json(int status, String body, String errorType) {
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            headers.put("Content-Type", List.of("application/json"));
+            if (errorType != null) {
+                headers.put("x-amzn-ErrorType", List.of(errorType));
+            }
+            return new Response(status, headers, body.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Runs a function synchronously (the Lambda runner in the tool, a stub in tests). */
+    public interface Invoker {
+        LambdaRunner.Result invoke(String function, String payload);
+    }
+
+    private final ApiDefinition api;
+    private final Invoker lambdas;
+    private final EventLog log;
+    private final String region;
+    private final String account;
+    private final HttpsServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "api-request");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public ApiGateway(ApiDefinition api, Invoker lambdas, EventLog log, Pki.Issued serverCertificate,
+            X509Certificate serverRoot, String region, String account, String bindAddress, int port)
+            throws IOException {
+        this.api = api;
+        this.lambdas = lambdas;
+        this.log = log;
+        this.region = region;
+        this.account = account;
+        List<X509Certificate> trusted = parsePem(api.truststorePem(), api.truststoreResource());
+        SSLContext context = sslContext(serverCertificate, serverRoot, new LoggingTrustManager(trusted, log));
+        server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
+        server.setHttpsConfigurator(new HttpsConfigurator(context) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters ssl = context.getDefaultSSLParameters();
+                ssl.setNeedClientAuth(true);
+                List<String> supported = List.of(context.getSupportedSSLParameters().getProtocols());
+                ssl.setProtocols(java.util.stream.Stream.of("TLSv1.3", "TLSv1.2").filter(supported::contains)
+                        .toArray(String[]::new));
+                params.setSSLParameters(ssl);
+            }
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::exchange);
+        server.start();
+        log.event("api", "REST API " + api.apiId() + " stage " + api.stage() + ": " + api.routes().size()
+                + " method(s) " + api.routes().stream().map(r -> r.method() + " " + r.path()
+                        + (r.authorizerFunction() != null ? " (authorizer " + r.authorizerFunction() + ")" : ""))
+                        .toList()
+                + "; mutual TLS truststore from " + api.truststoreResource() + " (" + trusted.size()
+                + " certificate(s))");
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    static List<X509Certificate> parsePem(String pem, String resource) {
+        try {
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            List<X509Certificate> list = new ArrayList<>();
+            for (var c : factory.generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+                list.add((X509Certificate) c);
+            }
+            if (list.isEmpty()) {
+                throw new IllegalArgumentException(resource + ": the truststore bundle holds no certificate");
+            }
+            return list;
+        } catch (CertificateException e) {
+            throw new IllegalArgumentException(resource + ": the truststore bundle cannot be read: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private static SSLContext sslContext(Pki.Issued serverCertificate, X509Certificate serverRoot,
+            TrustManager trustManager) {
+        try {
+            KeyStore store = Pki.keyStore(serverCertificate, serverRoot);
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(store, new char[0]);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), new TrustManager[] {trustManager}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void exchange(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            X509Certificate leaf = null;
+            if (exchange instanceof HttpsExchange https) {
+                try {
+                    leaf = (X509Certificate) https.getSSLSession().getPeerCertificates()[0];
+                } catch (SSLPeerUnverifiedException e) {
+                    leaf = null;
+                }
+            }
+            byte[] body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = in.readNBytes(10 * 1024 * 1024);
+            }
+            String rawPath = exchange.getRequestURI().getRawPath();
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            exchange.getRequestHeaders().forEach(headers::put);
+            String host = ApiEvents.first(headers, "host");
+            String domain = host == null ? "localhost" : host.replaceAll(":\\d+$", "");
+            ApiEvents.Request request = new ApiEvents.Request(exchange.getRequestMethod(),
+                    URLDecoder.decode(rawPath.replace("+", "%2B"), StandardCharsets.UTF_8), headers,
+                    query(exchange.getRequestURI().getRawQuery()), body, leaf,
+                    exchange.getRemoteAddress().getAddress().getHostAddress(), UUID.randomUUID().toString(),
+                    Instant.now(), domain);
+            Response response;
+            try {
+                response = handle(request);
+            } catch (RuntimeException e) {
+                log.event("api", request.method() + " " + request.path() + ": 500 (" + e + ")");
+                response = Response.json(500, INTERNAL_ERROR, null);
+            }
+            response.headers().forEach((name, values) -> exchange.getResponseHeaders().put(name, values));
+            exchange.getResponseHeaders().set("x-amzn-RequestId", request.requestId());
+            exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+            if (response.body().length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(response.body());
+                }
+            }
+        }
+    }
+
+    static Map<String, List<String>> query(String raw) {
+        Map<String, List<String>> query = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return query;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            query.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+        }
+        return query;
+    }
+
+    /** Routing, authorizer and integration for one request (after the TLS handshake). */
+    public Response handle(ApiEvents.Request request) {
+        String what = request.method() + " " + request.path();
+        Optional<ApiDefinition.Match> found = api.match(request.method(), request.path());
+        if (found.isEmpty()) {
+            log.event("api", what + ": 403 Missing Authentication Token (no such route)");
+            return Response.json(403, MISSING_TOKEN, "MissingAuthenticationTokenException");
+        }
+        ApiDefinition.Match match = found.get();
+        ObjectNode authorizerContext = null;
+        if (match.route().authorizerFunction() != null) {
+            String function = match.route().authorizerFunction();
+            ObjectNode event = ApiEvents.authorizerEvent(region, account, api, match, request);
+            LambdaRunner.Result result;
+            try {
+                result = lambdas.invoke(function, event.toString());
+            } catch (RuntimeException e) {
+                log.event("api", what + ": 500 (authorizer " + function + " failed: " + e.getMessage() + ")");
+                return Response.json(500, AUTHORIZER_ERROR, "AuthorizerConfigurationException");
+            }
+            if (result.error()) {
+                log.event("api", what + ": 500 (authorizer " + function + " error: " + result.body() + ")");
+                return Response.json(500, AUTHORIZER_ERROR, "AuthorizerConfigurationException");
+            }
+            JsonNode answer;
+            try {
+                answer = JSON.readTree(result.body());
+            } catch (IOException e) {
+                answer = null;
+            }
+            if (answer == null || !answer.path("principalId").isTextual() || !answer.path("policyDocument").isObject()) {
+                log.event("api", what + ": 500 (authorizer " + function + " answered no principalId/policyDocument: "
+                        + result.body() + ")");
+                return Response.json(500, AUTHORIZER_ERROR, "AuthorizerConfigurationException");
+            }
+            String methodArn = event.path("methodArn").asText();
+            PolicyEvaluator.Decision decision = PolicyEvaluator.evaluate(
+                    List.of(answer.get("policyDocument").toString()), "execute-api:Invoke", methodArn, Map.of());
+            if (decision == PolicyEvaluator.Decision.EXPLICIT_DENY) {
+                log.event("api", what + ": 403 (authorizer: explicit deny for " + answer.get("principalId").asText()
+                        + ")");
+                return Response.json(403, EXPLICIT_DENY, "AccessDeniedException");
+            }
+            if (decision != PolicyEvaluator.Decision.ALLOW) {
+                log.event("api", what + ": 403 (authorizer: no allow for " + methodArn + ")");
+                return Response.json(403, IMPLICIT_DENY, "AccessDeniedException");
+            }
+            authorizerContext = JSON.createObjectNode();
+            if (answer.path("context").isObject()) {
+                authorizerContext.setAll((ObjectNode) answer.get("context"));
+            }
+            authorizerContext.put("principalId", answer.get("principalId").asText());
+        }
+        String function = match.route().function();
+        ObjectNode event = ApiEvents.proxyEvent(account, api, match, request, authorizerContext);
+        LambdaRunner.Result result;
+        try {
+            result = lambdas.invoke(function, event.toString());
+        } catch (RuntimeException e) {
+            log.event("api", what + ": 502 (function " + function + " failed: " + e.getMessage() + ")");
+            return Response.json(502, INTERNAL_ERROR, null);
+        }
+        if (result.error()) {
+            log.event("api", what + ": 502 (function " + function + " error: " + result.body() + ")");
+            return Response.json(502, INTERNAL_ERROR, null);
+        }
+        Optional<Response> mapped = proxyResponse(result.body());
+        if (mapped.isEmpty()) {
+            log.event("api", what + ": 502 (malformed Lambda proxy response: " + result.body() + ")");
+            return Response.json(502, INTERNAL_ERROR, null);
+        }
+        log.event("api", what + ": " + mapped.get().status() + (authorizerContext != null ? " (principal "
+                + authorizerContext.path("principalId").asText() + ")" : ""));
+        return mapped.get();
+    }
+
+    /** The Lambda proxy answer: statusCode, headers, multiValueHeaders, body, isBase64Encoded. */
+    static Optional<Response> proxyResponse(String text) {
+        JsonNode answer;
+        try {
+            answer = JSON.readTree(text);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (answer == null || !answer.isObject() || !answer.path("statusCode").canConvertToInt()
+                || answer.path("statusCode").asInt() < 100 || answer.path("statusCode").asInt() > 599) {
+            return Optional.empty();
+        }
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        answer.path("headers").fields().forEachRemaining(e -> headers.put(e.getKey(),
+                new ArrayList<>(List.of(e.getValue().asText()))));
+        answer.path("multiValueHeaders").fields().forEachRemaining(e -> {
+            List<String> values = headers.computeIfAbsent(e.getKey(), k -> new ArrayList<>());
+            e.getValue().forEach(v -> {
+                if (!values.contains(v.asText())) {
+                    values.add(v.asText());
+                }
+            });
+        });
+        headers.putIfAbsent("Content-Type", List.of("application/json"));
+        JsonNode body = answer.path("body");
+        byte[] bytes;
+        if (body.isMissingNode() || body.isNull()) {
+            bytes = new byte[0];
+        } else if (!body.isTextual()) {
+            return Optional.empty();
+        } else if (answer.path("isBase64Encoded").asBoolean(false)) {
+            try {
+                bytes = Base64.getDecoder().decode(body.asText());
+            } catch (IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        } else {
+            bytes = body.asText().getBytes(StandardCharsets.UTF_8);
+        }
+        return Optional.of(new Response(answer.get("statusCode").asInt(), headers, bytes));
+    }
+
+    /** PKIX against the truststore bundle (chain and validity); refusals are logged. */
+    private static final class LoggingTrustManager extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager delegate;
+        private final X509Certificate[] issuers;
+        private final EventLog log;
+
+        LoggingTrustManager(List<X509Certificate> trusted, EventLog log) {
+            this.log = log;
+            this.issuers = trusted.toArray(X509Certificate[]::new);
+            try {
+                KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+                store.load(null, null);
+                for (int i = 0; i < issuers.length; i++) {
+                    store.setCertificateEntry("truststore-" + i, issuers[i]);
+                }
+                TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+                factory.init(store);
+                delegate = java.util.Arrays.stream(factory.getTrustManagers())
+                        .filter(X509ExtendedTrustManager.class::isInstance).map(X509ExtendedTrustManager.class::cast)
+                        .findFirst().orElseThrow();
+            } catch (GeneralSecurityException | IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private void check(X509Certificate[] chain, String authType, Runnable... ignored)
+                throws CertificateException {
+            try {
+                delegate.checkClientTrusted(chain, authType);
+            } catch (CertificateException e) {
+                log.event("api", "TLS handshake refused: client certificate "
+                        + (chain.length > 0 ? chain[0].getSubjectX500Principal().getName() : "(none)") + ": "
+                        + e.getMessage());
+                throw e;
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            check(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            check(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            check(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw new CertificateException("client side only");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("client side only");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("client side only");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return issuers.clone();
+        }
+    }
+}

@@ -1,0 +1,234 @@
+package dev.iotonboard.local.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.LambdaRunner;
+import dev.iotonboard.local.Pki;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Routing, the authorizer and proxy events, the answers, and mutual TLS refusals (a JDK HTTPS client). */
+class ApiGatewayTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ALLOW = """
+            {"principalId":"thing-1","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":
+            "execute-api:Invoke","Effect":"Allow","Resource":"%s"}]},"context":{"thingName":"thing-1"}}""";
+    private static final String DENY = """
+            {"principalId":"abc","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":
+            "execute-api:Invoke","Effect":"Deny","Resource":"*"}]}}""";
+
+    private static Pki.Issued serverRoot;
+    private static Pki.Issued deviceCa;
+    private static ApiGateway gateway;
+    private static ApiDefinition api;
+    private static volatile String authorizerAnswer;
+    private static volatile boolean authorizerError;
+    private static final List<String[]> invocations = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
+        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
+                new String[] {"127.0.0.1"});
+        deviceCa = Pki.rootCa("Device CA", Duration.ofDays(1));
+        api = new ApiDefinition("Api1", "v1", List.of(
+                new ApiDefinition.Route("GET", "/sample", "Res1", "SampleFn", "AuthFn", "CUSTOM"),
+                new ApiDefinition.Route("POST", "/things/{id}", "Res2", "SampleFn", null, "NONE")),
+                CertificateIds.toPem(deviceCa.certificate()), "TruststoreUpload");
+        ApiGateway.Invoker invoker = (function, payload) -> {
+            invocations.add(new String[] {function, payload});
+            if (function.equals("AuthFn")) {
+                if (authorizerError) {
+                    return new LambdaRunner.Result(true, "{\"errorMessage\":\"boom\"}");
+                }
+                String methodArn;
+                try {
+                    methodArn = JSON.readTree(payload).path("methodArn").asText();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                return new LambdaRunner.Result(false, authorizerAnswer.replace("%s", methodArn));
+            }
+            return new LambdaRunner.Result(false, "{\"statusCode\":200,\"headers\":{\"X-Test\":\"1\"},"
+                    + "\"body\":\"{\\\"message\\\":\\\"Good.\\\"}\"}");
+        };
+        gateway = new ApiGateway(api, invoker, new EventLog(new PrintStream(new ByteArrayOutputStream())), server,
+                serverRoot.certificate(), "us-east-1", "000000000000", "127.0.0.1", 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    private static ApiEvents.Request request(String method, String path, X509Holder cert) {
+        return new ApiEvents.Request(method, path, Map.of("Host", List.of("localhost:9443"), "User-Agent",
+                List.of("curl/8")), Map.of("a", List.of("1", "2")), new byte[0], cert == null ? null : cert.cert,
+                "127.0.0.1", "req-1", Instant.parse("2026-11-29T04:00:00Z"), "localhost");
+    }
+
+    private record X509Holder(java.security.cert.X509Certificate cert) {
+    }
+
+    @Test
+    void routes_matchMethodAndPath_withPathParameters() {
+        assertEquals("SampleFn", api.match("GET", "/sample").orElseThrow().route().function());
+        assertTrue(api.match("POST", "/sample").isEmpty());
+        assertTrue(api.match("GET", "/other").isEmpty());
+        assertEquals(Map.of("id", "t1"), api.match("POST", "/things/t1").orElseThrow().pathParameters());
+    }
+
+    @Test
+    void authorizerEvent_asApiGatewayBuildsIt() {
+        Pki.Issued device = Pki.issue(deviceCa, "device-1", Duration.ofDays(1), false, null, null);
+        JsonNode event = ApiEvents.authorizerEvent("us-east-1", "000000000000", api,
+                api.match("GET", "/sample").orElseThrow(), request("GET", "/sample", new X509Holder(device.certificate())));
+        assertEquals("REQUEST", event.path("type").asText());
+        assertEquals("arn:aws:execute-api:us-east-1:000000000000:Api1/v1/GET/sample", event.path("methodArn").asText());
+        assertEquals("/sample", event.path("resource").asText());
+        assertEquals("2", event.path("queryStringParameters").path("a").asText());
+        assertEquals(2, event.path("multiValueQueryStringParameters").path("a").size());
+        JsonNode context = event.path("requestContext");
+        assertEquals("v1", context.path("stage").asText());
+        assertEquals("Api1", context.path("apiId").asText());
+        assertEquals("29/Nov/2026:04:00:00 +0000", context.path("requestTime").asText());
+        JsonNode cert = context.path("identity").path("clientCert");
+        assertEquals(CertificateIds.fromCertificate(device.certificate()),
+                CertificateIds.fromPem(cert.path("clientCertPem").asText()));
+        assertEquals("CN=device-1", cert.path("subjectDN").asText());
+        assertEquals("CN=Device CA", cert.path("issuerDN").asText());
+        assertTrue(cert.path("serialNumber").asText().matches("[0-9a-f]{2}(:[0-9a-f]{2})*"), cert.toString());
+        assertTrue(cert.path("validity").path("notAfter").asText().matches("[A-Z][a-z]{2} \\d{1,2} \\d\\d:\\d\\d:\\d\\d \\d{4} GMT"),
+                cert.toString());
+        assertFalse(context.has("authorizer"));
+    }
+
+    @Test
+    void allowed_proxyEventCarriesTheAuthorizerContext_andTheAnswerIsMapped() throws Exception {
+        authorizerAnswer = ALLOW;
+        authorizerError = false;
+        invocations.clear();
+        ApiGateway.Response response = gateway.handle(request("GET", "/sample", null));
+        assertEquals(200, response.status());
+        assertEquals(List.of("1"), response.headers().get("X-Test"));
+        assertEquals("{\"message\":\"Good.\"}", new String(response.body(), StandardCharsets.UTF_8));
+        assertEquals("SampleFn", invocations.get(1)[0]);
+        JsonNode proxy = JSON.readTree(invocations.get(1)[1]);
+        assertEquals("thing-1", proxy.path("requestContext").path("authorizer").path("thingName").asText());
+        assertEquals("thing-1", proxy.path("requestContext").path("authorizer").path("principalId").asText());
+        assertTrue(proxy.path("body").isNull());
+        assertEquals(false, proxy.path("isBase64Encoded").asBoolean());
+    }
+
+    @Test
+    void deny_403ExplicitDeny_error500_missingRoute403() {
+        authorizerError = false;
+        authorizerAnswer = DENY;
+        ApiGateway.Response denied = gateway.handle(request("GET", "/sample", null));
+        assertEquals(403, denied.status());
+        assertEquals(ApiGateway.EXPLICIT_DENY, new String(denied.body(), StandardCharsets.UTF_8));
+        authorizerAnswer = "{\"principalId\":\"x\",\"policyDocument\":{\"Statement\":[]}}";
+        assertEquals(403, gateway.handle(request("GET", "/sample", null)).status());
+        authorizerAnswer = "not json";
+        assertEquals(500, gateway.handle(request("GET", "/sample", null)).status());
+        authorizerError = true;
+        assertEquals(500, gateway.handle(request("GET", "/sample", null)).status());
+        authorizerError = false;
+        ApiGateway.Response missing = gateway.handle(request("GET", "/nope", null));
+        assertEquals(403, missing.status());
+        assertEquals(ApiGateway.MISSING_TOKEN, new String(missing.body(), StandardCharsets.UTF_8));
+        assertEquals(403, gateway.handle(request("DELETE", "/sample", null)).status());
+    }
+
+    @Test
+    void proxyResponse_base64AndMalformed() {
+        ApiGateway.Response binary = ApiGateway.proxyResponse(
+                "{\"statusCode\":201,\"multiValueHeaders\":{\"A\":[\"x\",\"y\"]},\"body\":\"aGk=\",\"isBase64Encoded\":true}")
+                .orElseThrow();
+        assertEquals(201, binary.status());
+        assertEquals("hi", new String(binary.body(), StandardCharsets.UTF_8));
+        assertEquals(List.of("x", "y"), binary.headers().get("A"));
+        assertTrue(ApiGateway.proxyResponse("{\"body\":\"x\"}").isEmpty());
+        assertTrue(ApiGateway.proxyResponse("[]").isEmpty());
+    }
+
+    // ---- mutual TLS ----
+
+    private static HttpResponse<String> get(Pki.Issued device, Pki.Issued issuer, String... protocols)
+            throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        KeyManagerFactory kmf = null;
+        if (device != null) {
+            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(Pki.keyStore(device, issuer.certificate()), new char[0]);
+        }
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("server", serverRoot.certificate());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLParameters parameters = new SSLParameters();
+        if (protocols.length > 0) {
+            parameters.setProtocols(protocols);
+        }
+        HttpClient client = HttpClient.newBuilder().sslContext(context).sslParameters(parameters)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        return client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + gateway.port() + "/nope"))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void tls_certificateOfTheTruststore_passes() throws Exception {
+        Pki.Issued device = Pki.issue(deviceCa, "device", Duration.ofDays(1), false, null, null);
+        HttpResponse<String> response = get(device, deviceCa);
+        assertEquals(403, response.statusCode());
+        assertEquals(ApiGateway.MISSING_TOKEN, response.body());
+        assertEquals(403, get(device, deviceCa, "TLSv1.2").statusCode());
+    }
+
+    @Test
+    void tls_noCertificate_otherCa_expired_tls11_refused() {
+        Pki.Issued otherCa = Pki.rootCa("Other CA", Duration.ofDays(1));
+        assertThrows(IOException.class, () -> get(null, deviceCa));
+        assertThrows(IOException.class, () -> get(Pki.issue(otherCa, "d", Duration.ofDays(1), false, null, null),
+                otherCa));
+        assertThrows(IOException.class, () -> get(Pki.issue(deviceCa, "d", Duration.ofMinutes(-1), false, null, null),
+                deviceCa));
+        assertThrows(Exception.class, () -> get(Pki.issue(deviceCa, "d", Duration.ofDays(1), false, null, null),
+                deviceCa, "TLSv1.1"));
+    }
+
+    @Test
+    void truststore_unreadable_namesTheResource() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ApiGateway.parsePem("nothing", "TruststoreUpload0946D626"));
+        assertTrue(e.getMessage().contains("TruststoreUpload0946D626"), e.getMessage());
+    }
+}
