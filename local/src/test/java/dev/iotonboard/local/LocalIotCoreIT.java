@@ -32,13 +32,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * End to end, with real processes: the stack synthesized by the infra app's main, the local IoT Core started from its
  * shaded jar, the unmodified scripts (create-ca.sh, register-ca.sh with the AWS CLI, create-device.sh, jitr.sh with
- * curl), the project's Lambda jars under the runtime interface client, and assertions through the AWS CLI. One
- * started instance shared by the tests, which run in order.
+ * curl and mosquitto_pub), mosquitto_pub/mosquitto_sub against the MQTT broker, the project's Lambda jars under the
+ * runtime interface client, and assertions through the AWS CLI. One started instance shared by the tests, which run
+ * in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalIotCoreIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration PROVISIONING_WAIT = Duration.ofSeconds(90);
+    /** jitr.sh step 3 retries the MQTT publish until the asynchronous provisioning is done. */
+    private static final int MQTT_WAIT_SECONDS = 120;
 
     private static Path root;
     private static Path work;
@@ -47,7 +50,8 @@ class LocalIotCoreIT {
     private static Process tool;
     private static int controlPort;
     private static int httpsPort;
-    private static int closedPort;
+    private static int mqttPort;
+    private static Process subscriber;
     private static Path serverCa;
     private static final StringBuffer output = new StringBuffer();
 
@@ -92,9 +96,9 @@ class LocalIotCoreIT {
 
         controlPort = freePort();
         httpsPort = freePort();
-        closedPort = freePort();
+        mqttPort = freePort();
         ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", jar.toString(), "--cdk-out", cdkOut.toString(),
-                "--ports", controlPort + "," + httpsPort, "--state-dir", work.resolve("state").toString(),
+                "--ports", controlPort + "," + httpsPort, "--mqtt-port", Integer.toString(mqttPort), "--state-dir", work.resolve("state").toString(),
                 "--retry-delays", "0.5,1")
                 .redirectErrorStream(true);
         tool = builder.start();
@@ -120,6 +124,9 @@ class LocalIotCoreIT {
 
     @AfterAll
     static void stop() throws Exception {
+        if (subscriber != null) {
+            subscriber.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
         if (tool != null) {
             List<ProcessHandle> children = tool.descendants().toList();
             tool.destroy();
@@ -150,9 +157,9 @@ class LocalIotCoreIT {
         assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
         firstThing = device.out().trim();
 
-        Run jitr = jitr(firstThing, certs.resolve("devices/" + firstThing));
-        // Steps 1 (activation over HTTPS) and 2 (thing request) must pass; step 3 is MQTT (no broker yet: exit 5).
-        assertTrue(jitr.exit() == 0 || jitr.exit() == 5, "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
+        Run jitr = jitr(firstThing, certs.resolve("devices/" + firstThing), MQTT_WAIT_SECONDS);
+        // steps 1 (activation over HTTPS), 2 (thing request) and 3 (mosquitto_pub as the thing, once provisioned)
+        assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
         assertTrue(jitr.err().contains("Empty reply") || jitr.err().contains("empty reply"),
                 "the first attempt should end with an empty reply:\n" + jitr.err());
         assertTrue(jitr.err().contains("the certificate is active"), jitr.err());
@@ -186,9 +193,9 @@ class LocalIotCoreIT {
         int provisioningsBefore = provisioningsDone();
 
         // the second device's certificate, asking for the first device's thing name
-        Run jitr = jitr(firstThing, certs.resolve("devices/" + secondThing));
-        assertTrue(jitr.exit() == 0 || jitr.exit() == 5 || jitr.exit() == 4, "jitr.sh exit " + jitr.exit() + ":\n"
-                + jitr.err());
+        Run jitr = jitr(firstThing, certs.resolve("devices/" + secondThing), 1);
+        // step 2 refused (4), or step 3: MQTT connect as the first thing refused (5)
+        assertTrue(jitr.exit() == 5 || jitr.exit() == 4, "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
         assertTrue(jitr.err().contains("the certificate is active"), jitr.err());
         waitFor("the provisioning function to handle the second request", PROVISIONING_WAIT,
                 () -> provisioningsDone() > provisioningsBefore);
@@ -221,7 +228,116 @@ class LocalIotCoreIT {
                 "not issued by a registered CA"));
     }
 
+    @Test
+    @Order(4)
+    void mqtt_secondDevice_getsOnlyWhatItsPolicyAllows() throws Exception {
+        Run device = run(List.of(script("device/create-device.sh")), Map.of(), 60);
+        assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
+        String other = device.out().trim();
+        Path otherDir = certs.resolve("devices/" + other);
+        Run jitr = jitr(other, otherDir, MQTT_WAIT_SECONDS);
+        assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
+        Path firstDir = certs.resolve("devices/" + firstThing);
+
+        // the second device subscribes to its own topics with mosquitto_sub
+        Path subOut = work.resolve("mosquitto_sub.out");
+        subscriber = new ProcessBuilder(mqtt("mosquitto_sub", otherDir, other, "-q", "1", "-v", "-t",
+                "things/" + other + "/#")).redirectErrorStream(true).redirectOutput(subOut.toFile()).start();
+        waitFor("mosquitto_sub to be subscribed", Duration.ofSeconds(30), () -> output.toString().contains(
+                "subscribe to things/" + other + "/# by " + other + " granted"));
+
+        // the first device publishes to its own topic: accepted, routed, not delivered to the second device
+        String firstTopic = "things/" + firstThing + "/confirmation";
+        Run publish = run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", firstTopic, "-m",
+                "{\"from\":\"first\"}"), Map.of(), 30);
+        assertEquals(0, publish.exit(), "mosquitto_pub as the first thing: " + publish.err());
+        // the broker logs the publish once it is routed (deliveries logged before): then the check is complete
+        waitFor("the publish in the log", Duration.ofSeconds(10), () -> output.toString().contains(
+                "publish to " + firstTopic + " by " + firstThing));
+        assertTrue(!output.toString().contains("delivered " + firstTopic + " to " + other), output.toString());
+
+        // a client id other than the thing name: refused at connect
+        int refusedBefore = count("connect refused for " + firstThing + "-other");
+        Run wrongId = run(mqtt("mosquitto_pub", firstDir, firstThing + "-other", "-q", "1", "-t", firstTopic,
+                "-m", "x"), Map.of(), 30);
+        assertTrue(wrongId.exit() != 0, "mosquitto_pub with another client id must fail: " + wrongId.err());
+        waitFor("the refused connect in the log", Duration.ofSeconds(10),
+                () -> count("connect refused for " + firstThing + "-other") > refusedBefore);
+
+        // publishing to the second device's topic: the first device is disconnected
+        String otherTopic = "things/" + other + "/confirmation";
+        Run outside = run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", otherTopic, "-m", "x"),
+                Map.of(), 30);
+        assertTrue(outside.exit() != 0, "mosquitto_pub outside the allowed topics must fail: " + outside.err());
+        waitFor("the refused publish in the log", Duration.ofSeconds(10), () -> output.toString().contains(
+                "publish to " + otherTopic + " by " + firstThing + " refused"));
+        assertTrue(!output.toString().contains("delivered " + otherTopic), output.toString());
+
+        int disconnections = count("client " + other + " disconnected");
+        subscriber.destroy();
+        assertTrue(subscriber.waitFor(10, TimeUnit.SECONDS), "mosquitto_sub ends on SIGTERM");
+        waitFor("the subscriber's disconnection", Duration.ofSeconds(10),
+                () -> count("client " + other + " disconnected") > disconnections);
+
+        // mosquitto_sub to the first device's topics: SUBACK 0x80, "All subscription requests were denied"
+        Run denied = run(mqtt("mosquitto_sub", otherDir, other, "-q", "1", "-W", "20", "-t",
+                "things/" + firstThing + "/#"), Map.of(), 40);
+        assertTrue(denied.err().contains("All subscription requests were denied")
+                || denied.out().contains("All subscription requests were denied"), denied.err() + denied.out());
+
+        // on one connection, the second device receives its own messages, never the first device's
+        try (dev.iotonboard.local.mqtt.TestMqttClient client = new dev.iotonboard.local.mqtt.TestMqttClient(
+                deviceKeyStore(otherDir), dev.iotonboard.lambda.core.CertificateIds.parsePem(
+                        Files.readString(serverCa)), mqttPort)) {
+            assertEquals(0, client.connect(other));
+            assertEquals(1, client.subscribe(1, "things/" + other + "/#", 1));
+            assertEquals(0x80, client.subscribe(2, "things/" + firstThing + "/#", 1));
+            assertEquals(0, run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", firstTopic, "-m",
+                    "{\"from\":\"first\"}"), Map.of(), 30).exit());
+            client.publish("things/" + other + "/status", "own", 1, 7);
+            dev.iotonboard.local.mqtt.TestMqttClient.Packet delivered = client.read();
+            assertEquals("things/" + other + "/status", delivered.topic(), "the first packet is its own message");
+            assertEquals("own", delivered.payloadText());
+            assertEquals(0x40, client.read().header(), "then the PUBACK");
+            client.disconnect();
+        }
+    }
+
     // ---- helpers ----
+
+    private static int count(String text) {
+        return output.toString().split(java.util.regex.Pattern.quote(text), -1).length - 1;
+    }
+
+    /** A mosquitto client command with the device's certificate chain and key, as jitr.sh runs it. */
+    private static List<String> mqtt(String tool, Path deviceDir, String clientId, String... args) {
+        List<String> command = new ArrayList<>(List.of(tool, "-h", "localhost", "-p", Integer.toString(mqttPort),
+                "--cafile", serverCa.toString(), "--cert", deviceDir.resolve("deviceCertAndCACert.crt").toString(),
+                "--key", deviceDir.resolve("deviceCert.key").toString(), "-i", clientId));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private static java.security.KeyStore deviceKeyStore(Path deviceDir) throws Exception {
+        Object parsed;
+        try (org.bouncycastle.openssl.PEMParser parser = new org.bouncycastle.openssl.PEMParser(
+                Files.newBufferedReader(deviceDir.resolve("deviceCert.key")))) {
+            parsed = parser.readObject();
+        }
+        org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter converter =
+                new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter();
+        java.security.PrivateKey key = parsed instanceof org.bouncycastle.openssl.PEMKeyPair pair
+                ? converter.getKeyPair(pair).getPrivate()
+                : converter.getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) parsed);
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("device", key, new char[0], new java.security.cert.Certificate[] {
+                dev.iotonboard.lambda.core.CertificateIds.parsePem(Files.readString(deviceDir.resolve(
+                        "deviceCert.crt"))),
+                dev.iotonboard.lambda.core.CertificateIds.parsePem(Files.readString(certs.resolve("rootCA.pem")))});
+        return store;
+    }
+
 
     private static List<String> policies(String target) {
         List<String> names = new ArrayList<>();
@@ -252,10 +368,11 @@ class LocalIotCoreIT {
         return list;
     }
 
-    private static Run jitr(String thing, Path deviceDir) {
+    private static Run jitr(String thing, Path deviceDir, int mqttTimeoutSeconds) {
         return run(List.of(script("device/jitr.sh"), "--thing-name", thing, "--device-dir", deviceDir.toString(),
                 "--endpoint", "localhost", "--port", Integer.toString(httpsPort), "--cacert", serverCa.toString(),
-                "--mqtt-port", Integer.toString(closedPort), "--mqtt-timeout", "1", "--timeout", "120",
+                "--mqtt-port", Integer.toString(mqttPort), "--mqtt-timeout", Integer.toString(mqttTimeoutSeconds),
+                "--timeout", "120",
                 "--initial-delay", "1", "--max-delay", "4"), Map.of(), 240);
     }
 

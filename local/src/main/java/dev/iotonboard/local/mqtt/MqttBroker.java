@@ -430,8 +430,6 @@ public final class MqttBroker implements AutoCloseable {
                 return;
             }
             byte[] payload = ByteBufUtil.getBytes(message.payload());
-            log.event("mqtt", "publish to " + topic + " by " + clientId + " (certificate " + certificateId + ", "
-                    + payload.length + " bytes, qos " + qos + ")");
             ROUTED_QOS.set(qos);
             try {
                 rules.publish(new RuleSql.Message(topic, payload, certificateId, clientId,
@@ -439,6 +437,9 @@ public final class MqttBroker implements AutoCloseable {
             } finally {
                 ROUTED_QOS.remove();
             }
+            // logged once routed: the deliveries of this message are logged before this line
+            log.event("mqtt", "publish to " + topic + " by " + clientId + " (certificate " + certificateId + ", "
+                    + payload.length + " bytes, qos " + qos + ") routed");
             if (qos == 1) {
                 ctx.writeAndFlush(MqttMessageBuilders.pubAck().packetId(message.variableHeader().packetId())
                         .build());

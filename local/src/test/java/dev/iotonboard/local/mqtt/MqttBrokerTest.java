@@ -13,17 +13,12 @@ import dev.iotonboard.local.Pki;
 import dev.iotonboard.local.Registry;
 import dev.iotonboard.local.RuleEngine;
 import dev.iotonboard.local.RuleSql;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -34,8 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,19 +121,19 @@ class MqttBrokerTest {
     @Test
     void connectPublishSubscribeReceive_asTheThing() throws Exception {
         Pki.Issued device = provisioned("thing-a");
-        try (Client client = new Client(device)) {
+        try (TestMqttClient client = client(device)) {
             assertEquals(0, client.connect("thing-a"), "CONNACK accepted");
             assertEquals(1, client.subscribe(1, "things/thing-a/#", 1), "granted QoS 1");
             assertEquals(0x80, client.subscribe(2, "things/thing-b/#", 1), "another thing's topics: 0x80");
             assertEquals(0, client.subscribe(3, "things/thing-a/+/x", 0), "granted QoS 0");
             routed.clear();
             client.publish("things/thing-a/confirmation", "{\"n\":1}", 1, 7);
-            Packet ack = client.read();
+            TestMqttClient.Packet ack = client.read();
             // the broker delivers to the subscriber (itself) before it acknowledges
             assertEquals(0x30 | 0x02, ack.header() & 0xF6, "PUBLISH QoS 1 delivered: " + ack);
             assertEquals("things/thing-a/confirmation", ack.topic());
             assertEquals("{\"n\":1}", ack.payloadText());
-            Packet puback = client.read();
+            TestMqttClient.Packet puback = client.read();
             assertEquals(0x40, puback.header());
             assertArrayEquals(new byte[] {0, 7}, puback.body());
             RuleSql.Message message = routed.get(0);
@@ -150,7 +143,7 @@ class MqttBrokerTest {
 
             client.publish("things/thing-a/q0", "zero", 0, 0);
             client.ping();
-            Packet delivered = client.read();
+            TestMqttClient.Packet delivered = client.read();
             assertEquals(0x30, delivered.header() & 0xF6, "QoS 0 publish delivered at QoS 0: " + delivered);
             assertEquals("things/thing-a/q0", delivered.topic());
             assertEquals(0xD0, client.read().header(), "PINGRESP");
@@ -169,7 +162,7 @@ class MqttBrokerTest {
     void deliveryHonoursReceive_andMatchesWildcards() throws Exception {
         Pki.Issued c = provisioned("thing-c");
         Pki.Issued d = provisioned("thing-d");
-        try (Client subscriber = new Client(c); Client other = new Client(d)) {
+        try (TestMqttClient subscriber = client(c); TestMqttClient other = client(d)) {
             assertEquals(0, subscriber.connect("thing-c"));
             assertEquals(0, other.connect("thing-d"));
             assertEquals(1, subscriber.subscribe(1, "things/thing-c/+/status", 1));
@@ -185,7 +178,7 @@ class MqttBrokerTest {
     @Test
     void connectWithAnotherClientId_isRefusedWithNotAuthorized() throws Exception {
         Pki.Issued device = provisioned("thing-e");
-        try (Client client = new Client(device)) {
+        try (TestMqttClient client = client(device)) {
             assertEquals(5, client.connect("not-thing-e"), "CONNACK 5 not authorized");
             assertTrue(client.closedWithin(Duration.ofSeconds(5)), "then closed");
         }
@@ -194,7 +187,7 @@ class MqttBrokerTest {
     @Test
     void publishOutsideTheAllowedTopics_closesTheConnection() throws Exception {
         Pki.Issued device = provisioned("thing-f");
-        try (Client client = new Client(device)) {
+        try (TestMqttClient client = client(device)) {
             assertEquals(0, client.connect("thing-f"));
             client.publish("things/thing-g/confirmation", "x", 1, 1);
             assertTrue(client.closedWithin(Duration.ofSeconds(5)), "disconnected without PUBACK");
@@ -206,7 +199,7 @@ class MqttBrokerTest {
     @Test
     void secondConnectionWithTheSameClientId_closesTheFirst() throws Exception {
         Pki.Issued device = provisioned("thing-h");
-        try (Client first = new Client(device); Client second = new Client(device)) {
+        try (TestMqttClient first = client(device); TestMqttClient second = client(device)) {
             assertEquals(0, first.connect("thing-h"));
             assertEquals(0, second.connect("thing-h"));
             assertTrue(first.closedWithin(Duration.ofSeconds(5)), "the first connection is closed");
@@ -219,7 +212,7 @@ class MqttBrokerTest {
     void unknownCertificate_jitr_registeredEventPublished_connectionClosed() throws Exception {
         Pki.Issued device = Pki.issue(ca, "new-device", Duration.ofDays(1), false, null, null);
         routed.clear();
-        try (Client client = new Client(device)) {
+        try (TestMqttClient client = client(device)) {
             client.sendConnect("new-device");
             assertTrue(client.closedWithin(Duration.ofSeconds(5)), "closed without CONNACK");
         }
@@ -234,7 +227,7 @@ class MqttBrokerTest {
             Pki.Issued device = provisioned("thing-" + status.toLowerCase());
             registry.updateCertificate(id(device), status);
             assertThrows(IOException.class, () -> {
-                try (Client client = new Client(device)) {
+                try (TestMqttClient client = client(device)) {
                     client.sendConnect("thing-" + status.toLowerCase());
                     client.read();
                 }
@@ -245,7 +238,7 @@ class MqttBrokerTest {
     @Test
     void certificateRevokedWhileConnected_nextPublishClosesTheConnection() throws Exception {
         Pki.Issued device = provisioned("thing-r");
-        try (Client client = new Client(device)) {
+        try (TestMqttClient client = client(device)) {
             assertEquals(0, client.connect("thing-r"));
             registry.updateCertificate(id(device), "REVOKED");
             client.publish("things/thing-r/x", "x", 1, 1);
@@ -356,162 +349,7 @@ class MqttBrokerTest {
         throw new AssertionError("timed out waiting for " + what + "\nbroker log:\n" + logText);
     }
 
-    // ---- a minimal MQTT 3.1.1 client over TLS ----
-
-    private record Packet(int header, byte[] body) {
-        String topic() {
-            int length = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
-            return new String(body, 2, length, StandardCharsets.UTF_8);
-        }
-
-        String payloadText() {
-            int length = ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
-            int start = 2 + length + (((header >> 1) & 3) > 0 ? 2 : 0);
-            return new String(body, start, body.length - start, StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public String toString() {
-            return "Packet[0x" + Integer.toHexString(header) + ", " + body.length + " bytes]";
-        }
-    }
-
-    private static final class Client implements AutoCloseable {
-        private final SSLSocket socket;
-        private final DataInputStream in;
-        private final OutputStream out;
-
-        Client(Pki.Issued device) throws Exception {
-            KeyStore keys = Pki.keyStore(device, ca.certificate());
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, new char[0]);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("root", serverRoot.certificate());
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", broker.port());
-            socket.setSoTimeout(10_000);
-            in = new DataInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
-        }
-
-        void sendConnect(String clientId) throws IOException {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            string(body, "MQTT");
-            body.write(4);
-            body.write(0x02);
-            body.write(0);
-            body.write(60);
-            string(body, clientId);
-            send(0x10, body.toByteArray());
-        }
-
-        int connect(String clientId) throws IOException {
-            sendConnect(clientId);
-            Packet connack = read();
-            assertEquals(0x20, connack.header(), "CONNACK expected: " + connack);
-            return connack.body()[1] & 0xFF;
-        }
-
-        int subscribe(int packetId, String filter, int qos) throws IOException {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            body.write(packetId >> 8);
-            body.write(packetId & 0xFF);
-            string(body, filter);
-            body.write(qos);
-            send(0x82, body.toByteArray());
-            Packet suback = read();
-            assertEquals(0x90, suback.header(), "SUBACK expected: " + suback);
-            assertEquals(packetId, ((suback.body()[0] & 0xFF) << 8) | (suback.body()[1] & 0xFF));
-            return suback.body()[2] & 0xFF;
-        }
-
-        void unsubscribe(int packetId, String filter) throws IOException {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            body.write(packetId >> 8);
-            body.write(packetId & 0xFF);
-            string(body, filter);
-            send(0xA2, body.toByteArray());
-        }
-
-        void publish(String topic, String payload, int qos, int packetId) throws IOException {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            string(body, topic);
-            if (qos > 0) {
-                body.write(packetId >> 8);
-                body.write(packetId & 0xFF);
-            }
-            body.write(payload.getBytes(StandardCharsets.UTF_8));
-            send(0x30 | (qos << 1), body.toByteArray());
-        }
-
-        void ping() throws IOException {
-            send(0xC0, new byte[0]);
-        }
-
-        void disconnect() throws IOException {
-            send(0xE0, new byte[0]);
-        }
-
-        Packet read() throws IOException {
-            int header = in.readUnsignedByte();
-            int length = 0;
-            int multiplier = 1;
-            int b;
-            do {
-                b = in.readUnsignedByte();
-                length += (b & 0x7F) * multiplier;
-                multiplier *= 128;
-            } while ((b & 0x80) != 0);
-            byte[] body = new byte[length];
-            in.readFully(body);
-            if ((header & 0xF0) == 0x30 && ((header >> 1) & 3) == 1) {
-                send(0x40, new byte[] {body[2 + (((body[0] & 0xFF) << 8) | (body[1] & 0xFF))],
-                        body[3 + (((body[0] & 0xFF) << 8) | (body[1] & 0xFF))]});
-            }
-            return new Packet(header, body);
-        }
-
-        /** True when the server closes the connection (EOF or reset) within the time, with nothing more sent. */
-        boolean closedWithin(Duration time) throws IOException {
-            socket.setSoTimeout((int) time.toMillis());
-            try {
-                int b = in.read();
-                return b < 0;
-            } catch (EOFException | javax.net.ssl.SSLException | java.net.SocketException e) {
-                return true;
-            } catch (SocketTimeoutException e) {
-                return false;
-            }
-        }
-
-        private void send(int header, byte[] body) throws IOException {
-            ByteArrayOutputStream packet = new ByteArrayOutputStream();
-            packet.write(header);
-            int length = body.length;
-            do {
-                int digit = length % 128;
-                length /= 128;
-                packet.write(length > 0 ? digit | 0x80 : digit);
-            } while (length > 0);
-            packet.write(body);
-            out.write(packet.toByteArray());
-            out.flush();
-        }
-
-        private static void string(ByteArrayOutputStream out, String value) {
-            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-            out.write(bytes.length >> 8);
-            out.write(bytes.length & 0xFF);
-            out.write(bytes, 0, bytes.length);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
+    private static TestMqttClient client(Pki.Issued device) throws Exception {
+        return new TestMqttClient(Pki.keyStore(device, ca.certificate()), serverRoot.certificate(), broker.port());
     }
 }
