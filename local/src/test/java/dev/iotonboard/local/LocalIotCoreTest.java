@@ -32,6 +32,7 @@ class LocalIotCoreTest {
         assertEquals(Path.of("cdk.out"), options.cdkOut());
         assertEquals(4566, options.controlPort());
         assertEquals(8443, options.httpsPort());
+        assertEquals(8883, options.mqttPort());
         assertEquals("us-east-1", options.region());
         assertEquals("000000000000", options.account());
         assertEquals(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), options.retryDelays());
@@ -62,11 +63,12 @@ class LocalIotCoreTest {
     @Test
     void start_onTheFixtureAssembly_loadsPoliciesAndWritesTheServerCa(@TempDir Path state) throws Exception {
         LocalIotCore.Options options = LocalIotCore.Options.parse(new String[] {"--cdk-out",
-                StackTemplateTest.assembly().toString(), "--ports", "0,0", "--state-dir", state.toString()});
+                StackTemplateTest.assembly().toString(), "--ports", "0,0", "--mqtt-port", "0", "--state-dir",
+                state.toString()});
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (LocalIotCore core = new LocalIotCore(options, new EventLog(new PrintStream(log, true,
                 StandardCharsets.UTF_8)))) {
-            assertTrue(core.controlPort() > 0 && core.httpsPort() > 0);
+            assertTrue(core.controlPort() > 0 && core.httpsPort() > 0 && core.mqttPort() > 0);
             assertEquals("JitrPolicy", core.registry().policy("JitrPolicy").name());
             assertTrue(Files.readString(core.serverCaFile()).startsWith("-----BEGIN CERTIFICATE-----"));
             assertTrue(core.lambdas().has("Fn"));
