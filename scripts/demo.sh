@@ -104,8 +104,8 @@ build() {
   elif [[ $BUILD -eq 0 ]]; then
     fail "the jars are missing or older than their sources; run: mvn -DskipTests package"
   else
-    log "running: mvn -q -DskipTests package (a first build downloads dependencies and takes minutes)"
-    (cd "$REPO_ROOT" && mvn -q -DskipTests package) || fail "the build failed"
+    log "running: mvn -B -q -DskipTests package (a first build downloads dependencies and takes minutes)"
+    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package) || fail "the build failed"
     ok "built the Lambda jars, the CDK app and the local IoT Core"
   fi
 }
@@ -116,7 +116,7 @@ synthesize() {
   local context
   context=$(jq -cn --arg truststore "$CERTS_DIR/rootCA.pem" '{truststorePath: $truststore}')
   (cd "$REPO_ROOT" && CDK_OUTDIR="$DEMO_DIR/cdk.out" CDK_CONTEXT_JSON=$context \
-    JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 mvn -q -pl infra exec:java) \
+    JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 mvn -B -q -pl infra exec:java) \
     >"$DEMO_DIR/synth.log" 2>&1 || { cat "$DEMO_DIR/synth.log" >&2; fail "synthesis failed"; }
   [[ -f $DEMO_DIR/cdk.out/manifest.json ]] || fail "no cdk.out/manifest.json after synthesis"
   ok "stack template in ${DEMO_DIR#"$REPO_ROOT"/}/cdk.out"
