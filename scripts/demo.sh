@@ -83,6 +83,11 @@ fail() {
   exit 1
 }
 
+# The AWS CLI against the local control plane (AWS CLI v2 before 2.13 ignores AWS_ENDPOINT_URL).
+local_aws() {
+  aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"
+}
+
 # A jar is stale when a source file of its module is newer than it.
 needs_build() {
   local module jar
@@ -176,10 +181,13 @@ main() {
   "$REPO_ROOT/scripts/device/jitr.sh" --thing-name "$thing" --endpoint localhost --port "$HTTPS_PORT" \
     --mqtt-port "$MQTT_PORT" --cacert "$SERVER_CA" --timeout 90 --mqtt-timeout 60 --max-delay 4 \
     || fail "jitr.sh exited $?"
-  local status things policies
-  status=$(aws iot describe-certificate --certificate-id "$cert_id" --query certificateDescription.status --output text)
-  things=$(aws iot list-principal-things --principal "arn:aws:iot:us-east-1:000000000000:cert/$cert_id" --query 'things' --output text)
-  policies=$(aws iot list-attached-policies --target "arn:aws:iot:us-east-1:000000000000:cert/$cert_id" --query 'policies[].policyName' --output text)
+  local status things policies cert_arn="arn:aws:iot:us-east-1:000000000000:cert/$cert_id"
+  status=$(local_aws iot describe-certificate --certificate-id "$cert_id" \
+    --query certificateDescription.status --output text) || fail "describe-certificate"
+  things=$(local_aws iot list-principal-things --principal "$cert_arn" --query 'things' --output text) \
+    || fail "list-principal-things"
+  policies=$(local_aws iot list-attached-policies --target "$cert_arn" --query 'policies[].policyName' \
+    --output text) || fail "list-attached-policies"
   [[ $status == ACTIVE && $things == "$thing" ]] || fail "expected ACTIVE and attached to $thing, got '$status' / '$things'"
   ok "certificate $status, thing $things, policies: $policies"
 
@@ -196,7 +204,7 @@ main() {
   ok "TLS handshake refused"
 
   demo_step "Revoke the certificate; the API must refuse it"
-  aws iot update-certificate --certificate-id "$cert_id" --new-status REVOKED || fail "update-certificate"
+  local_aws iot update-certificate --certificate-id "$cert_id" --new-status REVOKED || fail "update-certificate"
   local rc=0 tries=0
   while :; do
     rc=0
