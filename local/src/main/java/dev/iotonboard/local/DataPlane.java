@@ -12,7 +12,6 @@ import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
@@ -23,14 +22,10 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The HTTPS data plane (http.md): {@code POST /topics/<topic>?qos=0|1} over TLS 1.2+ with a client certificate.
@@ -64,12 +59,12 @@ public final class DataPlane implements AutoCloseable {
         this.registry = registry;
         this.rules = rules;
         this.log = log;
-        SSLContext context = serverContext(serverCertificate, serverRoot, new RegistryTrustManager());
+        SSLContext context = Pki.serverContext(serverCertificate, serverRoot, new RegistryTrustManager());
         server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
         server.setNeedClientAuth(true);
-        server.setEnabledProtocols(supported(server.getSupportedProtocols(), "TLSv1.3", "TLSv1.2"));
+        server.setEnabledProtocols(Pki.tlsProtocols(server.getSupportedProtocols()));
         acceptor = new Thread(this::acceptLoop, "https-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -77,26 +72,6 @@ public final class DataPlane implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
-    }
-
-    /** An SSL context with the tool's server certificate and the given client trust manager (also for issue 6). */
-    static SSLContext serverContext(Pki.Issued serverCertificate, X509Certificate serverRoot,
-            TrustManager trustManager) {
-        try {
-            KeyStore store = Pki.keyStore(serverCertificate, serverRoot);
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, new char[0]);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), new TrustManager[] {trustManager}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String[] supported(String[] available, String... wanted) {
-        List<String> list = List.of(available);
-        return java.util.Arrays.stream(wanted).filter(list::contains).toArray(String[]::new);
     }
 
     @Override
@@ -400,9 +375,10 @@ public final class DataPlane implements AutoCloseable {
      * stops new registrations; certificates it already registered keep working until revoked one by one
      * (aws-behaviour.md, deactivate-ca-cert.md).
      */
-    final class RegistryTrustManager extends X509ExtendedTrustManager {
+    final class RegistryTrustManager extends ClientCertificateTrustManager {
 
-        void check(X509Certificate[] chain) throws CertificateException {
+        @Override
+        protected void checkClient(X509Certificate[] chain, String authType) throws CertificateException {
             if (chain == null || chain.length == 0) {
                 throw new CertificateException("no client certificate");
             }
@@ -430,49 +406,10 @@ public final class DataPlane implements AutoCloseable {
                 throw new CertificateException("certificate " + id + " is " + status);
             }
         }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("server certificates are not checked here");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("server certificates are not checked here");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("server certificates are not checked here");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 
     /** The trust manager for other TLS listeners of the tool (the MQTT broker of issue 6). */
-    public X509ExtendedTrustManager trustManager() {
+    public ClientCertificateTrustManager trustManager() {
         return new RegistryTrustManager();
     }
 }

@@ -202,7 +202,7 @@ public final class LocalIotCore implements AutoCloseable {
                     options.httpsPort());
             started.add(dataPlane);
             mqtt = new dev.iotonboard.local.mqtt.MqttBroker(registry, rules, log,
-                    DataPlane.serverContext(server, root.certificate(), dataPlane.trustManager()),
+                    Pki.serverContext(server, root.certificate(), dataPlane.trustManager()),
                     chain -> dataPlane.admit(chain, "mqtt"), options.bind(), options.mqttPort());
             started.add(mqtt);
             java.util.Optional<dev.iotonboard.local.api.ApiDefinition> apiDefinition =

@@ -11,6 +11,11 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -113,6 +118,26 @@ public final class Pki {
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** An SSL context with the tool's server certificate (chain up to its root) and the given client trust manager. */
+    public static SSLContext serverContext(Issued serverCertificate, X509Certificate serverRoot,
+            TrustManager trustManager) {
+        try {
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(keyStore(serverCertificate, serverRoot), new char[0]);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), new TrustManager[] {trustManager}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** TLS 1.3 and 1.2, those of them {@code supported}: every listener of the tool refuses older versions. */
+    public static String[] tlsProtocols(String[] supported) {
+        List<String> available = List.of(supported);
+        return Stream.of("TLSv1.3", "TLSv1.2").filter(available::contains).toArray(String[]::new);
     }
 
     /** A key store holding {@code leaf}'s key with the chain leaf, issuer. */

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.LambdaRunner;
+import dev.iotonboard.local.ClientCertificateTrustManager;
 import dev.iotonboard.local.Pki;
 import dev.iotonboard.local.PolicyEvaluator;
 import java.io.ByteArrayInputStream;
@@ -18,7 +19,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -36,12 +36,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -100,16 +97,14 @@ public final class ApiGateway implements AutoCloseable {
         this.region = region;
         this.account = account;
         List<X509Certificate> trusted = parsePem(api.truststorePem(), api.truststoreResource());
-        SSLContext context = sslContext(serverCertificate, serverRoot, new LoggingTrustManager(trusted, log));
+        SSLContext context = Pki.serverContext(serverCertificate, serverRoot, new LoggingTrustManager(trusted, log));
         server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(context) {
             @Override
             public void configure(HttpsParameters params) {
                 SSLParameters ssl = context.getDefaultSSLParameters();
                 ssl.setNeedClientAuth(true);
-                List<String> supported = List.of(context.getSupportedSSLParameters().getProtocols());
-                ssl.setProtocols(java.util.stream.Stream.of("TLSv1.3", "TLSv1.2").filter(supported::contains)
-                        .toArray(String[]::new));
+                ssl.setProtocols(Pki.tlsProtocols(context.getSupportedSSLParameters().getProtocols()));
                 params.setSSLParameters(ssl);
             }
         });
@@ -148,20 +143,6 @@ public final class ApiGateway implements AutoCloseable {
         } catch (CertificateException e) {
             throw new IllegalArgumentException(resource + ": the truststore bundle cannot be read: " + e.getMessage(),
                     e);
-        }
-    }
-
-    private static SSLContext sslContext(Pki.Issued serverCertificate, X509Certificate serverRoot,
-            TrustManager trustManager) {
-        try {
-            KeyStore store = Pki.keyStore(serverCertificate, serverRoot);
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(store, new char[0]);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), new TrustManager[] {trustManager}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -343,7 +324,7 @@ public final class ApiGateway implements AutoCloseable {
     }
 
     /** PKIX against the truststore bundle (chain and validity); refusals are logged. */
-    private static final class LoggingTrustManager extends X509ExtendedTrustManager {
+    private static final class LoggingTrustManager extends ClientCertificateTrustManager {
         private final X509ExtendedTrustManager delegate;
         private final X509Certificate[] issuers;
         private final EventLog log;
@@ -367,8 +348,8 @@ public final class ApiGateway implements AutoCloseable {
             }
         }
 
-        private void check(X509Certificate[] chain, String authType, Runnable... ignored)
-                throws CertificateException {
+        @Override
+        protected void checkClient(X509Certificate[] chain, String authType) throws CertificateException {
             try {
                 delegate.checkClientTrusted(chain, authType);
             } catch (CertificateException e) {
@@ -377,40 +358,6 @@ public final class ApiGateway implements AutoCloseable {
                         + e.getMessage());
                 throw e;
             }
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            check(chain, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            check(chain, authType);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            check(chain, authType);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("client side only");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("client side only");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("client side only");
         }
 
         @Override

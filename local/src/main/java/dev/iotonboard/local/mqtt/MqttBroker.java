@@ -152,9 +152,7 @@ public final class MqttBroker implements AutoCloseable {
         SSLEngine engine = tls.createSSLEngine();
         engine.setUseClientMode(false);
         engine.setNeedClientAuth(true);
-        List<String> supported = Arrays.asList(engine.getSupportedProtocols());
-        engine.setEnabledProtocols(java.util.stream.Stream.of("TLSv1.3", "TLSv1.2").filter(supported::contains)
-                .toArray(String[]::new));
+        engine.setEnabledProtocols(Pki.tlsProtocols(engine.getSupportedProtocols()));
         channel.pipeline()
                 .addLast("tls", new SslHandler(engine))
                 .addLast("idle", new IdleStateHandler(CONNECT_TIMEOUT_SECONDS, 0, 0))
