@@ -2,26 +2,16 @@ package dev.iotonboard.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -38,22 +28,17 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalIotCoreIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration PROVISIONING_WAIT = Duration.ofSeconds(90);
     /** jitr.sh step 3 retries the MQTT publish until the asynchronous provisioning is done. */
     private static final int MQTT_WAIT_SECONDS = 120;
 
-    private static Path root;
+    private static E2eFixture e2e;
     private static Path work;
     private static Path certs;
-    private static Path toolLog;
-    private static Process tool;
-    private static int controlPort;
     private static int httpsPort;
     private static int mqttPort;
     private static Process subscriber;
     private static Path serverCa;
-    private static final StringBuffer output = new StringBuffer();
 
     private static String provisioningFunction;
     private static String appPolicy;
@@ -63,25 +48,12 @@ class LocalIotCoreIT {
 
     @BeforeAll
     static void start() throws Exception {
-        root = Path.of(System.getProperty("repo.root", "..")).toAbsolutePath().normalize();
-        Path jar = Path.of(System.getProperty("local.jar", root.resolve("local/target/local-iot-core.jar").toString()));
-        for (Path required : List.of(jar, root.resolve("lambdas/certificate-activation/target/certificate-activation.jar"),
-                root.resolve("lambdas/thing-provisioning/target/thing-provisioning.jar"))) {
-            if (!Files.isRegularFile(required)) {
-                fail("missing " + required + ": build the reactor first (mvn verify from the repository root)");
-            }
-        }
-        work = Files.createTempDirectory("local-iot-core-e2e");
-        certs = work.resolve("certs");
-        toolLog = root.resolve("local/target/local-iot-core-e2e.log");
-
-        Run ca = run(List.of(script("ca/create-ca.sh"), "--key-type", "ec"), Map.of(), 60);
-        assertEquals(0, ca.exit(), "create-ca.sh failed:\n" + ca.err());
-
-        Path cdkOut = work.resolve("cdk.out");
-        Run synth = synthesize(cdkOut);
-        assertEquals(0, synth.exit(), "synthesis (dev.iotonboard.infra.OnboardingApp) failed:\n" + synth.err()
-                + synth.out());
+        e2e = new E2eFixture("local-iot-core-e2e.log",
+                Path.of("lambdas/certificate-activation/target/certificate-activation.jar"),
+                Path.of("lambdas/thing-provisioning/target/thing-provisioning.jar"));
+        work = e2e.work;
+        certs = e2e.certs;
+        Path cdkOut = e2e.createCaAndSynthesize();
 
         // the policy names as the stack gives them to the provisioning function
         StackTemplate stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
@@ -94,30 +66,11 @@ class LocalIotCoreIT {
         jitrPolicy = env.get("JITR_POLICY_NAME");
         assertTrue(appPolicy != null && jitrPolicy != null, "APP_POLICY_NAME/JITR_POLICY_NAME missing: " + env);
 
-        controlPort = freePort();
-        httpsPort = freePort();
-        mqttPort = freePort();
-        ProcessBuilder builder = new ProcessBuilder(javaBin(), "-jar", jar.toString(), "--cdk-out", cdkOut.toString(),
-                "--ports", controlPort + "," + httpsPort, "--mqtt-port", Integer.toString(mqttPort), "--state-dir", work.resolve("state").toString(),
-                "--retry-delays", "0.5,1")
-                .redirectErrorStream(true);
-        tool = builder.start();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(tool.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    output.append(line).append('\n');
-                }
-            } catch (IOException e) {
-                // the tool ended
-            }
-        }, "local-iot-core-output");
-        reader.setDaemon(true);
-        reader.start();
-        waitFor("the local IoT Core to print its ready line", Duration.ofSeconds(60),
-                () -> output.toString().contains("[core] ready") || !tool.isAlive());
-        assertTrue(tool.isAlive(), "the local IoT Core exited:\n" + output);
+        int controlPort = E2eFixture.freePort();
+        httpsPort = E2eFixture.freePort();
+        mqttPort = E2eFixture.freePort();
+        e2e.startTool(controlPort, List.of("--cdk-out", cdkOut.toString(), "--ports", controlPort + "," + httpsPort, "--mqtt-port", Integer.toString(mqttPort), "--api-port", "0",
+                "--state-dir", work.resolve("state").toString(), "--retry-delays", "0.5,1"));
         serverCa = work.resolve("state/server-ca.pem");
         assertTrue(Files.isRegularFile(serverCa), "no server CA file at " + serverCa);
     }
@@ -127,37 +80,26 @@ class LocalIotCoreIT {
         if (subscriber != null) {
             subscriber.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        if (tool != null) {
-            List<ProcessHandle> children = tool.descendants().toList();
-            tool.destroy();
-            if (!tool.waitFor(15, TimeUnit.SECONDS)) {
-                tool.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            children.forEach(ProcessHandle::destroyForcibly);
-            Files.writeString(toolLog, output.toString());
-        }
-        if (work != null) {
-            try (Stream<Path> paths = Files.walk(work)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        if (e2e != null) {
+            e2e.close();
         }
     }
 
     @Test
     @Order(1)
     void jitr_activatesProvisionsAndSwapsPolicies() throws Exception {
-        Run register = run(List.of(script("ca/register-ca.sh"), "--endpoint-url", endpoint()), Map.of(), 120);
+        E2eFixture.Run register = e2e.run(List.of(e2e.script("ca/register-ca.sh"), "--endpoint-url", e2e.endpoint()), Map.of(), 120);
         assertEquals(0, register.exit(), "register-ca.sh failed:\n" + register.err());
         String caId = register.out().trim();
-        JsonNode ca = cli("describe-ca-certificate", "--certificate-id", caId).path("certificateDescription");
+        JsonNode ca = e2e.cli("describe-ca-certificate", "--certificate-id", caId).path("certificateDescription");
         assertEquals("ACTIVE", ca.path("status").asText());
         assertEquals("ENABLE", ca.path("autoRegistrationStatus").asText());
 
-        Run device = run(List.of(script("device/create-device.sh")), Map.of(), 60);
+        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
         assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
         firstThing = device.out().trim();
 
-        Run jitr = jitr(firstThing, certs.resolve("devices/" + firstThing), MQTT_WAIT_SECONDS);
+        E2eFixture.Run jitr = jitr(firstThing, certs.resolve("devices/" + firstThing), MQTT_WAIT_SECONDS);
         // steps 1 (activation over HTTPS), 2 (thing request) and 3 (mosquitto_pub as the thing, once provisioned)
         assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
         assertTrue(jitr.err().contains("Empty reply") || jitr.err().contains("empty reply"),
@@ -165,45 +107,45 @@ class LocalIotCoreIT {
         assertTrue(jitr.err().contains("the certificate is active"), jitr.err());
         assertTrue(jitr.err().contains("provisioning runs asynchronously"), jitr.err());
 
-        waitFor("thing " + firstThing + " to be provisioned (certificate attached, policies swapped)",
+        e2e.waitFor("thing " + firstThing + " to be provisioned (certificate attached, policies swapped)",
                 PROVISIONING_WAIT, () -> {
-                    List<String> principals = texts(cli("list-thing-principals", "--thing-name", firstThing)
+                    List<String> principals = texts(e2e.cli("list-thing-principals", "--thing-name", firstThing)
                             .path("principals"));
                     return principals.size() == 1 && policies(principals.get(0)).equals(List.of(appPolicy));
                 });
-        firstCertificateArn = cli("list-thing-principals", "--thing-name", firstThing).path("principals").get(0)
+        firstCertificateArn = e2e.cli("list-thing-principals", "--thing-name", firstThing).path("principals").get(0)
                 .asText();
         String certificateId = firstCertificateArn.substring(firstCertificateArn.lastIndexOf('/') + 1);
-        JsonNode certificate = cli("describe-certificate", "--certificate-id", certificateId)
+        JsonNode certificate = e2e.cli("describe-certificate", "--certificate-id", certificateId)
                 .path("certificateDescription");
         assertEquals("ACTIVE", certificate.path("status").asText());
         assertEquals(caId, certificate.path("caCertificateId").asText());
-        assertEquals(firstThing, cli("describe-thing", "--thing-name", firstThing).path("thingName").asText());
+        assertEquals(firstThing, e2e.cli("describe-thing", "--thing-name", firstThing).path("thingName").asText());
         assertEquals(List.of(appPolicy), policies(firstCertificateArn), "app policy attached, JITR policy detached");
-        assertEquals(List.of(firstThing), texts(cli("list-principal-things", "--principal", firstCertificateArn)
+        assertEquals(List.of(firstThing), texts(e2e.cli("list-principal-things", "--principal", firstCertificateArn)
                 .path("things")));
     }
 
     @Test
     @Order(2)
     void secondDevice_claimingTheFirstThing_isRefused() throws Exception {
-        Run device = run(List.of(script("device/create-device.sh")), Map.of(), 60);
+        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
         assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
         String secondThing = device.out().trim();
         int provisioningsBefore = provisioningsDone();
 
         // the second device's certificate, asking for the first device's thing name
-        Run jitr = jitr(firstThing, certs.resolve("devices/" + secondThing), 1);
+        E2eFixture.Run jitr = jitr(firstThing, certs.resolve("devices/" + secondThing), 1);
         // step 2 refused (4), or step 3: MQTT connect as the first thing refused (5)
         assertTrue(jitr.exit() == 5 || jitr.exit() == 4, "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
         assertTrue(jitr.err().contains("the certificate is active"), jitr.err());
-        waitFor("the provisioning function to handle the second request", PROVISIONING_WAIT,
+        e2e.waitFor("the provisioning function to handle the second request", PROVISIONING_WAIT,
                 () -> provisioningsDone() > provisioningsBefore);
 
-        assertEquals(List.of(firstCertificateArn), texts(cli("list-thing-principals", "--thing-name", firstThing)
+        assertEquals(List.of(firstCertificateArn), texts(e2e.cli("list-thing-principals", "--thing-name", firstThing)
                 .path("principals")), "the first device keeps its thing, alone");
         String secondCertificateArn = certificateArnOf(secondThing);
-        assertEquals(List.of(), texts(cli("list-principal-things", "--principal", secondCertificateArn)
+        assertEquals(List.of(), texts(e2e.cli("list-principal-things", "--principal", secondCertificateArn)
                 .path("things")));
         List<String> secondPolicies = policies(secondCertificateArn);
         assertTrue(!secondPolicies.contains(appPolicy), "no app policy for the second device: " + secondPolicies);
@@ -214,28 +156,28 @@ class LocalIotCoreIT {
     void certificateOfAnUnregisteredCa_isRefusedAtTls() throws Exception {
         Path otherCerts = work.resolve("other-certs");
         Map<String, String> other = Map.of("CERTS_DIR", otherCerts.toString());
-        assertEquals(0, run(List.of(script("ca/create-ca.sh"), "--key-type", "ec"), other, 60).exit());
-        Run device = run(List.of(script("device/create-device.sh"), "--key-type", "ec"), other, 60);
+        assertEquals(0, e2e.run(List.of(e2e.script("ca/create-ca.sh"), "--key-type", "ec"), other, 60).exit());
+        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh"), "--key-type", "ec"), other, 60);
         assertEquals(0, device.exit(), device.err());
         Path dir = otherCerts.resolve("devices/" + device.out().trim());
-        Run curl = run(List.of("curl", "--silent", "--show-error", "--max-time", "20", "--cert",
+        E2eFixture.Run curl = e2e.run(List.of("curl", "--silent", "--show-error", "--max-time", "20", "--cert",
                 dir.resolve("deviceCertAndCACert.crt").toString(), "--key", dir.resolve("deviceCert.key").toString(),
                 "--cacert", serverCa.toString(), "--data", "{}",
                 "https://localhost:" + httpsPort + "/topics/jitr/start?qos=1"), Map.of(), 30);
         assertTrue(curl.exit() == 35 || curl.exit() == 56, "curl should fail in the TLS layer (35 or 56), got "
                 + curl.exit() + ": " + curl.err() + curl.out());
-        waitFor("the refusal to be logged", Duration.ofSeconds(10), () -> output.toString().contains(
+        e2e.waitFor("the refusal to be logged", Duration.ofSeconds(10), () -> e2e.output().contains(
                 "not issued by a registered CA"));
     }
 
     @Test
     @Order(4)
     void mqtt_secondDevice_getsOnlyWhatItsPolicyAllows() throws Exception {
-        Run device = run(List.of(script("device/create-device.sh")), Map.of(), 60);
+        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
         assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
         String other = device.out().trim();
         Path otherDir = certs.resolve("devices/" + other);
-        Run jitr = jitr(other, otherDir, MQTT_WAIT_SECONDS);
+        E2eFixture.Run jitr = jitr(other, otherDir, MQTT_WAIT_SECONDS);
         assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
         Path firstDir = certs.resolve("devices/" + firstThing);
 
@@ -243,44 +185,44 @@ class LocalIotCoreIT {
         Path subOut = work.resolve("mosquitto_sub.out");
         subscriber = new ProcessBuilder(mqtt("mosquitto_sub", otherDir, other, "-q", "1", "-v", "-t",
                 "things/" + other + "/#")).redirectErrorStream(true).redirectOutput(subOut.toFile()).start();
-        waitFor("mosquitto_sub to be subscribed", Duration.ofSeconds(30), () -> output.toString().contains(
+        e2e.waitFor("mosquitto_sub to be subscribed", Duration.ofSeconds(30), () -> e2e.output().contains(
                 "subscribe to things/" + other + "/# by " + other + " granted"));
 
         // the first device publishes to its own topic: accepted, routed, not delivered to the second device
         String firstTopic = "things/" + firstThing + "/confirmation";
-        Run publish = run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", firstTopic, "-m",
+        E2eFixture.Run publish = e2e.run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", firstTopic, "-m",
                 "{\"from\":\"first\"}"), Map.of(), 30);
         assertEquals(0, publish.exit(), "mosquitto_pub as the first thing: " + publish.err());
         // the broker logs the publish once it is routed (deliveries logged before): then the check is complete
-        waitFor("the publish in the log", Duration.ofSeconds(10), () -> output.toString().contains(
+        e2e.waitFor("the publish in the log", Duration.ofSeconds(10), () -> e2e.output().contains(
                 "publish to " + firstTopic + " by " + firstThing));
-        assertTrue(!output.toString().contains("delivered " + firstTopic + " to " + other), output.toString());
+        assertTrue(!e2e.output().contains("delivered " + firstTopic + " to " + other), e2e.output());
 
         // a client id other than the thing name: refused at connect
         int refusedBefore = count("connect refused for " + firstThing + "-other");
-        Run wrongId = run(mqtt("mosquitto_pub", firstDir, firstThing + "-other", "-q", "1", "-t", firstTopic,
+        E2eFixture.Run wrongId = e2e.run(mqtt("mosquitto_pub", firstDir, firstThing + "-other", "-q", "1", "-t", firstTopic,
                 "-m", "x"), Map.of(), 30);
         assertTrue(wrongId.exit() != 0, "mosquitto_pub with another client id must fail: " + wrongId.err());
-        waitFor("the refused connect in the log", Duration.ofSeconds(10),
+        e2e.waitFor("the refused connect in the log", Duration.ofSeconds(10),
                 () -> count("connect refused for " + firstThing + "-other") > refusedBefore);
 
         // publishing to the second device's topic: the first device is disconnected
         String otherTopic = "things/" + other + "/confirmation";
-        Run outside = run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", otherTopic, "-m", "x"),
+        E2eFixture.Run outside = e2e.run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", otherTopic, "-m", "x"),
                 Map.of(), 30);
         assertTrue(outside.exit() != 0, "mosquitto_pub outside the allowed topics must fail: " + outside.err());
-        waitFor("the refused publish in the log", Duration.ofSeconds(10), () -> output.toString().contains(
+        e2e.waitFor("the refused publish in the log", Duration.ofSeconds(10), () -> e2e.output().contains(
                 "publish to " + otherTopic + " by " + firstThing + " refused"));
-        assertTrue(!output.toString().contains("delivered " + otherTopic), output.toString());
+        assertTrue(!e2e.output().contains("delivered " + otherTopic), e2e.output());
 
         int disconnections = count("client " + other + " disconnected");
         subscriber.destroy();
         assertTrue(subscriber.waitFor(10, TimeUnit.SECONDS), "mosquitto_sub ends on SIGTERM");
-        waitFor("the subscriber's disconnection", Duration.ofSeconds(10),
+        e2e.waitFor("the subscriber's disconnection", Duration.ofSeconds(10),
                 () -> count("client " + other + " disconnected") > disconnections);
 
         // mosquitto_sub to the first device's topics: SUBACK 0x80, "All subscription requests were denied"
-        Run denied = run(mqtt("mosquitto_sub", otherDir, other, "-q", "1", "-W", "20", "-t",
+        E2eFixture.Run denied = e2e.run(mqtt("mosquitto_sub", otherDir, other, "-q", "1", "-W", "20", "-t",
                 "things/" + firstThing + "/#"), Map.of(), 40);
         assertTrue(denied.err().contains("All subscription requests were denied")
                 || denied.out().contains("All subscription requests were denied"), denied.err() + denied.out());
@@ -292,7 +234,7 @@ class LocalIotCoreIT {
             assertEquals(0, client.connect(other));
             assertEquals(1, client.subscribe(1, "things/" + other + "/#", 1));
             assertEquals(0x80, client.subscribe(2, "things/" + firstThing + "/#", 1));
-            assertEquals(0, run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", firstTopic, "-m",
+            assertEquals(0, e2e.run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", firstTopic, "-m",
                     "{\"from\":\"first\"}"), Map.of(), 30).exit());
             client.publish("things/" + other + "/status", "own", 1, 7);
             dev.iotonboard.local.mqtt.TestMqttClient.Packet delivered = client.read();
@@ -306,7 +248,7 @@ class LocalIotCoreIT {
     // ---- helpers ----
 
     private static int count(String text) {
-        return output.toString().split(java.util.regex.Pattern.quote(text), -1).length - 1;
+        return e2e.output().split(java.util.regex.Pattern.quote(text), -1).length - 1;
     }
 
     /** A mosquitto client command with the device's certificate chain and key, as jitr.sh runs it. */
@@ -341,7 +283,7 @@ class LocalIotCoreIT {
 
     private static List<String> policies(String target) {
         List<String> names = new ArrayList<>();
-        cli("list-attached-policies", "--target", target).path("policies")
+        e2e.cli("list-attached-policies", "--target", target).path("policies")
                 .forEach(p -> names.add(p.path("policyName").asText()));
         return names;
     }
@@ -354,7 +296,7 @@ class LocalIotCoreIT {
     /** Provisioning invocations finished (OK or ERROR), from the tool's log lines. */
     private static int provisioningsDone() {
         int n = 0;
-        for (String line : output.toString().split("\n")) {
+        for (String line : e2e.output().split("\n")) {
             if (line.contains("[lambda] " + provisioningFunction + " ") && line.contains(" ms (container ")) {
                 n++;
             }
@@ -368,113 +310,11 @@ class LocalIotCoreIT {
         return list;
     }
 
-    private static Run jitr(String thing, Path deviceDir, int mqttTimeoutSeconds) {
-        return run(List.of(script("device/jitr.sh"), "--thing-name", thing, "--device-dir", deviceDir.toString(),
+    private static E2eFixture.Run jitr(String thing, Path deviceDir, int mqttTimeoutSeconds) {
+        return e2e.run(List.of(e2e.script("device/jitr.sh"), "--thing-name", thing, "--device-dir", deviceDir.toString(),
                 "--endpoint", "localhost", "--port", Integer.toString(httpsPort), "--cacert", serverCa.toString(),
                 "--mqtt-port", Integer.toString(mqttPort), "--mqtt-timeout", Integer.toString(mqttTimeoutSeconds),
                 "--timeout", "120",
                 "--initial-delay", "1", "--max-delay", "4"), Map.of(), 240);
-    }
-
-    private static String endpoint() {
-        return "http://127.0.0.1:" + controlPort;
-    }
-
-    private static JsonNode cli(String... args) {
-        List<String> command = new ArrayList<>(List.of("aws", "--endpoint-url", endpoint(), "--output", "json", "iot"));
-        command.addAll(List.of(args));
-        Run run = run(command, Map.of(), 60);
-        if (run.exit() != 0) {
-            throw new AssertionError("aws iot " + String.join(" ", args) + " failed (" + run.exit() + "): "
-                    + run.err());
-        }
-        try {
-            return run.out().isBlank() ? JSON.createObjectNode() : JSON.readTree(run.out());
-        } catch (IOException e) {
-            throw new AssertionError("aws iot " + args[0] + " printed no JSON: " + run.out(), e);
-        }
-    }
-
-    private static String script(String relative) {
-        return root.resolve("scripts/" + relative).toString();
-    }
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    /** Runs a command with the test environment (CERTS_DIR, fake AWS credentials, no AWS config); bounded. */
-    private static Run run(List<String> command, Map<String, String> extraEnv, int timeoutSeconds) {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile());
-        Map<String, String> env = builder.environment();
-        env.keySet().removeIf(k -> k.startsWith("AWS_") || k.equals("IOT_ENDPOINT") || k.startsWith("JITR_"));
-        env.put("CERTS_DIR", certs.toString());
-        env.put("AWS_ACCESS_KEY_ID", "LOCALTEST");
-        env.put("AWS_SECRET_ACCESS_KEY", "local-test");
-        env.put("AWS_DEFAULT_REGION", "us-east-1");
-        env.put("AWS_REGION", "us-east-1");
-        env.put("AWS_PAGER", "");
-        env.put("AWS_CONFIG_FILE", work.resolve("no-aws-config").toString());
-        env.put("AWS_SHARED_CREDENTIALS_FILE", work.resolve("no-aws-credentials").toString());
-        env.putAll(extraEnv);
-        try {
-            Path out = Files.createTempFile(work, "out", ".txt");
-            Path err = Files.createTempFile(work, "err", ".txt");
-            Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            process.getOutputStream().close();
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new AssertionError(String.join(" ", command) + " did not finish in " + timeoutSeconds
-                        + " s; stderr:\n" + Files.readString(err) + "\nlocal IoT Core output:\n" + output);
-            }
-            return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + command, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Synthesizes the app with its own main, in a child JVM (cdk.json context plus the test CA as truststore). */
-    private static Run synthesize(Path cdkOut) {
-        String context;
-        try {
-            context = JSON.writeValueAsString(Map.of("truststorePath", certs.resolve("rootCA.pem").toString()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return run(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
-                "dev.iotonboard.infra.OnboardingApp"), Map.of("CDK_OUTDIR", cdkOut.toString(),
-                "CDK_CONTEXT_JSON", context), 300);
-    }
-
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        AssertionError last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (condition.getAsBoolean()) {
-                    return;
-                }
-            } catch (AssertionError e) {
-                last = e;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what
-                + (last != null ? " (last error: " + last.getMessage() + ")" : "") + "\nlocal IoT Core output:\n"
-                + output, last);
     }
 }
