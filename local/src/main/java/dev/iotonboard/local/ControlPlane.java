@@ -18,9 +18,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,12 +34,50 @@ import java.util.regex.Pattern;
  * The IoT control plane: the routes, status codes and error shapes of the IoT service model (protocol rest-json,
  * {@code iot/2015-05-28/service-2.json}) over plain HTTP on loopback, for the AWS CLI ({@code --endpoint-url}) and the
  * SDK ({@code endpointOverride}). Request signatures are accepted without checking. Errors: the HTTP status of the
- * error shape, header {@code x-amzn-ErrorType} and body {@code {"message": ...}}.
+ * error shape, header {@code x-amzn-ErrorType} and body {@code {"message": ...}}. Every route carries its
+ * service-model operation name: before its handler runs, the operation's request-rate quota ({@link Quotas}: over
+ * it, 400 ThrottlingException "Rate exceeded") and the injected faults ({@link Faults}) are checked.
  */
 public final class ControlPlane implements AutoCloseable {
 
-    private record Route(String method, Pattern path, Function<Request, Object> handler) {
+    /**
+     * Another API served on this port (the local admin routes, further AWS stand-ins), tried before the IoT routes.
+     */
+    @FunctionalInterface
+    public interface Handler {
+        /** Answers the exchange and returns true, or leaves it untouched and returns false. */
+        boolean handle(HttpExchange exchange) throws IOException;
     }
+
+    /** The Lambda containers, known by the access key id each one signs its requests with. */
+    public interface Callers {
+        boolean isContainer(String accessKeyId);
+
+        /** Kills the container at once (as a crashed runtime); returns when it is gone. */
+        void crash(String accessKeyId);
+    }
+
+    /** Per operation: calls routed to it, calls refused by the quota, faults injected (failures and crashes). */
+    public record OperationStats(long calls, long throttled, long faults) {
+    }
+
+    private record Route(String operation, String method, Pattern path, Function<Request, Object> handler) {
+    }
+
+    private static final class Counters {
+        final AtomicLong calls = new AtomicLong();
+        final AtomicLong throttled = new AtomicLong();
+        final AtomicLong faults = new AtomicLong();
+    }
+
+    /** Thrown after a crash fault killed the caller: the exchange is closed without an answer. */
+    private static final class CallerCrashed extends RuntimeException {
+        CallerCrashed() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final Pattern ACCESS_KEY = Pattern.compile("Credential=([^/,\\s]+)/");
 
     /** One request: path parameters (decoded), query parameters, headers, JSON body. */
     record Request(Map<String, String> path, Map<String, String> query, com.sun.net.httpserver.Headers headers,
@@ -61,14 +104,27 @@ public final class ControlPlane implements AutoCloseable {
     private final List<Route> routes = new ArrayList<>();
     private final HttpServer server;
     private final ExecutorService executor;
+    private final Quotas quotas;
+    private final Faults faults;
+    private final List<Handler> handlers = new CopyOnWriteArrayList<>();
+    private final Map<String, Counters> counters = new ConcurrentHashMap<>();
+    private volatile Callers callers;
+
+    /** Without quotas or faults. */
+    public ControlPlane(Registry registry, int port, String dataEndpoint, EventLog log) throws IOException {
+        this(registry, port, dataEndpoint, log, Quotas.off(), Faults.none());
+    }
 
     /**
      * @param dataEndpoint the host name DescribeEndpoint answers (devices connect to it on the data plane's port)
      */
-    public ControlPlane(Registry registry, int port, String dataEndpoint, EventLog log) throws IOException {
+    public ControlPlane(Registry registry, int port, String dataEndpoint, EventLog log, Quotas quotas, Faults faults)
+            throws IOException {
         this.registry = registry;
         this.dataEndpoint = dataEndpoint;
         this.log = log;
+        this.quotas = quotas;
+        this.faults = faults;
         defineRoutes();
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         server.createContext("/", this::handle);
@@ -81,13 +137,39 @@ public final class ControlPlane implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** Adds a handler tried (in the order added) before the IoT routes. */
+    public void addHandler(Handler handler) {
+        handlers.add(handler);
+    }
+
+    /** The Lambda containers, for crash faults (calls of anyone else are not counted by them). */
+    public void callers(Callers callers) {
+        this.callers = callers;
+    }
+
+    public Quotas quotas() {
+        return quotas;
+    }
+
+    public Faults faults() {
+        return faults;
+    }
+
+    /** Counters of every operation called so far, by name. */
+    public Map<String, OperationStats> stats() {
+        Map<String, OperationStats> stats = new TreeMap<>();
+        counters.forEach((operation, c) -> stats.put(operation, new OperationStats(c.calls.get(), c.throttled.get(),
+                c.faults.get())));
+        return stats;
+    }
+
     @Override
     public void close() {
         server.stop(0);
         executor.shutdownNow();
     }
 
-    private void route(String method, String template, Function<Request, Object> handler) {
+    private void route(String operation, String method, String template, Function<Request, Object> handler) {
         // {name} matches one path segment; names are kept in order for the request's path map.
         Matcher names = Pattern.compile("\\{(\\w+)}").matcher(template);
         StringBuilder regex = new StringBuilder();
@@ -98,63 +180,63 @@ public final class ControlPlane implements AutoCloseable {
             last = names.end();
         }
         regex.append(Pattern.quote(template.substring(last)));
-        routes.add(new Route(method, Pattern.compile(regex.toString()), handler));
+        routes.add(new Route(operation, method, Pattern.compile(regex.toString()), handler));
     }
 
     private void defineRoutes() {
-        route("GET", "/registrationcode", r -> obj().put("registrationCode", registry.registrationCode()));
-        route("POST", "/cacertificate", this::registerCaCertificate);
-        route("GET", "/cacertificates", r -> listCaCertificates(r));
-        route("GET", "/cacertificate/{caCertificateId}", r -> describeCaCertificate(r.path().get("caCertificateId")));
-        route("PUT", "/cacertificate/{caCertificateId}", r -> {
+        route("GetRegistrationCode", "GET", "/registrationcode", r -> obj().put("registrationCode", registry.registrationCode()));
+        route("RegisterCACertificate", "POST", "/cacertificate", this::registerCaCertificate);
+        route("ListCACertificates", "GET", "/cacertificates", r -> listCaCertificates(r));
+        route("DescribeCACertificate", "GET", "/cacertificate/{caCertificateId}", r -> describeCaCertificate(r.path().get("caCertificateId")));
+        route("UpdateCACertificate", "PUT", "/cacertificate/{caCertificateId}", r -> {
             registry.updateCaCertificate(r.path().get("caCertificateId"), r.query("newStatus"),
                     r.query("newAutoRegistrationStatus"));
             log.event("control", "UpdateCACertificate " + r.path().get("caCertificateId") + " status="
                     + r.query("newStatus") + " autoRegistration=" + r.query("newAutoRegistrationStatus"));
             return EMPTY;
         });
-        route("GET", "/certificates/{certificateId}", r -> describeCertificate(r.path().get("certificateId")));
-        route("PUT", "/certificates/{certificateId}", r -> {
+        route("DescribeCertificate", "GET", "/certificates/{certificateId}", r -> describeCertificate(r.path().get("certificateId")));
+        route("UpdateCertificate", "PUT", "/certificates/{certificateId}", r -> {
             registry.updateCertificate(r.path().get("certificateId"), r.query("newStatus"));
             log.event("control", "UpdateCertificate " + r.path().get("certificateId") + " -> " + r.query("newStatus"));
             return EMPTY;
         });
-        route("GET", "/certificates-by-ca/{caCertificateId}", this::listCertificatesByCa);
-        route("PUT", "/target-policies/{policyName}", r -> {
+        route("ListCertificatesByCA", "GET", "/certificates-by-ca/{caCertificateId}", this::listCertificatesByCa);
+        route("AttachPolicy", "PUT", "/target-policies/{policyName}", r -> {
             registry.attachPolicy(r.path().get("policyName"), r.bodyText("target"));
             log.event("control", "AttachPolicy " + r.path().get("policyName") + " -> " + r.bodyText("target"));
             return EMPTY;
         });
-        route("POST", "/target-policies/{policyName}", r -> {
+        route("DetachPolicy", "POST", "/target-policies/{policyName}", r -> {
             registry.detachPolicy(r.path().get("policyName"), r.bodyText("target"));
             log.event("control", "DetachPolicy " + r.path().get("policyName") + " from " + r.bodyText("target"));
             return EMPTY;
         });
-        route("POST", "/attached-policies/{target}", this::listAttachedPolicies);
-        route("GET", "/policies/{policyName}", r -> {
+        route("ListAttachedPolicies", "POST", "/attached-policies/{target}", this::listAttachedPolicies);
+        route("GetPolicy", "GET", "/policies/{policyName}", r -> {
             Registry.Policy policy = registry.policy(r.path().get("policyName"));
             return obj().put("policyName", policy.name()).put("policyArn", registry.policyArn(policy.name()))
                     .put("policyDocument", policy.document()).put("defaultVersionId", "1")
                     .put("creationDate", policy.creationDate()).put("lastModifiedDate", policy.creationDate())
                     .put("generationId", "1");
         });
-        route("POST", "/things/{thingName}", this::createThing);
-        route("GET", "/things/{thingName}", r -> describeThing(r.path().get("thingName")));
-        route("PUT", "/things/{thingName}/principals", r -> {
+        route("CreateThing", "POST", "/things/{thingName}", this::createThing);
+        route("DescribeThing", "GET", "/things/{thingName}", r -> describeThing(r.path().get("thingName")));
+        route("AttachThingPrincipal", "PUT", "/things/{thingName}/principals", r -> {
             String principal = r.headers().getFirst("x-amzn-principal");
             registry.attachThingPrincipal(r.path().get("thingName"), principal, r.query("thingPrincipalType"));
             log.event("control", "AttachThingPrincipal " + r.path().get("thingName") + " <- " + principal);
             return EMPTY;
         });
-        route("DELETE", "/things/{thingName}/principals", r -> {
+        route("DetachThingPrincipal", "DELETE", "/things/{thingName}/principals", r -> {
             String principal = r.headers().getFirst("x-amzn-principal");
             registry.detachThingPrincipal(r.path().get("thingName"), principal);
             log.event("control", "DetachThingPrincipal " + r.path().get("thingName") + " -x- " + principal);
             return EMPTY;
         });
-        route("GET", "/things/{thingName}/principals", r -> page(registry.thingPrincipals(r.path().get("thingName")),
+        route("ListThingPrincipals", "GET", "/things/{thingName}/principals", r -> page(registry.thingPrincipals(r.path().get("thingName")),
                 r, "maxResults", "nextToken", "principals", "nextToken", json::valueToTree));
-        route("GET", "/principals/things", r -> {
+        route("ListPrincipalThings", "GET", "/principals/things", r -> {
             String principal = r.headers().getFirst("x-amzn-principal");
             if (principal == null || principal.isBlank()) {
                 throw IotException.invalidRequest("principal (x-amzn-principal) is required");
@@ -162,7 +244,7 @@ public final class ControlPlane implements AutoCloseable {
             return page(registry.principalThings(principal), r, "maxResults", "nextToken", "things", "nextToken",
                     json::valueToTree);
         });
-        route("GET", "/endpoint", r -> obj().put("endpointAddress", dataEndpoint));
+        route("DescribeEndpoint", "GET", "/endpoint", r -> obj().put("endpointAddress", dataEndpoint));
     }
 
     private Object registerCaCertificate(Request r) {
@@ -303,6 +385,11 @@ public final class ControlPlane implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            for (Handler handler : handlers) {
+                if (handler.handle(exchange)) {
+                    return;
+                }
+            }
             String requestId = UUID.randomUUID().toString();
             exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -316,6 +403,8 @@ public final class ControlPlane implements AutoCloseable {
                 }
                 result = dispatch(exchange, body);
                 status = 200;
+            } catch (CallerCrashed e) {
+                return;
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 result = error(exchange, new IotException("SerializationException", 400,
                         "the request body is not JSON: " + e.getOriginalMessage()));
@@ -355,7 +444,7 @@ public final class ControlPlane implements AutoCloseable {
             while (names.find()) {
                 path.put(names.group(1), decode(matcher.group(names.group(1))));
             }
-            return route.handler().apply(new Request(path, query(exchange.getRequestURI().getRawQuery()),
+            return call(route, new Request(path, query(exchange.getRequestURI().getRawQuery()),
                     exchange.getRequestHeaders(), body));
         }
         if (pathMatched) {
@@ -364,6 +453,43 @@ public final class ControlPlane implements AutoCloseable {
         }
         throw new IotException("UnknownOperationException", 404, "the local IoT Core does not implement "
                 + exchange.getRequestMethod() + " " + rawPath);
+    }
+
+    /** Quota check, then fault check, then the handler; then a crash fault when a container made the call. */
+    private Object call(Route route, Request request) {
+        String operation = route.operation();
+        Counters count = counters.computeIfAbsent(operation, k -> new Counters());
+        count.calls.incrementAndGet();
+        if (!quotas.tryAcquire(operation)) {
+            count.throttled.incrementAndGet();
+            throw new IotException("ThrottlingException", 400, "Rate exceeded");
+        }
+        Optional<IotException> failure = faults.failure(operation);
+        if (failure.isPresent()) {
+            count.faults.incrementAndGet();
+            log.event("control", "fault: " + operation + " answered " + failure.get().errorType());
+            throw failure.get();
+        }
+        Object result = route.handler().apply(request);
+        Callers known = callers;
+        String caller = accessKeyId(request.headers().getFirst("Authorization"));
+        if (known != null && caller != null && known.isContainer(caller) && faults.crashAfter(operation)) {
+            count.faults.incrementAndGet();
+            log.event("control", "fault: " + operation + " took effect; crashing its caller " + caller
+                    + " before it gets the answer");
+            known.crash(caller);
+            throw new CallerCrashed();
+        }
+        return result;
+    }
+
+    /** The access key id of a SigV4 {@code Authorization} header, or null. */
+    static String accessKeyId(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        Matcher matcher = ACCESS_KEY.matcher(authorization);
+        return matcher.find() ? matcher.group(1) : null;
     }
 
     private ObjectNode error(HttpExchange exchange, IotException e) {

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLServerSocket;
@@ -52,10 +53,20 @@ public final class DataPlane implements AutoCloseable {
     private final SSLServerSocket server;
     private final ExecutorService connections = Executors.newFixedThreadPool(16, ControlPlane.daemon("https-conn"));
     private final Thread acceptor;
+    private final Quotas quotas;
+    private final AtomicLong connectThrottled = new AtomicLong();
     private volatile boolean closed;
 
+    /** Without a connect quota. */
     public DataPlane(Registry registry, RuleEngine rules, EventLog log, Pki.Issued serverCertificate,
             X509Certificate serverRoot, String bindAddress, int port) throws IOException {
+        this(registry, rules, log, serverCertificate, serverRoot, bindAddress, port, Quotas.off());
+    }
+
+    /** @param quotas its {@link Quotas#CONNECT} rate limits {@link #admit} (HTTPS and MQTT connections) */
+    public DataPlane(Registry registry, RuleEngine rules, EventLog log, Pki.Issued serverCertificate,
+            X509Certificate serverRoot, String bindAddress, int port, Quotas quotas) throws IOException {
+        this.quotas = quotas;
         this.registry = registry;
         this.rules = rules;
         this.log = log;
@@ -68,6 +79,11 @@ public final class DataPlane implements AutoCloseable {
         acceptor = new Thread(this::acceptLoop, "https-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** Connections refused by the connect quota so far. */
+    public long connectThrottled() {
+        return connectThrottled.get();
     }
 
     public int port() {
@@ -113,7 +129,12 @@ public final class DataPlane implements AutoCloseable {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
             Request request = readRequest(in);
-            Optional<Registry.Certificate> admitted = admit(chain, "https");
+            Optional<Registry.Certificate> admitted;
+            try {
+                admitted = admit(chain, "https");
+            } catch (ConnectThrottledException e) {
+                return;
+            }
             if (admitted.isEmpty() || request == null) {
                 return;
             }
@@ -129,11 +150,17 @@ public final class DataPlane implements AutoCloseable {
      * JITR and the certificate status for a connection whose TLS handshake passed (the HTTPS and MQTT listeners):
      * an unknown certificate is registered as PENDING_ACTIVATION and the registered event is published, a certificate
      * still PENDING_ACTIVATION re-publishes it; both, and any status but ACTIVE, give empty (close the connection).
-     * Otherwise the ACTIVE certificate.
+     * Otherwise the ACTIVE certificate. First the {@code connect} quota: over it, {@link ConnectThrottledException}
+     * (nothing else happens: no JITR).
      */
     public Optional<Registry.Certificate> admit(X509Certificate[] chain, String listener) {
         X509Certificate leaf = chain[0];
         String certificateId = CertificateIds.fromCertificate(leaf);
+        if (!quotas.tryAcquire(Quotas.CONNECT)) {
+            connectThrottled.incrementAndGet();
+            log.event(listener, "connect quota exceeded: " + certificateId + " refused");
+            throw new ConnectThrottledException("connect quota exceeded");
+        }
         Optional<Registry.CaCertificate> ca = issuingCa(chain);
         if (ca.isEmpty()) {
             return Optional.empty();

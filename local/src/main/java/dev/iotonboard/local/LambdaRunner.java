@@ -33,7 +33,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -45,8 +47,20 @@ import java.util.stream.Stream;
  * {@code MaximumRetryAttempts} times (2 unless the event invoke config says otherwise) and then write the event to
  * the on-failure record file ({@code <stateDir>/lambda-failures/<function>.jsonl}), standing in for the on-failure
  * destination or DLQ.
+ *
+ * <p>Asynchronous invocations follow Lambda's model: one FIFO queue per function, drained by at most as many workers
+ * as the function may run containers; a failed attempt goes back to the queue after its retry delay (the timer holds
+ * it, no worker waits). Drop faults discard an event before it is queued. Each container signs its IoT calls with its
+ * own access key id ({@code LOCAL<container name>}), so the control plane can tell which container called
+ * ({@link ControlPlane.Callers}, for crash faults).
  */
-public final class LambdaRunner implements AutoCloseable {
+public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
+
+    /** Per function: attempts run, attempts that failed, events dropped, containers crashed, events queued now,
+     * asynchronous events not finished (queued, running or waiting for a retry). */
+    public record FunctionStats(long invocations, long errors, long drops, long crashes, int queued,
+            int pendingAsync) {
+    }
 
     /** What an invocation returned: the response body, or the error document the runtime posted. */
     public record Result(boolean error, String body) {
@@ -65,11 +79,20 @@ public final class LambdaRunner implements AutoCloseable {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             ControlPlane.daemon("lambda-timer"));
     private final AtomicInteger pendingAsync = new AtomicInteger();
+    private final Map<String, Container> containersByKey = new ConcurrentHashMap<>();
+    private final Faults faults;
     private volatile boolean closed;
 
     public LambdaRunner(Map<String, StackTemplate.Function> functions, Settings settings, EventLog log) {
+        this(functions, settings, log, Faults.none());
+    }
+
+    /** @param faults drop faults are applied to {@link #invokeAsync} */
+    public LambdaRunner(Map<String, StackTemplate.Function> functions, Settings settings, EventLog log,
+            Faults faults) {
         this.settings = settings;
         this.log = log;
+        this.faults = faults;
         functions.values().stream().filter(StackTemplate.Function::runnable)
                 .forEach(f -> pools.put(f.logicalId(), new Pool(f)));
     }
@@ -116,49 +139,94 @@ public final class LambdaRunner implements AutoCloseable {
         return pool.invoke(payload, UUID.randomUUID().toString());
     }
 
-    /** Invokes asynchronously (Event): returns at once; retries and on-failure records as Lambda does. */
+    /**
+     * Invokes asynchronously (Event): queues the event and returns at once; retries and on-failure records as
+     * Lambda does. A drop fault discards the event here (never run, no retry, no record).
+     */
     public String invokeAsync(String function, String payload, String source) {
         Pool pool = pool(function);
         String requestId = UUID.randomUUID().toString();
+        if (faults.drop(function)) {
+            pool.drops.incrementAndGet();
+            log.event("lambda", function + " async " + requestId + " dropped (fault)");
+            return requestId;
+        }
         pendingAsync.incrementAndGet();
-        asyncExecutor.execute(() -> {
-            try {
-                runAsync(pool, payload, requestId, source);
-            } finally {
-                pendingAsync.decrementAndGet();
-            }
-        });
+        pool.pendingAsync.incrementAndGet();
+        pool.enqueue(new AsyncEvent(payload, requestId, source, 1));
         return requestId;
     }
 
-    /** Number of asynchronous events still being tried. */
+    /** Number of asynchronous events not finished yet: queued, running or waiting for a retry. */
     public int pendingAsync() {
         return pendingAsync.get();
     }
 
-    private void runAsync(Pool pool, String payload, String requestId, String source) {
+    /** Counters of every runnable function, by logical id. */
+    public Map<String, FunctionStats> stats() {
+        Map<String, FunctionStats> stats = new LinkedHashMap<>();
+        pools.forEach((id, pool) -> stats.put(id, pool.stats()));
+        return stats;
+    }
+
+    @Override
+    public boolean isContainer(String accessKeyId) {
+        return containersByKey.containsKey(accessKeyId);
+    }
+
+    @Override
+    public void crash(String accessKeyId) {
+        Container container = containersByKey.get(accessKeyId);
+        if (container != null) {
+            log.event("lambda", "container " + container.name + " crashed (fault)");
+            container.pool.crashes.incrementAndGet();
+            container.crash();
+        }
+    }
+
+    /** One asynchronous event and the attempt it is at (1 = first). */
+    private record AsyncEvent(String payload, String requestId, String source, int attempt) {
+    }
+
+    /** One attempt of an event by a worker; a failure is re-queued after its delay or recorded. */
+    private void attempt(Pool pool, AsyncEvent event) {
+        Result result = pool.invoke(event.payload(), event.requestId());
         int attempts = 1 + pool.function.maximumRetryAttempts();
-        Result last = null;
-        for (int attempt = 1; attempt <= attempts && !closed; attempt++) {
-            last = pool.invoke(payload, requestId);
-            if (!last.error()) {
-                return;
+        if (!result.error() || closed) {
+            finished(pool);
+        } else if (event.attempt() < attempts) {
+            Duration delay = settings.asyncRetryDelays().get(Math.min(event.attempt() - 1,
+                    settings.asyncRetryDelays().size() - 1));
+            log.event("lambda", pool.function.logicalId() + " async " + event.requestId() + " attempt "
+                    + event.attempt() + " failed; retry in " + delay.toMillis() + " ms");
+            AsyncEvent retry = new AsyncEvent(event.payload(), event.requestId(), event.source(),
+                    event.attempt() + 1);
+            try {
+                timer.schedule(() -> pool.enqueue(retry), delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                finished(pool);
             }
-            if (attempt < attempts) {
-                Duration delay = settings.asyncRetryDelays().get(Math.min(attempt - 1,
-                        settings.asyncRetryDelays().size() - 1));
-                log.event("lambda", pool.function.logicalId() + " async " + requestId + " attempt " + attempt
-                        + " failed; retry in " + delay.toMillis() + " ms");
-                sleep(delay);
+        } else {
+            try {
+                recordFailure(pool.function, event.payload(), event.requestId(), result, attempts, event.source());
+            } finally {
+                finished(pool);
             }
         }
-        if (last != null && !closed) {
-            recordFailure(pool.function, payload, requestId, last, attempts, source);
-        }
+    }
+
+    private void finished(Pool pool) {
+        pool.pendingAsync.decrementAndGet();
+        pendingAsync.decrementAndGet();
     }
 
     private void recordFailure(StackTemplate.Function function, String payload, String requestId, Result result,
             int attempts, String source) {
+        writeFailureRecord(function, failureRecord(function, payload, requestId, result, attempts, source));
+    }
+
+    private ObjectNode failureRecord(StackTemplate.Function function, String payload, String requestId,
+            Result result, int attempts, String source) {
         ObjectNode record = JSON.createObjectNode();
         record.put("version", "1.0").put("timestamp", Instant.now().toString());
         ObjectNode context = record.putObject("requestContext");
@@ -178,6 +246,13 @@ public final class LambdaRunner implements AutoCloseable {
         } catch (IOException e) {
             record.put("responsePayload", result.body());
         }
+        return record;
+    }
+
+    /** The on-failure destination: a line in {@code <failureDir>/<function>.jsonl}. */
+    private void writeFailureRecord(StackTemplate.Function function, ObjectNode record) {
+        String requestId = record.path("requestContext").path("requestId").asText();
+        int attempts = record.path("requestContext").path("approximateInvokeCount").asInt();
         if (settings.failureDir() != null) {
             try {
                 Files.createDirectories(settings.failureDir());
@@ -213,14 +288,6 @@ public final class LambdaRunner implements AutoCloseable {
         pools.values().forEach(Pool::close);
     }
 
-    private static void sleep(Duration delay) {
-        try {
-            Thread.sleep(delay.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** The containers of one function. */
     private final class Pool {
         private final StackTemplate.Function function;
@@ -228,11 +295,63 @@ public final class LambdaRunner implements AutoCloseable {
         private final Deque<Container> idle = new ArrayDeque<>();
         private final List<Container> all = new ArrayList<>();
         private int sequence;
+        private final Deque<AsyncEvent> asyncQueue = new ArrayDeque<>();
+        private int asyncWorkers;
+        final AtomicLong invocations = new AtomicLong();
+        final AtomicLong errors = new AtomicLong();
+        final AtomicLong drops = new AtomicLong();
+        final AtomicLong crashes = new AtomicLong();
+        final AtomicInteger pendingAsync = new AtomicInteger();
 
         Pool(StackTemplate.Function function) {
             this.function = function;
             this.limit = function.reservedConcurrency() != null && function.reservedConcurrency() > 0
                     ? function.reservedConcurrency() : settings.defaultConcurrency();
+        }
+
+        /** Queues an event and starts a worker when fewer than {@code limit} are draining the queue. */
+        void enqueue(AsyncEvent event) {
+            synchronized (asyncQueue) {
+                if (closed) {
+                    return;
+                }
+                asyncQueue.addLast(event);
+                if (asyncWorkers >= limit) {
+                    return;
+                }
+                asyncWorkers++;
+            }
+            try {
+                asyncExecutor.execute(this::drain);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                synchronized (asyncQueue) {
+                    asyncWorkers--;
+                }
+            }
+        }
+
+        /** A worker: takes events in order until the queue is empty. */
+        private void drain() {
+            while (true) {
+                AsyncEvent event;
+                synchronized (asyncQueue) {
+                    event = closed ? null : asyncQueue.pollFirst();
+                    if (event == null) {
+                        asyncWorkers--;
+                        return;
+                    }
+                }
+                attempt(this, event);
+            }
+        }
+
+        FunctionStats stats() {
+            int queued;
+            synchronized (asyncQueue) {
+                queued = asyncQueue.size();
+            }
+            return new FunctionStats(invocations.get(), errors.get(), drops.get(), crashes.get(), queued,
+                    pendingAsync.get());
         }
 
         Result invoke(String payload, String requestId) {
@@ -246,7 +365,11 @@ public final class LambdaRunner implements AutoCloseable {
                 return new Result(true, error("Runtime.StartFailed", "cannot start a container: " + e));
             }
             long start = System.nanoTime();
+            invocations.incrementAndGet();
             Result result = container.invoke(payload, requestId);
+            if (result.error()) {
+                errors.incrementAndGet();
+            }
             log.event("lambda", function.logicalId() + " " + requestId + " " + (result.error() ? "ERROR" : "OK")
                     + " in " + (System.nanoTime() - start) / 1_000_000 + " ms (container " + container.name
                     + ")" + (result.error() ? ": " + abbreviate(result.body()) : ""));
@@ -269,7 +392,7 @@ public final class LambdaRunner implements AutoCloseable {
                 }
                 all.removeIf(c -> !c.alive());
                 if (all.size() < limit) {
-                    Container started = new Container(function, function.logicalId() + "-" + (++sequence));
+                    Container started = new Container(this, function.logicalId() + "-" + (++sequence));
                     all.add(started);
                     return started;
                 }
@@ -302,8 +425,10 @@ public final class LambdaRunner implements AutoCloseable {
 
     /** A warm container: a JVM running the runtime interface client against its own Runtime API endpoint. */
     private final class Container {
+        private final Pool pool;
         private final StackTemplate.Function function;
         private final String name;
+        private final String accessKeyId;
         private final HttpServer api;
         private final Process process;
         private final LinkedBlockingQueue<Invocation> queue = new LinkedBlockingQueue<>();
@@ -311,9 +436,11 @@ public final class LambdaRunner implements AutoCloseable {
         private volatile boolean dead;
         private final CompletableFuture<String> initError = new CompletableFuture<>();
 
-        Container(StackTemplate.Function function, String name) throws IOException {
-            this.function = function;
+        Container(Pool pool, String name) throws IOException {
+            this.pool = pool;
+            this.function = pool.function;
             this.name = name;
+            this.accessKeyId = "LOCAL" + name;
             api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
             api.createContext("/2018-06-01/runtime/", this::handle);
             api.setExecutor(Executors.newCachedThreadPool(ControlPlane.daemon("runtime-api-" + name)));
@@ -341,7 +468,7 @@ public final class LambdaRunner implements AutoCloseable {
             env.putAll(function.environment());
             env.put("AWS_REGION", settings.region());
             env.put("AWS_DEFAULT_REGION", settings.region());
-            env.put("AWS_ACCESS_KEY_ID", "LOCALIOTCOREKEY");
+            env.put("AWS_ACCESS_KEY_ID", accessKeyId);
             env.put("AWS_SECRET_ACCESS_KEY", "local-iot-core-secret");
             env.put("AWS_SESSION_TOKEN", "local-iot-core-session");
             env.put("AWS_ENDPOINT_URL_IOT", settings.iotEndpointUrl());
@@ -360,6 +487,7 @@ public final class LambdaRunner implements AutoCloseable {
                 api.stop(0);
                 throw e;
             }
+            containersByKey.put(accessKeyId, this);
             log.event("lambda", "container " + name + " started (pid " + process.pid() + ", handler "
                     + function.handler() + ")");
             Thread reader = new Thread(this::pumpOutput, "lambda-log-" + name);
@@ -367,6 +495,7 @@ public final class LambdaRunner implements AutoCloseable {
             reader.start();
             process.onExit().thenRun(() -> {
                 dead = true;
+                containersByKey.remove(accessKeyId, this);
                 Invocation running = current;
                 String reason = initError.getNow(null);
                 if (running != null) {
@@ -490,6 +619,18 @@ public final class LambdaRunner implements AutoCloseable {
         private void kill() {
             dead = true;
             process.destroyForcibly();
+        }
+
+        /** Kills the JVM and waits (bounded) until it is gone and the running invocation has failed. */
+        void crash() {
+            kill();
+            try {
+                process.onExit().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+                log.event("lambda", "container " + name + " did not exit after a crash fault: " + e);
+            }
         }
 
         void close() {

@@ -23,7 +23,8 @@ public final class LocalIotCore implements AutoCloseable {
     public record Options(Path cdkOut, String stack, String region, String account, int controlPort, int httpsPort,
             String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
             List<Duration> retryDelays, Duration initTimeout, int mqttPort, int apiPort,
-            java.util.Map<String, String> functionEnv) {
+            java.util.Map<String, String> functionEnv, boolean quotasEnabled, java.util.Map<String, Double> quotaRates,
+            List<String> faults) {
 
         static Options parse(String[] args) {
             Path cdkOut = Path.of("cdk.out");
@@ -43,6 +44,9 @@ public final class LocalIotCore implements AutoCloseable {
             int concurrency = 2;
             List<Duration> delays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
             Duration init = Duration.ofSeconds(60);
+            boolean quotas = true;
+            java.util.Map<String, Double> rates = new java.util.LinkedHashMap<>();
+            List<String> faults = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 String option = args[i];
                 if (option.equals("-h") || option.equals("--help")) {
@@ -91,6 +95,34 @@ public final class LocalIotCore implements AutoCloseable {
                         case "--retry-delays" -> delays = Arrays.stream(value.split(","))
                                 .map(s -> Duration.ofMillis((long) (Double.parseDouble(s) * 1000))).toList();
                         case "--init-timeout" -> init = Duration.ofSeconds(Long.parseLong(value));
+                        case "--quotas" -> {
+                            if (!value.equals("on") && !value.equals("off")) {
+                                throw new UsageException("--quotas is on or off, not " + value);
+                            }
+                            quotas = value.equals("on");
+                        }
+                        case "--quota" -> {
+                            int eq = value.indexOf('=');
+                            if (eq <= 0) {
+                                throw new UsageException("--quota is OPERATION=RATE, e.g. DescribeCertificate=20");
+                            }
+                            String operation = value.substring(0, eq);
+                            double rate = Double.parseDouble(value.substring(eq + 1));
+                            try {
+                                Quotas.validate(operation, rate);
+                            } catch (IllegalArgumentException e) {
+                                throw new UsageException("--quota " + value + ": " + e.getMessage());
+                            }
+                            rates.put(operation, rate);
+                        }
+                        case "--fault" -> {
+                            try {
+                                Faults.parse(value);
+                            } catch (Faults.SpecException e) {
+                                throw new UsageException("--fault: " + e.getMessage());
+                            }
+                            faults.add(value);
+                        }
                         default -> throw new UsageException("unknown option " + option);
                     }
                 } catch (NumberFormatException e) {
@@ -99,7 +131,7 @@ public final class LocalIotCore implements AutoCloseable {
             }
             return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
                     runtime, concurrency, delays, init, mqtt, api,
-                    java.util.Map.copyOf(functionEnv));
+                    java.util.Map.copyOf(functionEnv), quotas, java.util.Map.copyOf(rates), List.copyOf(faults));
         }
 
         private static int port(String value) {
@@ -146,6 +178,12 @@ public final class LocalIotCore implements AutoCloseable {
               --default-concurrency N   containers per function without reserved concurrency (default: 2)
               --retry-delays S,S        waits before the async retries, seconds (default: 1,2; Lambda: ~60,120)
               --init-timeout S          longest wait for a new container to ask for its first event (default: 60)
+              --quotas on|off           per-operation request-rate quotas, answered with ThrottlingException
+                                        (default: on, docs/contracts.md rates)
+              --quota OPERATION=RATE    requests per second of one operation (or connect), repeatable
+              --fault SPEC              inject a fault, repeatable: OP:N:KIND, OP:every=K:KIND (KIND 500, 503,
+                                        throttle, 410), crash:OP:N, crash:OP:every=K, drop:FUNCTION:N,
+                                        drop:FUNCTION:every=K (local/README.md "Quotas and faults")
             """;
 
     private final Options options;
@@ -157,6 +195,8 @@ public final class LocalIotCore implements AutoCloseable {
     private final dev.iotonboard.local.api.ApiGateway api;
     private final Registry registry;
     private final Path serverCaFile;
+    private final Quotas quotas;
+    private final Faults faults;
 
     /** Starts everything; throws IllegalArgumentException for a bad or missing cloud assembly. */
     public LocalIotCore(Options options, EventLog log) throws IOException {
@@ -180,17 +220,29 @@ public final class LocalIotCore implements AutoCloseable {
         for (StackTemplate.TopicRule rule : stack.rules().values()) {
             log.event("template", "topic rule " + rule.name() + ": " + rule.sql() + " -> " + rule.lambdaFunctions());
         }
+        quotas = new Quotas(options.quotasEnabled(), options.quotaRates());
+        faults = new Faults(stack.functions().values().stream().filter(StackTemplate.Function::runnable)
+                .map(StackTemplate.Function::logicalId).toList());
+        for (String spec : options.faults()) {
+            faults.add(spec);
+        }
+        log.event("core", "quotas " + (quotas.enabled() ? "on: " + quotas.rates() : "off"));
+        for (Faults.Status fault : faults.list()) {
+            log.event("core", "fault " + fault.spec().text() + (fault.spec().type() == Faults.Type.DROP
+                    ? " (function " + fault.spec().target() + ")" : ""));
+        }
         List<AutoCloseable> started = new ArrayList<>();
         try {
-            controlPlane = new ControlPlane(registry, options.controlPort(), options.host(), log);
+            controlPlane = new ControlPlane(registry, options.controlPort(), options.host(), log, quotas, faults);
             started.add(controlPlane);
             Path runtimeDir = options.lambdaRuntime() != null ? options.lambdaRuntime() : defaultRuntimeDir();
             lambdas = new LambdaRunner(withEnvironment(stack.functions(), options.functionEnv()),
                     new LambdaRunner.Settings(options.region(),
                     options.account(), "http://127.0.0.1:" + controlPlane.port(),
                     LambdaRunner.runtimeClasspath(runtimeDir), options.defaultConcurrency(), options.initTimeout(),
-                    options.retryDelays(), options.stateDir().resolve("lambda-failures")), log);
+                    options.retryDelays(), options.stateDir().resolve("lambda-failures")), log, faults);
             started.add(lambdas);
+            controlPlane.callers(lambdas);
             rules = new RuleEngine(stack.rules().values(), lambdas, log);
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,
@@ -199,8 +251,10 @@ public final class LocalIotCore implements AutoCloseable {
             serverCaFile = options.stateDir().resolve("server-ca.pem").toAbsolutePath();
             Files.writeString(serverCaFile, CertificateIds.toPem(root.certificate()));
             dataPlane = new DataPlane(registry, rules, log, server, root.certificate(), options.bind(),
-                    options.httpsPort());
+                    options.httpsPort(), quotas);
             started.add(dataPlane);
+            controlPlane.addHandler(new AdminRoutes(controlPlane, lambdas::stats, lambdas::pendingAsync,
+                    dataPlane::connectThrottled));
             mqtt = new dev.iotonboard.local.mqtt.MqttBroker(registry, rules, log,
                     Pki.serverContext(server, root.certificate(), dataPlane.trustManager()),
                     chain -> dataPlane.admit(chain, "mqtt"), options.bind(), options.mqttPort());
@@ -274,6 +328,14 @@ public final class LocalIotCore implements AutoCloseable {
         return lambdas;
     }
 
+    public Quotas quotas() {
+        return quotas;
+    }
+
+    public Faults faults() {
+        return faults;
+    }
+
     @Override
     public void close() {
         if (api != null) {
@@ -316,6 +378,9 @@ public final class LocalIotCore implements AutoCloseable {
         LocalIotCore core;
         try {
             core = new LocalIotCore(options, log);
+        } catch (Faults.SpecException e) {
+            err.println("local-iot-core: --fault: " + e.getMessage());
+            return 2;
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("local-iot-core: " + e.getMessage());
             return 1;

@@ -1,5 +1,6 @@
 package dev.iotonboard.local.mqtt;
 
+import dev.iotonboard.local.ConnectThrottledException;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.Pki;
 import dev.iotonboard.local.PolicyEvaluator;
@@ -338,7 +339,13 @@ public final class MqttBroker implements AutoCloseable {
                 return;
             }
             String id = message.payload().clientIdentifier();
-            Optional<Registry.Certificate> certificate = admission.admit(chain);
+            Optional<Registry.Certificate> certificate;
+            try {
+                certificate = admission.admit(chain);
+            } catch (ConnectThrottledException e) {
+                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, e.getMessage());
+                return;
+            }
             if (certificate.isEmpty()) {
                 ctx.close();
                 return;
