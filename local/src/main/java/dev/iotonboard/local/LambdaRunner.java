@@ -81,6 +81,8 @@ public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
     private final AtomicInteger pendingAsync = new AtomicInteger();
     private final Map<String, Container> containersByKey = new ConcurrentHashMap<>();
     private final Faults faults;
+    /** The runtime interface client's native library, extracted once for every container (null: not found). */
+    private final Path nativeLibrary;
     private volatile boolean closed;
 
     public LambdaRunner(Map<String, StackTemplate.Function> functions, Settings settings, EventLog log) {
@@ -93,6 +95,7 @@ public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
         this.settings = settings;
         this.log = log;
         this.faults = faults;
+        this.nativeLibrary = extractNativeLibrary(settings.runtimeClasspath());
         functions.values().stream().filter(StackTemplate.Function::runnable)
                 .forEach(f -> pools.put(f.logicalId(), new Pool(f)));
     }
@@ -127,6 +130,47 @@ public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
             }
         }
         return found;
+    }
+
+    /**
+     * Copies the runtime interface client's JNI library out of its jar once. Left to itself, every container copies
+     * it to the same {@code /tmp/.libaws-lambda-jni.so} at start, and a JVM loading that file while another one
+     * rewrites it dies of SIGBUS: containers starting together crashed. Each container gets this copy through the
+     * client's {@code NativeClient.JNI} system property instead. Null when the platform's library is not found (the
+     * client then does its own copy).
+     */
+    private Path extractNativeLibrary(List<Path> classpath) {
+        String arch = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64" -> "aarch_64";
+            default -> null;
+        };
+        if (arch == null || !System.getProperty("os.name").equals("Linux")) {
+            return null;
+        }
+        String resource = "jni/libaws-lambda-jni.linux-" + arch + ".so";
+        java.net.URL[] urls = classpath.stream().map(p -> {
+            try {
+                return p.toUri().toURL();
+            } catch (java.net.MalformedURLException e) {
+                throw new IllegalStateException(e);
+            }
+        }).toArray(java.net.URL[]::new);
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(urls, null);
+                java.io.InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                return null;
+            }
+            Path dir = Files.createTempDirectory("local-iot-core-jni");
+            Path library = dir.resolve("libaws-lambda-jni.so");
+            Files.copy(in, library);
+            library.toFile().deleteOnExit();
+            dir.toFile().deleteOnExit();
+            return library;
+        } catch (IOException e) {
+            log.event("lambda", "cannot extract " + resource + " (each container copies it itself): " + e);
+            return null;
+        }
     }
 
     public boolean has(String function) {
@@ -450,6 +494,10 @@ public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-XX:+UseSerialGC");
             command.add("-Xmx" + Math.max(64, function.memoryMb() * 85 / 100) + "m");
+            if (nativeLibrary != null) {
+                command.add("-Dcom.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI="
+                        + nativeLibrary);
+            }
             command.add("-cp");
             StringBuilder classpath = new StringBuilder(function.jar().toString());
             settings.runtimeClasspath().forEach(p -> classpath.append(File.pathSeparator).append(p));

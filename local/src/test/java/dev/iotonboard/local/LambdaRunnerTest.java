@@ -30,6 +30,11 @@ class LambdaRunnerTest {
     Path state;
 
     private LambdaRunner runner(int reserved, int timeoutSeconds, int retries) throws URISyntaxException {
+        return runner(reserved, timeoutSeconds, retries, Faults.none());
+    }
+
+    private LambdaRunner runner(int reserved, int timeoutSeconds, int retries, Faults faults)
+            throws URISyntaxException {
         Path classes = Path.of(getClass().getProtectionDomain().getCodeSource().getLocation().toURI());
         StackTemplate.Function function = new StackTemplate.Function("Echo", "echo-fn", "java25",
                 "dev.iotonboard.local.handlers.EchoHandler::handleRequest", Map.of("MARKER", "from-template"),
@@ -37,7 +42,7 @@ class LambdaRunnerTest {
         runner = new LambdaRunner(Map.of("Echo", function), new LambdaRunner.Settings("eu-west-1", "000000000000",
                 "http://127.0.0.1:4566", LambdaRunner.runtimeClasspath(null), 2, Duration.ofSeconds(60),
                 List.of(Duration.ofMillis(100)), state.resolve("failures")),
-                new EventLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8)));
+                new EventLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8)), faults);
         return runner;
     }
 
@@ -119,5 +124,75 @@ class LambdaRunnerTest {
         LambdaRunner.Result next = runner.invoke("Echo", "{\"n\":3}");
         assertFalse(next.error(), next.body() + "\n" + log());
         assertEquals(2, containersStarted(), log());
+    }
+
+    /** Bounded wait for the asynchronous events to finish. */
+    private void awaitNoPendingAsync() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (runner.pendingAsync() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, runner.pendingAsync(), "events still pending:\n" + log());
+    }
+
+    /** The request ids of the attempts, in the order they ended, with OK or ERROR. */
+    private List<String> attempts() {
+        java.util.regex.Pattern attempt = java.util.regex.Pattern.compile("\\[lambda] Echo (\\S+ (OK|ERROR)) in \\d+ ms");
+        return log().lines().map(attempt::matcher).filter(java.util.regex.Matcher::find).map(m -> m.group(1))
+                .toList();
+    }
+
+    @Test
+    void invokeAsync_runsOneFunctionsEventsInOrder_withAtMostItsConcurrency() throws Exception {
+        runner(1, 30, 2);
+        String a = runner.invokeAsync("Echo", "{\"sleepMs\":300}", "test");
+        String b = runner.invokeAsync("Echo", "{\"n\":2}", "test");
+        String c = runner.invokeAsync("Echo", "{\"n\":3}", "test");
+        LambdaRunner.FunctionStats queuedNow = runner.stats().get("Echo");
+        assertEquals(3, queuedNow.pendingAsync());
+        assertTrue(queuedNow.queued() >= 2, "one worker takes one event at a time: " + queuedNow);
+        awaitNoPendingAsync();
+        assertEquals(List.of(a + " OK", b + " OK", c + " OK"), attempts(), log());
+        assertEquals(1, containersStarted(), log());
+        assertEquals(new LambdaRunner.FunctionStats(3, 0, 0, 0, 0, 0), runner.stats().get("Echo"));
+    }
+
+    @Test
+    void failedAttempt_waitsForItsRetryWithoutHoldingTheWorker() throws Exception {
+        runner(1, 30, 1);
+        String failing = runner.invokeAsync("Echo", "{\"fail\":true}", "test");
+        String next = runner.invokeAsync("Echo", "{\"n\":2}", "test");
+        awaitNoPendingAsync();
+        // the retry goes back to the queue after its delay; the event queued behind it runs meanwhile
+        assertEquals(List.of(failing + " ERROR", next + " OK", failing + " ERROR"), attempts(), log());
+        assertEquals(new LambdaRunner.FunctionStats(3, 2, 0, 0, 0, 0), runner.stats().get("Echo"));
+        assertTrue(Files.exists(state.resolve("failures/Echo.jsonl")), "retries exhausted: on-failure record");
+    }
+
+    @Test
+    void dropFault_discardsTheNthEvent_withoutRetryOrRecord() throws Exception {
+        Faults faults = new Faults(List.of("Echo"));
+        faults.add("drop:Echo:2");
+        runner(2, 30, 2, faults);
+        String first = runner.invokeAsync("Echo", "{\"n\":1}", "test");
+        String dropped = runner.invokeAsync("Echo", "{\"fail\":true}", "test");
+        String third = runner.invokeAsync("Echo", "{\"n\":3}", "test");
+        awaitNoPendingAsync();
+        List<String> attempts = attempts();
+        assertTrue(attempts.containsAll(List.of(first + " OK", third + " OK")) && attempts.size() == 2, log());
+        assertTrue(log().contains("Echo async " + dropped + " dropped (fault)"), log());
+        assertTrue(!Files.exists(state.resolve("failures/Echo.jsonl")), "a dropped event leaves no record");
+        assertEquals(new LambdaRunner.FunctionStats(2, 0, 1, 0, 0, 0), runner.stats().get("Echo"));
+    }
+
+    @Test
+    void containersStartingTogether_allServe() throws Exception {
+        runner(3, 30, 0);
+        List<CompletableFuture<LambdaRunner.Result>> results = List.of(1, 2, 3).stream()
+                .map(n -> CompletableFuture.supplyAsync(() -> runner.invoke("Echo", "{\"sleepMs\":500}"))).toList();
+        for (CompletableFuture<LambdaRunner.Result> result : results) {
+            assertFalse(result.get().error(), result.get().body() + "\n" + log());
+        }
+        assertEquals(3, containersStarted(), log());
     }
 }
