@@ -75,4 +75,61 @@ class LocalIotCoreTest {
         }
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("topic rule Rule"), log.toString());
     }
+
+    @Test
+    void quotaAndFaultOptions_areParsed_quotasOnByDefault() {
+        LocalIotCore.Options defaults = LocalIotCore.Options.parse(new String[0]);
+        assertTrue(defaults.quotasEnabled());
+        assertEquals(java.util.Map.of(), defaults.quotaRates());
+        assertEquals(List.of(), defaults.faults());
+        LocalIotCore.Options options = LocalIotCore.Options.parse(new String[] {"--quotas", "off", "--quota",
+                "DescribeCertificate=20", "--quota", "connect=2.5", "--fault", "UpdateCertificate:2:503", "--fault",
+                "crash:AttachPolicy:1"});
+        assertTrue(!options.quotasEnabled());
+        assertEquals(java.util.Map.of("DescribeCertificate", 20.0, "connect", 2.5), options.quotaRates());
+        assertEquals(List.of("UpdateCertificate:2:503", "crash:AttachPolicy:1"), options.faults());
+    }
+
+    @Test
+    void badQuotaOrFaultOptions_exit2_namingTheProblem(@TempDir Path state) {
+        String[][] cases = {
+            {"--quotas", "maybe"}, {"--quota", "DescribeCertificate"}, {"--quota", "Describe=5"},
+            {"--quota", "CreateThing=0"}, {"--quota", "CreateThing=fast"}, {"--fault", "UpdateCertificate:1:418"},
+        };
+        String[] expected = {"on or off", "OPERATION=RATE", "unknown operation Describe", "positive number",
+            "not a number", "unknown kind 418"};
+        for (int i = 0; i < cases.length; i++) {
+            String[] result = outErr(cases[i]);
+            assertEquals("2", result[0], String.join(" ", cases[i]));
+            assertTrue(result[2].contains(expected[i]), result[2]);
+        }
+        String[] drop = outErr("--cdk-out", StackTemplateTest.assembly().toString(), "--ports", "0,0", "--mqtt-port",
+                "0", "--api-port", "0", "--state-dir", state.toString(), "--fault", "drop:NoSuchFunction:1");
+        assertEquals("2", drop[0], drop[2]);
+        assertTrue(drop[2].contains("no function NoSuchFunction (functions: Fn"), drop[2]);
+    }
+
+    @Test
+    void start_withQuotasAndFaults_servesTheAdminRoutes(@TempDir Path state) throws Exception {
+        LocalIotCore.Options options = LocalIotCore.Options.parse(new String[] {"--cdk-out",
+                StackTemplateTest.assembly().toString(), "--ports", "0,0", "--mqtt-port", "0", "--api-port", "0",
+                "--state-dir", state.toString(), "--quota", "GetPolicy=3", "--fault", "drop:F:every=2"});
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (LocalIotCore core = new LocalIotCore(options, new EventLog(new PrintStream(log, true,
+                StandardCharsets.UTF_8)))) {
+            java.net.http.HttpResponse<String> stats = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + core.controlPort()
+                            + "/_local/stats")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, stats.statusCode());
+            com.fasterxml.jackson.databind.JsonNode body = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(stats.body());
+            assertTrue(body.path("quotasEnabled").asBoolean(), stats.body());
+            assertEquals(0, body.path("functions").path("Fn").path("drops").asInt(), stats.body());
+            assertEquals(0, body.path("connect").path("throttled").asInt(), stats.body());
+            assertEquals(3.0, core.quotas().rates().get("GetPolicy"));
+            assertEquals("Fn", core.faults().list().get(0).spec().target(), "the prefix names the function Fn");
+        }
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("[core] fault drop:F:every=2 (function Fn)"),
+                log.toString());
+    }
 }
