@@ -1,0 +1,115 @@
+package dev.iotonboard.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One device's connections to the data plane, each a fresh TLS connection as a device's curl or MQTT client makes:
+ * an HTTPS {@code POST /topics/<topic>?qos=1} and an MQTT 3.1.1 CONNECT (+ PUBLISH QoS 1, PUBACK, DISCONNECT).
+ */
+public final class DeviceClient {
+    /** The connection ended without an answer (JITR closes the first connection of an unknown certificate so). */
+    public static final int NO_ANSWER = -1;
+    /** The TLS handshake or the connection failed (refused, reset, timed out). */
+    public static final int CONNECTION_FAILED = -2;
+
+    private static final int TIMEOUT_MILLIS = 15_000;
+    private final SSLContext tls;
+    private final String host;
+    private final int httpsPort;
+    private final int mqttPort;
+
+    public DeviceClient(SSLContext tls, String host, int httpsPort, int mqttPort) {
+        this.tls = tls;
+        this.host = host;
+        this.httpsPort = httpsPort;
+        this.mqttPort = mqttPort;
+    }
+
+    /** POSTs {@code json} to {@code /topics/<topic>?qos=1}: the HTTP status, {@link #NO_ANSWER} or {@link #CONNECTION_FAILED}. */
+    public int publishHttps(String topic, String json) {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        String head = "POST /topics/" + topic + "?qos=1 HTTP/1.1\r\nHost: " + host + ":" + httpsPort
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                + "\r\nConnection: close\r\n\r\n";
+        try (SSLSocket socket = open(httpsPort)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            String status = readLine(socket.getInputStream());
+            if (status == null) {
+                return NO_ANSWER;
+            }
+            String[] parts = status.split(" ");
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+                return CONNECTION_FAILED;
+            }
+            return Integer.parseInt(parts[1]);
+        } catch (IOException | NumberFormatException e) {
+            return CONNECTION_FAILED;
+        }
+    }
+
+    /**
+     * CONNECT with {@code clientId} (clean session); when accepted, PUBLISH {@code payload} to {@code topic} at QoS 1
+     * and wait for its PUBACK. Returns the CONNACK return code (0 accepted, 5 not authorized, ...), {@link #NO_ANSWER}
+     * when the connection closed without CONNACK or PUBACK, or {@link #CONNECTION_FAILED}.
+     */
+    public int connectAndPublish(String clientId, String topic, String payload) {
+        try (SSLSocket socket = open(mqttPort)) {
+            OutputStream out = socket.getOutputStream();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            out.write(MqttPackets.connect(clientId, 60));
+            out.flush();
+            int connack = MqttPackets.readConnack(in);
+            if (connack != 0) {
+                return connack;
+            }
+            out.write(MqttPackets.publishQos1(topic, 1, payload.getBytes(StandardCharsets.UTF_8)));
+            out.flush();
+            if (!MqttPackets.readPuback(in, 1)) {
+                return NO_ANSWER;
+            }
+            out.write(MqttPackets.disconnect());
+            out.flush();
+            return 0;
+        } catch (EOFException e) {
+            return NO_ANSWER;
+        } catch (IOException e) {
+            return CONNECTION_FAILED;
+        }
+    }
+
+    private SSLSocket open(int port) throws IOException {
+        SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
+        try {
+            socket.connect(new java.net.InetSocketAddress(host, port), TIMEOUT_MILLIS);
+            socket.setSoTimeout(TIMEOUT_MILLIS);
+            socket.startHandshake();
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != -1) {
+            if (b == '\n') {
+                return line.toString(StandardCharsets.US_ASCII).strip();
+            }
+            line.write(b);
+        }
+        return line.size() == 0 ? null : line.toString(StandardCharsets.US_ASCII).strip();
+    }
+}
