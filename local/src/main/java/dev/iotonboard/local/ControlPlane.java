@@ -184,10 +184,12 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private void defineRoutes() {
-        route("GetRegistrationCode", "GET", "/registrationcode", r -> obj().put("registrationCode", registry.registrationCode()));
+        route("GetRegistrationCode", "GET", "/registrationcode",
+                r -> obj().put("registrationCode", registry.registrationCode()));
         route("RegisterCACertificate", "POST", "/cacertificate", this::registerCaCertificate);
         route("ListCACertificates", "GET", "/cacertificates", r -> listCaCertificates(r));
-        route("DescribeCACertificate", "GET", "/cacertificate/{caCertificateId}", r -> describeCaCertificate(r.path().get("caCertificateId")));
+        route("DescribeCACertificate", "GET", "/cacertificate/{caCertificateId}",
+                r -> describeCaCertificate(r.path().get("caCertificateId")));
         route("UpdateCACertificate", "PUT", "/cacertificate/{caCertificateId}", r -> {
             registry.updateCaCertificate(r.path().get("caCertificateId"), r.query("newStatus"),
                     r.query("newAutoRegistrationStatus"));
@@ -195,7 +197,8 @@ public final class ControlPlane implements AutoCloseable {
                     + r.query("newStatus") + " autoRegistration=" + r.query("newAutoRegistrationStatus"));
             return EMPTY;
         });
-        route("DescribeCertificate", "GET", "/certificates/{certificateId}", r -> describeCertificate(r.path().get("certificateId")));
+        route("DescribeCertificate", "GET", "/certificates/{certificateId}",
+                r -> describeCertificate(r.path().get("certificateId")));
         route("UpdateCertificate", "PUT", "/certificates/{certificateId}", r -> {
             registry.updateCertificate(r.path().get("certificateId"), r.query("newStatus"));
             log.event("control", "UpdateCertificate " + r.path().get("certificateId") + " -> " + r.query("newStatus"));
@@ -234,7 +237,8 @@ public final class ControlPlane implements AutoCloseable {
             log.event("control", "DetachThingPrincipal " + r.path().get("thingName") + " -x- " + principal);
             return EMPTY;
         });
-        route("ListThingPrincipals", "GET", "/things/{thingName}/principals", r -> page(registry.thingPrincipals(r.path().get("thingName")),
+        route("ListThingPrincipals", "GET", "/things/{thingName}/principals",
+                r -> page(registry.thingPrincipals(r.path().get("thingName")),
                 r, "maxResults", "nextToken", "principals", "nextToken", json::valueToTree));
         route("ListPrincipalThings", "GET", "/principals/things", r -> {
             String principal = r.headers().getFirst("x-amzn-principal");

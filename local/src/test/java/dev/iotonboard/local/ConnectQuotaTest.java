@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class ConnectQuotaTest {
     private static final String ALLOW_ALL_OWN = """
             {"Statement":[{"Effect":"Allow","Action":["iot:Connect","iot:Publish"],
-             "Resource":["arn:aws:iot:us-east-1:000000000000:client/dev","arn:aws:iot:us-east-1:000000000000:topic/t"]}]}""";
+             "Resource":["arn:aws:iot:us-east-1:000000000000:client/dev",
+                         "arn:aws:iot:us-east-1:000000000000:topic/t"]}]}""";
 
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private Registry registry;

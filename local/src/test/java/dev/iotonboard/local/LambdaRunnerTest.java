@@ -137,7 +137,8 @@ class LambdaRunnerTest {
 
     /** The request ids of the attempts, in the order they ended, with OK or ERROR. */
     private List<String> attempts() {
-        java.util.regex.Pattern attempt = java.util.regex.Pattern.compile("\\[lambda] Echo (\\S+ (OK|ERROR)) in \\d+ ms");
+        java.util.regex.Pattern attempt = java.util.regex.Pattern.compile(
+                "\\[lambda] Echo (\\S+ (OK|ERROR)) in \\d+ ms");
         return log().lines().map(attempt::matcher).filter(java.util.regex.Matcher::find).map(m -> m.group(1))
                 .toList();
     }
