@@ -5,6 +5,7 @@ import dev.iotonboard.lambda.activation.model.ActivationResult.Reason;
 import dev.iotonboard.lambda.activation.model.RegisteredEvent;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.RecentlyDone;
 import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -27,6 +28,16 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  * </ol>
  * Permanent problems return a REJECTED result; IoT errors other than the ones handled here propagate, so the
  * invocation fails and Lambda retries the event.
+ *
+ * <p><b>Duplicates.</b> IoT publishes the registered event again every time a device presents a certificate that is
+ * still PENDING_ACTIVATION, so a fleet retrying at once sends many duplicates, and each would cost
+ * DescribeCertificate + ListAttachedPolicies against 10 TPS quotas. The service therefore remembers, per container,
+ * the certificates it activated or found ACTIVE with a policy ({@link RecentlyDone}, at most
+ * {@value RecentlyDone#DEFAULT_CAPACITY}, least recently used evicted) and answers a repeated event for one of them
+ * ALREADY_ACTIVE without any IoT call. This is safe: the memory only ever skips work and never causes a write, and a
+ * certificate never goes back to PENDING_ACTIVATION (UpdateCertificate cannot set it), so there is nothing left to
+ * activate. If an operator revoked or deactivated the certificate since, the answer ALREADY_ACTIVE is stale but
+ * harmless: nothing is written, and the certificate stays as the operator left it.
  */
 public final class ActivationService {
 
@@ -35,11 +46,22 @@ public final class ActivationService {
     private final IotClient iot;
     private final ActivationConfig config;
     private final CertificateChecks checks;
+    private final RecentlyDone<Done> done;
+
+    /** A certificate (of a CA) this container activated or found ACTIVE with a policy. */
+    private record Done(String certificateId, String caCertificateId) {
+    }
 
     public ActivationService(IotClient iot, ActivationConfig config, CertificateChecks checks) {
+        this(iot, config, checks, RecentlyDone.DEFAULT_CAPACITY);
+    }
+
+    /** @param memory how many activated certificates the container remembers to answer duplicates without a call */
+    public ActivationService(IotClient iot, ActivationConfig config, CertificateChecks checks, int memory) {
         this.iot = iot;
         this.config = config;
         this.checks = checks;
+        this.done = new RecentlyDone<>(memory);
     }
 
     public ActivationResult activate(RegisteredEvent event) {
@@ -56,6 +78,13 @@ public final class ActivationService {
             return reject(certificateId, Reason.UNKNOWN_CA,
                     "the event's CA " + event.caCertificateId() + " is not the configured CA");
         }
+        Done key = new Done(certificateId, event.caCertificateId());
+        if (done.contains(key)) {
+            LOG.info("duplicate event seen by this container: certificate already activated or found ACTIVE; "
+                    + "no IoT call", "certificateId", certificateId, "duplicate", true);
+            return ActivationResult.alreadyActive(certificateId,
+                    "duplicate seen by this container: already ACTIVE with a policy (no IoT call)");
+        }
 
         CertificateDescription certificate;
         try {
@@ -70,7 +99,11 @@ public final class ActivationService {
 
         CertificateStatus status = certificate.status();
         if (status == CertificateStatus.ACTIVE) {
-            return alreadyActive(certificateId, certificate.certificateArn());
+            ActivationResult result = alreadyActive(certificateId, certificate.certificateArn());
+            if (result.outcome() == ActivationResult.Outcome.ALREADY_ACTIVE) {
+                done.remember(key);
+            }
+            return result;
         }
         if (status != CertificateStatus.PENDING_ACTIVATION) {
             return reject(certificateId, Reason.NOT_PENDING_ACTIVATION,
@@ -90,6 +123,7 @@ public final class ActivationService {
             return reject(certificateId, Reason.STATE_CHANGED,
                     "IoT refused the activation (the certificate changed state meanwhile): " + e.getMessage());
         }
+        done.remember(key);
         LOG.info("certificate activated", "certificateId", certificateId, "caCertificateId",
                 certificate.caCertificateId());
         return ActivationResult.activated(certificateId);

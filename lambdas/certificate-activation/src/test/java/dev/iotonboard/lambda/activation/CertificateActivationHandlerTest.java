@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.lambda.activation.model.ActivationResult.Outcome;
+import dev.iotonboard.lambda.activation.model.RegisteredEvent;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.JsonLogger;
@@ -22,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -411,6 +414,140 @@ class CertificateActivationHandlerTest {
 
         assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
         assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    // ---- calls per onboarded device (lambdas/README.md, "IoT calls per onboarded device") -------------------
+
+    @Test
+    void callsPerDevice_freshCertificate_matchTheReadmeTable() {
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+
+        assertEquals(Map.of("DescribeCertificate", 1L, "AttachPolicy", 1L, "UpdateCertificate", 1L),
+                iot.operationCounts());
+    }
+
+    @Test
+    void callsPerDevice_duplicateInAnotherContainer_matchTheReadmeTable() {
+        activate(event(device.id(), pki.caId()));
+        iot.clearCalls();
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+
+        assertEquals(Map.of("DescribeCertificate", 1L, "ListAttachedPolicies", 1L), iot.operationCounts());
+    }
+
+    // ---- in-container memory of activated certificates ------------------------------------------------------
+
+    @Test
+    void activate_duplicateSeenByThisContainer_isAnsweredWithoutAnyIotCall() {
+        CertificateActivationHandler container = handler();
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ACTIVATED", null);
+        iot.clearCalls();
+
+        for (int i = 0; i < 3; i++) {
+            JsonNode duplicate = Handlers.invoke(container, event(device.id(), pki.caId()));
+            assertOutcome(duplicate, "ALREADY_ACTIVE", null);
+            assertTrue(duplicate.get("detail").asText().contains("duplicate seen by this container"),
+                    duplicate.toString());
+        }
+
+        assertEquals(List.of(), iot.operations());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("duplicate event seen by this container")
+                && l.contains(device.id())), logs.toString());
+    }
+
+    @Test
+    void activate_certificateFoundActiveWithPolicy_isRememberedToo() {
+        iot.setCertificateStatus(device.id(), "ACTIVE");
+        iot.attachPolicy(JITR, arn);
+        CertificateActivationHandler container = handler();
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+        iot.clearCalls();
+
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+
+        assertEquals(List.of(), iot.operations());
+    }
+
+    @Test
+    void activate_rejectedCertificateIsNotRemembered_eachEventReadsIotAgain() {
+        iot.setCertificateStatus(device.id(), "ACTIVE");
+        CertificateActivationHandler container = handler();
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "REJECTED", "ACTIVE_WITHOUT_POLICY");
+        iot.clearCalls();
+        iot.setCertificateStatus(device.id(), "REVOKED");
+
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "REJECTED",
+                "NOT_PENDING_ACTIVATION");
+
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+    }
+
+    @Test
+    void activate_duplicateAfterRevocation_writesNothingAndLeavesCertificateRevoked() {
+        CertificateActivationHandler container = handler();
+        Handlers.invoke(container, event(device.id(), pki.caId()));
+        iot.setCertificateStatus(device.id(), "REVOKED");
+        iot.clearCalls();
+
+        Handlers.invoke(container, event(device.id(), pki.caId()));
+
+        assertEquals(List.of(), iot.operations());
+        assertEquals("REVOKED", iot.certificateStatus(device.id()));
+    }
+
+    @Test
+    void activate_memoryIsPerCertificateAndCa() {
+        TestPki.Issued second = pki.issue("second");
+        iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
+        CertificateActivationHandler anyCa = handler("");
+        Handlers.invoke(anyCa, event(device.id(), pki.caId()));
+        iot.clearCalls();
+
+        assertOutcome(Handlers.invoke(anyCa, event(second.id(), pki.caId())), "ACTIVATED", null);
+        assertOutcome(Handlers.invoke(anyCa, event(device.id(), otherPki.caId())), "REJECTED", "UNKNOWN_CA");
+
+        assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate", "DescribeCertificate"),
+                iot.operations());
+    }
+
+    @Test
+    void activate_evictedCertificate_isCheckedAgainInIot() {
+        TestPki.Issued second = pki.issue("second");
+        iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
+        ActivationService service = new ActivationService(client,
+                new ActivationConfig(JITR, Optional.of(pki.caId())), new CertificateChecks(Clock.systemUTC()), 1);
+        service.activate(registered(device.id()));
+        service.activate(registered(second.id()));
+        iot.clearCalls();
+
+        assertEquals(Outcome.ALREADY_ACTIVE, service.activate(registered(second.id())).outcome());
+        assertEquals(List.of(), iot.operations());
+        assertEquals(Outcome.ALREADY_ACTIVE, service.activate(registered(device.id())).outcome());
+        assertEquals(List.of("DescribeCertificate", "ListAttachedPolicies"), iot.operations());
+    }
+
+    private RegisteredEvent registered(String certificateId) {
+        return new RegisteredEvent(certificateId, pki.caId(), null,
+                "PENDING_ACTIVATION", null, null);
+    }
+
+    // ---- throttling and 5xx on every call ----------------------------------------------------------------------
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Fault.class,
+            names = {"THROTTLING", "INTERNAL_FAILURE", "SERVICE_UNAVAILABLE"})
+    void activate_completesWhenTheFirstTwoRequestsOfEveryOperationFail(Fault fault) {
+        for (String operation : List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate")) {
+            iot.failNext(operation, 1, fault);
+            iot.failEveryNth(operation, 2, fault);
+        }
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+
+        assertEquals(Map.of("DescribeCertificate", 3L, "AttachPolicy", 3L, "UpdateCertificate", 3L),
+                iot.operationCounts());
+        assertEquals("ACTIVE", iot.certificateStatus(device.id()));
     }
 
     // ---- configuration ----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.iotonboard.lambda.core;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -11,6 +12,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -68,7 +70,15 @@ public final class IotClients {
 
     /** The client configured from {@code env} with the event handlers' retry strategy. */
     public static IotClient fromEnvironment(Env env) {
-        return create(region(env), endpointOverride(env), credentials(env), retryStrategy());
+        return fromEnvironment(env, List.of());
+    }
+
+    /**
+     * The client configured from {@code env} with the event handlers' retry strategy and {@code interceptors}
+     * (e.g. a client-side request-rate limiter, which then sees every attempt, retries included).
+     */
+    public static IotClient fromEnvironment(Env env, List<ExecutionInterceptor> interceptors) {
+        return create(region(env), endpointOverride(env), credentials(env), retryStrategy(), interceptors);
     }
 
     /** The event handlers' retry strategy: standard mode, {@value #MAX_ATTEMPTS} attempts, 5 s backoff cap. */
@@ -141,6 +151,12 @@ public final class IotClients {
     /** A client with every setting explicit (tests pass a fast retry strategy and the HTTP double's endpoint). */
     public static IotClient create(Region region, Optional<URI> endpoint, AwsCredentialsProvider credentials,
             RetryStrategy retryStrategy) {
+        return create(region, endpoint, credentials, retryStrategy, List.of());
+    }
+
+    /** As {@link #create(Region, Optional, AwsCredentialsProvider, RetryStrategy)}, with execution interceptors. */
+    public static IotClient create(Region region, Optional<URI> endpoint, AwsCredentialsProvider credentials,
+            RetryStrategy retryStrategy, List<ExecutionInterceptor> interceptors) {
         IotClientBuilder builder = IotClient.builder()
                 .region(region)
                 .credentialsProvider(credentials)
@@ -149,6 +165,7 @@ public final class IotClients {
                         .socketTimeout(SOCKET_TIMEOUT))
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
                         .retryStrategy(retryStrategy)
+                        .executionInterceptors(List.copyOf(interceptors))
                         .build());
         endpoint.ifPresent(builder::endpointOverride);
         return builder.build();

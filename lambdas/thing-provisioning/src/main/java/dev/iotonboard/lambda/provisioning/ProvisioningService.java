@@ -3,6 +3,7 @@ package dev.iotonboard.lambda.provisioning;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.IotLookups;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.RecentlyDone;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
@@ -23,9 +24,11 @@ import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
  *   <li>Request checks, no IoT call: the certificate id (from {@code principal()}) is a certificate id; the thing
  *       name is a canonical lowercase UUID.</li>
  *   <li>DescribeCertificate: the certificate is ACTIVE and issued by the configured CA.</li>
- *   <li>Anti-hijack, before any write: ListPrincipalThings (the certificate is on no other thing) and
- *       ListThingPrincipals (the thing, if it exists, has no other principal). CreateThing succeeds for an existing
- *       thing, so it cannot detect ownership: these reads do.</li>
+ *   <li>Anti-hijack, before any write: ListPrincipalThings (the certificate is on no other thing), then
+ *       DescribeThing and, only when the thing exists, ListThingPrincipals (it has no other principal). A thing that
+ *       does not exist has no principals, so a new device costs one DescribeThing (350 TPS quota) instead of a
+ *       ListThingPrincipals (10 TPS). CreateThing succeeds for an existing thing, so it cannot detect ownership:
+ *       these reads do.</li>
  *   <li>CreateThing (idempotent; ResourceAlreadyExists also counts as done) then AttachThingPrincipal with
  *       EXCLUSIVE_THING (idempotent), then ListThingPrincipals again: if another certificate raced onto the thing,
  *       this certificate is detached and the request rejected (both racers lose; neither gets the app policy).</li>
@@ -33,6 +36,14 @@ import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
  * </ol>
  * Every write treats "already done" as success: a retry after a failure at any step converges, and a replay after
  * completion changes nothing. IoT errors not handled here propagate so Lambda retries the event.
+ *
+ * <p><b>Duplicates.</b> The service remembers, per container, the (certificate, thing) pairs it provisioned
+ * ({@link RecentlyDone}, at most {@value RecentlyDone#DEFAULT_CAPACITY}, least recently used evicted) and answers a
+ * repeated request for one of them PROVISIONED without any IoT call. The memory only ever skips work and never
+ * causes a write, so it cannot attach anything to anyone; a pair is remembered only after every step succeeded. A
+ * request for another thing, or from another certificate, is never answered from memory. Should an operator undo a
+ * provisioning (detach the thing), a repeated request reaching the same warm container is answered without redoing
+ * it; another container, or this one after eviction or a cold start, provisions again.
  */
 public final class ProvisioningService {
 
@@ -40,10 +51,21 @@ public final class ProvisioningService {
 
     private final IotClient iot;
     private final ProvisioningConfig config;
+    private final RecentlyDone<Done> done;
+
+    /** A certificate this container attached to a thing, with the app policy swapped in. */
+    private record Done(String certificateId, String thingName) {
+    }
 
     public ProvisioningService(IotClient iot, ProvisioningConfig config) {
+        this(iot, config, RecentlyDone.DEFAULT_CAPACITY);
+    }
+
+    /** @param memory how many provisioned pairs the container remembers to answer duplicates without a call */
+    public ProvisioningService(IotClient iot, ProvisioningConfig config, int memory) {
         this.iot = iot;
         this.config = config;
+        this.done = new RecentlyDone<>(memory);
     }
 
     public ProvisioningResult provision(ProvisioningRequest request) {
@@ -56,6 +78,12 @@ public final class ProvisioningService {
         Optional<String> nameProblem = ThingNames.problem(thingName);
         if (nameProblem.isPresent()) {
             return reject(request, Reason.INVALID_THING_NAME, nameProblem.get());
+        }
+        Done key = new Done(certificateId, thingName);
+        if (done.contains(key)) {
+            LOG.info("duplicate request seen by this container: thing already provisioned; no IoT call",
+                    "thingName", thingName, "certificateId", certificateId, "duplicate", true);
+            return ProvisioningResult.duplicate(thingName, certificateId);
         }
 
         CertificateDescription certificate;
@@ -81,7 +109,7 @@ public final class ProvisioningService {
             return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
                     "the certificate is already attached to thing(s) " + otherThings);
         }
-        List<String> otherPrincipals = otherPrincipals(thingName, certificateId);
+        List<String> otherPrincipals = thingExists(thingName) ? otherPrincipals(thingName, certificateId) : List.of();
         if (!otherPrincipals.isEmpty()) {
             return securityReject(request, Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE,
                     "the thing already has " + otherPrincipals.size() + " other principal(s)");
@@ -113,9 +141,20 @@ public final class ProvisioningService {
         } catch (ResourceNotFoundException e) {
             LOG.info("JITR policy already gone", "certificateId", certificateId);
         }
+        done.remember(key);
         LOG.info("thing provisioned", "thingName", thingName, "certificateId", certificateId,
                 "appPolicy", config.appPolicyName(), "detachedPolicy", config.jitrPolicyName());
         return ProvisioningResult.provisioned(thingName, certificateId);
+    }
+
+    /** DescribeThing: a thing that does not exist has no principals, so ListThingPrincipals is not needed. */
+    private boolean thingExists(String thingName) {
+        try {
+            iot.describeThing(r -> r.thingName(thingName));
+            return true;
+        } catch (ResourceNotFoundException e) {
+            return false;
+        }
     }
 
     private List<String> otherPrincipals(String thingName, String certificateId) {

@@ -14,10 +14,13 @@ import dev.iotonboard.lambda.core.testing.Handlers;
 import dev.iotonboard.lambda.core.testing.IotDouble;
 import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
 import dev.iotonboard.lambda.core.testing.TestPki;
+import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
+import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Outcome;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -35,9 +38,14 @@ class ThingProvisioningHandlerTest {
 
     private static final String JITR = "jitr-policy";
     private static final String APP = "app-policy";
+    /** A new device: the thing does not exist yet, so DescribeThing stands in for a first ListThingPrincipals. */
     private static final List<String> FULL_RUN = List.of("DescribeCertificate", "ListPrincipalThings",
-            "ListThingPrincipals", "CreateThing", "AttachThingPrincipal", "ListThingPrincipals", "AttachPolicy",
+            "DescribeThing", "CreateThing", "AttachThingPrincipal", "ListThingPrincipals", "AttachPolicy",
             "DetachPolicy");
+    /** The thing exists (a replay, or a crash left it): its principals are read before any write. */
+    private static final List<String> RUN_ON_EXISTING_THING = List.of("DescribeCertificate", "ListPrincipalThings",
+            "DescribeThing", "ListThingPrincipals", "CreateThing", "AttachThingPrincipal", "ListThingPrincipals",
+            "AttachPolicy", "DetachPolicy");
 
     private static TestPki pki;
     private static TestPki otherPki;
@@ -143,7 +151,7 @@ class ThingProvisioningHandlerTest {
         JsonNode result = provision(request(thingName, device.id()));
 
         assertOutcome(result, "PROVISIONED", null);
-        assertEquals(FULL_RUN, iot.operations());
+        assertEquals(RUN_ON_EXISTING_THING, iot.operations());
         assertProvisioned();
         assertEquals(List.of(thingName), iot.thingNames());
     }
@@ -169,6 +177,7 @@ class ThingProvisioningHandlerTest {
 
         assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
 
+        assertEquals(RUN_ON_EXISTING_THING, iot.operations());
         assertProvisioned();
     }
 
@@ -292,7 +301,8 @@ class ThingProvisioningHandlerTest {
         JsonNode result = provision(request(thingName, device.id()));
 
         assertOutcome(result, "REJECTED", "THING_OWNED_BY_ANOTHER_CERTIFICATE");
-        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "ListThingPrincipals"), iot.operations());
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "DescribeThing", "ListThingPrincipals"),
+                iot.operations());
         assertEquals(List.of(ownerArn), iot.principalsOf(thingName));
         assertEquals(List.of(JITR), iot.policiesOf(arn));
         assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"WARN\"") && l.contains("\"security\":true")
@@ -342,8 +352,8 @@ class ThingProvisioningHandlerTest {
 
     static Stream<Arguments> stepsAndFaults() {
         List<Arguments> all = new ArrayList<>();
-        for (String op : List.of("DescribeCertificate", "ListPrincipalThings", "ListThingPrincipals", "CreateThing",
-                "AttachThingPrincipal", "AttachPolicy", "DetachPolicy")) {
+        for (String op : List.of("DescribeCertificate", "ListPrincipalThings", "DescribeThing", "ListThingPrincipals",
+                "CreateThing", "AttachThingPrincipal", "AttachPolicy", "DetachPolicy")) {
             for (Fault fault : List.of(Fault.THROTTLING, Fault.INTERNAL_FAILURE, Fault.SERVICE_UNAVAILABLE)) {
                 all.add(Arguments.of(op, fault));
             }
@@ -414,6 +424,156 @@ class ThingProvisioningHandlerTest {
                 assertEquals(List.of(APP), fresh.policiesOf(arn));
             }
         }
+    }
+
+    @Test
+    void provision_existingThingOwnedByAnotherCertificate_isReadBeforeAnyWrite() {
+        TestPki.Issued owner = pki.issue("owner");
+        String ownerArn = activeWithJitrPolicy(owner);
+        iot.addThing(thingName, ownerArn);
+        ThingProvisioningHandler container = handler(pki.caId());
+
+        for (int i = 0; i < 2; i++) {
+            assertOutcome(Handlers.invoke(container, request(thingName, device.id())), "REJECTED",
+                    "THING_OWNED_BY_ANOTHER_CERTIFICATE");
+        }
+
+        assertEquals(Map.of("DescribeCertificate", 2L, "ListPrincipalThings", 2L, "DescribeThing", 2L,
+                "ListThingPrincipals", 2L), iot.operationCounts(), "a rejection is never remembered");
+        assertEquals(List.of(ownerArn), iot.principalsOf(thingName));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    @Test
+    void provision_thingCreatedByAnotherCertificateAfterDescribeThing_isCaughtByTheRaceCheck() {
+        TestPki.Issued racer = pki.issue("racer");
+        String racerArn = activeWithJitrPolicy(racer);
+        iot.onNext("CreateThing", () -> iot.addThing(thingName, racerArn));
+
+        JsonNode result = provision(request(thingName, device.id()));
+
+        assertOutcome(result, "REJECTED", "THING_OWNED_BY_ANOTHER_CERTIFICATE");
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "DescribeThing", "CreateThing",
+                "AttachThingPrincipal", "ListThingPrincipals", "DetachThingPrincipal"), iot.operations());
+        assertEquals(List.of(racerArn), iot.principalsOf(thingName));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    // ---- calls per onboarded device (lambdas/README.md, "IoT calls per onboarded device") -------------------
+
+    @Test
+    void callsPerDevice_newThing_matchTheReadmeTable() {
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+
+        assertEquals(Map.of("DescribeCertificate", 1L, "ListPrincipalThings", 1L, "DescribeThing", 1L,
+                "CreateThing", 1L, "AttachThingPrincipal", 1L, "ListThingPrincipals", 1L, "AttachPolicy", 1L,
+                "DetachPolicy", 1L), iot.operationCounts());
+    }
+
+    @Test
+    void callsPerDevice_duplicateInAnotherContainer_matchTheReadmeTable() {
+        provision(request(thingName, device.id()));
+        iot.clearCalls();
+
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+
+        assertEquals(Map.of("DescribeCertificate", 1L, "ListPrincipalThings", 1L, "DescribeThing", 1L,
+                "CreateThing", 1L, "AttachThingPrincipal", 1L, "ListThingPrincipals", 2L, "AttachPolicy", 1L,
+                "DetachPolicy", 1L), iot.operationCounts());
+    }
+
+    // ---- in-container memory of provisioned pairs ------------------------------------------------------------
+
+    @Test
+    void provision_duplicateSeenByThisContainer_isAnsweredWithoutAnyIotCall() {
+        ThingProvisioningHandler container = handler(pki.caId());
+        assertOutcome(Handlers.invoke(container, request(thingName, device.id())), "PROVISIONED", null);
+        iot.clearCalls();
+
+        for (int i = 0; i < 3; i++) {
+            JsonNode duplicate = Handlers.invoke(container, request(thingName, device.id()));
+            assertOutcome(duplicate, "PROVISIONED", null);
+            assertTrue(duplicate.get("detail").asText().contains("duplicate seen by this container"),
+                    duplicate.toString());
+        }
+
+        assertEquals(List.of(), iot.operations());
+        assertProvisioned();
+        assertTrue(logs.stream().anyMatch(l -> l.contains("duplicate request seen by this container")
+                && l.contains(thingName)), logs.toString());
+    }
+
+    @Test
+    void provision_memoryNeverAnswersForAnotherThingOrAnotherCertificate() {
+        ThingProvisioningHandler container = handler(pki.caId());
+        Handlers.invoke(container, request(thingName, device.id()));
+        TestPki.Issued other = pki.issue("other");
+        String otherArn = activeWithJitrPolicy(other);
+        iot.clearCalls();
+
+        assertOutcome(Handlers.invoke(container, request(UUID.randomUUID().toString(), device.id())), "REJECTED",
+                "CERTIFICATE_ON_ANOTHER_THING");
+        assertOutcome(Handlers.invoke(container, request(thingName, other.id())), "REJECTED",
+                "THING_OWNED_BY_ANOTHER_CERTIFICATE");
+
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings",
+                "DescribeCertificate", "ListPrincipalThings", "DescribeThing", "ListThingPrincipals"),
+                iot.operations());
+        assertEquals(List.of(arn), iot.principalsOf(thingName));
+        assertEquals(List.of(JITR), iot.policiesOf(otherArn));
+    }
+
+    @Test
+    void provision_failedAttemptIsNotRemembered_theRetryDoesTheWork() {
+        ThingProvisioningHandler container = handler(pki.caId());
+        iot.failAlways("DetachPolicy", Fault.SERVICE_UNAVAILABLE);
+        assertThrows(SdkException.class, () -> Handlers.invoke(container, request(thingName, device.id())));
+        iot.clearFaults();
+        iot.clearCalls();
+
+        assertOutcome(Handlers.invoke(container, request(thingName, device.id())), "PROVISIONED", null);
+
+        assertEquals(RUN_ON_EXISTING_THING, iot.operations());
+        assertProvisioned();
+    }
+
+    @Test
+    void provision_evictedPair_isProvisionedAgainIdempotently() {
+        ProvisioningService service = new ProvisioningService(client,
+                new ProvisioningConfig(JITR, APP, Optional.of(pki.caId())), 1);
+        TestPki.Issued second = pki.issue("second");
+        activeWithJitrPolicy(second);
+        String secondThing = UUID.randomUUID().toString();
+        service.provision(new ProvisioningRequest(thingName, device.id()));
+        service.provision(new ProvisioningRequest(secondThing, second.id()));
+        iot.clearCalls();
+
+        service.provision(new ProvisioningRequest(secondThing, second.id()));
+        assertEquals(List.of(), iot.operations());
+        assertEquals(Outcome.PROVISIONED, service.provision(new ProvisioningRequest(thingName, device.id())).outcome());
+        assertEquals(RUN_ON_EXISTING_THING, iot.operations());
+        assertProvisioned();
+    }
+
+    // ---- throttling and 5xx on every call ----------------------------------------------------------------------
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Fault.class,
+            names = {"THROTTLING", "INTERNAL_FAILURE", "SERVICE_UNAVAILABLE"})
+    void provision_completesWhenTheFirstTwoRequestsOfEveryOperationFail(Fault fault) {
+        List<String> operations = List.of("DescribeCertificate", "ListPrincipalThings", "DescribeThing",
+                "CreateThing", "AttachThingPrincipal", "ListThingPrincipals", "AttachPolicy", "DetachPolicy");
+        for (String operation : operations) {
+            iot.failNext(operation, 1, fault);
+            iot.failEveryNth(operation, 2, fault);
+        }
+
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+
+        for (String operation : operations) {
+            assertEquals(3L, iot.callCount(operation), operation);
+        }
+        assertProvisioned();
     }
 
     // ---- configuration ----------------------------------------------------------------------------------------

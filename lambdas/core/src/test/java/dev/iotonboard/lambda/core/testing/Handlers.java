@@ -1,5 +1,6 @@
 package dev.iotonboard.lambda.core.testing;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Json;
@@ -17,10 +18,14 @@ public final class Handlers {
 
     /** The handler's answer to {@code event}, parsed as JSON. */
     public static JsonNode invoke(RequestStreamHandler handler, String event) {
+        return invoke(handler, event, new TestContext());
+    }
+
+    /** The handler's answer to {@code event} under {@code context}, parsed as JSON. */
+    public static JsonNode invoke(RequestStreamHandler handler, String event, Context context) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            handler.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out,
-                    new TestContext());
+            handler.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out, context);
             return Json.MAPPER.readTree(out.toString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -53,6 +53,7 @@ import software.amazon.awssdk.services.iot.IotClient;
  * PUT    /things/{thingName}/principals           AttachThingPrincipal (x-amzn-principal, ?thingPrincipalType=)
  * DELETE /things/{thingName}/principals           DetachThingPrincipal (x-amzn-principal)
  * GET    /principals/things                       ListPrincipalThings (x-amzn-principal)
+ * GET    /certificates-by-ca/{caCertificateId}    ListCertificatesByCA (?pageSize=&marker=&isAscendingOrder=)
  * </pre>
  * Errors are answered like IoT: the HTTP status of the error shape, header {@code x-amzn-ErrorType: <shape>} and body
  * {@code {"message": "..."}}; throttling is {@code 400 ThrottlingException}.
@@ -64,7 +65,9 @@ import software.amazon.awssdk.services.iot.IotClient;
  * EXCLUSIVE_THING refuses a principal already on another thing (InvalidRequestException, exact error unconfirmed).
  *
  * <p>Faults are scripted per operation and per call number (every received request counts, retries included), and
- * a faulted request changes no state. Every request is recorded ({@link #calls()}), faulted ones included.
+ * a faulted request changes no state: {@link #failAlways}, {@link #failNth}, {@link #failNext} and
+ * {@link #failEveryNth} (e.g. every second request throttled, like a quota under load). Every request is recorded
+ * ({@link #calls()}, {@link #operationCounts()}), faulted ones included.
  */
 public final class IotDouble implements AutoCloseable {
 
@@ -128,6 +131,7 @@ public final class IotDouble implements AutoCloseable {
         public final Instant notBefore;
         public final Instant notAfter;
         volatile String status;
+        volatile Instant creationDate = Instant.now();
 
         Certificate(String id, String caCertificateId, String status, String pem, Instant notBefore,
                 Instant notAfter) {
@@ -143,9 +147,19 @@ public final class IotDouble implements AutoCloseable {
         public String status() {
             return status;
         }
+
+        /** When IoT registered the certificate (JITR: the first connection); set at {@code add}, changeable. */
+        public Instant creationDate() {
+            return creationDate;
+        }
     }
 
-    private record FaultRule(String operation, int fromCall, int toCall, Fault fault) {
+    /** Calls {@code fromCall..toCall} of {@code operation} fail; with {@code every > 0} only each every-th of them. */
+    private record FaultRule(String operation, int fromCall, int toCall, int every, Fault fault) {
+
+        boolean matches(String op, int number) {
+            return operation.equals(op) && number >= fromCall && number <= toCall && (every == 0 || number % every == 0);
+        }
     }
 
     private static final Pattern THING_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
@@ -255,6 +269,11 @@ public final class IotDouble implements AutoCloseable {
         certificates.get(id).status = status;
     }
 
+    /** Sets when IoT registered the certificate (ListCertificatesByCA orders and reports by it). */
+    public synchronized void setCreationDate(String id, Instant creationDate) {
+        certificates.get(id).creationDate = creationDate;
+    }
+
     public String certificateArn(String id) {
         return "arn:aws:iot:" + REGION + ":" + ACCOUNT + ":cert/" + id;
     }
@@ -301,18 +320,30 @@ public final class IotDouble implements AutoCloseable {
 
     /** Every call of {@code operation} fails with {@code fault}. */
     public synchronized void failAlways(String operation, Fault fault) {
-        faults.add(new FaultRule(operation, 1, Integer.MAX_VALUE, fault));
+        faults.add(new FaultRule(operation, 1, Integer.MAX_VALUE, 0, fault));
     }
 
     /** The {@code n}-th call of {@code operation} (counting every request received so far, from 1) fails. */
     public synchronized void failNth(String operation, int n, Fault fault) {
-        faults.add(new FaultRule(operation, n, n, fault));
+        faults.add(new FaultRule(operation, n, n, 0, fault));
     }
 
     /** The next {@code times} calls of {@code operation} fail. */
     public synchronized void failNext(String operation, int times, Fault fault) {
         int done = callCounts.getOrDefault(operation, 0);
-        faults.add(new FaultRule(operation, done + 1, done + times, fault));
+        faults.add(new FaultRule(operation, done + 1, done + times, 0, fault));
+    }
+
+    /**
+     * From now on, every {@code n}-th request of {@code operation} (counting every request received, from 1) fails:
+     * with {@code n = 2} and {@link Fault#THROTTLING}, half of the requests are throttled, and a client retrying
+     * each throttled request once still gets through.
+     */
+    public synchronized void failEveryNth(String operation, int n, Fault fault) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be at least 1: " + n);
+        }
+        faults.add(new FaultRule(operation, 1, Integer.MAX_VALUE, n, fault));
     }
 
     /**
@@ -343,6 +374,21 @@ public final class IotDouble implements AutoCloseable {
     /** The operation names of the requests that succeeded (2xx), in order. */
     public synchronized List<String> successfulOperations() {
         return calls.stream().filter(c -> c.status() / 100 == 2).map(Call::operation).toList();
+    }
+
+    /**
+     * How many requests of each operation were received (since the last {@link #clearCalls()}), faulted ones
+     * included, by operation name.
+     */
+    public synchronized Map<String, Long> operationCounts() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        calls.forEach(c -> counts.merge(c.operation(), 1L, Long::sum));
+        return counts;
+    }
+
+    /** How many requests of {@code operation} were received (since the last {@link #clearCalls()}). */
+    public synchronized long callCount(String operation) {
+        return calls.stream().filter(c -> c.operation().equals(operation)).count();
     }
 
     /** The requests received for {@code operation}, in order. */
@@ -395,8 +441,7 @@ public final class IotDouble implements AutoCloseable {
                 if (pending != null) {
                     pending.forEach(Runnable::run);
                 }
-                Fault fault = faults.stream()
-                        .filter(f -> f.operation().equals(operation) && number >= f.fromCall() && number <= f.toCall())
+                Fault fault = faults.stream().filter(f -> f.matches(operation, number))
                         .map(FaultRule::fault).findFirst().orElse(null);
                 if (fault != null) {
                     answer = Answer.of(fault);
@@ -458,6 +503,9 @@ public final class IotDouble implements AutoCloseable {
         if (s.size() == 2 && s.get(0).equals("principals") && s.get(1).equals("things") && method.equals("GET")) {
             return "ListPrincipalThings";
         }
+        if (s.size() == 2 && s.get(0).equals("certificates-by-ca") && method.equals("GET")) {
+            return "ListCertificatesByCA";
+        }
         return "Unknown";
     }
 
@@ -476,6 +524,7 @@ public final class IotDouble implements AutoCloseable {
                     query.get("thingPrincipalType"));
             case "DetachThingPrincipal" -> detachThingPrincipal(s.get(1), headers.get("x-amzn-principal"));
             case "ListPrincipalThings" -> listPrincipalThings(headers.get("x-amzn-principal"));
+            case "ListCertificatesByCA" -> listCertificatesByCa(s.get(1), query);
             default -> Answer.error(404, "UnknownOperationException", "the IoT double has no such route");
         };
     }
@@ -499,8 +548,8 @@ public final class IotDouble implements AutoCloseable {
             d.put("certificatePem", c.pem);
         }
         d.put("ownedBy", ACCOUNT);
-        d.put("creationDate", c.notBefore.getEpochSecond());
-        d.put("lastModifiedDate", c.notBefore.getEpochSecond());
+        d.put("creationDate", epochSeconds(c.creationDate));
+        d.put("lastModifiedDate", epochSeconds(c.creationDate));
         d.put("certificateMode", "DEFAULT");
         d.put("validity", Map.of("notBefore", c.notBefore.getEpochSecond(), "notAfter", c.notAfter.getEpochSecond()));
         return Answer.ok(Map.of("certificateDescription", d));
@@ -618,6 +667,46 @@ public final class IotDouble implements AutoCloseable {
             return Answer.error(404, "ResourceNotFoundException", "Principal " + principal + " cannot be found");
         }
         return Answer.ok(Map.of("things", thingsOf(principal)));
+    }
+
+    /**
+     * Certificates of one CA ordered by creation date (ascending unless {@code isAscendingOrder=false}; equal dates
+     * in registration order, reversed for descending), {@code pageSize} (1..250, default 25) per page; the marker is the next index.
+     */
+    private Answer listCertificatesByCa(String caCertificateId, Map<String, String> query) {
+        int pageSize;
+        int start;
+        try {
+            pageSize = query.containsKey("pageSize") ? Integer.parseInt(query.get("pageSize")) : 25;
+            start = query.containsKey("marker") ? Integer.parseInt(query.get("marker")) : 0;
+        } catch (NumberFormatException e) {
+            return Answer.error(400, "InvalidRequestException", "pageSize and marker must be numbers");
+        }
+        if (pageSize < 1 || pageSize > 250 || start < 0) {
+            return Answer.error(400, "InvalidRequestException", "pageSize must be 1..250 and marker valid");
+        }
+        List<Certificate> list = new ArrayList<>(certificates.values().stream()
+                .filter(c -> caCertificateId.equals(c.caCertificateId))
+                .sorted(java.util.Comparator.comparing(Certificate::creationDate)).toList());
+        if ("false".equals(query.get("isAscendingOrder"))) {
+            java.util.Collections.reverse(list);
+        }
+        List<Map<String, Object>> page = new ArrayList<>();
+        for (Certificate c : list.subList(Math.min(start, list.size()), Math.min(start + pageSize, list.size()))) {
+            page.add(Map.of("certificateArn", c.arn, "certificateId", c.id, "status", c.status,
+                    "certificateMode", "DEFAULT", "creationDate", epochSeconds(c.creationDate)));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("certificates", page);
+        if (start + pageSize < list.size()) {
+            body.put("nextMarker", Integer.toString(start + pageSize));
+        }
+        return Answer.ok(body);
+    }
+
+    /** rest-json timestamps: epoch seconds with a fraction (milliseconds), never in exponent notation. */
+    private static java.math.BigDecimal epochSeconds(Instant instant) {
+        return java.math.BigDecimal.valueOf(instant.toEpochMilli(), 3);
     }
 
     private boolean knownTarget(String arn) {

@@ -6,11 +6,26 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.function.IntSupplier;
 
-/** A Lambda {@link Context} for handler tests. */
+/** A Lambda {@link Context} for handler tests: 30 s remaining, unless built with {@link #withRemainingTime}. */
 public final class TestContext implements Context {
 
     private final String requestId = UUID.randomUUID().toString();
+    private final IntSupplier remainingMillis;
+
+    public TestContext() {
+        this(() -> 30_000);
+    }
+
+    private TestContext(IntSupplier remainingMillis) {
+        this.remainingMillis = remainingMillis;
+    }
+
+    /** A context whose {@link #getRemainingTimeInMillis()} asks {@code remainingMillis} on every call. */
+    public static TestContext withRemainingTime(IntSupplier remainingMillis) {
+        return new TestContext(remainingMillis);
+    }
 
     @Override
     public String getAwsRequestId() {
@@ -54,7 +69,7 @@ public final class TestContext implements Context {
 
     @Override
     public int getRemainingTimeInMillis() {
-        return 30_000;
+        return remainingMillis.getAsInt();
     }
 
     @Override

@@ -31,6 +31,12 @@ public record ProvisioningResult(String thingName, String certificateId, Outcome
                 "thing exists, certificate attached, app policy attached, JITR policy detached");
     }
 
+    /** A repeated request this container had already completed: answered without any IoT call. */
+    public static ProvisioningResult duplicate(String thingName, String certificateId) {
+        return new ProvisioningResult(thingName, certificateId, Outcome.PROVISIONED, null,
+                "duplicate seen by this container: already provisioned (no IoT call)");
+    }
+
     public static ProvisioningResult rejected(String thingName, String certificateId, Reason reason, String detail) {
         return new ProvisioningResult(thingName, certificateId, Outcome.REJECTED, reason, detail);
     }
