@@ -57,23 +57,7 @@ public final class OnboardingBenchmark {
                 : Files.createTempDirectory("onboarding-bench");
         log("work folder " + work);
 
-        BenchPki pki = BenchPki.newCa();
-        Path truststore = Files.createDirectories(work.resolve("certs")).resolve("rootCA.pem");
-        Files.writeString(truststore, pki.ca().pem());
-        log("synthesizing the stack for CA " + pki.caCertificateId() + " (mvn -pl infra exec:java)");
-        Path cdkOut = Synthesizer.synthesize(root, work.resolve("cdk.out"), truststore, pki.caCertificateId(),
-                o.synthContext(), work.resolve("synth.log"));
-        StackInfo stack = StackInfo.read(cdkOut, "IotOnboarding");
-        String appPolicy = stack.env("APP_POLICY_NAME")
-                .orElseThrow(() -> new IllegalStateException("no function sets APP_POLICY_NAME in the stack"));
-
-        List<String> faults = new ArrayList<>();
-        if (o.defaultFaults()) {
-            faults.addAll(defaultFaults(stack));
-        }
-        faults.addAll(o.faults());
         List<String> toolArgs = new ArrayList<>(List.of("--quotas", o.quotas() ? "on" : "off"));
-        faults.forEach(f -> toolArgs.addAll(List.of("--fault", f)));
         if (o.scheduleInterval() != null) {
             if (LocalTool.supports(jar, "--schedule-interval")) {
                 toolArgs.addAll(List.of("--schedule-interval", o.scheduleInterval()));
@@ -81,18 +65,22 @@ public final class OnboardingBenchmark {
                 log("this local IoT Core has no --schedule-interval: the reconciler does not run");
             }
         }
-        toolArgs.addAll(o.toolArgs());
-        log("starting the local IoT Core: " + String.join(" ", toolArgs));
-
-        try (LocalTool tool = LocalTool.start(jar, cdkOut, work.resolve("state"), work.resolve("local-iot-core.log"),
-                toolArgs)) {
+        try (Stage stage = Stage.create(root, work, o.synthContext(), stack -> {
+            List<String> args = new ArrayList<>(toolArgs);
+            List<String> faults = new ArrayList<>(o.defaultFaults() ? defaultFaults(stack) : List.of());
+            faults.addAll(o.faults());
+            faults.forEach(f -> args.addAll(List.of("--fault", f)));
+            args.addAll(o.toolArgs());
+            toolArgs.clear();
+            toolArgs.addAll(args);
+            return args;
+        })) {
+            LocalTool tool = stage.tool;
+            IotClient iot = stage.iot;
+            BenchPki pki = stage.pki;
             LocalTool.Endpoints endpoints = tool.endpoints();
-            IotClient iot = ControlPlaneClient.create(endpoints.controlPlane());
-            String caId = ControlPlaneClient.registerCa(iot, pki);
-            if (!caId.equals(pki.caCertificateId())) {
-                throw new IllegalStateException("IoT gave the CA id " + caId + ", the stack was synthesized for "
-                        + pki.caCertificateId());
-            }
+            String appPolicy = stage.stack.env("APP_POLICY_NAME")
+                    .orElseThrow(() -> new IllegalStateException("no function sets APP_POLICY_NAME in the stack"));
             JsonNode quotas = tool.quotas();
             Map<String, Double> rates = new LinkedHashMap<>();
             quotas.path("rates").fields().forEachRemaining(e -> rates.put(e.getKey(), e.getValue().asDouble()));

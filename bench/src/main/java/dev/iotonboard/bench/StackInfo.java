@@ -17,8 +17,8 @@ import java.util.Optional;
 public final class StackInfo {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A Java function: logical id, handler string, environment (plain values and resolved policy refs only). */
-    public record Function(String logicalId, String handler, Map<String, String> environment) {
+    /** A Java function: logical id, handler string, memory (MB), environment (plain values and resolved policy refs). */
+    public record Function(String logicalId, String handler, int memoryMb, Map<String, String> environment) {
         public String handlerClass() {
             int separator = handler.indexOf("::");
             return separator < 0 ? handler : handler.substring(0, separator);
@@ -70,7 +70,8 @@ public final class StackInfo {
                         env.put(v.getKey(), policyNames.get(v.getValue().path("Ref").asText()));
                     }
                 });
-                functions.add(new Function(r.getKey(), properties.path("Handler").asText(), env));
+                functions.add(new Function(r.getKey(), properties.path("Handler").asText(),
+                        properties.path("MemorySize").asInt(128), env));
             }
         });
         return new StackInfo(functions);
