@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
@@ -223,8 +224,14 @@ public final class IotDouble implements AutoCloseable {
 
     /** A real SDK client aimed at the double with the given retry strategy. */
     public IotClient client(RetryStrategy retryStrategy) {
+        return client(retryStrategy, List.of());
+    }
+
+    /** A real SDK client aimed at the double with the given retry strategy and execution interceptors. */
+    public IotClient client(RetryStrategy retryStrategy, List<ExecutionInterceptor> interceptors) {
         return IotClients.create(Region.of(REGION), Optional.of(endpoint()),
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")), retryStrategy);
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")), retryStrategy,
+                interceptors);
     }
 
     /** The production strategy's attempt count with a 1 ms backoff and no circuit breaker. */

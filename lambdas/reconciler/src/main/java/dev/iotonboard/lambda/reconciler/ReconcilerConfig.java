@@ -1,0 +1,39 @@
+package dev.iotonboard.lambda.reconciler;
+
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.Env;
+import java.time.Duration;
+
+/**
+ * Configuration of the reconciler, read once per container.
+ *
+ * @param caCertificateId      {@code CA_CERTIFICATE_ID}: the CA whose certificates are scanned (required)
+ * @param jitrPolicyName       {@code JITR_POLICY_NAME}: attached before a pending certificate is activated (required)
+ * @param gracePeriod          {@code GRACE_PERIOD_SECONDS} (default 300, 0..86400): younger certificates are left to
+ *                             the activation and provisioning functions
+ * @param lookback             {@code LOOKBACK_HOURS} (default 168, 1..8784): older certificates are not scanned
+ * @param maxRequestsPerSecond {@code MAX_REQUESTS_PER_SECOND} (default 2, 1..100): per IoT operation, retries
+ *                             included
+ */
+public record ReconcilerConfig(String caCertificateId, String jitrPolicyName, Duration gracePeriod,
+        Duration lookback, int maxRequestsPerSecond) {
+
+    /** @throws IllegalStateException naming the variable that is missing or malformed */
+    public static ReconcilerConfig from(Env env) {
+        String ca = env.required("CA_CERTIFICATE_ID");
+        if (!CertificateIds.isCertificateId(ca)) {
+            throw new IllegalStateException("environment variable CA_CERTIFICATE_ID is not a certificate id (64 "
+                    + "lowercase hex characters): " + ca);
+        }
+        String jitrPolicy = env.required("JITR_POLICY_NAME");
+        Duration grace = Duration.ofSeconds(env.integer("GRACE_PERIOD_SECONDS", 300, 0, 86_400));
+        Duration lookback = Duration.ofHours(env.integer("LOOKBACK_HOURS", 168, 1, 8_784));
+        if (grace.compareTo(lookback) >= 0) {
+            throw new IllegalStateException("environment variable GRACE_PERIOD_SECONDS (" + grace.toSeconds()
+                    + " s) must be shorter than LOOKBACK_HOURS (" + lookback.toHours() + " h): nothing would be "
+                    + "reconciled");
+        }
+        int rate = env.integer("MAX_REQUESTS_PER_SECOND", 2, 1, 100);
+        return new ReconcilerConfig(ca, jitrPolicy, grace, lookback, rate);
+    }
+}
