@@ -89,26 +89,27 @@ public final class OnboardingBenchmark {
             log(String.format("quota-bound limit R = %.2f devices/s (%s; calls per device from %s)",
                     limit.devicesPerSecond(), limit.bottleneck(), calls.source()));
 
-            log("generating " + o.devices() + " devices (EC P-256 keys and certificates)");
             DeviceTls tls = new DeviceTls(endpoints.serverCa());
-            List<SimulatedDevice> devices = new ArrayList<>();
-            SimulatedDevice.Behaviour behaviour = o.behaviour();
-            for (int i = 0; i < o.devices(); i++) {
-                String thing = UUID.randomUUID().toString();
-                BenchPki.Issued certificate = pki.device(thing);
-                SSLContext context = tls.context(certificate, pki.ca().certificate());
-                devices.add(new SimulatedDevice(thing, BenchPki.certificateId(certificate.certificate()),
-                        new DeviceClient(context, endpoints.host(), endpoints.httpsPort(), endpoints.mqttPort()),
-                        behaviour, System::nanoTime));
+            if (o.warmup() > 0) {
+                log("warming up: " + o.warmup() + " devices onboarded first, not counted (Lambda containers started)");
+                List<DeviceResult> warm = runDevices(devices(o.warmup(), pki, tls, endpoints, o.behaviour()),
+                        o.warmup(), Duration.ofMinutes(5), tool);
+                if (warm.stream().anyMatch(d -> !d.onboarded())) {
+                    throw new IllegalStateException("a warm-up device did not onboard: " + warm.stream()
+                            .filter(d -> !d.onboarded()).findFirst().orElseThrow().lastProblem());
+                }
             }
+            log("generating " + o.devices() + " devices (EC P-256 keys and certificates)");
+            List<SimulatedDevice> devices = devices(o.devices(), pki, tls, endpoints, o.behaviour());
 
             Duration deadline = o.deadline() != null ? o.deadline()
                     : Duration.ofSeconds(Math.max(300, (long) (4 * o.devices() / limit.devicesPerSecond())));
             log("running " + o.devices() + " devices on " + o.deviceThreads() + " threads (deadline "
                     + deadline.toSeconds() + " s)");
+            JsonNode before = tool.stats();
             List<DeviceResult> results = runDevices(devices, o.deviceThreads(), deadline, tool);
 
-            JsonNode stats = tool.stats();
+            JsonNode stats = StatsDelta.between(before, tool.stats());
             ObjectNode report = OnboardingReport.build(results, limit, calls.calls(), calls.source(), stats);
             report.set("faultSpecs", tool.faults().path("faults"));
             report.set("quotas", quotas);
@@ -130,6 +131,7 @@ public final class OnboardingBenchmark {
             run.put("mqttBackoff", o.mqttBackoff().initial().toMillis() + "," + o.mqttBackoff().cap().toMillis());
             run.put("resendAfterSeconds", o.resendAfter().toSeconds());
             run.put("deadlineSeconds", deadline.toSeconds());
+            run.put("warmupDevices", o.warmup());
             toolArgs.forEach(run.withArray("toolArgs")::add);
 
             System.out.print(OnboardingReport.text(report));
@@ -161,6 +163,20 @@ public final class OnboardingBenchmark {
                 "crash:AttachThingPrincipal:every=151",
                 "drop:" + activation + ":every=53",
                 "drop:" + provisioning + ":every=59");
+    }
+
+    private static List<SimulatedDevice> devices(int n, BenchPki pki, DeviceTls tls, LocalTool.Endpoints endpoints,
+            SimulatedDevice.Behaviour behaviour) throws java.security.GeneralSecurityException {
+        List<SimulatedDevice> devices = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String thing = UUID.randomUUID().toString();
+            BenchPki.Issued certificate = pki.device(thing);
+            SSLContext context = tls.context(certificate, pki.ca().certificate());
+            devices.add(new SimulatedDevice(thing, BenchPki.certificateId(certificate.certificate()),
+                    new DeviceClient(context, endpoints.host(), endpoints.httpsPort(), endpoints.mqttPort()),
+                    behaviour, System::nanoTime));
+        }
+        return devices;
     }
 
     private static List<DeviceResult> runDevices(List<SimulatedDevice> devices, int threads, Duration deadline,

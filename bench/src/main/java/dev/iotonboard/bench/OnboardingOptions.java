@@ -13,7 +13,7 @@ import java.util.Map;
 public record OnboardingOptions(boolean help, int devices, int deviceThreads, Path out, Path repositoryRoot,
         Path workDir, boolean quotas, boolean defaultFaults, List<String> faults, List<String> toolArgs,
         String scheduleInterval, Map<String, String> synthContext, Duration deadline, Backoff startBackoff,
-        Backoff mqttBackoff, Duration resendAfter) {
+        Backoff mqttBackoff, Duration resendAfter, int warmup) {
 
     public static final String USAGE = """
             Usage: java -cp bench/target/bench.jar dev.iotonboard.bench.OnboardingBenchmark [options]
@@ -32,8 +32,9 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
               --synth-context K=V     one more CDK context value for synthesis; repeatable
               --deadline SECONDS      a device not onboarded by then is LOST (default max(300, 4 N / R))
               --start-backoff MS,MS   jitr/start and jitr/request retry backoff: initial,cap (default 1000,8000)
-              --mqtt-backoff MS,MS    MQTT connect retry backoff: initial,cap (default 500,4000)
-              --resend-after SECONDS  send jitr/request again when MQTT still refuses after this (default 20)
+              --mqtt-backoff MS,MS    MQTT connect retry backoff: initial,cap (default 1000,8000)
+              --resend-after SECONDS  send jitr/request again when MQTT still refuses after this (default 60)
+              --warmup N              devices onboarded before the measured run, not counted (default 5; 0: none)
             Exit: 0 all onboarded and the registry in order, 1 devices lost, 2 bad arguments,
             3 registry problems.""";
 
@@ -52,8 +53,9 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
         Map<String, String> context = new LinkedHashMap<>();
         Duration deadline = null;
         Backoff start = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
-        Backoff mqtt = new Backoff(Duration.ofMillis(500), Duration.ofMillis(4000));
-        Duration resend = Duration.ofSeconds(20);
+        Backoff mqtt = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
+        Duration resend = Duration.ofSeconds(60);
+        int warmup = 5;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("-h") || option.equals("--help")) {
@@ -94,6 +96,16 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
                 case "--start-backoff" -> start = backoff(option, value);
                 case "--mqtt-backoff" -> mqtt = backoff(option, value);
                 case "--resend-after" -> resend = Duration.ofSeconds(positive(option, value));
+                case "--warmup" -> {
+                    try {
+                        warmup = Integer.parseInt(value);
+                    } catch (NumberFormatException e) {
+                        warmup = -1;
+                    }
+                    if (warmup < 0) {
+                        throw new IllegalArgumentException("--warmup must be 0 or more, not " + value);
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown option " + option);
             }
         }
@@ -105,7 +117,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
         return new OnboardingOptions(help, devices, threads != null ? Math.min(threads, devices) : devices, out, root,
                 work, quotas, defaultFaults, Collections.unmodifiableList(faults),
                 Collections.unmodifiableList(toolArgs), schedule, Collections.unmodifiableMap(context), deadline,
-                start, mqtt, resend);
+                start, mqtt, resend, warmup);
     }
 
     public SimulatedDevice.Behaviour behaviour() {

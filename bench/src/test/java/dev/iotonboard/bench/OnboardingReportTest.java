@@ -69,4 +69,26 @@ class OnboardingReportTest {
         assertEquals(10, OnboardingReport.percentile(sorted, 100));
         assertTrue(Double.isNaN(OnboardingReport.percentile(new double[0], 50)));
     }
+
+    @Test
+    void statsDelta_subtractsCountersAndKeepsGauges() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode before = json.readTree("""
+                {"operations":{"DescribeCertificate":{"calls":4,"throttled":1,"faults":0}},
+                 "functions":{"A":{"invocations":3,"queued":2,"pendingAsync":2}},"pendingAsync":2}""");
+        JsonNode after = json.readTree("""
+                {"operations":{"DescribeCertificate":{"calls":10,"throttled":1,"faults":2},
+                               "CreateThing":{"calls":5,"throttled":0,"faults":0}},
+                 "functions":{"A":{"invocations":9,"queued":1,"pendingAsync":1}},"pendingAsync":1}""");
+
+        JsonNode delta = StatsDelta.between(before, after);
+
+        assertEquals(6, delta.path("operations").path("DescribeCertificate").path("calls").asInt());
+        assertEquals(0, delta.path("operations").path("DescribeCertificate").path("throttled").asInt());
+        assertEquals(2, delta.path("operations").path("DescribeCertificate").path("faults").asInt());
+        assertEquals(5, delta.path("operations").path("CreateThing").path("calls").asInt());
+        assertEquals(6, delta.path("functions").path("A").path("invocations").asInt());
+        assertEquals(1, delta.path("functions").path("A").path("queued").asInt());
+        assertEquals(1, delta.path("pendingAsync").asInt());
+    }
 }
