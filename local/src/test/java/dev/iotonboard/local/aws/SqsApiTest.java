@@ -1,0 +1,329 @@
+package dev.iotonboard.local.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.local.ControlPlane;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.Registry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.InvalidAttributeNameException;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.PurgeQueueInProgressException;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
+import software.amazon.awssdk.services.sqs.model.ReceiptHandleIsInvalidException;
+import software.amazon.awssdk.services.sqs.model.SqsException;
+
+/**
+ * The SQS stand-in on a real control plane: the SDK for Java 2.x (JSON protocol), the AWS CLI on this machine (v1:
+ * JSON, v2: query) and raw query requests. Visibility, retention and the purge interval run on a test clock.
+ */
+class SqsApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String QUEUE = "RegistrationProvisioningFailuresD9C54E22";
+    private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private SqsQueues queues;
+    private SqsApi api;
+    private ControlPlane plane;
+    private SqsClient sqs;
+    private String url;
+
+    @BeforeEach
+    void start() throws IOException {
+        EventLog log = new EventLog(new PrintStream(new ByteArrayOutputStream()));
+        plane = new ControlPlane(new Registry("us-east-1", "000000000000", null), 0, "localhost", log);
+        open.add(plane);
+        queues = new SqsQueues("us-east-1", "000000000000", now::get);
+        queues.create(QUEUE, JSON.readTree("{\"MessageRetentionPeriod\":1209600,\"SqsManagedSseEnabled\":true}"));
+        api = new SqsApi(queues, endpoint(), log);
+        plane.addHandler(api);
+        sqs = SqsClient.builder().region(Region.US_EAST_1).endpointOverride(URI.create(endpoint()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        open.add(sqs);
+        url = sqs.getQueueUrl(r -> r.queueName(QUEUE)).queueUrl();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    private String endpoint() {
+        return "http://127.0.0.1:" + plane.port();
+    }
+
+    @Test
+    void getQueueUrl_isEndpointAccountAndName() {
+        assertEquals(endpoint() + "/000000000000/" + QUEUE, url);
+        assertEquals(List.of(url), sqs.listQueues().queueUrls());
+    }
+
+    @Test
+    void sendReceiveDelete_throughTheSdk_withBodyMd5AndAttributes() {
+        String body = "{\"requestPayload\":{\"thingName\":\"\u00e9<&>\"}}";
+        String id = sqs.sendMessage(r -> r.queueUrl(url).messageBody(body)).messageId();
+
+        List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)
+                .messageSystemAttributeNames(MessageSystemAttributeName.ALL)).messages();
+
+        assertEquals(1, messages.size());
+        Message message = messages.get(0);
+        assertEquals(id, message.messageId());
+        assertEquals(body, message.body());
+        assertEquals(SqsQueues.md5(body), message.md5OfBody());
+        assertEquals("1", message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT));
+        assertEquals(Long.toString(now.get()), message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP));
+        assertEquals(Map.of("ApproximateNumberOfMessages", "0", "ApproximateNumberOfMessagesNotVisible", "1"),
+                counts());
+
+        sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(message.receiptHandle()));
+        assertEquals(Map.of("ApproximateNumberOfMessages", "0", "ApproximateNumberOfMessagesNotVisible", "0"),
+                counts());
+    }
+
+    @Test
+    void receivedMessage_comesBackAfterItsVisibilityTimeout_andOnlyTheLatestHandleDeletesIt() {
+        sqs.sendMessage(r -> r.queueUrl(url).messageBody("one"));
+        Message first = sqs.receiveMessage(r -> r.queueUrl(url).visibilityTimeout(60)).messages().get(0);
+        now.addAndGet(59_000);
+        assertTrue(sqs.receiveMessage(r -> r.queueUrl(url)).messages().isEmpty(), "invisible for 60 s");
+        now.addAndGet(1_000);
+        Message second = sqs.receiveMessage(r -> r.queueUrl(url)
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages().get(0);
+        assertEquals(first.messageId(), second.messageId());
+        assertNotEquals(first.receiptHandle(), second.receiptHandle());
+        assertEquals("2", second.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT));
+
+        sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(first.receiptHandle()));
+        assertEquals("1", counts().get("ApproximateNumberOfMessagesNotVisible"), "an old handle deletes nothing");
+        sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(second.receiptHandle()));
+        assertEquals("0", counts().get("ApproximateNumberOfMessagesNotVisible"));
+        sqs.deleteMessage(r -> r.queueUrl(url).receiptHandle(second.receiptHandle()));
+    }
+
+    @Test
+    void queueDefaultVisibilityTimeout_is30Seconds_andRetentionDropsOldMessages() {
+        sqs.sendMessage(r -> r.queueUrl(url).messageBody("one"));
+        sqs.receiveMessage(r -> r.queueUrl(url));
+        now.addAndGet(30_000);
+        assertEquals(1, sqs.receiveMessage(r -> r.queueUrl(url)).messages().size());
+        now.addAndGet(1_209_600_000L);
+        assertTrue(sqs.receiveMessage(r -> r.queueUrl(url)).messages().isEmpty(), "gone after 14 days");
+        assertEquals("1209600", sqs.getQueueAttributes(r -> r.queueUrl(url)
+                .attributeNames(QueueAttributeName.MESSAGE_RETENTION_PERIOD)).attributesAsStrings()
+                .get("MessageRetentionPeriod"));
+    }
+
+    @Test
+    void receive_returnsAtMostMaxNumberOfMessages_oldestFirst() {
+        for (int i = 0; i < 12; i++) {
+            String body = "m" + i;
+            sqs.sendMessage(r -> r.queueUrl(url).messageBody(body));
+        }
+        List<String> bodies = sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10)).messages().stream()
+                .map(Message::body).toList();
+        assertEquals(List.of("m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"), bodies);
+        assertEquals(List.of("m10", "m11"), sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10))
+                .messages().stream().map(Message::body).toList());
+    }
+
+    @Test
+    void longPoll_returnsAMessageSentWhileWaiting() throws Exception {
+        CompletableFuture<List<Message>> waiting = CompletableFuture.supplyAsync(() -> sqs.receiveMessage(r -> r
+                .queueUrl(url).waitTimeSeconds(20)).messages());
+        sqs.sendMessage(r -> r.queueUrl(url).messageBody("late"));
+        assertEquals("late", waiting.get(30, TimeUnit.SECONDS).get(0).body());
+    }
+
+    @Test
+    void errors_areTheModelledExceptions() {
+        QueueDoesNotExistException missing = assertThrows(QueueDoesNotExistException.class,
+                () -> sqs.getQueueUrl(r -> r.queueName("nope")));
+        assertEquals(400, missing.statusCode());
+        assertEquals("AWS.SimpleQueueService.NonExistentQueue", missing.awsErrorDetails().errorCode());
+        assertThrows(QueueDoesNotExistException.class, () -> sqs.sendMessage(r -> r.queueUrl(endpoint()
+                + "/111111111111/" + QUEUE).messageBody("x")));
+        assertThrows(ReceiptHandleIsInvalidException.class, () -> sqs.deleteMessage(r -> r.queueUrl(url)
+                .receiptHandle("never-issued")));
+        assertThrows(InvalidAttributeNameException.class, () -> sqs.getQueueAttributes(r -> r.queueUrl(url)
+                .attributeNamesWithStrings("Colour")));
+        SqsException tooMany = assertThrows(SqsException.class, () -> sqs.receiveMessage(r -> r.queueUrl(url)
+                .maxNumberOfMessages(11)));
+        assertEquals("InvalidParameterValue", tooMany.awsErrorDetails().errorCode());
+        SqsException control = assertThrows(SqsException.class, () -> sqs.sendMessage(r -> r.queueUrl(url)
+                .messageBody("bell \u0007")));
+        assertEquals("InvalidMessageContents", control.awsErrorDetails().errorCode());
+        SqsException attributes = assertThrows(SqsException.class, () -> sqs.sendMessage(r -> r.queueUrl(url)
+                .messageBody("x").messageAttributes(Map.of("a", software.amazon.awssdk.services.sqs.model
+                        .MessageAttributeValue.builder().dataType("String").stringValue("b").build()))));
+        assertEquals("AWS.SimpleQueueService.UnsupportedOperation", attributes.awsErrorDetails().errorCode());
+    }
+
+    @Test
+    void purge_emptiesTheQueue_onceEvery60Seconds() {
+        sqs.sendMessage(r -> r.queueUrl(url).messageBody("one"));
+        sqs.purgeQueue(r -> r.queueUrl(url));
+        assertEquals("0", counts().get("ApproximateNumberOfMessages"));
+        now.addAndGet(59_000);
+        assertThrows(PurgeQueueInProgressException.class, () -> sqs.purgeQueue(r -> r.queueUrl(url)));
+        now.addAndGet(1_000);
+        sqs.purgeQueue(r -> r.queueUrl(url));
+    }
+
+    @Test
+    void sendToArn_isTheOnFailureDestination() {
+        assertTrue(queues.sendToArn("arn:aws:sqs:us-east-1:000000000000:" + QUEUE, "{\"version\":\"1.0\"}"));
+        assertTrue(!queues.sendToArn("arn:aws:sqs:us-east-1:000000000000:Other", "{}"), "no such queue here");
+        assertTrue(!queues.sendToArn("arn:aws:sqs:eu-west-1:000000000000:" + QUEUE, "{}"), "another region");
+        assertEquals("{\"version\":\"1.0\"}", sqs.receiveMessage(r -> r.queueUrl(url)).messages().get(0).body());
+    }
+
+    @Test
+    void queryProtocol_answersXml_andErrorResponses() throws Exception {
+        String body = "line1\r\nline2 <&> \"q\"";
+        HttpResponse<String> sent = query("Action=SendMessage&Version=2012-11-05&QueueUrl=" + enc(url)
+                + "&MessageBody=" + enc(body));
+        assertEquals(200, sent.statusCode(), sent.body());
+        assertTrue(sent.body().startsWith("<?xml version=\"1.0\"?><SendMessageResponse xmlns=\"" + SqsApi.NAMESPACE
+                + "\"><SendMessageResult><MD5OfMessageBody>" + SqsQueues.md5(body) + "</MD5OfMessageBody>"), sent.body());
+
+        HttpResponse<String> received = query("Action=ReceiveMessage&Version=2012-11-05&QueueUrl=" + enc(url)
+                + "&AttributeName.1=ApproximateReceiveCount&MaxNumberOfMessages=10");
+        assertTrue(received.body().contains("<Body>line1&#xD;\nline2 &lt;&amp;&gt; &quot;q&quot;</Body>"
+                + "<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute></Message>"
+                + "</ReceiveMessageResult>"), received.body());
+
+        HttpResponse<String> missing = query("Action=GetQueueUrl&Version=2012-11-05&QueueName=nope");
+        assertEquals(400, missing.statusCode());
+        assertTrue(missing.body().contains("<Error><Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue"
+                + "</Code>"), missing.body());
+        HttpResponse<String> unknown = query("Action=CreateQueue&Version=2012-11-05&QueueName=x");
+        assertEquals(400, unknown.statusCode());
+        assertTrue(unknown.body().contains("<Code>InvalidAction</Code>"), unknown.body());
+    }
+
+    /** Each distinct AWS CLI here: {@code aws} on the PATH and /usr/bin/aws (v1 speaks JSON, v2.9 query). */
+    @Test
+    void awsCli_sendReceiveDeleteAndErrors() throws Exception {
+        Set<String> clis = new LinkedHashSet<>(List.of("aws"));
+        if (new java.io.File("/usr/bin/aws").canExecute()) {
+            clis.add("/usr/bin/aws");
+        }
+        Set<String> versions = new LinkedHashSet<>();
+        for (String cli : clis) {
+            String[] version = cli(cli, "--version");
+            assertEquals("0", version[0], version[2]);
+            if (!versions.add((version[1] + version[2]).trim().split(" ")[0])) {
+                continue;
+            }
+            String body = "{\"requestPayload\":{\"thingName\":\"t-" + versions.size() + "\"}}";
+            String[] sent = cli(cli, "sqs", "send-message", "--queue-url", url, "--message-body", body);
+            assertEquals("0", sent[0], cli + ": " + sent[2]);
+            String[] received = cli(cli, "sqs", "receive-message", "--queue-url", url, "--max-number-of-messages",
+                    "10", "--visibility-timeout", "120", "--attribute-names", "All");
+            assertEquals("0", received[0], cli + ": " + received[2]);
+            JsonNode message = JSON.readTree(received[1]).path("Messages").get(0);
+            assertEquals(body, message.path("Body").asText(), received[1]);
+            assertEquals("1", message.path("Attributes").path("ApproximateReceiveCount").asText(), received[1]);
+            String[] attributes = cli(cli, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names",
+                    "ApproximateNumberOfMessagesNotVisible");
+            assertEquals("1", JSON.readTree(attributes[1]).path("Attributes")
+                    .path("ApproximateNumberOfMessagesNotVisible").asText(), cli + ": " + attributes[1] + attributes[2]);
+            String[] deleted = cli(cli, "sqs", "delete-message", "--queue-url", url, "--receipt-handle",
+                    message.path("ReceiptHandle").asText());
+            assertEquals("0", deleted[0], cli + ": " + deleted[2]);
+            assertEquals("0", counts().get("ApproximateNumberOfMessagesNotVisible"));
+            String[] empty = cli(cli, "sqs", "receive-message", "--queue-url", url);
+            assertEquals("0", empty[0], cli + ": " + empty[2]);
+            assertTrue(!empty[1].contains("Messages"), empty[1]);
+            String[] missing = cli(cli, "sqs", "get-queue-url", "--queue-name", "nope");
+            assertNotEquals("0", missing[0]);
+            assertTrue(missing[2].contains("AWS.SimpleQueueService.NonExistentQueue"), cli + ": " + missing[2]);
+        }
+    }
+
+    private Map<String, String> counts() {
+        return sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributesAsStrings();
+    }
+
+    private HttpResponse<String> query(String form) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint() + "/"))
+                .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String enc(String text) {
+        return java.net.URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+
+    private String[] cli(String cli, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(cli));
+        if (!args[0].equals("--version")) {
+            command.addAll(List.of("--endpoint-url", endpoint(), "--output", "json"));
+        }
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("AWS_ACCESS_KEY_ID", "a");
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", "b");
+        builder.environment().put("AWS_DEFAULT_REGION", "us-east-1");
+        builder.environment().put("AWS_PAGER", "");
+        builder.environment().put("AWS_CONFIG_FILE", "/dev/null");
+        builder.environment().put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new IllegalStateException("the AWS CLI (aws) is needed: apt-get install awscli (.ci/run does)", e);
+        }
+        process.getOutputStream().close();
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return process.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+        byte[] out = process.getInputStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException(cli + " did not finish in 60 s");
+        }
+        return new String[] {Integer.toString(process.exitValue()), new String(out, StandardCharsets.UTF_8),
+                new String(err.join(), StandardCharsets.UTF_8)};
+    }
+}
