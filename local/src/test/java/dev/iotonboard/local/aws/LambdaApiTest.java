@@ -1,0 +1,227 @@
+package dev.iotonboard.local.aws;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.iotonboard.local.ControlPlane;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.LambdaRunner;
+import dev.iotonboard.local.Registry;
+import dev.iotonboard.local.StackTemplate;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvalidRequestContentException;
+import software.amazon.awssdk.services.lambda.model.InvocationType;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
+import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
+
+/**
+ * Lambda Invoke on a real control plane with the SDK for Java 2.x and the AWS CLIs on this machine; the invokers record
+ * what the runner would have been given.
+ */
+class LambdaApiTest {
+    private static final String LOGICAL_ID = "RegistrationThingProvisioningFunction8854A690";
+    private static final String ARN = "arn:aws:lambda:us-east-1:000000000000:function:" + LOGICAL_ID;
+
+    private record Call(String logicalId, String payload, String source) {
+    }
+
+    private final List<Call> asyncCalls = new CopyOnWriteArrayList<>();
+    private final List<Call> syncCalls = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private volatile LambdaRunner.Result answer = new LambdaRunner.Result(false, "{\"ok\":true}");
+    private ControlPlane plane;
+    private LambdaClient lambda;
+
+    @BeforeEach
+    void start() throws IOException {
+        EventLog log = new EventLog(new PrintStream(new ByteArrayOutputStream()));
+        plane = new ControlPlane(new Registry("us-east-1", "000000000000", null), 0, "localhost", log);
+        open.add(plane);
+        StackTemplate.Function provisioning = new StackTemplate.Function(LOGICAL_ID, LOGICAL_ID, "java21",
+                "dev.iotonboard.Handler::handleRequest", Map.of(), 5, 30, 512, Path.of("fn.jar"), 2,
+                "arn:aws:sqs:us-east-1:000000000000:Failures");
+        StackTemplate.Function python = new StackTemplate.Function("Custom", "Custom", "nodejs20.x", "index.handler",
+                Map.of(), null, 30, 128, null, 2, null);
+        plane.addHandler(new LambdaApi("us-east-1", "000000000000", List.of(provisioning, python),
+                (id, payload, source) -> {
+                    asyncCalls.add(new Call(id, payload, source));
+                    return "request-" + asyncCalls.size();
+                },
+                (id, payload) -> {
+                    syncCalls.add(new Call(id, payload, null));
+                    return answer;
+                }, log));
+        lambda = LambdaClient.builder().region(Region.US_EAST_1)
+                .endpointOverride(URI.create("http://127.0.0.1:" + plane.port()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        open.add(lambda);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+    }
+
+    private InvokeResponse invokeEvent(String functionName, String qualifier, String payload) {
+        return lambda.invoke(r -> r.functionName(functionName).qualifier(qualifier)
+                .invocationType(InvocationType.EVENT).payload(SdkBytes.fromUtf8String(payload)));
+    }
+
+    @Test
+    void event_isQueuedAsynchronously_andAnswered202() {
+        InvokeResponse response = invokeEvent(LOGICAL_ID, null, "{\"thingName\":\"t\",\"certificateId\":\"c\"}");
+
+        assertEquals(202, response.statusCode());
+        assertEquals(0, response.payload().asByteArray().length);
+        assertEquals(List.of(new Call(LOGICAL_ID, "{\"thingName\":\"t\",\"certificateId\":\"c\"}", "lambda:Invoke")),
+                asyncCalls);
+        assertTrue(syncCalls.isEmpty());
+    }
+
+    @Test
+    void functionName_mayBeTheNameOrArn_withQualifierLiveOrLatest() {
+        invokeEvent(ARN, null, "{}");
+        invokeEvent(ARN + ":live", null, "{}");
+        invokeEvent(LOGICAL_ID, "live", "{}");
+        invokeEvent(LOGICAL_ID + ":$LATEST", null, "{}");
+        invokeEvent("000000000000:function:" + LOGICAL_ID, "$LATEST", "{}");
+        assertEquals(5, asyncCalls.size());
+        assertTrue(asyncCalls.stream().allMatch(c -> c.logicalId().equals(LOGICAL_ID)));
+    }
+
+    @Test
+    void unknownFunctionOrQualifier_isResourceNotFound404() {
+        ResourceNotFoundException unknown = assertThrows(ResourceNotFoundException.class,
+                () -> invokeEvent("Nope", null, "{}"));
+        assertEquals(404, unknown.statusCode());
+        assertTrue(unknown.getMessage().contains("Function not found: arn:aws:lambda:us-east-1:000000000000:function:"
+                + "Nope"), unknown.getMessage());
+        assertThrows(ResourceNotFoundException.class, () -> invokeEvent(LOGICAL_ID, "7", "{}"));
+        assertThrows(ResourceNotFoundException.class, () -> invokeEvent(
+                "arn:aws:lambda:eu-west-1:000000000000:function:" + LOGICAL_ID, null, "{}"));
+        assertThrows(ResourceNotFoundException.class, () -> invokeEvent("Custom", null, "{}"),
+                "a function the runner cannot start is not invocable");
+        assertTrue(asyncCalls.isEmpty());
+    }
+
+    @Test
+    void badPayloads_areRefused() {
+        assertThrows(InvalidRequestContentException.class, () -> invokeEvent(LOGICAL_ID, null, "not json"));
+        RequestTooLargeException large = assertThrows(RequestTooLargeException.class, () -> invokeEvent(LOGICAL_ID,
+                null, "\"" + "x".repeat(LambdaApi.MAX_ASYNC_PAYLOAD) + "\""));
+        assertEquals(413, large.statusCode());
+        assertTrue(asyncCalls.isEmpty());
+    }
+
+    @Test
+    void requestResponse_answersTheFunctionsResult_andMarksFunctionErrors() {
+        InvokeResponse ok = lambda.invoke(r -> r.functionName(LOGICAL_ID).payload(SdkBytes.fromUtf8String("{\"a\":1}")));
+        assertEquals(200, ok.statusCode());
+        assertEquals("{\"ok\":true}", ok.payload().asUtf8String());
+        assertNull(ok.functionError());
+        assertEquals("$LATEST", ok.executedVersion());
+        assertEquals(List.of(new Call(LOGICAL_ID, "{\"a\":1}", null)), syncCalls);
+
+        answer = new LambdaRunner.Result(true, "{\"errorMessage\":\"boom\",\"errorType\":\"IllegalStateException\"}");
+        InvokeResponse failed = lambda.invoke(r -> r.functionName(LOGICAL_ID).payload(SdkBytes.fromUtf8String("{}")));
+        assertEquals(200, failed.statusCode());
+        assertEquals("Unhandled", failed.functionError());
+        assertTrue(failed.payload().asUtf8String().contains("boom"));
+    }
+
+    @Test
+    void dryRun_checksTheFunctionOnly() {
+        assertEquals(204, lambda.invoke(r -> r.functionName(LOGICAL_ID).invocationType(InvocationType.DRY_RUN))
+                .statusCode());
+        assertTrue(asyncCalls.isEmpty() && syncCalls.isEmpty());
+    }
+
+    /** {@code aws lambda invoke --invocation-type Event} with each AWS CLI here (v2 needs --cli-binary-format). */
+    @Test
+    void awsCli_invokeEvent_is202(@TempDir Path dir) throws Exception {
+        Path payload = dir.resolve("payload.json");
+        Files.writeString(payload, "{\"thingName\":\"cli\"}");
+        List<String> clis = new ArrayList<>(List.of("aws"));
+        if (new java.io.File("/usr/bin/aws").canExecute()) {
+            clis.add("/usr/bin/aws");
+        }
+        for (String cli : clis) {
+            List<String> command = new ArrayList<>(List.of(cli, "--endpoint-url", "http://127.0.0.1:" + plane.port(),
+                    "--output", "json", "lambda", "invoke", "--function-name", LOGICAL_ID, "--qualifier", "live",
+                    "--invocation-type", "Event", "--payload", "file://" + payload));
+            if (majorVersion(cli) >= 2) {
+                command.addAll(List.of("--cli-binary-format", "raw-in-base64-out"));
+            }
+            command.add(dir.resolve("out.json").toString());
+            String[] run = run(command);
+            assertEquals("0", run[0], cli + ": " + run[2]);
+            assertTrue(run[1].contains("\"StatusCode\": 202"), cli + ": " + run[1]);
+            assertEquals(new Call(LOGICAL_ID, "{\"thingName\":\"cli\"}", "lambda:Invoke"),
+                    asyncCalls.get(asyncCalls.size() - 1));
+
+            List<String> missing = new ArrayList<>(command);
+            missing.set(missing.indexOf(LOGICAL_ID), "Nope");
+            String[] notFound = run(missing);
+            assertNotEquals("0", notFound[0]);
+            assertTrue(notFound[2].contains("ResourceNotFoundException"), cli + ": " + notFound[2]);
+        }
+    }
+
+    private static int majorVersion(String cli) throws Exception {
+        String[] version = run(List.of(cli, "--version"));
+        String text = (version[1] + version[2]).trim();
+        return Integer.parseInt(text.substring("aws-cli/".length(), text.indexOf('.')));
+    }
+
+    private static String[] run(List<String> command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(false);
+        builder.environment().put("AWS_ACCESS_KEY_ID", "a");
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", "b");
+        builder.environment().put("AWS_DEFAULT_REGION", "us-east-1");
+        builder.environment().put("AWS_PAGER", "");
+        builder.environment().put("AWS_CONFIG_FILE", "/dev/null");
+        builder.environment().put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        Path err = Files.createTempFile("aws-cli", ".err");
+        try {
+            Process process = builder.redirectError(err.toFile()).start();
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readAllBytes();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(command.get(0) + " did not finish in 60 s");
+            }
+            return new String[] {Integer.toString(process.exitValue()), new String(out, StandardCharsets.UTF_8),
+                    Files.readString(err)};
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+}
