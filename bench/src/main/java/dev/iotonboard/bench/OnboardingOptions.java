@@ -20,7 +20,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
             Run from the repository root after mvn -DskipTests package and mvn -Pbench -pl bench package.
 
               --devices N             simulated devices (default 1000)
-              --device-threads T      devices running at once (default 1000: all)
+              --device-threads T      devices running at once (default 50; = N: all at the same instant)
               --out FILE              JSON report (default bench/target/onboarding.json)
               --repo DIR              repository root (default .; must hold cdk.json)
               --work-dir DIR          CA, cdk.out, tool state and log (default a new temporary folder)
@@ -33,7 +33,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
               --deadline SECONDS      a device not onboarded by then is LOST (default max(300, 4 N / R))
               --start-backoff MS,MS   jitr/start and jitr/request retry backoff: initial,cap (default 1000,8000)
               --mqtt-backoff MS,MS    MQTT connect retry backoff: initial,cap (default 1000,8000)
-              --resend-after SECONDS  send jitr/request again when MQTT still refuses after this (default 60)
+              --resend-after SECONDS  send jitr/request again when MQTT still refuses after this (default 15)
               --warmup N              devices onboarded before the measured run, not counted (default 5; 0: none)
             Exit: 0 all onboarded and the registry in order, 1 devices lost, 2 bad arguments,
             3 registry problems.""";
@@ -54,7 +54,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
         Duration deadline = null;
         Backoff start = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
         Backoff mqtt = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
-        Duration resend = Duration.ofSeconds(60);
+        Duration resend = Duration.ofSeconds(15);
         int warmup = 5;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
@@ -114,7 +114,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
             throw new IllegalArgumentException(root + " is not the repository root (no cdk.json): run from the "
                     + "root or pass --repo");
         }
-        return new OnboardingOptions(help, devices, threads != null ? Math.min(threads, devices) : devices, out, root,
+        return new OnboardingOptions(help, devices, Math.min(threads != null ? threads : 50, devices), out, root,
                 work, quotas, defaultFaults, Collections.unmodifiableList(faults),
                 Collections.unmodifiableList(toolArgs), schedule, Collections.unmodifiableMap(context), deadline,
                 start, mqtt, resend, warmup);

@@ -23,7 +23,9 @@ public final class OnboardingReport {
      * @param devices       every device's result
      * @param limit         the quota-bound limit R
      * @param callsSource   where the calls per device behind R come from
-     * @param stats         {@code GET /_local/stats} after the run (null when unavailable)
+     * @param stats         {@code GET /_local/stats} of the run (null when unavailable); its {@code calls} include
+     *                      the throttled ones, so the calls per device reported are {@code calls - throttled}: the
+     *                      calls that took quota
      */
     public static ObjectNode build(List<DeviceResult> devices, QuotaBound.Limit limit, Map<String, Integer> calls,
             String callsSource, JsonNode stats) {
@@ -67,7 +69,7 @@ public final class OnboardingReport {
             ObjectNode throttled = report.putObject("throttled");
             ObjectNode faults = report.putObject("injectedFaults");
             stats.path("operations").fields().forEachRemaining(op -> {
-                long n = op.getValue().path("calls").asLong();
+                long n = op.getValue().path("calls").asLong() - op.getValue().path("throttled").asLong();
                 if (n > 0) {
                     measured.put(op.getKey(), round(onboarded.isEmpty() ? 0 : (double) n / onboarded.size(), 3));
                 }

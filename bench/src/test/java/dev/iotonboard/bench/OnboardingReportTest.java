@@ -37,7 +37,7 @@ class OnboardingReportTest {
         assertEquals(0.2, report.path("ratePerSecond").asDouble(), 1e-9);
         assertEquals(5.0, report.path("quotaBound").path("devicesPerSecond").asDouble(), 1e-9);
         assertEquals(0.04, report.path("ratio").asDouble(), 1e-9);
-        assertEquals(2.5, report.path("measuredCallsPerDevice").path("DescribeCertificate").asDouble(), 1e-9);
+        assertEquals(1.75, report.path("measuredCallsPerDevice").path("DescribeCertificate").asDouble(), 1e-9);
         assertEquals(3, report.path("throttled").path("DescribeCertificate").asInt());
         assertEquals(1, report.path("injectedFaults").path("CreateThing").asInt());
         assertFalse(report.path("throttled").has("CreateThing"));

@@ -81,4 +81,14 @@ class QuotaBoundTest {
         assertTrue(QuotaBound.fromReadme("# Lambda functions\n| operation | calls |\n|---|---|\n| `X` | 1 |\n")
                 .isEmpty());
     }
+
+    @Test
+    void fromReadme_readsTheLambdasReadmeTable() throws Exception {
+        java.nio.file.Path readme = java.nio.file.Path.of("../lambdas/README.md");
+        Map<String, Integer> calls = QuotaBound.fromReadme(java.nio.file.Files.readString(readme)).orElseThrow(
+                () -> new AssertionError("lambdas/README.md has no readable \"IoT calls per onboarded device\" table"));
+
+        assertEquals(2, calls.get("DescribeCertificate"));
+        assertTrue(calls.keySet().containsAll(Map.of("CreateThing", 1, "AttachThingPrincipal", 1).keySet()), "" + calls);
+    }
 }
