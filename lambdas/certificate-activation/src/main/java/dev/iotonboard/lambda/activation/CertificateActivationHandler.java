@@ -7,14 +7,19 @@ import dev.iotonboard.lambda.activation.model.ActivationResult.Reason;
 import dev.iotonboard.lambda.activation.model.RegisteredEvent;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.Json;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.MalformedEventException;
+import dev.iotonboard.lambda.core.SnapStartPriming;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
 
 /**
  * Lambda entry point {@code dev.iotonboard.lambda.activation.CertificateActivationHandler::handleRequest}.
@@ -26,16 +31,62 @@ public final class CertificateActivationHandler implements RequestStreamHandler 
 
     private static final JsonLogger LOG = JsonLogger.get(CertificateActivationHandler.class);
 
-    private final ActivationService service;
+    private static final String PRIMING_ID = "0".repeat(64);
+    private static final String PRIMING_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + PRIMING_ID;
+    private static final byte[] PRIMING_EVENT = ("{\"certificateId\":\"" + PRIMING_ID + "\",\"caCertificateId\":\""
+            + PRIMING_ID + "\",\"certificateStatus\":\"PENDING_ACTIVATION\"}").getBytes(StandardCharsets.UTF_8);
 
-    /** Used by Lambda: one IoT client and one configuration per container. */
+    private final ActivationService service;
+    private final IotClient iot;
+    private final ActivationConfig config;
+    private final IotPrimer primer;
+    private final SnapStartPriming snapStart;
+
+    /**
+     * Used by Lambda: one IoT client and one configuration per container; registers the SnapStart hook that primes
+     * the client before the snapshot.
+     */
     public CertificateActivationHandler() {
-        this(IotClients.fromEnvironment(), Env.system(), Clock.systemUTC());
+        this(new IotPrimer(), Env.system());
+    }
+
+    private CertificateActivationHandler(IotPrimer primer, Env env) {
+        this(IotClients.fromEnvironment(env, List.of(primer)), primer, env, Clock.systemUTC());
     }
 
     /** Used by tests. */
     public CertificateActivationHandler(IotClient iot, Env env, Clock clock) {
-        this.service = new ActivationService(iot, ActivationConfig.from(env), new CertificateChecks(clock));
+        this(iot, null, env, clock);
+    }
+
+    /** Used by tests: {@code primer} must be installed on {@code iot}; null = no priming. */
+    public CertificateActivationHandler(IotClient iot, IotPrimer primer, Env env, Clock clock) {
+        this.config = ActivationConfig.from(env);
+        this.service = new ActivationService(iot, config, new CertificateChecks(clock));
+        this.iot = iot;
+        this.primer = primer;
+        this.snapStart = primer == null ? null : SnapStartPriming.register(this::prime);
+    }
+
+    /**
+     * Primes the handler without any network call (run by the SnapStart hook before the snapshot; public so a
+     * benchmark can measure its effect): the event and answer through Jackson, and this function's IoT requests
+     * through the SDK, each aborted before transmission ({@link IotPrimer}). Changes no state.
+     *
+     * @return the number of IoT requests primed
+     * @throws IllegalStateException when the handler was built without a primer
+     */
+    public int prime() {
+        if (primer == null) {
+            throw new IllegalStateException("this handler was built without an IotPrimer");
+        }
+        Json.parse(PRIMING_EVENT, RegisteredEvent.class);
+        Json.toJson(ActivationResult.activated(PRIMING_ID));
+        return primer.prime(iot, List.of(
+                c -> c.describeCertificate(r -> r.certificateId(PRIMING_ID)),
+                c -> c.listAttachedPolicies(r -> r.target(PRIMING_ARN)),
+                c -> c.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(PRIMING_ARN)),
+                c -> c.updateCertificate(r -> r.certificateId(PRIMING_ID).newStatus(CertificateStatus.ACTIVE))));
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.iotonboard.lambda.activation.model.ActivationResult.Outcome;
 import dev.iotonboard.lambda.activation.model.RegisteredEvent;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.Handlers;
@@ -548,6 +549,29 @@ class CertificateActivationHandlerTest {
         assertEquals(Map.of("DescribeCertificate", 3L, "AttachPolicy", 3L, "UpdateCertificate", 3L),
                 iot.operationCounts());
         assertEquals("ACTIVE", iot.certificateStatus(device.id()));
+    }
+
+    // ---- SnapStart priming ----------------------------------------------------------------------------------------
+
+    @Test
+    void prime_makesNoNetworkCall_andLeavesTheHandlerWorking() {
+        IotPrimer primer = new IotPrimer();
+        try (IotClient primed = iot.client(IotDouble.fastRetries(), List.of(primer))) {
+            CertificateActivationHandler container = new CertificateActivationHandler(primed, primer,
+                    Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId())), Clock.systemUTC());
+
+            assertEquals(4, container.prime());
+            assertEquals(List.of(), iot.operations());
+
+            assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ACTIVATED", null);
+            assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
+        }
+    }
+
+    @Test
+    void prime_withoutAPrimer_isRefused() {
+        assertThrows(IllegalStateException.class, () -> handler().prime());
+        assertEquals(List.of(), iot.operations());
     }
 
     // ---- configuration ----------------------------------------------------------------------------------------

@@ -64,8 +64,13 @@ public final class IotClients {
 
     /** The client for the API authorizer's container: fewer, shorter retries (a caller is waiting). */
     public static IotClient forApiRequests() {
+        return forApiRequests(List.of());
+    }
+
+    /** The API authorizer's client with {@code interceptors} (e.g. the SnapStart {@link IotPrimer}). */
+    public static IotClient forApiRequests(List<ExecutionInterceptor> interceptors) {
         return create(region(Env.system()), endpointOverride(Env.system()), credentials(Env.system()),
-                retryStrategy(API_MAX_ATTEMPTS, API_MAX_BACKOFF));
+                retryStrategy(API_MAX_ATTEMPTS, API_MAX_BACKOFF), interceptors);
     }
 
     /** The client configured from {@code env} with the event handlers' retry strategy. */

@@ -7,12 +7,16 @@ import dev.iotonboard.lambda.api.model.AuthorizerResponse;
 import dev.iotonboard.lambda.api.model.Decision;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.Json;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.MalformedEventException;
+import dev.iotonboard.lambda.core.SnapStartPriming;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
 
@@ -27,21 +31,62 @@ public final class DeviceAuthorizerHandler implements RequestStreamHandler {
     private static final JsonLogger LOG = JsonLogger.get(DeviceAuthorizerHandler.class);
     private static final String ANONYMOUS = "anonymous";
 
+    private static final String PRIMING_ID = "0".repeat(64);
+    private static final String PRIMING_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + PRIMING_ID;
+    private static final byte[] PRIMING_EVENT = ("{\"type\":\"REQUEST\",\"methodArn\":\"*\",\"requestContext\":"
+            + "{\"identity\":{\"clientCert\":{\"clientCertPem\":\"\",\"validity\":{}}}}}")
+            .getBytes(StandardCharsets.UTF_8);
+
     private final AuthorizerService service;
+    private final IotClient iot;
+    private final IotPrimer primer;
+    private final SnapStartPriming snapStart;
 
     /**
      * Used by Lambda: one IoT client (with {@link IotClients#API_MAX_ATTEMPTS} attempts: a caller is waiting), one
-     * configuration and one cache per container.
+     * configuration and one cache per container; registers the SnapStart hook that primes the client before the
+     * snapshot.
      */
     public DeviceAuthorizerHandler() {
-        this(IotClients.forApiRequests(), Env.system(), Clock.systemUTC());
+        this(new IotPrimer());
+    }
+
+    private DeviceAuthorizerHandler(IotPrimer primer) {
+        this(IotClients.forApiRequests(List.of(primer)), primer, Env.system(), Clock.systemUTC());
     }
 
     /** Used by tests. */
     public DeviceAuthorizerHandler(IotClient iot, Env env, Clock clock) {
+        this(iot, null, env, clock);
+    }
+
+    /** Used by tests: {@code primer} must be installed on {@code iot}; null = no priming. */
+    public DeviceAuthorizerHandler(IotClient iot, IotPrimer primer, Env env, Clock clock) {
         AuthorizerConfig config = AuthorizerConfig.from(env);
         this.service = new AuthorizerService(iot, config,
                 new DecisionCache(config.cacheTtl(), config.cacheSize(), clock), clock);
+        this.iot = iot;
+        this.primer = primer;
+        this.snapStart = primer == null ? null : SnapStartPriming.register(this::prime);
+    }
+
+    /**
+     * Primes the handler without any network call (run by the SnapStart hook before the snapshot; public so a
+     * benchmark can measure its effect): the event and answer through Jackson, and the authorizer's IoT requests
+     * through the SDK, each aborted before transmission ({@link IotPrimer}). Caches nothing.
+     *
+     * @return the number of IoT requests primed
+     * @throws IllegalStateException when the handler was built without a primer
+     */
+    public int prime() {
+        if (primer == null) {
+            throw new IllegalStateException("this handler was built without an IotPrimer");
+        }
+        Json.parse(PRIMING_EVENT, AuthorizerEvent.class);
+        Json.toJson(AuthorizerResponse.deny(ANONYMOUS, "*"));
+        return primer.prime(iot, List.of(
+                c -> c.describeCertificate(r -> r.certificateId(PRIMING_ID)),
+                c -> c.listPrincipalThings(r -> r.principal(PRIMING_ARN))));
     }
 
     @Override

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.Handlers;
@@ -335,5 +336,23 @@ class DeviceAuthorizerHandlerTest {
 
         assertAllowed(Handlers.invoke(handler, event(device.pem())), thingName);
         assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+    }
+
+    // ---- SnapStart priming ----------------------------------------------------------------------------------------
+
+    @Test
+    void prime_makesNoNetworkCallAndCachesNothing_andLeavesTheHandlerWorking() {
+        iot.addThing(thingName, arn);
+        IotPrimer primer = new IotPrimer();
+        try (IotClient primed = iot.client(IotDouble.fastRetries(), List.of(primer))) {
+            DeviceAuthorizerHandler container = new DeviceAuthorizerHandler(primed, primer,
+                    Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId())), clock);
+
+            assertEquals(2, container.prime());
+            assertEquals(List.of(), iot.operations());
+
+            assertAllowed(Handlers.invoke(container, event(device.pem())), thingName);
+            assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+        }
     }
 }

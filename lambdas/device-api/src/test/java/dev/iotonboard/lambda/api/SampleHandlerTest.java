@@ -43,4 +43,13 @@ class SampleHandlerTest {
 
         assertEquals(400, answer.get("statusCode").asInt());
     }
+
+    @Test
+    void prime_makesNoAwsCall_andLeavesTheHandlerWorking() throws Exception {
+        assertEquals(0, handler.prime());
+
+        JsonNode answer = Handlers.invoke(handler, Fixtures.event("sample.json", Map.of("thingName", "t")));
+
+        assertEquals("t", body(answer).get("thingName").asText());
+    }
 }

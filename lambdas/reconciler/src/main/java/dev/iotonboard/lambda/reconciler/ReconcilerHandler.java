@@ -8,19 +8,24 @@ import dev.iotonboard.lambda.activation.ActivationService;
 import dev.iotonboard.lambda.activation.CertificateChecks;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.Json;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.SnapStartPriming;
 import dev.iotonboard.lambda.reconciler.model.ReconcilerSummary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.IntSupplier;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
 
 /**
  * Lambda entry point {@code dev.iotonboard.lambda.reconciler.ReconcilerHandler::handleRequest}, run on a schedule.
@@ -32,24 +37,58 @@ public final class ReconcilerHandler implements RequestStreamHandler {
 
     private static final JsonLogger LOG = JsonLogger.get(ReconcilerHandler.class);
 
-    private final ReconcilerService service;
+    private static final String PRIMING_ID = "0".repeat(64);
+    private static final String PRIMING_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + PRIMING_ID;
+    private static final byte[] PRIMING_EVENT = "{\"id\":\"priming\",\"time\":\"1970-01-01T00:00:00Z\"}"
+            .getBytes(StandardCharsets.UTF_8);
 
-    /** Used by Lambda: one rate-limited IoT client and one configuration per container. */
+    private final ReconcilerService service;
+    private final ReconcilerConfig config;
+    private final IotClient iot;
+    private final IotPrimer primer = new IotPrimer();
+    private final SnapStartPriming snapStart;
+
+    /**
+     * Used by Lambda: one rate-limited IoT client and one configuration per container; registers the SnapStart hook
+     * that primes the client before the snapshot.
+     */
     public ReconcilerHandler() {
-        this(Env.system(), Clock.systemUTC(), (env, limiter) -> IotClients.fromEnvironment(env, List.of(limiter)));
+        this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment);
     }
 
     /**
-     * Used by tests: {@code clients} builds the IoT client from the environment and the rate limiter the
-     * configuration asks for.
+     * Used by tests: {@code clients} builds the IoT client from the environment with the interceptors given: the
+     * SnapStart {@link IotPrimer}, then the {@link RequestRateLimiter} the configuration asks for (in that order,
+     * so aborted priming requests never reach the limiter).
      */
-    public ReconcilerHandler(Env env, Clock clock, BiFunction<Env, RequestRateLimiter, IotClient> clients) {
-        ReconcilerConfig config = ReconcilerConfig.from(env);
-        IotClient iot = clients.apply(env, new RequestRateLimiter(config.maxRequestsPerSecond()));
+    public ReconcilerHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients) {
+        this.config = ReconcilerConfig.from(env);
+        this.iot = clients.apply(env, List.of(primer, new RequestRateLimiter(config.maxRequestsPerSecond())));
         ActivationService activation = new ActivationService(iot,
                 new ActivationConfig(config.jitrPolicyName(), Optional.of(config.caCertificateId())),
                 new CertificateChecks(clock));
         this.service = new ReconcilerService(iot, config, activation, clock);
+        this.snapStart = SnapStartPriming.register(this::prime);
+    }
+
+    /**
+     * Primes the handler without any network call (run by the SnapStart hook before the snapshot; public so a
+     * benchmark can measure its effect): Jackson on an event and a summary, and this function's IoT requests through
+     * the SDK, each aborted before transmission ({@link IotPrimer}). Changes no state.
+     *
+     * @return the number of IoT requests primed
+     */
+    public int prime() {
+        field(PRIMING_EVENT, "id");
+        Json.toJson(new ReconcilerSummary(PRIMING_ID, 0, 0, 0, List.of(), true));
+        return primer.prime(iot, List.of(
+                c -> c.listCertificatesByCA(r -> r.caCertificateId(config.caCertificateId()).ascendingOrder(false)
+                        .pageSize(ReconcilerService.PAGE_SIZE)),
+                c -> c.listPrincipalThings(r -> r.principal(PRIMING_ARN)),
+                c -> c.describeCertificate(r -> r.certificateId(PRIMING_ID)),
+                c -> c.listAttachedPolicies(r -> r.target(PRIMING_ARN)),
+                c -> c.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(PRIMING_ARN)),
+                c -> c.updateCertificate(r -> r.certificateId(PRIMING_ID).newStatus(CertificateStatus.ACTIVE))));
     }
 
     @Override

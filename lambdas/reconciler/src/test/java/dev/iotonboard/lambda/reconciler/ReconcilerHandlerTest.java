@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.Handlers;
@@ -37,6 +38,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.iot.IotClient;
 
 class ReconcilerHandlerTest {
@@ -77,8 +79,8 @@ class ReconcilerHandlerTest {
         Map<String, String> env = new HashMap<>(Map.of("CA_CERTIFICATE_ID", pki.caId(), "JITR_POLICY_NAME", JITR,
                 "MAX_REQUESTS_PER_SECOND", "100"));
         env.putAll(overrides);
-        return new ReconcilerHandler(Env.of(env), CLOCK, (e, limiter) -> {
-            IotClient client = iot.client(IotDouble.fastRetries(), List.of(limiter));
+        return new ReconcilerHandler(Env.of(env), CLOCK, (e, interceptors) -> {
+            IotClient client = iot.client(IotDouble.fastRetries(), interceptors);
             clients.add(client);
             return client;
         });
@@ -371,6 +373,20 @@ class ReconcilerHandlerTest {
         assertEquals(List.of(), iot.operations());
     }
 
+    // ---- SnapStart priming ----------------------------------------------------------------------------------------
+
+    @Test
+    void prime_makesNoNetworkCall_andLeavesTheHandlerWorking() {
+        String id = certificate("PENDING_ACTIVATION", Duration.ofHours(1));
+        ReconcilerHandler container = handler();
+
+        assertEquals(6, container.prime());
+        assertEquals(List.of(), iot.operations());
+
+        assertSummary(run(container), 1, 1, 0, true);
+        assertEquals("ACTIVE", iot.certificateStatus(id));
+    }
+
     // ---- input and configuration -------------------------------------------------------------------------------
 
     @ParameterizedTest
@@ -394,16 +410,18 @@ class ReconcilerHandlerTest {
 
     @Test
     void constructor_installsTheConfiguredRateLimit() {
-        AtomicReference<RequestRateLimiter> installed = new AtomicReference<>();
+        AtomicReference<List<ExecutionInterceptor>> installed = new AtomicReference<>();
         new ReconcilerHandler(Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId(), "JITR_POLICY_NAME", JITR,
-                "MAX_REQUESTS_PER_SECOND", "7")), CLOCK, (env, limiter) -> {
-                    installed.set(limiter);
+                "MAX_REQUESTS_PER_SECOND", "7")), CLOCK, (env, interceptors) -> {
+                    installed.set(interceptors);
                     IotClient client = iot.client();
                     clients.add(client);
                     return client;
                 });
 
-        assertEquals(7, installed.get().requestsPerSecond());
+        assertEquals(2, installed.get().size());
+        assertTrue(installed.get().get(0) instanceof IotPrimer, "the primer aborts before the limiter counts");
+        assertEquals(7, ((RequestRateLimiter) installed.get().get(1)).requestsPerSecond());
     }
 
     @Test
@@ -442,7 +460,7 @@ class ReconcilerHandlerTest {
     @MethodSource("badEnvironments")
     void constructor_failsFastNamingTheBadVariable(Map<String, String> env, String variable) {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new ReconcilerHandler(Env.of(env), CLOCK, (x, limiter) -> {
+                () -> new ReconcilerHandler(Env.of(env), CLOCK, (x, interceptors) -> {
                     throw new AssertionError("no client is built for a bad configuration");
                 }));
 
@@ -453,7 +471,7 @@ class ReconcilerHandlerTest {
     void constructor_missingCaCertificateIdSaysSo() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new ReconcilerHandler(Env.of(Map.of("JITR_POLICY_NAME", JITR)), CLOCK,
-                        (x, limiter) -> iot.client()));
+                        (x, interceptors) -> iot.client()));
 
         assertEquals("environment variable CA_CERTIFICATE_ID is not set", e.getMessage());
     }

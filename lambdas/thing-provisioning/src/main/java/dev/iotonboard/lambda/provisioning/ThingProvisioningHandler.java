@@ -4,16 +4,21 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.Json;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.MalformedEventException;
+import dev.iotonboard.lambda.core.SnapStartPriming;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
 
 /**
  * Lambda entry point {@code dev.iotonboard.lambda.provisioning.ThingProvisioningHandler::handleRequest}.
@@ -25,16 +30,68 @@ public final class ThingProvisioningHandler implements RequestStreamHandler {
 
     private static final JsonLogger LOG = JsonLogger.get(ThingProvisioningHandler.class);
 
-    private final ProvisioningService service;
+    private static final String PRIMING_ID = "0".repeat(64);
+    private static final String PRIMING_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + PRIMING_ID;
+    private static final String PRIMING_THING = "00000000-0000-0000-0000-000000000000";
+    private static final byte[] PRIMING_EVENT = ("{\"thingName\":\"" + PRIMING_THING + "\",\"certificateId\":\""
+            + PRIMING_ID + "\"}").getBytes(StandardCharsets.UTF_8);
 
-    /** Used by Lambda: one IoT client and one configuration per container. */
+    private final ProvisioningService service;
+    private final IotClient iot;
+    private final ProvisioningConfig config;
+    private final IotPrimer primer;
+    private final SnapStartPriming snapStart;
+
+    /**
+     * Used by Lambda: one IoT client and one configuration per container; registers the SnapStart hook that primes
+     * the client before the snapshot.
+     */
     public ThingProvisioningHandler() {
-        this(IotClients.fromEnvironment(), Env.system());
+        this(new IotPrimer(), Env.system());
+    }
+
+    private ThingProvisioningHandler(IotPrimer primer, Env env) {
+        this(IotClients.fromEnvironment(env, List.of(primer)), primer, env);
     }
 
     /** Used by tests. */
     public ThingProvisioningHandler(IotClient iot, Env env) {
-        this.service = new ProvisioningService(iot, ProvisioningConfig.from(env));
+        this(iot, null, env);
+    }
+
+    /** Used by tests: {@code primer} must be installed on {@code iot}; null = no priming. */
+    public ThingProvisioningHandler(IotClient iot, IotPrimer primer, Env env) {
+        this.config = ProvisioningConfig.from(env);
+        this.service = new ProvisioningService(iot, config);
+        this.iot = iot;
+        this.primer = primer;
+        this.snapStart = primer == null ? null : SnapStartPriming.register(this::prime);
+    }
+
+    /**
+     * Primes the handler without any network call (run by the SnapStart hook before the snapshot; public so a
+     * benchmark can measure its effect): the request and answer through Jackson, and this function's IoT requests
+     * through the SDK, each aborted before transmission ({@link IotPrimer}). Changes no state.
+     *
+     * @return the number of IoT requests primed
+     * @throws IllegalStateException when the handler was built without a primer
+     */
+    public int prime() {
+        if (primer == null) {
+            throw new IllegalStateException("this handler was built without an IotPrimer");
+        }
+        Json.parse(PRIMING_EVENT, ProvisioningRequest.class);
+        Json.toJson(ProvisioningResult.provisioned(PRIMING_THING, PRIMING_ID));
+        return primer.prime(iot, List.of(
+                c -> c.describeCertificate(r -> r.certificateId(PRIMING_ID)),
+                c -> c.listPrincipalThings(r -> r.principal(PRIMING_ARN)),
+                c -> c.describeThing(r -> r.thingName(PRIMING_THING)),
+                c -> c.listThingPrincipals(r -> r.thingName(PRIMING_THING)),
+                c -> c.createThing(r -> r.thingName(PRIMING_THING)),
+                c -> c.attachThingPrincipal(r -> r.thingName(PRIMING_THING).principal(PRIMING_ARN)
+                        .thingPrincipalType(ThingPrincipalType.EXCLUSIVE_THING)),
+                c -> c.attachPolicy(r -> r.policyName(config.appPolicyName()).target(PRIMING_ARN)),
+                c -> c.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(PRIMING_ARN))));
     }
 
     @Override

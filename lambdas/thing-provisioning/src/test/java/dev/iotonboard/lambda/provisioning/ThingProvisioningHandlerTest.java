@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.Handlers;
@@ -574,6 +575,31 @@ class ThingProvisioningHandlerTest {
             assertEquals(3L, iot.callCount(operation), operation);
         }
         assertProvisioned();
+    }
+
+    // ---- SnapStart priming ----------------------------------------------------------------------------------------
+
+    @Test
+    void prime_makesNoNetworkCall_andLeavesTheHandlerWorking() {
+        IotPrimer primer = new IotPrimer();
+        try (IotClient primed = iot.client(IotDouble.fastRetries(), List.of(primer))) {
+            ThingProvisioningHandler container = new ThingProvisioningHandler(primed, primer, Env.of(Map.of(
+                    "JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId())));
+
+            assertEquals(8, container.prime());
+            assertEquals(List.of(), iot.operations());
+            assertEquals(List.of(), iot.thingNames());
+
+            assertOutcome(Handlers.invoke(container, request(thingName, device.id())), "PROVISIONED", null);
+            assertEquals(FULL_RUN, iot.operations());
+            assertProvisioned();
+        }
+    }
+
+    @Test
+    void prime_withoutAPrimer_isRefused() {
+        assertThrows(IllegalStateException.class, () -> handler(pki.caId()).prime());
+        assertEquals(List.of(), iot.operations());
     }
 
     // ---- configuration ----------------------------------------------------------------------------------------
