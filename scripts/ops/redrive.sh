@@ -78,11 +78,13 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n $queue_url ]] || usage_error "--queue-url is required"
 [[ $queue_url =~ ^https?://[^/]+/[^/]+/[^/]+$ ]] \
-  || usage_error "--queue-url must be a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), not '$queue_url'"
+  || usage_error "--queue-url must be a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)," \
+    "not '$queue_url'"
 [[ -n $function_name ]] || usage_error "--function is required"
 [[ $function_name =~ ^[A-Za-z0-9:_\$.-]+$ ]] \
   || usage_error "--function must be a function name, name:qualifier or ARN, not '$function_name'"
-[[ -z $qualifier || $qualifier =~ ^[A-Za-z0-9_\$-]+$ ]] || usage_error "--qualifier must be a version or alias, not '$qualifier'"
+[[ -z $qualifier || $qualifier =~ ^[A-Za-z0-9_\$-]+$ ]] \
+  || usage_error "--qualifier must be a version or alias, not '$qualifier'"
 [[ -z $max ]] || is_positive_int "$max" || usage_error "--max must be a positive number, not '$max'"
 if ! is_non_negative_int "$visibility" || [[ $visibility -gt 43200 ]]; then
   usage_error "--visibility-timeout must be 0 to 43200 seconds, not '$visibility'"
@@ -202,7 +204,8 @@ handle_message() {
 main() {
   local mode=""
   if [[ $dry_run -eq 1 ]]; then mode=" (dry run: nothing is invoked or deleted)"; fi
-  step "redriving $queue_url to $function_name${qualifier:+ (qualifier $qualifier)}${max:+, at most $max message(s)}$mode"
+  step "redriving $queue_url to $function_name${qualifier:+ (qualifier $qualifier)}" \
+    "${max:+(at most $max message(s))}$mode"
   local batch answer count i message="$WORK_DIR/message.json" id err="$WORK_DIR/receive.err" rc
   while [[ -z $max || $handled -lt $max ]]; do
     batch=10

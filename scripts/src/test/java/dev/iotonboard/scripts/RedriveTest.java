@@ -145,7 +145,8 @@ class RedriveTest {
     assertEquals(2, invokes.size(), invokes::toString);
     assertTrue(invokes.get(0).contains("--function-name ThingProvisioning --invocation-type Event --qualifier live"
         + " --payload fileb://"), "the record's alias, raw payload bytes for CLI v1 and v2: " + invokes.get(0));
-    assertFalse(invokes.get(1).contains("--qualifier"), "an unqualified record is invoked unqualified: " + invokes.get(1));
+    assertFalse(invokes.get(1).contains("--qualifier"),
+        "an unqualified record is invoked unqualified: " + invokes.get(1));
   }
 
   @Test

@@ -143,7 +143,8 @@ class LambdaApiTest {
 
     @Test
     void requestResponse_answersTheFunctionsResult_andMarksFunctionErrors() {
-        InvokeResponse ok = lambda.invoke(r -> r.functionName(LOGICAL_ID).payload(SdkBytes.fromUtf8String("{\"a\":1}")));
+        InvokeResponse ok = lambda.invoke(r -> r.functionName(LOGICAL_ID)
+                .payload(SdkBytes.fromUtf8String("{\"a\":1}")));
         assertEquals(200, ok.statusCode());
         assertEquals("{\"ok\":true}", ok.payload().asUtf8String());
         assertNull(ok.functionError());

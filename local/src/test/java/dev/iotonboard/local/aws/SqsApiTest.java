@@ -148,6 +148,17 @@ class SqsApiTest {
     }
 
     @Test
+    void delayedMessage_isInvisibleUntilItsDelayEnds() {
+        sqs.sendMessage(r -> r.queueUrl(url).messageBody("later").delaySeconds(10));
+        assertTrue(sqs.receiveMessage(r -> r.queueUrl(url)).messages().isEmpty());
+        assertEquals("1", sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributesAsStrings()
+                .get("ApproximateNumberOfMessagesDelayed"));
+        now.addAndGet(10_000);
+        assertEquals("later", sqs.receiveMessage(r -> r.queueUrl(url)).messages().get(0).body());
+    }
+
+    @Test
     void receive_returnsAtMostMaxNumberOfMessages_oldestFirst() {
         for (int i = 0; i < 12; i++) {
             String body = "m" + i;
@@ -218,7 +229,8 @@ class SqsApiTest {
                 + "&MessageBody=" + enc(body));
         assertEquals(200, sent.statusCode(), sent.body());
         assertTrue(sent.body().startsWith("<?xml version=\"1.0\"?><SendMessageResponse xmlns=\"" + SqsApi.NAMESPACE
-                + "\"><SendMessageResult><MD5OfMessageBody>" + SqsQueues.md5(body) + "</MD5OfMessageBody>"), sent.body());
+                + "\"><SendMessageResult><MD5OfMessageBody>" + SqsQueues.md5(body) + "</MD5OfMessageBody>"),
+                sent.body());
 
         HttpResponse<String> received = query("Action=ReceiveMessage&Version=2012-11-05&QueueUrl=" + enc(url)
                 + "&AttributeName.1=ApproximateReceiveCount&MaxNumberOfMessages=10");
@@ -261,7 +273,8 @@ class SqsApiTest {
             String[] attributes = cli(cli, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names",
                     "ApproximateNumberOfMessagesNotVisible");
             assertEquals("1", JSON.readTree(attributes[1]).path("Attributes")
-                    .path("ApproximateNumberOfMessagesNotVisible").asText(), cli + ": " + attributes[1] + attributes[2]);
+                    .path("ApproximateNumberOfMessagesNotVisible").asText(),
+                    cli + ": " + attributes[1] + attributes[2]);
             String[] deleted = cli(cli, "sqs", "delete-message", "--queue-url", url, "--receipt-handle",
                     message.path("ReceiptHandle").asText());
             assertEquals("0", deleted[0], cli + ": " + deleted[2]);
