@@ -41,8 +41,11 @@ public final class ColdStartBenchmark {
               --repo DIR        repository root (default .)
               --work-dir DIR    CA, cdk.out, tool state and log (default a new temporary folder)""";
 
-    /** The two JVM settings compared: none, and the stack's JAVA_TOOL_OPTIONS. */
-    record Mode(String name, String javaToolOptions) {
+    /**
+     * The JVM settings compared: none, the stack's JAVA_TOOL_OPTIONS, and (for handlers with a public {@code prime()})
+     * the stack's options with {@code prime()} called before the runtime starts ({@link PrimeThenRun}).
+     */
+    record Mode(String name, String javaToolOptions, boolean prime) {
     }
 
     private ColdStartBenchmark() {
@@ -104,8 +107,11 @@ public final class ColdStartBenchmark {
                     continue;
                 }
                 String templateOptions = function.environment().getOrDefault("JAVA_TOOL_OPTIONS", "");
-                List<Mode> modes = List.of(new Mode("JAVA_TOOL_OPTIONS unset", null),
-                        new Mode("stack's JAVA_TOOL_OPTIONS", templateOptions));
+                List<Mode> modes = new ArrayList<>(List.of(new Mode("JAVA_TOOL_OPTIONS unset", null, false),
+                        new Mode("stack's JAVA_TOOL_OPTIONS", templateOptions, false)));
+                if (hasPrime(jar.get(), function.handlerClass())) {
+                    modes.add(new Mode("stack's options + prime()", templateOptions, true));
+                }
                 String event = events.forHandler(function.handlerClass());
                 ObjectNode entry = functions.addObject();
                 entry.put("function", function.logicalId());
@@ -142,6 +148,7 @@ public final class ColdStartBenchmark {
                     ObjectNode setting = settings.addObject();
                     setting.put("setting", mode.name());
                     setting.put("javaToolOptions", mode.javaToolOptions());
+                    setting.put("primedBeforeFirstEvent", mode.prime());
                     setting.put("errors", outcomes.stream().filter(RuntimeApiServer.Outcome::error).count());
                     setting.put("firstAnswer", outcomes.get(0).body());
                     putStats(setting.putObject("initMs"), init);
@@ -168,7 +175,11 @@ public final class ColdStartBenchmark {
             }
             StringBuilder classpath = new StringBuilder(jar.toString());
             runtime.forEach(p -> classpath.append(File.pathSeparator).append(p));
-            command.addAll(List.of("-cp", classpath.toString(), RIC_MAIN, function.handler()));
+            if (mode.prime()) {
+                classpath.append(File.pathSeparator).append(launcherDir(stage.work));
+            }
+            command.addAll(List.of("-cp", classpath.toString(), mode.prime() ? PrimeThenRun.class.getName() : RIC_MAIN,
+                    function.handler()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(stage.work.resolve("cold-start-function.log").toFile());
             Map<String, String> env = builder.environment();
@@ -225,15 +236,19 @@ public final class ColdStartBenchmark {
     }
 
     static String text(ObjectNode report) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-44s %-27s %10s %12s %14s %6s%n",
-                "handler", "setting", "jar bytes", "init med/p90", "answer med/p90", "errors"));
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-30s %-27s %10s %13s %13s %13s %6s%n",
+                "handler (ms: median/p90)", "setting", "jar bytes", "init", "1st invoke", "start→answer",
+                "errors"));
         report.path("functions").forEach(f -> f.path("settings").forEach(s -> out.append(String.format(Locale.ROOT,
-                "%-44s %-27s %10d %5.0f/%-6.0f %6.0f/%-7.0f %6d%n",
-                f.path("handler").asText().replaceAll("^.*\\.", ""), s.path("setting").asText(),
-                f.path("jarBytes").asLong(), s.path("initMs").path("median").asDouble(),
-                s.path("initMs").path("p90").asDouble(), s.path("startToAnswerMs").path("median").asDouble(),
-                s.path("startToAnswerMs").path("p90").asDouble(), s.path("errors").asInt()))));
+                "%-30s %-27s %10d %13s %13s %13s %6d%n",
+                f.path("handler").asText().replaceAll("^.*\\.", "").replace("::handleRequest", ""),
+                s.path("setting").asText(), f.path("jarBytes").asLong(), pair(s.path("initMs")),
+                pair(s.path("firstInvocationMs")), pair(s.path("startToAnswerMs")), s.path("errors").asInt()))));
         return out.toString();
+    }
+
+    private static String pair(com.fasterxml.jackson.databind.JsonNode stats) {
+        return String.format(Locale.ROOT, "%.0f/%.0f", stats.path("median").asDouble(), stats.path("p90").asDouble());
     }
 
     /** The shaded jar under lambdas/*\/target/ (named as its module) that holds the handler class. */
@@ -252,6 +267,30 @@ public final class ColdStartBenchmark {
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether the handler class has a public no-argument {@code prime()} (SnapStart priming). */
+    static boolean hasPrime(Path jar, String handlerClass) {
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {jar.toUri().toURL()},
+                ClassLoader.getPlatformClassLoader())) {
+            Class.forName(handlerClass, false, loader).getMethod("prime");
+            return true;
+        } catch (ReflectiveOperationException | IOException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** A folder holding only {@link PrimeThenRun}'s class, for the function's class path. */
+    private static Path launcherDir(Path work) throws IOException {
+        Path dir = work.resolve("prime-launcher");
+        Path file = dir.resolve(PrimeThenRun.class.getName().replace('.', '/') + ".class");
+        if (!Files.isRegularFile(file)) {
+            Files.createDirectories(file.getParent());
+            try (InputStream in = PrimeThenRun.class.getResourceAsStream("PrimeThenRun.class")) {
+                Files.copy(in, file);
+            }
+        }
+        return dir;
     }
 
     private static List<Path> runtimeJars(Path root) throws IOException {
