@@ -20,7 +20,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
             Run from the repository root after mvn -DskipTests package and mvn -Pbench -pl bench package.
 
               --devices N             simulated devices (default 1000)
-              --device-threads T      devices running at once (default 50; = N: all at the same instant)
+              --device-threads T      devices running at once (default 30; = N: all at the same instant)
               --out FILE              JSON report (default bench/target/onboarding.json)
               --repo DIR              repository root (default .; must hold cdk.json)
               --work-dir DIR          CA, cdk.out, tool state and log (default a new temporary folder)
@@ -114,7 +114,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
             throw new IllegalArgumentException(root + " is not the repository root (no cdk.json): run from the "
                     + "root or pass --repo");
         }
-        return new OnboardingOptions(help, devices, Math.min(threads != null ? threads : 50, devices), out, root,
+        return new OnboardingOptions(help, devices, Math.min(threads != null ? threads : 30, devices), out, root,
                 work, quotas, defaultFaults, Collections.unmodifiableList(faults),
                 Collections.unmodifiableList(toolArgs), schedule, Collections.unmodifiableMap(context), deadline,
                 start, mqtt, resend, warmup);
