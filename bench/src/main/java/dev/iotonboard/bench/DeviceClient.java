@@ -14,12 +14,7 @@ import javax.net.ssl.SSLSocket;
  * One device's connections to the data plane, each a fresh TLS connection as a device's curl or MQTT client makes:
  * an HTTPS {@code POST /topics/<topic>?qos=1} and an MQTT 3.1.1 CONNECT (+ PUBLISH QoS 1, PUBACK, DISCONNECT).
  */
-public final class DeviceClient {
-    /** The connection ended without an answer (JITR closes the first connection of an unknown certificate so). */
-    public static final int NO_ANSWER = -1;
-    /** The TLS handshake or the connection failed (refused, reset, timed out). */
-    public static final int CONNECTION_FAILED = -2;
-
+public final class DeviceClient implements DeviceConnection {
     private static final int TIMEOUT_MILLIS = 15_000;
     private final SSLContext tls;
     private final String host;
@@ -33,7 +28,7 @@ public final class DeviceClient {
         this.mqttPort = mqttPort;
     }
 
-    /** POSTs {@code json} to {@code /topics/<topic>?qos=1}: the HTTP status, {@link #NO_ANSWER} or {@link #CONNECTION_FAILED}. */
+    @Override
     public int publishHttps(String topic, String json) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         String head = "POST /topics/" + topic + "?qos=1 HTTP/1.1\r\nHost: " + host + ":" + httpsPort
@@ -58,11 +53,7 @@ public final class DeviceClient {
         }
     }
 
-    /**
-     * CONNECT with {@code clientId} (clean session); when accepted, PUBLISH {@code payload} to {@code topic} at QoS 1
-     * and wait for its PUBACK. Returns the CONNACK return code (0 accepted, 5 not authorized, ...), {@link #NO_ANSWER}
-     * when the connection closed without CONNACK or PUBACK, or {@link #CONNECTION_FAILED}.
-     */
+    @Override
     public int connectAndPublish(String clientId, String topic, String payload) {
         try (SSLSocket socket = open(mqttPort)) {
             OutputStream out = socket.getOutputStream();

@@ -8,7 +8,8 @@ import java.util.function.LongSupplier;
  * registers the certificate PENDING_ACTIVATION and is dropped unanswered; the activation function activates it),
  * (2) POST {"thingName"} to jitr/request, (3) MQTT CONNECT with client id = thing name until accepted, then a QoS 1
  * PUBLISH to things/<thing>/confirmation acknowledged by PUBACK: onboarded. Every step retries with backoff; jitr/request
- * is sent again when MQTT still refuses {@code resendAfter} after the last request. A 403 on jitr/start or
+ * is sent again when MQTT still refuses {@code resendAfter} after the last request, the wait doubling after each
+ * resend (at most {@link #MAX_RESEND_INTERVAL}), so a backlog of provisioning events is not flooded with duplicates. A 403 on jitr/start or
  * jitr/request means the JITR policy is gone (provisioning done): go on with MQTT. Past the deadline the device gives
  * up: it is LOST.
  */
@@ -18,19 +19,35 @@ public final class SimulatedDevice {
     public record Behaviour(Backoff startBackoff, Backoff mqttBackoff, Duration resendAfter) {
     }
 
+    static final Duration MAX_RESEND_INTERVAL = Duration.ofMinutes(2);
+
     private final String thingName;
     private final String certificateId;
-    private final DeviceClient client;
+    private final DeviceConnection client;
     private final Behaviour behaviour;
     private final LongSupplier clock;
+    private final Sleeper sleeper;
 
-    public SimulatedDevice(String thingName, String certificateId, DeviceClient client, Behaviour behaviour,
+    /** Waits; tests pass one that advances their clock instead. */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    /** @param clock nanoseconds, as {@link System#nanoTime()} */
+    public SimulatedDevice(String thingName, String certificateId, DeviceConnection client, Behaviour behaviour,
             LongSupplier clock) {
+        this(thingName, certificateId, client, behaviour, clock, Thread::sleep);
+    }
+
+    SimulatedDevice(String thingName, String certificateId, DeviceConnection client, Behaviour behaviour,
+            LongSupplier clock, Sleeper sleeper) {
         this.thingName = thingName;
         this.certificateId = certificateId;
         this.client = client;
         this.behaviour = behaviour;
         this.clock = clock;
+        this.sleeper = sleeper;
     }
 
     /** Runs the flow until onboarded or {@code deadlineNanos} (on the same clock). */
@@ -77,6 +94,7 @@ public final class SimulatedDevice {
             }
         }
         long lastRequest = requested != 0 ? requested : clock.getAsLong();
+        long resendInterval = behaviour.resendAfter().toNanos();
 
         String topic = "things/" + thingName + "/confirmation";
         int mqttRetries = 0;
@@ -88,10 +106,11 @@ public final class SimulatedDevice {
                         clock.getAsLong(), startAttempts, requestAttempts, mqttAttempts);
             }
             problem = "MQTT CONNECT answered " + (code > 0 ? "CONNACK " + code : describe(code));
-            if (clock.getAsLong() - lastRequest >= behaviour.resendAfter().toNanos()) {
+            if (clock.getAsLong() - lastRequest >= resendInterval) {
                 int status = client.publishHttps("jitr/request", request);
                 requestAttempts++;
                 lastRequest = clock.getAsLong();
+                resendInterval = Math.min(2 * resendInterval, MAX_RESEND_INTERVAL.toNanos());
                 if (status == 200 && requested == 0) {
                     requested = lastRequest;
                 }
@@ -113,14 +132,14 @@ public final class SimulatedDevice {
         if (clock.getAsLong() + Duration.ofMillis(millis).toNanos() > deadlineNanos) {
             return false;
         }
-        Thread.sleep(millis);
+        sleeper.sleep(millis);
         return true;
     }
 
     private static String describe(int status) {
         return switch (status) {
-            case DeviceClient.NO_ANSWER -> "no answer (connection closed)";
-            case DeviceClient.CONNECTION_FAILED -> "connection failed";
+            case DeviceConnection.NO_ANSWER -> "no answer (connection closed)";
+            case DeviceConnection.CONNECTION_FAILED -> "connection failed";
             default -> "HTTP " + status;
         };
     }
