@@ -24,6 +24,9 @@ import java.util.regex.Pattern;
  * @param truststorePem    its contents
  * @param jitrStartTopic   the topic a device publishes to after its first (registering) connection
  * @param jitrRequestTopic the topic a device asks for its thing on
+ * @param iotQuotas        the account's IoT request-rate quotas, which size the JITR functions' reserved concurrency
+ * @param iotCallLatencyMs the assumed duration of one IoT control-plane call (see {@link ConcurrencySizing})
+ * @param reconciler       the schedule and limits of the reconciler (deployed only with a {@code caCertificateId})
  */
 public record OnboardingConfig(
         String domainName,
@@ -33,7 +36,10 @@ public record OnboardingConfig(
         Path truststorePath,
         String truststorePem,
         String jitrStartTopic,
-        String jitrRequestTopic) {
+        String jitrRequestTopic,
+        IotQuotas iotQuotas,
+        int iotCallLatencyMs,
+        Reconciler reconciler) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -43,6 +49,12 @@ public record OnboardingConfig(
     public static final String TRUSTSTORE_PATH = "truststorePath";
     public static final String JITR_START_TOPIC = "jitrStartTopic";
     public static final String JITR_REQUEST_TOPIC = "jitrRequestTopic";
+    public static final String IOT_QUOTAS = IotQuotas.CONTEXT_KEY;
+    public static final String IOT_CALL_LATENCY_MS = ConcurrencySizing.LATENCY_CONTEXT_KEY;
+    public static final String RECONCILE_INTERVAL_MINUTES = "reconcileIntervalMinutes";
+    public static final String RECONCILE_GRACE_SECONDS = "reconcileGraceSeconds";
+    public static final String RECONCILE_LOOKBACK_HOURS = "reconcileLookbackHours";
+    public static final String RECONCILE_MAX_REQUESTS_PER_SECOND = "reconcileMaxRequestsPerSecond";
 
     public static final String DEFAULT_TRUSTSTORE_PATH = "certs/rootCA.pem";
     public static final String DEFAULT_JITR_START_TOPIC = "jitr/start";
@@ -61,6 +73,22 @@ public record OnboardingConfig(
     private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
     public record HostedZoneRef(String id, String name) {
+    }
+
+    /**
+     * The reconciler's settings; the ranges are those its handler accepts (lambdas/README.md, reconciler).
+     *
+     * @param intervalMinutes      how often it runs
+     * @param graceSeconds         certificates registered more recently are left to the event-driven path
+     * @param lookbackHours        certificates registered earlier are not scanned
+     * @param maxRequestsPerSecond its own IoT request rate per operation (it shares the quotas with the JITR functions)
+     */
+    public record Reconciler(int intervalMinutes, int graceSeconds, int lookbackHours, int maxRequestsPerSecond) {
+        public static final Reconciler DEFAULTS = new Reconciler(5, 300, 168, 2);
+    }
+
+    public ConcurrencySizing concurrencySizing() {
+        return new ConcurrencySizing(iotQuotas, iotCallLatencyMs);
     }
 
     public boolean usesExampleValues() {
@@ -106,6 +134,10 @@ public record OnboardingConfig(
             problems.add(JITR_REQUEST_TOPIC + ": must differ from " + JITR_START_TOPIC + " ('" + jitrStartTopic + "').");
         }
 
+        IotQuotas iotQuotas = IotQuotas.fromContext(context.apply(IOT_QUOTAS), problems);
+        int iotCallLatencyMs = in.integer(IOT_CALL_LATENCY_MS, ConcurrencySizing.DEFAULT_CALL_LATENCY_MS, 1, 10_000);
+        Reconciler reconciler = reconciler(in, problems);
+
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
 
@@ -113,7 +145,22 @@ public record OnboardingConfig(
             throw new InvalidConfigurationException(problems);
         }
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateId, truststorePath, truststorePem,
-                jitrStartTopic, jitrRequestTopic);
+                jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler);
+    }
+
+    private static Reconciler reconciler(Reader in, List<String> problems) {
+        Reconciler defaults = Reconciler.DEFAULTS;
+        Reconciler reconciler = new Reconciler(
+                in.integer(RECONCILE_INTERVAL_MINUTES, defaults.intervalMinutes(), 1, 1440),
+                in.integer(RECONCILE_GRACE_SECONDS, defaults.graceSeconds(), 0, 86_400),
+                in.integer(RECONCILE_LOOKBACK_HOURS, defaults.lookbackHours(), 1, 8_784),
+                in.integer(RECONCILE_MAX_REQUESTS_PER_SECOND, defaults.maxRequestsPerSecond(), 1, 100));
+        if ((long) reconciler.graceSeconds() >= reconciler.lookbackHours() * 3600L) {
+            problems.add(RECONCILE_GRACE_SECONDS + ": " + reconciler.graceSeconds() + " s must be shorter than "
+                    + RECONCILE_LOOKBACK_HOURS + " (" + reconciler.lookbackHours() + " h), or no certificate is old "
+                    + "enough to reconcile yet young enough to be scanned.");
+        }
+        return reconciler;
     }
 
     private static Optional<HostedZoneRef> hostedZone(Reader in, List<String> problems, String domainName) {
@@ -180,6 +227,24 @@ public record OnboardingConfig(
                 problems.add(key + ": missing; " + what + ".");
             }
             return value.orElse(null);
+        }
+
+        int integer(String key, int defaultValue, int min, int max) {
+            Optional<String> value = optional(key);
+            if (value.isEmpty()) {
+                return defaultValue;
+            }
+            try {
+                int number = Integer.parseInt(value.get());
+                if (number >= min && number <= max) {
+                    return number;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            problems.add(key + ": '" + value.get() + "' is not a whole number from " + min + " to " + max
+                    + " (default " + defaultValue + ").");
+            return defaultValue;
         }
 
         String topic(String key, String defaultTopic) {

@@ -36,6 +36,11 @@ public final class Cfn {
         return Map.of("Ref", name);
     }
 
+    /** How CDK renders an alias's name from its ARN (the EventInvokeConfig qualifier): the 8th ':'-separated field. */
+    public static Map<String, Object> aliasNameOf(IConstruct alias) {
+        return Map.of("Fn::Select", List.of(7, Map.of("Fn::Split", List.of(":", ref(logicalId(alias))))));
+    }
+
     public static Map<String, Object> getAtt(IConstruct construct, String attribute) {
         return Map.of("Fn::GetAtt", List.of(logicalId(construct), attribute));
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -38,6 +39,31 @@ class OnboardingConfigTest {
         assertEquals("jitr/request", config.jitrRequestTopic());
         assertTrue(config.truststorePem().contains("-----BEGIN CERTIFICATE-----"));
         assertFalse(config.usesExampleValues());
+        assertEquals(IotQuotas.defaults(), config.iotQuotas());
+        assertEquals(50, config.iotCallLatencyMs());
+        assertEquals(new OnboardingConfig.Reconciler(5, 300, 168, 2), config.reconciler());
+    }
+
+    @Test
+    void fromContext_overridesQuotasFromAnObjectOrItsJsonText() {
+        context.put("iotQuotas", Map.of("DescribeCertificate", 20, "AttachPolicy", 30.5));
+        IotQuotas quotas = read().iotQuotas();
+        assertEquals(0, new BigDecimal("20").compareTo(quotas.of("DescribeCertificate")));
+        assertEquals(0, new BigDecimal("30.5").compareTo(quotas.of("AttachPolicy")));
+        assertEquals(0, new BigDecimal("10").compareTo(quotas.of("UpdateCertificate")), "the others keep their default");
+
+        context.put("iotQuotas", "{\"DescribeCertificate\": 40}");
+        assertEquals(0, new BigDecimal("40").compareTo(read().iotQuotas().of("DescribeCertificate")));
+    }
+
+    @Test
+    void fromContext_readsTheReconcilerSettingsAndLatency() {
+        context.putAll(Map.of("reconcileIntervalMinutes", 15, "reconcileGraceSeconds", "600",
+                "reconcileLookbackHours", 24, "reconcileMaxRequestsPerSecond", 5, "iotCallLatencyMs", "80"));
+        OnboardingConfig config = read();
+        assertEquals(new OnboardingConfig.Reconciler(15, 600, 24, 5), config.reconciler());
+        assertEquals(80, config.iotCallLatencyMs());
+        assertEquals(new ConcurrencySizing(config.iotQuotas(), 80), config.concurrencySizing());
     }
 
     @Test
@@ -84,11 +110,31 @@ class OnboardingConfigTest {
         "jitrRequestTopic|$aws/things|jitrRequestTopic: '$aws/things' is not a plain MQTT topic",
         "jitrRequestTopic|jitr/start|jitrRequestTopic: must differ from jitrStartTopic",
         "truststorePath|does/not/exist.pem|Run scripts/ca/create-ca.sh first",
+        "iotQuotas|{\"Describe\":5}|iotQuotas: unknown IoT operation 'Describe'",
+        "iotQuotas|{\"AttachPolicy\":0}|iotQuotas: the rate of AttachPolicy must be a positive number",
+        "iotQuotas|{\"AttachPolicy\":-3}|iotQuotas: the rate of AttachPolicy must be a positive number",
+        "iotQuotas|{\"AttachPolicy\":\"fast\"}|iotQuotas: the rate of AttachPolicy must be a positive number",
+        "iotQuotas|[10]|iotQuotas: must be a JSON object",
+        "iotQuotas|not json|iotQuotas: must be a JSON object",
+        "iotCallLatencyMs|0|iotCallLatencyMs: '0' is not a whole number from 1",
+        "reconcileIntervalMinutes|0|reconcileIntervalMinutes: '0' is not a whole number from 1 to 1440",
+        "reconcileIntervalMinutes|five|reconcileIntervalMinutes: 'five' is not a whole number",
+        "reconcileGraceSeconds|-1|reconcileGraceSeconds: '-1' is not a whole number from 0 to 86400",
+        "reconcileLookbackHours|8785|reconcileLookbackHours: '8785' is not a whole number from 1 to 8784",
+        "reconcileMaxRequestsPerSecond|101|reconcileMaxRequestsPerSecond: '101' is not a whole number from 1 to 100",
     })
     void fromContext_rejects(String key, String value, String expectedProblem) {
         context.put(key, value);
 
         assertProblems(List.of(expectedProblem));
+    }
+
+    @Test
+    void fromContext_rejectsAGracePeriodAsLongAsTheLookback() {
+        context.put("reconcileLookbackHours", 1);
+        context.put("reconcileGraceSeconds", 3600);
+
+        assertProblems(List.of("reconcileGraceSeconds: 3600 s must be shorter than reconcileLookbackHours (1 h)"));
     }
 
     @Test

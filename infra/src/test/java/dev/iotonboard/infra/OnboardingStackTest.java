@@ -4,12 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.Environment;
+import software.amazon.awscdk.assertions.Annotations;
 import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
 import software.amazon.awscdk.cxapi.SynthesisMessage;
 
 class OnboardingStackTest {
@@ -31,6 +37,23 @@ class OnboardingStackTest {
     void exampleContext_warnsBeforeDeploying() {
         assertFalse(SynthesizedStack.annotations()
                 .findWarning("*", Match.stringLikeRegexp(".*example values.*")).isEmpty());
+    }
+
+    @Test
+    void withoutACaCertificateId_noReconcilerIsDeployedAndTheSynthesisSaysWhy() {
+        OnboardingApp.Synthesis anyCa = OnboardingApp.synthesize(SynthesizedStack.ROOT,
+                SynthesizedStack.scratchDirectory("cdk.out"),
+                Map.of(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(), OnboardingConfig.CA_CERTIFICATE_ID, ""),
+                Environment.builder().account(SynthesizedStack.ACCOUNT).region(SynthesizedStack.REGION).build(),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+        assertEquals(0, anyCa.exitCode());
+        assertTrue(anyCa.stack().getReconciler().isEmpty());
+        Template.fromStack(anyCa.stack()).resourceCountIs("AWS::Events::Rule", 0);
+        assertFalse(Annotations.fromStack(anyCa.stack())
+                .findWarning("*", Match.stringLikeRegexp(".*No reconciler is deployed.*caCertificateId.*")).isEmpty());
+        assertTrue(SynthesizedStack.annotations()
+                .findWarning("*", Match.stringLikeRegexp(".*No reconciler.*")).isEmpty());
     }
 
     @Test
@@ -65,7 +88,11 @@ class OnboardingStackTest {
                 "AWS::ApiGateway::RestApi", 1,
                 "AWS::ApiGateway::DomainName", 1,
                 "AWS::ApiGateway::Authorizer", 1,
-                "AWS::SQS::Queue", 2);
+                "AWS::SQS::Queue", 2,
+                "AWS::Events::Rule", 1,
+                "AWS::Lambda::Function", 6,
+                "AWS::Lambda::Version", 5,
+                "AWS::Lambda::Alias", 5);
         expected.forEach((type, count) -> SynthesizedStack.template().resourceCountIs(type, count));
     }
 

@@ -111,7 +111,7 @@ public final class DeviceApi extends Construct {
         // No API Gateway result cache: the only per-device identity is the client certificate, which cannot be an
         // identity source. The authorizer function caches its IoT lookups itself (AUTH_CACHE_TTL_SECONDS).
         RequestAuthorizer authorizer = RequestAuthorizer.Builder.create(this, "DeviceAuthorizer")
-                .handler(authorizerFunction.getFunction())
+                .handler(authorizerFunction.getAlias())
                 .identitySources(List.of())
                 .resultsCacheTtl(Duration.seconds(0))
                 .build();
@@ -120,7 +120,10 @@ public final class DeviceApi extends Construct {
                 .validateRequestBody(true)
                 .build());
         // No console test-invoke permission: every invocation comes through the deployed stage and its authorizer.
-        LambdaIntegration sample = LambdaIntegration.Builder.create(sampleFunction.getFunction()).allowTestInvoke(false).build();
+        // Functions are invoked through their alias (SnapStart runs only published versions), the authorizer too.
+        LambdaIntegration sample = LambdaIntegration.Builder.create(sampleFunction.getAlias())
+                .allowTestInvoke(false)
+                .build();
         sampleMethod = api.getRoot().addResource("sample").addMethod("GET", sample, MethodOptions.builder()
                 .authorizationType(AuthorizationType.CUSTOM)
                 .authorizer(authorizer)

@@ -29,6 +29,14 @@ final class IotGrants {
                 Nag.iotResourceFinding(Stack.of(role), "thing/*"));
     }
 
+    /** {@code actions} on the one registered CA certificate {@code caCertificateId}: no wildcard. */
+    static void caCertificate(Role role, String caCertificateId, String... actions) {
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .actions(List.of(actions))
+                .resources(List.of(DevicePolicies.iotArn(Stack.of(role), "cacert", caCertificateId)))
+                .build());
+    }
+
     private static void grant(Role role, String resourceType, String... actions) {
         role.addToPrincipalPolicy(PolicyStatement.Builder.create()
                 .actions(List.of(actions))

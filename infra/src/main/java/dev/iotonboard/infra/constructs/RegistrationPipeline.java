@@ -14,7 +14,7 @@ import software.amazon.awscdk.services.iot.CfnTopicRule.ActionProperty;
 import software.amazon.awscdk.services.iot.CfnTopicRule.CloudwatchLogsActionProperty;
 import software.amazon.awscdk.services.iot.CfnTopicRule.LambdaActionProperty;
 import software.amazon.awscdk.services.iot.CfnTopicRule.TopicRulePayloadProperty;
-import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.IFunction;
 import software.amazon.awscdk.services.lambda.Permission;
 import software.amazon.awscdk.services.lambda.destinations.SqsDestination;
 import software.amazon.awscdk.services.logs.LogGroup;
@@ -42,20 +42,11 @@ public final class RegistrationPipeline extends Construct {
             "iot:ListPrincipalThings", "iot:AttachThingPrincipal", "iot:DetachThingPrincipal", "iot:AttachPolicy",
             "iot:DetachPolicy");
     /** AttachThingPrincipal/DetachThingPrincipal name both a certificate and a thing, so both resources are granted. */
-    public static final List<String> PROVISIONING_THING_ACTIONS = List.of("iot:CreateThing", "iot:ListThingPrincipals",
-            "iot:AttachThingPrincipal", "iot:DetachThingPrincipal");
+    public static final List<String> PROVISIONING_THING_ACTIONS = List.of("iot:CreateThing", "iot:DescribeThing",
+            "iot:ListThingPrincipals", "iot:AttachThingPrincipal", "iot:DetachThingPrincipal");
 
-    /*
-     * Reserved concurrency per function. The binding limits are the account-wide IoT control-plane quotas in
-     * aws-behaviour.md: DescribeCertificate, UpdateCertificate and ListPrincipalThings allow 10 requests/s each, shared by
-     * both functions and the API authorizer (AttachPolicy/DetachPolicy 15/s, ListThingPrincipals 10-20/s). One warm
-     * execution makes each of its calls about once per 50-100 ms, so it alone can approach 10/s; two per function keep a
-     * registration burst (a fleet powering on) near the quota, leave the authorizer headroom, and let Lambda's async
-     * queue (events kept up to 6 h) absorb the backlog instead of piling up throttling retries. Raise it only together
-     * with a quota increase. Reserving needs 10 unreserved executions left in the account (new accounts may need a
-     * Lambda concurrency quota increase).
-     */
-    public static final int RESERVED_CONCURRENCY = 2;
+    /** Lambda's retries of a failed asynchronous (IoT rule) invocation before the event goes to the failure queue. */
+    public static final int ASYNC_RETRY_ATTEMPTS = 2;
 
     private final JavaFunction activation;
     private final JavaFunction provisioning;
@@ -75,8 +66,9 @@ public final class RegistrationPipeline extends Construct {
                 .handler(ACTIVATION_HANDLER)
                 .description("JITR: activates a newly registered device certificate and attaches the JITR policy")
                 .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "CA_CERTIFICATE_ID", caCertificateId))
-                .reservedConcurrency(RESERVED_CONCURRENCY)
+                .reservedConcurrency(props.activationConcurrency())
                 .onFailure(new SqsDestination(activationFailures))
+                .asyncInvoke(ASYNC_RETRY_ATTEMPTS, Duration.hours(6))
                 .build());
         IotGrants.certificates(activation.getRole(), ACTIVATION_CERTIFICATE_ACTIONS.toArray(String[]::new));
 
@@ -87,8 +79,9 @@ public final class RegistrationPipeline extends Construct {
                 .description("JITR: creates the device's thing, attaches the certificate and swaps JITR for app policy")
                 .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "APP_POLICY_NAME", props.appPolicyName(),
                         "CA_CERTIFICATE_ID", caCertificateId))
-                .reservedConcurrency(RESERVED_CONCURRENCY)
+                .reservedConcurrency(props.provisioningConcurrency())
                 .onFailure(new SqsDestination(provisioningFailures))
+                .asyncInvoke(ASYNC_RETRY_ATTEMPTS, Duration.hours(6))
                 .build());
         IotGrants.certificates(provisioning.getRole(), PROVISIONING_CERTIFICATE_ACTIONS.toArray(String[]::new));
         IotGrants.things(provisioning.getRole(), PROVISIONING_THING_ACTIONS.toArray(String[]::new));
@@ -111,12 +104,12 @@ public final class RegistrationPipeline extends Construct {
                 "JITR: a certificate of " + (caCertificateId.isEmpty() ? "any auto-registration CA" : "the CA " + caCertificateId)
                         + " was registered",
                 "SELECT * FROM '$aws/events/certificates/registered/" + (caCertificateId.isEmpty() ? "#" : caCertificateId) + "'",
-                activation.getFunction(), errorAction);
+                activation.getAlias(), errorAction);
         // The certificate id comes from the connection (principal()), never from the payload.
         provisioningRequestRule = rule("ProvisioningRequestRule",
                 "JITR: a device with an activated certificate asks for its thing",
                 "SELECT thingName, principal() AS certificateId FROM '" + props.jitrRequestTopic() + "'",
-                provisioning.getFunction(), errorAction);
+                provisioning.getAlias(), errorAction);
     }
 
     private Queue failureQueue(String id) {
@@ -130,7 +123,8 @@ public final class RegistrationPipeline extends Construct {
         return queue;
     }
 
-    private CfnTopicRule rule(String id, String description, String sql, Function target, ActionProperty errorAction) {
+    /** {@code target} is the function's alias: SnapStart runs only published versions. */
+    private CfnTopicRule rule(String id, String description, String sql, IFunction target, ActionProperty errorAction) {
         CfnTopicRule rule = CfnTopicRule.Builder.create(this, id)
                 .topicRulePayload(TopicRulePayloadProperty.builder()
                         .description(description)
@@ -184,9 +178,12 @@ public final class RegistrationPipeline extends Construct {
      * @param jitrPolicyName  the IoT policy a freshly activated certificate gets
      * @param appPolicyName   the IoT policy a provisioned device gets
      * @param caCertificateId the CA whose registrations to handle; empty for any auto-registration CA
+     * @param activationConcurrency   reserved concurrency of certificate-activation (see ConcurrencySizing)
+     * @param provisioningConcurrency reserved concurrency of thing-provisioning (see ConcurrencySizing)
      */
     public record Props(Path activationJar, Path provisioningJar, String jitrPolicyName, String appPolicyName,
-                        Optional<String> caCertificateId, String jitrRequestTopic) {
+                        Optional<String> caCertificateId, String jitrRequestTopic, int activationConcurrency,
+                        int provisioningConcurrency) {
         public Props {
             Objects.requireNonNull(activationJar, "activationJar");
             Objects.requireNonNull(provisioningJar, "provisioningJar");
@@ -194,6 +191,10 @@ public final class RegistrationPipeline extends Construct {
             Objects.requireNonNull(appPolicyName, "appPolicyName");
             Objects.requireNonNull(caCertificateId, "caCertificateId");
             Objects.requireNonNull(jitrRequestTopic, "jitrRequestTopic");
+            if (activationConcurrency < 1 || provisioningConcurrency < 1) {
+                throw new IllegalArgumentException("reserved concurrency must be at least 1: " + activationConcurrency
+                        + ", " + provisioningConcurrency);
+            }
         }
 
         public static Builder builder() {
@@ -207,6 +208,8 @@ public final class RegistrationPipeline extends Construct {
             private String appPolicyName;
             private Optional<String> caCertificateId = Optional.empty();
             private String jitrRequestTopic = "jitr/request";
+            private int activationConcurrency = 1;
+            private int provisioningConcurrency = 1;
 
             public Builder activationJar(Path jar) {
                 this.activationJar = jar;
@@ -238,9 +241,15 @@ public final class RegistrationPipeline extends Construct {
                 return this;
             }
 
+            public Builder reservedConcurrency(int activation, int provisioning) {
+                this.activationConcurrency = activation;
+                this.provisioningConcurrency = provisioning;
+                return this;
+            }
+
             public Props build() {
                 return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateId,
-                        jitrRequestTopic);
+                        jitrRequestTopic, activationConcurrency, provisioningConcurrency);
             }
         }
     }

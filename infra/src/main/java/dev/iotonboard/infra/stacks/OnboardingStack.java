@@ -1,11 +1,14 @@
 package dev.iotonboard.infra.stacks;
 
+import dev.iotonboard.infra.ConcurrencySizing;
 import dev.iotonboard.infra.LambdaJars;
 import dev.iotonboard.infra.OnboardingConfig;
 import dev.iotonboard.infra.constructs.DeviceApi;
 import dev.iotonboard.infra.constructs.DevicePolicies;
+import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.constructs.Truststore;
+import java.util.Optional;
 import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Stack;
@@ -20,6 +23,7 @@ public final class OnboardingStack extends Stack {
     private final RegistrationPipeline registration;
     private final Truststore truststore;
     private final DeviceApi deviceApi;
+    private final Optional<Reconciler> reconciler;
 
     public OnboardingStack(Construct scope, String id, StackProps props, OnboardingConfig config, LambdaJars jars) {
         super(scope, id, props);
@@ -33,6 +37,7 @@ public final class OnboardingStack extends Stack {
                 .jitrStartTopic(config.jitrStartTopic())
                 .jitrRequestTopic(config.jitrRequestTopic())
                 .build());
+        ConcurrencySizing sizing = config.concurrencySizing();
         registration = new RegistrationPipeline(this, "Registration", RegistrationPipeline.Props.builder()
                 .activationJar(jars.certificateActivation())
                 .provisioningJar(jars.thingProvisioning())
@@ -40,7 +45,24 @@ public final class OnboardingStack extends Stack {
                 .appPolicyName(devicePolicies.getAppPolicyName())
                 .caCertificateId(config.caCertificateId())
                 .jitrRequestTopic(config.jitrRequestTopic())
+                .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
                 .build());
+        reconciler = config.caCertificateId().map(caCertificateId -> new Reconciler(this, "Reconciler",
+                Reconciler.Props.builder()
+                        .jar(jars.reconciler())
+                        .caCertificateId(caCertificateId)
+                        .jitrPolicyName(devicePolicies.getJitrPolicyName())
+                        .intervalMinutes(config.reconciler().intervalMinutes())
+                        .graceSeconds(config.reconciler().graceSeconds())
+                        .lookbackHours(config.reconciler().lookbackHours())
+                        .maxRequestsPerSecond(config.reconciler().maxRequestsPerSecond())
+                        .build()));
+        if (reconciler.isEmpty()) {
+            Annotations.of(this).addWarningV2("iotonboard:no-reconciler", "No reconciler is deployed: it scans the "
+                    + "certificates of one CA, and caCertificateId is empty (any CA). Certificates whose registered "
+                    + "event was lost stay PENDING_ACTIVATION (failed ones wait in the activation failure queue for a redrive); "
+                    + "set caCertificateId to deploy it.");
+        }
         truststore = new Truststore(this, "Truststore", Truststore.Props.builder().pem(config.truststorePem()).build());
         DeviceApi.Props.Builder api = DeviceApi.Props.builder()
                 .domainName(config.domainName())
@@ -87,5 +109,10 @@ public final class OnboardingStack extends Stack {
 
     public DeviceApi getDeviceApi() {
         return deviceApi;
+    }
+
+    /** Present when the stack was given a caCertificateId. */
+    public Optional<Reconciler> getReconciler() {
+        return reconciler;
     }
 }

@@ -63,10 +63,10 @@ class DeviceApiTest {
                 "Integration", Match.objectLike(Map.of(
                         "Type", "AWS_PROXY",
                         "Uri", Match.objectLike(Map.of("Fn::Join", Match.arrayWith(List.of(Match.arrayWith(List.of(
-                                getAtt(api.getSampleFunction().getFunction(), "Arn")))))))))));
+                                ref(Cfn.logicalId(api.getSampleFunction().getAlias()))))))))))));
         template.hasResourceProperties("AWS::ApiGateway::Resource", Map.of("PathPart", "sample"));
         template.resourcePropertiesCountIs("AWS::Lambda::Permission", Map.of(
-                "FunctionName", getAtt(api.getSampleFunction().getFunction(), "Arn"),
+                "FunctionName", ref(Cfn.logicalId(api.getSampleFunction().getAlias())),
                 "Principal", "apigateway.amazonaws.com"), 1);
         Map<?, ?> authorizerRef = (Map<?, ?>) authorizer.asObject();
         Map<String, Object> authorizerProperties = authorizerProperties(authorizerRef.get("Ref").toString());
@@ -74,7 +74,7 @@ class DeviceApiTest {
         // No API Gateway result cache: the certificate cannot be a cache key; the function caches itself.
         assertEquals(0, ((Number) authorizerProperties.get("AuthorizerResultTtlInSeconds")).intValue());
         assertTrue(authorizerProperties.get("AuthorizerUri").toString()
-                .contains(Cfn.logicalId(api.getAuthorizerFunction().getFunction())));
+                .contains(Cfn.logicalId(api.getAuthorizerFunction().getAlias())), "the authorizer invokes the alias");
     }
 
     @Test

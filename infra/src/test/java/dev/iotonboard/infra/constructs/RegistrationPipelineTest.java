@@ -93,12 +93,13 @@ class RegistrationPipelineTest {
     }
 
     @Test
-    void functions_haveReservedConcurrencyWithinTheIotQuotas() {
-        for (JavaFunction function : List.of(pipeline.getActivation(), pipeline.getProvisioning())) {
-            assertEquals(RegistrationPipeline.RESERVED_CONCURRENCY,
-                    ((Number) properties(function.getFunction()).get("ReservedConcurrentExecutions")).intValue());
-        }
-        assertTrue(RegistrationPipeline.RESERVED_CONCURRENCY <= 2, "10 DescribeCertificate/s shared by three functions");
+    void functions_haveTheReservedConcurrencyTheQuotasAllow() {
+        // Default quotas and 50 ms per call: R = 5 devices/s; activation 5 x 3 x 0.05 = 0.75 -> 1, provisioning
+        // 5 x 8 x 0.05 = 2.
+        assertEquals(1, ((Number) properties(pipeline.getActivation().getFunction())
+                .get("ReservedConcurrentExecutions")).intValue());
+        assertEquals(2, ((Number) properties(pipeline.getProvisioning().getFunction())
+                .get("ReservedConcurrentExecutions")).intValue());
     }
 
     @Test
@@ -139,7 +140,8 @@ class RegistrationPipelineTest {
                                         "iot:DetachPolicy"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("cert/*")),
-                        Map.of("Action", List.of("iot:CreateThing", "iot:ListThingPrincipals", "iot:AttachThingPrincipal",
+                        Map.of("Action", List.of("iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals",
+                                        "iot:AttachThingPrincipal",
                                         "iot:DetachThingPrincipal"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("thing/*"))),
@@ -157,7 +159,7 @@ class RegistrationPipelineTest {
                 "AwsIotSqlVersion", "2016-03-23",
                 "RuleDisabled", false,
                 "Sql", payload(rule).get("Sql"),
-                "Actions", List.of(Map.of("Lambda", Map.of("FunctionArn", getAtt(target.getFunction(), "Arn")))),
+                "Actions", List.of(Map.of("Lambda", Map.of("FunctionArn", ref(Cfn.logicalId(target.getAlias()))))),
                 "ErrorAction", Map.of("CloudwatchLogs", Map.of(
                         "LogGroupName", errorLogGroup,
                         "RoleArn", Match.objectLike(Map.of("Fn::GetAtt", Match.arrayWith(List.of(Match.stringLikeRegexp(
@@ -168,7 +170,7 @@ class RegistrationPipelineTest {
     private void assertInvokePermission(CfnTopicRule rule, JavaFunction target) {
         template.hasResourceProperties("AWS::Lambda::Permission", Map.of(
                 "Action", "lambda:InvokeFunction",
-                "FunctionName", getAtt(target.getFunction(), "Arn"),
+                "FunctionName", ref(Cfn.logicalId(target.getAlias())),
                 "Principal", "iot.amazonaws.com",
                 "SourceArn", getAtt(rule, "Arn"),
                 "SourceAccount", SynthesizedStack.ACCOUNT));
@@ -177,6 +179,7 @@ class RegistrationPipelineTest {
     private void assertFailureDestination(JavaFunction function, Queue queue) {
         template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", Map.of(
                 "FunctionName", ref(Cfn.logicalId(function.getFunction())),
+                "Qualifier", Cfn.aliasNameOf(function.getAlias()),
                 "MaximumRetryAttempts", 2,
                 "MaximumEventAgeInSeconds", 21600,
                 "DestinationConfig", Map.of("OnFailure", Map.of("Destination", getAtt(queue, "Arn")))));

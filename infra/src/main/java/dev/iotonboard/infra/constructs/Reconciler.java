@@ -1,0 +1,147 @@
+package dev.iotonboard.infra.constructs;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.Schedule;
+import software.amazon.awscdk.services.events.targets.LambdaFunction;
+import software.constructs.Construct;
+
+/**
+ * The reconciler: a scheduled function that completes what the event-driven JITR path missed (a lost or failed
+ * registered event leaves a certificate PENDING_ACTIVATION) and reports ACTIVE certificates without a thing. It scans
+ * the certificates of one CA, so it exists only when the stack is given a {@code caCertificateId}.
+ *
+ * <p>One run at a time (reserved concurrency 1) within the shared IoT quotas (its own per-operation rate limit). A failed
+ * or throttled run is not retried, by EventBridge or by Lambda: the next scheduled run starts again from the newest
+ * certificate, so a retry would only spend quota twice.
+ */
+public final class Reconciler extends Construct {
+    public static final String HANDLER = "dev.iotonboard.lambda.reconciler.ReconcilerHandler::handleRequest";
+    /** Exactly the IoT calls of lambdas/reconciler (ReconcilerService and the activation path it reuses). */
+    public static final List<String> CA_ACTIONS = List.of("iot:ListCertificatesByCA");
+    public static final List<String> CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate", "iot:UpdateCertificate",
+            "iot:AttachPolicy", "iot:ListAttachedPolicies", "iot:ListPrincipalThings");
+    /** A run stops itself 20 s before its timeout (lambdas/README.md); it never outlasts the interval. */
+    public static final int MAX_TIMEOUT_MINUTES = 5;
+    /** Lambda keeps an asynchronous event at most 6 hours. */
+    private static final int MAX_EVENT_AGE_MINUTES = 360;
+
+    private final JavaFunction function;
+    private final Rule schedule;
+
+    public Reconciler(Construct scope, String id, Props props) {
+        super(scope, id);
+        function = new JavaFunction(this, "Function", JavaFunction.Props.builder()
+                .jar(props.jar())
+                .handler(HANDLER)
+                .description("JITR reconciler: completes certificates of the CA the registered-event path missed")
+                .environment(Map.of(
+                        "CA_CERTIFICATE_ID", props.caCertificateId(),
+                        "JITR_POLICY_NAME", props.jitrPolicyName(),
+                        "GRACE_PERIOD_SECONDS", Integer.toString(props.graceSeconds()),
+                        "LOOKBACK_HOURS", Integer.toString(props.lookbackHours()),
+                        "MAX_REQUESTS_PER_SECOND", Integer.toString(props.maxRequestsPerSecond())))
+                .timeout(Duration.minutes(Math.min(props.intervalMinutes(), MAX_TIMEOUT_MINUTES)))
+                .reservedConcurrency(1)
+                // A run that waited longer than one interval is superseded by the next one.
+                .asyncInvoke(0, Duration.minutes(Math.min(props.intervalMinutes(), MAX_EVENT_AGE_MINUTES)))
+                .build());
+        IotGrants.caCertificate(function.getRole(), props.caCertificateId(), CA_ACTIONS.toArray(String[]::new));
+        IotGrants.certificates(function.getRole(), CERTIFICATE_ACTIONS.toArray(String[]::new));
+
+        schedule = Rule.Builder.create(this, "Schedule")
+                .description("Runs the JITR reconciler every " + props.intervalMinutes() + " minute(s)")
+                .schedule(Schedule.rate(Duration.minutes(props.intervalMinutes())))
+                .targets(List.of(LambdaFunction.Builder.create(function.getAlias()).retryAttempts(0).build()))
+                .build();
+    }
+
+    public JavaFunction getFunction() {
+        return function;
+    }
+
+    public Rule getSchedule() {
+        return schedule;
+    }
+
+    /**
+     * @param caCertificateId      the CA whose certificates are reconciled (required)
+     * @param jitrPolicyName       the IoT policy an activated certificate gets
+     * @param intervalMinutes      the schedule, 1 to 1440
+     * @param graceSeconds         GRACE_PERIOD_SECONDS of the handler
+     * @param lookbackHours        LOOKBACK_HOURS of the handler
+     * @param maxRequestsPerSecond MAX_REQUESTS_PER_SECOND of the handler, per IoT operation
+     */
+    public record Props(Path jar, String caCertificateId, String jitrPolicyName, int intervalMinutes, int graceSeconds,
+                        int lookbackHours, int maxRequestsPerSecond) {
+        public Props {
+            Objects.requireNonNull(jar, "jar");
+            Objects.requireNonNull(caCertificateId, "caCertificateId");
+            Objects.requireNonNull(jitrPolicyName, "jitrPolicyName");
+            if (caCertificateId.isBlank()) {
+                throw new IllegalArgumentException("the reconciler needs a CA certificate id");
+            }
+            if (intervalMinutes < 1 || intervalMinutes > 1440) {
+                throw new IllegalArgumentException("intervalMinutes must be 1 to 1440: " + intervalMinutes);
+            }
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        public static final class Builder {
+            private Path jar;
+            private String caCertificateId;
+            private String jitrPolicyName;
+            private int intervalMinutes = 5;
+            private int graceSeconds = 300;
+            private int lookbackHours = 168;
+            private int maxRequestsPerSecond = 2;
+
+            public Builder jar(Path jar) {
+                this.jar = jar;
+                return this;
+            }
+
+            public Builder caCertificateId(String id) {
+                this.caCertificateId = id;
+                return this;
+            }
+
+            public Builder jitrPolicyName(String name) {
+                this.jitrPolicyName = name;
+                return this;
+            }
+
+            public Builder intervalMinutes(int minutes) {
+                this.intervalMinutes = minutes;
+                return this;
+            }
+
+            public Builder graceSeconds(int seconds) {
+                this.graceSeconds = seconds;
+                return this;
+            }
+
+            public Builder lookbackHours(int hours) {
+                this.lookbackHours = hours;
+                return this;
+            }
+
+            public Builder maxRequestsPerSecond(int rate) {
+                this.maxRequestsPerSecond = rate;
+                return this;
+            }
+
+            public Props build() {
+                return new Props(jar, caCertificateId, jitrPolicyName, intervalMinutes, graceSeconds, lookbackHours,
+                        maxRequestsPerSecond);
+            }
+        }
+    }
+}
