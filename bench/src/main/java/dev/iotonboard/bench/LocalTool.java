@@ -84,7 +84,9 @@ public final class LocalTool implements AutoCloseable {
             return new LocalTool(process, parseReadyLine(line));
         } catch (ExecutionException | TimeoutException e) {
             destroy(process);
-            throw new IOException("the local IoT Core did not start (" + e.getMessage() + "); see " + log, e);
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            throw new IOException("the local IoT Core did not start (" + e.getMessage() + "); last lines of " + log
+                    + ":\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 5), lines.size())), e);
         }
     }
 
