@@ -17,6 +17,7 @@ public record CallsTable(Map<String, Integer> calls, String source) {
                 return new CallsTable(table.get(), "lambdas/README.md \"IoT calls per onboarded device\"");
             }
         }
-        return new CallsTable(QuotaBound.DEFAULT_CALLS, "the benchmark's default table (no table in lambdas/README.md)");
+        return new CallsTable(QuotaBound.DEFAULT_CALLS,
+                "the benchmark's default table (no table in lambdas/README.md)");
     }
 }

@@ -41,5 +41,4 @@ public final class ControlPlaneClient {
                 .allowAutoRegistration(true)
                 .build()).certificateId();
     }
-
 }

@@ -7,7 +7,10 @@ public interface DeviceConnection {
     /** The TLS handshake or the connection failed (refused, reset, timed out). */
     int CONNECTION_FAILED = -2;
 
-    /** POSTs {@code json} to {@code /topics/<topic>?qos=1}: the HTTP status, {@link #NO_ANSWER} or {@link #CONNECTION_FAILED}. */
+    /**
+     * POSTs {@code json} to {@code /topics/<topic>?qos=1}: the HTTP status, {@link #NO_ANSWER} or
+     * {@link #CONNECTION_FAILED}.
+     */
     int publishHttps(String topic, String json);
 
     /**

@@ -13,7 +13,10 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** TLS client contexts for devices: the device key with its chain (device certificate, CA), trusting the tool's root. */
+/**
+ * TLS client contexts for devices: the device key with its chain (device certificate, CA), trusting only the tool's
+ * server root.
+ */
 public final class DeviceTls {
     private static final char[] PASSWORD = "bench".toCharArray();
     private final TrustManagerFactory trust;

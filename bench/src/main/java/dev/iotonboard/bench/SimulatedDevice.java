@@ -7,11 +7,11 @@ import java.util.function.LongSupplier;
  * One device doing the JITR flow of scripts/device/jitr.sh: (1) POST {} to jitr/start until 200 (the first attempt
  * registers the certificate PENDING_ACTIVATION and is dropped unanswered; the activation function activates it),
  * (2) POST {"thingName"} to jitr/request, (3) MQTT CONNECT with client id = thing name until accepted, then a QoS 1
- * PUBLISH to things/<thing>/confirmation acknowledged by PUBACK: onboarded. Every step retries with backoff; jitr/request
- * is sent again when MQTT still refuses {@code resendAfter} after the last request, the wait doubling after each
- * resend (at most {@link #MAX_RESEND_INTERVAL}), so a backlog of provisioning events is not flooded with duplicates. A 403 on jitr/start or
- * jitr/request means the JITR policy is gone (provisioning done): go on with MQTT. Past the deadline the device gives
- * up: it is LOST.
+ * PUBLISH to things/<thing>/confirmation acknowledged by PUBACK: onboarded. Every step retries with backoff.
+ * jitr/request is sent again when MQTT still refuses {@code resendAfter} after the last request, the wait doubling
+ * after each resend (at most {@link #MAX_RESEND_INTERVAL}), so a backlog of provisioning events is not flooded with
+ * duplicates. A 403 on jitr/start or jitr/request means the JITR policy is gone (provisioning done): go on with MQTT.
+ * Past the deadline the device gives up: it is LOST.
  */
 public final class SimulatedDevice {
 

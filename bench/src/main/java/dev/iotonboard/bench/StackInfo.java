@@ -17,7 +17,7 @@ import java.util.Optional;
 public final class StackInfo {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A Java function: logical id, handler string, memory (MB), environment (plain values and resolved policy refs). */
+    /** A Java function: logical id, handler, memory (MB), environment (plain values and resolved policy refs). */
     public record Function(String logicalId, String handler, int memoryMb, Map<String, String> environment) {
         public String handlerClass() {
             int separator = handler.indexOf("::");

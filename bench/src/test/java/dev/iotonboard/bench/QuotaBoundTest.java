@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +90,6 @@ class QuotaBoundTest {
                 () -> new AssertionError("lambdas/README.md has no readable \"IoT calls per onboarded device\" table"));
 
         assertEquals(2, calls.get("DescribeCertificate"));
-        assertTrue(calls.keySet().containsAll(Map.of("CreateThing", 1, "AttachThingPrincipal", 1).keySet()), "" + calls);
+        assertTrue(calls.keySet().containsAll(List.of("CreateThing", "AttachThingPrincipal")), "" + calls);
     }
 }
