@@ -23,11 +23,14 @@ import java.util.regex.Pattern;
  * A synthesized stack read from a cloud assembly ({@code cdk.out}): the template with the intrinsics the stack uses
  * resolved ({@code Ref}, {@code Fn::GetAtt}, {@code Fn::Join}, {@code Fn::Sub}, {@code Fn::Select}, {@code Fn::Split},
  * pseudo parameters), and the resources the local IoT Core runs: IoT policies, topic rules, Lambda functions (with
- * their event invoke configs) and, raw but resolved, any other resource for later use (API Gateway).
+ * their event invoke configs), EventBridge schedules, SQS queues and, raw but resolved, any other resource for later
+ * use (API Gateway).
  *
- * <p>Physical names: a resource without an explicit name (PolicyName, FunctionName, RuleName) is named by its logical
- * id, and {@code Ref} resolves to that name. A resource the tool needs but cannot honour fails loading with an
- * {@link IllegalArgumentException} naming it.
+ * <p>Physical names: a resource without an explicit name (PolicyName, FunctionName, RuleName, QueueName) is named by
+ * its logical id, and {@code Ref} resolves to that name; as in CloudFormation, {@code Ref} of a Lambda alias or
+ * version gives its qualified ARN ({@code ...:function:<name>:<alias or version>}), and a Lambda target given as such
+ * an ARN resolves to its function ({@link #functionByArn}). A resource the tool needs but cannot honour fails loading
+ * with an {@link IllegalArgumentException} naming it.
  */
 public final class StackTemplate {
 
@@ -49,15 +52,40 @@ public final class StackTemplate {
         }
     }
 
+    /** A Lambda alias: {@code Ref} gives {@code arn}, which invokes {@code function}. */
+    public record Alias(String logicalId, String name, String function, String arn) {
+    }
+
+    /** An SQS queue: its local name is its logical id (or QueueName), its ARN as the template resolves it. */
+    public record Queue(String logicalId, String name, String arn) {
+    }
+
+    /**
+     * An EventBridge schedule rule. {@code interval} is null when the expression cannot run locally ({@code cron(...)});
+     * {@code unsupportedReason} then says why.
+     *
+     * @param targetFunctions logical ids of the functions it invokes (targets given as function, alias or version ARN)
+     */
+    public record Schedule(String logicalId, String name, String arn, String expression, java.time.Duration interval,
+            boolean enabled, List<String> targetFunctions, String unsupportedReason) {
+        public boolean supported() {
+            return interval != null;
+        }
+    }
+
     /** Resource types the tool reads. */
     static final Set<String> HONOURED = Set.of("AWS::IoT::Policy", "AWS::IoT::TopicRule", "AWS::Lambda::Function",
-            "AWS::Lambda::EventInvokeConfig");
+            "AWS::Lambda::EventInvokeConfig", "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule",
+            "AWS::SQS::Queue");
     /**
-     * Resource types with no local meaning (permissions, logs, queues, buckets, the truststore upload), ignored. API
-     * Gateway resources are kept resolved for the API stand-in.
+     * Resource types with no local meaning (permissions, logs, queue policies, buckets, the truststore upload),
+     * ignored. API Gateway resources are kept resolved for the API stand-in.
      */
-    static final Set<String> IGNORED_PREFIXES = Set.of("AWS::IAM::", "AWS::Logs::", "AWS::SQS::", "AWS::S3::",
-            "AWS::Lambda::Permission", "Custom::AWS", "AWS::CDK::Metadata", "AWS::ApiGateway::", "AWS::SSM::");
+    static final Set<String> IGNORED_PREFIXES = Set.of("AWS::IAM::", "AWS::Logs::", "AWS::SQS::QueuePolicy",
+            "AWS::S3::", "AWS::Lambda::Permission", "Custom::AWS", "AWS::CDK::Metadata", "AWS::ApiGateway::",
+            "AWS::SSM::");
+
+    private static final Pattern RATE = Pattern.compile("rate\\(\\s*(\\d+)\\s+(minute|minutes|hour|hours|day|days)\\s*\\)");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SUB_VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
@@ -71,6 +99,9 @@ public final class StackTemplate {
     private final Map<String, IotPolicy> policies = new LinkedHashMap<>();
     private final Map<String, TopicRule> rules = new LinkedHashMap<>();
     private final Map<String, Function> functions = new LinkedHashMap<>();
+    private final Map<String, Alias> aliases = new LinkedHashMap<>();
+    private final Map<String, Queue> queues = new LinkedHashMap<>();
+    private final Map<String, Schedule> schedules = new LinkedHashMap<>();
     private final List<String> ignored = new ArrayList<>();
 
     private StackTemplate(String stackName, JsonNode template, Path assemblyDir, Map<String, String> assetPaths,
@@ -156,6 +187,67 @@ public final class StackTemplate {
         return functions;
     }
 
+    /** Lambda aliases by logical id. */
+    public Map<String, Alias> aliases() {
+        return aliases;
+    }
+
+    /** SQS queues by logical id (the on-failure destinations of the functions). */
+    public Map<String, Queue> queues() {
+        return queues;
+    }
+
+    /** EventBridge schedule rules by logical id, the unsupported ones ({@link Schedule#supported()}) included. */
+    public Map<String, Schedule> schedules() {
+        return schedules;
+    }
+
+    /**
+     * The function a Lambda target names: its name, its ARN, or its ARN qualified by one of its aliases or versions
+     * (or {@code $LATEST}).
+     */
+    public Optional<Function> functionByArn(String target) {
+        for (Function function : functions.values()) {
+            String arn = getAtt(function.logicalId(), "Arn", function.logicalId());
+            if (target.equals(function.name()) || target.equals(arn)) {
+                return Optional.of(function);
+            }
+            if (target.startsWith(arn + ":") && qualifierOf(function, target.substring(arn.length() + 1))) {
+                return Optional.of(function);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private boolean qualifierOf(Function function, String qualifier) {
+        if (qualifier.equals("$LATEST")) {
+            return true;
+        }
+        for (String id : resourcesOfType("AWS::Lambda::Alias")) {
+            if (aliasFunction(id).equals(function.name()) && resolvedProperties(id).path("Name").asText().equals(qualifier)) {
+                return true;
+            }
+        }
+        for (String id : resourcesOfType("AWS::Lambda::Version")) {
+            if (aliasFunction(id).equals(function.name()) && versionNumber(id).equals(qualifier)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The function name an alias or version belongs to ({@code FunctionName} may be a name or an ARN). */
+    private String aliasFunction(String logicalId) {
+        String functionName = resolvedProperties(logicalId).path("FunctionName").asText();
+        int colon = functionName.indexOf(":function:");
+        return colon < 0 ? functionName : functionName.substring(colon + ":function:".length()).split(":")[0];
+    }
+
+    /** Locally every published version is number 1: the template publishes each function's current version once. */
+    private String versionNumber(String versionLogicalId) {
+        return "1";
+    }
+
     /** Logical ids and types of the resources that have no local meaning. */
     public List<String> ignored() {
         return ignored;
@@ -208,7 +300,18 @@ public final class StackTemplate {
         if (resource.isMissingNode()) {
             throw new IllegalArgumentException(context + ": Ref to unknown resource or parameter " + name);
         }
-        return physicalName(name, resource);
+        switch (resource.path("Type").asText()) {
+            case "AWS::Lambda::Alias":
+                return lambdaArn(aliasFunction(name)) + ":" + resolvedProperties(name).path("Name").asText();
+            case "AWS::Lambda::Version":
+                return lambdaArn(aliasFunction(name)) + ":" + versionNumber(name);
+            default:
+                return physicalName(name, resource);
+        }
+    }
+
+    private String lambdaArn(String functionName) {
+        return "arn:aws:lambda:" + region + ":" + account + ":function:" + functionName;
     }
 
     /** What {@code Fn::GetAtt} gives. Arn of IoT, Lambda, SQS and IAM resources; other attributes are placeholders. */
@@ -219,8 +322,13 @@ public final class StackTemplate {
         }
         String type = resource.path("Type").asText();
         String name = physicalName(logicalId, resource);
+        if (type.equals("AWS::Lambda::Version") && attribute.equals("Version")) {
+            return versionNumber(logicalId);
+        }
         if (attribute.equals("Arn")) {
             switch (type) {
+                case "AWS::Events::Rule":
+                    return "arn:aws:events:" + region + ":" + account + ":rule/" + name;
                 case "AWS::Lambda::Function":
                     return "arn:aws:lambda:" + region + ":" + account + ":function:" + name;
                 case "AWS::IoT::TopicRule":
@@ -251,6 +359,7 @@ public final class StackTemplate {
             case "AWS::SQS::Queue" -> "QueueName";
             case "AWS::IAM::Role" -> "RoleName";
             case "AWS::Logs::LogGroup" -> "LogGroupName";
+            case "AWS::Events::Rule" -> "Name";
             default -> null;
         };
         if (field != null && resource.path("Properties").has(field)) {
@@ -281,6 +390,10 @@ public final class StackTemplate {
                     // read after the invoke configs, below
                 }
                 case "AWS::Lambda::EventInvokeConfig" -> invokeConfigs.put(id, resolvedProperties(id));
+                case "AWS::SQS::Queue" -> queues.put(id, new Queue(id, ref(id, id), getAtt(id, "Arn", id)));
+                case "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule" -> {
+                    // read after the functions, below
+                }
                 default -> {
                     if (IGNORED_PREFIXES.stream().noneMatch(type::startsWith)) {
                         throw new IllegalArgumentException(id + " (" + type + "): the local IoT Core cannot honour this"
@@ -293,9 +406,63 @@ public final class StackTemplate {
         for (String id : resourcesOfType("AWS::Lambda::Function")) {
             readFunction(id, invokeConfigs);
         }
+        for (String id : resourcesOfType("AWS::Lambda::Alias")) {
+            readAlias(id);
+        }
         for (String id : resourcesOfType("AWS::IoT::TopicRule")) {
             readRule(id);
         }
+        for (String id : resourcesOfType("AWS::Events::Rule")) {
+            readSchedule(id);
+        }
+    }
+
+    private void readAlias(String id) {
+        String functionName = aliasFunction(id);
+        Function function = function(functionName).orElseThrow(() -> new IllegalArgumentException(id
+                + " (AWS::Lambda::Alias): its function " + functionName + " is not a function of this stack"));
+        aliases.put(id, new Alias(id, resolvedProperties(id).path("Name").asText(), function.logicalId(), ref(id, id)));
+    }
+
+    private void readSchedule(String id) {
+        JsonNode properties = resolvedProperties(id);
+        String expression = properties.path("ScheduleExpression").asText(null);
+        if (expression == null) {
+            throw new IllegalArgumentException(id + " (AWS::Events::Rule): only schedule rules (ScheduleExpression) are"
+                    + " supported, not event patterns");
+        }
+        List<String> targets = new ArrayList<>();
+        for (JsonNode target : properties.path("Targets")) {
+            String arn = target.path("Arn").asText();
+            Function function = functionByArn(arn).orElseThrow(() -> new IllegalArgumentException(id
+                    + " (AWS::Events::Rule): its target " + arn + " is not a Lambda function of this stack"));
+            if (!function.runnable()) {
+                throw new IllegalArgumentException(id + " (AWS::Events::Rule): its target " + function.logicalId()
+                        + " has runtime " + function.runtime() + "; only Java functions can run");
+            }
+            targets.add(function.logicalId());
+        }
+        java.time.Duration interval = null;
+        String unsupported = null;
+        Matcher rate = RATE.matcher(expression.trim());
+        if (rate.matches()) {
+            long amount = Long.parseLong(rate.group(1));
+            interval = switch (rate.group(2)) {
+                case "minute", "minutes" -> java.time.Duration.ofMinutes(amount);
+                case "hour", "hours" -> java.time.Duration.ofHours(amount);
+                default -> java.time.Duration.ofDays(amount);
+            };
+            if (amount < 1) {
+                interval = null;
+                unsupported = "a rate must be at least 1";
+            }
+        } else {
+            unsupported = expression.startsWith("cron(")
+                    ? "cron expressions are not supported by the local IoT Core (only rate(N minutes|hours|days))"
+                    : "not a rate(...) or cron(...) expression";
+        }
+        schedules.put(id, new Schedule(id, ref(id, id), getAtt(id, "Arn", id), expression, interval,
+                !properties.path("State").asText("ENABLED").equals("DISABLED"), List.copyOf(targets), unsupported));
     }
 
     private void readPolicy(String id) {
@@ -375,9 +542,7 @@ public final class StackTemplate {
                         + " not " + action.fieldNames().next());
             }
             String arn = action.path("Lambda").path("FunctionArn").asText();
-            String function = functions.values().stream()
-                    .filter(f -> getAtt(f.logicalId(), "Arn", id).equals(arn) || f.name().equals(arn))
-                    .map(Function::logicalId).findFirst()
+            String function = functionByArn(arn).map(Function::logicalId)
                     .orElseThrow(() -> new IllegalArgumentException(id + " (AWS::IoT::TopicRule): its Lambda action"
                             + " targets " + arn + ", not a function of this stack"));
             if (!functions.get(function).runnable()) {

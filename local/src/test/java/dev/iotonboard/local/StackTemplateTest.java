@@ -11,10 +11,14 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class StackTemplateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,7 +79,104 @@ class StackTemplateTest {
     void ignoredResources_areListed() {
         List<String> ignored = load().ignored();
         assertTrue(ignored.contains("Role (AWS::IAM::Role)"), ignored.toString());
-        assertTrue(ignored.contains("Failures (AWS::SQS::Queue)"), ignored.toString());
+        assertFalse(ignored.toString().contains("AWS::SQS::Queue"), "queues are read: " + ignored);
+    }
+
+    @Test
+    void queues_haveTheirLogicalIdAsNameAndTheArnTheTemplateGives() {
+        StackTemplate stack = load();
+        assertEquals(Map.of("Failures", new StackTemplate.Queue("Failures", "Failures",
+                "arn:aws:sqs:us-east-1:000000000000:Failures")), stack.queues());
+        assertEquals(stack.queues().get("Failures").arn(), stack.functions().get("Fn").onFailureDestination());
+    }
+
+    /**
+     * The shapes of a SnapStart stack (docs/contracts.md "Versions and aliases"), as CDK synthesizes them: a version
+     * and an alias per function, the rule, schedule and invoke config naming the alias.
+     */
+    static StackTemplate snapStartStack(Path dir, Consumer<ObjectNode> change) throws IOException {
+        ObjectNode template = (ObjectNode) JSON.readTree(assembly().resolve("Fixture.template.json").toFile());
+        ObjectNode resources = (ObjectNode) template.get("Resources");
+        ((ObjectNode) resources.path("Fn")).putObject("Metadata").put("aws:asset:path", "asset.1111.jar");
+        resources.set("FnVersion1234abcd", JSON.readTree("""
+                {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}}"""));
+        resources.set("FnAlias", JSON.readTree("""
+                {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn"},
+                 "FunctionVersion": {"Fn::GetAtt": ["FnVersion1234abcd", "Version"]}, "Name": "live"}}"""));
+        ((ObjectNode) resources.path("FnConfig").path("Properties")).set("Qualifier", JSON.readTree("""
+                {"Fn::Select": [7, {"Fn::Split": [":", {"Ref": "FnAlias"}]}]}"""));
+        ((ObjectNode) resources.path("Rule").path("Properties").path("TopicRulePayload").path("Actions").get(0)
+                .path("Lambda")).set("FunctionArn", JSON.readTree("{\"Ref\": \"FnAlias\"}"));
+        resources.set("Every5", JSON.readTree("""
+                {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "rate(5 minutes)", "State": "ENABLED",
+                 "Targets": [{"Arn": {"Ref": "FnAlias"}, "Id": "Target0", "RetryPolicy": {"MaximumRetryAttempts": 0}}]}}"""));
+        resources.set("Hourly", JSON.readTree("""
+                {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "rate(1 hour)", "State": "DISABLED",
+                 "Targets": [{"Arn": {"Fn::Join": [":", [{"Fn::GetAtt": ["Fn", "Arn"]}, "1"]]}, "Id": "T"}]}}"""));
+        resources.set("Nightly", JSON.readTree("""
+                {"Type": "AWS::Events::Rule", "Properties": {"ScheduleExpression": "cron(0 3 * * ? *)",
+                 "Targets": [{"Arn": {"Fn::GetAtt": ["Fn", "Arn"]}, "Id": "T"}]}}"""));
+        change.accept(resources);
+        Path file = dir.resolve("SnapStart.template.json");
+        Files.writeString(file, template.toString());
+        Files.copy(assembly().resolve("asset.1111.jar"), dir.resolve("asset.1111.jar"));
+        return StackTemplate.fromTemplate(file, "IotOnboarding", "000000000000", "us-east-1");
+    }
+
+    @Test
+    void aliases_resolveToTheirFunctionAndRefGivesTheQualifiedArn(@TempDir Path dir) throws IOException {
+        StackTemplate stack = snapStartStack(dir, r -> { });
+
+        assertEquals(Map.of("FnAlias", new StackTemplate.Alias("FnAlias", "live", "Fn",
+                "arn:aws:lambda:us-east-1:000000000000:function:Fn:live")), stack.aliases());
+        assertEquals(List.of("Fn"), stack.rules().get("Rule").lambdaFunctions(), "the rule invokes the alias");
+        assertEquals("Fn", stack.functionByArn("arn:aws:lambda:us-east-1:000000000000:function:Fn:1").orElseThrow()
+                .logicalId(), "a version ARN");
+        assertEquals("Fn", stack.functionByArn("arn:aws:lambda:us-east-1:000000000000:function:Fn:$LATEST")
+                .orElseThrow().logicalId());
+        assertTrue(stack.functionByArn("arn:aws:lambda:us-east-1:000000000000:function:Fn:other").isEmpty(),
+                "an alias the stack does not have");
+        assertEquals(1, stack.functions().get("Fn").maximumRetryAttempts(), "the alias's invoke config applies");
+        assertEquals("arn:aws:sqs:us-east-1:000000000000:Failures", stack.functions().get("Fn").onFailureDestination());
+    }
+
+    @Test
+    void schedules_readRatesTargetsAndStateAndRecordCronAsUnsupported(@TempDir Path dir) throws IOException {
+        Map<String, StackTemplate.Schedule> schedules = snapStartStack(dir, r -> { }).schedules();
+
+        StackTemplate.Schedule every5 = schedules.get("Every5");
+        assertEquals(Duration.ofMinutes(5), every5.interval());
+        assertEquals(List.of("Fn"), every5.targetFunctions());
+        assertEquals("arn:aws:events:us-east-1:000000000000:rule/Every5", every5.arn());
+        assertTrue(every5.enabled() && every5.supported());
+        StackTemplate.Schedule hourly = schedules.get("Hourly");
+        assertEquals(Duration.ofHours(1), hourly.interval());
+        assertFalse(hourly.enabled());
+        assertEquals(List.of("Fn"), hourly.targetFunctions(), "a version ARN built with Fn::Join");
+        StackTemplate.Schedule nightly = schedules.get("Nightly");
+        assertFalse(nightly.supported());
+        assertTrue(nightly.unsupportedReason().contains("cron expressions are not supported"), nightly.toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"rate(1 minute),PT1M", "rate(10 minutes),PT10M", "rate(2 hours),PT2H", "rate(1 day),PT24H",
+        "rate(3 days),PT72H"})
+    void schedules_readEveryRateUnit(String expression, String interval, @TempDir Path dir) throws IOException {
+        StackTemplate stack = snapStartStack(dir, r -> ((ObjectNode) r.path("Every5").path("Properties"))
+                .put("ScheduleExpression", expression));
+        assertEquals(Duration.parse(interval), stack.schedules().get("Every5").interval());
+    }
+
+    @Test
+    void scheduleWithAnEventPatternOrAForeignTarget_isAnError(@TempDir Path dir) throws IOException {
+        IllegalArgumentException pattern = assertThrows(IllegalArgumentException.class, () -> snapStartStack(dir,
+                r -> ((ObjectNode) r.path("Every5").path("Properties")).remove("ScheduleExpression")));
+        assertTrue(pattern.getMessage().startsWith("Every5 (AWS::Events::Rule): only schedule rules"),
+                pattern.getMessage());
+        IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class, () -> snapStartStack(
+                Files.createDirectory(dir.resolve("2")), r -> ((ObjectNode) r.path("Every5").path("Properties")
+                        .path("Targets").get(0)).put("Arn", "arn:aws:sqs:us-east-1:000000000000:q")));
+        assertTrue(foreign.getMessage().contains("is not a Lambda function of this stack"), foreign.getMessage());
     }
 
     @Test

@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 /**
  * The REST API of the stack, read from the template: {@code AWS::ApiGateway::Resource} (path tree),
  * {@code AWS::ApiGateway::Method} (Lambda proxy integrations), {@code AWS::ApiGateway::Authorizer} (REQUEST
- * authorizers), the stage name, and the mutual TLS truststore PEM taken from the {@code Custom::AWS} S3 PutObject
- * that uploads it (the one the domain's {@code TruststoreVersion} points at).
+ * authorizers; integrations and authorizers may invoke a function's alias or version, which runs that function), the
+ * stage name, and the mutual TLS truststore PEM taken from the {@code Custom::AWS} S3 PutObject that uploads it (the
+ * one the domain's {@code TruststoreVersion} points at).
  */
 public record ApiDefinition(String apiId, String stage, List<Route> routes, String truststorePem,
         String truststoreResource) {
@@ -32,8 +33,9 @@ public record ApiDefinition(String apiId, String stage, List<Route> routes, Stri
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The function ARN in an integration or authorizer URI, possibly qualified by an alias or version. */
     private static final Pattern FUNCTION_IN_URI = Pattern.compile(
-            ":lambda:path/2015-03-31/functions/arn:[^:]+:lambda:[^:]+:[^:]+:function:([^/:]+)(?::[^/]+)?/invocations$");
+            ":lambda:path/2015-03-31/functions/(arn:[^:/]+:lambda:[^:/]+:[^:/]+:function:[^/:]+(?::[^/]+)?)/invocations$");
 
     /** Reads the API; empty when the stack has no REST API. Errors name the resource. */
     public static Optional<ApiDefinition> from(StackTemplate stack) {
@@ -121,9 +123,9 @@ public record ApiDefinition(String apiId, String stage, List<Route> routes, Stri
         if (!m.find()) {
             throw new IllegalArgumentException(context + ": integration URI is not a Lambda function: " + uri);
         }
-        return stack.function(m.group(1)).map(StackTemplate.Function::logicalId)
-                .orElseThrow(() -> new IllegalArgumentException(context + ": no function " + m.group(1)
-                        + " in the stack (integration URI " + uri + ")"));
+        return stack.functionByArn(m.group(1)).map(StackTemplate.Function::logicalId)
+                .orElseThrow(() -> new IllegalArgumentException(context + ": no function, alias or version "
+                        + m.group(1) + " in the stack (integration URI " + uri + ")"));
     }
 
     /** {logical id, PEM} of the truststore upload. */
