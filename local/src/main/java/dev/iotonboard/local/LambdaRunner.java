@@ -84,6 +84,7 @@ public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
     /** The runtime interface client's native library, extracted once for every container (null: not found). */
     private final Path nativeLibrary;
     private volatile boolean closed;
+    private volatile java.util.function.BiPredicate<String, String> destinations = (arn, body) -> false;
 
     public LambdaRunner(Map<String, StackTemplate.Function> functions, Settings settings, EventLog log) {
         this(functions, settings, log, Faults.none());
@@ -293,10 +294,23 @@ public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
         return record;
     }
 
-    /** The on-failure destination: a line in {@code <failureDir>/<function>.jsonl}. */
+    /** Where on-failure records go besides the file: (destination ARN, record) -> sent. */
+    public void onFailureDestinations(java.util.function.BiPredicate<String, String> destinations) {
+        this.destinations = destinations;
+    }
+
+    /**
+     * The on-failure destination: the function's destination queue when it has one the tool serves, and a line in
+     * {@code <failureDir>/<function>.jsonl}.
+     */
     private void writeFailureRecord(StackTemplate.Function function, ObjectNode record) {
         String requestId = record.path("requestContext").path("requestId").asText();
         int attempts = record.path("requestContext").path("approximateInvokeCount").asInt();
+        if (function.onFailureDestination() != null
+                && destinations.test(function.onFailureDestination(), record.toString())) {
+            log.event("lambda", function.logicalId() + " async " + requestId + ": on-failure record sent to "
+                    + function.onFailureDestination());
+        }
         if (settings.failureDir() != null) {
             try {
                 Files.createDirectories(settings.failureDir());

@@ -24,7 +24,7 @@ public final class LocalIotCore implements AutoCloseable {
             String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
             List<Duration> retryDelays, Duration initTimeout, int mqttPort, int apiPort,
             java.util.Map<String, String> functionEnv, boolean quotasEnabled, java.util.Map<String, Double> quotaRates,
-            List<String> faults) {
+            List<String> faults, java.util.Optional<Duration> scheduleInterval) {
 
         static Options parse(String[] args) {
             Path cdkOut = Path.of("cdk.out");
@@ -43,6 +43,7 @@ public final class LocalIotCore implements AutoCloseable {
             Path runtime = null;
             int concurrency = 2;
             List<Duration> delays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
+            java.util.Optional<Duration> scheduleInterval = java.util.Optional.empty();
             Duration init = Duration.ofSeconds(60);
             boolean quotas = true;
             java.util.Map<String, Double> rates = new java.util.LinkedHashMap<>();
@@ -115,6 +116,13 @@ public final class LocalIotCore implements AutoCloseable {
                             }
                             rates.put(operation, rate);
                         }
+                        case "--schedule-interval" -> {
+                            double seconds = Double.parseDouble(value);
+                            if (!(seconds > 0)) {
+                                throw new UsageException("--schedule-interval must be a positive number of seconds");
+                            }
+                            scheduleInterval = java.util.Optional.of(Duration.ofMillis((long) (seconds * 1000)));
+                        }
                         case "--fault" -> {
                             try {
                                 Faults.parse(value);
@@ -131,7 +139,8 @@ public final class LocalIotCore implements AutoCloseable {
             }
             return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
                     runtime, concurrency, delays, init, mqtt, api,
-                    java.util.Map.copyOf(functionEnv), quotas, java.util.Map.copyOf(rates), List.copyOf(faults));
+                    java.util.Map.copyOf(functionEnv), quotas, java.util.Map.copyOf(rates), List.copyOf(faults),
+                    scheduleInterval);
         }
 
         private static int port(String value) {
@@ -184,6 +193,8 @@ public final class LocalIotCore implements AutoCloseable {
               --fault SPEC              inject a fault, repeatable: OP:N:KIND, OP:every=K:KIND (KIND 500, 503,
                                         throttle, 410), crash:OP:N, crash:OP:every=K, drop:FUNCTION:N,
                                         drop:FUNCTION:every=K (local/README.md "Quotas and faults")
+              --schedule-interval S     run every scheduled (EventBridge rate) function every S seconds instead of
+                                        at its rule's rate (default: the rule's rate)
             """;
 
     private final Options options;
@@ -197,6 +208,7 @@ public final class LocalIotCore implements AutoCloseable {
     private final Path serverCaFile;
     private final Quotas quotas;
     private final Faults faults;
+    private final Scheduler scheduler;
 
     /** Starts everything; throws IllegalArgumentException for a bad or missing cloud assembly. */
     public LocalIotCore(Options options, EventLog log) throws IOException {
@@ -255,6 +267,20 @@ public final class LocalIotCore implements AutoCloseable {
             started.add(dataPlane);
             controlPlane.addHandler(new AdminRoutes(controlPlane, lambdas::stats, lambdas::pendingAsync,
                     dataPlane::connectThrottled));
+            dev.iotonboard.local.aws.SqsQueues sqs = new dev.iotonboard.local.aws.SqsQueues(options.region(),
+                    options.account());
+            for (StackTemplate.Queue queue : stack.queues().values()) {
+                sqs.create(queue.name(), stack.resolvedProperties(queue.logicalId()));
+            }
+            lambdas.onFailureDestinations(sqs::sendToArn);
+            controlPlane.addHandler(new dev.iotonboard.local.aws.SqsApi(sqs, "http://127.0.0.1:" + controlPlane.port(),
+                    log));
+            controlPlane.addHandler(new dev.iotonboard.local.aws.LambdaApi(options.region(), options.account(),
+                    stack.functions().values(), lambdas::invokeAsync, lambdas::invoke, log));
+            scheduler = new Scheduler(stack.schedules().values(),
+                    (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),
+                    options.scheduleInterval(), log);
+            started.add(scheduler);
             mqtt = new dev.iotonboard.local.mqtt.MqttBroker(registry, rules, log,
                     Pki.serverContext(server, root.certificate(), dataPlane.trustManager()),
                     chain -> dataPlane.admit(chain, "mqtt"), options.bind(), options.mqttPort());
@@ -338,6 +364,7 @@ public final class LocalIotCore implements AutoCloseable {
 
     @Override
     public void close() {
+        scheduler.close();
         if (api != null) {
             api.close();
         }
