@@ -61,7 +61,8 @@ class OnboardingStackTest {
         Set<String> outputs = SynthesizedStack.template().findOutputs("*").keySet();
         assertTrue(outputs.containsAll(Set.of("ApiDomainName", "ApiDomainAliasTarget", "JitrPolicyName", "AppPolicyName",
                 "CertificateRegisteredRuleName", "ProvisioningRequestRuleName", "TruststoreUri", "TruststoreVersion",
-                "IotDataEndpointHint")), outputs.toString());
+                "IotDataEndpointHint", "ActivationFailuresQueueUrl", "ProvisioningFailuresQueueUrl",
+                "ActivationFunctionName", "ProvisioningFunctionName")), outputs.toString());
         assertTrue(outputs.stream().noneMatch(name -> name.startsWith("DeviceApiEndpoint")),
                 "the disabled execute-api URL must not be an output: " + outputs);
         SynthesizedStack.template().hasOutput("IotDataEndpointHint",

@@ -86,6 +86,10 @@ public final class OnboardingStack extends Stack {
                 "Registered events the activation function failed on");
         output("ProvisioningFailuresQueueUrl", registration.getProvisioningFailures().getQueueUrl(),
                 "Provisioning requests the provisioning function failed on");
+        output("ActivationFunctionName", registration.getActivation().getFunction().getFunctionName(),
+                "The activation function; redrive its failures with scripts/ops/redrive.sh --function <it>");
+        output("ProvisioningFunctionName", registration.getProvisioning().getFunction().getFunctionName(),
+                "The provisioning function; redrive its failures with scripts/ops/redrive.sh --function <it>");
         output("TruststoreUri", truststore.getUri(), "The mutual TLS truststore (CA bundle)");
         output("TruststoreVersion", truststore.getVersionId(), "The truststore object version the domain uses");
         output("IotDataEndpointHint", IOT_ENDPOINT_HINT, "Run this for the MQTT/HTTPS endpoint devices connect to");
