@@ -28,7 +28,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
               --no-default-faults     do not inject the default fault set (docs/performance.md)
               --fault SPEC            one more fault for the tool (its --fault grammar); repeatable
               --tool-arg ARG          one more argument for the local IoT Core; repeatable
-              --schedule-interval D   the reconciler's schedule in the tool (default 10s; "none": the tool's own)
+              --schedule-interval S   seconds between the reconciler's runs in the tool (default 10; "none": its rate)
               --synth-context K=V     one more CDK context value for synthesis; repeatable
               --deadline SECONDS      a device not onboarded by then is LOST (default max(300, 4 N / R))
               --start-backoff MS,MS   jitr/start and jitr/request retry backoff: initial,cap (default 1000,8000)
@@ -49,7 +49,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
         boolean defaultFaults = true;
         List<String> faults = new ArrayList<>();
         List<String> toolArgs = new ArrayList<>();
-        String schedule = "10s";
+        String schedule = "10";
         Map<String, String> context = new LinkedHashMap<>();
         Duration deadline = null;
         Backoff start = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
