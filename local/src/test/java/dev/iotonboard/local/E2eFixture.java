@@ -65,12 +65,26 @@ public final class E2eFixture implements AutoCloseable {
 
     /** create-ca.sh (EC) into this fixture's CERTS_DIR, then the stack synthesized with that CA as truststore. */
     public Path createCaAndSynthesize() throws IOException {
+        return createCaAndSynthesize(false);
+    }
+
+    /**
+     * As {@link #createCaAndSynthesize()}; {@code caSpecific}: the stack also gets the CA's id as
+     * {@code caCertificateId} (CA-specific rule and authorizer, and the scheduled reconciler).
+     */
+    public Path createCaAndSynthesize(boolean caSpecific) throws IOException {
         Run ca = run(List.of(script("ca/create-ca.sh"), "--key-type", "ec"), Map.of(), 60);
         assertEquals(0, ca.exit(), "create-ca.sh failed:\n" + ca.err());
         Path cdkOut = work.resolve("cdk.out");
+        Map<String, String> context = new java.util.LinkedHashMap<>();
+        context.put("truststorePath", certs.resolve("rootCA.pem").toString());
+        if (caSpecific) {
+            context.put("caCertificateId", dev.iotonboard.lambda.core.CertificateIds.fromPem(
+                    Files.readString(certs.resolve("rootCA.pem"))));
+        }
         Run synth = run(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "dev.iotonboard.infra.OnboardingApp"), Map.of("CDK_OUTDIR", cdkOut.toString(), "CDK_CONTEXT_JSON",
-                JSON.writeValueAsString(Map.of("truststorePath", certs.resolve("rootCA.pem").toString()))), 300);
+                JSON.writeValueAsString(context)), 300);
         assertEquals(0, synth.exit(), "synthesis (dev.iotonboard.infra.OnboardingApp) failed:\n" + synth.err()
                 + synth.out());
         return cdkOut;

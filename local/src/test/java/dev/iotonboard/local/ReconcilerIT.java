@@ -1,0 +1,97 @@
+package dev.iotonboard.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end, a lost registered event: every asynchronous invocation of the activation function is dropped
+ * ({@code drop:<activation>:every=1}), so only the stack's scheduled reconciler (run every 2 s here, grace period 0)
+ * can activate the device's certificate; the unmodified jitr.sh must still onboard the device. The stack is
+ * synthesized with the CA's id, which is what deploys the reconciler. Output in local/target/reconciler-e2e.log.
+ */
+class ReconcilerIT {
+    private static E2eFixture e2e;
+    private static int httpsPort;
+    private static int mqttPort;
+    private static StackTemplate stack;
+
+    @BeforeAll
+    static void start() throws Exception {
+        e2e = new E2eFixture("reconciler-e2e.log",
+                Path.of("lambdas/certificate-activation/target/certificate-activation.jar"),
+                Path.of("lambdas/thing-provisioning/target/thing-provisioning.jar"),
+                Path.of("lambdas/reconciler/target/reconciler.jar"));
+        Path cdkOut = e2e.createCaAndSynthesize(true);
+        stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
+        int controlPort = E2eFixture.freePort();
+        httpsPort = E2eFixture.freePort();
+        mqttPort = E2eFixture.freePort();
+        e2e.startTool(controlPort, List.of("--cdk-out", cdkOut.toString(), "--ports", controlPort + "," + httpsPort,
+                "--mqtt-port", Integer.toString(mqttPort), "--api-port", "0", "--state-dir",
+                e2e.work.resolve("state").toString(), "--schedule-interval", "2",
+                "--function-env", "GRACE_PERIOD_SECONDS=0",
+                "--fault", "drop:" + function("CertificateActivationHandler") + ":every=1"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (e2e != null) {
+            e2e.close();
+        }
+    }
+
+    @Test
+    void everyRegisteredEventDropped_theReconcilerActivates_andTheDeviceOnboards() throws Exception {
+        E2eFixture.Run register = e2e.run(List.of(e2e.script("ca/register-ca.sh"), "--endpoint-url", e2e.endpoint()),
+                Map.of(), 120);
+        assertEquals(0, register.exit(), "register-ca.sh failed:\n" + register.err());
+        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
+        assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
+        String thing = device.out().trim();
+
+        E2eFixture.Run jitr = e2e.run(List.of(e2e.script("device/jitr.sh"), "--thing-name", thing, "--device-dir",
+                e2e.certs.resolve("devices/" + thing).toString(), "--endpoint", "localhost", "--port",
+                Integer.toString(httpsPort), "--cacert", e2e.work.resolve("state/server-ca.pem").toString(),
+                "--mqtt-port", Integer.toString(mqttPort), "--timeout", "150", "--mqtt-timeout", "90",
+                "--initial-delay", "1", "--max-delay", "4"), Map.of(), 300);
+        assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
+
+        JsonNode functions = stats().path("functions");
+        JsonNode activation = functions.path(function("CertificateActivationHandler"));
+        assertTrue(activation.path("drops").asInt() >= 1, "the registered events were dropped: " + functions);
+        assertEquals(0, activation.path("invocations").asInt(), "the activation function never ran: " + functions);
+        assertTrue(functions.path(function("ReconcilerHandler")).path("invocations").asInt() >= 1, functions.toString());
+        assertTrue(e2e.output().contains("\"message\":\"reconciler run finished\"") && e2e.output().contains(
+                "\"activated\":1,"), "a reconciler run reports the certificate it activated");
+
+        String certificateArn = e2e.cli("list-thing-principals", "--thing-name", thing).path("principals").get(0)
+                .asText();
+        String certificateId = certificateArn.substring(certificateArn.lastIndexOf('/') + 1);
+        assertEquals("ACTIVE", e2e.cli("describe-certificate", "--certificate-id", certificateId)
+                .path("certificateDescription").path("status").asText());
+    }
+
+    private static String function(String handlerClass) {
+        return stack.functions().values().stream().filter(f -> f.handler().contains(handlerClass)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + handlerClass + " function in the stack")).logicalId();
+    }
+
+    private static JsonNode stats() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(e2e.endpoint() + "/_local/stats")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return E2eFixture.JSON.readTree(response.body());
+    }
+}
