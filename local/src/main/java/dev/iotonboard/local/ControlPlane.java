@@ -40,6 +40,14 @@ import java.util.regex.Pattern;
  */
 public final class ControlPlane implements AutoCloseable {
 
+    static {
+        // The JDK server writes headers and body separately; with Nagle's algorithm and the client's delayed ACK each
+        // exchange stalls ~40 ms (the Runtime API makes two per invocation). Read once, when the first server starts.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     /**
      * Another API served on this port (the local admin routes, further AWS stand-ins), tried before the IoT routes.
      */

@@ -56,6 +56,13 @@ import java.util.stream.Stream;
  */
 public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
 
+    static {
+        // See ControlPlane: TCP_NODELAY for the Runtime API's JDK servers, or each exchange stalls ~40 ms.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     /** Per function: attempts run, attempts that failed, events dropped, containers crashed, events queued now,
      * asynchronous events not finished (queued, running or waiting for a retry). */
     public record FunctionStats(long invocations, long errors, long drops, long crashes, int queued,
