@@ -11,6 +11,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +48,8 @@ public final class E2eFixture implements AutoCloseable {
     private final StringBuffer output = new StringBuffer();
     private Process tool;
     private int controlPort;
+    private int httpsPort;
+    private int mqttPort;
 
     /** A work folder; fails when the jars the test needs are missing. {@code logName}: under local/target/. */
     public E2eFixture(String logName, Path... requiredFromRoot) throws IOException {
@@ -115,6 +121,106 @@ public final class E2eFixture implements AutoCloseable {
         assertTrue(started.isAlive(), "the local IoT Core exited:\n" + output);
     }
 
+    /**
+     * Starts the tool's jar on free control, HTTPS and MQTT ports (the API on any free port), its state under
+     * {@code <work>/state}, with these further options; {@link #httpsPort()}, {@link #mqttPort()} and
+     * {@link #serverCa()} then describe it.
+     */
+    public void startToolOnFreePorts(Path cdkOut, String... options) throws IOException, InterruptedException {
+        int control = freePort();
+        httpsPort = freePort();
+        mqttPort = freePort();
+        List<String> all = new ArrayList<>(List.of("--cdk-out", cdkOut.toString(), "--ports", control + "," + httpsPort,
+                "--mqtt-port", Integer.toString(mqttPort), "--api-port", "0", "--state-dir",
+                work.resolve("state").toString()));
+        all.addAll(List.of(options));
+        startTool(control, all);
+    }
+
+    public int httpsPort() {
+        return httpsPort;
+    }
+
+    public int mqttPort() {
+        return mqttPort;
+    }
+
+    /** The server CA the tool started by {@link #startToolOnFreePorts} wrote. */
+    public Path serverCa() {
+        return work.resolve("state/server-ca.pem");
+    }
+
+    /** The stack's function whose handler is {@code handlerClass}; fails the test when there is none. */
+    public static StackTemplate.Function function(StackTemplate stack, String handlerClass) {
+        return stack.functions().values().stream().filter(f -> f.handler().contains(handlerClass)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + handlerClass + " function in the stack"));
+    }
+
+    /** scripts/ca/register-ca.sh against the tool; fails the test unless it exits 0. Returns its output (the CA id). */
+    public String registerCa() {
+        Run register = run(List.of(script("ca/register-ca.sh"), "--endpoint-url", endpoint()), Map.of(), 120);
+        assertEquals(0, register.exit(), "register-ca.sh failed:\n" + register.err());
+        return register.out().trim();
+    }
+
+    /** scripts/device/create-device.sh; fails the test unless it exits 0. Returns the thing name. */
+    public String createDevice() {
+        Run device = run(List.of(script("device/create-device.sh")), Map.of(), 60);
+        assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
+        return device.out().trim();
+    }
+
+    /**
+     * scripts/device/jitr.sh for the device {@code thing} against the tool started by {@link #startToolOnFreePorts},
+     * with these further options (timeouts, backoff), bounded by {@code timeoutSeconds}.
+     */
+    public Run jitr(String thing, int timeoutSeconds, String... options) {
+        List<String> command = new ArrayList<>(List.of(script("device/jitr.sh"), "--thing-name", thing,
+                "--device-dir", certs.resolve("devices/" + thing).toString(), "--endpoint", "localhost", "--port",
+                Integer.toString(httpsPort), "--cacert", serverCa().toString(), "--mqtt-port",
+                Integer.toString(mqttPort)));
+        command.addAll(List.of(options));
+        return run(command, Map.of(), timeoutSeconds);
+    }
+
+    /** {@code GET /_local/stats}. */
+    public JsonNode stats() {
+        String body = admin("GET", "/_local/stats");
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new AssertionError("/_local/stats is not JSON: " + body, e);
+        }
+    }
+
+    /** {@code DELETE /_local/faults}. */
+    public void clearFaults() {
+        admin("DELETE", "/_local/faults");
+    }
+
+    private String admin(String method, String path) {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(endpoint() + path)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), method + " " + path + ": " + response.body());
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The names of the IoT policies attached to {@code certificateArn}, as {@code aws iot} lists them. */
+    public List<String> policyNames(String certificateArn) {
+        List<String> names = new ArrayList<>();
+        cli("list-attached-policies", "--target", certificateArn).path("policies")
+                .forEach(p -> names.add(p.path("policyName").asText()));
+        return names;
+    }
+
     /** The tool's output so far. */
     public String output() {
         return output.toString();
@@ -146,17 +252,24 @@ public final class E2eFixture implements AutoCloseable {
 
     /** {@code aws iot <args>} against the tool's control plane; fails the test on a non-zero exit. */
     public JsonNode cli(String... args) {
-        List<String> command = new ArrayList<>(List.of("aws", "--endpoint-url", endpoint(), "--output", "json", "iot"));
+        List<String> iot = new ArrayList<>(List.of("iot"));
+        iot.addAll(List.of(args));
+        return aws(iot.toArray(String[]::new));
+    }
+
+    /** {@code aws <service> <args>} against the tool's control plane, JSON output; fails the test on a non-zero exit. */
+    public JsonNode aws(String... args) {
+        List<String> command = new ArrayList<>(List.of("aws", "--endpoint-url", endpoint(), "--output", "json"));
         command.addAll(List.of(args));
         Run run = run(command, Map.of(), 60);
         if (run.exit() != 0) {
-            throw new AssertionError("aws iot " + String.join(" ", args) + " failed (" + run.exit() + "): "
+            throw new AssertionError("aws " + String.join(" ", args) + " failed (" + run.exit() + "): "
                     + run.err());
         }
         try {
             return run.out().isBlank() ? JSON.createObjectNode() : JSON.readTree(run.out());
         } catch (IOException e) {
-            throw new AssertionError("aws iot " + args[0] + " printed no JSON: " + run.out(), e);
+            throw new AssertionError("aws " + args[0] + " " + args[1] + " printed no JSON: " + run.out(), e);
         }
     }
 

@@ -57,21 +57,17 @@ class LocalIotCoreIT {
 
         // the policy names as the stack gives them to the provisioning function
         StackTemplate stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
-        StackTemplate.Function provisioning = stack.functions().values().stream()
-                .filter(f -> f.handler().contains("ThingProvisioningHandler")).findFirst()
-                .orElseThrow(() -> new AssertionError("no thing provisioning function in the stack"));
+        StackTemplate.Function provisioning = E2eFixture.function(stack, "ThingProvisioningHandler");
         provisioningFunction = provisioning.logicalId();
         Map<String, String> env = provisioning.environment();
         appPolicy = env.get("APP_POLICY_NAME");
         jitrPolicy = env.get("JITR_POLICY_NAME");
         assertTrue(appPolicy != null && jitrPolicy != null, "APP_POLICY_NAME/JITR_POLICY_NAME missing: " + env);
 
-        int controlPort = E2eFixture.freePort();
-        httpsPort = E2eFixture.freePort();
-        mqttPort = E2eFixture.freePort();
-        e2e.startTool(controlPort, List.of("--cdk-out", cdkOut.toString(), "--ports", controlPort + "," + httpsPort, "--mqtt-port", Integer.toString(mqttPort), "--api-port", "0",
-                "--state-dir", work.resolve("state").toString(), "--retry-delays", "0.5,1"));
-        serverCa = work.resolve("state/server-ca.pem");
+        e2e.startToolOnFreePorts(cdkOut, "--retry-delays", "0.5,1");
+        httpsPort = e2e.httpsPort();
+        mqttPort = e2e.mqttPort();
+        serverCa = e2e.serverCa();
         assertTrue(Files.isRegularFile(serverCa), "no server CA file at " + serverCa);
     }
 
@@ -88,16 +84,12 @@ class LocalIotCoreIT {
     @Test
     @Order(1)
     void jitr_activatesProvisionsAndSwapsPolicies() throws Exception {
-        E2eFixture.Run register = e2e.run(List.of(e2e.script("ca/register-ca.sh"), "--endpoint-url", e2e.endpoint()), Map.of(), 120);
-        assertEquals(0, register.exit(), "register-ca.sh failed:\n" + register.err());
-        String caId = register.out().trim();
+        String caId = e2e.registerCa();
         JsonNode ca = e2e.cli("describe-ca-certificate", "--certificate-id", caId).path("certificateDescription");
         assertEquals("ACTIVE", ca.path("status").asText());
         assertEquals("ENABLE", ca.path("autoRegistrationStatus").asText());
 
-        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
-        assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
-        firstThing = device.out().trim();
+        firstThing = e2e.createDevice();
 
         E2eFixture.Run jitr = jitr(firstThing, certs.resolve("devices/" + firstThing), MQTT_WAIT_SECONDS);
         // steps 1 (activation over HTTPS), 2 (thing request) and 3 (mosquitto_pub as the thing, once provisioned)
@@ -129,9 +121,7 @@ class LocalIotCoreIT {
     @Test
     @Order(2)
     void secondDevice_claimingTheFirstThing_isRefused() throws Exception {
-        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
-        assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
-        String secondThing = device.out().trim();
+        String secondThing = e2e.createDevice();
         int provisioningsBefore = provisioningsDone();
 
         // the second device's certificate, asking for the first device's thing name
@@ -173,9 +163,7 @@ class LocalIotCoreIT {
     @Test
     @Order(4)
     void mqtt_secondDevice_getsOnlyWhatItsPolicyAllows() throws Exception {
-        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
-        assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
-        String other = device.out().trim();
+        String other = e2e.createDevice();
         Path otherDir = certs.resolve("devices/" + other);
         E2eFixture.Run jitr = jitr(other, otherDir, MQTT_WAIT_SECONDS);
         assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());

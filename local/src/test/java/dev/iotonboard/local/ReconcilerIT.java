@@ -4,13 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +17,6 @@ import org.junit.jupiter.api.Test;
  */
 class ReconcilerIT {
     private static E2eFixture e2e;
-    private static int httpsPort;
-    private static int mqttPort;
     private static StackTemplate stack;
 
     @BeforeAll
@@ -35,14 +27,8 @@ class ReconcilerIT {
                 Path.of("lambdas/reconciler/target/reconciler.jar"));
         Path cdkOut = e2e.createCaAndSynthesize(true);
         stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
-        int controlPort = E2eFixture.freePort();
-        httpsPort = E2eFixture.freePort();
-        mqttPort = E2eFixture.freePort();
-        e2e.startTool(controlPort, List.of("--cdk-out", cdkOut.toString(), "--ports", controlPort + "," + httpsPort,
-                "--mqtt-port", Integer.toString(mqttPort), "--api-port", "0", "--state-dir",
-                e2e.work.resolve("state").toString(), "--schedule-interval", "2",
-                "--function-env", "GRACE_PERIOD_SECONDS=0",
-                "--fault", "drop:" + function("CertificateActivationHandler") + ":every=1"));
+        e2e.startToolOnFreePorts(cdkOut, "--schedule-interval", "2", "--function-env", "GRACE_PERIOD_SECONDS=0",
+                "--fault", "drop:" + function("CertificateActivationHandler") + ":every=1");
     }
 
     @AfterAll
@@ -54,21 +40,14 @@ class ReconcilerIT {
 
     @Test
     void everyRegisteredEventDropped_theReconcilerActivates_andTheDeviceOnboards() throws Exception {
-        E2eFixture.Run register = e2e.run(List.of(e2e.script("ca/register-ca.sh"), "--endpoint-url", e2e.endpoint()),
-                Map.of(), 120);
-        assertEquals(0, register.exit(), "register-ca.sh failed:\n" + register.err());
-        E2eFixture.Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
-        assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
-        String thing = device.out().trim();
+        e2e.registerCa();
+        String thing = e2e.createDevice();
 
-        E2eFixture.Run jitr = e2e.run(List.of(e2e.script("device/jitr.sh"), "--thing-name", thing, "--device-dir",
-                e2e.certs.resolve("devices/" + thing).toString(), "--endpoint", "localhost", "--port",
-                Integer.toString(httpsPort), "--cacert", e2e.work.resolve("state/server-ca.pem").toString(),
-                "--mqtt-port", Integer.toString(mqttPort), "--timeout", "150", "--mqtt-timeout", "90",
-                "--initial-delay", "1", "--max-delay", "4"), Map.of(), 300);
+        E2eFixture.Run jitr = e2e.jitr(thing, 300, "--timeout", "150", "--mqtt-timeout", "90",
+                "--initial-delay", "1", "--max-delay", "4");
         assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
 
-        JsonNode functions = stats().path("functions");
+        JsonNode functions = e2e.stats().path("functions");
         JsonNode activation = functions.path(function("CertificateActivationHandler"));
         assertTrue(activation.path("drops").asInt() >= 1, "the registered events were dropped: " + functions);
         assertEquals(0, activation.path("invocations").asInt(), "the activation function never ran: " + functions);
@@ -84,14 +63,6 @@ class ReconcilerIT {
     }
 
     private static String function(String handlerClass) {
-        return stack.functions().values().stream().filter(f -> f.handler().contains(handlerClass)).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + handlerClass + " function in the stack")).logicalId();
-    }
-
-    private static JsonNode stats() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(e2e.endpoint() + "/_local/stats")).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode(), response.body());
-        return E2eFixture.JSON.readTree(response.body());
+        return E2eFixture.function(stack, handlerClass).logicalId();
     }
 }

@@ -51,12 +51,8 @@ class LocalApiIT {
         serverCa = e2e.work.resolve("state/server-ca.pem");
 
         // a provisioned device (JITR through the HTTPS steps of jitr.sh)
-        Run register = e2e.run(List.of(e2e.script("ca/register-ca.sh"), "--endpoint-url", e2e.endpoint()), Map.of(),
-                120);
-        assertEquals(0, register.exit(), "register-ca.sh failed:\n" + register.err());
-        Run device = e2e.run(List.of(e2e.script("device/create-device.sh")), Map.of(), 60);
-        assertEquals(0, device.exit(), "create-device.sh failed:\n" + device.err());
-        thing = device.out().trim();
+        e2e.registerCa();
+        thing = e2e.createDevice();
         Run jitr = e2e.run(List.of(e2e.script("device/jitr.sh"), "--thing-name", thing, "--endpoint", "localhost",
                 "--port", Integer.toString(httpsPort), "--cacert", serverCa.toString(), "--mqtt-port",
                 Integer.toString(closedPort), "--mqtt-timeout", "1", "--timeout", "120", "--initial-delay", "1",
