@@ -11,14 +11,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,16 +72,8 @@ class DataPlaneTest {
     }
 
     private static Exchange post(Pki.Issued device, Pki.Issued issuer, String target) throws Exception {
-        KeyStore keys = Pki.keyStore(device, issuer.certificate());
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, new char[0]);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("root", serverRoot.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLContext context = TestTls.clientContext(Pki.keyStore(device, issuer.certificate()),
+                serverRoot.certificate());
         try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", plane.port())) {
             socket.setSoTimeout(10_000);
             socket.startHandshake();

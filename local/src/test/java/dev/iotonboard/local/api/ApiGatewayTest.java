@@ -19,16 +19,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -182,18 +179,8 @@ class ApiGatewayTest {
 
     private static HttpResponse<String> get(Pki.Issued device, Pki.Issued issuer, String... protocols)
             throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        KeyManagerFactory kmf = null;
-        if (device != null) {
-            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(Pki.keyStore(device, issuer.certificate()), new char[0]);
-        }
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("server", serverRoot.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLContext context = dev.iotonboard.local.TestTls.clientContext(
+                device == null ? null : Pki.keyStore(device, issuer.certificate()), serverRoot.certificate());
         SSLParameters parameters = new SSLParameters();
         if (protocols.length > 0) {
             parameters.setProtocols(protocols);

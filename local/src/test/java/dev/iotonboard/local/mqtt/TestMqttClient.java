@@ -12,10 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 /** A minimal MQTT 3.1.1 client over TLS for tests: exact packets, answers QoS 1 deliveries with PUBACK. */
 public final class TestMqttClient implements AutoCloseable {
@@ -42,15 +40,7 @@ public final class TestMqttClient implements AutoCloseable {
     private final OutputStream out;
 
     public TestMqttClient(KeyStore keys, X509Certificate serverRoot, int port) throws Exception {
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, new char[0]);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("root", serverRoot);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        SSLContext context = dev.iotonboard.local.TestTls.clientContext(keys, serverRoot);
         socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", port);
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
