@@ -9,11 +9,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -199,34 +198,10 @@ class ControlPlaneTest {
     }
 
     private static String[] cli(String... args) throws IOException, InterruptedException {
-        String[] command = new String[args.length + 4];
-        command[0] = "aws";
-        command[1] = "--endpoint-url";
-        command[2] = "http://127.0.0.1:" + plane.port();
-        command[3] = "iot";
-        System.arraycopy(args, 0, command, 4, args.length);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("AWS_ACCESS_KEY_ID", "a");
-        builder.environment().put("AWS_SECRET_ACCESS_KEY", "b");
-        builder.environment().put("AWS_DEFAULT_REGION", "us-east-1");
-        builder.environment().put("AWS_PAGER", "");
-        builder.environment().put("AWS_CONFIG_FILE", "/dev/null");
-        builder.environment().put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new IllegalStateException("the AWS CLI (aws) is needed: apt-get install awscli (.ci/run does)", e);
-        }
-        process.getOutputStream().close();
-        byte[] out = process.getInputStream().readAllBytes();
-        byte[] err = process.getErrorStream().readAllBytes();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("aws did not finish in 60 s");
-        }
-        return new String[] {Integer.toString(process.exitValue()), new String(out, StandardCharsets.UTF_8),
-                new String(err, StandardCharsets.UTF_8)};
+        List<String> command = new ArrayList<>(List.of("aws", "--endpoint-url", "http://127.0.0.1:" + plane.port(),
+                "iot"));
+        command.addAll(List.of(args));
+        return TestCli.run(command);
     }
 
     @Test
