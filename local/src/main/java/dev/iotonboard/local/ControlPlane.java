@@ -8,8 +8,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
@@ -40,13 +38,6 @@ import java.util.regex.Pattern;
  */
 public final class ControlPlane implements AutoCloseable {
 
-    static {
-        // The JDK server writes headers and body separately; with Nagle's algorithm and the client's delayed ACK each
-        // exchange stalls ~40 ms (the Runtime API makes two per invocation). Read once, when the first server starts.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
 
     /**
      * Another API served on this port (the local admin routes, further AWS stand-ins), tried before the IoT routes.
@@ -134,7 +125,7 @@ public final class ControlPlane implements AutoCloseable {
         this.quotas = quotas;
         this.faults = faults;
         defineRoutes();
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        server = HttpServers.loopback(port, 64);
         server.createContext("/", this::handle);
         executor = Executors.newFixedThreadPool(8, daemon("control-plane"));
         server.setExecutor(executor);

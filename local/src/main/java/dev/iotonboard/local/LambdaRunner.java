@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,12 +54,6 @@ import java.util.stream.Stream;
  */
 public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
 
-    static {
-        // See ControlPlane: TCP_NODELAY for the Runtime API's JDK servers, or each exchange stalls ~40 ms.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
 
     /** Per function: attempts run, attempts that failed, events dropped, containers crashed, events queued now,
      * asynchronous events not finished (queued, running or waiting for a retry). */
@@ -506,7 +498,7 @@ public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
             this.function = pool.function;
             this.name = name;
             this.accessKeyId = "LOCAL" + name;
-            api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+            api = HttpServers.loopback(0, 16);
             api.createContext("/2018-06-01/runtime/", this::handle);
             api.setExecutor(Executors.newCachedThreadPool(ControlPlane.daemon("runtime-api-" + name)));
             api.start();
