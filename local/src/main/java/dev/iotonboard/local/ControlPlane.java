@@ -60,7 +60,9 @@ public final class ControlPlane implements AutoCloseable {
     public record OperationStats(long calls, long throttled, long faults) {
     }
 
-    private record Route(String operation, String method, Pattern path, Function<Request, Object> handler) {
+    /** @param names the path parameters, in the order of the template */
+    private record Route(String operation, String method, Pattern path, List<String> names,
+            Function<Request, Object> handler) {
     }
 
     private static final class Counters {
@@ -172,14 +174,16 @@ public final class ControlPlane implements AutoCloseable {
         // {name} matches one path segment; names are kept in order for the request's path map.
         Matcher names = Pattern.compile("\\{(\\w+)}").matcher(template);
         StringBuilder regex = new StringBuilder();
+        List<String> parameters = new ArrayList<>();
         int last = 0;
         while (names.find()) {
+            parameters.add(names.group(1));
             regex.append(Pattern.quote(template.substring(last, names.start())));
             regex.append("(?<").append(names.group(1)).append(">[^/]+)");
             last = names.end();
         }
         regex.append(Pattern.quote(template.substring(last)));
-        routes.add(new Route(operation, method, Pattern.compile(regex.toString()), handler));
+        routes.add(new Route(operation, method, Pattern.compile(regex.toString()), List.copyOf(parameters), handler));
     }
 
     private void defineRoutes() {
@@ -443,9 +447,8 @@ public final class ControlPlane implements AutoCloseable {
                 continue;
             }
             Map<String, String> path = new HashMap<>();
-            Matcher names = Pattern.compile("\\(\\?<(\\w+)>").matcher(route.path().pattern());
-            while (names.find()) {
-                path.put(names.group(1), decode(matcher.group(names.group(1))));
+            for (String name : route.names()) {
+                path.put(name, decode(matcher.group(name)));
             }
             return call(route, new Request(path, query(exchange.getRequestURI().getRawQuery()),
                     exchange.getRequestHeaders(), body));
