@@ -1,5 +1,8 @@
 package dev.iotonboard.lambda.activation;
 
+import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ARN;
+import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ID;
+
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.iotonboard.lambda.activation.model.ActivationResult;
@@ -31,10 +34,8 @@ public final class CertificateActivationHandler implements RequestStreamHandler 
 
     private static final JsonLogger LOG = JsonLogger.get(CertificateActivationHandler.class);
 
-    private static final String PRIMING_ID = "0".repeat(64);
-    private static final String PRIMING_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + PRIMING_ID;
-    private static final byte[] PRIMING_EVENT = ("{\"certificateId\":\"" + PRIMING_ID + "\",\"caCertificateId\":\""
-            + PRIMING_ID + "\",\"certificateStatus\":\"PENDING_ACTIVATION\"}").getBytes(StandardCharsets.UTF_8);
+    private static final byte[] PRIMING_EVENT = ("{\"certificateId\":\"" + CERTIFICATE_ID + "\",\"caCertificateId\":\""
+            + CERTIFICATE_ID + "\",\"certificateStatus\":\"PENDING_ACTIVATION\"}").getBytes(StandardCharsets.UTF_8);
 
     private final ActivationService service;
     private final IotClient iot;
@@ -81,12 +82,12 @@ public final class CertificateActivationHandler implements RequestStreamHandler 
             throw new IllegalStateException("this handler was built without an IotPrimer");
         }
         Json.parse(PRIMING_EVENT, RegisteredEvent.class);
-        Json.toJson(ActivationResult.activated(PRIMING_ID));
+        Json.toJson(ActivationResult.activated(CERTIFICATE_ID));
         return primer.prime(iot, List.of(
-                c -> c.describeCertificate(r -> r.certificateId(PRIMING_ID)),
-                c -> c.listAttachedPolicies(r -> r.target(PRIMING_ARN)),
-                c -> c.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(PRIMING_ARN)),
-                c -> c.updateCertificate(r -> r.certificateId(PRIMING_ID).newStatus(CertificateStatus.ACTIVE))));
+                c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
+                c -> c.listAttachedPolicies(r -> r.target(CERTIFICATE_ARN)),
+                c -> c.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(CERTIFICATE_ARN)),
+                c -> c.updateCertificate(r -> r.certificateId(CERTIFICATE_ID).newStatus(CertificateStatus.ACTIVE))));
     }
 
     @Override

@@ -19,6 +19,11 @@ import software.amazon.awssdk.services.iot.IotClient;
  */
 public final class IotPrimer implements ExecutionInterceptor {
 
+    /** A certificate id for priming requests (they are never sent). */
+    public static final String CERTIFICATE_ID = "0".repeat(64);
+    /** The certificate ARN for priming requests. */
+    public static final String CERTIFICATE_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + CERTIFICATE_ID;
+
     private static final JsonLogger LOG = JsonLogger.get(IotPrimer.class);
 
     private final ThreadLocal<Boolean> priming = ThreadLocal.withInitial(() -> Boolean.FALSE);

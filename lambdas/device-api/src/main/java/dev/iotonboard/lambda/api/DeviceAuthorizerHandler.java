@@ -1,5 +1,8 @@
 package dev.iotonboard.lambda.api;
 
+import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ARN;
+import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ID;
+
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.iotonboard.lambda.api.model.AuthorizerEvent;
@@ -31,8 +34,6 @@ public final class DeviceAuthorizerHandler implements RequestStreamHandler {
     private static final JsonLogger LOG = JsonLogger.get(DeviceAuthorizerHandler.class);
     private static final String ANONYMOUS = "anonymous";
 
-    private static final String PRIMING_ID = "0".repeat(64);
-    private static final String PRIMING_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + PRIMING_ID;
     private static final byte[] PRIMING_EVENT = ("{\"type\":\"REQUEST\",\"methodArn\":\"*\",\"requestContext\":"
             + "{\"identity\":{\"clientCert\":{\"clientCertPem\":\"\",\"validity\":{}}}}}")
             .getBytes(StandardCharsets.UTF_8);
@@ -85,8 +86,8 @@ public final class DeviceAuthorizerHandler implements RequestStreamHandler {
         Json.parse(PRIMING_EVENT, AuthorizerEvent.class);
         Json.toJson(AuthorizerResponse.deny(ANONYMOUS, "*"));
         return primer.prime(iot, List.of(
-                c -> c.describeCertificate(r -> r.certificateId(PRIMING_ID)),
-                c -> c.listPrincipalThings(r -> r.principal(PRIMING_ARN))));
+                c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
+                c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN))));
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.iotonboard.lambda.reconciler;
 
+import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ARN;
+import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ID;
+
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,8 +40,6 @@ public final class ReconcilerHandler implements RequestStreamHandler {
 
     private static final JsonLogger LOG = JsonLogger.get(ReconcilerHandler.class);
 
-    private static final String PRIMING_ID = "0".repeat(64);
-    private static final String PRIMING_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + PRIMING_ID;
     private static final byte[] PRIMING_EVENT = "{\"id\":\"priming\",\"time\":\"1970-01-01T00:00:00Z\"}"
             .getBytes(StandardCharsets.UTF_8);
 
@@ -80,15 +81,15 @@ public final class ReconcilerHandler implements RequestStreamHandler {
      */
     public int prime() {
         field(PRIMING_EVENT, "id");
-        Json.toJson(new ReconcilerSummary(PRIMING_ID, 0, 0, 0, List.of(), true));
+        Json.toJson(new ReconcilerSummary(CERTIFICATE_ID, 0, 0, 0, List.of(), true));
         return primer.prime(iot, List.of(
                 c -> c.listCertificatesByCA(r -> r.caCertificateId(config.caCertificateId()).ascendingOrder(false)
                         .pageSize(ReconcilerService.PAGE_SIZE)),
-                c -> c.listPrincipalThings(r -> r.principal(PRIMING_ARN)),
-                c -> c.describeCertificate(r -> r.certificateId(PRIMING_ID)),
-                c -> c.listAttachedPolicies(r -> r.target(PRIMING_ARN)),
-                c -> c.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(PRIMING_ARN)),
-                c -> c.updateCertificate(r -> r.certificateId(PRIMING_ID).newStatus(CertificateStatus.ACTIVE))));
+                c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN)),
+                c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
+                c -> c.listAttachedPolicies(r -> r.target(CERTIFICATE_ARN)),
+                c -> c.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(CERTIFICATE_ARN)),
+                c -> c.updateCertificate(r -> r.certificateId(CERTIFICATE_ID).newStatus(CertificateStatus.ACTIVE))));
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.iotonboard.lambda.provisioning;
 
+import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ARN;
+import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ID;
+
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.iotonboard.lambda.core.Env;
@@ -30,11 +33,9 @@ public final class ThingProvisioningHandler implements RequestStreamHandler {
 
     private static final JsonLogger LOG = JsonLogger.get(ThingProvisioningHandler.class);
 
-    private static final String PRIMING_ID = "0".repeat(64);
-    private static final String PRIMING_ARN = "arn:aws:iot:us-east-1:000000000000:cert/" + PRIMING_ID;
     private static final String PRIMING_THING = "00000000-0000-0000-0000-000000000000";
     private static final byte[] PRIMING_EVENT = ("{\"thingName\":\"" + PRIMING_THING + "\",\"certificateId\":\""
-            + PRIMING_ID + "\"}").getBytes(StandardCharsets.UTF_8);
+            + CERTIFICATE_ID + "\"}").getBytes(StandardCharsets.UTF_8);
 
     private final ProvisioningService service;
     private final IotClient iot;
@@ -81,17 +82,17 @@ public final class ThingProvisioningHandler implements RequestStreamHandler {
             throw new IllegalStateException("this handler was built without an IotPrimer");
         }
         Json.parse(PRIMING_EVENT, ProvisioningRequest.class);
-        Json.toJson(ProvisioningResult.provisioned(PRIMING_THING, PRIMING_ID));
+        Json.toJson(ProvisioningResult.provisioned(PRIMING_THING, CERTIFICATE_ID));
         return primer.prime(iot, List.of(
-                c -> c.describeCertificate(r -> r.certificateId(PRIMING_ID)),
-                c -> c.listPrincipalThings(r -> r.principal(PRIMING_ARN)),
+                c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
+                c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN)),
                 c -> c.describeThing(r -> r.thingName(PRIMING_THING)),
                 c -> c.listThingPrincipals(r -> r.thingName(PRIMING_THING)),
                 c -> c.createThing(r -> r.thingName(PRIMING_THING)),
-                c -> c.attachThingPrincipal(r -> r.thingName(PRIMING_THING).principal(PRIMING_ARN)
+                c -> c.attachThingPrincipal(r -> r.thingName(PRIMING_THING).principal(CERTIFICATE_ARN)
                         .thingPrincipalType(ThingPrincipalType.EXCLUSIVE_THING)),
-                c -> c.attachPolicy(r -> r.policyName(config.appPolicyName()).target(PRIMING_ARN)),
-                c -> c.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(PRIMING_ARN))));
+                c -> c.attachPolicy(r -> r.policyName(config.appPolicyName()).target(CERTIFICATE_ARN)),
+                c -> c.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(CERTIFICATE_ARN))));
     }
 
     @Override
