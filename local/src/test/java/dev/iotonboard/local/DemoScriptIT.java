@@ -3,8 +3,6 @@ package dev.iotonboard.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -32,10 +30,10 @@ class DemoScriptIT {
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(k -> k.startsWith("AWS_") || k.equals("CERTS_DIR"));
         env.put("DEMO_DIR", work.resolve("demo").toString());
-        env.put("LOCAL_CONTROL_PORT", Integer.toString(freePort()));
-        env.put("LOCAL_HTTPS_PORT", Integer.toString(freePort()));
-        env.put("LOCAL_MQTT_PORT", Integer.toString(freePort()));
-        env.put("LOCAL_API_PORT", Integer.toString(freePort()));
+        env.put("LOCAL_CONTROL_PORT", Integer.toString(E2eFixture.freePort()));
+        env.put("LOCAL_HTTPS_PORT", Integer.toString(E2eFixture.freePort()));
+        env.put("LOCAL_MQTT_PORT", Integer.toString(E2eFixture.freePort()));
+        env.put("LOCAL_API_PORT", Integer.toString(E2eFixture.freePort()));
         Process demo = builder.start();
         demo.getOutputStream().close();
         try {
@@ -55,12 +53,6 @@ class DemoScriptIT {
             try (Stream<Path> paths = Files.walk(work)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

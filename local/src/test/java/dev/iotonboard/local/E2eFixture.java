@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -50,6 +52,7 @@ public final class E2eFixture implements AutoCloseable {
     private int controlPort;
     private int httpsPort;
     private int mqttPort;
+    private int apiPort;
 
     /** A work folder; fails when the jars the test needs are missing. {@code logName}: under local/target/. */
     public E2eFixture(String logName, Path... requiredFromRoot) throws IOException {
@@ -96,9 +99,12 @@ public final class E2eFixture implements AutoCloseable {
         return cdkOut;
     }
 
-    /** Starts the tool's jar with these options and waits (bounded) for its ready line. */
-    public void startTool(int controlPort, List<String> options) throws IOException, InterruptedException {
-        this.controlPort = controlPort;
+    /**
+     * Starts the tool's jar with these options and waits (bounded) for its ready line, from which
+     * {@link #endpoint()}, {@link #httpsPort()}, {@link #mqttPort()} and {@link #apiPort()} are then read: options
+     * may give a port as 0 and let the tool bind any free one.
+     */
+    public void startTool(List<String> options) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(javaBin(), "-jar", jar.toString()));
         command.addAll(options);
         tool = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -119,22 +125,30 @@ public final class E2eFixture implements AutoCloseable {
         waitFor("the local IoT Core to print its ready line", Duration.ofSeconds(60),
                 () -> output.toString().contains("[core] ready") || !started.isAlive());
         assertTrue(started.isAlive(), "the local IoT Core exited:\n" + output);
+        String ready = output.toString().lines().filter(l -> l.contains("[core] ready")).findFirst().orElseThrow();
+        controlPort = readyPort(ready, "control-plane");
+        httpsPort = readyPort(ready, "https");
+        mqttPort = readyPort(ready, "mqtt");
+        apiPort = ready.contains(" api=") ? readyPort(ready, "api") : 0;
+    }
+
+    /** The port of {@code name=scheme://host:PORT} in the tool's ready line. */
+    static int readyPort(String ready, String name) {
+        Matcher m = Pattern.compile(" " + Pattern.quote(name) + "=[a-z]+://[^ :]+:(\\d+)").matcher(ready);
+        assertTrue(m.find(), "no " + name + " port in the ready line: " + ready);
+        return Integer.parseInt(m.group(1));
     }
 
     /**
-     * Starts the tool's jar on free control, HTTPS and MQTT ports (the API on any free port), its state under
+     * Starts the tool's jar on ports it picks itself (control, HTTPS, MQTT and API), its state under
      * {@code <work>/state}, with these further options; {@link #httpsPort()}, {@link #mqttPort()} and
      * {@link #serverCa()} then describe it.
      */
     public void startToolOnFreePorts(Path cdkOut, String... options) throws IOException, InterruptedException {
-        int control = freePort();
-        httpsPort = freePort();
-        mqttPort = freePort();
-        List<String> all = new ArrayList<>(List.of("--cdk-out", cdkOut.toString(), "--ports", control + "," + httpsPort,
-                "--mqtt-port", Integer.toString(mqttPort), "--api-port", "0", "--state-dir",
-                work.resolve("state").toString()));
+        List<String> all = new ArrayList<>(List.of("--cdk-out", cdkOut.toString(), "--ports", "0,0", "--mqtt-port",
+                "0", "--api-port", "0", "--state-dir", work.resolve("state").toString()));
         all.addAll(List.of(options));
-        startTool(control, all);
+        startTool(all);
     }
 
     public int httpsPort() {
@@ -143,6 +157,11 @@ public final class E2eFixture implements AutoCloseable {
 
     public int mqttPort() {
         return mqttPort;
+    }
+
+    /** The API stand-in's port; 0 when the stack has no API. */
+    public int apiPort() {
+        return apiPort;
     }
 
     /** The server CA the tool started by {@link #startToolOnFreePorts} wrote. */
@@ -331,10 +350,29 @@ public final class E2eFixture implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * A port nothing listens on now, below the kernel's ephemeral range: a port from {@code bind(0)} lies inside that
+     * range, where any outgoing connection may take it before the process meant to listen on it binds.
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+        int below = ephemeralRangeStart();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20000, below);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port in 20000.." + below);
+    }
+
+    private static int ephemeralRangeStart() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Math.max(21000, Integer.parseInt(range.split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            return 32768;
         }
     }
 }

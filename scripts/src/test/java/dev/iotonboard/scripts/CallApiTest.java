@@ -174,10 +174,7 @@ class CallApiTest {
         "-CAkey", sandbox.certsDir.resolve("rootCA.key").toString(), "-days", "1", "-extfile", ext.toString(),
         "-set_serial", "7", "-out", serverCert.toString()).assertExit(0);
 
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = portBelowEphemeralRange();
     Process server = new ProcessBuilder("openssl", "s_server", "-quiet", "-accept", String.valueOf(port),
         "-cert", serverCert.toString(), "-key", serverKey.toString(), "-CAfile", ca.toString(),
         "-Verify", "1", "-verify_return_error", "-www")
@@ -207,6 +204,22 @@ class CallApiTest {
     } finally {
       server.destroy();
     }
+  }
+
+  /**
+   * A port nothing listens on now, below the kernel's ephemeral range, where no outgoing connection can take it
+   * before s_server binds it (a {@code bind(0)} port lies inside that range).
+   */
+  static int portBelowEphemeralRange() throws IOException {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20000, 32000);
+      try (ServerSocket s = new ServerSocket(port)) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IOException("no free port in 20000..32000");
   }
 
   static void awaitPort(int port) throws InterruptedException {
