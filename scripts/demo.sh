@@ -91,14 +91,16 @@ local_aws() {
 # A jar is stale when a source file of its module is newer than it.
 needs_build() {
   local module jar
-  for module in lambdas/certificate-activation lambdas/thing-provisioning lambdas/device-api local; do
+  for module in lambdas/certificate-activation lambdas/thing-provisioning lambdas/reconciler lambdas/device-api local; do
     jar="$REPO_ROOT/$module/target/${module##*/}.jar"
     [[ $module == local ]] && jar=$LOCAL_JAR
     [[ -f $jar ]] || return 0
     [[ -z $(find "$REPO_ROOT/$module/src/main" "$REPO_ROOT/lambdas/core/src/main" -newer "$jar" -type f -print -quit) ]] || return 0
   done
-  [[ -d $REPO_ROOT/infra/target/classes ]] || return 0
-  [[ -z $(find "$REPO_ROOT/infra/src/main" -newer "$REPO_ROOT/infra/target/classes" -type f -print -quit) ]] || return 0
+  # A class file, not the classes folder: recompiling rewrites files, which leaves the folder's time as it was.
+  local app_class="$REPO_ROOT/infra/target/classes/dev/iotonboard/infra/OnboardingApp.class"
+  [[ -f $app_class ]] || return 0
+  [[ -z $(find "$REPO_ROOT/infra/src/main" -newer "$app_class" -type f -print -quit) ]] || return 0
   return 1
 }
 
