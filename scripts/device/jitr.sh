@@ -21,6 +21,9 @@ Onboard a device created by scripts/device/create-device.sh:
   2. POST {"thingName":"<thingName>"} to topics/jitr/request?qos=1 (provisioning is asynchronous).
   3. Publish to things/<thingName>/confirmation over MQTT (port --mqtt-port) with client id =
      the thing name, retried with backoff until accepted, for at most --mqtt-timeout seconds.
+     While MQTT refuses, the request of step 2 is sent again after --resend-after seconds, then after
+     twice as long each time (up to 120 s): a provisioning run that was lost (throttled past its
+     retries, dropped) starts over, and one that finished or is running converges (it is idempotent).
 
 Options:
   --thing-name UUID      the device (default: the thingName in --device-dir, else \$CERTS_DIR/devices/latest)
@@ -34,6 +37,8 @@ Options:
                          (default: \$IOT_CACERT or \$CERTS_DIR/AmazonRootCA1.pem)
   --timeout S            longest wait for activation, step 1 (default: \$JITR_TIMEOUT or 120)
   --mqtt-timeout S       longest wait for the MQTT publish to be accepted, step 3 (default: \$JITR_MQTT_TIMEOUT or 120)
+  --resend-after S       during step 3, send the step-2 request again after S seconds of refusals,
+                         doubling up to 120 s (default: \$JITR_RESEND_AFTER or 15; 0: never)
   --initial-delay S      first retry delay in seconds (default: \$JITR_INITIAL_DELAY or 1)
   --max-delay S          retry delay cap in seconds (default: \$JITR_MAX_DELAY or 16)
   -h, --help             show this help
@@ -59,6 +64,7 @@ mqtt_port=${IOT_MQTT_PORT:-8883}
 cacert=${IOT_CACERT:-}
 timeout=${JITR_TIMEOUT:-120}
 mqtt_timeout=${JITR_MQTT_TIMEOUT:-120}
+resend_after=${JITR_RESEND_AFTER:-15}
 initial_delay=${JITR_INITIAL_DELAY:-1}
 max_delay=${JITR_MAX_DELAY:-16}
 
@@ -73,6 +79,7 @@ while [[ $# -gt 0 ]]; do
     --cacert) need_value "$@"; cacert=$(abs_path "$2"); shift 2 ;;
     --timeout) need_value "$@"; timeout=$2; shift 2 ;;
     --mqtt-timeout) need_value "$@"; mqtt_timeout=$2; shift 2 ;;
+    --resend-after) need_value "$@"; resend_after=$2; shift 2 ;;
     --initial-delay) need_value "$@"; initial_delay=$2; shift 2 ;;
     --max-delay) need_value "$@"; max_delay=$2; shift 2 ;;
     --endpoint-url) need_value "$@"; AWS_ENDPOINT_URL_OPT=$2; shift 2 ;;
@@ -89,6 +96,7 @@ valid_port "$port" || usage_error "--port must be a TCP port number, not '$port'
 valid_port "$mqtt_port" || usage_error "--mqtt-port must be a TCP port number, not '$mqtt_port'"
 is_positive_int "$timeout" || usage_error "--timeout must be a positive number of seconds, not '$timeout'"
 is_positive_int "$mqtt_timeout" || usage_error "--mqtt-timeout must be a positive number of seconds, not '$mqtt_timeout'"
+is_non_negative_int "$resend_after" || usage_error "--resend-after must be a whole number of seconds, not '$resend_after'"
 is_non_negative_int "$initial_delay" || usage_error "--initial-delay must be a whole number of seconds, not '$initial_delay'"
 is_non_negative_int "$max_delay" || usage_error "--max-delay must be a whole number of seconds, not '$max_delay'"
 if [[ -n $endpoint && ! $endpoint =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]]; then
@@ -201,6 +209,9 @@ activation_attempts=0
 activation_seconds=0
 mqtt_attempts=0
 mqtt_seconds=0
+request_sent_at=0
+requests_resent=0
+resend_wait=0
 
 wait_for_activation() {
   step "1/3 activation: POST {} to topics/jitr/start on $endpoint:$port (up to ${timeout}s)"
@@ -235,6 +246,7 @@ request_thing() {
   for attempt in 1 2 3; do
     https_publish jitr/request "{\"thingName\":\"$thing_name\"}" 30
     if answered_ok; then
+      request_sent_at=$SECONDS
       log "    accepted; provisioning runs asynchronously"
       return 0
     fi
@@ -280,12 +292,39 @@ confirm_over_mqtt() {
       return 0
     fi
     log "    attempt $mqtt_attempts: refused (mosquitto_pub exit $rc: $(tail -n 1 "$err_file")); the thing may not be provisioned yet"
+    resend_request_when_due "$deadline"
     if ! backoff_sleep "$deadline"; then
       die "$EXIT_MQTT_REFUSED" "MQTT publish to $topic still refused after ${mqtt_timeout}s and $mqtt_attempts attempts" \
         "(last: mosquitto_pub exit $rc: $(tail -n 1 "$err_file"))." \
         "Check the provisioning function's logs: the thing, its certificate and the app policy must be attached."
     fi
   done
+}
+
+# resend_request_when_due deadline: when MQTT has refused for the current wait (--resend-after, doubling
+# up to 120 s, so a backlog of provisioning events is not flooded with duplicates), publish the
+# provisioning request again. Its answer never ends the script: a 403 means provisioning already
+# detached the JITR policy, so MQTT should be accepted soon.
+resend_request_when_due() {
+  local deadline=$1 max_time waited cap=$((resend_after > 120 ? resend_after : 120))
+  [[ $resend_after -gt 0 ]] || return 0
+  if [[ $resend_wait -eq 0 ]]; then resend_wait=$resend_after; fi
+  [[ $((SECONDS - request_sent_at)) -ge $resend_wait ]] || return 0
+  waited=$resend_wait
+  resend_wait=$((resend_wait * 2))
+  if [[ $resend_wait -gt $cap ]]; then resend_wait=$cap; fi
+  max_time=$((deadline - SECONDS))
+  if [[ $max_time -gt 30 ]]; then max_time=30; fi
+  if [[ $max_time -lt 1 ]]; then return 0; fi
+  https_publish jitr/request "{\"thingName\":\"$thing_name\"}" "$max_time"
+  fail_on_local_tls_problem
+  request_sent_at=$SECONDS
+  requests_resent=$((requests_resent + 1))
+  if answered_ok; then
+    log "    no MQTT welcome for ${waited}s: sent the request again (accepted)"
+  else
+    log "    no MQTT welcome for ${waited}s: sent the request again ($(describe_attempt))"
+  fi
 }
 
 main() {
@@ -310,7 +349,7 @@ main() {
   log "thing name:  $thing_name"
   log "endpoint:    $endpoint (HTTPS $port, MQTT $mqtt_port)"
   log "activation:  OK after $activation_attempts attempt(s), ${activation_seconds}s"
-  log "request:     accepted on jitr/request"
+  log "request:     accepted on jitr/request$([[ $requests_resent -eq 0 ]] || printf ' (sent again %s time(s) during MQTT)' "$requests_resent")"
   log "MQTT:        accepted on things/$thing_name/confirmation after $mqtt_attempts attempt(s), ${mqtt_seconds}s"
   log "next: scripts/device/call-api.sh --domain <API custom domain> --thing-name $thing_name"
   printf '%s\n' "$thing_name"

@@ -217,10 +217,20 @@ public final class E2eFixture implements AutoCloseable {
         admin("DELETE", "/_local/faults");
     }
 
+    /** {@code POST /_local/faults} with this spec (local/README.md "Quotas and faults"). */
+    public void addFault(String spec) {
+        admin("POST", "/_local/faults", JSON.createObjectNode().put("spec", spec).toString());
+    }
+
     private String admin(String method, String path) {
+        return admin(method, path, null);
+    }
+
+    private String admin(String method, String path, String body) {
         try {
             HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(endpoint() + path)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                    URI.create(endpoint() + path)).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode(), method + " " + path + ": " + response.body());
             return response.body();

@@ -160,6 +160,42 @@ class JitrTest {
   }
 
   @Test
+  void jitr_sendsTheRequestAgainWhileMqttKeepsRefusing_waitingTwiceAsLongEachTime() {
+    sandbox.script("curl", OK).script("mosquitto_pub", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "0");
+
+    jitr("--resend-after", "1", "--mqtt-timeout", "30", "--initial-delay", "1", "--max-delay", "1")
+        .assertExit(0).assertStderrContains("no MQTT welcome for 1s: sent the request again (accepted)",
+            "no MQTT welcome for 2s: sent the request again (accepted)", "sent again");
+
+    List<String> curl = sandbox.calls("curl");
+    assertTrue(curl.size() >= 3, "start, request, then at least one more request: " + curl);
+    for (String call : curl.subList(1, curl.size())) {
+      assertTrue(call.endsWith("/topics/jitr/request?qos=1"), call);
+      assertTrue(call.contains("--data {\"thingName\":\"" + thing + "\"}"), call);
+    }
+    assertTrue(curl.size() - 1 <= sandbox.calls("mosquitto_pub").size() - 1,
+        "at most one request per refused MQTT attempt: " + curl);
+  }
+
+  @Test
+  void jitr_aForbiddenResentRequestDoesNotEndTheWait() {
+    sandbox.script("curl", OK, OK, "0 403 {\"message\":\"Forbidden\",\"traceId\":\"t-2\"}")
+        .script("mosquitto_pub", "5", "5", "5", "0");
+
+    jitr("--resend-after", "1", "--mqtt-timeout", "30", "--initial-delay", "1", "--max-delay", "1")
+        .assertExit(0).assertStderrContains("sent the request again (HTTP 403");
+  }
+
+  @Test
+  void jitr_resendAfterZeroSendsTheRequestOnce() {
+    sandbox.script("curl", OK).script("mosquitto_pub", "5", "5", "5", "0");
+
+    jitr("--resend-after", "0", "--mqtt-timeout", "30", "--initial-delay", "1", "--max-delay", "1").assertExit(0);
+
+    assertEquals(2, sandbox.calls("curl").size(), sandbox.calls("curl")::toString);
+  }
+
+  @Test
   void jitr_untrustedServerCertificateFailsAtOnce() {
     sandbox.script("curl", "60 000");
 
@@ -207,7 +243,7 @@ class JitrTest {
   @ValueSource(strings = {
       "--port=0", "--port=abc", "--port=70000", "--mqtt-port=-1", "--endpoint=https://host", "--endpoint=host:8443",
       "--endpoint=host/path", "--thing-name=3F2B6C1E-8D4A-4E5F-9A7B-1C2D3E4F5A6B", "--timeout=0", "--timeout=1.5",
-      "--initial-delay=x", "--bogus", "--port"})
+      "--initial-delay=x", "--resend-after=-1", "--resend-after=x", "--bogus", "--port"})
   void jitr_badArgumentsGiveUsageBeforeAnyCall(String arg) {
     String[] args = arg.contains("=") ? arg.split("=", 2) : new String[] {arg};
     sandbox.script("curl", OK).script("mosquitto_pub", "0");
@@ -221,7 +257,8 @@ class JitrTest {
   void jitr_helpDocumentsOptionsAndExitCodes() {
     Sandbox.Result r = sandbox.run("device/jitr.sh", "--help").assertExit(0);
 
-    for (String part : List.of("--endpoint", "--port", "--mqtt-port", "--cacert", "--timeout", "--endpoint-url",
+    for (String part : List.of("--endpoint", "--port", "--mqtt-port", "--cacert", "--timeout", "--resend-after",
+        "--endpoint-url",
         "3  timed out waiting for activation", "4  request rejected", "5  MQTT refused")) {
       assertTrue(r.stdout().contains(part), part);
     }
