@@ -4,10 +4,12 @@ import dev.iotonboard.lambda.activation.model.ActivationResult;
 import dev.iotonboard.lambda.activation.model.ActivationResult.Reason;
 import dev.iotonboard.lambda.activation.model.RegisteredEvent;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.RecentlyDone;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
 import software.amazon.awssdk.services.iot.model.CertificateStateException;
@@ -54,6 +56,19 @@ public final class ActivationService {
 
     public ActivationService(IotClient iot, ActivationConfig config, CertificateChecks checks) {
         this(iot, config, checks, RecentlyDone.DEFAULT_CAPACITY);
+    }
+
+    /**
+     * The IoT requests {@link #activate} can make, about the priming certificate of {@link IotPrimer}, for a
+     * handler's SnapStart priming (each is aborted before transmission there).
+     */
+    public static List<Consumer<IotClient>> primingRequests(String jitrPolicyName) {
+        return List.of(
+                c -> c.describeCertificate(r -> r.certificateId(IotPrimer.CERTIFICATE_ID)),
+                c -> c.listAttachedPolicies(r -> r.target(IotPrimer.CERTIFICATE_ARN)),
+                c -> c.attachPolicy(r -> r.policyName(jitrPolicyName).target(IotPrimer.CERTIFICATE_ARN)),
+                c -> c.updateCertificate(r -> r.certificateId(IotPrimer.CERTIFICATE_ID)
+                        .newStatus(CertificateStatus.ACTIVE)));
     }
 
     /** @param memory how many activated certificates the container remembers to answer duplicates without a call */

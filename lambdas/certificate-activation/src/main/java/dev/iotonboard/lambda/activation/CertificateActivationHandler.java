@@ -1,6 +1,5 @@
 package dev.iotonboard.lambda.activation;
 
-import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ARN;
 import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ID;
 
 import com.amazonaws.services.lambda.runtime.Context;
@@ -22,7 +21,6 @@ import java.time.Clock;
 import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
-import software.amazon.awssdk.services.iot.model.CertificateStatus;
 
 /**
  * Lambda entry point {@code dev.iotonboard.lambda.activation.CertificateActivationHandler::handleRequest}.
@@ -83,11 +81,7 @@ public final class CertificateActivationHandler implements RequestStreamHandler 
         }
         Json.parse(PRIMING_EVENT, RegisteredEvent.class);
         Json.toJson(ActivationResult.activated(CERTIFICATE_ID));
-        return primer.prime(iot, List.of(
-                c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
-                c -> c.listAttachedPolicies(r -> r.target(CERTIFICATE_ARN)),
-                c -> c.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(CERTIFICATE_ARN)),
-                c -> c.updateCertificate(r -> r.certificateId(CERTIFICATE_ID).newStatus(CertificateStatus.ACTIVE))));
+        return primer.prime(iot, ActivationService.primingRequests(config.jitrPolicyName()));
     }
 
     @Override

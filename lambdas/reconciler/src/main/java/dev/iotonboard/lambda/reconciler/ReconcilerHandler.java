@@ -21,14 +21,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.iot.IotClient;
-import software.amazon.awssdk.services.iot.model.CertificateStatus;
 
 /**
  * Lambda entry point {@code dev.iotonboard.lambda.reconciler.ReconcilerHandler::handleRequest}, run on a schedule.
@@ -82,14 +83,12 @@ public final class ReconcilerHandler implements RequestStreamHandler {
     public int prime() {
         field(PRIMING_EVENT, "id");
         Json.toJson(new ReconcilerSummary(CERTIFICATE_ID, 0, 0, 0, List.of(), true));
-        return primer.prime(iot, List.of(
+        List<Consumer<IotClient>> requests = new ArrayList<>(List.of(
                 c -> c.listCertificatesByCA(r -> r.caCertificateId(config.caCertificateId()).ascendingOrder(false)
                         .pageSize(ReconcilerService.PAGE_SIZE)),
-                c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN)),
-                c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
-                c -> c.listAttachedPolicies(r -> r.target(CERTIFICATE_ARN)),
-                c -> c.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(CERTIFICATE_ARN)),
-                c -> c.updateCertificate(r -> r.certificateId(CERTIFICATE_ID).newStatus(CertificateStatus.ACTIVE))));
+                c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN))));
+        requests.addAll(ActivationService.primingRequests(config.jitrPolicyName()));
+        return primer.prime(iot, requests);
     }
 
     @Override
