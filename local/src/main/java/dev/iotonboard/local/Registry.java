@@ -165,11 +165,7 @@ public final class Registry {
     }
 
     public synchronized CaCertificate caCertificate(String id) {
-        CaCertificate ca = caCertificates.get(id);
-        if (ca == null) {
-            throw IotException.notFound("CA certificate " + id + " does not exist");
-        }
-        return ca;
+        return existing(caCertificates, id, "CA certificate ");
     }
 
     public synchronized Optional<CaCertificate> findCaCertificate(String id) {
@@ -201,11 +197,7 @@ public final class Registry {
     }
 
     public synchronized Certificate certificate(String id) {
-        Certificate certificate = certificates.get(id);
-        if (certificate == null) {
-            throw IotException.notFound("certificate " + id + " does not exist");
-        }
-        return certificate;
+        return existing(certificates, id, "certificate ");
     }
 
     public synchronized List<Certificate> certificatesByCa(String caId) {
@@ -269,11 +261,7 @@ public final class Registry {
     }
 
     public synchronized Thing thing(String name) {
-        Thing thing = things.get(name);
-        if (thing == null) {
-            throw IotException.notFound("thing " + name + " does not exist");
-        }
-        return thing;
+        return existing(things, name, "thing ");
     }
 
     public synchronized Optional<Thing> findThing(String name) {
@@ -333,11 +321,7 @@ public final class Registry {
     }
 
     public synchronized Policy policy(String name) {
-        Policy policy = policies.get(name);
-        if (policy == null) {
-            throw IotException.notFound("policy " + name + " does not exist");
-        }
-        return policy;
+        return existing(policies, name, "policy ");
     }
 
     public synchronized void attachPolicy(String name, String target) {
@@ -442,5 +426,14 @@ public final class Registry {
             throw new UncheckedIOException("cannot read the registry state " + stateFile
                     + " (delete it to start empty)", e);
         }
+    }
+
+    /** The entry of {@code key}, or ResourceNotFoundException naming it ({@code what} + key + " does not exist"). */
+    private static <T> T existing(Map<String, T> entries, String key, String what) {
+        T entry = entries.get(key);
+        if (entry == null) {
+            throw IotException.notFound(what + key + " does not exist");
+        }
+        return entry;
     }
 }
