@@ -321,9 +321,9 @@ resend_request_when_due() {
   request_sent_at=$SECONDS
   requests_resent=$((requests_resent + 1))
   if answered_ok; then
-    log "    no MQTT welcome for ${waited}s: sent the request again (accepted)"
+    log "    MQTT refused for ${waited}s since the request: sent it again (accepted)"
   else
-    log "    no MQTT welcome for ${waited}s: sent the request again ($(describe_attempt))"
+    log "    MQTT refused for ${waited}s since the request: sent it again ($(describe_attempt))"
   fi
 }
 

@@ -164,8 +164,8 @@ class JitrTest {
     sandbox.script("curl", OK).script("mosquitto_pub", "5", "5", "5", "5", "5", "5", "5", "5", "5", "5", "0");
 
     jitr("--resend-after", "1", "--mqtt-timeout", "30", "--initial-delay", "1", "--max-delay", "1")
-        .assertExit(0).assertStderrContains("no MQTT welcome for 1s: sent the request again (accepted)",
-            "no MQTT welcome for 2s: sent the request again (accepted)", "sent again");
+        .assertExit(0).assertStderrContains("MQTT refused for 1s since the request: sent it again (accepted)",
+            "MQTT refused for 2s since the request: sent it again (accepted)", "sent again");
 
     List<String> curl = sandbox.calls("curl");
     assertTrue(curl.size() >= 3, "start, request, then at least one more request: " + curl);
@@ -183,7 +183,7 @@ class JitrTest {
         .script("mosquitto_pub", "5", "5", "5", "0");
 
     jitr("--resend-after", "1", "--mqtt-timeout", "30", "--initial-delay", "1", "--max-delay", "1")
-        .assertExit(0).assertStderrContains("sent the request again (HTTP 403");
+        .assertExit(0).assertStderrContains("sent it again (HTTP 403");
   }
 
   @Test
