@@ -1,5 +1,6 @@
 package dev.iotonboard.infra;
 
+import java.math.BigDecimal;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -85,6 +86,9 @@ public record OnboardingConfig(
      */
     public record Reconciler(int intervalMinutes, int graceSeconds, int lookbackHours, int maxRequestsPerSecond) {
         public static final Reconciler DEFAULTS = new Reconciler(5, 300, 168, 2);
+        /** The operations it calls that the JITR functions need too (lambdas/README.md, reconciler). */
+        public static final List<String> SHARED_OPERATIONS = List.of(
+                "DescribeCertificate", "UpdateCertificate", "AttachPolicy", "ListPrincipalThings");
     }
 
     public ConcurrencySizing concurrencySizing() {
@@ -137,6 +141,7 @@ public record OnboardingConfig(
         IotQuotas iotQuotas = IotQuotas.fromContext(context.apply(IOT_QUOTAS), problems);
         int iotCallLatencyMs = in.integer(IOT_CALL_LATENCY_MS, ConcurrencySizing.DEFAULT_CALL_LATENCY_MS, 1, 10_000);
         Reconciler reconciler = reconciler(in, problems);
+        checkReconcilerLeavesQuota(reconciler, iotQuotas, problems);
 
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
@@ -161,6 +166,22 @@ public record OnboardingConfig(
                     + "enough to reconcile yet young enough to be scanned.");
         }
         return reconciler;
+    }
+
+    /**
+     * The reconciler's rate is per operation: at or above an operation's quota it could take all of it, and the
+     * JITR functions, which need the same operations, would only be throttled while it works through a backlog.
+     */
+    private static void checkReconcilerLeavesQuota(Reconciler reconciler, IotQuotas quotas, List<String> problems) {
+        BigDecimal rate = BigDecimal.valueOf(reconciler.maxRequestsPerSecond());
+        Reconciler.SHARED_OPERATIONS.stream()
+                .min(java.util.Comparator.comparing(quotas::of))
+                .filter(operation -> rate.compareTo(quotas.of(operation)) >= 0)
+                .ifPresent(operation -> problems.add(RECONCILE_MAX_REQUESTS_PER_SECOND + ": "
+                        + reconciler.maxRequestsPerSecond() + "/s would leave none of the " + operation + " quota ("
+                        + quotas.of(operation).stripTrailingZeros().toPlainString() + "/s, " + IotQuotas.CONTEXT_KEY
+                        + ") to onboarding; use less than that, or raise " + IotQuotas.CONTEXT_KEY
+                        + " once your account's quota is raised."));
     }
 
     private static Optional<HostedZoneRef> hostedZone(Reader in, List<String> problems, String domainName) {

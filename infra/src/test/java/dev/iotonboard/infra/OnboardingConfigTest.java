@@ -130,6 +130,25 @@ class OnboardingConfigTest {
     }
 
     @Test
+    void fromContext_rejectsAReconcilerRateThatLeavesOnboardingNoQuota() {
+        context.put("reconcileMaxRequestsPerSecond", 10);
+
+        assertProblems(List.of("reconcileMaxRequestsPerSecond: 10/s would leave none of the DescribeCertificate quota"
+                + " (10/s, iotQuotas) to onboarding"));
+    }
+
+    @Test
+    void fromContext_reconcilerRateIsCheckedAgainstTheSmallestSharedQuota() {
+        context.put("iotQuotas", "{\"DescribeCertificate\": 40, \"UpdateCertificate\": 40, \"ListPrincipalThings\": 40}");
+        context.put("reconcileMaxRequestsPerSecond", 15);
+
+        assertProblems(List.of("15/s would leave none of the AttachPolicy quota (15/s, iotQuotas)"));
+
+        context.put("reconcileMaxRequestsPerSecond", 14);
+        assertEquals(14, read().reconciler().maxRequestsPerSecond());
+    }
+
+    @Test
     void fromContext_rejectsAGracePeriodAsLongAsTheLookback() {
         context.put("reconcileLookbackHours", 1);
         context.put("reconcileGraceSeconds", 3600);
