@@ -17,8 +17,9 @@ import java.util.zip.ZipFile;
 
 /**
  * Detects a stale cloud assembly: when {@code cdk.out} sits in the repository (a parent folder holds cdk.json), each
- * Java function's asset must be byte-identical to the jar under {@code lambdas/<module>/target/} that holds its handler
- * class. A function rebuilt after the synthesis would otherwise run its old code.
+ * Java function's asset must be byte-identical to one of the jars under {@code lambdas/<module>/target/} that hold its
+ * handler class (several can: the reconciler's jar bundles the activation handler). A function rebuilt after the
+ * synthesis would otherwise run its old code.
  */
 final class Staleness {
 
@@ -34,7 +35,7 @@ final class Staleness {
         }
         List<Path> jars;
         try (Stream<Path> modules = Files.list(root.get().resolve("lambdas"))) {
-            jars = modules.map(m -> m.resolve("target").resolve(m.getFileName() + ".jar"))
+            jars = modules.sorted().map(m -> m.resolve("target").resolve(m.getFileName() + ".jar"))
                     .filter(Files::isRegularFile).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -44,11 +45,12 @@ final class Staleness {
                 continue;
             }
             String entry = function.handler().split("::")[0].replace('.', '/') + ".class";
-            for (Path jar : jars) {
-                if (contains(jar, entry) && !sha256(jar).equals(sha256(function.jar()))) {
-                    problems.add(function.logicalId() + ": its asset " + function.jar().getFileName()
-                            + " differs from " + root.get().relativize(jar) + " (rebuilt after the synthesis)");
-                }
+            List<Path> holders = jars.stream().filter(jar -> contains(jar, entry)).toList();
+            String asset = sha256(function.jar());
+            if (!holders.isEmpty() && holders.stream().noneMatch(jar -> sha256(jar).equals(asset))) {
+                problems.add(function.logicalId() + ": its asset " + function.jar().getFileName() + " differs from "
+                        + String.join(" and ", holders.stream().map(jar -> root.get().relativize(jar).toString())
+                                .toList()) + " (rebuilt after the synthesis)");
             }
         }
         return problems;

@@ -18,6 +18,10 @@ class StalenessTest {
 
     /** A repository with cdk.json, cdk.out (the fixture assembly) and lambdas/fn/target/fn.jar holding the handler. */
     private static Path repository(Path dir) throws IOException {
+        return repository(dir, new byte[] {1, 2, 3});
+    }
+
+    private static Path repository(Path dir, byte[] handlerClass) throws IOException {
         Files.writeString(dir.resolve("cdk.json"), "{}");
         Path cdkOut = Files.createDirectories(dir.resolve("cdk.out"));
         try (Stream<Path> files = Files.list(StackTemplateTest.assembly())) {
@@ -25,13 +29,19 @@ class StalenessTest {
                 Files.copy(file, cdkOut.resolve(file.getFileName()));
             }
         }
-        Path jar = Files.createDirectories(dir.resolve("lambdas/fn/target")).resolve("fn.jar");
+        jar(dir, "fn", handlerClass);
+        return cdkOut;
+    }
+
+    /** lambdas/{module}/target/{module}.jar holding the fixture's handler class with these bytes. */
+    private static Path jar(Path dir, String module, byte[] handlerClass) throws IOException {
+        Path jar = Files.createDirectories(dir.resolve("lambdas/" + module + "/target")).resolve(module + ".jar");
         try (OutputStream out = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(out)) {
             zip.putNextEntry(new ZipEntry("dev/example/Handler.class"));
-            zip.write(new byte[] {1, 2, 3});
+            zip.write(handlerClass);
             zip.closeEntry();
         }
-        return cdkOut;
+        return jar;
     }
 
     @Test
@@ -61,5 +71,22 @@ class StalenessTest {
         assertEquals(List.of(), Staleness.check(StackTemplateTest.assembly(), StackTemplate.load(
                 StackTemplateTest.assembly(), "IotOnboarding", "000000000000", "us-east-1")),
                 "no jar of this repository holds the fixture's handler class");
+    }
+
+    @Test
+    void anotherJarBundlingTheHandler_doesNotMakeAFreshAssetStale(@TempDir Path dir) throws IOException {
+        Path cdkOut = repository(dir);
+        Files.copy(dir.resolve("lambdas/fn/target/fn.jar"), cdkOut.resolve("asset.1111.jar"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        jar(dir, "bundler", new byte[] {1, 2, 3, 4});
+        StackTemplate stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
+
+        assertEquals(List.of(), Staleness.check(cdkOut, stack), "the asset is fn.jar, as built");
+
+        jar(dir, "fn", new byte[] {9});
+        List<String> problems = Staleness.check(cdkOut, stack);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("Fn: its asset asset.1111.jar differs from"
+                + " lambdas/bundler/target/bundler.jar and lambdas/fn/target/fn.jar"), problems.get(0));
     }
 }
