@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ColdStartReportTest {
 
@@ -37,5 +41,21 @@ class ColdStartReportTest {
         assertTrue(lines[1].contains("800/900") && lines[1].contains("500/600") && lines[1].contains("1300/1500"),
                 lines[1]);
         assertTrue(lines[2].contains("110/130") && lines[2].trim().endsWith("1"), lines[2]);
+    }
+
+    @Test
+    void jarOf_isTheJarOfTheModuleThatCompilesTheHandler_notAnotherThatBundlesIt(@TempDir Path root)
+            throws Exception {
+        String entry = "dev/example/Handler.class";
+        for (String module : new String[] {"a-bundler", "b-owner"}) {
+            Files.createDirectories(root.resolve("lambdas/" + module + "/target"));
+            Files.write(root.resolve("lambdas/" + module + "/target/" + module + ".jar"), new byte[] {1});
+        }
+        Files.createDirectories(root.resolve("lambdas/b-owner/target/classes/dev/example"));
+        Files.write(root.resolve("lambdas/b-owner/target/classes/" + entry), new byte[] {1});
+
+        assertEquals(Optional.of(root.resolve("lambdas/b-owner/target/b-owner.jar")),
+                ColdStartBenchmark.jarOf(root, "dev.example.Handler"));
+        assertEquals(Optional.empty(), ColdStartBenchmark.jarOf(root, "dev.example.Other"));
     }
 }
