@@ -11,18 +11,17 @@ import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.LambdaRunner;
 import dev.iotonboard.local.Registry;
 import dev.iotonboard.local.StackTemplate;
+import dev.iotonboard.local.TestCli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -182,7 +181,7 @@ class LambdaApiTest {
                 command.addAll(List.of("--cli-binary-format", "raw-in-base64-out"));
             }
             command.add(dir.resolve("out.json").toString());
-            String[] run = run(command);
+            String[] run = TestCli.run(command);
             assertEquals("0", run[0], cli + ": " + run[2]);
             assertTrue(run[1].contains("\"StatusCode\": 202"), cli + ": " + run[1]);
             assertEquals(new Call(LOGICAL_ID, "{\"thingName\":\"cli\"}", "lambda:Invoke"),
@@ -190,39 +189,15 @@ class LambdaApiTest {
 
             List<String> missing = new ArrayList<>(command);
             missing.set(missing.indexOf(LOGICAL_ID), "Nope");
-            String[] notFound = run(missing);
+            String[] notFound = TestCli.run(missing);
             assertNotEquals("0", notFound[0]);
             assertTrue(notFound[2].contains("ResourceNotFoundException"), cli + ": " + notFound[2]);
         }
     }
 
     private static int majorVersion(String cli) throws Exception {
-        String[] version = run(List.of(cli, "--version"));
+        String[] version = TestCli.run(List.of(cli, "--version"));
         String text = (version[1] + version[2]).trim();
         return Integer.parseInt(text.substring("aws-cli/".length(), text.indexOf('.')));
-    }
-
-    private static String[] run(List<String> command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(false);
-        builder.environment().put("AWS_ACCESS_KEY_ID", "a");
-        builder.environment().put("AWS_SECRET_ACCESS_KEY", "b");
-        builder.environment().put("AWS_DEFAULT_REGION", "us-east-1");
-        builder.environment().put("AWS_PAGER", "");
-        builder.environment().put("AWS_CONFIG_FILE", "/dev/null");
-        builder.environment().put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
-        Path err = Files.createTempFile("aws-cli", ".err");
-        try {
-            Process process = builder.redirectError(err.toFile()).start();
-            process.getOutputStream().close();
-            byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException(command.get(0) + " did not finish in 60 s");
-            }
-            return new String[] {Integer.toString(process.exitValue()), new String(out, StandardCharsets.UTF_8),
-                    Files.readString(err)};
-        } finally {
-            Files.deleteIfExists(err);
-        }
     }
 }
