@@ -43,6 +43,14 @@ class QuotasTest {
     }
 
     @Test
+    void defaults_areTheRatesTheStackSizesItsFunctionsFor() {
+        Map<String, Double> stack = new java.util.TreeMap<>();
+        dev.iotonboard.infra.IotQuotas.DEFAULTS.forEach((operation, rate) -> stack.put(operation, rate.doubleValue()));
+        assertEquals(stack, new java.util.TreeMap<>(Quotas.DEFAULTS),
+                "the tool's default quotas and infra's IotQuotas.DEFAULTS (ConcurrencySizing) must be the same table");
+    }
+
+    @Test
     void bucket_holdsOneSecondOfTheRate_andRefillsContinuously() {
         Quotas quotas = quotas(true, Map.of());
         assertEquals(10, allowed(quotas, "DescribeCertificate", 25), "a full bucket: one second of 10/s");
