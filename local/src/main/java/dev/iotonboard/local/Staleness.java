@@ -9,9 +9,12 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
@@ -40,14 +43,20 @@ final class Staleness {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // a jar holds several handlers (device-api) and bundles others (reconciler): hash each file once
+        Map<Path, String> hashes = new HashMap<>();
+        Function<Path, String> sha256 = file -> hashes.computeIfAbsent(file, Staleness::sha256);
         for (StackTemplate.Function function : stack.functions().values()) {
             if (!function.runnable()) {
                 continue;
             }
             String entry = function.handler().split("::")[0].replace('.', '/') + ".class";
             List<Path> holders = jars.stream().filter(jar -> contains(jar, entry)).toList();
-            String asset = sha256(function.jar());
-            if (!holders.isEmpty() && holders.stream().noneMatch(jar -> sha256(jar).equals(asset))) {
+            if (holders.isEmpty()) {
+                continue;
+            }
+            String asset = sha256.apply(function.jar());
+            if (holders.stream().noneMatch(jar -> sha256.apply(jar).equals(asset))) {
                 problems.add(function.logicalId() + ": its asset " + function.jar().getFileName() + " differs from "
                         + String.join(" and ", holders.stream().map(jar -> root.get().relativize(jar).toString())
                                 .toList()) + " (rebuilt after the synthesis)");
