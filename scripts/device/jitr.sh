@@ -160,6 +160,15 @@ backoff_sleep() {
   [[ $SECONDS -lt $deadline ]]
 }
 
+# attempt_seconds deadline: how long one attempt may take: what is left until the deadline (a $SECONDS
+# value), at least 1 and at most 30 seconds.
+attempt_seconds() {
+  local left=$(($1 - SECONDS))
+  if [[ $left -gt 30 ]]; then left=30; fi
+  if [[ $left -lt 1 ]]; then left=1; fi
+  printf '%s' "$left"
+}
+
 # --- HTTPS publish ------------------------------------------------------------------------------
 http_code=""
 curl_rc=0
@@ -209,20 +218,18 @@ activation_attempts=0
 activation_seconds=0
 mqtt_attempts=0
 mqtt_seconds=0
+request_body="{\"thingName\":\"$thing_name\"}"
 request_sent_at=0
 requests_resent=0
 resend_wait=0
 
 wait_for_activation() {
   step "1/3 activation: POST {} to topics/jitr/start on $endpoint:$port (up to ${timeout}s)"
-  local start=$SECONDS deadline=$((SECONDS + timeout)) max_time
+  local start=$SECONDS deadline=$((SECONDS + timeout))
   reset_backoff
   while true; do
     activation_attempts=$((activation_attempts + 1))
-    max_time=$((deadline - SECONDS))
-    if [[ $max_time -gt 30 ]]; then max_time=30; fi
-    if [[ $max_time -lt 1 ]]; then max_time=1; fi
-    https_publish jitr/start '{}' "$max_time"
+    https_publish jitr/start '{}' "$(attempt_seconds "$deadline")"
     if answered_ok; then
       activation_seconds=$((SECONDS - start))
       log "    attempt $activation_attempts: OK, the certificate is active"
@@ -240,11 +247,11 @@ wait_for_activation() {
 }
 
 request_thing() {
-  step "2/3 request: POST {\"thingName\":\"$thing_name\"} to topics/jitr/request"
+  step "2/3 request: POST $request_body to topics/jitr/request"
   local attempt
   reset_backoff
   for attempt in 1 2 3; do
-    https_publish jitr/request "{\"thingName\":\"$thing_name\"}" 30
+    https_publish jitr/request "$request_body" 30
     if answered_ok; then
       request_sent_at=$SECONDS
       log "    accepted; provisioning runs asynchronously"
@@ -268,7 +275,7 @@ confirm_over_mqtt() {
   local topic="things/$thing_name/confirmation"
   step "3/3 confirmation: MQTT publish to $topic on $endpoint:$mqtt_port as client $thing_name (up to ${mqtt_timeout}s)"
   local start=$SECONDS deadline=$((SECONDS + mqtt_timeout)) rc err_file="$WORK_DIR/mqtt.err"
-  local has_timeout=false guard limit
+  local has_timeout=false guard
   if command -v timeout >/dev/null 2>&1; then has_timeout=true; fi
   reset_backoff
   while true; do
@@ -276,10 +283,7 @@ confirm_over_mqtt() {
     # Each attempt ends by the deadline (at most 30 s) where coreutils timeout exists.
     guard=()
     if [[ $has_timeout == true ]]; then
-      limit=$((deadline - SECONDS))
-      if [[ $limit -gt 30 ]]; then limit=30; fi
-      if [[ $limit -lt 1 ]]; then limit=1; fi
-      guard=(timeout "$limit")
+      guard=(timeout "$(attempt_seconds "$deadline")")
     fi
     rc=0
     ${guard[@]+"${guard[@]}"} mosquitto_pub -h "$endpoint" -p "$mqtt_port" \
@@ -306,17 +310,15 @@ confirm_over_mqtt() {
 # provisioning request again. Its answer never ends the script: a 403 means provisioning already
 # detached the JITR policy, so MQTT should be accepted soon.
 resend_request_when_due() {
-  local deadline=$1 max_time waited cap=$((resend_after > 120 ? resend_after : 120))
+  local deadline=$1 waited cap=$((resend_after > 120 ? resend_after : 120))
   [[ $resend_after -gt 0 ]] || return 0
   if [[ $resend_wait -eq 0 ]]; then resend_wait=$resend_after; fi
   [[ $((SECONDS - request_sent_at)) -ge $resend_wait ]] || return 0
   waited=$resend_wait
   resend_wait=$((resend_wait * 2))
   if [[ $resend_wait -gt $cap ]]; then resend_wait=$cap; fi
-  max_time=$((deadline - SECONDS))
-  if [[ $max_time -gt 30 ]]; then max_time=30; fi
-  if [[ $max_time -lt 1 ]]; then return 0; fi
-  https_publish jitr/request "{\"thingName\":\"$thing_name\"}" "$max_time"
+  if [[ $SECONDS -ge $deadline ]]; then return 0; fi
+  https_publish jitr/request "$request_body" "$(attempt_seconds "$deadline")"
   fail_on_local_tls_problem
   request_sent_at=$SECONDS
   requests_resent=$((requests_resent + 1))
