@@ -7,7 +7,8 @@ usage() {
   cat <<EOF
 Usage: scripts/ca/create-ca.sh [options]
 
-Create the private root CA (key and self-signed certificate, profile v3_ca of openssl.conf):
+Create the private root CA (key and self-signed certificate, profile v3_ca of openssl.conf: CA:true with
+path length 0, so it signs end-entity certificates only):
   \$CERTS_DIR/rootCA.key   private key (mode 600; keep it secret: anything it signs can register)
   \$CERTS_DIR/rootCA.pem   CA certificate
 CERTS_DIR defaults to <repository>/certs.

@@ -56,6 +56,39 @@ class CreateCaTest {
     r.assertStderrContains("scripts/ca/register-ca.sh");
   }
 
+  /** pathlen:0: the root signs end-entity certificates only; a CA it signs cannot sign anything that verifies. */
+  @Test
+  void createCa_pathLengthZero_soNoIntermediateCaItSignsCanIssueValidCertificates() {
+    sandbox.createCa("--key-type", "ec");
+
+    assertTrue(x509Text(pem).contains("CA:TRUE, pathlen:0"), x509Text(pem));
+    Path ext = tmp.resolve("intermediate.ext");
+    Sandbox.write(ext, "[ca]\nbasicConstraints = critical, CA:true\nkeyUsage = critical, keyCertSign\n"
+        + "[leaf]\nbasicConstraints = critical, CA:false\nkeyUsage = critical, digitalSignature\n");
+    Path interKey = issue("intermediate", "ca", pem, key, ext);
+    Path interPem = tmp.resolve("intermediate.pem");
+    issue("leaf", "leaf", interPem, interKey, ext);
+
+    Sandbox.Result chain = Sandbox.tool("openssl", "verify", "-CAfile", pem.toString(),
+        "-untrusted", interPem.toString(), tmp.resolve("leaf.pem").toString());
+    assertFalse(chain.exitCode() == 0, chain::all);
+    assertTrue(chain.all().contains("path length constraint exceeded"), chain::all);
+  }
+
+  /** An EC key and a certificate for it, signed by the given issuer with a section of ext; returns the key. */
+  private Path issue(String name, String section, Path issuerPem, Path issuerKey, Path ext) {
+    Path k = tmp.resolve(name + ".key");
+    Path csr = tmp.resolve(name + ".csr");
+    Sandbox.tool("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", k.toString())
+        .assertExit(0);
+    Sandbox.tool("openssl", "req", "-new", "-key", k.toString(), "-subj", "/CN=" + name, "-out", csr.toString())
+        .assertExit(0);
+    Sandbox.tool("openssl", "x509", "-req", "-in", csr.toString(), "-CA", issuerPem.toString(),
+        "-CAkey", issuerKey.toString(), "-set_serial", "9", "-days", "1", "-extfile", ext.toString(),
+        "-extensions", section, "-out", tmp.resolve(name + ".pem").toString()).assertExit(0);
+    return k;
+  }
+
   @Test
   void createCa_ecP256WhenAsked() {
     sandbox.createCa("--key-type", "ec");

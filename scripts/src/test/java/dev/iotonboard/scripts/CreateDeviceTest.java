@@ -64,6 +64,7 @@ class CreateDeviceTest {
     assertTrue(text.contains("X509v3 Extended Key Usage: \n                TLS Web Client Authentication\n"), text);
     assertFalse(text.contains("Certificate Sign"), text);
     assertTrue(text.contains("Public-Key: (2048 bit)"), "RSA 2048 by default");
+    assertTrue(text.contains("Signature Algorithm: ecdsa-with-SHA256"), "signed by the (EC) CA with SHA-256: " + text);
     assertTrue(text.contains("X509v3 Authority Key Identifier"), text);
     assertTrue(subject(cert).startsWith("CN=" + thing + ","), subject(cert));
     assertTrue(validInDays(cert, 364));
