@@ -13,6 +13,8 @@ Register \$CERTS_DIR/rootCA.pem with AWS IoT as an ACTIVE CA with auto-registrat
   1. aws iot get-registration-code
   2. a verification key, CSR and certificate whose CN is the registration code, signed by the CA
   3. aws iot register-ca-certificate --set-as-active --allow-auto-registration
+  4. the verification key is deleted (registered or not): a certificate the CA signed must never serve
+     to connect as a device
 The CA certificate id is printed on stdout (nothing else is) and saved to \$CERTS_DIR/caCertificateId;
 pass it to the stack: cdk deploy -c caCertificateId=<id>
 
@@ -21,8 +23,8 @@ list-ca-certificates, compared by SHA-256 fingerprint), nothing is registered ag
 
 Files written (CERTS_DIR defaults to <repository>/certs):
   \$CERTS_DIR/caCertificateId         the CA certificate id
-  \$CERTS_DIR/verificationCert.key    verification key (only used to prove CA ownership)
-  \$CERTS_DIR/verificationCert.csr    verification CSR
+  \$CERTS_DIR/verificationCert.csr    verification CSR (its key lives in a scratch folder, deleted on exit;
+                                      a verificationCert.key left by an older version is deleted too)
   \$CERTS_DIR/verificationCert.pem    verification certificate (CN = registration code)
 
 Options:
@@ -168,6 +170,7 @@ report_existing() {
   exit 0
 }
 
+# The verification key stays in the scratch folder $2 (removed on exit); the CSR and certificate go to CERTS_DIR.
 make_verification_certificate() {
   local code=$1 work=$2
   new_private_key rsa 2048 "$work/verificationCert.key"
@@ -178,12 +181,23 @@ make_verification_certificate() {
     -extfile "$OPENSSL_PROFILES" -extensions v3_verification \
     -out "$work/verificationCert.pem" 2>/dev/null || die "openssl could not sign the verification certificate with the CA"
   local f
-  for f in verificationCert.key verificationCert.csr verificationCert.pem; do
+  for f in verificationCert.csr verificationCert.pem; do
     mv "$work/$f" "$CERTS_DIR/$f"
   done
 }
 
+# delete_verification_key file what: the verification certificate is signed by the CA, so its key could
+# connect (and be auto-registered) like a device's: it must not outlive the registration.
+delete_verification_key() {
+  if [[ -e $1 ]]; then
+    rm -f -- "$1"
+    log "deleted $2"
+  fi
+}
+
 main() {
+  delete_verification_key "$CERTS_DIR/verificationCert.key" \
+    "$CERTS_DIR/verificationCert.key, left by an earlier run (a verification key must never serve to connect)"
   step "looking for this CA in AWS IoT (SHA-256 $ca_fingerprint)"
   lookup_or_continue
 
@@ -204,6 +218,8 @@ main() {
     --ca-certificate "file://$ca_pem" \
     --verification-certificate "file://$CERTS_DIR/verificationCert.pem" \
     --set-as-active --allow-auto-registration 2>"$err") || rc=$?
+  delete_verification_key "$WORK_DIR/verificationCert.key" \
+    "the verification key: it only proved that we hold the CA key and must never serve to connect"
   if [[ $rc -ne 0 ]]; then
     if grep -q 'ResourceAlreadyExistsException' "$err"; then
       log "AWS IoT says this CA is already registered; looking it up"

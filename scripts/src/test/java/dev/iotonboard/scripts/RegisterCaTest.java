@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,8 +60,9 @@ class RegisterCaTest {
     assertTrue(subject(verification).startsWith("CN=" + CODE + ","), subject(verification));
     assertVerifies(sandbox.certsDir.resolve("rootCA.pem"), verification);
     assertTrue(x509Text(verification).contains("CA:FALSE"));
-    Sandbox.assertOwnerOnly(sandbox.certsDir.resolve("verificationCert.key"));
     assertFalse(r.stderr().contains("PRIVATE KEY"), "no key material printed");
+    assertEquals(List.of(sandbox.certsDir.resolve("rootCA.key")), privateKeysUnder(tmp),
+        "the verification key is deleted once the CA is registered: it must never serve to connect");
 
     List<String> calls = awsCalls();
     assertTrue(calls.stream().anyMatch(c -> c.endsWith("iot get-registration-code")), calls::toString);
@@ -67,6 +71,36 @@ class RegisterCaTest {
     assertTrue(registerCall.contains("--verification-certificate file://" + verification), registerCall);
     assertTrue(registerCall.contains("--set-as-active"), registerCall);
     assertTrue(registerCall.contains("--allow-auto-registration"), registerCall);
+  }
+
+  /** Every file under root that holds a private key (PEM), whatever its name. */
+  static List<Path> privateKeysUnder(Path root) {
+    try (Stream<Path> walk = Files.walk(root)) {
+      return walk.filter(Files::isRegularFile).filter(p -> Sandbox.read(p).contains("PRIVATE KEY")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void registerCa_removesAVerificationKeyLeftByAnEarlierRun() {
+    Path stale = sandbox.certsDir.resolve("verificationCert.key");
+    Sandbox.write(stale, "-----BEGIN PRIVATE KEY-----\nleft by an older version\n-----END PRIVATE KEY-----\n");
+
+    register().assertExit(0).assertStderrContains("verificationCert.key");
+
+    assertFalse(Files.exists(stale), "deleted");
+    register().assertExit(0);
+    assertEquals(List.of(sandbox.certsDir.resolve("rootCA.key")), privateKeysUnder(tmp));
+  }
+
+  @Test
+  void registerCa_failedRegistrationLeavesNoVerificationKey() {
+    sandbox.env("FAKE_AWS_FAIL", "register-ca-certificate");
+
+    register().assertExit(1).assertStderrContains("register-ca-certificate failed");
+
+    assertEquals(List.of(sandbox.certsDir.resolve("rootCA.key")), privateKeysUnder(tmp));
   }
 
   @Test
