@@ -15,11 +15,13 @@ CERTS_DIR defaults to <repository>/certs.
 
 Options:
   --key-type rsa|ec   key algorithm: RSA or EC P-256 (default: \$CA_KEY_TYPE or rsa)
-  --rsa-bits N        RSA key size, at least 2048 (default: \$CA_RSA_BITS or 2048)
+  --rsa-bits N        RSA key size, 2048 to 4096 (default: \$CA_RSA_BITS or 2048)
   --days N            validity in days (default: \$CA_DAYS or 3650)
-  --cn NAME           subject common name (default: \$CA_CN or "IoT Onboarding Root CA")
+  --cn NAME           subject common name, no control characters (default: \$CA_CN or "IoT Onboarding Root CA")
   --force             replace an existing CA; the old files move to \$CERTS_DIR/backup-<UTC time>/
-                      (devices signed by the old CA will no longer chain to the new one)
+                      (devices signed by the old CA will no longer chain to the new one). Without it,
+                      an existing rootCA.key, rootCA.pem or caCertificateId is refused, also when it is
+                      a symbolic link to nothing (e.g. an unmounted key volume): nothing is written through it
   -h, --help          show this help
 
 Other subject fields come from CERT_C, CERT_ST, CERT_L, CERT_O, CERT_OU (see openssl.conf).
@@ -50,6 +52,7 @@ done
 validate_key_type "$key_type" "$rsa_bits"
 is_positive_int "$days" || usage_error "--days must be a positive number, not '$days'"
 [[ -n $cn ]] || usage_error "--cn must not be empty"
+reject_control_chars --cn "$cn"
 
 require_tools openssl
 check_subject_env
@@ -57,18 +60,29 @@ check_subject_env
 ca_key="$CERTS_DIR/rootCA.key"
 ca_pem="$CERTS_DIR/rootCA.pem"
 
+# describe_dangling_links file...: "; rootCA.key is a link to the missing <target>" for each dangling link.
+describe_dangling_links() {
+  local f
+  for f in "$@"; do
+    if [[ -L "$CERTS_DIR/$f" && ! -e "$CERTS_DIR/$f" ]]; then
+      printf '; %s is a link to the missing %s (not mounted?)' "$f" "$(readlink -- "$CERTS_DIR/$f")"
+    fi
+  done
+}
+
 # Move the current CA (and what depends on it) out of the way, or refuse.
 set_aside_existing_ca() {
   local existing=() f backup
+  # -L too: a dangling link (say, to an unmounted key volume) is an existing file, never written through.
   for f in rootCA.key rootCA.pem caCertificateId; do
-    if [[ -e "$CERTS_DIR/$f" ]]; then existing+=("$f"); fi
+    if [[ -e "$CERTS_DIR/$f" || -L "$CERTS_DIR/$f" ]]; then existing+=("$f"); fi
   done
   if [[ ${#existing[@]} -eq 0 ]]; then
     return 0
   fi
   if [[ $force != true ]]; then
-    die "a CA already exists in $CERTS_DIR (${existing[*]}); refusing to overwrite it." \
-      "Use --force to replace it (the old files are kept in a backup folder)."
+    die "a CA already exists in $CERTS_DIR (${existing[*]}$(describe_dangling_links "${existing[@]}")); refusing" \
+      "to overwrite it. Use --force to replace it (the old files are kept in a backup folder)."
   fi
   backup=$(mktemp -d "$CERTS_DIR/backup-$(date -u +%Y%m%dT%H%M%SZ)-XXXX")
   for f in "${existing[@]}"; do

@@ -21,7 +21,7 @@ CERTS_DIR defaults to <repository>/certs.
 Options:
   --thing-name UUID   thing name: a canonical lowercase UUID (default: a fresh random UUID)
   --key-type rsa|ec   key algorithm: RSA or EC P-256 (default: \$DEVICE_KEY_TYPE or rsa)
-  --rsa-bits N        RSA key size, at least 2048 (default: \$DEVICE_RSA_BITS or 2048)
+  --rsa-bits N        RSA key size, 2048 to 4096 (default: \$DEVICE_RSA_BITS or 2048)
   --days N            validity in days (default: \$DEVICE_DAYS or 365)
   -h, --help          show this help
 

@@ -151,14 +151,30 @@ new_private_key() {
   chmod 600 "$out"
 }
 
+# RSA key sizes the scripts create. 2048 is AWS's floor: AWS IoT rejects smaller keys (developerguide
+# audit-chk-device-cert-key-quality.md), API Gateway mutual TLS wants "RSA-2048 or stronger"
+# (rest-api-mutual-tls.md). Neither page states a ceiling; 4096 is the largest RSA size AWS Private CA
+# issues (acm-pca userguide, supported-algorithms.html: RSA_2048, RSA_4096), so the largest AWS names at all.
+# Beyond it a device's TLS handshake only gets slower, and key generation takes minutes.
+readonly RSA_BITS_MIN=2048
+readonly RSA_BITS_MAX=4096
+
 # validate_key_type type bits: usage errors for a bad --key-type / --rsa-bits.
 validate_key_type() {
   case $1 in
     rsa | ec) ;;
     *) usage_error "--key-type must be rsa or ec, not '$1'" ;;
   esac
-  if ! is_positive_int "$2" || [[ $2 -lt 2048 ]]; then
-    usage_error "--rsa-bits must be a number >= 2048, not '$2'"
+  # At most 5 digits before any arithmetic, so a huge number cannot wrap around.
+  if [[ ! $2 =~ ^[1-9][0-9]{0,4}$ ]] || [[ $2 -lt $RSA_BITS_MIN || $2 -gt $RSA_BITS_MAX ]]; then
+    usage_error "--rsa-bits must be a number from $RSA_BITS_MIN to $RSA_BITS_MAX, not '$2'"
+  fi
+}
+
+# reject_control_chars option value: a usage error when value holds a control character (newline, tab, ...).
+reject_control_chars() {
+  if [[ $2 =~ [[:cntrl:]] ]]; then
+    usage_error "$1 must not contain a control character (newline, tab, ...): $(printf '%q' "$2")"
   fi
 }
 

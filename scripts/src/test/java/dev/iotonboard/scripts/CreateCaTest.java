@@ -161,6 +161,14 @@ class CreateCaTest {
         List.of("--key-type"),
         List.of("--rsa-bits", "1024"),
         List.of("--rsa-bits", "lots"),
+        List.of("--rsa-bits", "4097"),
+        List.of("--rsa-bits", "8192"),
+        List.of("--rsa-bits", "18446744073709553664"),
+        List.of("--cn", "Evil\nCN=other"),
+        List.of("--cn", "tab\there"),
+        List.of("--cn", "bell\u0007"),
+        List.of("--cn", "del\u007f"),
+        List.of("--cn", "trailing newline\n"),
         List.of("--days", "0"),
         List.of("--days", "-5"),
         List.of("--cn", ""));
@@ -172,6 +180,59 @@ class CreateCaTest {
     sandbox.run("ca/create-ca.sh", args.toArray(String[]::new)).assertUsageError();
 
     assertFalse(Files.exists(key));
+  }
+
+  @Test
+  void createCa_controlCharacterInTheCommonNameFromTheEnvironmentIsAUsageErrorNamingIt() {
+    sandbox.env("CA_CN", "line one\nline two").run("ca/create-ca.sh", "--key-type", "ec").assertUsageError()
+        .assertStderrContains("--cn", "control character");
+
+    assertFalse(Files.exists(key));
+  }
+
+  @Test
+  void createCa_rsaKeysUpTo4096BitsAreAccepted() {
+    sandbox.createCa("--rsa-bits", "4096");
+
+    assertTrue(x509Text(pem).contains("Public-Key: (4096 bit)"));
+  }
+
+  @Test
+  void createCa_rsaBitsAboveTheBoundNameTheBound() {
+    sandbox.env("CA_RSA_BITS", "16384").run("ca/create-ca.sh").assertUsageError()
+        .assertStderrContains("--rsa-bits", "4096", "16384");
+  }
+
+  /** A rootCA.key that is a link to missing storage (an unmounted key volume) is a key that exists. */
+  @Test
+  void createCa_danglingKeyLinkCountsAsAnExistingKey_andIsNeverWrittenThroughOrReplaced() throws IOException {
+    Files.createDirectories(sandbox.certsDir);
+    Path target = tmp.resolve("offline-volume/rootCA.key");
+    Files.createSymbolicLink(key, target);
+
+    sandbox.run("ca/create-ca.sh", "--key-type", "ec").assertExit(1)
+        .assertStderrContains("already exists", "rootCA.key", "--force");
+
+    assertTrue(Files.isSymbolicLink(key), "the link is left as it was");
+    assertEquals(target, Files.readSymbolicLink(key));
+    assertFalse(Files.exists(target), "nothing written through the link");
+    assertFalse(Files.exists(pem), "no CA certificate without its key");
+  }
+
+  @Test
+  void createCa_forceKeepsADanglingKeyLinkInTheBackup() throws IOException {
+    Files.createDirectories(sandbox.certsDir);
+    Path target = tmp.resolve("offline-volume/rootCA.key");
+    Files.createSymbolicLink(key, target);
+
+    sandbox.createCa("--key-type", "ec", "--force").assertStderrContains("backup");
+
+    assertFalse(Files.exists(target), "nothing written through the link");
+    assertFalse(Files.isSymbolicLink(key), "a new key file");
+    try (Stream<Path> s = Files.list(sandbox.certsDir)) {
+      Path backup = s.filter(p -> p.getFileName().toString().startsWith("backup-")).findFirst().orElseThrow();
+      assertEquals(target, Files.readSymbolicLink(backup.resolve("rootCA.key")), "the link itself is kept");
+    }
   }
 
   @Test

@@ -142,6 +142,15 @@ class CreateDeviceTest {
     sandbox.run("device/create-device.sh", arg).assertUsageError();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"1024", "4097", "8192", "99999999999999999999"})
+  void createDevice_rsaBitsOutside2048To4096IsAUsageError(String bits) {
+    sandbox.run("device/create-device.sh", "--rsa-bits", bits).assertUsageError()
+        .assertStderrContains("--rsa-bits", "2048", "4096");
+
+    assertFalse(Files.exists(sandbox.certsDir.resolve("devices")));
+  }
+
   @Test
   void createDevice_needsTheCa() {
     Sandbox empty = new Sandbox(tmp.resolve("empty"));
