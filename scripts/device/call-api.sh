@@ -19,7 +19,8 @@ Options:
                          stand-in use its host name (e.g. localhost) or --resolve
   --port N               port (default: \$API_PORT, else 443)
   --path PATH            request path (default: /sample)
-  --thing-name UUID      the device (default: the thingName in --device-dir, else \$CERTS_DIR/devices/latest)
+  --thing-name UUID      the device (default: the thingName in --device-dir; without --device-dir,
+                         \$CERTS_DIR/devices/latest)
   --device-dir DIR       folder with deviceCert.crt and deviceCert.key (default: \$CERTS_DIR/devices/<thingName>)
   --cacert FILE          CA of the server certificate, for a private server CA (default: \$API_CACERT,
                          else the system trust store)
@@ -83,7 +84,8 @@ if [[ $with_cert == true ]]; then
   if [[ -z $thing_name && -n $device_dir && -f "$device_dir/thingName" ]]; then
     thing_name=$(tr -d '[:space:]' <"$device_dir/thingName")
   fi
-  if [[ -z $thing_name && -f "$CERTS_DIR/devices/latest" ]]; then
+  # devices/latest only when no --device-dir is given: it names another device than that folder's.
+  if [[ -z $thing_name && -z $device_dir && -f "$CERTS_DIR/devices/latest" ]]; then
     thing_name=$(tr -d '[:space:]' <"$CERTS_DIR/devices/latest")
   fi
   [[ -n $thing_name || -n $device_dir ]] || die "no device: give --thing-name or --device-dir, or run scripts/device/create-device.sh first"

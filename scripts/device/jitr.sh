@@ -26,7 +26,9 @@ Onboard a device created by scripts/device/create-device.sh:
      retries, dropped) starts over, and one that finished or is running converges (it is idempotent).
 
 Options:
-  --thing-name UUID      the device (default: the thingName in --device-dir, else \$CERTS_DIR/devices/latest)
+  --thing-name UUID      the device (default: the thingName file in --device-dir; without --device-dir,
+                         \$CERTS_DIR/devices/latest). A --device-dir without a thingName file needs
+                         --thing-name (exit 1 otherwise): it never falls back to devices/latest
   --device-dir DIR       folder with deviceCert.key and deviceCertAndCACert.crt
                          (default: \$CERTS_DIR/devices/<thingName>)
   --endpoint HOST        IoT data endpoint host name, sent as TLS SNI (default: \$IOT_ENDPOINT, else
@@ -48,7 +50,8 @@ $(aws_options_help)
 
 Exit codes:
   0  onboarded: certificate active, thing requested, MQTT publish accepted
-  1  error: missing files or tools, server certificate not trusted (--cacert), bad client key, ...
+  1  error: missing files or tools (a --device-dir without thingName and no --thing-name), server
+     certificate not trusted (--cacert), bad client key, ...
   2  bad arguments
   3  timed out waiting for activation (step 1 never answered OK within --timeout)
   4  request rejected (step 2: topics/jitr/request not accepted)
@@ -108,8 +111,14 @@ fi
 finish_aws_options
 
 # --- the device ---------------------------------------------------------------------------------
-if [[ -z $thing_name && -n $device_dir && -f "$device_dir/thingName" ]]; then
-  thing_name=$(tr -d '[:space:]' <"$device_dir/thingName")
+# The thing name: --thing-name, else <--device-dir>/thingName, else (neither option given) devices/latest.
+# A --device-dir never falls back to devices/latest: that names another device.
+if [[ -z $thing_name && -n $device_dir ]]; then
+  if [[ -f "$device_dir/thingName" ]]; then
+    thing_name=$(tr -d '[:space:]' <"$device_dir/thingName")
+  fi
+  [[ -n $thing_name ]] || die "$device_dir/thingName is missing or empty: a folder made by" \
+    "scripts/device/create-device.sh holds its thing name there. Give --thing-name (the certificate's CN) with --device-dir."
 fi
 if [[ -z $thing_name && -f "$CERTS_DIR/devices/latest" ]]; then
   thing_name=$(tr -d '[:space:]' <"$CERTS_DIR/devices/latest")

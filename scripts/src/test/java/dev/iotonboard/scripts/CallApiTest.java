@@ -55,6 +55,19 @@ class CallApiTest {
     }
 
     @Test
+    void callApi_deviceDirWithoutThingNameIsNotNamedAfterTheLatestDevice() throws Exception {
+      java.nio.file.Files.delete(deviceDir.resolve("thingName"));
+      String other = sandbox.createDevice("--key-type", "ec");
+      sandbox.script("curl", "0 200 {}");
+
+      Sandbox.Result r = sandbox.run("device/call-api.sh", "--domain", "api.example.com",
+          "--device-dir", deviceDir.toString()).assertExit(0);
+
+      assertFalse(r.stderr().contains(other), "the latest device is another one: " + r.all());
+      assertTrue(sandbox.calls("curl").get(0).contains("--cert " + deviceDir.resolve("deviceCert.crt")));
+    }
+
+    @Test
     void callApi_targetsALocalStandInWithResolvePortAndCacert() {
       Path cacert = tmp.resolve("server-ca.pem");
       Sandbox.write(cacert, "ca\n");

@@ -3,6 +3,7 @@ package dev.iotonboard.scripts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +97,31 @@ class JitrTest {
     sandbox.script("curl", OK).script("mosquitto_pub", "0");
 
     Sandbox.Result r = jitr("--device-dir", deviceDir.toString()).assertExit(0);
+
+    assertEquals(thing + "\n", r.stdout());
+  }
+
+  /** A device folder without its thingName file must not borrow another device's name from devices/latest. */
+  @Test
+  void jitr_deviceDirWithoutThingNameFailsWithoutFallingBackToLatest() throws Exception {
+    Files.delete(deviceDir.resolve("thingName"));
+    String other = sandbox.createDevice(); // "latest" now names another device
+    sandbox.script("curl", OK).script("mosquitto_pub", "0");
+
+    jitr("--device-dir", deviceDir.toString()).assertExit(1)
+        .assertStderrContains(deviceDir.resolve("thingName").toString(), "--thing-name");
+
+    assertEquals(List.of(), sandbox.calls("curl"), "no request, least of all for " + other);
+    assertEquals(List.of(), sandbox.calls("mosquitto_pub"));
+  }
+
+  @Test
+  void jitr_deviceDirWithoutThingNameWorksWithTheThingNameGiven() throws Exception {
+    Files.delete(deviceDir.resolve("thingName"));
+    sandbox.createDevice();
+    sandbox.script("curl", OK).script("mosquitto_pub", "0");
+
+    Sandbox.Result r = jitr("--device-dir", deviceDir.toString(), "--thing-name", thing).assertExit(0);
 
     assertEquals(thing + "\n", r.stdout());
   }
