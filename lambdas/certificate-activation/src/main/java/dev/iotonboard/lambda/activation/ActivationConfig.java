@@ -1,7 +1,8 @@
 package dev.iotonboard.lambda.activation;
 
-import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.ThingNameRule;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -9,16 +10,23 @@ import java.util.Optional;
  *
  * @param jitrPolicyName  {@code JITR_POLICY_NAME}: the policy attached before activation (required)
  * @param caCertificateId {@code CA_CERTIFICATE_ID}: the only CA whose certificates are activated; empty = any CA
+ * @param thingNames      {@code THING_NAME_PATTERN}: the subject CN a certificate must have (default: lowercase UUID)
+ * @param caStatusTtl     {@code CA_STATUS_CACHE_SECONDS} (default {@value #DEFAULT_CA_STATUS_TTL_SECONDS}, 0..3600):
+ *                        how long a container trusts its last answer on the CA's status
  */
-public record ActivationConfig(String jitrPolicyName, Optional<String> caCertificateId) {
+public record ActivationConfig(String jitrPolicyName, Optional<String> caCertificateId, ThingNameRule thingNames,
+        Duration caStatusTtl) {
+
+    public static final int DEFAULT_CA_STATUS_TTL_SECONDS = 30;
 
     /** @throws IllegalStateException naming the variable that is missing or malformed */
     public static ActivationConfig from(Env env) {
-        Optional<String> ca = env.optional("CA_CERTIFICATE_ID");
-        if (ca.isPresent() && !CertificateIds.isCertificateId(ca.get())) {
-            throw new IllegalStateException("environment variable CA_CERTIFICATE_ID is not a certificate id (64 "
-                    + "lowercase hex characters): " + ca.get());
-        }
-        return new ActivationConfig(env.required("JITR_POLICY_NAME"), ca);
+        return new ActivationConfig(env.required("JITR_POLICY_NAME"), env.certificateId("CA_CERTIFICATE_ID"),
+                ThingNameRule.from(env), caStatusTtl(env));
+    }
+
+    /** {@code CA_STATUS_CACHE_SECONDS}. */
+    public static Duration caStatusTtl(Env env) {
+        return Duration.ofSeconds(env.integer("CA_STATUS_CACHE_SECONDS", DEFAULT_CA_STATUS_TTL_SECONDS, 0, 3600));
     }
 }

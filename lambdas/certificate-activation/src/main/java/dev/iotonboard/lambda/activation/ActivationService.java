@@ -4,9 +4,11 @@ import dev.iotonboard.lambda.activation.model.ActivationResult;
 import dev.iotonboard.lambda.activation.model.ActivationResult.Reason;
 import dev.iotonboard.lambda.activation.model.RegisteredEvent;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.IotLookups;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.RecentlyDone;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -14,7 +16,6 @@ import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
 import software.amazon.awssdk.services.iot.model.CertificateStateException;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
-import software.amazon.awssdk.services.iot.model.Policy;
 import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
 
 /**
@@ -24,7 +25,10 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  *   <li>Event checks, no IoT call: both ids present and shaped like certificate ids; the CA is the configured one.</li>
  *   <li>DescribeCertificate. Only PENDING_ACTIVATION proceeds. ACTIVE with a policy attached is a duplicate
  *       delivery (success, no write). REVOKED, INACTIVE and every other status are left alone.</li>
- *   <li>The certificate is checked (validity, key, issuer = configured CA).</li>
+ *   <li>The certificate's profile is checked ({@link CertificateProfile}: end-entity, usages, signature, key,
+ *       validity, subject CN a valid thing name).</li>
+ *   <li>The issuing CA is ACTIVE ({@link CaStatusCache}, DescribeCACertificate remembered for a short time): a
+ *       certificate of a CA an operator set INACTIVE stays PENDING_ACTIVATION.</li>
  *   <li>AttachPolicy (JITR policy) first, then UpdateCertificate ACTIVE: a certificate is never ACTIVE without a
  *       policy. Both calls are idempotent, so a retry after a failure between them converges.</li>
  * </ol>
@@ -47,15 +51,16 @@ public final class ActivationService {
 
     private final IotClient iot;
     private final ActivationConfig config;
-    private final CertificateChecks checks;
+    private final CertificateProfile profile;
+    private final CaStatusCache caStatus;
     private final RecentlyDone<Done> done;
 
     /** A certificate (of a CA) this container activated or found ACTIVE with a policy. */
     private record Done(String certificateId, String caCertificateId) {
     }
 
-    public ActivationService(IotClient iot, ActivationConfig config, CertificateChecks checks) {
-        this(iot, config, checks, RecentlyDone.DEFAULT_CAPACITY);
+    public ActivationService(IotClient iot, ActivationConfig config, Clock clock) {
+        this(iot, config, clock, RecentlyDone.DEFAULT_CAPACITY);
     }
 
     /**
@@ -65,6 +70,7 @@ public final class ActivationService {
     public static List<Consumer<IotClient>> primingRequests(String jitrPolicyName) {
         return List.of(
                 c -> c.describeCertificate(r -> r.certificateId(IotPrimer.CERTIFICATE_ID)),
+                c -> c.describeCACertificate(r -> r.certificateId(IotPrimer.CERTIFICATE_ID)),
                 c -> c.listAttachedPolicies(r -> r.target(IotPrimer.CERTIFICATE_ARN)),
                 c -> c.attachPolicy(r -> r.policyName(jitrPolicyName).target(IotPrimer.CERTIFICATE_ARN)),
                 c -> c.updateCertificate(r -> r.certificateId(IotPrimer.CERTIFICATE_ID)
@@ -72,10 +78,11 @@ public final class ActivationService {
     }
 
     /** @param memory how many activated certificates the container remembers to answer duplicates without a call */
-    public ActivationService(IotClient iot, ActivationConfig config, CertificateChecks checks, int memory) {
+    public ActivationService(IotClient iot, ActivationConfig config, Clock clock, int memory) {
         this.iot = iot;
         this.config = config;
-        this.checks = checks;
+        this.profile = new CertificateProfile(clock, config.thingNames());
+        this.caStatus = new CaStatusCache(iot, config.caStatusTtl(), clock);
         this.done = new RecentlyDone<>(memory);
     }
 
@@ -124,9 +131,14 @@ public final class ActivationService {
             return reject(certificateId, Reason.NOT_PENDING_ACTIVATION,
                     "status is " + certificate.statusAsString() + "; only PENDING_ACTIVATION is ever activated");
         }
-        Optional<String> problem = checks.problem(certificateId, certificate.certificatePem());
+        Optional<String> problem = profile.problem(certificateId, certificate.certificatePem());
         if (problem.isPresent()) {
             return reject(certificateId, Reason.INVALID_CERTIFICATE, problem.get());
+        }
+        Optional<String> caProblem = caStatus.problem(certificate.caCertificateId());
+        if (caProblem.isPresent()) {
+            return reject(certificateId, Reason.CA_NOT_ACTIVE, caProblem.get()
+                    + "; the certificate stays PENDING_ACTIVATION");
         }
 
         String arn = certificate.certificateArn();
@@ -145,8 +157,7 @@ public final class ActivationService {
     }
 
     private ActivationResult alreadyActive(String certificateId, String arn) {
-        List<String> policies = iot.listAttachedPoliciesPaginator(r -> r.target(arn)).policies().stream()
-                .map(Policy::policyName).toList();
+        List<String> policies = IotLookups.policiesOf(iot, arn);
         if (policies.isEmpty()) {
             LOG.warn("certificate is ACTIVE without any policy; left unchanged", "certificateId", certificateId,
                     "reason", Reason.ACTIVE_WITHOUT_POLICY.name());

@@ -61,7 +61,7 @@ public final class CertificateActivationHandler implements RequestStreamHandler 
     /** Used by tests: {@code primer} must be installed on {@code iot}; null = no priming. */
     public CertificateActivationHandler(IotClient iot, IotPrimer primer, Env env, Clock clock) {
         this.config = ActivationConfig.from(env);
-        this.service = new ActivationService(iot, config, new CertificateChecks(clock));
+        this.service = new ActivationService(iot, config, clock);
         this.iot = iot;
         this.primer = primer;
         this.snapStart = primer == null ? null : SnapStartPriming.register(this::prime);

@@ -12,10 +12,12 @@ import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.Handlers;
 import dev.iotonboard.lambda.core.testing.IotDouble;
 import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.core.testing.MutableClock;
 import dev.iotonboard.lambda.core.testing.TestPki;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +28,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
 import java.util.stream.Stream;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +48,9 @@ class CertificateActivationHandlerTest {
 
     private static final String JITR = "jitr-policy";
     private static final String APP = "app-policy";
+    /** The fresh path in a new container: the CA's status is not cached yet. */
+    private static final List<String> FRESH = List.of("DescribeCertificate", "DescribeCACertificate", "AttachPolicy",
+            "UpdateCertificate");
 
     private static TestPki pki;
     private static TestPki otherPki;
@@ -64,7 +73,7 @@ class CertificateActivationHandlerTest {
         iot.addPolicy(JITR);
         iot.addPolicy(APP);
         client = iot.client();
-        device = pki.issue("device");
+        device = pki.issueDevice();
         iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
         arn = iot.certificateArn(device.id());
         JsonLogger.redirect(logs::add);
@@ -111,7 +120,7 @@ class CertificateActivationHandlerTest {
 
         assertOutcome(result, "ACTIVATED", null);
         assertEquals(device.id(), result.get("certificateId").asText());
-        assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
+        assertEquals(FRESH, iot.operations());
         IotDouble.Call attach = iot.calls("AttachPolicy").get(0);
         assertEquals("/target-policies/" + JITR, attach.path());
         assertEquals(arn, attach.bodyField("target"));
@@ -122,7 +131,7 @@ class CertificateActivationHandlerTest {
 
     @Test
     void activate_acceptsAnyCaWhenNoneIsConfigured() {
-        TestPki.Issued foreign = otherPki.issue("foreign");
+        TestPki.Issued foreign = otherPki.issueDevice();
         iot.addCertificate(foreign.pem(), otherPki.caId(), "PENDING_ACTIVATION");
 
         JsonNode result = Handlers.invoke(handler(""), event(foreign.id(), otherPki.caId()));
@@ -135,7 +144,7 @@ class CertificateActivationHandlerTest {
     void activate_acceptsRsa2048AndP384Keys() {
         Instant now = Instant.now();
         for (TestPki.Key key : List.of(TestPki.Key.RSA_2048, TestPki.Key.EC_P384)) {
-            TestPki.Issued issued = pki.issue("device-" + key, key, now.minusSeconds(60), now.plusSeconds(86_400));
+            TestPki.Issued issued = pki.issue(UUID.randomUUID().toString(), key, now.minusSeconds(60), now.plusSeconds(86_400));
             iot.addCertificate(issued.pem(), pki.caId(), "PENDING_ACTIVATION");
             assertOutcome(activate(event(issued.id(), pki.caId())), "ACTIVATED", null);
             assertEquals("ACTIVE", iot.certificateStatus(issued.id()));
@@ -176,7 +185,7 @@ class CertificateActivationHandlerTest {
         JsonNode result = activate(event(device.id(), pki.caId()));
 
         assertOutcome(result, "REJECTED", "STATE_CHANGED");
-        assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
+        assertEquals(FRESH, iot.operations());
         assertEquals("REVOKED", iot.certificateStatus(device.id()));
     }
 
@@ -221,7 +230,7 @@ class CertificateActivationHandlerTest {
 
     @Test
     void activate_rejectsEventFromUnknownCaWithoutIotCall() {
-        TestPki.Issued foreign = otherPki.issue("foreign");
+        TestPki.Issued foreign = otherPki.issueDevice();
         iot.addCertificate(foreign.pem(), otherPki.caId(), "PENDING_ACTIVATION");
 
         JsonNode result = activate(event(foreign.id(), otherPki.caId()));
@@ -233,7 +242,7 @@ class CertificateActivationHandlerTest {
 
     @Test
     void activate_rejectsCertificateThatIotAttributesToAnotherCa() {
-        TestPki.Issued foreign = otherPki.issue("foreign");
+        TestPki.Issued foreign = otherPki.issueDevice();
         iot.addCertificate(foreign.pem(), otherPki.caId(), "PENDING_ACTIVATION");
 
         JsonNode result = activate(event(foreign.id(), pki.caId()));
@@ -267,7 +276,7 @@ class CertificateActivationHandlerTest {
     @MethodSource("badCertificates")
     void activate_rejectsCertificateThatFailsValidation(String name, TestPki.Key key, Instant notBefore,
             Instant notAfter, String detail) {
-        TestPki.Issued bad = pki.issue("bad", key, notBefore, notAfter);
+        TestPki.Issued bad = pki.issue(UUID.randomUUID().toString(), key, notBefore, notAfter);
         iot.addCertificate(bad.pem(), pki.caId(), "PENDING_ACTIVATION");
 
         JsonNode result = activate(event(bad.id(), pki.caId()));
@@ -286,6 +295,165 @@ class CertificateActivationHandlerTest {
 
         assertOutcome(result, "REJECTED", "INVALID_CERTIFICATE");
         assertEquals("PENDING_ACTIVATION", iot.certificateStatus(id));
+    }
+
+    // ---- certificate profile ----------------------------------------------------------------------------------
+
+    static Stream<Arguments> certificatesOutsideTheProfile() {
+        String uuid = UUID.randomUUID().toString();
+        Instant now = Instant.now();
+        return Stream.<Arguments>of(
+                Arguments.of("CA:TRUE", (Function<TestPki.Device, TestPki.Device>) d -> d.ca(true),
+                        "CA certificate"),
+                Arguments.of("serverAuth-only EKU",
+                        (Function<TestPki.Device, TestPki.Device>) d -> d.extendedKeyUsage(KeyPurposeId.id_kp_serverAuth),
+                        "lacks clientAuth"),
+                Arguments.of("keyUsage without digitalSignature",
+                        (Function<TestPki.Device, TestPki.Device>) d -> d.keyUsage(KeyUsage.keyEncipherment),
+                        "lacks digitalSignature"),
+                Arguments.of("SHA-1 signature", (Function<TestPki.Device, TestPki.Device>) d -> d.signedWith("SHA1withECDSA"),
+                        "signed with SHA1withECDSA"),
+                Arguments.of("RSA-1024", (Function<TestPki.Device, TestPki.Device>) d -> d.key(TestPki.Key.RSA_1024),
+                        "1024 bits"),
+                Arguments.of("EC secp256k1", (Function<TestPki.Device, TestPki.Device>) d -> d.key(TestPki.Key.EC_SECP256K1),
+                        "P-256, P-384 or P-521"),
+                Arguments.of("expired", (Function<TestPki.Device, TestPki.Device>) d -> d.validity(
+                        now.minus(Duration.ofDays(30)), now.minus(Duration.ofDays(1))), "expired"),
+                Arguments.of("not yet valid", (Function<TestPki.Device, TestPki.Device>) d -> d.validity(
+                        now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(30))), "not valid before"),
+                Arguments.of("CN not a UUID", (Function<TestPki.Device, TestPki.Device>) d -> d.subject("CN=my-device"),
+                        "not a canonical UUID"),
+                Arguments.of("uppercase CN", (Function<TestPki.Device, TestPki.Device>) d -> d.subject(
+                        "CN=" + uuid.toUpperCase(Locale.ROOT)), "upper case"),
+                Arguments.of("no CN", (Function<TestPki.Device, TestPki.Device>) d -> d.subject("O=Acme, OU=" + uuid),
+                        "no CN"),
+                Arguments.of("two CNs", (Function<TestPki.Device, TestPki.Device>) d -> d.subject(
+                        "CN=" + uuid + ", CN=" + UUID.randomUUID()), "2 CNs"),
+                Arguments.of("verification certificate (CN = registration code, no EKU)",
+                        (Function<TestPki.Device, TestPki.Device>) d -> d.subject("CN=" + "ab12".repeat(16))
+                                .extendedKeyUsage((KeyPurposeId[]) null), "not a canonical UUID"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("certificatesOutsideTheProfile")
+    void activate_rejectsCertificateOutsideTheProfile_beforeAnyWrite(String label,
+            Function<TestPki.Device, TestPki.Device> breakRule, String detail) {
+        TestPki.Issued bad = breakRule.apply(pki.device(UUID.randomUUID().toString())).issue();
+        iot.addCertificate(bad.pem(), pki.caId(), "PENDING_ACTIVATION");
+
+        JsonNode result = activate(event(bad.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "INVALID_CERTIFICATE");
+        assertTrue(result.get("detail").asText().contains(detail), result.toString());
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(bad.id()));
+        assertEquals(List.of(), iot.policiesOf(iot.certificateArn(bad.id())));
+    }
+
+    static Stream<Arguments> certificatesInsideTheProfile() {
+        return Stream.<Arguments>of(
+                Arguments.of("no extensions at all", (Function<TestPki.Device, TestPki.Device>) d -> d.ca(null)
+                        .keyUsage(null).extendedKeyUsage((KeyPurposeId[]) null)),
+                Arguments.of("EKU clientAuth and serverAuth", (Function<TestPki.Device, TestPki.Device>) d ->
+                        d.extendedKeyUsage(KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth)),
+                Arguments.of("SHA-384", (Function<TestPki.Device, TestPki.Device>) d -> d.signedWith("SHA384withECDSA")),
+                Arguments.of("SHA-512", (Function<TestPki.Device, TestPki.Device>) d -> d.signedWith("SHA512withECDSA")),
+                Arguments.of("other subject fields around the CN", (Function<TestPki.Device, TestPki.Device>) d ->
+                        d.subject("C=US, O=Acme, OU=Sensors, CN=" + UUID.randomUUID())));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("certificatesInsideTheProfile")
+    void activate_acceptsCertificateInsideTheProfile(String label, Function<TestPki.Device, TestPki.Device> variant) {
+        TestPki.Issued good = variant.apply(pki.device(UUID.randomUUID().toString())).issue();
+        iot.addCertificate(good.pem(), pki.caId(), "PENDING_ACTIVATION");
+
+        assertOutcome(activate(event(good.id(), pki.caId())), "ACTIVATED", null);
+        assertEquals("ACTIVE", iot.certificateStatus(good.id()));
+    }
+
+    @Test
+    void activate_customThingNamePattern_decidesWhichCnIsValid() {
+        TestPki.Issued sensor = pki.issue("sensor-0042");
+        iot.addCertificate(sensor.pem(), pki.caId(), "PENDING_ACTIVATION");
+        CertificateActivationHandler custom = new CertificateActivationHandler(client, Env.of(Map.of(
+                "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "THING_NAME_PATTERN", "sensor-[0-9]{4}")),
+                Clock.systemUTC());
+
+        assertOutcome(Handlers.invoke(custom, event(sensor.id(), pki.caId())), "ACTIVATED", null);
+        JsonNode uuid = Handlers.invoke(custom, event(device.id(), pki.caId()));
+        assertOutcome(uuid, "REJECTED", "INVALID_CERTIFICATE");
+        assertTrue(uuid.get("detail").asText().contains("does not match the pattern sensor-[0-9]{4}"), uuid.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[0-9", ".*", "a?"})
+    void constructor_failsFastOnUnusableThingNamePattern(String pattern) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new CertificateActivationHandler(
+                client, Env.of(Map.of("JITR_POLICY_NAME", JITR, "THING_NAME_PATTERN", pattern)), Clock.systemUTC()));
+        assertTrue(e.getMessage().contains("THING_NAME_PATTERN"), e.getMessage());
+    }
+
+    // ---- the CA's status --------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void activate_leavesCertificatePendingWhenItsCaIsNotActive(boolean caRegistered) {
+        if (caRegistered) {
+            iot.setCaStatus(pki.caId(), "INACTIVE");
+        } else {
+            iot.removeCa(pki.caId());
+        }
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "CA_NOT_ACTIVE");
+        assertEquals(List.of("DescribeCertificate", "DescribeCACertificate"), iot.operations());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
+        assertEquals(List.of(), iot.policiesOf(arn));
+    }
+
+    @Test
+    void activate_caStatusIsCachedForItsTtl_thenAskedAgain() {
+        MutableClock clock = new MutableClock();
+        CertificateActivationHandler container = new CertificateActivationHandler(client, Env.of(Map.of(
+                "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "CA_STATUS_CACHE_SECONDS", "30")), clock);
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ACTIVATED", null);
+        iot.setCaStatus(pki.caId(), "INACTIVE");
+        TestPki.Issued second = pki.issueDevice();
+        iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
+        TestPki.Issued third = pki.issueDevice();
+        iot.addCertificate(third.pem(), pki.caId(), "PENDING_ACTIVATION");
+
+        clock.advance(Duration.ofSeconds(29));
+        assertOutcome(Handlers.invoke(container, event(second.id(), pki.caId())), "ACTIVATED", null);
+        clock.advance(Duration.ofSeconds(2));
+        assertOutcome(Handlers.invoke(container, event(third.id(), pki.caId())), "REJECTED", "CA_NOT_ACTIVE");
+
+        assertEquals(2L, iot.callCount("DescribeCACertificate"));
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(third.id()));
+    }
+
+    @Test
+    void activate_zeroCaStatusTtl_asksForEveryCertificate() {
+        CertificateActivationHandler container = new CertificateActivationHandler(client, Env.of(Map.of(
+                "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "CA_STATUS_CACHE_SECONDS", "0")),
+                Clock.systemUTC());
+        TestPki.Issued second = pki.issueDevice();
+        iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
+
+        Handlers.invoke(container, event(device.id(), pki.caId()));
+        Handlers.invoke(container, event(second.id(), pki.caId()));
+
+        assertEquals(2L, iot.callCount("DescribeCACertificate"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "3601", "soon"})
+    void constructor_failsFastOnBadCaStatusTtl(String ttl) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new CertificateActivationHandler(
+                client, Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_STATUS_CACHE_SECONDS", ttl)), Clock.systemUTC()));
+        assertTrue(e.getMessage().contains("CA_STATUS_CACHE_SECONDS"), e.getMessage());
     }
 
     // ---- malformed events -------------------------------------------------------------------------------------
@@ -310,7 +478,7 @@ class CertificateActivationHandlerTest {
 
     static Stream<Arguments> stepsAndFaults() {
         List<Arguments> all = new ArrayList<>();
-        for (String op : List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate")) {
+        for (String op : FRESH) {
             for (Fault fault : List.of(Fault.THROTTLING, Fault.INTERNAL_FAILURE, Fault.SERVICE_UNAVAILABLE,
                     Fault.BAD_GATEWAY)) {
                 all.add(Arguments.of(op, fault));
@@ -358,7 +526,7 @@ class CertificateActivationHandlerTest {
 
         assertThrows(SdkException.class, () -> activate(event(device.id(), pki.caId())));
 
-        assertEquals(List.of("DescribeCertificate", "AttachPolicy"), iot.operations());
+        assertEquals(List.of("DescribeCertificate", "DescribeCACertificate", "AttachPolicy"), iot.operations());
         assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
         assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
     }
@@ -413,7 +581,7 @@ class CertificateActivationHandlerTest {
 
         assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
 
-        assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
+        assertEquals(FRESH, iot.operations());
         assertEquals(List.of(JITR), iot.policiesOf(arn));
     }
 
@@ -421,7 +589,14 @@ class CertificateActivationHandlerTest {
 
     @Test
     void callsPerDevice_freshCertificate_matchTheReadmeTable() {
-        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+        CertificateActivationHandler container = handler();
+        TestPki.Issued first = pki.issueDevice();
+        iot.addCertificate(first.pem(), pki.caId(), "PENDING_ACTIVATION");
+        assertOutcome(Handlers.invoke(container, event(first.id(), pki.caId())), "ACTIVATED", null);
+        assertEquals(1L, iot.callCount("DescribeCACertificate"), "the first device of a container asks for the CA");
+        iot.clearCalls();
+
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ACTIVATED", null);
 
         assertEquals(Map.of("DescribeCertificate", 1L, "AttachPolicy", 1L, "UpdateCertificate", 1L),
                 iot.operationCounts());
@@ -499,7 +674,7 @@ class CertificateActivationHandlerTest {
 
     @Test
     void activate_memoryIsPerCertificateAndCa() {
-        TestPki.Issued second = pki.issue("second");
+        TestPki.Issued second = pki.issueDevice();
         iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
         CertificateActivationHandler anyCa = handler("");
         Handlers.invoke(anyCa, event(device.id(), pki.caId()));
@@ -514,10 +689,10 @@ class CertificateActivationHandlerTest {
 
     @Test
     void activate_evictedCertificate_isCheckedAgainInIot() {
-        TestPki.Issued second = pki.issue("second");
+        TestPki.Issued second = pki.issueDevice();
         iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
-        ActivationService service = new ActivationService(client,
-                new ActivationConfig(JITR, Optional.of(pki.caId())), new CertificateChecks(Clock.systemUTC()), 1);
+        ActivationService service = new ActivationService(client, new ActivationConfig(JITR, Optional.of(pki.caId()),
+                ThingNameRule.defaultRule(), Duration.ofSeconds(30)), Clock.systemUTC(), 1);
         service.activate(registered(device.id()));
         service.activate(registered(second.id()));
         iot.clearCalls();
@@ -539,15 +714,15 @@ class CertificateActivationHandlerTest {
     @org.junit.jupiter.params.provider.EnumSource(value = Fault.class,
             names = {"THROTTLING", "INTERNAL_FAILURE", "SERVICE_UNAVAILABLE"})
     void activate_completesWhenTheFirstTwoRequestsOfEveryOperationFail(Fault fault) {
-        for (String operation : List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate")) {
+        for (String operation : FRESH) {
             iot.failNext(operation, 1, fault);
             iot.failEveryNth(operation, 2, fault);
         }
 
         assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
 
-        assertEquals(Map.of("DescribeCertificate", 3L, "AttachPolicy", 3L, "UpdateCertificate", 3L),
-                iot.operationCounts());
+        assertEquals(Map.of("DescribeCertificate", 3L, "DescribeCACertificate", 3L, "AttachPolicy", 3L,
+                "UpdateCertificate", 3L), iot.operationCounts());
         assertEquals("ACTIVE", iot.certificateStatus(device.id()));
     }
 
@@ -560,11 +735,11 @@ class CertificateActivationHandlerTest {
             CertificateActivationHandler container = new CertificateActivationHandler(primed, primer,
                     Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId())), Clock.systemUTC());
 
-            assertEquals(4, container.prime());
+            assertEquals(5, container.prime());
             assertEquals(List.of(), iot.operations());
 
             assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ACTIVATED", null);
-            assertEquals(List.of("DescribeCertificate", "AttachPolicy", "UpdateCertificate"), iot.operations());
+            assertEquals(FRESH, iot.operations());
         }
     }
 

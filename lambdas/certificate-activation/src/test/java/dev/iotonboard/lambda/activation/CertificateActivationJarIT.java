@@ -29,7 +29,7 @@ class CertificateActivationJarIT {
     @Test
     void jar_activatesCertificateWithConfigurationFromTheEnvironment() throws Exception {
         TestPki pki = TestPki.newCa("jar-ca");
-        TestPki.Issued device = pki.issue("jar-device");
+        TestPki.Issued device = pki.issueDevice();
         try (IotDouble iot = IotDouble.start()) {
             iot.addPolicy("jitr");
             iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
@@ -59,7 +59,7 @@ class CertificateActivationJarIT {
     @Test
     void jar_runsUnderTheLambdaRuntimeInterfaceClient() throws Exception {
         TestPki pki = TestPki.newCa("ric-ca");
-        TestPki.Issued device = pki.issue("ric-device");
+        TestPki.Issued device = pki.issueDevice();
         try (IotDouble iot = IotDouble.start()) {
             iot.addPolicy("jitr");
             iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
@@ -81,7 +81,7 @@ class CertificateActivationJarIT {
     @Test
     void jar_throttlingThatOutlastsRetriesIsReportedAsAnInvocationError() {
         TestPki pki = TestPki.newCa("ric-ca");
-        TestPki.Issued device = pki.issue("ric-device");
+        TestPki.Issued device = pki.issueDevice();
         try (IotDouble iot = IotDouble.start()) {
             iot.addPolicy("jitr");
             iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");

@@ -70,4 +70,18 @@ public final class Env {
         }
         return value;
     }
+
+    /**
+     * A certificate id (64 lowercase hex characters), or empty when unset.
+     *
+     * @throws IllegalStateException when set but not a certificate id
+     */
+    public Optional<String> certificateId(String name) {
+        Optional<String> id = optional(name);
+        if (id.isPresent() && !CertificateIds.isCertificateId(id.get())) {
+            throw new IllegalStateException("environment variable " + name + " is not a certificate id (64 "
+                    + "lowercase hex characters): " + id.get());
+        }
+        return id;
+    }
 }

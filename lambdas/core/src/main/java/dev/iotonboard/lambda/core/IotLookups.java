@@ -3,6 +3,7 @@ package dev.iotonboard.lambda.core;
 import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.Policy;
 import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
 
 /** Paginated IoT reads shared by the handlers. Errors other than the ones named propagate (retryable). */
@@ -16,6 +17,12 @@ public final class IotLookups {
         List<String> things = new ArrayList<>();
         iot.listPrincipalThingsPaginator(r -> r.principal(principalArn)).things().forEach(things::add);
         return things;
+    }
+
+    /** The names of the policies attached to {@code target} (ListAttachedPolicies, every page). */
+    public static List<String> policiesOf(IotClient iot, String target) {
+        return iot.listAttachedPoliciesPaginator(r -> r.target(target)).policies().stream()
+                .map(Policy::policyName).toList();
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.iotonboard.lambda.api;
 
-import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -9,10 +9,12 @@ import java.util.Optional;
  * Configuration of the authorizer, read once per container.
  *
  * @param caCertificateId {@code CA_CERTIFICATE_ID}: only certificates of this CA are allowed; empty = any CA
+ * @param thingNames      {@code THING_NAME_PATTERN}: what a certificate's CN, its thing name, must look like
  * @param cacheTtl        {@code AUTH_CACHE_TTL_SECONDS} (default 60, 0 disables, at most 3600)
  * @param cacheSize       at most this many certificates are cached ({@value #CACHE_SIZE})
  */
-public record AuthorizerConfig(Optional<String> caCertificateId, Duration cacheTtl, int cacheSize) {
+public record AuthorizerConfig(Optional<String> caCertificateId, ThingNameRule thingNames, Duration cacheTtl,
+        int cacheSize) {
 
     public static final int DEFAULT_TTL_SECONDS = 60;
     public static final int MAX_TTL_SECONDS = 3600;
@@ -20,12 +22,8 @@ public record AuthorizerConfig(Optional<String> caCertificateId, Duration cacheT
 
     /** @throws IllegalStateException naming the variable that is malformed */
     public static AuthorizerConfig from(Env env) {
-        Optional<String> ca = env.optional("CA_CERTIFICATE_ID");
-        if (ca.isPresent() && !CertificateIds.isCertificateId(ca.get())) {
-            throw new IllegalStateException("environment variable CA_CERTIFICATE_ID is not a certificate id (64 "
-                    + "lowercase hex characters): " + ca.get());
-        }
         int ttl = env.integer("AUTH_CACHE_TTL_SECONDS", DEFAULT_TTL_SECONDS, 0, MAX_TTL_SECONDS);
-        return new AuthorizerConfig(ca, Duration.ofSeconds(ttl), CACHE_SIZE);
+        return new AuthorizerConfig(env.certificateId("CA_CERTIFICATE_ID"), ThingNameRule.from(env),
+                Duration.ofSeconds(ttl), CACHE_SIZE);
     }
 }

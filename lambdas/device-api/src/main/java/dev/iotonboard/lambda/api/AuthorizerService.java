@@ -16,9 +16,11 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
 /**
  * Decides whether a client certificate may call the API. API Gateway mutual TLS has already checked the chain and
  * the validity dates, but not revocation: IoT's certificate status is the source of truth. Allowed only when
- * DescribeCertificate says ACTIVE (and issued by the configured CA) and ListPrincipalThings returns exactly one
- * thing. The validity dates are checked again locally (defence in depth; no IoT call, not cached). Decisions, allow and deny, are cached per certificate id ({@link DecisionCache}); IoT failures are not
- * decided (they propagate) and so are never cached.
+ * DescribeCertificate says ACTIVE (and issued by the configured CA), ListPrincipalThings returns exactly one thing,
+ * and that thing is the certificate's subject CN (the identity rule: a certificate holds only the thing its CA
+ * attested). The validity dates and the CN's form are checked locally first (no IoT call, not cached). Decisions,
+ * allow and deny, are cached per certificate id ({@link DecisionCache}), transient denials only briefly; IoT failures
+ * are not decided (they propagate) and so are never cached.
  */
 public final class AuthorizerService {
 
@@ -56,21 +58,30 @@ public final class AuthorizerService {
         if (now.isBefore(certificate.getNotBefore().toInstant())) {
             return new Outcome(Decision.deny(certificateId, "NOT_YET_VALID"), false);
         }
+        String attested;
+        try {
+            attested = config.thingNames().thingOf(certificate);
+        } catch (IllegalArgumentException e) {
+            return new Outcome(Decision.deny(certificateId, "CERTIFICATE_NAMES_NO_THING"), false);
+        }
         Optional<Decision> cached = cache.get(certificateId);
         if (cached.isPresent()) {
             return new Outcome(cached.get(), true);
         }
-        Decision decision = lookUp(certificateId);
+        Decision decision = lookUp(certificateId, attested);
         cache.put(certificateId, decision);
         return new Outcome(decision, false);
     }
 
-    private Decision lookUp(String certificateId) {
+    private Decision lookUp(String certificateId, String attested) {
         CertificateDescription certificate;
         try {
             certificate = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription();
         } catch (ResourceNotFoundException e) {
             return Decision.deny(certificateId, "UNKNOWN_CERTIFICATE");
+        }
+        if (certificate.status() == CertificateStatus.PENDING_ACTIVATION) {
+            return Decision.denyForNow(certificateId, "PENDING_ACTIVATION");
         }
         if (certificate.status() != CertificateStatus.ACTIVE) {
             return Decision.deny(certificateId, "NOT_ACTIVE");
@@ -81,11 +92,14 @@ public final class AuthorizerService {
         }
         List<String> things = IotLookups.thingsOf(iot, certificate.certificateArn());
         if (things.isEmpty()) {
-            return Decision.deny(certificateId, "NO_THING");
+            return Decision.denyForNow(certificateId, "NO_THING");
         }
         if (things.size() > 1) {
             return Decision.deny(certificateId, "SEVERAL_THINGS");
         }
-        return Decision.allow(certificateId, things.get(0));
+        if (!things.get(0).equals(attested)) {
+            return Decision.deny(certificateId, "THING_NOT_CERTIFICATE_CN");
+        }
+        return Decision.allow(certificateId, attested);
     }
 }

@@ -12,8 +12,13 @@ import java.util.Optional;
  * Authorization decisions per certificate id, for a bounded time and a bounded number of certificates (least
  * recently used evicted first). Keeps the authorizer under the 10 TPS DescribeCertificate quota; the price is that
  * a revoked or deactivated certificate keeps API access for at most the TTL. A TTL of zero disables the cache.
+ * A transient denial (no thing yet, still pending activation) is kept at most {@link #TRANSIENT_TTL}, so a device that
+ * calls the API just before onboarding finishes is not refused for the whole TTL.
  */
 public final class DecisionCache {
+
+    /** The longest a transient denial is cached. */
+    public static final Duration TRANSIENT_TTL = Duration.ofSeconds(5);
 
     private record Entry(Decision decision, Instant expiresAt) {
     }
@@ -51,7 +56,8 @@ public final class DecisionCache {
         if (ttl.isZero()) {
             return;
         }
-        entries.put(certificateId, new Entry(decision, clock.instant().plus(ttl)));
+        Duration keep = decision.transientDenial() && TRANSIENT_TTL.compareTo(ttl) < 0 ? TRANSIENT_TTL : ttl;
+        entries.put(certificateId, new Entry(decision, clock.instant().plus(keep)));
     }
 
     public synchronized int size() {

@@ -118,7 +118,7 @@ public final class DeviceAuthorizerHandler implements RequestStreamHandler {
             Json.write(output, AuthorizerResponse.allow(decision.thingName(), methodArn));
         } else {
             LOG.warn("API call denied", "certificateId", decision.certificateId(), "reason", decision.reason(),
-                    "methodArn", methodArn, "cacheHit", outcome.cacheHit());
+                    "security", decision.securityEvent(), "methodArn", methodArn, "cacheHit", outcome.cacheHit());
             Json.write(output, AuthorizerResponse.deny(
                     decision.certificateId() == null ? ANONYMOUS : decision.certificateId(), methodArn));
         }

@@ -30,8 +30,8 @@ class DeviceApiJarIT {
     @Test
     void jar_authorizerAllowsActiveCertificateWithConfigurationFromTheEnvironment() throws Exception {
         TestPki pki = TestPki.newCa("jar-ca");
-        TestPki.Issued device = pki.issue("jar-device");
         String thingName = UUID.randomUUID().toString();
+        TestPki.Issued device = pki.issue(thingName);
         try (IotDouble iot = IotDouble.start()) {
             iot.addCertificate(device.pem(), pki.caId(), "ACTIVE");
             iot.addThing(thingName, iot.certificateArn(device.id()));
@@ -56,7 +56,7 @@ class DeviceApiJarIT {
     @Test
     void jar_authorizerGivesUpAfterThreeThrottledAttempts() {
         TestPki pki = TestPki.newCa("jar-ca");
-        TestPki.Issued device = pki.issue("jar-device");
+        TestPki.Issued device = pki.issueDevice();
         try (IotDouble iot = IotDouble.start()) {
             iot.addCertificate(device.pem(), pki.caId(), "ACTIVE");
             iot.failAlways("DescribeCertificate", IotDouble.Fault.THROTTLING);
@@ -88,8 +88,8 @@ class DeviceApiJarIT {
     @Test
     void jar_authorizerAndSampleRunUnderTheLambdaRuntimeInterfaceClient() throws Exception {
         TestPki pki = TestPki.newCa("ric-ca");
-        TestPki.Issued device = pki.issue("ric-device");
         String thingName = UUID.randomUUID().toString();
+        TestPki.Issued device = pki.issue(thingName);
         try (IotDouble iot = IotDouble.start()) {
             iot.addCertificate(device.pem(), pki.caId(), "ACTIVE");
             iot.addThing(thingName, iot.certificateArn(device.id()));

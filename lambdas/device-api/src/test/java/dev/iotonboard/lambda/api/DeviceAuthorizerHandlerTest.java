@@ -11,10 +11,12 @@ import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.Handlers;
 import dev.iotonboard.lambda.core.testing.IotDouble;
 import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.core.testing.MutableClock;
 import dev.iotonboard.lambda.core.testing.TestPki;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,10 +59,10 @@ class DeviceAuthorizerHandlerTest {
     void start() {
         iot = IotDouble.start();
         client = iot.client();
-        device = pki.issue("device");
+        thingName = UUID.randomUUID().toString();
+        device = pki.issue(thingName);
         iot.addCertificate(device.pem(), pki.caId(), "ACTIVE");
         arn = iot.certificateArn(device.id());
-        thingName = UUID.randomUUID().toString();
         JsonLogger.redirect(logs::add);
     }
 
@@ -130,7 +132,7 @@ class DeviceAuthorizerHandlerTest {
 
     @Test
     void authorize_acceptsAnyCaWhenNoneIsConfigured() {
-        TestPki.Issued foreign = otherPki.issue("foreign");
+        TestPki.Issued foreign = otherPki.issue(thingName);
         iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
         iot.addThing(thingName, iot.certificateArn(foreign.id()));
 
@@ -161,13 +163,13 @@ class DeviceAuthorizerHandlerTest {
     @Test
     void authorize_deniesExpiredOrNotYetValidCertificateWithoutIotCall() {
         java.time.Instant now = clock.instant();
-        TestPki.Issued expired = pki.issue("expired", TestPki.Key.EC_P256, now.minus(Duration.ofDays(30)),
-                now.minus(Duration.ofSeconds(1)));
-        TestPki.Issued future = pki.issue("future", TestPki.Key.EC_P256, now.plus(Duration.ofDays(1)),
-                now.plus(Duration.ofDays(30)));
+        TestPki.Issued expired = pki.issue(UUID.randomUUID().toString(), TestPki.Key.EC_P256,
+                now.minus(Duration.ofDays(30)), now.minus(Duration.ofSeconds(1)));
+        TestPki.Issued future = pki.issue(UUID.randomUUID().toString(), TestPki.Key.EC_P256,
+                now.plus(Duration.ofDays(1)), now.plus(Duration.ofDays(30)));
         for (TestPki.Issued issued : List.of(expired, future)) {
             iot.addCertificate(issued.pem(), pki.caId(), "ACTIVE");
-            iot.addThing(UUID.randomUUID().toString(), iot.certificateArn(issued.id()));
+            iot.addThing(ThingNameRule.defaultRule().thingOf(issued.certificate()), iot.certificateArn(issued.id()));
 
             assertDenied(Handlers.invoke(handler(), event(issued.pem())));
         }
@@ -178,7 +180,7 @@ class DeviceAuthorizerHandlerTest {
 
     @Test
     void authorize_deniesCertificateUnknownToIot() {
-        TestPki.Issued unknown = pki.issue("unknown");
+        TestPki.Issued unknown = pki.issueDevice();
 
         JsonNode answer = Handlers.invoke(handler(), event(unknown.pem()));
 
@@ -198,7 +200,8 @@ class DeviceAuthorizerHandlerTest {
 
         assertDenied(answer);
         assertEquals(List.of("DescribeCertificate"), iot.operations());
-        assertTrue(logs.stream().anyMatch(l -> l.contains("\"reason\":\"NOT_ACTIVE\"")), logs.toString());
+        String reason = status.equals("PENDING_ACTIVATION") ? "PENDING_ACTIVATION" : "NOT_ACTIVE";
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"reason\":\"" + reason + "\"")), logs.toString());
     }
 
     @Test
@@ -207,6 +210,43 @@ class DeviceAuthorizerHandlerTest {
 
         assertDenied(answer);
         assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+    }
+
+    @Test
+    void authorize_deniesCertificateBoundToAThingOtherThanItsCn_asASecurityEvent() {
+        String otherThing = UUID.randomUUID().toString();
+        iot.addThing(otherThing, arn);
+
+        JsonNode answer = Handlers.invoke(handler(), event(device.pem()));
+
+        assertDenied(answer);
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"reason\":\"THING_NOT_CERTIFICATE_CN\"")
+                && l.contains("\"security\":true")), logs.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"CN=my-device", "O=Acme", "CN=3F2B8C1E-7D4A-4E9B-9C2F-1A2B3C4D5E6F"})
+    void authorize_deniesCertificateWhoseSubjectNamesNoThing_withoutIotCall(String subject) {
+        TestPki.Issued odd = pki.device("x").subject(subject).issue();
+        iot.addCertificate(odd.pem(), pki.caId(), "ACTIVE");
+
+        assertDenied(Handlers.invoke(handler(), event(odd.pem())));
+
+        assertEquals(List.of(), iot.operations());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"reason\":\"CERTIFICATE_NAMES_NO_THING\"")),
+                logs.toString());
+    }
+
+    @Test
+    void authorize_customThingNamePattern_isTheCnRule() {
+        TestPki.Issued sensor = pki.issue("sensor-0042");
+        iot.addCertificate(sensor.pem(), pki.caId(), "ACTIVE");
+        iot.addThing("sensor-0042", iot.certificateArn(sensor.id()));
+
+        assertAllowed(Handlers.invoke(handler(Map.of("THING_NAME_PATTERN", "sensor-[0-9]{4}")), event(sensor.pem())),
+                "sensor-0042");
+        assertDenied(Handlers.invoke(handler(), event(sensor.pem())));
     }
 
     @Test
@@ -219,7 +259,7 @@ class DeviceAuthorizerHandlerTest {
 
     @Test
     void authorize_deniesCertificateOfAnotherCa() {
-        TestPki.Issued foreign = otherPki.issue("foreign");
+        TestPki.Issued foreign = otherPki.issue(thingName);
         iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
         iot.addThing(thingName, iot.certificateArn(foreign.id()));
 
@@ -270,9 +310,51 @@ class DeviceAuthorizerHandlerTest {
     @Test
     void authorize_deniesAreCachedToo() {
         DeviceAuthorizerHandler handler = handler();
-        TestPki.Issued unknown = pki.issue("unknown");
+        TestPki.Issued unknown = pki.issueDevice();
         Handlers.invoke(handler, event(unknown.pem()));
         Handlers.invoke(handler, event(unknown.pem()));
+
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+    }
+
+    @Test
+    void authorize_noThingYet_isDeniedOnlyBriefly_notForTheWholeTtl() {
+        DeviceAuthorizerHandler handler = handler();
+        assertDenied(Handlers.invoke(handler, event(device.pem())));
+        iot.addThing(thingName, arn);
+
+        clock.advance(DecisionCache.TRANSIENT_TTL.minusSeconds(1));
+        assertDenied(Handlers.invoke(handler, event(device.pem())));
+        clock.advance(Duration.ofSeconds(1));
+        assertAllowed(Handlers.invoke(handler, event(device.pem())), thingName);
+
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "DescribeCertificate",
+                "ListPrincipalThings"), iot.operations());
+    }
+
+    @Test
+    void authorize_pendingActivation_isDeniedOnlyBriefly() {
+        iot.addThing(thingName, arn);
+        iot.setCertificateStatus(device.id(), "PENDING_ACTIVATION");
+        DeviceAuthorizerHandler handler = handler();
+        assertDenied(Handlers.invoke(handler, event(device.pem())));
+        iot.setCertificateStatus(device.id(), "ACTIVE");
+
+        clock.advance(DecisionCache.TRANSIENT_TTL);
+
+        assertAllowed(Handlers.invoke(handler, event(device.pem())), thingName);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"INACTIVE", "REVOKED"})
+    void authorize_permanentDenial_isCachedForTheWholeTtl(String status) {
+        iot.addThing(thingName, arn);
+        iot.setCertificateStatus(device.id(), status);
+        DeviceAuthorizerHandler handler = handler();
+        Handlers.invoke(handler, event(device.pem()));
+
+        clock.advance(Duration.ofSeconds(59));
+        Handlers.invoke(handler, event(device.pem()));
 
         assertEquals(List.of("DescribeCertificate"), iot.operations());
     }

@@ -1,7 +1,8 @@
 package dev.iotonboard.lambda.reconciler;
 
-import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.activation.ActivationConfig;
 import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import java.time.Duration;
 
 /**
@@ -14,17 +15,16 @@ import java.time.Duration;
  * @param lookback             {@code LOOKBACK_HOURS} (default 168, 1..8784): older certificates are not scanned
  * @param maxRequestsPerSecond {@code MAX_REQUESTS_PER_SECOND} (default 2, 1..100): per IoT operation, retries
  *                             included
+ * @param thingNames           {@code THING_NAME_PATTERN}: what a certificate's CN, its thing name, must look like
+ * @param caStatusTtl          {@code CA_STATUS_CACHE_SECONDS}: as for the activation function
  */
 public record ReconcilerConfig(String caCertificateId, String jitrPolicyName, Duration gracePeriod,
-        Duration lookback, int maxRequestsPerSecond) {
+        Duration lookback, int maxRequestsPerSecond, ThingNameRule thingNames, Duration caStatusTtl) {
 
     /** @throws IllegalStateException naming the variable that is missing or malformed */
     public static ReconcilerConfig from(Env env) {
-        String ca = env.required("CA_CERTIFICATE_ID");
-        if (!CertificateIds.isCertificateId(ca)) {
-            throw new IllegalStateException("environment variable CA_CERTIFICATE_ID is not a certificate id (64 "
-                    + "lowercase hex characters): " + ca);
-        }
+        String ca = env.certificateId("CA_CERTIFICATE_ID").orElseThrow(() -> new IllegalStateException(
+                "environment variable CA_CERTIFICATE_ID is not set"));
         String jitrPolicy = env.required("JITR_POLICY_NAME");
         Duration grace = Duration.ofSeconds(env.integer("GRACE_PERIOD_SECONDS", 300, 0, 86_400));
         Duration lookback = Duration.ofHours(env.integer("LOOKBACK_HOURS", 168, 1, 8_784));
@@ -34,6 +34,7 @@ public record ReconcilerConfig(String caCertificateId, String jitrPolicyName, Du
                     + "reconciled");
         }
         int rate = env.integer("MAX_REQUESTS_PER_SECOND", 2, 1, 100);
-        return new ReconcilerConfig(ca, jitrPolicy, grace, lookback, rate);
+        return new ReconcilerConfig(ca, jitrPolicy, grace, lookback, rate, ThingNameRule.from(env),
+                ActivationConfig.caStatusTtl(env));
     }
 }

@@ -8,7 +8,6 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.activation.ActivationConfig;
 import dev.iotonboard.lambda.activation.ActivationService;
-import dev.iotonboard.lambda.activation.CertificateChecks;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
@@ -67,8 +66,8 @@ public final class ReconcilerHandler implements RequestStreamHandler {
         this.config = ReconcilerConfig.from(env);
         this.iot = clients.apply(env, List.of(primer, new RequestRateLimiter(config.maxRequestsPerSecond())));
         ActivationService activation = new ActivationService(iot,
-                new ActivationConfig(config.jitrPolicyName(), Optional.of(config.caCertificateId())),
-                new CertificateChecks(clock));
+                new ActivationConfig(config.jitrPolicyName(), Optional.of(config.caCertificateId()),
+                        config.thingNames(), config.caStatusTtl()), clock);
         this.service = new ReconcilerService(iot, config, activation, clock);
         this.snapStart = SnapStartPriming.register(this::prime);
     }
@@ -82,7 +81,7 @@ public final class ReconcilerHandler implements RequestStreamHandler {
      */
     public int prime() {
         field(PRIMING_EVENT, "id");
-        Json.toJson(new ReconcilerSummary(CERTIFICATE_ID, 0, 0, 0, List.of(), true));
+        Json.toJson(new ReconcilerSummary(CERTIFICATE_ID, 0, 0, 0, List.of(), List.of(), List.of(), true));
         List<Consumer<IotClient>> requests = new ArrayList<>(List.of(
                 c -> c.listCertificatesByCA(r -> r.caCertificateId(config.caCertificateId()).ascendingOrder(false)
                         .pageSize(ReconcilerService.PAGE_SIZE)),

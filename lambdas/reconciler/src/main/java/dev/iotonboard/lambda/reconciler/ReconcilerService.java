@@ -3,6 +3,7 @@ package dev.iotonboard.lambda.reconciler;
 import dev.iotonboard.lambda.activation.ActivationService;
 import dev.iotonboard.lambda.activation.model.ActivationResult;
 import dev.iotonboard.lambda.activation.model.RegisteredEvent;
+import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.IotLookups;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.RecentlyDone;
@@ -29,9 +30,12 @@ import software.amazon.awssdk.services.iot.model.ListCertificatesByCaResponse;
  *       activates a REVOKED or INACTIVE one, checks it, and attaches the JITR policy before activating; every step
  *       is idempotent, so a run that crashes half-way converges on the next.</li>
  *   <li>ACTIVE past the grace period: ListPrincipalThings; without a thing it is logged (WARN, certificateId and
- *       creation date) and reported. The reconciler cannot complete it: the thing name exists only on the device
- *       and in the provisioning function's failure record (the device's own retry or the redrive script does).
- *       Certificates found with a thing are remembered by the container and not asked about again.</li>
+ *       creation date) and reported. The reconciler cannot complete it: the device's own retry or the redrive
+ *       script does. With a thing, DescribeCertificate and ListAttachedPolicies check what provisioning left:
+ *       a thing other than the certificate's subject CN (or several things) breaks the identity rule and is
+ *       reported as a security finding; a JITR policy still attached (a DetachPolicy that failed for good) is
+ *       reported too. The reconciler only reports these; it writes nothing. Certificates found in order are
+ *       remembered by the container and not asked about again.</li>
  *   <li>Anything else (REVOKED, INACTIVE, younger than the grace period) costs no call.</li>
  * </ul>
  * Before each page and each certificate the run checks the invocation's remaining time; below
@@ -54,7 +58,8 @@ public final class ReconcilerService {
     private final ReconcilerConfig config;
     private final ActivationService activation;
     private final Clock clock;
-    private final RecentlyDone<String> withThing = new RecentlyDone<>(RecentlyDone.DEFAULT_CAPACITY);
+    /** ACTIVE certificates found bound to their CN's thing, without the JITR policy: not asked about again. */
+    private final RecentlyDone<String> provisioned = new RecentlyDone<>(RecentlyDone.DEFAULT_CAPACITY);
 
     public ReconcilerService(IotClient iot, ReconcilerConfig config, ActivationService activation, Clock clock) {
         this.iot = iot;
@@ -115,19 +120,63 @@ public final class ReconcilerService {
 
     private void checkThing(Certificate certificate, Run run) {
         String certificateId = certificate.certificateId();
-        if (withThing.contains(certificateId)) {
+        if (provisioned.contains(certificateId)) {
             return;
         }
-        if (IotLookups.thingsOf(iot, certificate.certificateArn()).isEmpty()) {
+        List<String> things = IotLookups.thingsOf(iot, certificate.certificateArn());
+        if (things.isEmpty()) {
             LOG.warn("ACTIVE certificate without a thing: the device's retry or the redrive script must complete "
                     + "its provisioning", "certificateId", certificateId,
                     "creationDate", certificate.creationDate().toString(), "reason", "ACTIVE_WITHOUT_THING");
-            run.activeWithoutThing++;
-            if (run.reported.size() < ReconcilerSummary.MAX_REPORTED) {
-                run.reported.add(certificateId);
+            run.activeWithoutThing.add(certificateId);
+            return;
+        }
+        boolean inOrder = thingIsCertificateCn(certificateId, things, run);
+        if (IotLookups.policiesOf(iot, certificate.certificateArn()).contains(config.jitrPolicyName())) {
+            LOG.warn("provisioned certificate still holds the JITR policy (a DetachPolicy failed): detach it",
+                    "certificateId", certificateId, "thingName", things.get(0), "policyName", config.jitrPolicyName(),
+                    "reason", "JITR_POLICY_LEFT");
+            run.jitrPolicyLeft.add(certificateId);
+            inOrder = false;
+        }
+        if (inOrder) {
+            provisioned.remember(certificateId);
+        }
+    }
+
+    private boolean thingIsCertificateCn(String certificateId, List<String> things, Run run) {
+        String pem = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription()
+                .certificatePem();
+        String attested;
+        try {
+            attested = config.thingNames().thingOf(CertificateIds.parsePem(pem));
+        } catch (IllegalArgumentException e) {
+            attested = null;
+        }
+        if (things.size() == 1 && things.get(0).equals(attested)) {
+            return true;
+        }
+        LOG.warn("SECURITY: certificate attached to a thing other than its subject CN", "security", true,
+                "certificateId", certificateId, "things", things, "certificateCn", attested,
+                "reason", "THING_NOT_CERTIFICATE_CN");
+        run.thingNotCertificateCn.add(certificateId);
+        return false;
+    }
+
+    /** Certificates of one kind of finding: all counted, the first {@value ReconcilerSummary#MAX_REPORTED} kept. */
+    private static final class Findings {
+        private final List<String> ids = new ArrayList<>();
+        int count;
+
+        void add(String certificateId) {
+            count++;
+            if (ids.size() < ReconcilerSummary.MAX_REPORTED) {
+                ids.add(certificateId);
             }
-        } else {
-            withThing.remember(certificateId);
+        }
+
+        List<String> reported() {
+            return List.copyOf(ids);
         }
     }
 
@@ -136,11 +185,12 @@ public final class ReconcilerService {
         final Instant graceEnd;
         final Instant lookbackStart;
         final IntSupplier remainingMillis;
-        final List<String> reported = new ArrayList<>();
+        final Findings activeWithoutThing = new Findings();
+        final Findings thingNotCertificateCn = new Findings();
+        final Findings jitrPolicyLeft = new Findings();
         int scanned;
         int activated;
         int rejected;
-        int activeWithoutThing;
 
         Run(Instant now, IntSupplier remainingMillis) {
             this.graceEnd = now.minus(config.gracePeriod());
@@ -160,9 +210,11 @@ public final class ReconcilerService {
 
         ReconcilerSummary summary(boolean complete) {
             ReconcilerSummary summary = new ReconcilerSummary(config.caCertificateId(), scanned, activated, rejected,
-                    List.copyOf(reported), complete);
+                    activeWithoutThing.reported(), thingNotCertificateCn.reported(), jitrPolicyLeft.reported(),
+                    complete);
             LOG.info("reconciler run finished", "caCertificateId", config.caCertificateId(), "scanned", scanned,
-                    "activated", activated, "rejected", rejected, "activeWithoutThing", activeWithoutThing,
+                    "activated", activated, "rejected", rejected, "activeWithoutThing", activeWithoutThing.count,
+                    "thingNotCertificateCn", thingNotCertificateCn.count, "jitrPolicyLeft", jitrPolicyLeft.count,
                     "complete", complete);
             return summary;
         }

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.Handlers;
 import dev.iotonboard.lambda.core.testing.IotDouble;
@@ -94,12 +96,17 @@ class ReconcilerHandlerTest {
         return Handlers.invoke(handler, Fixtures.event("scheduled.json", Map.of()));
     }
 
-    /** A certificate of the CA with a real PEM, registered {@code age} ago. */
+    /** A certificate of the CA with a real PEM whose CN is a new UUID (see {@link #cn}), registered {@code age} ago. */
     private String certificate(String status, Duration age) {
-        TestPki.Issued issued = pki.issue("device");
+        TestPki.Issued issued = pki.issueDevice();
         iot.addCertificate(issued.pem(), pki.caId(), status);
         iot.setCreationDate(issued.id(), NOW.minus(age));
         return issued.id();
+    }
+
+    /** The subject CN (the thing name) of a certificate made by {@link #certificate}. */
+    private String cn(String id) {
+        return ThingNameRule.defaultRule().thingOf(CertificateIds.parsePem(iot.certificate(id).pem));
     }
 
     /** A certificate known only by id (no PEM), registered {@code age} ago. */
@@ -137,8 +144,8 @@ class ReconcilerHandlerTest {
         assertEquals(List.of(), texts(summary.get("activeWithoutThing")));
         assertEquals("ACTIVE", iot.certificateStatus(id));
         assertEquals(List.of(JITR), iot.policiesOf(iot.certificateArn(id)));
-        assertEquals(List.of("ListCertificatesByCA", "DescribeCertificate", "AttachPolicy", "UpdateCertificate"),
-                iot.operations());
+        assertEquals(List.of("ListCertificatesByCA", "DescribeCertificate", "DescribeCACertificate", "AttachPolicy",
+                "UpdateCertificate"), iot.operations());
         IotDouble.Call list = iot.calls("ListCertificatesByCA").get(0);
         assertEquals("/certificates-by-ca/" + pki.caId(), list.path());
         assertEquals("250", list.query().get("pageSize"));
@@ -216,15 +223,75 @@ class ReconcilerHandlerTest {
     @Test
     void run_doesNotReportActiveCertificateWithThing_andDoesNotAskAgainInThisContainer() {
         String id = certificate("ACTIVE", Duration.ofHours(1));
-        iot.addThing("3f2b8c1e-7d4a-4e9b-9c2f-1a2b3c4d5e6f", iot.certificateArn(id));
+        iot.addThing(cn(id), iot.certificateArn(id));
+        iot.attachPolicy("app-policy", iot.certificateArn(id));
         ReconcilerHandler container = handler();
 
         JsonNode first = run(container);
         JsonNode second = run(container);
 
         assertEquals(List.of(), texts(first.get("activeWithoutThing")));
+        assertEquals(List.of(), texts(first.get("thingNotCertificateCn")));
+        assertEquals(List.of(), texts(first.get("jitrPolicyLeft")));
         assertSummary(second, 1, 0, 0, true);
-        assertEquals(1, iot.callCount("ListPrincipalThings"));
+        assertEquals(List.of("ListCertificatesByCA", "ListPrincipalThings", "DescribeCertificate",
+                "ListAttachedPolicies", "ListCertificatesByCA"), iot.operations());
+    }
+
+    @Test
+    void run_reportsCertificateOnAThingOtherThanItsCn_asASecurityFinding_everyRun() {
+        String id = certificate("ACTIVE", Duration.ofHours(1));
+        iot.addThing("3f2b8c1e-7d4a-4e9b-9c2f-1a2b3c4d5e6f", iot.certificateArn(id));
+        ReconcilerHandler container = handler();
+
+        JsonNode first = run(container);
+        JsonNode second = run(container);
+
+        assertEquals(List.of(id), texts(first.get("thingNotCertificateCn")));
+        assertEquals(List.of(id), texts(second.get("thingNotCertificateCn")));
+        assertEquals(List.of(), texts(first.get("activeWithoutThing")));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"security\":true") && l.contains(id)
+                && l.contains("THING_NOT_CERTIFICATE_CN") && l.contains(cn(id))), logs.toString());
+        assertEquals(List.of("3f2b8c1e-7d4a-4e9b-9c2f-1a2b3c4d5e6f"), iot.thingsOf(iot.certificateArn(id)),
+                "the reconciler only reports");
+    }
+
+    @Test
+    void run_reportsCertificateOnSeveralThings() {
+        String id = certificate("ACTIVE", Duration.ofHours(1));
+        iot.addThing(cn(id), iot.certificateArn(id));
+        iot.addThing("3f2b8c1e-7d4a-4e9b-9c2f-1a2b3c4d5e6f", iot.certificateArn(id));
+
+        assertEquals(List.of(id), texts(run(handler()).get("thingNotCertificateCn")));
+    }
+
+    @Test
+    void run_reportsProvisionedCertificateThatStillHoldsTheJitrPolicy() {
+        String id = certificate("ACTIVE", Duration.ofHours(1));
+        String arn = iot.certificateArn(id);
+        iot.addThing(cn(id), arn);
+        iot.attachPolicy("app-policy", arn);
+        iot.attachPolicy(JITR, arn);
+
+        JsonNode summary = run(handler());
+
+        assertEquals(List.of(id), texts(summary.get("jitrPolicyLeft")));
+        assertEquals(List.of(), texts(summary.get("thingNotCertificateCn")));
+        assertEquals(List.of("app-policy", JITR), iot.policiesOf(arn), "the reconciler only reports");
+        assertTrue(logs.stream().anyMatch(l -> l.contains("JITR_POLICY_LEFT") && l.contains(id)), logs.toString());
+    }
+
+    @Test
+    void run_leavesPendingCertificateOfAnInactiveCaPending() {
+        String id = certificate("PENDING_ACTIVATION", Duration.ofHours(1));
+        iot.setCaStatus(pki.caId(), "INACTIVE");
+
+        JsonNode summary = run(handler());
+
+        assertSummary(summary, 1, 0, 1, true);
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(id));
+        assertEquals(List.of(), iot.policiesOf(iot.certificateArn(id)));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("CA_NOT_ACTIVE") && l.contains(id)), logs.toString());
     }
 
     @Test
@@ -380,7 +447,7 @@ class ReconcilerHandlerTest {
         String id = certificate("PENDING_ACTIVATION", Duration.ofHours(1));
         ReconcilerHandler container = handler();
 
-        assertEquals(6, container.prime());
+        assertEquals(7, container.prime());
         assertEquals(List.of(), iot.operations());
 
         assertSummary(run(container), 1, 1, 0, true);

@@ -38,8 +38,8 @@ class ReconcilerJarIT {
 
     /** A pending certificate registered an hour ago (past the default grace period) and an ACTIVE one, thingless. */
     private static List<String> strandedDevices(IotDouble iot, TestPki pki) {
-        TestPki.Issued pending = pki.issue("pending-device");
-        TestPki.Issued active = pki.issue("active-device");
+        TestPki.Issued pending = pki.issueDevice();
+        TestPki.Issued active = pki.issueDevice();
         iot.addPolicy("jitr");
         iot.addCertificate(pending.pem(), pki.caId(), "PENDING_ACTIVATION");
         iot.addCertificate(active.pem(), pki.caId(), "ACTIVE");

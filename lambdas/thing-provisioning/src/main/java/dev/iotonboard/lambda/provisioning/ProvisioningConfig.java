@@ -1,7 +1,7 @@
 package dev.iotonboard.lambda.provisioning;
 
-import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import java.util.Optional;
 
 /**
@@ -10,16 +10,14 @@ import java.util.Optional;
  * @param jitrPolicyName  {@code JITR_POLICY_NAME}: detached last (required)
  * @param appPolicyName   {@code APP_POLICY_NAME}: attached before the JITR policy is detached (required)
  * @param caCertificateId {@code CA_CERTIFICATE_ID}: the only CA whose certificates get things; empty = any CA
+ * @param thingNames      {@code THING_NAME_PATTERN}: what a thing name, and so a certificate's CN, must look like
  */
-public record ProvisioningConfig(String jitrPolicyName, String appPolicyName, Optional<String> caCertificateId) {
+public record ProvisioningConfig(String jitrPolicyName, String appPolicyName, Optional<String> caCertificateId,
+        ThingNameRule thingNames) {
 
     /** @throws IllegalStateException naming the variable that is missing or malformed */
     public static ProvisioningConfig from(Env env) {
-        Optional<String> ca = env.optional("CA_CERTIFICATE_ID");
-        if (ca.isPresent() && !CertificateIds.isCertificateId(ca.get())) {
-            throw new IllegalStateException("environment variable CA_CERTIFICATE_ID is not a certificate id (64 "
-                    + "lowercase hex characters): " + ca.get());
-        }
-        return new ProvisioningConfig(env.required("JITR_POLICY_NAME"), env.required("APP_POLICY_NAME"), ca);
+        return new ProvisioningConfig(env.required("JITR_POLICY_NAME"), env.required("APP_POLICY_NAME"),
+                env.certificateId("CA_CERTIFICATE_ID"), ThingNameRule.from(env));
     }
 }

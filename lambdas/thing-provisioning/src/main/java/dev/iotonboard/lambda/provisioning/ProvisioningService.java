@@ -4,6 +4,7 @@ import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.IotLookups;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.RecentlyDone;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
+import software.amazon.awssdk.services.iot.model.CertificateStateException;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
 import software.amazon.awssdk.services.iot.model.InvalidRequestException;
 import software.amazon.awssdk.services.iot.model.ResourceAlreadyExistsException;
@@ -22,8 +24,12 @@ import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
  *
  * <ol>
  *   <li>Request checks, no IoT call: the certificate id (from {@code principal()}) is a certificate id; the thing
- *       name is a canonical lowercase UUID.</li>
+ *       name is a valid thing name ({@code THING_NAME_PATTERN}, by default a canonical lowercase UUID).</li>
  *   <li>DescribeCertificate: the certificate is ACTIVE and issued by the configured CA.</li>
+ *   <li>The identity rule: the requested thing name must be the subject CN of the certificate's PEM (what the CA
+ *       attested). A request for any other name is a security event: it is logged with both names, the JITR policy
+ *       is detached and then the certificate set INACTIVE (in that order, so a retry after a crash between the two
+ *       still finds it ACTIVE and completes both), and the result says {@code certificateDeactivated}.</li>
  *   <li>Anti-hijack, before any write: ListPrincipalThings (the certificate is on no other thing), then
  *       DescribeThing and, only when the thing exists, ListThingPrincipals (it has no other principal). A thing that
  *       does not exist has no principals, so a new device costs one DescribeThing (350 TPS quota) instead of a
@@ -75,9 +81,9 @@ public final class ProvisioningService {
             return reject(request, Reason.MALFORMED_EVENT,
                     "certificateId (from the rule's principal()) is missing or not a certificate id");
         }
-        Optional<String> nameProblem = ThingNames.problem(thingName);
+        Optional<String> nameProblem = config.thingNames().problem(thingName);
         if (nameProblem.isPresent()) {
-            return reject(request, Reason.INVALID_THING_NAME, nameProblem.get());
+            return reject(request, Reason.INVALID_THING_NAME, "thingName " + nameProblem.get());
         }
         Done key = new Done(certificateId, thingName);
         if (done.contains(key)) {
@@ -102,6 +108,15 @@ public final class ProvisioningService {
                     "certificate issued by CA " + certificate.caCertificateId() + ", not the configured CA");
         }
         String arn = certificate.certificateArn();
+        String attested;
+        try {
+            attested = config.thingNames().thingOf(CertificateIds.parsePem(certificate.certificatePem()));
+        } catch (IllegalArgumentException e) {
+            return reject(request, Reason.CERTIFICATE_NAMES_NO_THING, e.getMessage());
+        }
+        if (!attested.equals(thingName)) {
+            return deactivate(request, attested, arn);
+        }
 
         List<String> otherThings = IotLookups.thingsOf(iot, arn).stream()
                 .filter(thing -> !thing.equals(thingName)).toList();
@@ -147,6 +162,31 @@ public final class ProvisioningService {
         return ProvisioningResult.provisioned(thingName, certificateId);
     }
 
+    /**
+     * The certificate asked for a thing its CA did not attest: detach the JITR policy (it cannot ask again), then set
+     * the certificate INACTIVE. Both are idempotent; a certificate an operator revoked meanwhile stays REVOKED.
+     */
+    private ProvisioningResult deactivate(ProvisioningRequest request, String attested, String arn) {
+        String certificateId = request.certificateId();
+        LOG.warn("SECURITY: certificate asked for a thing other than its subject CN; deactivating it",
+                "security", true, "certificateId", certificateId, "requestedThingName", request.thingName(),
+                "certificateCn", attested, "reason", Reason.THING_NAME_NOT_CERTIFICATE_CN.name());
+        try {
+            iot.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(arn));
+        } catch (ResourceNotFoundException e) {
+            LOG.info("JITR policy already gone", "certificateId", certificateId);
+        }
+        try {
+            iot.updateCertificate(r -> r.certificateId(certificateId).newStatus(CertificateStatus.INACTIVE));
+        } catch (CertificateStateException e) {
+            LOG.warn("IoT refused INACTIVE (the certificate changed state meanwhile); left as it is",
+                    "certificateId", certificateId, "detail", e.awsErrorDetails().errorMessage());
+        }
+        return ProvisioningResult.deactivated(request.thingName(), certificateId,
+                Reason.THING_NAME_NOT_CERTIFICATE_CN, "the certificate's subject CN is " + attested + ", not the "
+                        + "requested thing; JITR policy detached and certificate set INACTIVE");
+    }
+
     /** DescribeThing: a thing that does not exist has no principals, so ListThingPrincipals is not needed. */
     private boolean thingExists(String thingName) {
         try {
@@ -164,11 +204,11 @@ public final class ProvisioningService {
     }
 
     private static ProvisioningResult reject(ProvisioningRequest request, Reason reason, String detail) {
-        LOG.warn("thing not provisioned", "thingName", ThingNames.forLog(request.thingName()),
-                "certificateId", ThingNames.forLog(request.certificateId()), "reason", reason.name(),
+        LOG.warn("thing not provisioned", "thingName", ThingNameRule.forLog(request.thingName()),
+                "certificateId", ThingNameRule.forLog(request.certificateId()), "reason", reason.name(),
                 "detail", detail);
-        return ProvisioningResult.rejected(ThingNames.forLog(request.thingName()),
-                ThingNames.forLog(request.certificateId()), reason, detail);
+        return ProvisioningResult.rejected(ThingNameRule.forLog(request.thingName()),
+                ThingNameRule.forLog(request.certificateId()), reason, detail);
     }
 
     private static ProvisioningResult securityReject(ProvisioningRequest request, Reason reason, String detail) {

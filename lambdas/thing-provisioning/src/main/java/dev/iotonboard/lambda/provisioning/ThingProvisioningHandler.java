@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
 import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
 
 /**
@@ -92,7 +93,8 @@ public final class ThingProvisioningHandler implements RequestStreamHandler {
                 c -> c.attachThingPrincipal(r -> r.thingName(PRIMING_THING).principal(CERTIFICATE_ARN)
                         .thingPrincipalType(ThingPrincipalType.EXCLUSIVE_THING)),
                 c -> c.attachPolicy(r -> r.policyName(config.appPolicyName()).target(CERTIFICATE_ARN)),
-                c -> c.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(CERTIFICATE_ARN))));
+                c -> c.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(CERTIFICATE_ARN)),
+                c -> c.updateCertificate(r -> r.certificateId(CERTIFICATE_ID).newStatus(CertificateStatus.INACTIVE))));
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.core.testing.Fixtures;
 import dev.iotonboard.lambda.core.testing.Handlers;
 import dev.iotonboard.lambda.core.testing.IotDouble;
@@ -70,9 +71,9 @@ class ThingProvisioningHandlerTest {
         iot.addPolicy(JITR);
         iot.addPolicy(APP);
         client = iot.client();
-        device = pki.issue("device");
-        arn = activeWithJitrPolicy(device);
         thingName = UUID.randomUUID().toString();
+        device = pki.issue(thingName);
+        arn = activeWithJitrPolicy(device);
         JsonLogger.redirect(logs::add);
     }
 
@@ -159,7 +160,7 @@ class ThingProvisioningHandlerTest {
 
     @Test
     void provision_usesOnlyThePrincipalCertificateId_ignoringOtherPayloadFields() {
-        TestPki.Issued other = pki.issue("other");
+        TestPki.Issued other = pki.issueDevice();
         String otherArn = activeWithJitrPolicy(other);
         String event = Fixtures.event("request-extra-fields.json", Map.of("thingName", thingName,
                 "certificateId", device.id(), "otherArn", otherArn, "otherCertificateId", other.id()));
@@ -195,7 +196,7 @@ class ThingProvisioningHandlerTest {
 
     @Test
     void provision_acceptsAnyCaWhenNoneIsConfigured() {
-        TestPki.Issued foreign = otherPki.issue("foreign");
+        TestPki.Issued foreign = otherPki.issue(thingName);
         iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
 
         assertOutcome(Handlers.invoke(handler(""), request(thingName, foreign.id())), "PROVISIONED", null);
@@ -281,7 +282,7 @@ class ThingProvisioningHandlerTest {
 
     @Test
     void provision_rejectsCertificateOfAnotherCa() {
-        TestPki.Issued foreign = otherPki.issue("foreign");
+        TestPki.Issued foreign = otherPki.issue(thingName);
         iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
 
         JsonNode result = provision(request(thingName, foreign.id()));
@@ -295,7 +296,7 @@ class ThingProvisioningHandlerTest {
 
     @Test
     void provision_rejectsThingOwnedByAnotherCertificate() {
-        TestPki.Issued owner = pki.issue("owner");
+        TestPki.Issued owner = pki.issue(thingName);
         String ownerArn = activeWithJitrPolicy(owner);
         iot.addThing(thingName, ownerArn);
 
@@ -326,7 +327,7 @@ class ThingProvisioningHandlerTest {
 
     @Test
     void provision_detachesAgainWhenAnotherCertificateRacesOntoTheThing() {
-        TestPki.Issued racer = pki.issue("racer");
+        TestPki.Issued racer = pki.issue(thingName);
         String racerArn = activeWithJitrPolicy(racer);
         iot.onNext("AttachThingPrincipal", () -> iot.addThing(thingName, racerArn));
 
@@ -347,6 +348,97 @@ class ThingProvisioningHandlerTest {
         assertOutcome(result, "REJECTED", "CERTIFICATE_ON_ANOTHER_THING");
         assertEquals(1, iot.calls("AttachThingPrincipal").size());
         assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    // ---- the identity rule: the thing is the certificate's CN ---------------------------------------------------
+
+    @Test
+    void provision_refusesAThingOtherThanTheCertificateCn_andDeactivatesTheCertificate() {
+        String victim = UUID.randomUUID().toString();
+
+        JsonNode result = provision(request(victim, device.id()));
+
+        assertOutcome(result, "REJECTED", "THING_NAME_NOT_CERTIFICATE_CN");
+        assertTrue(result.get("certificateDeactivated").asBoolean(), result.toString());
+        assertEquals(List.of("DescribeCertificate", "DetachPolicy", "UpdateCertificate"), iot.operations());
+        assertEquals("INACTIVE", iot.calls("UpdateCertificate").get(0).query().get("newStatus"));
+        assertEquals("INACTIVE", iot.certificateStatus(device.id()));
+        assertEquals(List.of(), iot.policiesOf(arn));
+        assertFalse(iot.thingExists(victim));
+        assertEquals(List.of(), iot.thingsOf(arn));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"WARN\"") && l.contains("\"security\":true")
+                && l.contains(device.id()) && l.contains("\"requestedThingName\":\"" + victim + "\"")
+                && l.contains("\"certificateCn\":\"" + thingName + "\"")), logs.toString());
+    }
+
+    @Test
+    void provision_squattingAnOnboardedDevice_leavesTheVictimUntouched() {
+        String victim = UUID.randomUUID().toString();
+        TestPki.Issued victimCertificate = pki.issue(victim);
+        String victimArn = activeWithJitrPolicy(victimCertificate);
+        assertOutcome(provision(request(victim, victimCertificate.id())), "PROVISIONED", null);
+
+        JsonNode result = provision(request(victim, device.id()));
+
+        assertOutcome(result, "REJECTED", "THING_NAME_NOT_CERTIFICATE_CN");
+        assertEquals(List.of(victimArn), iot.principalsOf(victim));
+        assertEquals(List.of(APP), iot.policiesOf(victimArn));
+        assertEquals("ACTIVE", iot.certificateStatus(victimCertificate.id()));
+        assertEquals("INACTIVE", iot.certificateStatus(device.id()));
+    }
+
+    @Test
+    void provision_crashBetweenDetachAndDeactivate_retryCompletesBoth() {
+        String victim = UUID.randomUUID().toString();
+        iot.failAlways("UpdateCertificate", Fault.SERVICE_UNAVAILABLE);
+        ThingProvisioningHandler container = handler(pki.caId());
+
+        assertThrows(SdkException.class, () -> Handlers.invoke(container, request(victim, device.id())));
+        assertEquals(List.of(), iot.policiesOf(arn));
+        assertEquals("ACTIVE", iot.certificateStatus(device.id()));
+        iot.clearFaults();
+
+        assertOutcome(Handlers.invoke(container, request(victim, device.id())), "REJECTED",
+                "THING_NAME_NOT_CERTIFICATE_CN");
+        assertEquals("INACTIVE", iot.certificateStatus(device.id()));
+        assertFalse(iot.thingExists(victim));
+    }
+
+    @Test
+    void provision_nameMismatchOfACertificateRevokedMeanwhile_leavesItRevoked() {
+        iot.onNext("UpdateCertificate", () -> iot.setCertificateStatus(device.id(), "REVOKED"));
+
+        JsonNode result = provision(request(UUID.randomUUID().toString(), device.id()));
+
+        assertOutcome(result, "REJECTED", "THING_NAME_NOT_CERTIFICATE_CN");
+        assertEquals("REVOKED", iot.certificateStatus(device.id()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"CN=my-device", "O=Acme"})
+    void provision_refusesACertificateWhoseSubjectNamesNoThing_withoutWrites(String subject) {
+        TestPki.Issued odd = pki.device("x").subject(subject).issue();
+        String oddArn = activeWithJitrPolicy(odd);
+
+        JsonNode result = provision(request(thingName, odd.id()));
+
+        assertOutcome(result, "REJECTED", "CERTIFICATE_NAMES_NO_THING");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertEquals("ACTIVE", iot.certificateStatus(odd.id()));
+        assertEquals(List.of(JITR), iot.policiesOf(oddArn));
+    }
+
+    @Test
+    void provision_customThingNamePattern_provisionsTheCnItAllows() {
+        TestPki.Issued sensor = pki.issue("sensor-0042");
+        String sensorArn = activeWithJitrPolicy(sensor);
+        ThingProvisioningHandler custom = new ThingProvisioningHandler(client, Env.of(Map.of("JITR_POLICY_NAME", JITR,
+                "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId(), "THING_NAME_PATTERN", "sensor-[0-9]{4}")));
+
+        assertOutcome(Handlers.invoke(custom, request("sensor-0042", sensor.id())), "PROVISIONED", null);
+
+        assertEquals(List.of(sensorArn), iot.principalsOf("sensor-0042"));
+        assertOutcome(Handlers.invoke(custom, request(thingName, device.id())), "REJECTED", "INVALID_THING_NAME");
     }
 
     // ---- faults and convergence -------------------------------------------------------------------------------
@@ -429,7 +521,7 @@ class ThingProvisioningHandlerTest {
 
     @Test
     void provision_existingThingOwnedByAnotherCertificate_isReadBeforeAnyWrite() {
-        TestPki.Issued owner = pki.issue("owner");
+        TestPki.Issued owner = pki.issue(thingName);
         String ownerArn = activeWithJitrPolicy(owner);
         iot.addThing(thingName, ownerArn);
         ThingProvisioningHandler container = handler(pki.caId());
@@ -447,7 +539,7 @@ class ThingProvisioningHandlerTest {
 
     @Test
     void provision_thingCreatedByAnotherCertificateAfterDescribeThing_isCaughtByTheRaceCheck() {
-        TestPki.Issued racer = pki.issue("racer");
+        TestPki.Issued racer = pki.issue(thingName);
         String racerArn = activeWithJitrPolicy(racer);
         iot.onNext("CreateThing", () -> iot.addThing(thingName, racerArn));
 
@@ -508,18 +600,17 @@ class ThingProvisioningHandlerTest {
     void provision_memoryNeverAnswersForAnotherThingOrAnotherCertificate() {
         ThingProvisioningHandler container = handler(pki.caId());
         Handlers.invoke(container, request(thingName, device.id()));
-        TestPki.Issued other = pki.issue("other");
+        TestPki.Issued other = pki.issue(thingName);
         String otherArn = activeWithJitrPolicy(other);
         iot.clearCalls();
 
-        assertOutcome(Handlers.invoke(container, request(UUID.randomUUID().toString(), device.id())), "REJECTED",
-                "CERTIFICATE_ON_ANOTHER_THING");
         assertOutcome(Handlers.invoke(container, request(thingName, other.id())), "REJECTED",
                 "THING_OWNED_BY_ANOTHER_CERTIFICATE");
+        assertOutcome(Handlers.invoke(container, request(UUID.randomUUID().toString(), device.id())), "REJECTED",
+                "THING_NAME_NOT_CERTIFICATE_CN");
 
-        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings",
-                "DescribeCertificate", "ListPrincipalThings", "DescribeThing", "ListThingPrincipals"),
-                iot.operations());
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "DescribeThing", "ListThingPrincipals",
+                "DescribeCertificate", "DetachPolicy", "UpdateCertificate"), iot.operations());
         assertEquals(List.of(arn), iot.principalsOf(thingName));
         assertEquals(List.of(JITR), iot.policiesOf(otherArn));
     }
@@ -541,10 +632,10 @@ class ThingProvisioningHandlerTest {
     @Test
     void provision_evictedPair_isProvisionedAgainIdempotently() {
         ProvisioningService service = new ProvisioningService(client,
-                new ProvisioningConfig(JITR, APP, Optional.of(pki.caId())), 1);
-        TestPki.Issued second = pki.issue("second");
-        activeWithJitrPolicy(second);
+                new ProvisioningConfig(JITR, APP, Optional.of(pki.caId()), ThingNameRule.defaultRule()), 1);
         String secondThing = UUID.randomUUID().toString();
+        TestPki.Issued second = pki.issue(secondThing);
+        activeWithJitrPolicy(second);
         service.provision(new ProvisioningRequest(thingName, device.id()));
         service.provision(new ProvisioningRequest(secondThing, second.id()));
         iot.clearCalls();
@@ -586,7 +677,7 @@ class ThingProvisioningHandlerTest {
             ThingProvisioningHandler container = new ThingProvisioningHandler(primed, primer, Env.of(Map.of(
                     "JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId())));
 
-            assertEquals(8, container.prime());
+            assertEquals(9, container.prime());
             assertEquals(List.of(), iot.operations());
             assertEquals(List.of(), iot.thingNames());
 

@@ -30,8 +30,8 @@ class ThingProvisioningJarIT {
     @Test
     void jar_provisionsThingWithConfigurationFromTheEnvironment() throws Exception {
         TestPki pki = TestPki.newCa("jar-ca");
-        TestPki.Issued device = pki.issue("jar-device");
         String thingName = UUID.randomUUID().toString();
+        TestPki.Issued device = pki.issue(thingName);
         try (IotDouble iot = IotDouble.start()) {
             iot.addPolicy("jitr");
             iot.addPolicy("app");
@@ -62,8 +62,8 @@ class ThingProvisioningJarIT {
     @Test
     void jar_runsUnderTheLambdaRuntimeInterfaceClient() throws Exception {
         TestPki pki = TestPki.newCa("ric-ca");
-        TestPki.Issued device = pki.issue("ric-device");
         String thingName = UUID.randomUUID().toString();
+        TestPki.Issued device = pki.issue(thingName);
         try (IotDouble iot = IotDouble.start()) {
             iot.addPolicy("jitr");
             iot.addPolicy("app");

@@ -22,6 +22,7 @@ public record ActivationResult(String certificateId, Outcome outcome, Reason rea
         NOT_PENDING_ACTIVATION,
         ACTIVE_WITHOUT_POLICY,
         INVALID_CERTIFICATE,
+        CA_NOT_ACTIVE,
         STATE_CHANGED
     }
 

@@ -55,6 +55,7 @@ import software.amazon.awssdk.services.iot.IotClient;
  * DELETE /things/{thingName}/principals           DetachThingPrincipal (x-amzn-principal)
  * GET    /principals/things                       ListPrincipalThings (x-amzn-principal)
  * GET    /certificates-by-ca/{caCertificateId}    ListCertificatesByCA (?pageSize=&marker=&isAscendingOrder=)
+ * GET    /cacertificate/{caCertificateId}         DescribeCACertificate
  * </pre>
  * Errors are answered like IoT: the HTTP status of the error shape, header {@code x-amzn-ErrorType: <shape>} and body
  * {@code {"message": "..."}}; throttling is {@code 400 ThrottlingException}.
@@ -178,6 +179,8 @@ public final class IotDouble implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, Certificate> certificates = new LinkedHashMap<>();
+    /** CA certificate id to status (ACTIVE or INACTIVE). */
+    private final Map<String, String> caCertificates = new HashMap<>();
     private final Map<String, Set<String>> things = new LinkedHashMap<>();
     private final Map<String, String> thingIds = new HashMap<>();
     private final Set<String> policies = new LinkedHashSet<>();
@@ -247,13 +250,29 @@ public final class IotDouble implements AutoCloseable {
 
     // ---- state -----------------------------------------------------------------------------------------------
 
-    /** Registers a certificate from its PEM (its id is computed by {@link CertificateIds}); returns the id. */
+    /**
+     * Registers a certificate from its PEM (its id is computed by {@link CertificateIds}); returns the id. Its CA is
+     * registered ACTIVE unless it is known already.
+     */
     public synchronized String addCertificate(String pem, String caCertificateId, String status) {
+        if (caCertificateId != null) {
+            caCertificates.putIfAbsent(caCertificateId, "ACTIVE");
+        }
         X509Certificate certificate = CertificateIds.parsePem(pem);
         String id = CertificateIds.fromCertificate(certificate);
         certificates.put(id, new Certificate(id, caCertificateId, status, pem,
                 certificate.getNotBefore().toInstant(), certificate.getNotAfter().toInstant()));
         return id;
+    }
+
+    /** Registers a CA certificate with this status (ACTIVE or INACTIVE), or changes its status. */
+    public synchronized void setCaStatus(String caCertificateId, String status) {
+        caCertificates.put(caCertificateId, status);
+    }
+
+    /** Forgets a CA certificate: DescribeCACertificate then answers not found. */
+    public synchronized void removeCa(String caCertificateId) {
+        caCertificates.remove(caCertificateId);
     }
 
     /** Registers a certificate known only by id (no PEM). */
@@ -513,6 +532,9 @@ public final class IotDouble implements AutoCloseable {
         if (s.size() == 2 && s.get(0).equals("certificates-by-ca") && method.equals("GET")) {
             return "ListCertificatesByCA";
         }
+        if (s.size() == 2 && s.get(0).equals("cacertificate") && method.equals("GET")) {
+            return "DescribeCACertificate";
+        }
         return "Unknown";
     }
 
@@ -532,6 +554,7 @@ public final class IotDouble implements AutoCloseable {
             case "DetachThingPrincipal" -> detachThingPrincipal(s.get(1), headers.get("x-amzn-principal"));
             case "ListPrincipalThings" -> listPrincipalThings(headers.get("x-amzn-principal"));
             case "ListCertificatesByCA" -> listCertificatesByCa(s.get(1), query);
+            case "DescribeCACertificate" -> describeCaCertificate(s.get(1));
             default -> Answer.error(404, "UnknownOperationException", "the IoT double has no such route");
         };
     }
@@ -559,6 +582,24 @@ public final class IotDouble implements AutoCloseable {
         d.put("lastModifiedDate", epochSeconds(c.creationDate));
         d.put("certificateMode", "DEFAULT");
         d.put("validity", Map.of("notBefore", c.notBefore.getEpochSecond(), "notAfter", c.notAfter.getEpochSecond()));
+        return Answer.ok(Map.of("certificateDescription", d));
+    }
+
+    private Answer describeCaCertificate(String id) {
+        if (!CERTIFICATE_ID.matcher(id).matches()) {
+            return Answer.error(400, "InvalidRequestException", "caCertificateId is not a certificate id");
+        }
+        String status = caCertificates.get(id.toLowerCase(Locale.ROOT));
+        if (status == null) {
+            return Answer.error(404, "ResourceNotFoundException", "The CA certificate " + id + " does not exist");
+        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("certificateArn", "arn:aws:iot:" + REGION + ":" + ACCOUNT + ":cacert/" + id);
+        d.put("certificateId", id);
+        d.put("status", status);
+        d.put("autoRegistrationStatus", "ENABLE");
+        d.put("ownedBy", ACCOUNT);
+        d.put("certificateMode", "DEFAULT");
         return Answer.ok(Map.of("certificateDescription", d));
     }
 

@@ -11,27 +11,37 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.UUID;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** Test certificates: a private CA that issues device certificates with chosen keys and validity. */
+/**
+ * Test certificates: a private CA that issues device certificates. {@link #device} gives a builder whose defaults are
+ * the device profile of openssl.conf (v3_device: CA:FALSE, keyUsage digitalSignature, EKU clientAuth, EC P-256,
+ * SHA-256, valid from yesterday for a year); each setter breaks one rule for a test.
+ */
 public final class TestPki {
 
     /** Device key types. */
-    public enum Key { EC_P256, EC_P384, RSA_2048, RSA_1024 }
+    public enum Key { EC_P256, EC_P384, EC_SECP256K1, RSA_2048, RSA_1024 }
 
     /** An issued certificate with its PEM and IoT certificate id. */
     public record Issued(X509Certificate certificate, String pem, String id) {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
 
     private final KeyPair caKeys;
     private final X509Certificate caCertificate;
@@ -46,9 +56,17 @@ public final class TestPki {
         KeyPair keys = keyPair(Key.EC_P256);
         Instant now = Instant.now();
         X500Name name = new X500Name("CN=" + commonName);
-        X509Certificate certificate = sign(name, name, keys.getPublic(), keys, now.minus(Duration.ofDays(1)),
-                now.plus(Duration.ofDays(3650)), true);
-        return new TestPki(keys, certificate);
+        try {
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(),
+                    Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), name,
+                    keys.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+            builder.addExtension(Extension.keyUsage, true,
+                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            return new TestPki(keys, sign(builder, "SHA256withECDSA", keys));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot build a test CA", e);
+        }
     }
 
     public X509Certificate caCertificate() {
@@ -60,31 +78,116 @@ public final class TestPki {
         return CertificateIds.fromCertificate(caCertificate);
     }
 
-    /** A device certificate valid from yesterday for a year, EC P-256. */
+    /** A device certificate of the default profile whose subject CN is {@code commonName}. */
     public Issued issue(String commonName) {
-        Instant now = Instant.now();
-        return issue(commonName, Key.EC_P256, now.minus(Duration.ofDays(1)), now.plus(Duration.ofDays(365)));
+        return device(commonName).issue();
     }
 
-    /** A device certificate with this key type and validity. */
+    /** A device certificate of the default profile with this key type and validity. */
     public Issued issue(String commonName, Key key, Instant notBefore, Instant notAfter) {
-        KeyPair deviceKeys = keyPair(key);
-        X509Certificate certificate = sign(new X500Name("CN=" + commonName),
-                new X500Name(caCertificate.getSubjectX500Principal().getName()), deviceKeys.getPublic(), caKeys,
-                notBefore, notAfter, false);
-        return new Issued(certificate, CertificateIds.toPem(certificate), CertificateIds.fromCertificate(certificate));
+        return device(commonName).key(key).validity(notBefore, notAfter).issue();
     }
 
-    private static X509Certificate sign(X500Name subject, X500Name issuer, java.security.PublicKey publicKey,
-            KeyPair signer, Instant notBefore, Instant notAfter, boolean ca) {
+    /** A device certificate of the default profile whose CN is a new random lowercase UUID (its thing name). */
+    public Issued issueDevice() {
+        return issue(UUID.randomUUID().toString());
+    }
+
+    /** A builder for a device certificate whose subject is {@code CN=<commonName>}. */
+    public Device device(String commonName) {
+        return new Device("CN=" + commonName);
+    }
+
+    /** A device certificate being built; the defaults are openssl.conf's v3_device profile. */
+    public final class Device {
+        private String subject;
+        private Key key = Key.EC_P256;
+        private String signatureAlgorithm = "SHA256withECDSA";
+        private Boolean ca = Boolean.FALSE;
+        private KeyPurposeId[] extendedUsages = {KeyPurposeId.id_kp_clientAuth};
+        private Integer keyUsage = KeyUsage.digitalSignature;
+        private Instant notBefore = Instant.now().minus(Duration.ofDays(1));
+        private Instant notAfter = Instant.now().plus(Duration.ofDays(365));
+
+        private Device(String subject) {
+            this.subject = subject;
+        }
+
+        /** The whole subject, e.g. {@code "O=Acme, CN=..."}. */
+        public Device subject(String x500Name) {
+            this.subject = x500Name;
+            return this;
+        }
+
+        public Device key(Key key) {
+            this.key = key;
+            return this;
+        }
+
+        /** The CA's signature algorithm, e.g. {@code SHA1withECDSA} (the CA key is EC P-256). */
+        public Device signedWith(String algorithm) {
+            this.signatureAlgorithm = algorithm;
+            return this;
+        }
+
+        /** basicConstraints CA flag; null leaves the extension out. */
+        public Device ca(Boolean ca) {
+            this.ca = ca;
+            return this;
+        }
+
+        /** The extended key usages; null leaves the extension out. */
+        public Device extendedKeyUsage(KeyPurposeId... usages) {
+            this.extendedUsages = usages;
+            return this;
+        }
+
+        /** The key usage bits ({@link KeyUsage} constants); null leaves the extension out. */
+        public Device keyUsage(Integer bits) {
+            this.keyUsage = bits;
+            return this;
+        }
+
+        public Device validity(Instant from, Instant to) {
+            this.notBefore = from;
+            this.notAfter = to;
+            return this;
+        }
+
+        public Issued issue() {
+            KeyPair deviceKeys = keyPair(key);
+            try {
+                X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                        new X500Name(caCertificate.getSubjectX500Principal().getName()), serial(),
+                        Date.from(notBefore), Date.from(notAfter), new X500Name(subject), deviceKeys.getPublic());
+                if (ca != null) {
+                    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+                }
+                if (keyUsage != null) {
+                    builder.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
+                }
+                if (extendedUsages != null) {
+                    builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(extendedUsages));
+                }
+                X509Certificate certificate = sign(builder, signatureAlgorithm, caKeys);
+                return new Issued(certificate, CertificateIds.toPem(certificate),
+                        CertificateIds.fromCertificate(certificate));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot build a test certificate", e);
+            }
+        }
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(64, RANDOM).add(BigInteger.ONE);
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder builder, String algorithm, KeyPair signer) {
         try {
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
-                    new BigInteger(64, RANDOM).add(BigInteger.ONE), Date.from(notBefore), Date.from(notAfter), subject,
-                    publicKey);
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-            ContentSigner contentSigner = new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate());
+            ContentSigner contentSigner = new JcaContentSignerBuilder(algorithm).setProvider(BC)
+                    .build(signer.getPrivate());
             return new JcaX509CertificateConverter().getCertificate(builder.build(contentSigner));
-        } catch (GeneralSecurityException | OperatorCreationException | java.io.IOException e) {
+        } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot sign a test certificate", e);
         }
     }
@@ -92,9 +195,14 @@ public final class TestPki {
     private static KeyPair keyPair(Key key) {
         try {
             switch (key) {
-                case EC_P256, EC_P384 -> {
-                    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-                    generator.initialize(new ECGenParameterSpec(key == Key.EC_P256 ? "secp256r1" : "secp384r1"));
+                case EC_P256, EC_P384, EC_SECP256K1 -> {
+                    // BouncyCastle: the JDK no longer generates secp256k1 keys.
+                    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC", BC);
+                    generator.initialize(new ECGenParameterSpec(switch (key) {
+                        case EC_P256 -> "secp256r1";
+                        case EC_P384 -> "secp384r1";
+                        default -> "secp256k1";
+                    }));
                     return generator.generateKeyPair();
                 }
                 default -> {

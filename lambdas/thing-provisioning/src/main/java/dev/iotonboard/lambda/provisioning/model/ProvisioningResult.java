@@ -8,9 +8,11 @@ package dev.iotonboard.lambda.provisioning.model;
  * @param outcome       PROVISIONED (also for a replay: every step is idempotent) or REJECTED
  * @param reason        for REJECTED: a stable code; otherwise null
  * @param detail        human-readable explanation
+ * @param certificateDeactivated true when the request asked for a thing the certificate may not hold (a security
+ *                      event): the certificate was set INACTIVE and lost its JITR policy
  */
 public record ProvisioningResult(String thingName, String certificateId, Outcome outcome, Reason reason,
-        String detail) {
+        String detail, boolean certificateDeactivated) {
 
     /** The result of one request. */
     public enum Outcome { PROVISIONED, REJECTED }
@@ -22,22 +24,32 @@ public record ProvisioningResult(String thingName, String certificateId, Outcome
         CERTIFICATE_NOT_FOUND,
         CERTIFICATE_NOT_ACTIVE,
         UNKNOWN_CA,
+        /** The certificate's subject names no valid thing (it was activated outside the activation function). */
+        CERTIFICATE_NAMES_NO_THING,
+        /** The request asked for a thing other than the certificate's CN: a security event. */
+        THING_NAME_NOT_CERTIFICATE_CN,
         CERTIFICATE_ON_ANOTHER_THING,
         THING_OWNED_BY_ANOTHER_CERTIFICATE
     }
 
     public static ProvisioningResult provisioned(String thingName, String certificateId) {
         return new ProvisioningResult(thingName, certificateId, Outcome.PROVISIONED, null,
-                "thing exists, certificate attached, app policy attached, JITR policy detached");
+                "thing exists, certificate attached, app policy attached, JITR policy detached", false);
     }
 
     /** A repeated request this container had already completed: answered without any IoT call. */
     public static ProvisioningResult duplicate(String thingName, String certificateId) {
         return new ProvisioningResult(thingName, certificateId, Outcome.PROVISIONED, null,
-                "duplicate seen by this container: already provisioned (no IoT call)");
+                "duplicate seen by this container: already provisioned (no IoT call)", false);
     }
 
     public static ProvisioningResult rejected(String thingName, String certificateId, Reason reason, String detail) {
-        return new ProvisioningResult(thingName, certificateId, Outcome.REJECTED, reason, detail);
+        return new ProvisioningResult(thingName, certificateId, Outcome.REJECTED, reason, detail, false);
+    }
+
+    /** A refusal that deactivated the certificate: it asked for a thing it may not hold. */
+    public static ProvisioningResult deactivated(String thingName, String certificateId, Reason reason,
+            String detail) {
+        return new ProvisioningResult(thingName, certificateId, Outcome.REJECTED, reason, detail, true);
     }
 }
