@@ -12,7 +12,9 @@ usage() {
   cat <<EOF
 Usage: scripts/device/jitr.sh [options]
 
-Onboard a device created by scripts/device/create-device.sh:
+Onboard a device created by scripts/device/create-device.sh. Its thing name is its certificate's subject CN:
+any other --thing-name (or thingName file) is refused before any network call (exit 2), because the cloud
+deactivates a certificate that asks for another name than its CN.
   1. POST {} to https://<endpoint>:<port>/topics/jitr/start?qos=1 with the device certificate and
      the CA (deviceCertAndCACert.crt) until AWS IoT answers {"message":"OK",...}. The first attempt
      is expected to fail (curl: "Empty reply from server"): AWS IoT registers the unknown certificate
@@ -52,7 +54,7 @@ Exit codes:
   0  onboarded: certificate active, thing requested, MQTT publish accepted
   1  error: missing files or tools (a --device-dir without thingName and no --thing-name), server
      certificate not trusted (--cacert), bad client key, ...
-  2  bad arguments
+  2  bad arguments, including a thing name that is not the device certificate's CN
   3  timed out waiting for activation (step 1 never answered OK within --timeout)
   4  request rejected (step 2: topics/jitr/request not accepted)
   5  MQTT refused (step 3: publish not accepted within --mqtt-timeout; is the thing provisioned?)
@@ -137,10 +139,32 @@ cacert=${cacert:-$CERTS_DIR/AmazonRootCA1.pem}
   "for a local IoT Core give its CA with --cacert"
 
 if [[ -z $endpoint ]]; then
-  require_tools curl mosquitto_pub aws
+  require_tools openssl curl mosquitto_pub aws
 else
-  require_tools curl mosquitto_pub
+  require_tools openssl curl mosquitto_pub
 fi
+
+# The identity rule: a device is its certificate, and its thing name is the certificate's subject CN. The
+# cloud enforces it (a request for another name gets the certificate set INACTIVE); refuse it here first,
+# before any network call.
+check_thing_name_is_the_certificate_cn() {
+  local cns err="$WORK_DIR/cn.err" count
+  cns=$(subject_cns "$device_chain" 2>"$err") \
+    || die "cannot read the device certificate in $device_chain (openssl: $(error_reason "$err"))"
+  count=$(grep -c . <<<"$cns" || true)
+  if [[ $count -ne 1 ]]; then
+    die "the device certificate in $device_chain has $count subject CNs: its thing name must be its one CN." \
+      "Create devices with scripts/device/create-device.sh"
+  fi
+  if [[ $cns != "$thing_name" ]]; then
+    die "$EXIT_USAGE" "the thing name is the certificate's subject CN: $device_chain says CN=$cns, and" \
+      "$thing_name was asked for. A request for any other name than the certificate's CN gets the certificate" \
+      "deactivated by the cloud (set INACTIVE, its JITR policy detached). Use --thing-name $cns, or the device" \
+      "folder that holds the certificate of $thing_name."
+  fi
+}
+make_work_dir ""
+check_thing_name_is_the_certificate_cn
 
 # --- backoff ------------------------------------------------------------------------------------
 delay_ms=0
@@ -339,7 +363,6 @@ resend_request_when_due() {
 }
 
 main() {
-  make_work_dir ""
   body_file="$WORK_DIR/body"
   if [[ -z $endpoint ]]; then
     step "looking up the IoT data endpoint (aws iot describe-endpoint --endpoint-type iot:Data-ATS)"

@@ -185,6 +185,24 @@ random_serial() {
   printf '0x%s\n' "$hex"
 }
 
+# error_reason file: the first meaningful line a tool wrote to stderr (file): the first line that is not blank,
+# without curl's "curl: (N) " prefix. curl and openssl put the reason first and advice or detail after it
+# (curl's (60) ends with "how to fix it, please visit the web page mentioned above.").
+error_reason() {
+  local line
+  line=$(grep -m 1 -v '^[[:space:]]*$' "$1" 2>/dev/null) || line=""
+  if [[ $line =~ ^curl:\ \([0-9]+\)\ (.*)$ ]]; then line=${BASH_REMATCH[1]}; fi
+  printf '%s\n' "${line:-no reason given}"
+}
+
+# subject_cns file: the subject CN values of the first certificate in a PEM file, one a line; openssl's
+# error on stderr when the file holds no readable certificate.
+subject_cns() {
+  local subject
+  subject=$(openssl x509 -in "$1" -noout -subject -nameopt sep_multiline,sname,utf8) || return 1
+  sed -n 's/^[[:space:]]*CN=//p' <<<"$subject"
+}
+
 # curl_cert_arg file: the value for curl --cert, whose syntax is "file[:password]": escape \ and :.
 curl_cert_arg() {
   local v=${1//\\/\\\\}

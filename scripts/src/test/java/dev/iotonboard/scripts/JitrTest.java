@@ -1,6 +1,7 @@
 package dev.iotonboard.scripts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -124,6 +125,46 @@ class JitrTest {
     Sandbox.Result r = jitr("--device-dir", deviceDir.toString(), "--thing-name", thing).assertExit(0);
 
     assertEquals(thing + "\n", r.stdout());
+  }
+
+  /** The identity rule, device side: the thing name is the certificate's CN; anything else is refused offline. */
+  @Test
+  void jitr_thingNameOtherThanTheCertificateCnIsRefusedBeforeAnyNetworkCall() {
+    String other = sandbox.createDevice("--key-type", "ec");
+    Path awsLog = tmp.resolve("aws.log");
+    sandbox.installFake("aws", "aws").env("FAKE_AWS_LOG", awsLog.toString())
+        .env("FAKE_AWS_STATE", tmp.resolve("aws-state").toString())
+        .script("curl", OK).script("mosquitto_pub", "0");
+
+    // No --endpoint: the endpoint lookup (an AWS call) must not happen either.
+    sandbox.run("device/jitr.sh", "--thing-name", other, "--device-dir", deviceDir.toString(), "--initial-delay", "0")
+        .assertExit(2).assertStderrContains("CN", thing, other, "deactivated");
+
+    assertEquals(List.of(), sandbox.calls("curl"));
+    assertEquals(List.of(), sandbox.calls("mosquitto_pub"));
+    assertFalse(Files.exists(awsLog), "no AWS call");
+  }
+
+  @Test
+  void jitr_aThingNameFileThatDiffersFromTheCertificateCnIsRefused() {
+    String other = "3f2b6c1e-8d4a-4e5f-9a7b-1c2d3e4f5a6b";
+    Sandbox.write(deviceDir.resolve("thingName"), other + "\n");
+    sandbox.script("curl", OK).script("mosquitto_pub", "0");
+
+    jitr("--device-dir", deviceDir.toString()).assertExit(2).assertStderrContains("CN=" + thing, other);
+
+    assertEquals(List.of(), sandbox.calls("curl"));
+  }
+
+  @Test
+  void jitr_aDeviceCertificateThatCannotBeReadIsAnErrorSayingWhy() {
+    Sandbox.write(deviceDir.resolve("deviceCertAndCACert.crt"), "not a certificate\n");
+    sandbox.script("curl", OK).script("mosquitto_pub", "0");
+
+    Sandbox.Result r = jitr().assertExit(1).assertStderrContains("deviceCertAndCACert.crt");
+
+    assertTrue(r.stderr().toLowerCase(java.util.Locale.ROOT).contains("certificate"), r::all);
+    assertEquals(List.of(), sandbox.calls("curl"));
   }
 
   @Test
