@@ -19,7 +19,9 @@ deactivates a certificate that asks for another name than its CN.
      the CA (deviceCertAndCACert.crt) until AWS IoT answers {"message":"OK",...}. The first attempt
      is expected to fail (curl: "Empty reply from server"): AWS IoT registers the unknown certificate
      as PENDING_ACTIVATION and drops the connection; the activation function then activates it.
-     Retries use exponential backoff with jitter, for at most --timeout seconds.
+     Retries use exponential backoff with jitter, for at most --timeout seconds. An HTTP 403 means the
+     certificate is active but its JITR policy is gone (detached by provisioning): the device was onboarded
+     before, so step 2 is skipped (and sent during step 3 only if MQTT keeps refusing).
   2. POST {"thingName":"<thingName>"} to topics/jitr/request?qos=1 (provisioning is asynchronous).
   3. Publish to things/<thingName>/confirmation over MQTT (port --mqtt-port) with client id =
      the thing name, retried with backoff until accepted, for at most --mqtt-timeout seconds.
@@ -249,6 +251,7 @@ describe_attempt() {
 # --- the steps ----------------------------------------------------------------------------------
 activation_attempts=0
 activation_seconds=0
+onboarded_before=false
 mqtt_attempts=0
 mqtt_seconds=0
 request_body="{\"thingName\":\"$thing_name\"}"
@@ -269,6 +272,16 @@ wait_for_activation() {
       return 0
     fi
     fail_on_local_tls_problem
+    if [[ $curl_rc -eq 0 && $http_code == 403 ]]; then
+      # Connected, so the certificate is ACTIVE, but not allowed to publish on jitr/start: the JITR policy is
+      # gone, and the provisioning function detaches it last, once the thing is made and attached.
+      activation_seconds=$((SECONDS - start))
+      onboarded_before=true
+      log "    attempt $activation_attempts: HTTP 403: the certificate is active but no longer has the JITR policy:" \
+        "this device was onboarded before. The request (step 2) is skipped; on to MQTT (should MQTT keep" \
+        "refusing, the request is sent after --resend-after seconds all the same)"
+      return 0
+    fi
     log "    attempt $activation_attempts: $(describe_attempt)"
     if ! backoff_sleep "$deadline"; then
       die "$EXIT_ACTIVATION_TIMEOUT" "timed out after ${timeout}s and $activation_attempts attempts waiting for the" \
@@ -376,14 +389,25 @@ main() {
   log "device $thing_name ($device_dir), endpoint $endpoint"
 
   wait_for_activation
-  request_thing
+  if [[ $onboarded_before == true ]]; then
+    request_sent_at=$SECONDS
+  else
+    request_thing
+  fi
   confirm_over_mqtt
 
   log "---- summary ----"
   log "thing name:  $thing_name"
   log "endpoint:    $endpoint (HTTPS $port, MQTT $mqtt_port)"
-  log "activation:  OK after $activation_attempts attempt(s), ${activation_seconds}s"
-  log "request:     accepted on jitr/request$([[ $requests_resent -eq 0 ]] || printf ' (sent again %s time(s) during MQTT)' "$requests_resent")"
+  local resent=""
+  if [[ $requests_resent -gt 0 ]]; then resent=$(printf ' %s time(s) during MQTT' "$requests_resent"); fi
+  if [[ $onboarded_before == true ]]; then
+    log "activation:  already active, onboarded before (jitr/start: HTTP 403) after $activation_attempts attempt(s)"
+    log "request:     skipped${resent:+, then sent$resent}"
+  else
+    log "activation:  OK after $activation_attempts attempt(s), ${activation_seconds}s"
+    log "request:     accepted on jitr/request${resent:+ (sent again$resent)}"
+  fi
   log "MQTT:        accepted on things/$thing_name/confirmation after $mqtt_attempts attempt(s), ${mqtt_seconds}s"
   log "next: scripts/device/call-api.sh --domain <API custom domain> --thing-name $thing_name"
   printf '%s\n' "$thing_name"

@@ -185,13 +185,43 @@ class JitrTest {
   }
 
   @Test
-  void jitr_keepsRetryingWhileForbiddenOrReset() {
-    sandbox.script("curl", EMPTY_REPLY, "35 000", "0 403 {\"message\":\"Forbidden\"}", "56 000", OK, OK)
-        .script("mosquitto_pub", "0");
+  void jitr_keepsRetryingWhileResetOrDropped() {
+    sandbox.script("curl", EMPTY_REPLY, "35 000", "56 000", EMPTY_REPLY, OK, OK).script("mosquitto_pub", "0");
 
     jitr().assertExit(0);
 
     assertEquals(6, sandbox.calls("curl").size());
+  }
+
+  /** 403 on jitr/start: the certificate is active without the JITR policy, which provisioning detaches last. */
+  @Test
+  void jitr_forbiddenStartMeansOnboardedBefore_skipsTheRequestAndGoesOnToMqtt() {
+    sandbox.script("curl", EMPTY_REPLY, "0 403 {\"message\":\"Forbidden\",\"traceId\":\"t\"}")
+        .script("mosquitto_pub", "0");
+
+    Sandbox.Result r = jitr("--timeout", "3").assertExit(0)
+        .assertStderrContains("HTTP 403", "onboarded before", "skipped");
+
+    assertEquals(thing + "\n", r.stdout());
+    List<String> curl = sandbox.calls("curl");
+    assertEquals(2, curl.size(), "no retry after the 403 and no request: " + curl);
+    assertTrue(curl.stream().allMatch(c -> c.endsWith("/topics/jitr/start?qos=1")), curl::toString);
+    assertEquals(1, sandbox.calls("mosquitto_pub").size());
+  }
+
+  /** Should the 403 have been a policy not yet seen everywhere, the request still goes out while MQTT refuses. */
+  @Test
+  void jitr_afterAForbiddenStartTheRequestIsSentWhenMqttKeepsRefusing() {
+    sandbox.script("curl", "0 403 {\"message\":\"Forbidden\"}", OK).script("mosquitto_pub", "5", "5", "5", "0");
+
+    jitr("--resend-after", "1", "--mqtt-timeout", "30", "--initial-delay", "1", "--max-delay", "1").assertExit(0)
+        .assertStderrContains("sent it again (accepted)");
+
+    List<String> curl = sandbox.calls("curl");
+    assertTrue(curl.size() >= 2, curl::toString);
+    for (String call : curl.subList(1, curl.size())) {
+      assertTrue(call.endsWith("/topics/jitr/request?qos=1"), call);
+    }
   }
 
   @Test
