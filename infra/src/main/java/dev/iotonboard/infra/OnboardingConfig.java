@@ -20,7 +20,11 @@ import java.util.regex.Pattern;
  * @param domainName       the API's custom domain, e.g. {@code devices.example.com}
  * @param certificateArn   an ACM certificate for {@code domainName} in the stack's region; empty when {@code hostedZone} is set
  * @param hostedZone       a Route 53 zone to DNS-validate a new certificate in and hold the alias record; empty with {@code certificateArn}
- * @param caCertificateId  the IoT id of the registered CA; empty accepts any CA registered for auto-registration
+ * @param caCertificateId  the IoT id of the registered CA; empty only with {@code allowAnyCa}
+ * @param allowAnyCa       true when the user asked on purpose for any auto-registration CA to be trusted
+ * @param thingNamePattern what a device certificate's subject CN, its thing name, must look like (a Java regex)
+ * @param caStatusCacheSeconds how long the activation and reconciler containers trust their last answer on the CA's
+ *                         status
  * @param truststorePath   the CA bundle file (certificates only) that API Gateway trusts for mutual TLS
  * @param truststorePem    its contents
  * @param jitrStartTopic   the topic a device publishes to after its first (registering) connection
@@ -34,6 +38,9 @@ public record OnboardingConfig(
         Optional<String> certificateArn,
         Optional<HostedZoneRef> hostedZone,
         Optional<String> caCertificateId,
+        boolean allowAnyCa,
+        String thingNamePattern,
+        int caStatusCacheSeconds,
         Path truststorePath,
         String truststorePem,
         String jitrStartTopic,
@@ -47,6 +54,9 @@ public record OnboardingConfig(
     public static final String HOSTED_ZONE_ID = "hostedZoneId";
     public static final String HOSTED_ZONE_NAME = "hostedZoneName";
     public static final String CA_CERTIFICATE_ID = "caCertificateId";
+    public static final String ALLOW_ANY_CA = "allowAnyCa";
+    public static final String THING_NAME_PATTERN = "thingNamePattern";
+    public static final String CA_STATUS_CACHE_SECONDS = "caStatusCacheSeconds";
     public static final String TRUSTSTORE_PATH = "truststorePath";
     public static final String JITR_START_TOPIC = "jitrStartTopic";
     public static final String JITR_REQUEST_TOPIC = "jitrRequestTopic";
@@ -60,6 +70,15 @@ public record OnboardingConfig(
     public static final String DEFAULT_TRUSTSTORE_PATH = "certs/rootCA.pem";
     public static final String DEFAULT_JITR_START_TOPIC = "jitr/start";
     public static final String DEFAULT_JITR_REQUEST_TOPIC = "jitr/request";
+    /**
+     * A canonical lowercase UUID, what scripts/device/create-device.sh puts in the CN. The handlers hold the same
+     * default (lambda-core's ThingNameRule, which the CDK app cannot depend on at synthesis); local's tests compare
+     * the two.
+     */
+    public static final String DEFAULT_THING_NAME_PATTERN =
+            "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    public static final int MAX_THING_NAME_PATTERN_LENGTH = 512;
+    public static final int DEFAULT_CA_STATUS_CACHE_SECONDS = 30;
 
     /** The values cdk.json ships with, so a fresh clone synthesizes; deploying them is never what a user wants. */
     public static final String EXAMPLE_DOMAIN_SUFFIX = "example.com";
@@ -129,8 +148,23 @@ public record OnboardingConfig(
 
         Optional<String> caCertificateId = in.optional(CA_CERTIFICATE_ID);
         caCertificateId.filter(id -> !CA_ID.matcher(id).matches()).ifPresent(id -> problems.add(CA_CERTIFICATE_ID
-                + ": '" + id + "' is not a CA certificate id (64 lowercase hex characters, as `aws iot list-ca-certificates` shows); "
-                + "leave it empty to accept any auto-registration CA."));
+                + ": '" + id + "' is not a CA certificate id (64 lowercase hex characters, as scripts/ca/register-ca.sh "
+                + "prints and `aws iot list-ca-certificates` shows)."));
+        boolean allowAnyCa = in.bool(ALLOW_ANY_CA);
+        if (caCertificateId.isEmpty() && !allowAnyCa) {
+            problems.add(CA_CERTIFICATE_ID + ": missing; the stack trusts exactly one CA, your registered CA "
+                    + "(-c " + CA_CERTIFICATE_ID + "=\"$(cat certs/caCertificateId)\" after scripts/ca/register-ca.sh). "
+                    + "To trust every CA registered for auto-registration in the account instead, give -c "
+                    + ALLOW_ANY_CA + "=true on purpose.");
+        }
+        if (caCertificateId.isPresent() && allowAnyCa) {
+            problems.add(ALLOW_ANY_CA + ": true together with " + CA_CERTIFICATE_ID + "; give one or the other.");
+        }
+        String thingNamePattern = in.optional(THING_NAME_PATTERN).orElse(DEFAULT_THING_NAME_PATTERN);
+        thingNamePatternProblem(thingNamePattern).ifPresent(problem -> problems.add(THING_NAME_PATTERN + ": '"
+                + thingNamePattern + "' " + problem + " (a Java regular expression that a device certificate's "
+                + "subject CN, its thing name, must match in full; default: a lowercase UUID)."));
+        int caStatusCacheSeconds = in.integer(CA_STATUS_CACHE_SECONDS, DEFAULT_CA_STATUS_CACHE_SECONDS, 0, 3600);
 
         String jitrStartTopic = in.topic(JITR_START_TOPIC, DEFAULT_JITR_START_TOPIC);
         String jitrRequestTopic = in.topic(JITR_REQUEST_TOPIC, DEFAULT_JITR_REQUEST_TOPIC);
@@ -149,8 +183,26 @@ public record OnboardingConfig(
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
-        return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateId, truststorePath, truststorePem,
+        return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateId, allowAnyCa, thingNamePattern,
+                caStatusCacheSeconds, truststorePath, truststorePem,
                 jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler);
+    }
+
+    /**
+     * Empty when {@code regex} can serve as the thing-name pattern: a Java regular expression of at most
+     * {@value #MAX_THING_NAME_PATTERN_LENGTH} characters that does not match the empty name (the same rule as
+     * lambda-core's ThingNameRule.patternProblem, which the handlers apply to THING_NAME_PATTERN).
+     */
+    static Optional<String> thingNamePatternProblem(String regex) {
+        if (regex.length() > MAX_THING_NAME_PATTERN_LENGTH) {
+            return Optional.of("is " + regex.length() + " characters long; at most " + MAX_THING_NAME_PATTERN_LENGTH);
+        }
+        try {
+            return Pattern.compile(regex).matcher("").matches() ? Optional.of("matches the empty name")
+                    : Optional.empty();
+        } catch (java.util.regex.PatternSyntaxException e) {
+            return Optional.of("is not a regular expression: " + e.getDescription() + " near index " + e.getIndex());
+        }
     }
 
     private static Reconciler reconciler(Reader in, List<String> problems) {
@@ -248,6 +300,18 @@ public record OnboardingConfig(
                 problems.add(key + ": missing; " + what + ".");
             }
             return value.orElse(null);
+        }
+
+        boolean bool(String key) {
+            Optional<String> value = optional(key);
+            if (value.isEmpty() || value.get().equals("false")) {
+                return false;
+            }
+            if (value.get().equals("true")) {
+                return true;
+            }
+            problems.add(key + ": '" + value.get() + "' is neither true nor false.");
+            return false;
         }
 
         int integer(String key, int defaultValue, int min, int max) {

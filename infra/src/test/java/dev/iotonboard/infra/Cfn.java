@@ -22,8 +22,14 @@ public final class Cfn {
 
     @SuppressWarnings("unchecked")
     public static Map<String, Object> properties(IConstruct construct) {
-        Map<String, Object> resource = (Map<String, Object>) SynthesizedStack.template().toJSON().get("Resources");
-        return (Map<String, Object>) ((Map<String, Object>) resource.get(logicalId(construct))).get("Properties");
+        return (Map<String, Object>) resource(construct).get("Properties");
+    }
+
+    /** The whole resource in the shared stack: Type, Properties, DeletionPolicy, ... */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> resource(IConstruct construct) {
+        Map<String, Object> resources = (Map<String, Object>) SynthesizedStack.template().toJSON().get("Resources");
+        return (Map<String, Object>) resources.get(logicalId(construct));
     }
 
     /** What Stack.formatArn renders for an IoT resource in the shared stack (concrete account and region). */

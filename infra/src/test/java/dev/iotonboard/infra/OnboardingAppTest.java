@@ -43,8 +43,9 @@ class OnboardingAppTest {
     void run_asksToBuildTheLambdasWhenTheirJarsAreMissing(@TempDir Path root, @TempDir Path outdir) throws IOException {
         Files.copy(SynthesizedStack.ROOT.resolve("cdk.json"), root.resolve("cdk.json"));
 
-        int exit = OnboardingApp.run(root, outdir, Map.of(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString()),
-                Environment.builder().build(), stderr());
+        int exit = OnboardingApp.run(root, outdir, Map.of(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(),
+                OnboardingConfig.CA_CERTIFICATE_ID, SynthesizedStack.CA_CERTIFICATE_ID), Environment.builder().build(),
+                stderr());
 
         assertEquals(1, exit);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("build the lambda modules first"), err.toString());

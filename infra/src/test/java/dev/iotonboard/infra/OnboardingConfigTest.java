@@ -22,9 +22,12 @@ class OnboardingConfigTest {
     private static final String CERTIFICATE_ARN =
             "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-90ab-cdef-1234-567890abcdef";
 
+    private static final String CA_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
     private final Map<String, Object> context = new HashMap<>(Map.of(
             "domainName", "devices.acme.org",
             "certificateArn", CERTIFICATE_ARN,
+            "caCertificateId", CA_ID,
             "truststorePath", TestCa.pem().toString()));
 
     @Test
@@ -34,7 +37,10 @@ class OnboardingConfigTest {
         assertEquals("devices.acme.org", config.domainName());
         assertEquals(Optional.of(CERTIFICATE_ARN), config.certificateArn());
         assertEquals(Optional.empty(), config.hostedZone());
-        assertEquals(Optional.empty(), config.caCertificateId());
+        assertEquals(Optional.of(CA_ID), config.caCertificateId());
+        assertFalse(config.allowAnyCa());
+        assertEquals(OnboardingConfig.DEFAULT_THING_NAME_PATTERN, config.thingNamePattern());
+        assertEquals(30, config.caStatusCacheSeconds());
         assertEquals("jitr/start", config.jitrStartTopic());
         assertEquals("jitr/request", config.jitrRequestTopic());
         assertTrue(config.truststorePem().contains("-----BEGIN CERTIFICATE-----"));
@@ -89,6 +95,28 @@ class OnboardingConfigTest {
     }
 
     @Test
+    void fromContext_allowAnyCa_isTheOnlyWayToGoWithoutACaCertificateId() {
+        context.put("caCertificateId", "");
+        context.put("allowAnyCa", true);
+
+        OnboardingConfig config = read();
+
+        assertTrue(config.allowAnyCa());
+        assertEquals(Optional.empty(), config.caCertificateId());
+    }
+
+    @Test
+    void fromContext_readsACustomThingNamePatternAndCaStatusTtl() {
+        context.put("thingNamePattern", "sensor-[0-9]{4}");
+        context.put("caStatusCacheSeconds", 0);
+
+        OnboardingConfig config = read();
+
+        assertEquals("sensor-[0-9]{4}", config.thingNamePattern());
+        assertEquals(0, config.caStatusCacheSeconds());
+    }
+
+    @Test
     void fromContext_flagsTheShippedExampleValues() {
         context.put("domainName", "devices.example.com");
         context.put("certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000");
@@ -104,7 +132,13 @@ class OnboardingConfigTest {
         "domainName|dev_ices.acme.org|domainName: 'dev_ices.acme.org' is not a lowercase DNS name",
         "certificateArn|''|certificateArn / hostedZoneId+hostedZoneName: missing",
         "certificateArn|arn:aws:iam::111122223333:role/x|certificateArn: 'arn:aws:iam::111122223333:role/x' is not an ACM",
+        "caCertificateId|''|caCertificateId: missing; the stack trusts exactly one CA",
         "caCertificateId|ABCDEF|caCertificateId: 'ABCDEF' is not a CA certificate id",
+        "allowAnyCa|yes|allowAnyCa: 'yes' is neither true nor false",
+        "allowAnyCa|true|allowAnyCa: true together with caCertificateId",
+        "thingNamePattern|[0-9|thingNamePattern: '[0-9' is not a regular expression",
+        "thingNamePattern|.*|thingNamePattern: '.*' matches the empty name",
+        "caStatusCacheSeconds|3601|caStatusCacheSeconds: '3601' is not a whole number from 0 to 3600",
         "caCertificateId|0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF|caCertificateId: '0123456789ABCDEF",
         "jitrStartTopic|jitr/+|jitrStartTopic: 'jitr/+' is not a plain MQTT topic",
         "jitrRequestTopic|$aws/things|jitrRequestTopic: '$aws/things' is not a plain MQTT topic",

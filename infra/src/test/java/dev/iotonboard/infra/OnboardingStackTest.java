@@ -40,20 +40,39 @@ class OnboardingStackTest {
     }
 
     @Test
-    void withoutACaCertificateId_noReconcilerIsDeployedAndTheSynthesisSaysWhy() {
-        OnboardingApp.Synthesis anyCa = OnboardingApp.synthesize(SynthesizedStack.ROOT,
+    void withoutACaCertificateId_synthesisFails_namingTheKeyAndTheWayOut() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        OnboardingApp.Synthesis missing = OnboardingApp.synthesize(SynthesizedStack.ROOT,
                 SynthesizedStack.scratchDirectory("cdk.out"),
                 Map.of(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(), OnboardingConfig.CA_CERTIFICATE_ID, ""),
+                Environment.builder().account(SynthesizedStack.ACCOUNT).region(SynthesizedStack.REGION).build(),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertTrue(missing.exitCode() != 0);
+        assertEquals(null, missing.stack());
+        String message = err.toString(StandardCharsets.UTF_8);
+        assertTrue(message.contains("caCertificateId: missing") && message.contains("allowAnyCa=true"), message);
+    }
+
+    @Test
+    void allowAnyCa_synthesizesWithALoudWarning_andWithoutAReconciler() {
+        OnboardingApp.Synthesis anyCa = OnboardingApp.synthesize(SynthesizedStack.ROOT,
+                SynthesizedStack.scratchDirectory("cdk.out"),
+                Map.of(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(), OnboardingConfig.CA_CERTIFICATE_ID, "",
+                        OnboardingConfig.ALLOW_ANY_CA, "true"),
                 Environment.builder().account(SynthesizedStack.ACCOUNT).region(SynthesizedStack.REGION).build(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
 
         assertEquals(0, anyCa.exitCode());
         assertTrue(anyCa.stack().getReconciler().isEmpty());
         Template.fromStack(anyCa.stack()).resourceCountIs("AWS::Events::Rule", 0);
-        assertFalse(Annotations.fromStack(anyCa.stack())
-                .findWarning("*", Match.stringLikeRegexp(".*No reconciler is deployed.*caCertificateId.*")).isEmpty());
-        assertTrue(SynthesizedStack.annotations()
-                .findWarning("*", Match.stringLikeRegexp(".*No reconciler.*")).isEmpty());
+        Annotations annotations = Annotations.fromStack(anyCa.stack());
+        assertFalse(annotations.findWarning("*", Match.stringLikeRegexp(".*allowAnyCa=true: EVERY CA.*")).isEmpty());
+        assertFalse(annotations.findWarning("*", Match.stringLikeRegexp(".*No reconciler is deployed.*")).isEmpty());
+        assertTrue(SynthesizedStack.annotations().findWarning("*", Match.stringLikeRegexp(".*No reconciler.*|.*allowAnyCa.*"))
+                .isEmpty());
+        assertEquals(List.of(), annotations.findError("*", Match.anyValue()).stream()
+                .map(e -> e.getId() + " " + e.getEntry().getData()).toList(), "cdk-nag stays clean");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.iotonboard.infra.constructs;
 
+import dev.iotonboard.infra.OnboardingConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,7 @@ public final class DeviceApi extends Construct {
                 .handler(AUTHORIZER_HANDLER)
                 .description("Device API: maps the mTLS client certificate to its active certificate and thing")
                 .environment(Map.of("CA_CERTIFICATE_ID", props.caCertificateId().orElse(""),
+                        "THING_NAME_PATTERN", props.thingNamePattern(),
                         "AUTH_CACHE_TTL_SECONDS", Integer.toString(AUTH_CACHE_TTL_SECONDS)))
                 .timeout(Duration.seconds(10))
                 .build());
@@ -199,8 +201,9 @@ public final class DeviceApi extends Construct {
      */
     public record Props(String domainName, Optional<String> certificateArn, Optional<String> hostedZoneId,
                         Optional<String> hostedZoneName, Truststore truststore, Path deviceApiJar,
-                        Optional<String> caCertificateId) {
+                        Optional<String> caCertificateId, String thingNamePattern) {
         public Props {
+            Objects.requireNonNull(thingNamePattern, "thingNamePattern");
             Objects.requireNonNull(domainName, "domainName");
             Objects.requireNonNull(truststore, "truststore");
             Objects.requireNonNull(deviceApiJar, "deviceApiJar");
@@ -221,6 +224,7 @@ public final class DeviceApi extends Construct {
             private Truststore truststore;
             private Path deviceApiJar;
             private Optional<String> caCertificateId = Optional.empty();
+            private String thingNamePattern = OnboardingConfig.DEFAULT_THING_NAME_PATTERN;
 
             public Builder domainName(String domainName) {
                 this.domainName = domainName;
@@ -253,9 +257,15 @@ public final class DeviceApi extends Construct {
                 return this;
             }
 
+            /** What a client certificate's CN, its thing name, must look like (THING_NAME_PATTERN). */
+            public Builder thingNamePattern(String pattern) {
+                this.thingNamePattern = pattern;
+                return this;
+            }
+
             public Props build() {
                 return new Props(domainName, certificateArn, hostedZoneId, hostedZoneName, truststore, deviceApiJar,
-                        caCertificateId);
+                        caCertificateId, thingNamePattern);
             }
         }
     }

@@ -37,6 +37,21 @@ final class IotGrants {
                 .build());
     }
 
+    /**
+     * {@code actions} on the configured CA certificate, or, when any auto-registration CA is accepted (the user's
+     * explicit {@code allowAnyCa}), on every CA certificate of the account.
+     */
+    static void caCertificates(Role role, java.util.Optional<String> caCertificateId, String... actions) {
+        if (caCertificateId.isPresent()) {
+            caCertificate(role, caCertificateId.get(), actions);
+            return;
+        }
+        grant(role, "cacert", actions);
+        Nag.suppress(role, "AwsSolutions-IAM5", "allowAnyCa: the stack accepts every CA registered for "
+                + "auto-registration, so the CA certificate is known only from each registered event.",
+                Nag.iotResourceFinding(Stack.of(role), "cacert/*"));
+    }
+
     private static void grant(Role role, String resourceType, String... actions) {
         role.addToPrincipalPolicy(PolicyStatement.Builder.create()
                 .actions(List.of(actions))

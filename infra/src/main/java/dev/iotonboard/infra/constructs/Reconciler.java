@@ -1,5 +1,6 @@
 package dev.iotonboard.infra.constructs;
 
+import dev.iotonboard.infra.OnboardingConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,7 @@ import software.constructs.Construct;
 public final class Reconciler extends Construct {
     public static final String HANDLER = "dev.iotonboard.lambda.reconciler.ReconcilerHandler::handleRequest";
     /** Exactly the IoT calls of lambdas/reconciler (ReconcilerService and the activation path it reuses). */
-    public static final List<String> CA_ACTIONS = List.of("iot:ListCertificatesByCA");
+    public static final List<String> CA_ACTIONS = List.of("iot:ListCertificatesByCA", "iot:DescribeCACertificate");
     public static final List<String> CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate", "iot:UpdateCertificate",
             "iot:AttachPolicy", "iot:ListAttachedPolicies", "iot:ListPrincipalThings");
     /** A run stops itself 20 s before its timeout (lambdas/README.md); it never outlasts the interval. */
@@ -44,7 +45,9 @@ public final class Reconciler extends Construct {
                         "JITR_POLICY_NAME", props.jitrPolicyName(),
                         "GRACE_PERIOD_SECONDS", Integer.toString(props.graceSeconds()),
                         "LOOKBACK_HOURS", Integer.toString(props.lookbackHours()),
-                        "MAX_REQUESTS_PER_SECOND", Integer.toString(props.maxRequestsPerSecond())))
+                        "MAX_REQUESTS_PER_SECOND", Integer.toString(props.maxRequestsPerSecond()),
+                        "THING_NAME_PATTERN", props.thingNamePattern(),
+                        "CA_STATUS_CACHE_SECONDS", Integer.toString(props.caStatusCacheSeconds())))
                 .timeout(Duration.minutes(Math.min(props.intervalMinutes(), MAX_TIMEOUT_MINUTES)))
                 .reservedConcurrency(1)
                 // A run that waited longer than one interval is superseded by the next one.
@@ -75,13 +78,17 @@ public final class Reconciler extends Construct {
      * @param graceSeconds         GRACE_PERIOD_SECONDS of the handler
      * @param lookbackHours        LOOKBACK_HOURS of the handler
      * @param maxRequestsPerSecond MAX_REQUESTS_PER_SECOND of the handler, per IoT operation
+     * @param thingNamePattern     THING_NAME_PATTERN: what a certificate's CN, its thing name, must look like
+     * @param caStatusCacheSeconds CA_STATUS_CACHE_SECONDS of the activation path it runs
      */
     public record Props(Path jar, String caCertificateId, String jitrPolicyName, int intervalMinutes, int graceSeconds,
-                        int lookbackHours, int maxRequestsPerSecond) {
+                        int lookbackHours, int maxRequestsPerSecond, String thingNamePattern,
+                        int caStatusCacheSeconds) {
         public Props {
             Objects.requireNonNull(jar, "jar");
             Objects.requireNonNull(caCertificateId, "caCertificateId");
             Objects.requireNonNull(jitrPolicyName, "jitrPolicyName");
+            Objects.requireNonNull(thingNamePattern, "thingNamePattern");
             if (caCertificateId.isBlank()) {
                 throw new IllegalArgumentException("the reconciler needs a CA certificate id");
             }
@@ -102,6 +109,8 @@ public final class Reconciler extends Construct {
             private int graceSeconds = 300;
             private int lookbackHours = 168;
             private int maxRequestsPerSecond = 2;
+            private String thingNamePattern = OnboardingConfig.DEFAULT_THING_NAME_PATTERN;
+            private int caStatusCacheSeconds = OnboardingConfig.DEFAULT_CA_STATUS_CACHE_SECONDS;
 
             public Builder jar(Path jar) {
                 this.jar = jar;
@@ -138,9 +147,19 @@ public final class Reconciler extends Construct {
                 return this;
             }
 
+            public Builder thingNamePattern(String pattern) {
+                this.thingNamePattern = pattern;
+                return this;
+            }
+
+            public Builder caStatusCacheSeconds(int seconds) {
+                this.caStatusCacheSeconds = seconds;
+                return this;
+            }
+
             public Props build() {
                 return new Props(jar, caCertificateId, jitrPolicyName, intervalMinutes, graceSeconds, lookbackHours,
-                        maxRequestsPerSecond);
+                        maxRequestsPerSecond, thingNamePattern, caStatusCacheSeconds);
             }
         }
     }

@@ -1,11 +1,13 @@
 package dev.iotonboard.infra.constructs;
 
+import dev.iotonboard.infra.OnboardingConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
@@ -38,9 +40,19 @@ public final class RegistrationPipeline extends Construct {
     /** Exactly the IoT calls each handler makes (lambdas/*: ActivationService, ProvisioningService, IotLookups). */
     public static final List<String> ACTIVATION_CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate",
             "iot:UpdateCertificate", "iot:AttachPolicy", "iot:ListAttachedPolicies");
+    /** The activation function checks that the issuing CA is ACTIVE. */
+    public static final List<String> ACTIVATION_CA_ACTIONS = List.of("iot:DescribeCACertificate");
+    /** UpdateCertificate sets INACTIVE a certificate that asked for a thing other than its CN. */
     public static final List<String> PROVISIONING_CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate",
             "iot:ListPrincipalThings", "iot:AttachThingPrincipal", "iot:DetachThingPrincipal", "iot:AttachPolicy",
-            "iot:DetachPolicy");
+            "iot:DetachPolicy", "iot:UpdateCertificate");
+    /**
+     * The most IoT calls one invocation makes (lambdas/README.md): activation DescribeCertificate,
+     * DescribeCACertificate, AttachPolicy, UpdateCertificate; provisioning the nine of a new thing and, when another
+     * certificate races onto it, DetachThingPrincipal.
+     */
+    public static final int ACTIVATION_MAX_CALLS = 4;
+    public static final int PROVISIONING_MAX_CALLS = 10;
     /** AttachThingPrincipal/DetachThingPrincipal name both a certificate and a thing, so both resources are granted. */
     public static final List<String> PROVISIONING_THING_ACTIONS = List.of("iot:CreateThing", "iot:DescribeThing",
             "iot:ListThingPrincipals", "iot:AttachThingPrincipal", "iot:DetachThingPrincipal");
@@ -59,18 +71,22 @@ public final class RegistrationPipeline extends Construct {
     public RegistrationPipeline(Construct scope, String id, Props props) {
         super(scope, id);
         String caCertificateId = props.caCertificateId().orElse("");
+        String caStatusCacheSeconds = Integer.toString(props.caStatusCacheSeconds());
 
         activationFailures = failureQueue("ActivationFailures");
         activation = new JavaFunction(this, "CertificateActivation", JavaFunction.Props.builder()
                 .jar(props.activationJar())
                 .handler(ACTIVATION_HANDLER)
                 .description("JITR: activates a newly registered device certificate and attaches the JITR policy")
-                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "CA_CERTIFICATE_ID", caCertificateId))
+                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "CA_CERTIFICATE_ID", caCertificateId,
+                        "THING_NAME_PATTERN", props.thingNamePattern(), "CA_STATUS_CACHE_SECONDS", caStatusCacheSeconds))
+                .timeout(RetryBudget.timeout(ACTIVATION_MAX_CALLS))
                 .reservedConcurrency(props.activationConcurrency())
                 .onFailure(new SqsDestination(activationFailures))
                 .asyncInvoke(ASYNC_RETRY_ATTEMPTS, Duration.hours(6))
                 .build());
         IotGrants.certificates(activation.getRole(), ACTIVATION_CERTIFICATE_ACTIONS.toArray(String[]::new));
+        IotGrants.caCertificates(activation.getRole(), props.caCertificateId(), ACTIVATION_CA_ACTIONS.toArray(String[]::new));
 
         provisioningFailures = failureQueue("ProvisioningFailures");
         provisioning = new JavaFunction(this, "ThingProvisioning", JavaFunction.Props.builder()
@@ -78,7 +94,8 @@ public final class RegistrationPipeline extends Construct {
                 .handler(PROVISIONING_HANDLER)
                 .description("JITR: creates the device's thing, attaches the certificate and swaps JITR for app policy")
                 .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "APP_POLICY_NAME", props.appPolicyName(),
-                        "CA_CERTIFICATE_ID", caCertificateId))
+                        "CA_CERTIFICATE_ID", caCertificateId, "THING_NAME_PATTERN", props.thingNamePattern()))
+                .timeout(RetryBudget.timeout(PROVISIONING_MAX_CALLS))
                 .reservedConcurrency(props.provisioningConcurrency())
                 .onFailure(new SqsDestination(provisioningFailures))
                 .asyncInvoke(ASYNC_RETRY_ATTEMPTS, Duration.hours(6))
@@ -113,10 +130,12 @@ public final class RegistrationPipeline extends Construct {
     }
 
     private Queue failureQueue(String id) {
+        // Kept when the stack is deleted: a failure queue can hold the only copy of a device's request.
         Queue queue = Queue.Builder.create(this, id)
                 .encryption(QueueEncryption.SQS_MANAGED)
                 .enforceSsl(true)
                 .retentionPeriod(Duration.days(14))
+                .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
         Nag.suppress(queue, "AwsSolutions-SQS3", "This queue is itself the dead-letter store: the on-failure destination "
                 + "of a JITR function, read by an operator; a further DLQ would only move the same messages.");
@@ -178,18 +197,21 @@ public final class RegistrationPipeline extends Construct {
      * @param jitrPolicyName  the IoT policy a freshly activated certificate gets
      * @param appPolicyName   the IoT policy a provisioned device gets
      * @param caCertificateId the CA whose registrations to handle; empty for any auto-registration CA
+     * @param thingNamePattern what a device certificate's CN, its thing name, must look like (THING_NAME_PATTERN)
+     * @param caStatusCacheSeconds how long activation trusts its last answer on the CA's status
      * @param activationConcurrency   reserved concurrency of certificate-activation (see ConcurrencySizing)
      * @param provisioningConcurrency reserved concurrency of thing-provisioning (see ConcurrencySizing)
      */
     public record Props(Path activationJar, Path provisioningJar, String jitrPolicyName, String appPolicyName,
-                        Optional<String> caCertificateId, String jitrRequestTopic, int activationConcurrency,
-                        int provisioningConcurrency) {
+                        Optional<String> caCertificateId, String thingNamePattern, int caStatusCacheSeconds,
+                        String jitrRequestTopic, int activationConcurrency, int provisioningConcurrency) {
         public Props {
             Objects.requireNonNull(activationJar, "activationJar");
             Objects.requireNonNull(provisioningJar, "provisioningJar");
             Objects.requireNonNull(jitrPolicyName, "jitrPolicyName");
             Objects.requireNonNull(appPolicyName, "appPolicyName");
             Objects.requireNonNull(caCertificateId, "caCertificateId");
+            Objects.requireNonNull(thingNamePattern, "thingNamePattern");
             Objects.requireNonNull(jitrRequestTopic, "jitrRequestTopic");
             if (activationConcurrency < 1 || provisioningConcurrency < 1) {
                 throw new IllegalArgumentException("reserved concurrency must be at least 1: " + activationConcurrency
@@ -207,6 +229,8 @@ public final class RegistrationPipeline extends Construct {
             private String jitrPolicyName;
             private String appPolicyName;
             private Optional<String> caCertificateId = Optional.empty();
+            private String thingNamePattern = OnboardingConfig.DEFAULT_THING_NAME_PATTERN;
+            private int caStatusCacheSeconds = OnboardingConfig.DEFAULT_CA_STATUS_CACHE_SECONDS;
             private String jitrRequestTopic = "jitr/request";
             private int activationConcurrency = 1;
             private int provisioningConcurrency = 1;
@@ -236,6 +260,16 @@ public final class RegistrationPipeline extends Construct {
                 return this;
             }
 
+            public Builder thingNamePattern(String pattern) {
+                this.thingNamePattern = pattern;
+                return this;
+            }
+
+            public Builder caStatusCacheSeconds(int seconds) {
+                this.caStatusCacheSeconds = seconds;
+                return this;
+            }
+
             public Builder jitrRequestTopic(String topic) {
                 this.jitrRequestTopic = topic;
                 return this;
@@ -249,7 +283,8 @@ public final class RegistrationPipeline extends Construct {
 
             public Props build() {
                 return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateId,
-                        jitrRequestTopic, activationConcurrency, provisioningConcurrency);
+                        thingNamePattern, caStatusCacheSeconds, jitrRequestTopic, activationConcurrency,
+                        provisioningConcurrency);
             }
         }
     }

@@ -33,6 +33,12 @@ public final class OnboardingStack extends Stack {
                     + "domainName and certificateArn (or hostedZoneId/hostedZoneName) before deploying.");
         }
 
+        if (config.allowAnyCa()) {
+            Annotations.of(this).addWarningV2("iotonboard:any-ca", "allowAnyCa=true: EVERY CA registered for "
+                    + "auto-registration in this account and region is a trust root. Any certificate such a CA signs "
+                    + "is activated, provisioned and allowed on the API, and no reconciler is deployed. Give "
+                    + "caCertificateId instead unless you run several CAs on purpose.");
+        }
         devicePolicies = new DevicePolicies(this, "DevicePolicies", DevicePolicies.Props.builder()
                 .jitrStartTopic(config.jitrStartTopic())
                 .jitrRequestTopic(config.jitrRequestTopic())
@@ -44,6 +50,8 @@ public final class OnboardingStack extends Stack {
                 .jitrPolicyName(devicePolicies.getJitrPolicyName())
                 .appPolicyName(devicePolicies.getAppPolicyName())
                 .caCertificateId(config.caCertificateId())
+                .thingNamePattern(config.thingNamePattern())
+                .caStatusCacheSeconds(config.caStatusCacheSeconds())
                 .jitrRequestTopic(config.jitrRequestTopic())
                 .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
                 .build());
@@ -56,10 +64,12 @@ public final class OnboardingStack extends Stack {
                         .graceSeconds(config.reconciler().graceSeconds())
                         .lookbackHours(config.reconciler().lookbackHours())
                         .maxRequestsPerSecond(config.reconciler().maxRequestsPerSecond())
+                        .thingNamePattern(config.thingNamePattern())
+                        .caStatusCacheSeconds(config.caStatusCacheSeconds())
                         .build()));
         if (reconciler.isEmpty()) {
             Annotations.of(this).addWarningV2("iotonboard:no-reconciler", "No reconciler is deployed: it scans the "
-                    + "certificates of one CA, and caCertificateId is empty (any CA). Certificates whose registered "
+                    + "certificates of one CA, and allowAnyCa names none. Certificates whose registered "
                     + "event was lost stay PENDING_ACTIVATION (failed ones wait in the activation failure queue for a redrive); "
                     + "set caCertificateId to deploy it.");
         }
@@ -69,7 +79,8 @@ public final class OnboardingStack extends Stack {
                 .certificateArn(config.certificateArn())
                 .truststore(truststore)
                 .deviceApiJar(jars.deviceApi())
-                .caCertificateId(config.caCertificateId());
+                .caCertificateId(config.caCertificateId())
+                .thingNamePattern(config.thingNamePattern());
         config.hostedZone().ifPresent(zone -> api.hostedZone(zone.id(), zone.name()));
         deviceApi = new DeviceApi(this, "DeviceApi", api.build());
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.infra.Cfn;
 import dev.iotonboard.infra.LambdaJars;
+import dev.iotonboard.infra.OnboardingConfig;
 import dev.iotonboard.infra.SynthesizedStack;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +96,7 @@ class DeviceApiTest {
         assertEquals(Map.of("Variables", Map.of(
                         "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
                         "AUTH_CACHE_TTL_SECONDS", "60",
+                        "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "JAVA_TOOL_OPTIONS", JavaFunction.JAVA_TOOL_OPTIONS)),
                 authorizer.get("Environment"));
         Map<String, Object> sample = properties(api.getSampleFunction().getFunction());

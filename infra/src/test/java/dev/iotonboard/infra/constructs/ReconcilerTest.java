@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.infra.Cfn;
 import dev.iotonboard.infra.LambdaJars;
+import dev.iotonboard.infra.OnboardingConfig;
 import dev.iotonboard.infra.SynthesizedStack;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,8 @@ class ReconcilerTest {
                         "GRACE_PERIOD_SECONDS", "300",
                         "LOOKBACK_HOURS", "168",
                         "MAX_REQUESTS_PER_SECOND", "2",
+                        "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
+                        "CA_STATUS_CACHE_SECONDS", "30",
                         "JAVA_TOOL_OPTIONS", JavaFunction.JAVA_TOOL_OPTIONS)),
                 function.get("Environment"));
         assertEquals(1, ((Number) function.get("ReservedConcurrentExecutions")).intValue());
@@ -64,7 +67,7 @@ class ReconcilerTest {
     @Test
     void role_listsOnlyItsCaAndMakesTheActivationCallsOnCertificates() {
         assertEquals(List.of(
-                        Map.of("Action", "iot:ListCertificatesByCA",
+                        Map.of("Action", List.of("iot:ListCertificatesByCA", "iot:DescribeCACertificate"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("cacert/" + SynthesizedStack.CA_CERTIFICATE_ID)),
                         Map.of("Action", List.of("iot:DescribeCertificate", "iot:UpdateCertificate", "iot:AttachPolicy",

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.infra.Cfn;
+import dev.iotonboard.infra.OnboardingConfig;
 import dev.iotonboard.infra.SynthesizedStack;
 import java.util.List;
 import java.util.Map;
@@ -112,14 +113,35 @@ class RegistrationPipelineTest {
         assertEquals(Map.of("Variables", Map.of(
                         "JITR_POLICY_NAME", ref(Cfn.logicalId(policies.getJitrPolicy())),
                         "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
+                        "CA_STATUS_CACHE_SECONDS", "30",
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
                 properties(pipeline.getActivation().getFunction()).get("Environment"));
         assertEquals(Map.of("Variables", Map.of(
                         "JITR_POLICY_NAME", ref(Cfn.logicalId(policies.getJitrPolicy())),
                         "APP_POLICY_NAME", ref(Cfn.logicalId(policies.getAppPolicy())),
                         "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
                 properties(pipeline.getProvisioning().getFunction()).get("Environment"));
+    }
+
+    /** Activation makes at most 4 IoT calls, provisioning 10; each may wait 22.5 s between its 8 attempts. */
+    @Test
+    void functions_haveTimeoutsThatCoverTheSdksWholeRetryBudget() {
+        assertEquals(120, ((Number) properties(pipeline.getActivation().getFunction()).get("Timeout")).intValue());
+        assertEquals(300, ((Number) properties(pipeline.getProvisioning().getFunction()).get("Timeout")).intValue());
+        assertTrue(RegistrationPipeline.ACTIVATION_MAX_CALLS * RetryBudget.WAIT_PER_CALL_SECONDS < 120);
+        assertTrue(RegistrationPipeline.PROVISIONING_MAX_CALLS * RetryBudget.WAIT_PER_CALL_SECONDS < 300);
+    }
+
+    @Test
+    void failureQueues_areKeptWhenTheStackIsDeleted() {
+        for (var queue : List.of(pipeline.getActivationFailures(), pipeline.getProvisioningFailures())) {
+            Map<String, Object> resource = Cfn.resource(queue);
+            assertEquals("Retain", resource.get("DeletionPolicy"), resource.toString());
+            assertEquals("Retain", resource.get("UpdateReplacePolicy"), resource.toString());
+        }
     }
 
     @Test
@@ -128,7 +150,10 @@ class RegistrationPipelineTest {
                         "Action", List.of("iot:DescribeCertificate", "iot:UpdateCertificate", "iot:AttachPolicy",
                                 "iot:ListAttachedPolicies"),
                         "Effect", "Allow",
-                        "Resource", iotArn("cert/*"))),
+                        "Resource", iotArn("cert/*")),
+                        Map.of("Action", "iot:DescribeCACertificate",
+                                "Effect", "Allow",
+                                "Resource", iotArn("cacert/" + SynthesizedStack.CA_CERTIFICATE_ID))),
                 iotStatements(pipeline.getActivation()));
     }
 
@@ -137,7 +162,7 @@ class RegistrationPipelineTest {
         assertEquals(List.of(
                         Map.of("Action", List.of("iot:DescribeCertificate", "iot:ListPrincipalThings",
                                         "iot:AttachThingPrincipal", "iot:DetachThingPrincipal", "iot:AttachPolicy",
-                                        "iot:DetachPolicy"),
+                                        "iot:DetachPolicy", "iot:UpdateCertificate"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("cert/*")),
                         Map.of("Action", List.of("iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals",
