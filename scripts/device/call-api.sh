@@ -114,7 +114,7 @@ main() {
   local rc=0 status
   status=$(curl "${args[@]}" --output "$WORK_DIR/body" --write-out '%{http_code}' "$url" 2>"$WORK_DIR/err") || rc=$?
   local err
-  err=$(tail -n 1 "$WORK_DIR/err")
+  err=$(error_reason "$WORK_DIR/err")
 
   if [[ $with_cert == false ]]; then
     if [[ $rc -ne 0 ]]; then
@@ -125,10 +125,13 @@ main() {
     die "$EXIT_NOT_ENFORCED" "the server answered HTTP $status without a client certificate: mutual TLS is not enforced on $domain"
   fi
 
-  if [[ $rc -ne 0 ]]; then
-    die "$EXIT_TLS_FAILED" "TLS or connection failure (curl exit $rc: $err)." \
-      "A revoked, expired or unknown-CA certificate fails the handshake; check --domain, --port, --cacert."
-  fi
+  case $rc in
+    0) ;;
+    60 | 77 | 83) die "$EXIT_TLS_FAILED" "the server certificate of $domain is not trusted (curl exit $rc: $err)." \
+      "Give the CA that signed it with --cacert (default: the system trust store)." ;;
+    *) die "$EXIT_TLS_FAILED" "TLS or connection failure (curl exit $rc: $err)." \
+      "A revoked, expired or unknown-CA certificate fails the handshake; check --domain, --port, --cacert." ;;
+  esac
   cat "$WORK_DIR/body"
   if [[ -s $WORK_DIR/body && $(tail -c 1 "$WORK_DIR/body" | wc -l) -eq 0 ]]; then
     printf '\n'

@@ -220,7 +220,7 @@ https_publish() {
     --header 'Content-Type: application/json' --data "$payload" \
     --output "$body_file" --write-out '%{http_code}' \
     "https://$endpoint:$port/topics/$topic?qos=1" 2>"$err_file") || curl_rc=$?
-  curl_err=$(tail -n 1 "$err_file")
+  curl_err=$(error_reason "$err_file")
 }
 
 answered_ok() {
@@ -231,8 +231,8 @@ answered_ok() {
 fail_on_local_tls_problem() {
   case $curl_rc in
     58 | 59) die "curl could not use the device certificate or key ($device_dir): $curl_err" ;;
-    60 | 77 | 83) die "the server certificate of $endpoint is not trusted with --cacert $cacert ($curl_err)." \
-      "For AWS IoT use AmazonRootCA1.pem; for a local IoT Core its own CA." ;;
+    60 | 77 | 83) die "the server certificate of $endpoint is not trusted with --cacert $cacert (curl: $curl_err)." \
+      "Give the CA that signed it with --cacert: for AWS IoT AmazonRootCA1.pem; for a local IoT Core its own CA." ;;
   esac
 }
 

@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -174,27 +170,8 @@ class CallApiTest {
   @Test
   void callApi_realMutualTlsWithSniAndResolve() throws Exception {
     Path ca = sandbox.certsDir.resolve("rootCA.pem");
-    Path serverKey = tmp.resolve("server.key");
-    Path serverCsr = tmp.resolve("server.csr");
-    Path serverCert = tmp.resolve("server.pem");
-    Path ext = tmp.resolve("server.ext");
-    Sandbox.write(ext, "subjectAltName=DNS:localhost,DNS:api.test.example\nextendedKeyUsage=serverAuth\n");
-    Sandbox.tool("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-        "-out", serverKey.toString()).assertExit(0);
-    Sandbox.tool("openssl", "req", "-new", "-key", serverKey.toString(), "-subj", "/CN=api.test.example",
-        "-out", serverCsr.toString()).assertExit(0);
-    Sandbox.tool("openssl", "x509", "-req", "-in", serverCsr.toString(), "-CA", ca.toString(),
-        "-CAkey", sandbox.certsDir.resolve("rootCA.key").toString(), "-days", "1", "-extfile", ext.toString(),
-        "-set_serial", "7", "-out", serverCert.toString()).assertExit(0);
-
-    int port = portBelowEphemeralRange();
-    Process server = new ProcessBuilder("openssl", "s_server", "-quiet", "-accept", String.valueOf(port),
-        "-cert", serverCert.toString(), "-key", serverKey.toString(), "-CAfile", ca.toString(),
-        "-Verify", "1", "-verify_return_error", "-www")
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("server.log").toFile()).start();
-    try {
-      awaitPort(port);
-      String p = String.valueOf(port);
+    try (TlsServer server = TlsServer.start(tmp, ca, sandbox.certsDir.resolve("rootCA.key"), true)) {
+      String p = server.portArg();
 
       Sandbox.Result ok = sandbox.run("device/call-api.sh", "--domain", "api.test.example", "--port", p,
           "--resolve", "127.0.0.1", "--cacert", ca.toString()).assertExit(0);
@@ -214,37 +191,20 @@ class CallApiTest {
       String stranger = other.createDevice("--key-type", "ec");
       sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", p, "--cacert", ca.toString(),
           "--device-dir", other.certsDir.resolve("devices").resolve(stranger).toString()).assertExit(4);
-    } finally {
-      server.destroy();
     }
   }
 
-  /**
-   * A port nothing listens on now, below the kernel's ephemeral range, where no outgoing connection can take it
-   * before s_server binds it (a {@code bind(0)} port lies inside that range).
-   */
-  static int portBelowEphemeralRange() throws IOException {
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20000, 32000);
-      try (ServerSocket s = new ServerSocket(port)) {
-        return s.getLocalPort();
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IOException("no free port in 20000..32000");
-  }
+  /** curl's reason comes first in its message; its closing advice ("how to fix it, ...") is not a reason. */
+  @Test
+  void callApi_untrustedServerCertificateShowsCurlsReasonAndTheCacertHint() throws Exception {
+    Sandbox other = new Sandbox(tmp.resolve("other")).withCa();
+    try (TlsServer server = TlsServer.start(tmp, sandbox.certsDir.resolve("rootCA.pem"),
+        sandbox.certsDir.resolve("rootCA.key"), true)) {
+      Sandbox.Result r = sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", server.portArg(),
+          "--cacert", other.certsDir.resolve("rootCA.pem").toString()).assertExit(4)
+          .assertStderrContains("SSL certificate problem", "--cacert");
 
-  static void awaitPort(int port) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 15_000;
-    while (System.currentTimeMillis() < deadline) {
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException notYet) {
-        Thread.sleep(100);
-      }
+      assertFalse(r.stderr().contains("how to fix it"), r::all);
     }
-    throw new IllegalStateException("openssl s_server did not start on port " + port);
   }
 }

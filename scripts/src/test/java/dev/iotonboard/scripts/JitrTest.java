@@ -301,6 +301,20 @@ class JitrTest {
     assertEquals(1, sandbox.calls("curl").size());
   }
 
+  /** Real curl against a server whose CA is not --cacert: curl's reason, not its closing advice, and a hint. */
+  @Test
+  void jitr_untrustedServerCertificateShowsCurlsReason() throws Exception {
+    Files.delete(sandbox.bin.resolve("curl")); // the real one
+    Sandbox other = new Sandbox(tmp.resolve("other")).withCa();
+    try (TlsServer server = TlsServer.start(tmp, sandbox.certsDir.resolve("rootCA.pem"),
+        sandbox.certsDir.resolve("rootCA.key"), false)) {
+      Sandbox.Result r = jitr("--port", server.portArg(), "--cacert", other.certsDir.resolve("rootCA.pem").toString())
+          .assertExit(1).assertStderrContains("not trusted", "SSL certificate problem", "--cacert");
+
+      assertFalse(r.stderr().contains("how to fix it"), r::all);
+    }
+  }
+
   @Test
   void jitr_endpointFromDescribeEndpointThroughTheGivenAwsEndpoint() {
     Path awsLog = tmp.resolve("aws.log");
