@@ -193,7 +193,7 @@ public record OnboardingConfig(
      * {@value #MAX_THING_NAME_PATTERN_LENGTH} characters that does not match the empty name (the same rule as
      * lambda-core's ThingNameRule.patternProblem, which the handlers apply to THING_NAME_PATTERN).
      */
-    static Optional<String> thingNamePatternProblem(String regex) {
+    public static Optional<String> thingNamePatternProblem(String regex) {
         if (regex.length() > MAX_THING_NAME_PATTERN_LENGTH) {
             return Optional.of("is " + regex.length() + " characters long; at most " + MAX_THING_NAME_PATTERN_LENGTH);
         }

@@ -72,25 +72,18 @@ public final class E2eFixture implements AutoCloseable {
         toolLog = root.resolve("local/target/" + logName);
     }
 
-    /** create-ca.sh (EC) into this fixture's CERTS_DIR, then the stack synthesized with that CA as truststore. */
-    public Path createCaAndSynthesize() throws IOException {
-        return createCaAndSynthesize(false);
-    }
-
     /**
-     * As {@link #createCaAndSynthesize()}; {@code caSpecific}: the stack also gets the CA's id as
-     * {@code caCertificateId} (CA-specific rule and authorizer, and the scheduled reconciler).
+     * create-ca.sh (EC) into this fixture's CERTS_DIR, then the stack synthesized with that CA as truststore and its
+     * id as {@code caCertificateId} (the id register-ca.sh will print: the SHA-256 of the CA certificate's DER).
      */
-    public Path createCaAndSynthesize(boolean caSpecific) throws IOException {
+    public Path createCaAndSynthesize() throws IOException {
         Run ca = run(List.of(script("ca/create-ca.sh"), "--key-type", "ec"), Map.of(), 60);
         assertEquals(0, ca.exit(), "create-ca.sh failed:\n" + ca.err());
         Path cdkOut = work.resolve("cdk.out");
         Map<String, String> context = new java.util.LinkedHashMap<>();
         context.put("truststorePath", certs.resolve("rootCA.pem").toString());
-        if (caSpecific) {
-            context.put("caCertificateId", dev.iotonboard.lambda.core.CertificateIds.fromPem(
-                    Files.readString(certs.resolve("rootCA.pem"))));
-        }
+        context.put("caCertificateId", dev.iotonboard.lambda.core.CertificateIds.fromPem(
+                Files.readString(certs.resolve("rootCA.pem"))));
         Run synth = run(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "dev.iotonboard.infra.OnboardingApp"), Map.of("CDK_OUTDIR", cdkOut.toString(), "CDK_CONTEXT_JSON",
                 JSON.writeValueAsString(context)), 300);

@@ -25,7 +25,7 @@ class ReconcilerIT {
                 Path.of("lambdas/certificate-activation/target/certificate-activation.jar"),
                 Path.of("lambdas/thing-provisioning/target/thing-provisioning.jar"),
                 Path.of("lambdas/reconciler/target/reconciler.jar"));
-        Path cdkOut = e2e.createCaAndSynthesize(true);
+        Path cdkOut = e2e.createCaAndSynthesize();
         stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
         e2e.startToolOnFreePorts(cdkOut, "--schedule-interval", "2", "--function-env", "GRACE_PERIOD_SECONDS=0",
                 "--fault", "drop:" + function("CertificateActivationHandler") + ":every=1");

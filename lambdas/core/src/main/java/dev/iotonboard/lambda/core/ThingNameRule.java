@@ -54,7 +54,7 @@ public final class ThingNameRule {
      */
     public static ThingNameRule from(Env env) {
         Optional<String> regex = env.optional(ENV);
-        if (regex.isEmpty()) {
+        if (regex.isEmpty() || regex.get().equals(DEFAULT_PATTERN)) {
             return DEFAULT;
         }
         patternProblem(regex.get()).ifPresent(problem -> {
