@@ -27,14 +27,19 @@ Options:
   --resolve SPEC         connect elsewhere but keep the host name (and SNI): ADDRESS, e.g. 127.0.0.1,
                          or curl's HOST:PORT:ADDRESS
   --without-cert         send no client certificate, to show that the server refuses the TLS handshake
+                         (tried with TLS 1.2, where the client certificate is part of the handshake; TLS 1.3
+                         only when the server offers nothing older)
   -h, --help             show this help
 
 Exit codes:
-  0  HTTP 2xx; with --without-cert: the server refused the connection, as it should
+  0  HTTP 2xx; with --without-cert: the server refused the TLS handshake, as it should (curl exit 35,
+     or 56 with a TLS alert)
   1  error (missing files or tools, ...)
   2  bad arguments
   3  the server answered with an HTTP error status (e.g. 403 from the authorizer)
-  4  TLS or connection failure with the device certificate
+  4  TLS or connection failure; with --without-cert: the server was not reached (name, connection, time,
+     untrusted server certificate) or did not refuse the handshake (not TLS, a bare reset), which says
+     nothing about mutual TLS
   5  with --without-cert: the server answered without a client certificate (mutual TLS not enforced!)
 EOF
 }
@@ -98,40 +103,89 @@ if [[ -n $cacert && ! -f $cacert ]]; then
   die "missing --cacert file $cacert"
 fi
 
+args=()
+rc=0
+status=""
+err=""
+
+# get url extra-curl-options...: one GET; sets rc, status (HTTP code) and err (curl's reason); the body is in
+# $WORK_DIR/body.
+get() {
+  local url=$1
+  shift
+  rc=0
+  status=$(curl "${args[@]}" "$@" --output "$WORK_DIR/body" --write-out '%{http_code}' "$url" 2>"$WORK_DIR/err") || rc=$?
+  err=$(error_reason "$WORK_DIR/err")
+}
+
+# die_unreached note: exit 4 when curl never got to talk TLS with the server (no name, no connection, no answer
+# in time, a server certificate it does not trust); note ends the message. Returns for any other failure.
+die_unreached() {
+  local note=$1
+  case $rc in
+    6) die "$EXIT_TLS_FAILED" "could not reach the server: cannot resolve $domain (curl exit $rc: $err).$note" ;;
+    7) die "$EXIT_TLS_FAILED" "could not reach the server: nothing accepts connections on $domain:${port:-443}" \
+      "(curl exit $rc: $err).$note" ;;
+    28) die "$EXIT_TLS_FAILED" "could not reach the server: no answer in time (curl exit $rc: $err).$note" ;;
+    60 | 77 | 83) die "$EXIT_TLS_FAILED" "the server certificate of $domain is not trusted (curl exit $rc: $err)." \
+      "Give the CA that signed it with --cacert (default: the system trust store).$note" ;;
+  esac
+}
+
+# expect_refusal url: --without-cert passes only when the server refuses the TLS handshake. TLS 1.2 first: there
+# the client certificate is part of the handshake, so a server that requires one fails the handshake itself
+# (curl exit 35). In TLS 1.3 the refusal comes after the handshake, and servers differ (an alert, or a bare
+# close or reset that looks like any other failure), so TLS 1.3 is tried only on a TLS 1.3-only server, where
+# only the alert counts (curl exit 56 "alert certificate required").
+expect_refusal() {
+  local url=$1 unknown=" That says nothing about whether mutual TLS is enforced."
+  get "$url" --tls-max 1.2
+  if [[ $rc -eq 35 && $err =~ protocol\ version|unsupported\ protocol|no\ protocols\ available ]]; then
+    log "the server does not offer TLS 1.2 ($err); trying TLS 1.3"
+    get "$url" --tlsv1.3
+  fi
+  case $rc in
+    0)
+      cat "$WORK_DIR/body"
+      die "$EXIT_NOT_ENFORCED" "the server answered HTTP $status without a client certificate: mutual TLS is not" \
+        "enforced on $domain" ;;
+    35)
+      if [[ $err == *"wrong version number"* ]]; then
+        die "$EXIT_TLS_FAILED" "$domain:${port:-443} answered, but not a TLS handshake: not a TLS server (curl exit" \
+          "$rc: $err).$unknown"
+      fi
+      log "refused as expected: the TLS handshake failed without a client certificate (curl exit $rc: $err)"
+      return 0 ;;
+    56)
+      if [[ $err == *alert* ]]; then
+        log "refused as expected: the server ended the TLS session with an alert (curl exit $rc: $err)"
+        return 0
+      fi ;;
+  esac
+  die_unreached "$unknown"
+  die "$EXIT_TLS_FAILED" "the server did not refuse the TLS handshake, nor answer (curl exit $rc: $err).$unknown"
+}
+
 main() {
   local url="https://$domain${port:+:$port}$path"
-  local args=(--silent --show-error --connect-timeout 10 --max-time 30)
+  args=(--silent --show-error --connect-timeout 10 --max-time 30)
   if [[ -n $cacert ]]; then args+=(--cacert "$cacert"); fi
   if [[ -n $resolve ]]; then args+=(--resolve "$resolve"); fi
-  if [[ $with_cert == true ]]; then
-    args+=(--cert "$(curl_cert_arg "$device_dir/deviceCert.crt")" --key "$device_dir/deviceCert.key")
-    step "GET $url with the certificate of ${thing_name:-$device_dir}"
-  else
-    step "GET $url without a client certificate (expected: refused)"
-  fi
-
   make_work_dir ""
-  local rc=0 status
-  status=$(curl "${args[@]}" --output "$WORK_DIR/body" --write-out '%{http_code}' "$url" 2>"$WORK_DIR/err") || rc=$?
-  local err
-  err=$(error_reason "$WORK_DIR/err")
-
   if [[ $with_cert == false ]]; then
-    if [[ $rc -ne 0 ]]; then
-      log "refused as expected (curl exit $rc: $err)"
-      return 0
-    fi
-    cat "$WORK_DIR/body"
-    die "$EXIT_NOT_ENFORCED" "the server answered HTTP $status without a client certificate: mutual TLS is not enforced on $domain"
+    step "GET $url without a client certificate (expected: the TLS handshake is refused)"
+    expect_refusal "$url"
+    return 0
   fi
 
-  case $rc in
-    0) ;;
-    60 | 77 | 83) die "$EXIT_TLS_FAILED" "the server certificate of $domain is not trusted (curl exit $rc: $err)." \
-      "Give the CA that signed it with --cacert (default: the system trust store)." ;;
-    *) die "$EXIT_TLS_FAILED" "TLS or connection failure (curl exit $rc: $err)." \
-      "A revoked, expired or unknown-CA certificate fails the handshake; check --domain, --port, --cacert." ;;
-  esac
+  args+=(--cert "$(curl_cert_arg "$device_dir/deviceCert.crt")" --key "$device_dir/deviceCert.key")
+  step "GET $url with the certificate of ${thing_name:-$device_dir}"
+  get "$url"
+  if [[ $rc -ne 0 ]]; then
+    die_unreached ""
+    die "$EXIT_TLS_FAILED" "TLS or connection failure (curl exit $rc: $err)." \
+      "A revoked, expired or unknown-CA certificate fails the handshake; check --domain, --port, --cacert."
+  fi
   cat "$WORK_DIR/body"
   if [[ -s $WORK_DIR/body && $(tail -c 1 "$WORK_DIR/body" | wc -l) -eq 0 ]]; then
     printf '\n'

@@ -114,7 +114,7 @@ class CallApiTest {
 
     @Test
     void callApi_withoutCertARefusalIsTheExpectedOutcome() {
-      sandbox.script("curl", "56 000");
+      sandbox.script("curl", "35 000");
 
       sandbox.run("device/call-api.sh", "--domain", "api.example.com", "--without-cert").assertExit(0)
           .assertStderrContains("refused as expected");
@@ -122,6 +122,18 @@ class CallApiTest {
       String call = sandbox.calls("curl").get(0);
       assertFalse(call.contains("--cert"), call);
       assertFalse(call.contains("--key"), call);
+    }
+
+    /** Not reaching the server says nothing about mutual TLS: no resolution, no connection, no answer in time. */
+    @ParameterizedTest
+    @ValueSource(strings = {"6", "7", "28", "60"})
+    void callApi_withoutCertNotReachingTheServerIsAFailure(String curlExit) {
+      sandbox.script("curl", curlExit + " 000");
+
+      Sandbox.Result r = sandbox.run("device/call-api.sh", "--domain", "api.example.com", "--without-cert")
+          .assertExit(4).assertStderrContains("curl exit " + curlExit);
+
+      assertFalse(r.stderr().contains("refused as expected"), r::all);
     }
 
     @Test
@@ -191,6 +203,102 @@ class CallApiTest {
       String stranger = other.createDevice("--key-type", "ec");
       sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", p, "--cacert", ca.toString(),
           "--device-dir", other.certsDir.resolve("devices").resolve(stranger).toString()).assertExit(4);
+    }
+  }
+
+  @Test
+  void callApi_withoutCertNothingListeningIsAFailureNotARefusal() throws Exception {
+    int port = TlsServer.portBelowEphemeralRange();
+
+    sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", String.valueOf(port), "--without-cert")
+        .assertExit(4).assertStderrContains("could not reach", "curl exit 7");
+  }
+
+  /** A port that answers in plain HTTP does not speak TLS at all: that is no handshake refusal. */
+  @Test
+  void callApi_withoutCertAServerThatDoesNotSpeakTlsIsAFailure() throws Exception {
+    try (java.net.ServerSocket plain = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+      Thread answer = new Thread(() -> {
+        while (!plain.isClosed()) {
+          try (java.net.Socket s = plain.accept()) {
+            s.getInputStream().read(new byte[512]);
+            s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes());
+          } catch (java.io.IOException closed) {
+            // the test is over
+          }
+        }
+      });
+      answer.setDaemon(true);
+      answer.start();
+
+      sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", String.valueOf(plain.getLocalPort()),
+          "--without-cert").assertExit(4).assertStderrContains("not a TLS");
+    }
+  }
+
+  @Test
+  void callApi_withoutCertAgainstATls13OnlyServerTheCertificateRequiredAlertIsTheRefusal() throws Exception {
+    try (TlsServer server = TlsServer.start(tmp, sandbox.certsDir.resolve("rootCA.pem"),
+        sandbox.certsDir.resolve("rootCA.key"), true, "-tls1_3")) {
+      sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", server.portArg(),
+          "--cacert", sandbox.certsDir.resolve("rootCA.pem").toString(), "--without-cert")
+          .assertExit(0).assertStderrContains("refused as expected", "certificate required");
+    }
+  }
+
+  /**
+   * A JDK HTTPS server that needs a client certificate, as local's API stand-in is: over TLS 1.3 its refusal is a
+   * bare close or reset (curl 52 or 56, no alert); over TLS 1.2 the handshake fails (curl 35).
+   */
+  @Test
+  void callApi_withoutCertAgainstAJdkHttpsServerNeedingClientAuthIsRefused() throws Exception {
+    Path ca = sandbox.certsDir.resolve("rootCA.pem");
+    TlsServer.Issued issued = TlsServer.issue(tmp, ca, sandbox.certsDir.resolve("rootCA.key"));
+    Path p12 = tmp.resolve("server.p12");
+    Sandbox.tool("openssl", "pkcs12", "-export", "-inkey", issued.key().toString(), "-in", issued.cert().toString(),
+        "-passout", "pass:changeit", "-out", p12.toString()).assertExit(0);
+    java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(p12)) {
+      keys.load(in, "changeit".toCharArray());
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+    kmf.init(keys, "changeit".toCharArray());
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), null, null);
+    com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 5);
+    server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(context) {
+      @Override
+      public void configure(com.sun.net.httpserver.HttpsParameters params) {
+        javax.net.ssl.SSLParameters ssl = context.getDefaultSSLParameters();
+        ssl.setNeedClientAuth(true);
+        ssl.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+        params.setSSLParameters(ssl);
+      }
+    });
+    server.createContext("/", exchange -> {
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    server.start();
+    try {
+      for (int i = 0; i < 3; i++) {
+        sandbox.run("device/call-api.sh", "--domain", "localhost", "--port",
+            String.valueOf(server.getAddress().getPort()), "--cacert", ca.toString(), "--without-cert")
+            .assertExit(0).assertStderrContains("refused as expected");
+      }
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void callApi_withoutCertAServerThatDoesNotAskForOneAnswersAndThatIsExit5() throws Exception {
+    try (TlsServer server = TlsServer.start(tmp, sandbox.certsDir.resolve("rootCA.pem"),
+        sandbox.certsDir.resolve("rootCA.key"), false)) {
+      sandbox.run("device/call-api.sh", "--domain", "localhost", "--port", server.portArg(),
+          "--cacert", sandbox.certsDir.resolve("rootCA.pem").toString(), "--without-cert")
+          .assertExit(5).assertStderrContains("not enforced");
     }
   }
 

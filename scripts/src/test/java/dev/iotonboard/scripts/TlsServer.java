@@ -5,6 +5,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -24,9 +26,34 @@ final class TlsServer implements AutoCloseable {
 
   /**
    * Starts a server in dir whose certificate caPem/caKey signs; with requireClientCert, the handshake needs a client
-   * certificate that caPem verifies.
+   * certificate that caPem verifies. More s_server options (e.g. -tls1_3) may follow.
    */
-  static TlsServer start(Path dir, Path caPem, Path caKey, boolean requireClientCert) throws Exception {
+  static TlsServer start(Path dir, Path caPem, Path caKey, boolean requireClientCert, String... options)
+      throws Exception {
+    Issued server = issue(dir, caPem, caKey);
+    int port = portBelowEphemeralRange();
+    List<String> command = new ArrayList<>(List.of("openssl", "s_server", "-quiet", "-www",
+        "-accept", String.valueOf(port), "-cert", server.cert().toString(), "-key", server.key().toString()));
+    if (requireClientCert) {
+      command.addAll(List.of("-CAfile", caPem.toString(), "-Verify", "1", "-verify_return_error"));
+    }
+    command.addAll(List.of(options));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("server.log").toFile()).start();
+    try {
+      awaitPort(port);
+    } catch (RuntimeException | InterruptedException e) {
+      process.destroy();
+      throw e;
+    }
+    return new TlsServer(port, process);
+  }
+
+  /** A server key and certificate (PEM files in dir). */
+  record Issued(Path key, Path cert) {}
+
+  /** A P-256 key and a server certificate for localhost and api.test.example, signed by caPem/caKey. */
+  static Issued issue(Path dir, Path caPem, Path caKey) {
     Path serverKey = dir.resolve("server.key");
     Path serverCsr = dir.resolve("server.csr");
     Path serverCert = dir.resolve("server.pem");
@@ -39,22 +66,7 @@ final class TlsServer implements AutoCloseable {
     Sandbox.tool("openssl", "x509", "-req", "-in", serverCsr.toString(), "-CA", caPem.toString(),
         "-CAkey", caKey.toString(), "-days", "1", "-extfile", ext.toString(),
         "-set_serial", "7", "-out", serverCert.toString()).assertExit(0);
-
-    int port = portBelowEphemeralRange();
-    ProcessBuilder pb = requireClientCert
-        ? new ProcessBuilder("openssl", "s_server", "-quiet", "-accept", String.valueOf(port),
-            "-cert", serverCert.toString(), "-key", serverKey.toString(), "-CAfile", caPem.toString(),
-            "-Verify", "1", "-verify_return_error", "-www")
-        : new ProcessBuilder("openssl", "s_server", "-quiet", "-accept", String.valueOf(port),
-            "-cert", serverCert.toString(), "-key", serverKey.toString(), "-www");
-    Process process = pb.redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
-    try {
-      awaitPort(port);
-    } catch (RuntimeException | InterruptedException e) {
-      process.destroy();
-      throw e;
-    }
-    return new TlsServer(port, process);
+    return new Issued(serverKey, serverCert);
   }
 
   String portArg() {
