@@ -39,7 +39,9 @@ Options:
   --wait-seconds S          long-poll wait of each receive, 0-20 (default: 5; an empty answer after a long
                             poll means the queue is empty, a short poll may miss messages)
   --dry-run                 receive and check the messages and log the events that would be re-submitted;
-                            invoke and delete nothing (the messages come back after the visibility timeout)
+                            invoke and delete nothing; at the end, make every message it received visible
+                            again (aws sqs change-message-visibility --visibility-timeout 0), so a real run
+                            right after it finds them all
   -h, --help                show this help
 
 AWS options (used for every AWS call):
@@ -47,12 +49,14 @@ AWS options (used for every AWS call):
                         (default: \$AWS_ENDPOINT_URL)
   --region REGION       AWS region (default: \$AWS_REGION, then \$AWS_DEFAULT_REGION, then the CLI config)
   --profile PROFILE     AWS CLI profile (default: \$AWS_PROFILE, then the CLI default)
-Needs: sqs:ReceiveMessage and sqs:DeleteMessage on the queue, lambda:InvokeFunction on the function.
+Needs: sqs:ReceiveMessage and sqs:DeleteMessage on the queue, lambda:InvokeFunction on the function;
+--dry-run: sqs:ReceiveMessage and sqs:ChangeMessageVisibility.
 
 Exit codes:
   0  every message handled was re-submitted and deleted (or the queue was empty; with --dry-run: every
      message is a record for this function)
-  1  error (missing tool, an AWS call failed: the message being handled stays in the queue)
+  1  error (missing tool, an AWS call failed: the message being handled stays in the queue; a dry run that
+     could not make the messages it received visible again)
   2  bad arguments
   3  some messages were left in the queue (not destination records, for another function, or the invoke
      was not accepted)
@@ -127,8 +131,36 @@ redriven=0 left=0 malformed=0 handled=0
 make_work_dir ""
 seen="$WORK_DIR/seen"
 : >"$seen"
+# --dry-run: "<MessageId><TAB><ReceiptHandle>" of every message received, to make them visible again at the end.
+received="$WORK_DIR/received"
+: >"$received"
+still_hidden=0
+
+# release_dry_run_messages: a dry run sets the visibility timeout of every message it received back to 0, so
+# that a real run right after it finds them (else they stay hidden for --visibility-timeout). The newest
+# receipt of each message is the one that counts. Sets still_hidden to the number it could not release.
+release_dry_run_messages() {
+  local receipt err="$WORK_DIR/visibility.err" rc
+  [[ $dry_run -eq 1 && -s $received ]] || return 0
+  while IFS= read -r receipt; do
+    rc=0
+    aws_json sqs change-message-visibility --queue-url "$queue_url" --receipt-handle "$receipt" \
+      --visibility-timeout 0 >/dev/null 2>"$err" || rc=$?
+    if [[ $rc -ne 0 ]]; then
+      cat "$err" >&2
+      still_hidden=$((still_hidden + 1))
+    fi
+  done < <(awk -F '\t' '{ last[$1] = $2 } END { for (id in last) print last[id] }' "$received")
+  : >"$received"
+  if [[ $still_hidden -gt 0 ]]; then
+    warn "$still_hidden message(s) received by this dry run could not be made visible again (aws sqs" \
+      "change-message-visibility needs sqs:ChangeMessageVisibility): they stay hidden for up to $visibility s," \
+      "the visibility timeout; a real run before then does not see them"
+  fi
+}
 
 summary() {
+  release_dry_run_messages
   log "redriven $redriven, left in the queue $left (malformed $malformed)"
   printf 'redriven=%d left=%d malformed=%d\n' "$redriven" "$left" "$malformed"
 }
@@ -226,6 +258,9 @@ main() {
     for ((i = 0; i < count; i++)); do
       jq ".Messages[$i]" <<<"$answer" >"$message"
       id=$(jq -r '.MessageId' "$message")
+      if [[ $dry_run -eq 1 ]]; then
+        printf '%s\t%s\n' "$id" "$(jq -r '.ReceiptHandle' "$message")" >>"$received"
+      fi
       if grep -qxF -- "$id" "$seen"; then
         # Only a message left earlier in this run comes back: the run outlasted the visibility timeout.
         warn "message $id came back after its visibility timeout ($visibility s); stopping"
@@ -238,6 +273,9 @@ main() {
     done
   done
   summary
+  if [[ $still_hidden -gt 0 ]]; then
+    die "the dry run left $still_hidden message(s) hidden for up to $visibility s: wait that long before a real run"
+  fi
   if [[ $left -gt 0 ]]; then
     exit "$EXIT_LEFT"
   fi

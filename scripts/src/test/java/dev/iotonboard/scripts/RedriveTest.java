@@ -234,7 +234,44 @@ class RedriveTest {
     r.assertStderrContains("dry run: would re-submit message m-1 (record of " + FUNCTION_ARN + "): " + payload("a"));
     assertTrue(invokedPayloads().isEmpty());
     assertEquals(List.of("001.json", "002.json"), queued());
-    assertTrue(awsCalls().stream().allMatch(c -> c.contains("receive-message")), awsCalls()::toString);
+    assertTrue(awsCalls().stream().noneMatch(c -> c.contains("lambda invoke") || c.contains("delete-message")),
+        awsCalls()::toString);
+  }
+
+  /** "Look first, then run": the dry run must not leave the messages hidden for the visibility timeout. */
+  @Test
+  void dryRun_thenARealRun_redrivesEveryRecord() {
+    message(1, record(FUNCTION_ARN, payload("a")));
+    message(2, "not json at all");
+    message(3, record(FUNCTION_ARN, payload("c")));
+
+    redriveQueue("--dry-run").assertExit(3);
+    Sandbox.Result run = redriveQueue().assertExit(3);
+
+    assertEquals("redriven=2 left=1 malformed=1\n", run.stdout(), run.all());
+    assertEquals(List.of(payload("a"), payload("c")), invokedPayloads());
+    assertEquals(List.of("002.json"), queued());
+  }
+
+  @Test
+  void dryRun_twiceShowsTheSameMessages() {
+    message(1, record(FUNCTION_ARN, payload("a")));
+
+    redriveQueue("--dry-run").assertExit(0);
+    Sandbox.Result again = redriveQueue("--dry-run").assertExit(0);
+
+    assertEquals("redriven=1 left=0 malformed=0\n", again.stdout(), again.all());
+  }
+
+  @Test
+  void dryRun_thatCannotMakeTheMessagesVisibleAgainSaysForHowLongTheyStayHidden() {
+    message(1, record(FUNCTION_ARN, payload("a")));
+    sandbox.env("FAKE_AWS_FAIL", "change-message-visibility");
+
+    Sandbox.Result r = redriveQueue("--dry-run", "--visibility-timeout", "120").assertExit(1)
+        .assertStderrContains("AccessDeniedException", "hidden", "120", "sqs:ChangeMessageVisibility");
+
+    assertEquals("redriven=1 left=0 malformed=0\n", r.stdout(), r.all());
   }
 
   @Test
