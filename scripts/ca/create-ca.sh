@@ -102,9 +102,8 @@ main() {
   new_private_key "$key_type" "$rsa_bits" "$work/rootCA.key"
 
   step "self-signing the CA certificate (CN=$cn, $days days)"
-  CERT_CN=$cn openssl req -new -x509 -config "$OPENSSL_PROFILES" -extensions v3_ca \
-    -key "$work/rootCA.key" -days "$days" -set_serial "$(random_serial)" -sha256 \
-    -out "$work/rootCA.pem" || die "openssl could not create the CA certificate"
+  CERT_CN=$cn run_openssl "create the CA certificate" req -new -x509 -config "$OPENSSL_PROFILES" -extensions v3_ca \
+    -key "$work/rootCA.key" -days "$days" -set_serial "$(random_serial)" -sha256 -out "$work/rootCA.pem"
 
   mv "$work/rootCA.key" "$ca_key"
   mv "$work/rootCA.pem" "$ca_pem"

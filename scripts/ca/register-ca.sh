@@ -174,12 +174,11 @@ report_existing() {
 make_verification_certificate() {
   local code=$1 work=$2
   new_private_key rsa 2048 "$work/verificationCert.key"
-  CERT_CN=$code openssl req -new -config "$OPENSSL_PROFILES" -key "$work/verificationCert.key" \
-    -out "$work/verificationCert.csr" || die "openssl could not create the verification CSR"
-  openssl x509 -req -in "$work/verificationCert.csr" -CA "$ca_pem" -CAkey "$ca_key" \
-    -set_serial "$(random_serial)" -days "$days" -sha256 \
-    -extfile "$OPENSSL_PROFILES" -extensions v3_verification \
-    -out "$work/verificationCert.pem" 2>/dev/null || die "openssl could not sign the verification certificate with the CA"
+  CERT_CN=$code run_openssl "create the verification CSR" req -new -config "$OPENSSL_PROFILES" \
+    -key "$work/verificationCert.key" -out "$work/verificationCert.csr"
+  run_openssl "sign the verification certificate with the CA" x509 -req -in "$work/verificationCert.csr" \
+    -CA "$ca_pem" -CAkey "$ca_key" -set_serial "$(random_serial)" -days "$days" -sha256 \
+    -extfile "$OPENSSL_PROFILES" -extensions v3_verification -out "$work/verificationCert.pem"
   local f
   for f in verificationCert.csr verificationCert.pem; do
     mv "$work/$f" "$CERTS_DIR/$f"

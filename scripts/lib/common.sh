@@ -140,14 +140,31 @@ new_uuid() {
   printf '%s-%s-4%s-%x%s-%s\n' "${h:0:8}" "${h:8:4}" "${h:13:3}" "$variant" "${h:17:3}" "${h:20:12}"
 }
 
+# run_openssl what args...: openssl args..., quiet; when it fails, exit 1 with "openssl could not <what>" and
+# openssl's own reason (its first error line).
+run_openssl() {
+  local what=$1 err rc=0
+  shift
+  err=$(mktemp "${TMPDIR:-/tmp}/openssl.XXXXXX")
+  openssl "$@" 2>"$err" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    local reason
+    reason=$(error_reason "$err")
+    rm -f -- "$err"
+    die "openssl could not $what: $reason"
+  fi
+  rm -f -- "$err"
+}
+
 # new_private_key type bits file: RSA (bits >= 2048) or EC P-256, PKCS#8 PEM, mode 600.
 new_private_key() {
   local type=$1 bits=$2 out=$3
   case $type in
-    rsa) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$bits" -out "$out" 2>/dev/null ;;
-    ec) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve -out "$out" 2>/dev/null ;;
+    rsa) run_openssl "generate the RSA key $out" genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$bits" -out "$out" ;;
+    ec) run_openssl "generate the EC key $out" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+      -pkeyopt ec_param_enc:named_curve -out "$out" ;;
     *) die "unknown key type: $type" ;;
-  esac || die "openssl could not generate the $type key $out"
+  esac
   chmod 600 "$out"
 }
 
@@ -185,12 +202,14 @@ random_serial() {
   printf '0x%s\n' "$hex"
 }
 
-# error_reason file: the first meaningful line a tool wrote to stderr (file): the first line that is not blank,
-# without curl's "curl: (N) " prefix. curl and openssl put the reason first and advice or detail after it
-# (curl's (60) ends with "how to fix it, please visit the web page mentioned above.").
+# error_reason file: the first meaningful line a tool wrote to stderr (file): the first line that is neither
+# blank nor openssl's progress ("Certificate request self-signature ok", "subject=..."), without curl's
+# "curl: (N) " prefix. curl and openssl put the reason first and advice or detail after it (curl's (60) ends
+# with "how to fix it, please visit the web page mentioned above.", openssl with its coded error stack).
 error_reason() {
   local line
-  line=$(grep -m 1 -v '^[[:space:]]*$' "$1" 2>/dev/null) || line=""
+  line=$(grep -m 1 -v -E '^[[:space:]]*$|^(Certificate request self-signature ok|Signature ok)$|^subject=|^Getting (CA )?Private [Kk]ey' \
+    "$1" 2>/dev/null) || line=""
   if [[ $line =~ ^curl:\ \([0-9]+\)\ (.*)$ ]]; then line=${BASH_REMATCH[1]}; fi
   printf '%s\n' "${line:-no reason given}"
 }

@@ -151,6 +151,18 @@ class CreateDeviceTest {
     assertFalse(Files.exists(sandbox.certsDir.resolve("devices")));
   }
 
+  /** openssl's own reason, not a bare "could not sign": here a CA key that is no key at all. */
+  @Test
+  void createDevice_unreadableCaKeyShowsOpensslsReason() {
+    Sandbox.write(sandbox.certsDir.resolve("rootCA.key"), "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n");
+
+    Sandbox.Result r = sandbox.run("device/create-device.sh", "--key-type", "ec").assertExit(1)
+        .assertStderrContains("could not sign", "CA private key");
+
+    assertFalse(r.stderr().contains("self-signature ok"), "openssl's progress is not its reason: " + r.all());
+    assertFalse(Files.exists(sandbox.certsDir.resolve("devices/latest")));
+  }
+
   @Test
   void createDevice_needsTheCa() {
     Sandbox empty = new Sandbox(tmp.resolve("empty"));

@@ -184,6 +184,16 @@ class RegisterCaTest {
   }
 
   @Test
+  void registerCa_unreadableCaKeyShowsOpensslsReasonAndRegistersNothing() {
+    Sandbox.write(sandbox.certsDir.resolve("rootCA.key"), "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n");
+
+    register().assertExit(1).assertStderrContains("could not sign", "CA private key");
+
+    assertTrue(awsCalls().stream().noneMatch(c -> c.contains("register-ca-certificate")), awsCalls()::toString);
+    assertFalse(Files.exists(sandbox.certsDir.resolve("caCertificateId")));
+  }
+
+  @Test
   void registerCa_needsTheCaBeforeAnyAwsCall() {
     Sandbox empty = new Sandbox(tmp.resolve("empty")).installFake("aws", "aws")
         .env("FAKE_AWS_LOG", awsLog.toString()).env("FAKE_AWS_STATE", tmp.resolve("s2").toString());
