@@ -8,9 +8,11 @@ Usage: scripts/demo.sh [--keep] [--no-build] [-h|--help]
 
 Runs the complete onboarding flow offline against the local IoT Core (local/):
   1. builds the project if a jar is missing or older than its sources
-  2. synthesizes the CDK stack into .local/demo/cdk.out
-  3. starts the local IoT Core (control plane, HTTPS 8443, MQTT 8883, API 9443)
-  4. creates a CA and registers it with auto-registration (scripts/ca/*.sh, AWS CLI)
+  2. creates a CA (scripts/ca/create-ca.sh)
+  3. synthesizes the CDK stack into .local/demo/cdk.out, for that CA (-c caCertificateId: the SHA-256 of
+     the CA certificate's DER, the id AWS IoT gives it)
+  4. starts the local IoT Core (control plane, HTTPS 8443, MQTT 8883, API 9443) and registers the CA with
+     auto-registration (scripts/ca/register-ca.sh, AWS CLI); its id must be the one synthesized
   5. creates a device and runs scripts/device/jitr.sh (HTTPS jitr/start + jitr/request, MQTT publish)
   6. calls the API with the device certificate (200), without it (TLS refusal)
   7. revokes the certificate and shows the API now refuses it (403)
@@ -117,11 +119,13 @@ build() {
   fi
 }
 
+# synthesize ca-id: the stack for the CA whose certificate id (64 lowercase hex) is given.
 synthesize() {
-  demo_step "Synthesize the CDK stack (cdk-nag checks included)"
+  demo_step "Synthesize the CDK stack for CA $1 (cdk-nag checks included)"
   rm -rf "$DEMO_DIR/cdk.out"
   local context
-  context=$(jq -cn --arg truststore "$CERTS_DIR/rootCA.pem" '{truststorePath: $truststore}')
+  context=$(jq -cn --arg truststore "$CERTS_DIR/rootCA.pem" --arg ca "$1" \
+    '{truststorePath: $truststore, caCertificateId: $ca}')
   (cd "$REPO_ROOT" && CDK_OUTDIR="$DEMO_DIR/cdk.out" CDK_CONTEXT_JSON=$context \
     JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 mvn -B -q -pl infra exec:java) \
     >"$DEMO_DIR/synth.log" 2>&1 || { cat "$DEMO_DIR/synth.log" >&2; fail "synthesis failed"; }
@@ -160,23 +164,29 @@ main() {
 
   build
 
+  # The CA exists before synthesis: the stack is synthesized for its id (-c caCertificateId), which AWS IoT
+  # (and the local IoT Core) derive from the certificate: the SHA-256 of its DER encoding.
   demo_step "Create the root CA (scripts/ca/create-ca.sh)"
   "$REPO_ROOT/scripts/ca/create-ca.sh" --key-type ec >/dev/null || fail "create-ca.sh"
-  ok "CA in ${CERTS_DIR#"$REPO_ROOT"/}/rootCA.pem"
+  local ca_id
+  ca_id=$(sha256_fingerprint "$CERTS_DIR/rootCA.pem") || fail "cannot read $CERTS_DIR/rootCA.pem"
+  ok "CA in ${CERTS_DIR#"$REPO_ROOT"/}/rootCA.pem, certificate id $ca_id"
 
-  synthesize
+  synthesize "$ca_id"
   start_tool
 
   demo_step "Register the CA with auto-registration (scripts/ca/register-ca.sh)"
-  local ca_id
-  ca_id=$("$REPO_ROOT/scripts/ca/register-ca.sh") || fail "register-ca.sh"
-  ok "CA certificate id $ca_id"
+  local registered_id
+  registered_id=$("$REPO_ROOT/scripts/ca/register-ca.sh") || fail "register-ca.sh"
+  [[ $registered_id == "$ca_id" ]] \
+    || fail "the CA was registered as $registered_id, but the stack was synthesized for $ca_id"
+  ok "CA certificate id $registered_id, the one the stack was synthesized for"
 
   demo_step "Create a device (scripts/device/create-device.sh)"
   local thing device_dir cert_id
   thing=$("$REPO_ROOT/scripts/device/create-device.sh") || fail "create-device.sh"
   device_dir="$CERTS_DIR/devices/$thing"
-  cert_id=$(openssl x509 -in "$device_dir/deviceCert.crt" -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
+  cert_id=$(sha256_fingerprint "$device_dir/deviceCert.crt") || fail "cannot read $device_dir/deviceCert.crt"
   ok "thing name $thing, certificate id $cert_id"
 
   demo_step "Onboard it: JITR over HTTPS, provisioning request, MQTT publish (scripts/device/jitr.sh)"
