@@ -203,12 +203,16 @@ class CreateCaTest {
         .assertStderrContains("--rsa-bits", "4096", "16384");
   }
 
+  /** Makes rootCA.key a link to a file on a volume that is not there (not mounted); returns the link's target. */
+  Path danglingKeyLink() throws IOException {
+    Files.createDirectories(sandbox.certsDir);
+    return Files.readSymbolicLink(Files.createSymbolicLink(key, tmp.resolve("offline-volume/rootCA.key")));
+  }
+
   /** A rootCA.key that is a link to missing storage (an unmounted key volume) is a key that exists. */
   @Test
   void createCa_danglingKeyLinkCountsAsAnExistingKey_andIsNeverWrittenThroughOrReplaced() throws IOException {
-    Files.createDirectories(sandbox.certsDir);
-    Path target = tmp.resolve("offline-volume/rootCA.key");
-    Files.createSymbolicLink(key, target);
+    Path target = danglingKeyLink();
 
     sandbox.run("ca/create-ca.sh", "--key-type", "ec").assertExit(1)
         .assertStderrContains("already exists", "rootCA.key", "--force");
@@ -221,9 +225,7 @@ class CreateCaTest {
 
   @Test
   void createCa_forceKeepsADanglingKeyLinkInTheBackup() throws IOException {
-    Files.createDirectories(sandbox.certsDir);
-    Path target = tmp.resolve("offline-volume/rootCA.key");
-    Files.createSymbolicLink(key, target);
+    Path target = danglingKeyLink();
 
     sandbox.createCa("--key-type", "ec", "--force").assertStderrContains("backup");
 

@@ -154,7 +154,7 @@ class CreateDeviceTest {
   /** openssl's own reason, not a bare "could not sign": here a CA key that is no key at all. */
   @Test
   void createDevice_unreadableCaKeyShowsOpensslsReason() {
-    Sandbox.write(sandbox.certsDir.resolve("rootCA.key"), "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n");
+    sandbox.breakCaKey();
 
     Sandbox.Result r = sandbox.run("device/create-device.sh", "--key-type", "ec").assertExit(1)
         .assertStderrContains("could not sign", "CA private key");

@@ -185,7 +185,7 @@ class RegisterCaTest {
 
   @Test
   void registerCa_unreadableCaKeyShowsOpensslsReasonAndRegistersNothing() {
-    Sandbox.write(sandbox.certsDir.resolve("rootCA.key"), "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n");
+    sandbox.breakCaKey();
 
     register().assertExit(1).assertStderrContains("could not sign", "CA private key");
 

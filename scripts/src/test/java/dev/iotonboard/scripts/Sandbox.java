@@ -248,6 +248,12 @@ final class Sandbox {
     return this;
   }
 
+  /** Replaces the CA key with a PEM block that is no key, as a corrupt or half-copied key file is. */
+  Sandbox breakCaKey() {
+    write(certsDir.resolve("rootCA.key"), "-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----\n");
+    return this;
+  }
+
   String createDevice(String... args) {
     return run("device/create-device.sh", args).assertExit(0).stdout().trim();
   }
