@@ -22,8 +22,8 @@ import java.util.UUID;
 
 /**
  * The SQS API over HTTP on the control-plane port, for the AWS CLI and SDKs ({@code --endpoint-url}): GetQueueUrl,
- * ListQueues, SendMessage, ReceiveMessage, DeleteMessage, GetQueueAttributes, PurgeQueue, in both wire protocols of
- * the SQS service model ({@code sqs/2012-11-05/service-2.json}):
+ * ListQueues, SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes, PurgeQueue, in
+ * both wire protocols of the SQS service model ({@code sqs/2012-11-05/service-2.json}):
  * <ul>
  * <li>JSON (protocol {@code json}, newer botocore/CLI v1 and the SDK for Java 2.x): {@code POST /},
  * {@code X-Amz-Target: AmazonSQS.<Action>}, {@code application/x-amz-json-1.0}; errors are
@@ -174,6 +174,15 @@ public final class SqsApi implements ControlPlane.Handler {
                 queues.delete(name, required(params, "ReceiptHandle"));
                 log.event("sqs", "DeleteMessage " + name);
             }
+            case "ChangeMessageVisibility" -> {
+                String name = queueName(params, path);
+                Integer timeout = params.integer("VisibilityTimeout");
+                if (timeout == null) {
+                    throw SqsException.missingParameter("VisibilityTimeout");
+                }
+                queues.changeVisibility(name, required(params, "ReceiptHandle"), timeout);
+                log.event("sqs", "ChangeMessageVisibility " + name + " " + timeout + " s");
+            }
             case "GetQueueAttributes" -> {
                 String name = queueName(params, path);
                 Map<String, String> attributes = queues.attributes(name, params.list("AttributeNames",
@@ -189,7 +198,8 @@ public final class SqsApi implements ControlPlane.Handler {
             }
             default -> throw new SqsException("UnknownOperationException", "InvalidAction", 400, "The action "
                     + action + " is not valid for this endpoint (the local SQS stand-in serves GetQueueUrl, ListQueues,"
-                    + " SendMessage, ReceiveMessage, DeleteMessage, GetQueueAttributes, PurgeQueue).");
+                    + " SendMessage, ReceiveMessage, DeleteMessage, ChangeMessageVisibility, GetQueueAttributes,"
+                    + " PurgeQueue).");
         }
         return result;
     }
@@ -347,7 +357,8 @@ public final class SqsApi implements ControlPlane.Handler {
     private static String resultXml(String action, Map<String, Object> result, String requestId) {
         StringBuilder xml = new StringBuilder("<?xml version=\"1.0\"?><").append(action).append("Response xmlns=\"")
                 .append(NAMESPACE).append("\">");
-        if (!action.equals("DeleteMessage") && !action.equals("PurgeQueue")) {
+        if (!action.equals("DeleteMessage") && !action.equals("PurgeQueue")
+                && !action.equals("ChangeMessageVisibility")) {
             xml.append('<').append(action).append("Result>");
             appendMembers(xml, result);
             xml.append("</").append(action).append("Result>");

@@ -232,6 +232,39 @@ public final class SqsQueues {
         }
     }
 
+    /**
+     * ChangeMessageVisibility: the message of this receipt handle becomes visible {@code visibilityTimeout} seconds
+     * from now (0: at once). As SQS: a handle never issued is ReceiptHandleIsInvalid; a message that was deleted, or
+     * whose handle is not its latest, is InvalidParameterValue; a message whose visibility timeout already ended
+     * (not in flight) is MessageNotInflight.
+     */
+    public void changeVisibility(String name, String receiptHandle, int visibilityTimeout) {
+        Queue queue = queue(name);
+        if (visibilityTimeout < 0 || visibilityTimeout > MAX_VISIBILITY_TIMEOUT) {
+            throw SqsException.invalidParameter("Value " + visibilityTimeout + " for parameter VisibilityTimeout is"
+                    + " invalid. Reason: Must be between 0 and " + MAX_VISIBILITY_TIMEOUT + ", if provided.");
+        }
+        long now = clock.getAsLong();
+        synchronized (queue) {
+            String id = queue.receipts.get(receiptHandle);
+            if (id == null) {
+                throw new SqsException("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 400,
+                        "The input receipt handle \"" + receiptHandle + "\" is not a valid receipt handle.");
+            }
+            Message message = queue.messages.get(id);
+            if (message == null || !receiptHandle.equals(message.receipt)) {
+                throw SqsException.invalidParameter("Value " + receiptHandle + " for parameter ReceiptHandle is "
+                        + "invalid. Reason: Message does not exist or is not available for visibility timeout change.");
+            }
+            if (message.visibleAt <= now) {
+                throw new SqsException("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight", 400,
+                        "The message referred to isn't in flight.");
+            }
+            message.visibleAt = now + visibilityTimeout * 1000L;
+            queue.notifyAll();
+        }
+    }
+
     /** PurgeQueue: deletes every message; a second purge within 60 s is PurgeQueueInProgress. */
     public void purge(String name) {
         Queue queue = queue(name);

@@ -275,6 +275,18 @@ class SqsApiTest {
             assertEquals("1", JSON.readTree(attributes[1]).path("Attributes")
                     .path("ApproximateNumberOfMessagesNotVisible").asText(),
                     cli + ": " + attributes[1] + attributes[2]);
+            String[] released = cli(cli, "sqs", "change-message-visibility", "--queue-url", url,
+                    "--receipt-handle", message.path("ReceiptHandle").asText(), "--visibility-timeout", "0");
+            assertEquals("0", released[0], cli + ": " + released[2]);
+            assertEquals("0", counts().get("ApproximateNumberOfMessagesNotVisible"), cli + ": visible again");
+            JsonNode again = JSON.readTree(cli(cli, "sqs", "receive-message", "--queue-url", url,
+                    "--attribute-names", "All")[1]).path("Messages").get(0);
+            assertEquals("2", again.path("Attributes").path("ApproximateReceiveCount").asText(), again.toString());
+            String[] stale = cli(cli, "sqs", "change-message-visibility", "--queue-url", url,
+                    "--receipt-handle", message.path("ReceiptHandle").asText(), "--visibility-timeout", "0");
+            assertNotEquals("0", stale[0]);
+            assertTrue(stale[2].contains("InvalidParameterValue"), cli + ": " + stale[2]);
+            message = again;
             String[] deleted = cli(cli, "sqs", "delete-message", "--queue-url", url, "--receipt-handle",
                     message.path("ReceiptHandle").asText());
             assertEquals("0", deleted[0], cli + ": " + deleted[2]);
@@ -286,6 +298,30 @@ class SqsApiTest {
             assertNotEquals("0", missing[0]);
             assertTrue(missing[2].contains("AWS.SimpleQueueService.NonExistentQueue"), cli + ": " + missing[2]);
         }
+    }
+
+    @Test
+    void changeMessageVisibility_releasesOrExtends_andRefusesWhatIsNotInFlight() {
+        sqs.sendMessage(r -> r.queueUrl(url).messageBody("one"));
+        Message received = sqs.receiveMessage(r -> r.queueUrl(url).visibilityTimeout(60)).messages().get(0);
+
+        sqs.changeMessageVisibility(r -> r.queueUrl(url).receiptHandle(received.receiptHandle()).visibilityTimeout(300));
+        now.addAndGet(299_000);
+        assertTrue(sqs.receiveMessage(r -> r.queueUrl(url)).messages().isEmpty(), "extended to 300 s from the change");
+        now.addAndGet(1_000);
+        Message again = sqs.receiveMessage(r -> r.queueUrl(url).visibilityTimeout(60)).messages().get(0);
+        sqs.changeMessageVisibility(r -> r.queueUrl(url).receiptHandle(again.receiptHandle()).visibilityTimeout(0));
+        assertEquals("1", counts().get("ApproximateNumberOfMessages"));
+
+        SqsException notInFlight = assertThrows(SqsException.class, () -> sqs.changeMessageVisibility(
+                r -> r.queueUrl(url).receiptHandle(again.receiptHandle()).visibilityTimeout(0)));
+        assertEquals("AWS.SimpleQueueService.MessageNotInflight", notInFlight.awsErrorDetails().errorCode());
+        SqsException invalid = assertThrows(SqsException.class, () -> sqs.changeMessageVisibility(
+                r -> r.queueUrl(url).receiptHandle("never-issued").visibilityTimeout(0)));
+        assertEquals("ReceiptHandleIsInvalid", invalid.awsErrorDetails().errorCode());
+        SqsException range = assertThrows(SqsException.class, () -> sqs.changeMessageVisibility(
+                r -> r.queueUrl(url).receiptHandle(again.receiptHandle()).visibilityTimeout(43_201)));
+        assertEquals("InvalidParameterValue", range.awsErrorDetails().errorCode());
     }
 
     private Map<String, String> counts() {
