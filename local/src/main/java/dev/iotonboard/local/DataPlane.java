@@ -1,6 +1,7 @@
 package dev.iotonboard.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

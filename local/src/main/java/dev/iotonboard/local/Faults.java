@@ -1,5 +1,6 @@
 package dev.iotonboard.local;
 
+import dev.iotonboard.iot.model.IotException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

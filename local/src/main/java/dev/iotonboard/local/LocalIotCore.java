@@ -1,5 +1,6 @@
 package dev.iotonboard.local;
 
+import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import java.io.IOException;
 import java.io.PrintStream;

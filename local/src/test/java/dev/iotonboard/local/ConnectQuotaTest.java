@@ -3,6 +3,7 @@ package dev.iotonboard.local;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.mqtt.MqttBroker;
 import dev.iotonboard.local.mqtt.TestMqttClient;

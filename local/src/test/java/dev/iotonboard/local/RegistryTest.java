@@ -2,6 +2,7 @@ package dev.iotonboard.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,10 +1,10 @@
 package dev.iotonboard.local.mqtt;
 
+import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.local.ConnectThrottledException;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.Pki;
 import dev.iotonboard.local.PolicyEvaluator;
-import dev.iotonboard.local.Registry;
 import dev.iotonboard.local.RuleEngine;
 import dev.iotonboard.local.RuleSql;
 import io.netty.bootstrap.ServerBootstrap;

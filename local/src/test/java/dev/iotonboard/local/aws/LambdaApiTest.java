@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.local.ControlPlane;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.LambdaRunner;
-import dev.iotonboard.local.Registry;
 import dev.iotonboard.local.StackTemplate;
 import dev.iotonboard.local.TestCli;
 import java.io.ByteArrayOutputStream;

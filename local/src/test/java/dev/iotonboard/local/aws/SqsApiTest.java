@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.local.ControlPlane;
 import dev.iotonboard.local.EventLog;
-import dev.iotonboard.local.Registry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

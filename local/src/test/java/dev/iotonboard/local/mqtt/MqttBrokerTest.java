@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.DataPlane;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.Pki;
-import dev.iotonboard.local.Registry;
 import dev.iotonboard.local.RuleEngine;
 import dev.iotonboard.local.RuleSql;
 import java.io.IOException;

@@ -138,8 +138,8 @@ public final class ThingNameRule {
         return name;
     }
 
-    /** Every CN attribute of a subject, in order (also those of multi-valued RDNs). */
-    static List<String> commonNames(X500Principal subject) {
+    /** Every CN attribute of a subject (also those of multi-valued RDNs). */
+    public static List<String> commonNames(X500Principal subject) {
         List<String> names = new ArrayList<>();
         try {
             for (Rdn rdn : new LdapName(subject.getName(X500Principal.RFC2253)).getRdns()) {

@@ -1,8 +1,9 @@
-package dev.iotonboard.local;
+package dev.iotonboard.iot.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,8 +25,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The IoT registry held by the local IoT Core: CA certificates, device certificates, things, policies and their
- * attachments. Thread-safe (every method synchronizes on the registry). Optionally saved to a JSON file after each
+ * The IoT registry: CA certificates, device certificates, things, policies and their attachments, with AWS's state
+ * rules and error shapes (IotException). The local IoT Core holds one, and so does each handler test's IoT double. Thread-safe (every method synchronizes on the registry). Optionally saved to a JSON file after each
  * change and read back at start.
  */
 public final class Registry {
@@ -147,9 +148,9 @@ public final class Registry {
         } catch (java.security.GeneralSecurityException e) {
             throw IotException.certificateValidation("the verification certificate is not signed by the CA certificate");
         }
-        String cn = Pki.commonName(verification);
-        if (!registrationCode.equals(cn)) {
-            throw IotException.registrationCode("the verification certificate's CN (" + cn
+        List<String> cn = ThingNameRule.commonNames(verification.getSubjectX500Principal());
+        if (!cn.equals(List.of(registrationCode))) {
+            throw IotException.registrationCode("the verification certificate's CN (" + String.join(", ", cn)
                     + ") is not this account's registration code");
         }
         String id = CertificateIds.fromCertificate(ca);

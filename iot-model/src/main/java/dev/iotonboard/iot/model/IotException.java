@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.iot.model;
 
 /** An IoT API error: the service model's error shape name and HTTP status, and the message. */
 public final class IotException extends RuntimeException {
