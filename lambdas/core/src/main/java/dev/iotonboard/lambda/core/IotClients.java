@@ -69,7 +69,12 @@ public final class IotClients {
 
     /** The API authorizer's client with {@code interceptors} (e.g. the SnapStart {@link IotPrimer}). */
     public static IotClient forApiRequests(List<ExecutionInterceptor> interceptors) {
-        return create(region(Env.system()), endpointOverride(Env.system()), credentials(Env.system()),
+        return forApiRequests(Env.system(), interceptors);
+    }
+
+    /** The API authorizer's client configured from {@code env}, with {@code interceptors}. */
+    public static IotClient forApiRequests(Env env, List<ExecutionInterceptor> interceptors) {
+        return create(region(env), endpointOverride(env), credentials(env),
                 retryStrategy(API_MAX_ATTEMPTS, API_MAX_BACKOFF), interceptors);
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.iotonboard.lambda.core.testing.IotDouble;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.crac.Context;
 import org.crac.Resource;
@@ -47,6 +48,18 @@ class IotPrimerTest {
         assertEquals(3, primed);
         assertEquals(List.of(), iot.operations());
         assertEquals("ACTIVE", iot.certificateStatus(ID));
+    }
+
+    @Test
+    void operationNames_areTheSdkOperationsOfTheRequests_withoutSendingThem() {
+        Set<String> names = IotPrimer.operationNames(List.of(
+                c -> c.describeCertificate(r -> r.certificateId(ID)),
+                c -> c.listCertificatesByCA(r -> r.caCertificateId(ID)),
+                c -> c.describeCACertificate(r -> r.certificateId(ID)),
+                c -> c.describeCertificate(r -> r.certificateId("f".repeat(64)))));
+
+        assertEquals(Set.of("DescribeCertificate", "ListCertificatesByCA", "DescribeCACertificate"), names);
+        assertEquals(List.of(), iot.operations());
     }
 
     @Test
