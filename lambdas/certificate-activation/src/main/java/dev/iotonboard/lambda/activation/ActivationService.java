@@ -64,10 +64,11 @@ public final class ActivationService {
     }
 
     /**
-     * The IoT requests {@link #activate} can make, about the priming certificate of {@link IotPrimer}, for a
-     * handler's SnapStart priming (each is aborted before transmission there).
+     * The IoT operations {@link #activate} calls, one sample request each about the priming certificate of
+     * {@link IotPrimer}: the declaration the activation and reconciler handlers prime and are granted from
+     * ({@link dev.iotonboard.lambda.core.IotHandler#iotRequests}).
      */
-    public static List<Consumer<IotClient>> primingRequests(String jitrPolicyName) {
+    public static List<Consumer<IotClient>> iotRequests(String jitrPolicyName) {
         return List.of(
                 c -> c.describeCertificate(r -> r.certificateId(IotPrimer.CERTIFICATE_ID)),
                 c -> c.describeCACertificate(r -> r.certificateId(IotPrimer.CERTIFICATE_ID)),

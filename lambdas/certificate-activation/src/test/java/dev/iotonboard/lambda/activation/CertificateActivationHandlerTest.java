@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -79,11 +81,15 @@ class CertificateActivationHandlerTest {
         JsonLogger.redirect(logs::add);
     }
 
+    /** Also checks that the handler declares every IoT operation the double received (its iotRequests). */
     @AfterEach
     void stop() {
         JsonLogger.redirect(null);
+        Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
+        undeclared.removeAll(handler().iotOperations());
         client.close();
         iot.close();
+        assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }
 
     private CertificateActivationHandler handler(String configuredCa) {
@@ -732,7 +738,7 @@ class CertificateActivationHandlerTest {
     void prime_makesNoNetworkCall_andLeavesTheHandlerWorking() {
         IotPrimer primer = new IotPrimer();
         try (IotClient primed = iot.client(IotDouble.fastRetries(), List.of(primer))) {
-            CertificateActivationHandler container = new CertificateActivationHandler(primed, primer,
+            CertificateActivationHandler container = new CertificateActivationHandler(primed,
                     Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId())), Clock.systemUTC());
 
             assertEquals(5, container.prime());

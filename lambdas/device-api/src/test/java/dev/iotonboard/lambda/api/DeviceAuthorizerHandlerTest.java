@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,11 +68,15 @@ class DeviceAuthorizerHandlerTest {
         JsonLogger.redirect(logs::add);
     }
 
+    /** Also checks that the handler declares every IoT operation the double received (its iotRequests). */
     @AfterEach
     void stop() {
         JsonLogger.redirect(null);
+        Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
+        undeclared.removeAll(handler().iotOperations());
         client.close();
         iot.close();
+        assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }
 
     private DeviceAuthorizerHandler handler(Map<String, String> extraEnv) {
@@ -427,7 +433,7 @@ class DeviceAuthorizerHandlerTest {
         iot.addThing(thingName, arn);
         IotPrimer primer = new IotPrimer();
         try (IotClient primed = iot.client(IotDouble.fastRetries(), List.of(primer))) {
-            DeviceAuthorizerHandler container = new DeviceAuthorizerHandler(primed, primer,
+            DeviceAuthorizerHandler container = new DeviceAuthorizerHandler(primed,
                     Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId())), clock);
 
             assertEquals(2, container.prime());

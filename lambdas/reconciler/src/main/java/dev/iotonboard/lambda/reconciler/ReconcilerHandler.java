@@ -4,21 +4,15 @@ import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ARN;
 import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ID;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.activation.ActivationConfig;
 import dev.iotonboard.lambda.activation.ActivationService;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
-import dev.iotonboard.lambda.core.Json;
 import dev.iotonboard.lambda.core.JsonLogger;
-import dev.iotonboard.lambda.core.SnapStartPriming;
 import dev.iotonboard.lambda.reconciler.model.ReconcilerSummary;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import dev.iotonboard.lambda.reconciler.model.ScheduledEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,33 +20,24 @@ import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.iot.IotClient;
 
 /**
  * Lambda entry point {@code dev.iotonboard.lambda.reconciler.ReconcilerHandler::handleRequest}, run on a schedule.
- * Input: an EventBridge scheduled event (or {@code {}}; only logged); output: a {@link ReconcilerSummary}. The IoT
- * client carries a {@link RequestRateLimiter} ({@code MAX_REQUESTS_PER_SECOND} per operation) in front of every
- * request, and the event handlers' retry strategy. An IoT failure that outlasts the retries is rethrown.
+ * Event: any input ({@link ScheduledEvent}, only logged); result: a {@link ReconcilerSummary}; service:
+ * {@link ReconcilerService}; IoT operations: {@link #iotRequests}. The IoT client carries a
+ * {@link RequestRateLimiter} ({@code MAX_REQUESTS_PER_SECOND} per operation) in front of every request, and the
+ * event handlers' retry strategy. An IoT failure that outlasts the retries is rethrown.
  */
-public final class ReconcilerHandler implements RequestStreamHandler {
+public final class ReconcilerHandler extends IotHandler<ScheduledEvent, ReconcilerSummary> {
 
     private static final JsonLogger LOG = JsonLogger.get(ReconcilerHandler.class);
 
-    private static final byte[] PRIMING_EVENT = "{\"id\":\"priming\",\"time\":\"1970-01-01T00:00:00Z\"}"
-            .getBytes(StandardCharsets.UTF_8);
-
-    private final ReconcilerService service;
     private final ReconcilerConfig config;
-    private final IotClient iot;
-    private final IotPrimer primer = new IotPrimer();
-    private final SnapStartPriming snapStart;
+    private final ReconcilerService service;
 
-    /**
-     * Used by Lambda: one rate-limited IoT client and one configuration per container; registers the SnapStart hook
-     * that primes the client before the snapshot.
-     */
+    /** Used by Lambda: one rate-limited IoT client (with an {@link IotPrimer}) and one configuration per container. */
     public ReconcilerHandler() {
         this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment);
     }
@@ -60,62 +45,65 @@ public final class ReconcilerHandler implements RequestStreamHandler {
     /**
      * Used by tests: {@code clients} builds the IoT client from the environment with the interceptors given: the
      * SnapStart {@link IotPrimer}, then the {@link RequestRateLimiter} the configuration asks for (in that order,
-     * so aborted priming requests never reach the limiter).
+     * so aborted priming requests never reach the limiter). A bad configuration fails before any client is built.
      */
     public ReconcilerHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients) {
-        this.config = ReconcilerConfig.from(env);
-        this.iot = clients.apply(env, List.of(primer, new RequestRateLimiter(config.maxRequestsPerSecond())));
-        ActivationService activation = new ActivationService(iot,
-                new ActivationConfig(config.jitrPolicyName(), Optional.of(config.caCertificateId()),
-                        config.thingNames(), config.caStatusTtl()), clock);
-        this.service = new ReconcilerService(iot, config, activation, clock);
-        this.snapStart = SnapStartPriming.register(this::prime);
+        this(ReconcilerConfig.from(env), env, clock, clients);
     }
 
-    /**
-     * Primes the handler without any network call (run by the SnapStart hook before the snapshot; public so a
-     * benchmark can measure its effect): Jackson on an event and a summary, and this function's IoT requests through
-     * the SDK, each aborted before transmission ({@link IotPrimer}). Changes no state.
-     *
-     * @return the number of IoT requests primed
-     */
-    public int prime() {
-        field(PRIMING_EVENT, "id");
-        Json.toJson(new ReconcilerSummary(CERTIFICATE_ID, 0, 0, 0, List.of(), List.of(), List.of(), true));
+    private ReconcilerHandler(ReconcilerConfig config, Env env, Clock clock,
+            BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients) {
+        super(ScheduledEvent.class, env, clock, clients, new RequestRateLimiter(config.maxRequestsPerSecond()));
+        this.config = config;
+        ActivationService activation = new ActivationService(iot(),
+                new ActivationConfig(config.jitrPolicyName(), Optional.of(config.caCertificateId()),
+                        config.thingNames(), config.caStatusTtl()), clock);
+        this.service = new ReconcilerService(iot(), config, activation, clock);
+    }
+
+    /** The scan of the CA's certificates and the checks of ACTIVE ones, plus the activation path. */
+    @Override
+    protected List<Consumer<IotClient>> iotRequests() {
         List<Consumer<IotClient>> requests = new ArrayList<>(List.of(
                 c -> c.listCertificatesByCA(r -> r.caCertificateId(config.caCertificateId()).ascendingOrder(false)
                         .pageSize(ReconcilerService.PAGE_SIZE)),
                 c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN))));
-        requests.addAll(ActivationService.primingRequests(config.jitrPolicyName()));
-        return primer.prime(iot, requests);
+        requests.addAll(ActivationService.iotRequests(config.jitrPolicyName()));
+        return requests;
+    }
+
+    /** Any input is a run: it is only logged. */
+    @Override
+    protected ScheduledEvent parse(byte[] event) {
+        return ScheduledEvent.of(event);
     }
 
     @Override
-    public void handleRequest(InputStream input, OutputStream output, Context context) {
-        JsonLogger.startInvocation(context);
-        byte[] bytes = Json.readAll(input);
-        LOG.info("reconciler run started", "eventBytes", bytes.length, "eventId", field(bytes, "id"),
-                "eventTime", field(bytes, "time"));
+    protected ReconcilerSummary handle(ScheduledEvent event, Context context) {
+        LOG.info("reconciler run started", "eventBytes", event.bytes(), "eventId", event.id(),
+                "eventTime", event.time());
         IntSupplier remaining = context == null ? () -> Integer.MAX_VALUE : context::getRemainingTimeInMillis;
-        ReconcilerSummary summary;
-        try {
-            summary = service.reconcile(remaining);
-        } catch (SdkException e) {
-            LOG.error("IoT call failed after the SDK retries; failing the run (the next scheduled run starts again)",
-                    e);
-            throw e;
-        }
-        Json.write(output, summary);
+        return service.reconcile(remaining);
     }
 
-    /** A text field of the scheduled event, for the log; null when absent or the input is not a JSON object. */
-    private static String field(byte[] bytes, String name) {
-        try {
-            JsonNode node = Json.MAPPER.readTree(bytes);
-            JsonNode value = node == null ? null : node.get(name);
-            return value == null || !value.isValueNode() ? null : value.asText();
-        } catch (IOException e) {
-            return null;
-        }
+    /** Never called: {@link #parse} accepts any input. */
+    @Override
+    protected ReconcilerSummary rejected(String detail) {
+        throw new IllegalStateException("the reconciler accepts any input: " + detail);
+    }
+
+    @Override
+    protected String iotFailureOutcome() {
+        return "failing the run (the next scheduled run starts again)";
+    }
+
+    @Override
+    protected String primingEvent() {
+        return "{\"id\":\"priming\",\"time\":\"1970-01-01T00:00:00Z\"}";
+    }
+
+    @Override
+    protected ReconcilerSummary primingAnswer() {
+        return new ReconcilerSummary(CERTIFICATE_ID, 0, 0, 0, List.of(), List.of(), List.of(), true);
     }
 }

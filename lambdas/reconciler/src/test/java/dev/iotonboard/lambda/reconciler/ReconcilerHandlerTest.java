@@ -27,6 +27,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -67,11 +69,15 @@ class ReconcilerHandlerTest {
         JsonLogger.redirect(logs::add);
     }
 
+    /** Also checks that the handler declares every IoT operation the double received (its iotRequests). */
     @AfterEach
     void stop() {
         JsonLogger.redirect(null);
+        Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
+        undeclared.removeAll(handler().iotOperations());
         clients.forEach(IotClient::close);
         iot.close();
+        assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }
 
     // ---- fixtures ----------------------------------------------------------------------------------------------
