@@ -6,10 +6,13 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 
 /**
- * IoT control-plane permissions for a function role. Device certificate ids and thing names are only known at run
- * time, so these are the only wildcard resources (each suppressed with a reason where the role is created). IAM
- * authorizes iot:AttachPolicy, DetachPolicy and ListAttachedPolicies on the target certificate, not on the policy
- * (AWS IoT developer guide, "How AWS IoT works with IAM"), so they cannot be narrowed to one policy name.
+ * IoT control-plane permissions for a function role, on the resource type the Service Authorization Reference
+ * ("Actions, resources, and condition keys for AWS IoT") names for each action. Device certificate ids and thing
+ * names are only known at run time, so these are the only wildcard resources (each suppressed with a reason where
+ * the role is created). IAM authorizes iot:AttachPolicy and DetachPolicy on the target certificate, not on the policy,
+ * so they cannot be narrowed to one policy name. Actions with no resource type (ListAttachedPolicies,
+ * ListCertificatesByCA) are authorized on "*" only: {@link #withoutResourceType}. local's FunctionGrantsTest holds
+ * each function's grants to the IoT operations its handler declares.
  */
 final class IotGrants {
     private IotGrants() {
@@ -50,6 +53,20 @@ final class IotGrants {
         Nag.suppress(role, "AwsSolutions-IAM5", "allowAnyCa: the stack accepts every CA registered for "
                 + "auto-registration, so the CA certificate is known only from each registered event.",
                 Nag.iotResourceFinding(Stack.of(role), "cacert/*"));
+    }
+
+    /**
+     * {@code actions} for which IAM has no resource type: a statement allows them only with {@code "Resource": "*"}
+     * (a scoped ARN never matches them, and the call is denied), so they get a statement of their own.
+     */
+    static void withoutResourceType(Role role, String... actions) {
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .actions(List.of(actions))
+                .resources(List.of("*"))
+                .build());
+        Nag.suppress(role, "AwsSolutions-IAM5", "IAM has no resource type for " + String.join(", ", actions)
+                + " (Service Authorization Reference, AWS IoT): they are authorized on Resource \"*\" only, and "
+                + "a scoped ARN would deny every call.", "Resource::*");
     }
 
     private static void grant(Role role, String resourceType, String... actions) {

@@ -22,10 +22,15 @@ import software.constructs.Construct;
  */
 public final class Reconciler extends Construct {
     public static final String HANDLER = "dev.iotonboard.lambda.reconciler.ReconcilerHandler::handleRequest";
-    /** Exactly the IoT calls of lambdas/reconciler (ReconcilerService and the activation path it reuses). */
-    public static final List<String> CA_ACTIONS = List.of("iot:ListCertificatesByCA", "iot:DescribeCACertificate");
+    /**
+     * Exactly the IoT calls ReconcilerHandler declares (ReconcilerService and the activation path it reuses), by IAM
+     * resource type; local's FunctionGrantsTest checks them against the declaration.
+     */
+    public static final List<String> CA_ACTIONS = List.of("iot:DescribeCACertificate");
     public static final List<String> CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate", "iot:UpdateCertificate",
-            "iot:AttachPolicy", "iot:ListAttachedPolicies", "iot:ListPrincipalThings");
+            "iot:AttachPolicy", "iot:ListPrincipalThings");
+    /** IAM has no resource type for these: granted on "*" (the CA id is a request parameter, not a resource). */
+    public static final List<String> UNTYPED_ACTIONS = List.of("iot:ListCertificatesByCA", "iot:ListAttachedPolicies");
     /** A run stops itself 20 s before its timeout (lambdas/README.md); it never outlasts the interval. */
     public static final int MAX_TIMEOUT_MINUTES = 5;
     /** Lambda keeps an asynchronous event at most 6 hours. */
@@ -55,6 +60,7 @@ public final class Reconciler extends Construct {
                 .build());
         IotGrants.caCertificate(function.getRole(), props.caCertificateId(), CA_ACTIONS.toArray(String[]::new));
         IotGrants.certificates(function.getRole(), CERTIFICATE_ACTIONS.toArray(String[]::new));
+        IotGrants.withoutResourceType(function.getRole(), UNTYPED_ACTIONS.toArray(String[]::new));
 
         schedule = Rule.Builder.create(this, "Schedule")
                 .description("Runs the JITR reconciler every " + props.intervalMinutes() + " minute(s)")

@@ -37,9 +37,14 @@ public final class RegistrationPipeline extends Construct {
             "dev.iotonboard.lambda.provisioning.ThingProvisioningHandler::handleRequest";
     public static final String SQL_VERSION = "2016-03-23";
 
-    /** Exactly the IoT calls each handler makes (lambdas/*: ActivationService, ProvisioningService, IotLookups). */
+    /**
+     * Exactly the IoT calls each handler declares (lambdas/*: the handler's iotRequests), by IAM resource type;
+     * local's FunctionGrantsTest checks them against the declarations.
+     */
     public static final List<String> ACTIVATION_CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate",
-            "iot:UpdateCertificate", "iot:AttachPolicy", "iot:ListAttachedPolicies");
+            "iot:UpdateCertificate", "iot:AttachPolicy");
+    /** IAM has no resource type for ListAttachedPolicies: it is granted on "*". */
+    public static final List<String> ACTIVATION_UNTYPED_ACTIONS = List.of("iot:ListAttachedPolicies");
     /** The activation function checks that the issuing CA is ACTIVE. */
     public static final List<String> ACTIVATION_CA_ACTIONS = List.of("iot:DescribeCACertificate");
     /** UpdateCertificate sets INACTIVE a certificate that asked for a thing other than its CN. */
@@ -86,6 +91,7 @@ public final class RegistrationPipeline extends Construct {
                 .asyncInvoke(ASYNC_RETRY_ATTEMPTS, Duration.hours(6))
                 .build());
         IotGrants.certificates(activation.getRole(), ACTIVATION_CERTIFICATE_ACTIONS.toArray(String[]::new));
+        IotGrants.withoutResourceType(activation.getRole(), ACTIVATION_UNTYPED_ACTIONS.toArray(String[]::new));
         IotGrants.caCertificates(activation.getRole(), props.caCertificateId(), ACTIVATION_CA_ACTIONS.toArray(String[]::new));
 
         provisioningFailures = failureQueue("ProvisioningFailures");

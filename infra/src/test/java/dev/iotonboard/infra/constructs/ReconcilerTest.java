@@ -65,15 +65,19 @@ class ReconcilerTest {
     }
 
     @Test
-    void role_listsOnlyItsCaAndMakesTheActivationCallsOnCertificates() {
+    void role_describesOnlyItsCa_makesTheActivationCallsOnCertificates_andListsOnStar() {
         assertEquals(List.of(
-                        Map.of("Action", List.of("iot:ListCertificatesByCA", "iot:DescribeCACertificate"),
+                        Map.of("Action", "iot:DescribeCACertificate",
                                 "Effect", "Allow",
                                 "Resource", iotArn("cacert/" + SynthesizedStack.CA_CERTIFICATE_ID)),
                         Map.of("Action", List.of("iot:DescribeCertificate", "iot:UpdateCertificate", "iot:AttachPolicy",
-                                        "iot:ListAttachedPolicies", "iot:ListPrincipalThings"),
+                                        "iot:ListPrincipalThings"),
                                 "Effect", "Allow",
-                                "Resource", iotArn("cert/*"))),
+                                "Resource", iotArn("cert/*")),
+                        // IAM has no resource type for these two: a scoped ARN would deny them.
+                        Map.of("Action", List.of("iot:ListCertificatesByCA", "iot:ListAttachedPolicies"),
+                                "Effect", "Allow",
+                                "Resource", "*")),
                 RegistrationPipelineTest.iotStatements(reconciler.getFunction()));
     }
 
