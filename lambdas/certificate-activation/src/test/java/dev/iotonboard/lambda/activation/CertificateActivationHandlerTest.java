@@ -85,9 +85,9 @@ class CertificateActivationHandlerTest {
     @AfterEach
     void stop() {
         JsonLogger.redirect(null);
+        client.close();
         Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
         undeclared.removeAll(handler().iotOperations());
-        client.close();
         iot.close();
         assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }

@@ -72,9 +72,9 @@ class DeviceAuthorizerHandlerTest {
     @AfterEach
     void stop() {
         JsonLogger.redirect(null);
+        client.close();
         Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
         undeclared.removeAll(handler().iotOperations());
-        client.close();
         iot.close();
         assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }

@@ -83,9 +83,9 @@ class ThingProvisioningHandlerTest {
     @AfterEach
     void stop() {
         JsonLogger.redirect(null);
+        client.close();
         Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
         undeclared.removeAll(handler(pki.caId()).iotOperations());
-        client.close();
         iot.close();
         assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }
