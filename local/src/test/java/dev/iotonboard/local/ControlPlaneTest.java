@@ -173,7 +173,10 @@ class ControlPlaneTest {
 
     @Test
     void policies_attachListDetach() {
-        String target = "arn:aws:iot:us-east-1:000000000000:cert/" + "c".repeat(64);
+        Pki.Issued root = Pki.rootCa("CA of the policy target", Duration.ofDays(1));
+        String target = registry.certificateArn(device(root, registerCa(root)));
+        assertThrows(ResourceNotFoundException.class, () -> iot.attachPolicy(r -> r.policyName("jitr")
+                .target("arn:aws:iot:us-east-1:000000000000:cert/" + "c".repeat(64))), "no such certificate");
         iot.attachPolicy(r -> r.policyName("jitr").target(target));
         iot.attachPolicy(r -> r.policyName("app").target(target));
         assertEquals(List.of("jitr", "app"), iot.listAttachedPoliciesPaginator(r -> r.target(target)).policies()

@@ -109,6 +109,7 @@ public final class IotApi {
     }
 
     private static final Object EMPTY = new Object();
+    private static final int MAX_PAGE_SIZE = 250;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectMapper json = JSON;
@@ -373,13 +374,19 @@ public final class IotApi {
                 .put("notAfter", x509.getNotAfter().getTime() / 1000.0);
     }
 
-    /** A page of {@code items}: the marker is the index of the next item, as a decimal string. */
+    /**
+     * A page of {@code items}: the service model's page size range (1 to 250, default 250 here: AWS documents no
+     * default), the marker is the index of the next item, as a decimal string.
+     */
     private <T> ObjectNode page(List<T> items, Request r, String sizeParam, String markerParam, String listField,
             String nextField, Function<T, JsonNode> render) {
-        int size = parseInt(r.query(sizeParam), 250, sizeParam);
+        int size = parseInt(r.query(sizeParam), MAX_PAGE_SIZE, sizeParam);
         int start = parseInt(r.query(markerParam), 0, markerParam);
-        if (size < 1 || start < 0) {
-            throw IotException.invalidRequest(sizeParam + " and " + markerParam + " must be positive");
+        if (size < 1 || size > MAX_PAGE_SIZE) {
+            throw IotException.invalidRequest(sizeParam + " must be between 1 and " + MAX_PAGE_SIZE + ", not " + size);
+        }
+        if (start < 0) {
+            throw IotException.invalidRequest(markerParam + " is not a marker this API gave: " + start);
         }
         ArrayNode list = json.createArrayNode();
         int end = Math.min(items.size(), start + size);

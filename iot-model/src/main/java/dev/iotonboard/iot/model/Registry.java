@@ -35,6 +35,8 @@ public final class Registry {
     public static final Set<String> CERTIFICATE_STATUSES = Set.of("ACTIVE", "INACTIVE", "REVOKED",
             "PENDING_TRANSFER", "REGISTER_INACTIVE", "PENDING_ACTIVATION");
     private static final Pattern THING_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
+    /** The service model's CertificateId pattern (64 hex characters, optionally 0x-prefixed). */
+    private static final Pattern CERTIFICATE_ID = Pattern.compile("(0x)?[a-fA-F0-9]{64}");
     private static final Pattern POLICY_NAME = Pattern.compile("[\\w+=,.@-]{1,128}");
 
     /** A registered CA certificate. */
@@ -125,6 +127,72 @@ public final class Registry {
         return registrationCode;
     }
 
+    /** What tests and a saved state put in place directly, without the operations' rules (see {@link Seed}). */
+    public Seed seed() {
+        return new Seed();
+    }
+
+    /**
+     * State put in place directly: a CA certificate as if registered, a certificate as if registered by JITR or an
+     * operator (with any status and registration time), a status set by hand. For test set-up only: every operation
+     * a client can call goes through the registry's methods and their rules.
+     */
+    public final class Seed {
+        private Seed() {
+        }
+
+        /** A CA certificate registered with this status (ACTIVE or INACTIVE) and auto-registration on. */
+        public CaCertificate caCertificate(X509Certificate ca, String status) {
+            synchronized (Registry.this) {
+                String id = CertificateIds.fromCertificate(ca);
+                double now = now();
+                CaCertificate record = new CaCertificate(id, CertificateIds.toPem(ca), status, "ENABLE", now, now, 1);
+                caCertificates.put(id, record);
+                save();
+                return record;
+            }
+        }
+
+        /** A device certificate of a registered CA, with this status, registered at {@code registered}. */
+        public Certificate certificate(String pem, String caId, String status, Instant registered) {
+            synchronized (Registry.this) {
+                Registry.this.caCertificate(caId);
+                if (!CERTIFICATE_STATUSES.contains(status)) {
+                    throw new IllegalArgumentException("not a certificate status: " + status);
+                }
+                X509Certificate device = parse(pem, "certificatePem");
+                String id = CertificateIds.fromCertificate(device);
+                double at = registered.toEpochMilli() / 1000.0;
+                Certificate record = new Certificate(id, CertificateIds.toPem(device), caId, status, at, at, 1);
+                certificates.put(id, record);
+                save();
+                return record;
+            }
+        }
+
+        /** The status an operator or another client left a certificate in. */
+        public void status(String id, String status) {
+            synchronized (Registry.this) {
+                if (!CERTIFICATE_STATUSES.contains(status)) {
+                    throw new IllegalArgumentException("not a certificate status: " + status);
+                }
+                certificates.put(id, Registry.this.certificate(id).withStatus(status));
+                save();
+            }
+        }
+
+        /** When IoT registered the certificate (ListCertificatesByCA orders by it). */
+        public void registered(String id, Instant registered) {
+            synchronized (Registry.this) {
+                Certificate c = Registry.this.certificate(id);
+                double at = registered.toEpochMilli() / 1000.0;
+                certificates.put(id, new Certificate(c.id(), c.pem(), c.caCertificateId(), c.status(), at,
+                        c.lastModifiedDate(), c.generation()));
+                save();
+            }
+        }
+    }
+
     // ---- CA certificates ----
 
     /** RegisterCACertificate: checks the verification certificate (signed by the CA, CN = registration code). */
@@ -166,7 +234,7 @@ public final class Registry {
     }
 
     public synchronized CaCertificate caCertificate(String id) {
-        return existing(caCertificates, id, "CA certificate ");
+        return existing(caCertificates, certificateId(id, "caCertificateId"), "CA certificate ");
     }
 
     public synchronized Optional<CaCertificate> findCaCertificate(String id) {
@@ -197,12 +265,18 @@ public final class Registry {
         return Optional.ofNullable(certificates.get(id));
     }
 
+    /**
+     * The certificate of this id: InvalidRequestException when the id does not have the service model's shape,
+     * ResourceNotFoundException when there is none.
+     */
     public synchronized Certificate certificate(String id) {
-        return existing(certificates, id, "certificate ");
+        return existing(certificates, certificateId(id, "certificateId"), "certificate ");
     }
 
+    /** The certificates of a CA, oldest first (registration order among equal creation dates). */
     public synchronized List<Certificate> certificatesByCa(String caId) {
-        return certificates.values().stream().filter(c -> caId.equals(c.caCertificateId())).toList();
+        return certificates.values().stream().filter(c -> caId.equals(c.caCertificateId()))
+                .sorted(java.util.Comparator.comparingDouble(Certificate::creationDate)).toList();
     }
 
     /** JITR: registers a device certificate from an auto-registration CA as PENDING_ACTIVATION. */
@@ -228,6 +302,7 @@ public final class Registry {
             throw IotException.invalidRequest("newStatus must be one of " + CERTIFICATE_STATUSES + ", not " + newStatus);
         }
         Certificate certificate = certificate(id);
+        id = certificate.id();
         if (newStatus.equals("PENDING_ACTIVATION") || newStatus.equals("PENDING_TRANSFER")) {
             throw IotException.invalidRequest("the status cannot be set to " + newStatus + " with UpdateCertificate");
         }
@@ -305,9 +380,16 @@ public final class Registry {
                 .map(ThingPrincipal::principal).toList();
     }
 
+    /** ListPrincipalThings: a certificate principal must exist (ResourceNotFoundException). */
     public synchronized List<String> principalThings(String principal) {
+        requirePrincipal(principal);
         return thingPrincipals.stream().filter(tp -> tp.principal().equals(principal))
                 .map(ThingPrincipal::thingName).toList();
+    }
+
+    /** The names of every thing, in creation order. */
+    public synchronized List<String> thingNames() {
+        return List.copyOf(things.keySet());
     }
 
     // ---- policies ----
@@ -325,9 +407,11 @@ public final class Registry {
         return existing(policies, name, "policy ");
     }
 
+    /** AttachPolicy: the policy and a certificate target must exist (ResourceNotFoundException). */
     public synchronized void attachPolicy(String name, String target) {
         policy(name);
         requireTarget(target);
+        requirePrincipal(target);
         targetPolicies.computeIfAbsent(target, t -> new LinkedHashSet<>()).add(name);
         save();
     }
@@ -368,6 +452,14 @@ public final class Registry {
         if (principal.contains(":cert/") && (id.isEmpty() || !certificates.containsKey(id.get()))) {
             throw IotException.notFound("certificate " + principal + " does not exist");
         }
+    }
+
+    /** A certificate id as the service model accepts it (0x prefix and upper case allowed), as IoT prints it. */
+    private static String certificateId(String id, String member) {
+        if (id == null || !CERTIFICATE_ID.matcher(id).matches()) {
+            throw IotException.invalidRequest(member + " must be 64 hexadecimal characters, not " + id);
+        }
+        return (id.startsWith("0x") ? id.substring(2) : id).toLowerCase(java.util.Locale.ROOT);
     }
 
     private void requireTarget(String target) {

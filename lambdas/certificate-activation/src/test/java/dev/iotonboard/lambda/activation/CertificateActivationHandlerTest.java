@@ -13,12 +13,12 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.ThingNameRule;
-import dev.iotonboard.lambda.core.testing.Fixtures;
-import dev.iotonboard.lambda.core.testing.Handlers;
-import dev.iotonboard.lambda.core.testing.IotDouble;
-import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
-import dev.iotonboard.lambda.core.testing.MutableClock;
-import dev.iotonboard.lambda.core.testing.TestPki;
+import dev.iotonboard.lambda.testing.Fixtures;
+import dev.iotonboard.lambda.testing.Handlers;
+import dev.iotonboard.lambda.testing.IotDouble;
+import dev.iotonboard.lambda.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.testing.MutableClock;
+import dev.iotonboard.lambda.testing.TestPki;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -295,12 +295,16 @@ class CertificateActivationHandlerTest {
 
     @Test
     void activate_rejectsCertificateWhosePemIotDoesNotReturn() {
-        String id = iot.addCertificateId("d".repeat(64), pki.caId(), "PENDING_ACTIVATION");
+        iot.respondNext("DescribeCertificate", 200, "{\"certificateDescription\":{\"certificateId\":\"" + device.id()
+                + "\",\"certificateArn\":\"" + arn + "\",\"caCertificateId\":\"" + pki.caId()
+                + "\",\"status\":\"PENDING_ACTIVATION\"}}");
 
-        JsonNode result = activate(event(id, pki.caId()));
+        JsonNode result = activate(event(device.id(), pki.caId()));
 
         assertOutcome(result, "REJECTED", "INVALID_CERTIFICATE");
-        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(id));
+        assertTrue(result.get("detail").asText().contains("no PEM"), result.toString());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
+        assertEquals(List.of(), iot.policiesOf(arn));
     }
 
     // ---- certificate profile ----------------------------------------------------------------------------------
@@ -408,7 +412,7 @@ class CertificateActivationHandlerTest {
         if (caRegistered) {
             iot.setCaStatus(pki.caId(), "INACTIVE");
         } else {
-            iot.removeCa(pki.caId());
+            iot.failAlways("DescribeCACertificate", Fault.RESOURCE_NOT_FOUND);
         }
 
         JsonNode result = activate(event(device.id(), pki.caId()));

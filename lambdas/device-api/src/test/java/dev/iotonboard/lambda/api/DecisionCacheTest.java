@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.lambda.api.model.Decision;
-import dev.iotonboard.lambda.core.testing.MutableClock;
+import dev.iotonboard.lambda.testing.MutableClock;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

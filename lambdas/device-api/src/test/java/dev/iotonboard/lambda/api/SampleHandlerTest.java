@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Json;
-import dev.iotonboard.lambda.core.testing.Fixtures;
-import dev.iotonboard.lambda.core.testing.Handlers;
+import dev.iotonboard.lambda.testing.Fixtures;
+import dev.iotonboard.lambda.testing.Handlers;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -11,12 +11,12 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.ThingNameRule;
-import dev.iotonboard.lambda.core.testing.Fixtures;
-import dev.iotonboard.lambda.core.testing.Handlers;
-import dev.iotonboard.lambda.core.testing.IotDouble;
-import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
-import dev.iotonboard.lambda.core.testing.TestContext;
-import dev.iotonboard.lambda.core.testing.TestPki;
+import dev.iotonboard.lambda.testing.Fixtures;
+import dev.iotonboard.lambda.testing.Handlers;
+import dev.iotonboard.lambda.testing.IotDouble;
+import dev.iotonboard.lambda.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.testing.TestContext;
+import dev.iotonboard.lambda.testing.TestPki;
 import dev.iotonboard.lambda.reconciler.model.ReconcilerSummary;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,6 +66,7 @@ class ReconcilerHandlerTest {
     void start() {
         iot = IotDouble.start();
         iot.addPolicy(JITR);
+        iot.addPolicy("app-policy");
         JsonLogger.redirect(logs::add);
     }
 
@@ -112,16 +113,9 @@ class ReconcilerHandlerTest {
 
     /** The subject CN (the thing name) of a certificate made by {@link #certificate}. */
     private String cn(String id) {
-        return ThingNameRule.defaultRule().thingOf(CertificateIds.parsePem(iot.certificate(id).pem));
+        return ThingNameRule.defaultRule().thingOf(CertificateIds.parsePem(iot.certificate(id).pem()));
     }
 
-    /** A certificate known only by id (no PEM), registered {@code age} ago. */
-    private String certificateId(int n, String status, Duration age) {
-        String id = String.format("%064x", n);
-        iot.addCertificateId(id, pki.caId(), status);
-        iot.setCreationDate(id, NOW.minus(age));
-        return id;
-    }
 
     private static List<String> texts(JsonNode array) {
         List<String> out = new ArrayList<>();
@@ -202,7 +196,9 @@ class ReconcilerHandlerTest {
 
     @Test
     void run_pendingCertificateThatFailsTheChecks_staysPendingAndIsCountedRejected() {
-        String id = certificateId(1, "PENDING_ACTIVATION", Duration.ofHours(2));
+        TestPki.Issued caTrue = pki.device(java.util.UUID.randomUUID().toString()).ca(true).issue();
+        String id = iot.addCertificate(caTrue.pem(), pki.caId(), "PENDING_ACTIVATION");
+        iot.setCreationDate(id, NOW.minus(Duration.ofHours(2)));
 
         assertSummary(run(handler()), 1, 0, 1, true);
 
@@ -314,7 +310,7 @@ class ReconcilerHandlerTest {
     void run_capsTheReportedCertificates_butLogsEachOne() {
         int count = ReconcilerSummary.MAX_REPORTED + 5;
         for (int i = 1; i <= count; i++) {
-            certificateId(i, "ACTIVE", Duration.ofHours(1).plusSeconds(i));
+            certificate("ACTIVE", Duration.ofHours(1).plusSeconds(i));
         }
 
         JsonNode summary = run(handler());
@@ -329,7 +325,7 @@ class ReconcilerHandlerTest {
     @Test
     void run_pagesNewestFirstThroughEveryPageWithinTheLookback() {
         for (int i = 1; i <= 520; i++) {
-            certificateId(i, "INACTIVE", Duration.ofHours(1).plusSeconds(i));
+            certificate("INACTIVE", Duration.ofHours(1).plusSeconds(i));
         }
         String oldest = certificate("PENDING_ACTIVATION", Duration.ofDays(2));
 
@@ -349,7 +345,7 @@ class ReconcilerHandlerTest {
         String recent = certificate("PENDING_ACTIVATION", Duration.ofHours(1));
         List<String> old = new ArrayList<>();
         for (int i = 1; i <= 250; i++) {
-            old.add(certificateId(i, "PENDING_ACTIVATION", Duration.ofHours(169).plusSeconds(i)));
+            old.add(certificate("PENDING_ACTIVATION", Duration.ofHours(169).plusSeconds(i)));
         }
 
         JsonNode summary = run(handler());

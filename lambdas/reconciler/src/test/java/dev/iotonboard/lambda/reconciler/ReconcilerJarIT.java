@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Json;
-import dev.iotonboard.lambda.core.testing.Fixtures;
-import dev.iotonboard.lambda.core.testing.IotDouble;
-import dev.iotonboard.lambda.core.testing.JarRunner;
-import dev.iotonboard.lambda.core.testing.RuntimeApiDouble;
-import dev.iotonboard.lambda.core.testing.TestPki;
+import dev.iotonboard.lambda.testing.Fixtures;
+import dev.iotonboard.lambda.testing.IotDouble;
+import dev.iotonboard.lambda.testing.JarRunner;
+import dev.iotonboard.lambda.testing.RuntimeApiDouble;
+import dev.iotonboard.lambda.testing.TestPki;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

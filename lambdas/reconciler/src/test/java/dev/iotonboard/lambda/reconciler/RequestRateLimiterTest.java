@@ -3,8 +3,9 @@ package dev.iotonboard.lambda.reconciler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.iotonboard.lambda.core.testing.IotDouble;
-import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.testing.IotDouble;
+import dev.iotonboard.lambda.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.testing.TestPki;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,11 +52,12 @@ class RequestRateLimiterTest {
     void everyHttpAttemptPassesThroughTheLimiter_retriesIncluded() {
         try (IotDouble iot = IotDouble.start();
                 IotClient client = iot.client(IotDouble.fastRetries(), List.of(limiter))) {
-            iot.addCertificateId("a".repeat(64), "b".repeat(64), "ACTIVE");
+            TestPki pki = TestPki.newCa("limiter-ca");
+            String id = iot.addCertificate(pki.issueDevice().pem(), pki.caId(), "ACTIVE");
             iot.failNext("DescribeCertificate", 2, Fault.THROTTLING);
 
-            client.describeCertificate(r -> r.certificateId("a".repeat(64)));
-            client.describeCertificate(r -> r.certificateId("a".repeat(64)));
+            client.describeCertificate(r -> r.certificateId(id));
+            client.describeCertificate(r -> r.certificateId(id));
 
             assertEquals(4, iot.callCount("DescribeCertificate"));
             assertEquals(List.of(500_000_000L, 1_000_000_000L, 1_500_000_000L), waits,

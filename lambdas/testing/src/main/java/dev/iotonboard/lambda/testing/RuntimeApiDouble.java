@@ -1,4 +1,4 @@
-package dev.iotonboard.lambda.core.testing;
+package dev.iotonboard.lambda.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

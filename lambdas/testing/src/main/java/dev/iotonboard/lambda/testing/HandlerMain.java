@@ -1,4 +1,4 @@
-package dev.iotonboard.lambda.core.testing;
+package dev.iotonboard.lambda.testing;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import java.io.ByteArrayOutputStream;
@@ -6,7 +6,7 @@ import java.lang.management.ManagementFactory;
 
 /**
  * Runs one handler once in a fresh JVM, like a Lambda cold start: {@code java -cp <function jar>:<core test-jar>
- * dev.iotonboard.lambda.core.testing.HandlerMain <handler class>} with the event on standard input. The handler is
+ * dev.iotonboard.lambda.testing.HandlerMain <handler class>} with the event on standard input. The handler is
  * built with its public no-arg constructor (configuration from the environment). The answer goes to standard
  * output, and the last standard-error line is {@code init_ms=<JVM start to handler built> total_ms=<JVM start to
  * answer>}.

@@ -1,4 +1,4 @@
-package dev.iotonboard.lambda.core.testing;
+package dev.iotonboard.lambda.testing;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;

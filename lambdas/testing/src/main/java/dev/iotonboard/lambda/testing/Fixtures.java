@@ -1,4 +1,4 @@
-package dev.iotonboard.lambda.core.testing;
+package dev.iotonboard.lambda.testing;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.iotonboard.lambda.core.testing.TestPki;
+import dev.iotonboard.lambda.testing.TestPki;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;

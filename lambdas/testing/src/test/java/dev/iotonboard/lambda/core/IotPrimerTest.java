@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.iotonboard.lambda.core.testing.IotDouble;
+import dev.iotonboard.lambda.testing.IotDouble;
+import dev.iotonboard.lambda.testing.TestPki;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,16 +20,17 @@ import software.amazon.awssdk.services.iot.model.CertificateStatus;
 
 class IotPrimerTest {
 
-    private static final String ID = "0123456789abcdef".repeat(4);
+    private static final TestPki PKI = TestPki.newCa("client-test-ca");
 
     private IotDouble iot;
+    private String id;
     private final IotPrimer primer = new IotPrimer();
     private IotClient client;
 
     @BeforeEach
     void start() {
         iot = IotDouble.start();
-        iot.addCertificateId(ID, "ca", "ACTIVE");
+        id = iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE");
         client = iot.client(IotDouble.fastRetries(), List.of(primer));
     }
 
@@ -41,21 +43,21 @@ class IotPrimerTest {
     @Test
     void prime_runsRequestsThroughTheSdkWithoutSendingThem() {
         int primed = primer.prime(client, List.of(
-                c -> c.describeCertificate(r -> r.certificateId(ID)),
-                c -> c.updateCertificate(r -> r.certificateId(ID).newStatus(CertificateStatus.REVOKED)),
+                c -> c.describeCertificate(r -> r.certificateId(id)),
+                c -> c.updateCertificate(r -> r.certificateId(id).newStatus(CertificateStatus.REVOKED)),
                 c -> c.attachPolicy(r -> r.policyName("p").target("arn"))));
 
         assertEquals(3, primed);
         assertEquals(List.of(), iot.operations());
-        assertEquals("ACTIVE", iot.certificateStatus(ID));
+        assertEquals("ACTIVE", iot.certificateStatus(id));
     }
 
     @Test
     void operationNames_areTheSdkOperationsOfTheRequests_withoutSendingThem() {
         Set<String> names = IotPrimer.operationNames(List.of(
-                c -> c.describeCertificate(r -> r.certificateId(ID)),
-                c -> c.listCertificatesByCA(r -> r.caCertificateId(ID)),
-                c -> c.describeCACertificate(r -> r.certificateId(ID)),
+                c -> c.describeCertificate(r -> r.certificateId(id)),
+                c -> c.listCertificatesByCA(r -> r.caCertificateId(id)),
+                c -> c.describeCACertificate(r -> r.certificateId(id)),
                 c -> c.describeCertificate(r -> r.certificateId("f".repeat(64)))));
 
         assertEquals(Set.of("DescribeCertificate", "ListCertificatesByCA", "DescribeCACertificate"), names);
@@ -64,9 +66,9 @@ class IotPrimerTest {
 
     @Test
     void afterPriming_theClientSendsRequestsAsUsual() {
-        primer.prime(client, List.of(c -> c.describeCertificate(r -> r.certificateId(ID))));
+        primer.prime(client, List.of(c -> c.describeCertificate(r -> r.certificateId(id))));
 
-        assertEquals("ACTIVE", client.describeCertificate(r -> r.certificateId(ID)).certificateDescription()
+        assertEquals("ACTIVE", client.describeCertificate(r -> r.certificateId(id)).certificateDescription()
                 .statusAsString());
         assertEquals(List.of("DescribeCertificate"), iot.operations());
     }
@@ -75,7 +77,7 @@ class IotPrimerTest {
     void prime_refusesAClientItIsNotInstalledOn() {
         try (IotClient plain = iot.client()) {
             assertThrows(IllegalStateException.class,
-                    () -> primer.prime(plain, List.of(c -> c.describeCertificate(r -> r.certificateId(ID)))));
+                    () -> primer.prime(plain, List.of(c -> c.describeCertificate(r -> r.certificateId(id)))));
         }
         assertEquals(List.of(), iot.operations());
     }

@@ -1,4 +1,4 @@
-package dev.iotonboard.lambda.core.testing;
+package dev.iotonboard.lambda.testing;
 
 import dev.iotonboard.lambda.core.CertificateIds;
 import java.math.BigInteger;
@@ -11,7 +11,9 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -42,6 +44,8 @@ public final class TestPki {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+    /** Every CA made in this JVM, by IoT id, so the IoT double can register the CA a certificate names. */
+    private static final Map<String, X509Certificate> CAS = new ConcurrentHashMap<>();
 
     private final KeyPair caKeys;
     private final X509Certificate caCertificate;
@@ -63,7 +67,9 @@ public final class TestPki {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             builder.addExtension(Extension.keyUsage, true,
                     new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            return new TestPki(keys, sign(builder, "SHA256withECDSA", keys));
+            TestPki pki = new TestPki(keys, sign(builder, "SHA256withECDSA", keys));
+            CAS.put(pki.caId(), pki.caCertificate());
+            return pki;
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot build a test CA", e);
         }
@@ -71,6 +77,15 @@ public final class TestPki {
 
     public X509Certificate caCertificate() {
         return caCertificate;
+    }
+
+    /** The certificate of a CA made by {@link #newCa} in this JVM, by its IoT id. */
+    public static X509Certificate caCertificate(String caId) {
+        X509Certificate ca = CAS.get(caId);
+        if (ca == null) {
+            throw new IllegalArgumentException("no TestPki CA has the id " + caId + ": make it with TestPki.newCa");
+        }
+        return ca;
     }
 
     /** The CA certificate's IoT id. */

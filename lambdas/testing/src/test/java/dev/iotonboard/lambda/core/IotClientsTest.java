@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.iotonboard.lambda.core.testing.IotDouble;
-import dev.iotonboard.lambda.core.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.testing.IotDouble;
+import dev.iotonboard.lambda.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.testing.TestPki;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +24,16 @@ import software.amazon.awssdk.services.iot.model.ThrottlingException;
 
 class IotClientsTest {
 
-    private static final String ID = "0123456789abcdef".repeat(4);
+    private static final TestPki PKI = TestPki.newCa("client-test-ca");
 
     private IotDouble iot;
+    private String id;
     private IotClient client;
 
     @BeforeEach
     void start() {
         iot = IotDouble.start();
-        iot.addCertificateId(ID, "ca", "ACTIVE");
+        id = iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE");
         client = iot.client();
     }
 
@@ -71,13 +73,13 @@ class IotClientsTest {
         Env env = Env.of(Map.of("AWS_REGION", IotDouble.REGION, "AWS_ENDPOINT_URL_IOT", iot.endpoint().toString(),
                 "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret"));
         try (IotClient fromEnv = IotClients.fromEnvironment(env)) {
-            CertificateStatus status = fromEnv.describeCertificate(r -> r.certificateId(ID))
+            CertificateStatus status = fromEnv.describeCertificate(r -> r.certificateId(id))
                     .certificateDescription().status();
             assertEquals(CertificateStatus.ACTIVE, status);
         }
         IotDouble.Call call = iot.calls().get(0);
         assertEquals("DescribeCertificate", call.operation());
-        assertEquals("/certificates/" + ID, call.path());
+        assertEquals("/certificates/" + id, call.path());
         assertTrue(call.header("authorization").startsWith("AWS4-HMAC-SHA256 Credential=AKIDTEST/"),
                 call.header("authorization"));
         assertTrue(call.header("authorization").contains("/" + IotDouble.REGION + "/"), call.header("authorization"));
@@ -94,7 +96,7 @@ class IotClientsTest {
     void throttling_isRetriedUntilItClears() {
         iot.failNext("DescribeCertificate", 3, Fault.THROTTLING);
         assertEquals(CertificateStatus.ACTIVE,
-                client.describeCertificate(r -> r.certificateId(ID)).certificateDescription().status());
+                client.describeCertificate(r -> r.certificateId(id)).certificateDescription().status());
         assertEquals(List.of(400, 400, 400, 200), iot.calls().stream().map(IotDouble.Call::status).toList());
     }
 
@@ -102,7 +104,7 @@ class IotClientsTest {
     void throttling_thatOutlastsEveryAttempt_surfacesAsThrottlingException() {
         iot.failAlways("DescribeCertificate", Fault.THROTTLING);
         ThrottlingException e = assertThrows(ThrottlingException.class,
-                () -> client.describeCertificate(r -> r.certificateId(ID)));
+                () -> client.describeCertificate(r -> r.certificateId(id)));
         assertEquals(400, e.statusCode());
         assertEquals(IotClients.MAX_ATTEMPTS, iot.calls("DescribeCertificate").size());
     }
@@ -112,14 +114,14 @@ class IotClientsTest {
         iot.failNth("DescribeCertificate", 1, Fault.INTERNAL_FAILURE);
         iot.failNth("DescribeCertificate", 2, Fault.SERVICE_UNAVAILABLE);
         iot.failNth("DescribeCertificate", 3, Fault.BAD_GATEWAY);
-        client.describeCertificate(r -> r.certificateId(ID));
+        client.describeCertificate(r -> r.certificateId(id));
         assertEquals(List.of(500, 503, 502, 200), iot.calls().stream().map(IotDouble.Call::status).toList());
 
         iot.failAlways("UpdateCertificate", Fault.INTERNAL_FAILURE);
         assertThrows(InternalFailureException.class,
-                () -> client.updateCertificate(r -> r.certificateId(ID).newStatus(CertificateStatus.INACTIVE)));
+                () -> client.updateCertificate(r -> r.certificateId(id).newStatus(CertificateStatus.INACTIVE)));
         assertEquals(IotClients.MAX_ATTEMPTS, iot.calls("UpdateCertificate").size());
-        assertEquals("ACTIVE", iot.certificateStatus(ID));
+        assertEquals("ACTIVE", iot.certificateStatus(id));
     }
 
     @Test
@@ -133,16 +135,16 @@ class IotClientsTest {
 
     @Test
     void double_refusesToReactivateARevokedCertificate() {
-        iot.setCertificateStatus(ID, "REVOKED");
+        iot.setCertificateStatus(id, "REVOKED");
         IotException e = assertThrows(IotException.class,
-                () -> client.updateCertificate(r -> r.certificateId(ID).newStatus(CertificateStatus.ACTIVE)));
+                () -> client.updateCertificate(r -> r.certificateId(id).newStatus(CertificateStatus.ACTIVE)));
         assertEquals(406, e.statusCode());
-        assertEquals("REVOKED", iot.certificateStatus(ID));
+        assertEquals("REVOKED", iot.certificateStatus(id));
     }
 
     @Test
     void double_marshalsPrincipalsAndPolicyTargets() {
-        String arn = iot.certificateArn(ID);
+        String arn = iot.certificateArn(id);
         iot.addPolicy("jitr");
         client.attachPolicy(r -> r.policyName("jitr").target(arn));
         client.createThing(r -> r.thingName("thing-1"));

@@ -1,0 +1,434 @@
+package dev.iotonboard.lambda.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.iotonboard.iot.model.IotApi;
+import dev.iotonboard.iot.model.IotException;
+import dev.iotonboard.iot.model.Registry;
+import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.core.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.iot.IotClient;
+
+/**
+ * The IoT control plane for handler tests: the IoT model (module iot-model: {@link Registry} and its REST-JSON
+ * binding {@link IotApi}, the very object the local IoT Core serves) on a JDK {@link HttpServer}, for driving the
+ * real SDK client, with a thin test layer in front of it: every request is recorded, failures are scripted per
+ * operation and call number, and another client's action can be run between two calls. The double holds no IoT
+ * semantics of its own; state for a test is put in place through the model's {@link Registry#seed()}.
+ *
+ * <p>Faults are scripted per operation and per call number (every received request counts, retries included), and
+ * a faulted request changes no state: {@link #failAlways}, {@link #failNth}, {@link #failNext} and
+ * {@link #failEveryNth} (e.g. every second request throttled, like a quota under load).
+ */
+public final class IotDouble implements AutoCloseable {
+
+    public static final String ACCOUNT = "123456789012";
+    public static final String REGION = "eu-west-1";
+    private static final String POLICY_DOCUMENT = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
+
+    /** Error answers the double can be told to give. */
+    public enum Fault {
+        THROTTLING(400, "ThrottlingException", "Rate exceeded"),
+        INVALID_REQUEST(400, "InvalidRequestException", "Invalid request"),
+        UNAUTHORIZED(401, "UnauthorizedException", "Unauthorized"),
+        RESOURCE_NOT_FOUND(404, "ResourceNotFoundException", "Not found"),
+        CERTIFICATE_STATE(406, "CertificateStateException", "Certificate state does not allow this"),
+        RESOURCE_ALREADY_EXISTS(409, "ResourceAlreadyExistsException", "Resource already exists"),
+        LIMIT_EXCEEDED(410, "LimitExceededException", "Limit exceeded"),
+        INTERNAL_FAILURE(500, "InternalFailureException", "Internal failure"),
+        /** A bare 502 from a proxy: no error type header, an HTML body. */
+        BAD_GATEWAY(502, null, "<html><body>502 Bad Gateway</body></html>"),
+        SERVICE_UNAVAILABLE(503, "ServiceUnavailableException", "Service unavailable");
+
+        final int status;
+        final String errorType;
+        final String message;
+
+        Fault(int status, String errorType, String message) {
+            this.status = status;
+            this.errorType = errorType;
+            this.message = message;
+        }
+
+        IotApi.Response response() {
+            return errorType == null ? new IotApi.Response(status, null, message.getBytes(StandardCharsets.UTF_8))
+                    : IotApi.error(new IotException(errorType, status, message));
+        }
+    }
+
+    /** One request as the double received it, with the HTTP status it answered. */
+    public record Call(String operation, String method, String path, Map<String, String> query,
+            Map<String, String> headers, String body, int status) {
+
+        /** The value of a request header (lower-case name). */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+
+        /** A field of the JSON body, or null. */
+        public String bodyField(String name) {
+            if (body == null || body.isBlank()) {
+                return null;
+            }
+            try {
+                JsonNode node = Json.MAPPER.readTree(body).get(name);
+                return node == null ? null : node.asText();
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
+
+    private record FaultRule(String operation, int fromCall, int toCall, int every, Fault fault) {
+
+        boolean matches(String op, int number) {
+            return operation.equals(op) && number >= fromCall && number <= toCall && (every == 0 || number % every == 0);
+        }
+    }
+
+    static {
+        // Without TCP_NODELAY every request whose headers and body the client writes separately waits ~40 ms for
+        // a delayed ACK (Nagle); read once by the JDK server's configuration, so set before the first server.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    private final HttpServer server;
+    private final Registry registry = new Registry(REGION, ACCOUNT, null);
+    private final IotApi api = new IotApi(registry, "iot-double.localhost", line -> { });
+    private final List<Call> calls = new ArrayList<>();
+    private final List<FaultRule> faults = new ArrayList<>();
+    private final Map<String, Integer> callCounts = new HashMap<>();
+    private final Map<String, List<Runnable>> hooks = new HashMap<>();
+    private final Map<String, IotApi.Response> scripted = new HashMap<>();
+
+    private IotDouble(HttpServer server) {
+        this.server = server;
+    }
+
+    /** Starts a double on a free loopback port. */
+    public static IotDouble start() {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            IotDouble iot = new IotDouble(server);
+            server.createContext("/", iot::handle);
+            server.start();
+            return iot;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the IoT double", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    /** The double's base URL, for {@code AWS_ENDPOINT_URL_IOT}. */
+    public URI endpoint() {
+        return URI.create("http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort());
+    }
+
+    /** The model behind the double, for assertions on state the helpers below do not cover. */
+    public Registry registry() {
+        return registry;
+    }
+
+    /**
+     * A real SDK client aimed at the double, with the production attempt count ({@link IotClients#MAX_ATTEMPTS})
+     * and a 1 ms backoff so retries keep tests fast.
+     */
+    public IotClient client() {
+        return client(fastRetries());
+    }
+
+    /** A real SDK client aimed at the double with the given retry strategy. */
+    public IotClient client(RetryStrategy retryStrategy) {
+        return client(retryStrategy, List.of());
+    }
+
+    /** A real SDK client aimed at the double with the given retry strategy and execution interceptors. */
+    public IotClient client(RetryStrategy retryStrategy, List<ExecutionInterceptor> interceptors) {
+        return IotClients.create(Region.of(REGION), Optional.of(endpoint()),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")), retryStrategy,
+                interceptors);
+    }
+
+    /** The production strategy's attempt count with a 1 ms backoff and no circuit breaker. */
+    public static RetryStrategy fastRetries() {
+        BackoffStrategy fast = BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(1));
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(IotClients.MAX_ATTEMPTS)
+                .backoffStrategy(fast)
+                .throttlingBackoffStrategy(fast)
+                .circuitBreakerEnabled(false)
+                .build();
+    }
+
+    // ---- state, through the model ----------------------------------------------------------------------------
+
+    /**
+     * Registers a device certificate of a {@link TestPki} CA with this status; returns its id. The CA is registered
+     * ACTIVE, with auto-registration, unless it is known already.
+     */
+    public synchronized String addCertificate(String pem, String caCertificateId, String status) {
+        knownCa(caCertificateId);
+        return registry.seed().certificate(pem, caCertificateId, status, Instant.now()).id();
+    }
+
+    /** Registers the {@link TestPki} CA of this id with this status (ACTIVE or INACTIVE), or changes its status. */
+    public synchronized void setCaStatus(String caCertificateId, String status) {
+        knownCa(caCertificateId);
+        registry.updateCaCertificate(caCertificateId, status, null);
+    }
+
+    private void knownCa(String caCertificateId) {
+        if (registry.findCaCertificate(caCertificateId).isEmpty()) {
+            registry.seed().caCertificate(TestPki.caCertificate(caCertificateId), "ACTIVE");
+        }
+    }
+
+    public synchronized Registry.Certificate certificate(String id) {
+        return registry.certificate(id);
+    }
+
+    public synchronized String certificateStatus(String id) {
+        return registry.certificate(id).status();
+    }
+
+    /** The status an operator or another client left the certificate in (any status, PENDING_ACTIVATION included). */
+    public synchronized void setCertificateStatus(String id, String status) {
+        registry.seed().status(id, status);
+    }
+
+    /** Sets when IoT registered the certificate (ListCertificatesByCA orders and reports by it). */
+    public synchronized void setCreationDate(String id, Instant creationDate) {
+        registry.seed().registered(id, creationDate);
+    }
+
+    public String certificateArn(String id) {
+        return registry.certificateArn(id);
+    }
+
+    public synchronized void addPolicy(String name) {
+        registry.putPolicy(name, POLICY_DOCUMENT);
+    }
+
+    public synchronized void attachPolicy(String policyName, String target) {
+        registry.attachPolicy(policyName, target);
+    }
+
+    /** The policies attached to {@code target} (a certificate ARN), in attachment order. */
+    public synchronized List<String> policiesOf(String target) {
+        return registry.attachedPolicies(target).stream().map(Registry.Policy::name).toList();
+    }
+
+    /** Creates a thing (when new) with these principals (certificate ARNs) attached, non-exclusively. */
+    public synchronized void addThing(String thingName, String... principalArns) {
+        if (registry.findThing(thingName).isEmpty()) {
+            registry.createThing(thingName, Map.of());
+        }
+        for (String principal : principalArns) {
+            registry.attachThingPrincipal(thingName, principal, "NON_EXCLUSIVE_THING");
+        }
+    }
+
+    public synchronized boolean thingExists(String thingName) {
+        return registry.findThing(thingName).isPresent();
+    }
+
+    public synchronized List<String> thingNames() {
+        return registry.thingNames();
+    }
+
+    /** The principals (ARNs) attached to a thing; empty when the thing does not exist. */
+    public synchronized List<String> principalsOf(String thingName) {
+        return thingExists(thingName) ? registry.thingPrincipals(thingName) : List.of();
+    }
+
+    /** The things a principal (ARN) is attached to. */
+    public synchronized List<String> thingsOf(String principalArn) {
+        return registry.principalThings(principalArn);
+    }
+
+    // ---- faults ----------------------------------------------------------------------------------------------
+
+    /** Every call of {@code operation} fails with {@code fault}. */
+    public synchronized void failAlways(String operation, Fault fault) {
+        faults.add(new FaultRule(operation, 1, Integer.MAX_VALUE, 0, fault));
+    }
+
+    /** The {@code n}-th call of {@code operation} (counting every request received so far, from 1) fails. */
+    public synchronized void failNth(String operation, int n, Fault fault) {
+        faults.add(new FaultRule(operation, n, n, 0, fault));
+    }
+
+    /** The next {@code times} calls of {@code operation} fail. */
+    public synchronized void failNext(String operation, int times, Fault fault) {
+        int done = callCounts.getOrDefault(operation, 0);
+        faults.add(new FaultRule(operation, done + 1, done + times, 0, fault));
+    }
+
+    /**
+     * From now on, every {@code n}-th request of {@code operation} (counting every request received, from 1) fails:
+     * with {@code n = 2} and {@link Fault#THROTTLING}, half of the requests are throttled, and a client retrying
+     * each throttled request once still gets through.
+     */
+    public synchronized void failEveryNth(String operation, int n, Fault fault) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be at least 1: " + n);
+        }
+        faults.add(new FaultRule(operation, 1, Integer.MAX_VALUE, n, fault));
+    }
+
+    /**
+     * Runs {@code action} once, when the next {@code operation} request arrives and before it is answered (to model
+     * another client acting concurrently). The action may change the model's state.
+     */
+    public synchronized void onNext(String operation, Runnable action) {
+        hooks.computeIfAbsent(operation, o -> new ArrayList<>()).add(action);
+    }
+
+    /**
+     * The next request of {@code operation} gets this answer instead of the model's, without effect: an answer AWS
+     * would not give (a description without a field, a truncated body), to test a handler's defences.
+     */
+    public synchronized void respondNext(String operation, int status, String body) {
+        int next = callCounts.getOrDefault(operation, 0) + 1;
+        scripted.put(operation + "#" + next, new IotApi.Response(status, null, body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Removes every scripted fault. */
+    public synchronized void clearFaults() {
+        faults.clear();
+    }
+
+    // ---- calls -----------------------------------------------------------------------------------------------
+
+    /** Every request received, in order, faulted ones included. */
+    public synchronized List<Call> calls() {
+        return List.copyOf(calls);
+    }
+
+    /** The operation names of every request received, in order. */
+    public synchronized List<String> operations() {
+        return calls.stream().map(Call::operation).toList();
+    }
+
+    /** The operation names of the requests that succeeded (2xx), in order. */
+    public synchronized List<String> successfulOperations() {
+        return calls.stream().filter(c -> c.status() / 100 == 2).map(Call::operation).toList();
+    }
+
+    /**
+     * How many requests of each operation were received (since the last {@link #clearCalls()}), faulted ones
+     * included, by operation name.
+     */
+    public synchronized Map<String, Long> operationCounts() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        calls.forEach(c -> counts.merge(c.operation(), 1L, Long::sum));
+        return counts;
+    }
+
+    /** How many requests of {@code operation} were received (since the last {@link #clearCalls()}). */
+    public synchronized long callCount(String operation) {
+        return calls.stream().filter(c -> c.operation().equals(operation)).count();
+    }
+
+    /** The requests received for {@code operation}, in order. */
+    public synchronized List<Call> calls(String operation) {
+        return calls.stream().filter(c -> c.operation().equals(operation)).toList();
+    }
+
+    /** Forgets the recorded calls (state and faults are kept; call numbers keep counting). */
+    public synchronized void clearCalls() {
+        calls.clear();
+    }
+
+    // ---- HTTP ------------------------------------------------------------------------------------------------
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String rawPath = exchange.getRequestURI().getRawPath();
+            String rawQuery = exchange.getRequestURI().getRawQuery();
+            Map<String, String> headers = new LinkedHashMap<>();
+            exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT),
+                    values.isEmpty() ? "" : values.get(0)));
+            IotApi.Call call = api.resolve(exchange.getRequestMethod(), rawPath, rawQuery,
+                    name -> headers.get(name.toLowerCase(Locale.ROOT)), body);
+            String operation = call.operation() == null ? "Unknown" : call.operation();
+            IotApi.Response response;
+            synchronized (this) {
+                response = answer(operation, call);
+                calls.add(new Call(operation, exchange.getRequestMethod(), rawPath, query(rawQuery), Map.copyOf(headers),
+                        new String(body, StandardCharsets.UTF_8), response.status()));
+            }
+            byte[] bytes = response.body();
+            exchange.getResponseHeaders().set("Content-Type",
+                    bytes.length > 0 && bytes[0] == '<' ? "text/html" : "application/json");
+            exchange.getResponseHeaders().set("x-amzn-RequestId", java.util.UUID.randomUUID().toString());
+            if (response.errorType() != null) {
+                exchange.getResponseHeaders().set("x-amzn-ErrorType", response.errorType());
+            }
+            exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        }
+    }
+
+    /** Another client's action first, then a scripted fault (which has no effect), else the model's answer. */
+    private IotApi.Response answer(String operation, IotApi.Call call) {
+        int number = callCounts.merge(operation, 1, Integer::sum);
+        List<Runnable> actions = hooks.remove(operation);
+        if (actions != null) {
+            actions.forEach(Runnable::run);
+        }
+        IotApi.Response answer = scripted.remove(operation + "#" + number);
+        if (answer != null) {
+            return answer;
+        }
+        return faults.stream().filter(f -> f.matches(operation, number)).map(FaultRule::fault).findFirst()
+                .map(Fault::response).orElseGet(call::invoke);
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> query = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return query;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            query.put(java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
+                    eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return query;
+    }
+}
