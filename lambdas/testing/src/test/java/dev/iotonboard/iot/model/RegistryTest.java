@@ -1,28 +1,26 @@
-package dev.iotonboard.local;
+package dev.iotonboard.iot.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.testing.TestPki;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The registry's own behaviour; what it answers over REST-JSON is IotApi's (and OneIotModelTest's, in local). */
 class RegistryTest {
 
     @Test
     void stateFile_keepsEverythingAcrossRestarts(@TempDir Path dir) {
         Path file = dir.resolve("registry.json");
         Registry first = new Registry("us-east-1", "000000000000", file);
-        Pki.Issued ca = Pki.rootCa("CA", Duration.ofDays(1));
-        String caId = first.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
-                Pki.issue(ca, first.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
-                true, true).id();
-        String certId = first.registerPendingActivation(Pki.issue(ca, "d", Duration.ofDays(1), false, null, null)
-                .certificate(), caId).id();
+        TestPki ca = TestPki.newCa("CA");
+        String caId = first.registerCaCertificate(CertificateIds.toPem(ca.caCertificate()),
+                ca.issue(first.registrationCode()).pem(), true, true).id();
+        String certId = first.registerPendingActivation(ca.issueDevice().certificate(), caId).id();
         first.updateCertificate(certId, "ACTIVE");
         first.putPolicy("app", "{}");
         first.attachPolicy("app", first.certificateArn(certId));
