@@ -2,6 +2,7 @@ package dev.iotonboard.local;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.tls.Pki;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;

@@ -7,6 +7,7 @@ import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.mqtt.MqttBroker;
 import dev.iotonboard.local.mqtt.TestMqttClient;
+import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

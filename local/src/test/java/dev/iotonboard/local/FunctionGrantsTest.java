@@ -18,6 +18,7 @@ import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.provisioning.ThingProvisioningHandler;
 import dev.iotonboard.lambda.reconciler.ReconcilerHandler;
+import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.tls;
 
 import java.net.Socket;
 import java.security.cert.CertificateException;
