@@ -2,6 +2,7 @@ package dev.iotonboard.local;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.tls.Pki;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -257,7 +258,7 @@ public final class LocalIotCore implements AutoCloseable {
                     options.retryDelays(), options.stateDir().resolve("lambda-failures")), log, faults);
             started.add(lambdas);
             controlPlane.callers(lambdas);
-            rules = new RuleEngine(stack.rules().values(), lambdas, log);
+            rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,
                     new String[] {"localhost", options.host()}, new String[] {"127.0.0.1"});

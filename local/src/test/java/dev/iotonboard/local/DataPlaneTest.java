@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.iot.rules.RuleEngine;
+import dev.iotonboard.local.iot.rules.RuleSql;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -10,7 +10,7 @@ import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.LambdaRunner;
-import dev.iotonboard.local.PolicyEvaluator;
+import dev.iotonboard.local.iot.policy.PolicyEvaluator;
 import dev.iotonboard.local.tls.ClientCertificateTrustManager;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayInputStream;

@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.iot.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

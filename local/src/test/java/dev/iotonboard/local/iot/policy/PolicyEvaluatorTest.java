@@ -1,8 +1,8 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.iot.policy;
 
-import static dev.iotonboard.local.PolicyEvaluator.Decision.ALLOW;
-import static dev.iotonboard.local.PolicyEvaluator.Decision.EXPLICIT_DENY;
-import static dev.iotonboard.local.PolicyEvaluator.Decision.IMPLICIT_DENY;
+import static dev.iotonboard.local.iot.policy.PolicyEvaluator.Decision.ALLOW;
+import static dev.iotonboard.local.iot.policy.PolicyEvaluator.Decision.EXPLICIT_DENY;
+import static dev.iotonboard.local.iot.policy.PolicyEvaluator.Decision.IMPLICIT_DENY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;

@@ -1,5 +1,7 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.iot.rules;
 
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.StackTemplate;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,16 +17,23 @@ import java.util.function.Consumer;
  */
 public final class RuleEngine {
 
+    /** A rule's Lambda action: queues the event for the function (asynchronous invocation); its request id. */
+    @FunctionalInterface
+    public interface LambdaAction {
+        String invokeAsync(String function, String event, String ruleName);
+    }
+
     private record Rule(StackTemplate.TopicRule definition, RuleSql sql) {
     }
 
     private final List<Rule> rules = new ArrayList<>();
-    private final LambdaRunner lambdas;
+    private final LambdaAction lambdas;
     private final EventLog log;
     private final List<Consumer<RuleSql.Message>> listeners = new CopyOnWriteArrayList<>();
     private final List<String> errors = new CopyOnWriteArrayList<>();
 
-    public RuleEngine(Iterable<StackTemplate.TopicRule> definitions, LambdaRunner lambdas, EventLog log) {
+    /** @param lambdas runs the Lambda actions (the Lambda runner's {@code invokeAsync}) */
+    public RuleEngine(Iterable<StackTemplate.TopicRule> definitions, LambdaAction lambdas, EventLog log) {
         this.lambdas = lambdas;
         this.log = log;
         for (StackTemplate.TopicRule definition : definitions) {
