@@ -3,6 +3,8 @@ package dev.iotonboard.local;
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.iot.rules.RuleEngine;
+import dev.iotonboard.local.stack.StackTemplate;
+import dev.iotonboard.local.stack.Staleness;
 import dev.iotonboard.local.tls.Pki;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -251,7 +253,9 @@ public final class LocalIotCore implements AutoCloseable {
             controlPlane = new ControlPlane(registry, options.controlPort(), options.host(), log, quotas, faults);
             started.add(controlPlane);
             Path runtimeDir = options.lambdaRuntime() != null ? options.lambdaRuntime() : defaultRuntimeDir();
-            lambdas = new LambdaRunner(withEnvironment(stack.functions(), options.functionEnv()),
+            java.util.Map<String, StackTemplate.Function> functions = new java.util.LinkedHashMap<>();
+            stack.functions().forEach((id, f) -> functions.put(id, f.withEnvironment(options.functionEnv())));
+            lambdas = new LambdaRunner(functions,
                     new LambdaRunner.Settings(options.region(),
                     options.account(), "http://127.0.0.1:" + controlPlane.port(),
                     LambdaRunner.runtimeClasspath(runtimeDir), options.defaultConcurrency(), options.initTimeout(),
@@ -325,22 +329,6 @@ public final class LocalIotCore implements AutoCloseable {
         return api == null ? -1 : api.port();
     }
 
-    private static java.util.Map<String, StackTemplate.Function> withEnvironment(
-            java.util.Map<String, StackTemplate.Function> functions, java.util.Map<String, String> extra) {
-        if (extra.isEmpty()) {
-            return functions;
-        }
-        java.util.Map<String, StackTemplate.Function> changed = new java.util.LinkedHashMap<>();
-        functions.forEach((id, f) -> {
-            java.util.Map<String, String> env = new java.util.LinkedHashMap<>(f.environment());
-            env.putAll(extra);
-            changed.put(id, new StackTemplate.Function(f.logicalId(), f.name(), f.runtime(), f.handler(),
-                    java.util.Map.copyOf(env), f.reservedConcurrency(), f.timeoutSeconds(), f.memoryMb(), f.jar(),
-                    f.maximumRetryAttempts(), f.onFailureDestination()));
-        });
-        return changed;
-    }
-
     public Path serverCaFile() {
         return serverCaFile;
     }
@@ -391,7 +379,7 @@ public final class LocalIotCore implements AutoCloseable {
     }
 
     /** Runs until interrupted (Ctrl-C); the exit code: 0 stopped, 2 bad arguments, 1 cannot start. */
-    static int run(String[] args, PrintStream out, PrintStream err, boolean block) {
+    public static int run(String[] args, PrintStream out, PrintStream err, boolean block) {
         Options options;
         try {
             options = Options.parse(args);

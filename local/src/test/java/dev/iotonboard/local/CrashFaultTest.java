@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
+import dev.iotonboard.local.stack.StackTemplate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.stack.StackTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

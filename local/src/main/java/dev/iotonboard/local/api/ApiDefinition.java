@@ -2,7 +2,7 @@ package dev.iotonboard.local.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.iotonboard.local.StackTemplate;
+import dev.iotonboard.local.stack.StackTemplate;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -7,7 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.iotonboard.local.ControlPlane;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.LambdaRunner;
-import dev.iotonboard.local.StackTemplate;
+import dev.iotonboard.local.stack.StackTemplate;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.iotonboard.local.StackTemplate;
+import dev.iotonboard.local.stack.StackTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.iotonboard.local.iot.rules;
 
 import dev.iotonboard.local.EventLog;
-import dev.iotonboard.local.StackTemplate;
+import dev.iotonboard.local.stack.StackTemplate;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,9 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotonboard.local.LocalIotCore;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.stack;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,10 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-class StackTemplateTest {
+public class StackTemplateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Path assembly() {
+    public static Path assembly() {
         try {
             return Path.of(StackTemplateTest.class.getResource("/assembly/manifest.json").toURI()).getParent();
         } catch (URISyntaxException e) {

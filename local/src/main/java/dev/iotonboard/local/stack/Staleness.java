@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.stack;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,13 +24,13 @@ import java.util.zip.ZipFile;
  * handler class (several can: the reconciler's jar bundles the activation handler). A function rebuilt after the
  * synthesis would otherwise run its old code.
  */
-final class Staleness {
+public final class Staleness {
 
     private Staleness() {
     }
 
     /** The problems found (empty: fresh, or not in a repository, or the jars are not built). */
-    static List<String> check(Path cdkOut, StackTemplate stack) {
+    public static List<String> check(Path cdkOut, StackTemplate stack) {
         Optional<Path> root = repositoryRoot(cdkOut);
         List<String> problems = new ArrayList<>();
         if (root.isEmpty() || !Files.isDirectory(root.get().resolve("lambdas"))) {

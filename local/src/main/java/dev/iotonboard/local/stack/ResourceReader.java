@@ -1,0 +1,266 @@
+package dev.iotonboard.local.stack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.local.stack.StackTemplate.Alias;
+import dev.iotonboard.local.stack.StackTemplate.Function;
+import dev.iotonboard.local.stack.StackTemplate.IotPolicy;
+import dev.iotonboard.local.stack.StackTemplate.Queue;
+import dev.iotonboard.local.stack.StackTemplate.Schedule;
+import dev.iotonboard.local.stack.StackTemplate.TopicRule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a template's resources into the views the tool runs ({@link StackTemplate}'s records): IoT policies, Lambda
+ * functions with their event invoke configs and asset jars, aliases, topic rules, schedules and queues. A resource the
+ * tool needs but cannot honour, or of a type it does not know, fails with an {@link IllegalArgumentException} naming
+ * it; the types with no local meaning are listed as ignored.
+ */
+final class ResourceReader {
+
+    /** Resource types the tool reads. */
+    static final Set<String> HONOURED = Set.of("AWS::IoT::Policy", "AWS::IoT::TopicRule", "AWS::Lambda::Function",
+            "AWS::Lambda::EventInvokeConfig", "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule",
+            "AWS::SQS::Queue");
+    /**
+     * Resource types with no local meaning (permissions, logs, queue policies, buckets, the truststore upload),
+     * ignored. API Gateway resources are kept resolved for the API stand-in.
+     */
+    static final Set<String> IGNORED_PREFIXES = Set.of("AWS::IAM::", "AWS::Logs::", "AWS::SQS::QueuePolicy",
+            "AWS::S3::", "AWS::Lambda::Permission", "Custom::AWS", "AWS::CDK::Metadata", "AWS::ApiGateway::",
+            "AWS::SSM::");
+
+    private static final Pattern RATE = Pattern.compile("rate\\(\\s*(\\d+)\\s+(minute|minutes|hour|hours|day|days)\\s*\\)");
+
+    private final Intrinsics intrinsics;
+    private final String stackName;
+    private final JsonNode template;
+    private final Path assemblyDir;
+    private final Map<String, String> assetPaths;
+    final Map<String, IotPolicy> policies = new LinkedHashMap<>();
+    final Map<String, TopicRule> rules = new LinkedHashMap<>();
+    final Map<String, Function> functions = new LinkedHashMap<>();
+    final Map<String, Alias> aliases = new LinkedHashMap<>();
+    final Map<String, Queue> queues = new LinkedHashMap<>();
+    final Map<String, Schedule> schedules = new LinkedHashMap<>();
+    final List<String> ignored = new ArrayList<>();
+
+    ResourceReader(Intrinsics intrinsics, String stackName, JsonNode template, Path assemblyDir,
+            Map<String, String> assetPaths) {
+        this.intrinsics = intrinsics;
+        this.stackName = stackName;
+        this.template = template;
+        this.assemblyDir = assemblyDir;
+        this.assetPaths = assetPaths;
+    }
+
+    void read() {
+        JsonNode resources = template.path("Resources");
+        if (!resources.isObject()) {
+            throw new IllegalArgumentException("the template of " + stackName + " has no Resources");
+        }
+        Map<String, JsonNode> invokeConfigs = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = resources.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            String id = entry.getKey();
+            String type = entry.getValue().path("Type").asText();
+            if (entry.getValue().has("Condition")) {
+                throw new IllegalArgumentException(id + " (" + type + "): conditional resources are not supported");
+            }
+            switch (type) {
+                case "AWS::IoT::Policy" -> readPolicy(id);
+                case "AWS::IoT::TopicRule" -> {
+                    // read after the functions, below
+                }
+                case "AWS::Lambda::Function" -> {
+                    // read after the invoke configs, below
+                }
+                case "AWS::Lambda::EventInvokeConfig" -> invokeConfigs.put(id, intrinsics.resolvedProperties(id));
+                case "AWS::SQS::Queue" -> queues.put(id, new Queue(id, intrinsics.ref(id, id), intrinsics.getAtt(id, "Arn", id)));
+                case "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule" -> {
+                    // read after the functions, below
+                }
+                default -> {
+                    if (IGNORED_PREFIXES.stream().noneMatch(type::startsWith)) {
+                        throw new IllegalArgumentException(id + " (" + type + "): the local IoT Core cannot honour this"
+                                + " resource type");
+                    }
+                    ignored.add(id + " (" + type + ")");
+                }
+            }
+        }
+        for (String id : intrinsics.resourcesOfType("AWS::Lambda::Function")) {
+            readFunction(id, invokeConfigs);
+        }
+        for (String id : intrinsics.resourcesOfType("AWS::Lambda::Alias")) {
+            readAlias(id);
+        }
+        for (String id : intrinsics.resourcesOfType("AWS::IoT::TopicRule")) {
+            readRule(id);
+        }
+        for (String id : intrinsics.resourcesOfType("AWS::Events::Rule")) {
+            readSchedule(id);
+        }
+    }
+
+    private void readAlias(String id) {
+        String functionName = intrinsics.aliasFunction(id);
+        Function function = function(functionName).orElseThrow(() -> new IllegalArgumentException(id
+                + " (AWS::Lambda::Alias): its function " + functionName + " is not a function of this stack"));
+        aliases.put(id, new Alias(id, intrinsics.resolvedProperties(id).path("Name").asText(), function.logicalId(), intrinsics.ref(id, id)));
+    }
+
+    private void readSchedule(String id) {
+        JsonNode properties = intrinsics.resolvedProperties(id);
+        String expression = properties.path("ScheduleExpression").asText(null);
+        if (expression == null) {
+            throw new IllegalArgumentException(id + " (AWS::Events::Rule): only schedule rules (ScheduleExpression) are"
+                    + " supported, not event patterns");
+        }
+        List<String> targets = new ArrayList<>();
+        for (JsonNode target : properties.path("Targets")) {
+            String arn = target.path("Arn").asText();
+            Function function = functionByArn(arn).orElseThrow(() -> new IllegalArgumentException(id
+                    + " (AWS::Events::Rule): its target " + arn + " is not a Lambda function of this stack"));
+            if (!function.runnable()) {
+                throw new IllegalArgumentException(id + " (AWS::Events::Rule): its target " + function.logicalId()
+                        + " has runtime " + function.runtime() + "; only Java functions can run");
+            }
+            targets.add(function.logicalId());
+        }
+        java.time.Duration interval = null;
+        String unsupported = null;
+        Matcher rate = RATE.matcher(expression.trim());
+        if (rate.matches()) {
+            long amount = Long.parseLong(rate.group(1));
+            interval = switch (rate.group(2)) {
+                case "minute", "minutes" -> java.time.Duration.ofMinutes(amount);
+                case "hour", "hours" -> java.time.Duration.ofHours(amount);
+                default -> java.time.Duration.ofDays(amount);
+            };
+            if (amount < 1) {
+                interval = null;
+                unsupported = "a rate must be at least 1";
+            }
+        } else {
+            unsupported = expression.startsWith("cron(")
+                    ? "cron expressions are not supported by the local IoT Core (only rate(N minutes|hours|days))"
+                    : "not a rate(...) or cron(...) expression";
+        }
+        schedules.put(id, new Schedule(id, intrinsics.ref(id, id), intrinsics.getAtt(id, "Arn", id), expression, interval,
+                !properties.path("State").asText("ENABLED").equals("DISABLED"), List.copyOf(targets), unsupported));
+    }
+
+    private void readPolicy(String id) {
+        JsonNode properties = intrinsics.resolvedProperties(id);
+        JsonNode document = properties.get("PolicyDocument");
+        if (document == null) {
+            throw new IllegalArgumentException(id + " (AWS::IoT::Policy): no PolicyDocument");
+        }
+        String text = document.isTextual() ? document.asText() : document.toString();
+        String name = intrinsics.ref(id, id);
+        policies.put(id, new IotPolicy(id, name, text));
+    }
+
+    private void readFunction(String id, Map<String, JsonNode> invokeConfigs) {
+        JsonNode properties = intrinsics.resolvedProperties(id);
+        String runtime = properties.path("Runtime").asText("");
+        String handler = properties.path("Handler").asText("");
+        Map<String, String> environment = new LinkedHashMap<>();
+        properties.path("Environment").path("Variables").fields()
+                .forEachRemaining(e -> environment.put(e.getKey(), e.getValue().asText()));
+        Integer reserved = properties.has("ReservedConcurrentExecutions")
+                ? properties.get("ReservedConcurrentExecutions").asInt() : null;
+        int timeout = properties.path("Timeout").asInt(3);
+        int memory = properties.path("MemorySize").asInt(128);
+        String name = intrinsics.ref(id, id);
+        Path jar = null;
+        if (runtime.startsWith("java")) {
+            jar = assetJar(id, properties);
+        }
+        int retries = 2;
+        String onFailure = null;
+        String functionArn = intrinsics.getAtt(id, "Arn", id);
+        for (Map.Entry<String, JsonNode> config : invokeConfigs.entrySet()) {
+            String target = config.getValue().path("FunctionName").asText();
+            if (target.equals(name) || target.equals(functionArn)) {
+                retries = config.getValue().path("MaximumRetryAttempts").asInt(2);
+                onFailure = config.getValue().path("DestinationConfig").path("OnFailure").path("Destination")
+                        .asText(null);
+            }
+        }
+        if (onFailure == null && properties.path("DeadLetterConfig").has("TargetArn")) {
+            onFailure = properties.path("DeadLetterConfig").path("TargetArn").asText();
+        }
+        functions.put(id, new Function(id, name, runtime, handler, environment, reserved, timeout, memory, jar, retries,
+                onFailure));
+    }
+
+    private Path assetJar(String id, JsonNode properties) {
+        JsonNode metadataPath = intrinsics.resource(id).path("Metadata").path("aws:asset:path");
+        String relative = null;
+        if (metadataPath.isTextual()) {
+            relative = metadataPath.asText();
+        } else {
+            String key = properties.path("Code").path("S3Key").asText(null);
+            if (key != null) {
+                relative = assetPaths.get(key);
+            }
+        }
+        if (relative == null) {
+            throw new IllegalArgumentException(id + " (AWS::Lambda::Function): no asset for its code (neither "
+                    + "aws:asset:path metadata nor an asset manifest entry for Code.S3Key)");
+        }
+        Path jar = assemblyDir.resolve(relative).normalize();
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalArgumentException(id + " (AWS::Lambda::Function): its asset " + jar
+                    + " is missing or not a jar file: run the build first");
+        }
+        return jar;
+    }
+
+    private void readRule(String id) {
+        JsonNode payload = intrinsics.resolvedProperties(id).path("TopicRulePayload");
+        List<String> lambdas = new ArrayList<>();
+        for (JsonNode action : payload.path("Actions")) {
+            if (!action.has("Lambda") || action.size() != 1) {
+                throw new IllegalArgumentException(id + " (AWS::IoT::TopicRule): only Lambda actions are supported,"
+                        + " not " + action.fieldNames().next());
+            }
+            String arn = action.path("Lambda").path("FunctionArn").asText();
+            String function = functionByArn(arn).map(Function::logicalId)
+                    .orElseThrow(() -> new IllegalArgumentException(id + " (AWS::IoT::TopicRule): its Lambda action"
+                            + " targets " + arn + ", not a function of this stack"));
+            if (!functions.get(function).runnable()) {
+                throw new IllegalArgumentException(id + " (AWS::IoT::TopicRule): its target " + function
+                        + " has runtime " + functions.get(function).runtime() + "; only Java functions can run");
+            }
+            lambdas.add(function);
+        }
+        String errorAction = payload.path("ErrorAction").fieldNames().hasNext()
+                ? payload.path("ErrorAction").fieldNames().next() : null;
+        String name = intrinsics.ref(id, id);
+        rules.put(id, new TopicRule(id, name, payload.path("Sql").asText(),
+                payload.path("AwsIotSqlVersion").asText("2015-10-08"), payload.path("RuleDisabled").asBoolean(false),
+                lambdas, errorAction));
+    }
+
+    Optional<Function> functionByArn(String target) {
+        return intrinsics.functionByArn(functions.values(), target);
+    }
+
+    /** Optional helper: the first function whose name or logical id is {@code name}. */
+    Optional<Function> function(String name) {
+        return functions.values().stream().filter(f -> f.name().equals(name) || f.logicalId().equals(name))
+                .findFirst();
+    }
+}
