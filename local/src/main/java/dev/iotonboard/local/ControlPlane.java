@@ -5,6 +5,9 @@ import com.sun.net.httpserver.HttpServer;
 import dev.iotonboard.iot.model.IotApi;
 import dev.iotonboard.iot.model.IotException;
 import dev.iotonboard.iot.model.Registry;
+import dev.iotonboard.local.chaos.CrashTarget;
+import dev.iotonboard.local.chaos.Faults;
+import dev.iotonboard.local.chaos.Quotas;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
@@ -39,14 +42,6 @@ public final class ControlPlane implements AutoCloseable {
         boolean handle(HttpExchange exchange) throws IOException;
     }
 
-    /** The Lambda containers, known by the access key id each one signs its requests with. */
-    public interface Callers {
-        boolean isContainer(String accessKeyId);
-
-        /** Kills the container at once (as a crashed runtime); returns when it is gone. */
-        void crash(String accessKeyId);
-    }
-
     /** Per operation: calls routed to it, calls refused by the quota, faults injected (failures and crashes). */
     public record OperationStats(long calls, long throttled, long faults) {
     }
@@ -74,7 +69,7 @@ public final class ControlPlane implements AutoCloseable {
     private final Faults faults;
     private final List<Handler> handlers = new CopyOnWriteArrayList<>();
     private final Map<String, Counters> counters = new ConcurrentHashMap<>();
-    private volatile Callers callers;
+    private volatile CrashTarget crashTargets;
 
     /** Without quotas or faults. */
     public ControlPlane(Registry registry, int port, String dataEndpoint, EventLog log) throws IOException {
@@ -106,9 +101,9 @@ public final class ControlPlane implements AutoCloseable {
         handlers.add(handler);
     }
 
-    /** The Lambda containers, for crash faults (calls of anyone else are not counted by them). */
-    public void callers(Callers callers) {
-        this.callers = callers;
+    /** What crash faults kill (the Lambda containers); calls of anyone else are not counted by them. */
+    public void crashTargets(CrashTarget crashTargets) {
+        this.crashTargets = crashTargets;
     }
 
     public Quotas quotas() {
@@ -180,9 +175,9 @@ public final class ControlPlane implements AutoCloseable {
             throw failure.get();
         }
         IotApi.Response response = call.invoke();
-        Callers known = callers;
+        CrashTarget known = crashTargets;
         String caller = accessKeyId(authorization);
-        if (response.status() == 200 && known != null && caller != null && known.isContainer(caller)
+        if (response.status() == 200 && known != null && caller != null && known.isTarget(caller)
                 && faults.crashAfter(operation)) {
             count.faults.incrementAndGet();
             log.event("control", "fault: " + operation + " took effect; crashing its caller " + caller

@@ -3,6 +3,8 @@ package dev.iotonboard.local;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.chaos.ConnectThrottledException;
+import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.policy.PolicyEvaluator;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.iotonboard.local.chaos.CrashTarget;
+import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.BufferedReader;
 import java.io.File;
@@ -51,9 +53,9 @@ import java.util.stream.Stream;
  * as the function may run containers; a failed attempt goes back to the queue after its retry delay (the timer holds
  * it, no worker waits). Drop faults discard an event before it is queued. Each container signs its IoT calls with its
  * own access key id ({@code LOCAL<container name>}), so the control plane can tell which container called
- * ({@link ControlPlane.Callers}, for crash faults).
+ * ({@link CrashTarget}, for crash faults).
  */
-public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
+public final class LambdaRunner implements AutoCloseable, CrashTarget {
 
 
     /** Per function: attempts run, attempts that failed, events dropped, containers crashed, events queued now,
@@ -215,7 +217,7 @@ public final class LambdaRunner implements AutoCloseable, ControlPlane.Callers {
     }
 
     @Override
-    public boolean isContainer(String accessKeyId) {
+    public boolean isTarget(String accessKeyId) {
         return containersByKey.containsKey(accessKeyId);
     }
 

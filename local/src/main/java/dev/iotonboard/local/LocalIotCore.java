@@ -2,6 +2,8 @@ package dev.iotonboard.local;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.chaos.Faults;
+import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.stack.StackTemplate;
 import dev.iotonboard.local.stack.Staleness;
@@ -261,7 +263,7 @@ public final class LocalIotCore implements AutoCloseable {
                     LambdaRunner.runtimeClasspath(runtimeDir), options.defaultConcurrency(), options.initTimeout(),
                     options.retryDelays(), options.stateDir().resolve("lambda-failures")), log, faults);
             started.add(lambdas);
-            controlPlane.callers(lambdas);
+            controlPlane.crashTargets(lambdas);
             rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.mqtt.MqttBroker;
 import dev.iotonboard.local.mqtt.TestMqttClient;

@@ -1,8 +1,8 @@
 package dev.iotonboard.local.mqtt;
 
 import dev.iotonboard.iot.model.Registry;
-import dev.iotonboard.local.ConnectThrottledException;
 import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.chaos.ConnectThrottledException;
 import dev.iotonboard.local.iot.policy.PolicyEvaluator;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;

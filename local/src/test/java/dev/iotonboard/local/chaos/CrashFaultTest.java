@@ -1,10 +1,13 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
+import dev.iotonboard.local.ControlPlane;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.LambdaRunner;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -61,7 +64,7 @@ class CrashFaultTest {
         runner = new LambdaRunner(Map.of("Caller", function), new LambdaRunner.Settings("us-east-1", "000000000000",
                 "http://127.0.0.1:" + plane.port(), LambdaRunner.runtimeClasspath(null), 2, Duration.ofSeconds(60),
                 List.of(Duration.ofMillis(100)), state.resolve("failures")), log, faults);
-        plane.callers(runner);
+        plane.crashTargets(runner);
     }
 
     private int createThingAsNotAContainer(String name) throws Exception {

@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.chaos;
 
 /**
  * A data-plane connection over the {@code connect} request-rate quota: HTTPS closes it without an answer, MQTT

@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.chaos;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -45,7 +45,7 @@ public final class Quotas {
     }
 
     /** With a clock (nanoseconds, as {@link System#nanoTime()}) for tests. */
-    Quotas(boolean enabled, Map<String, Double> rates, LongSupplier nanoTime) {
+    public Quotas(boolean enabled, Map<String, Double> rates, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
         this.enabled = enabled;
         DEFAULTS.forEach(this::setRate);

@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

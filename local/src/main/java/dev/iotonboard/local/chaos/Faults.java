@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.chaos;
 
 import dev.iotonboard.iot.model.IotException;
 import java.util.ArrayList;
