@@ -59,7 +59,7 @@ public final class DataPlane implements AutoCloseable {
     private final RuleEngine rules;
     private final EventLog log;
     private final SSLServerSocket server;
-    private final ExecutorService connections = Executors.newFixedThreadPool(16, ControlPlane.daemon("https-conn"));
+    private final ExecutorService connections = Executors.newFixedThreadPool(16, Threads.daemon("https-conn"));
     private final Thread acceptor;
     private final Quotas quotas;
     private final AtomicLong connectThrottled = new AtomicLong();

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.iotonboard.local.chaos.CrashTarget;
 import dev.iotonboard.local.chaos.Faults;
+import dev.iotonboard.local.gateway.HttpServers;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.BufferedReader;
 import java.io.File;
@@ -77,9 +78,9 @@ public final class LambdaRunner implements AutoCloseable, CrashTarget {
     private final Settings settings;
     private final EventLog log;
     private final Map<String, Pool> pools = new LinkedHashMap<>();
-    private final ExecutorService asyncExecutor = Executors.newCachedThreadPool(ControlPlane.daemon("lambda-async"));
+    private final ExecutorService asyncExecutor = Executors.newCachedThreadPool(Threads.daemon("lambda-async"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            ControlPlane.daemon("lambda-timer"));
+            Threads.daemon("lambda-timer"));
     private final AtomicInteger pendingAsync = new AtomicInteger();
     private final Map<String, Container> containersByKey = new ConcurrentHashMap<>();
     private final Faults faults;
@@ -503,7 +504,7 @@ public final class LambdaRunner implements AutoCloseable, CrashTarget {
             this.accessKeyId = "LOCAL" + name;
             api = HttpServers.loopback(0, 16);
             api.createContext("/2018-06-01/runtime/", this::handle);
-            api.setExecutor(Executors.newCachedThreadPool(ControlPlane.daemon("runtime-api-" + name)));
+            api.setExecutor(Executors.newCachedThreadPool(Threads.daemon("runtime-api-" + name)));
             api.start();
             String address = api.getAddress().getHostString() + ":" + api.getAddress().getPort();
             List<String> command = new ArrayList<>();

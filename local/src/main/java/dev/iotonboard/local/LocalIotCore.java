@@ -2,8 +2,11 @@ package dev.iotonboard.local;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.admin.AdminRoutes;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iot.control.ControlPlane;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.stack.StackTemplate;
 import dev.iotonboard.local.stack.Staleness;
@@ -206,6 +209,7 @@ public final class LocalIotCore implements AutoCloseable {
 
     private final Options options;
     private final ControlPlane controlPlane;
+    private final Gateway gateway;
     private final LambdaRunner lambdas;
     private final RuleEngine rules;
     private final DataPlane dataPlane;
@@ -252,14 +256,16 @@ public final class LocalIotCore implements AutoCloseable {
         }
         List<AutoCloseable> started = new ArrayList<>();
         try {
-            controlPlane = new ControlPlane(registry, options.controlPort(), options.host(), log, quotas, faults);
-            started.add(controlPlane);
+            controlPlane = new ControlPlane(registry, options.host(), log, quotas, faults);
+            // the IoT routes answer every path: the gateway's fallback, after the admin routes, SQS and Lambda
+            gateway = new Gateway(options.controlPort(), controlPlane);
+            started.add(gateway);
             Path runtimeDir = options.lambdaRuntime() != null ? options.lambdaRuntime() : defaultRuntimeDir();
             java.util.Map<String, StackTemplate.Function> functions = new java.util.LinkedHashMap<>();
             stack.functions().forEach((id, f) -> functions.put(id, f.withEnvironment(options.functionEnv())));
             lambdas = new LambdaRunner(functions,
                     new LambdaRunner.Settings(options.region(),
-                    options.account(), "http://127.0.0.1:" + controlPlane.port(),
+                    options.account(), gateway.url(),
                     LambdaRunner.runtimeClasspath(runtimeDir), options.defaultConcurrency(), options.initTimeout(),
                     options.retryDelays(), options.stateDir().resolve("lambda-failures")), log, faults);
             started.add(lambdas);
@@ -274,17 +280,16 @@ public final class LocalIotCore implements AutoCloseable {
             dataPlane = new DataPlane(registry, rules, log, server, root.certificate(), options.bind(),
                     options.httpsPort(), quotas);
             started.add(dataPlane);
-            controlPlane.addHandler(new AdminRoutes(controlPlane, lambdas::stats, lambdas::pendingAsync,
-                    dataPlane::connectThrottled));
+            gateway.addHandler(new AdminRoutes(quotas, faults, controlPlane::stats, lambdas::stats,
+                    lambdas::pendingAsync, dataPlane::connectThrottled));
             dev.iotonboard.local.aws.SqsQueues sqs = new dev.iotonboard.local.aws.SqsQueues(options.region(),
                     options.account());
             for (StackTemplate.Queue queue : stack.queues().values()) {
                 sqs.create(queue.name(), stack.resolvedProperties(queue.logicalId()));
             }
             lambdas.onFailureDestinations(sqs::sendToArn);
-            controlPlane.addHandler(new dev.iotonboard.local.aws.SqsApi(sqs, "http://127.0.0.1:" + controlPlane.port(),
-                    log));
-            controlPlane.addHandler(new dev.iotonboard.local.aws.LambdaApi(options.region(), options.account(),
+            gateway.addHandler(new dev.iotonboard.local.aws.SqsApi(sqs, gateway.url(), log));
+            gateway.addHandler(new dev.iotonboard.local.aws.LambdaApi(options.region(), options.account(),
                     stack.functions().values(), lambdas::invokeAsync, lambdas::invoke, log));
             scheduler = new Scheduler(stack.schedules().values(),
                     (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),
@@ -315,7 +320,7 @@ public final class LocalIotCore implements AutoCloseable {
     }
 
     public int controlPort() {
-        return controlPlane.port();
+        return gateway.port();
     }
 
     public int httpsPort() {
@@ -364,7 +369,7 @@ public final class LocalIotCore implements AutoCloseable {
         mqtt.close();
         dataPlane.close();
         lambdas.close();
-        controlPlane.close();
+        gateway.close();
     }
 
     private static Path defaultRuntimeDir() {

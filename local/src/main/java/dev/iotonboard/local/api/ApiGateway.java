@@ -98,7 +98,7 @@ public final class ApiGateway implements AutoCloseable {
         this.account = account;
         List<X509Certificate> trusted = parsePem(api.truststorePem(), api.truststoreResource());
         SSLContext context = Pki.serverContext(serverCertificate, serverRoot, new LoggingTrustManager(trusted, log));
-        server = dev.iotonboard.local.HttpServers.https(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
+        server = dev.iotonboard.local.gateway.HttpServers.https(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(context) {
             @Override
             public void configure(HttpsParameters params) {

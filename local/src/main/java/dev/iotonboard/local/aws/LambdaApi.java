@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.iotonboard.local.ControlPlane;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.LambdaRunner;
+import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * (RequestResponse) 413 RequestTooLargeException. Errors: header {@code x-amzn-ErrorType}, body
  * {@code {"Type":"User","message"|"Message":...}} as the model's error shapes.
  */
-public final class LambdaApi implements ControlPlane.Handler {
+public final class LambdaApi implements Gateway.Handler {
 
     /** Asynchronous invocation: queues the event, returns its request id. {@code LambdaRunner::invokeAsync}. */
     @FunctionalInterface

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.iotonboard.local.ControlPlane;
 import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.gateway.Gateway;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -35,7 +35,7 @@ import java.util.UUID;
  * </ul>
  * Queue URLs are {@code <endpoint>/<account>/<queue name>}. Signatures are not checked.
  */
-public final class SqsApi implements ControlPlane.Handler {
+public final class SqsApi implements Gateway.Handler {
     static final String NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/";
     private static final String TARGET_PREFIX = "AmazonSQS.";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.iotonboard.iot.model.Registry;
-import dev.iotonboard.local.ControlPlane;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.LambdaRunner;
 import dev.iotonboard.local.TestCli;
+import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,8 +38,8 @@ import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 
 /**
- * Lambda Invoke on a real control plane with the SDK for Java 2.x and the AWS CLIs on this machine; the invokers record
- * what the runner would have been given.
+ * Lambda Invoke on the real control-plane port (the gateway) with the SDK for Java 2.x and the AWS CLIs on this
+ * machine; the invokers record what the runner would have been given.
  */
 class LambdaApiTest {
     private static final String LOGICAL_ID = "RegistrationThingProvisioningFunction8854A690";
@@ -53,20 +52,20 @@ class LambdaApiTest {
     private final List<Call> syncCalls = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> open = new ArrayList<>();
     private volatile LambdaRunner.Result answer = new LambdaRunner.Result(false, "{\"ok\":true}");
-    private ControlPlane plane;
+    private Gateway gateway;
     private LambdaClient lambda;
 
     @BeforeEach
     void start() throws IOException {
         EventLog log = new EventLog(new PrintStream(new ByteArrayOutputStream()));
-        plane = new ControlPlane(new Registry("us-east-1", "000000000000", null), 0, "localhost", log);
-        open.add(plane);
+        gateway = new Gateway(0);
+        open.add(gateway);
         StackTemplate.Function provisioning = new StackTemplate.Function(LOGICAL_ID, LOGICAL_ID, "java21",
                 "dev.iotonboard.Handler::handleRequest", Map.of(), 5, 30, 512, Path.of("fn.jar"), 2,
                 "arn:aws:sqs:us-east-1:000000000000:Failures");
         StackTemplate.Function python = new StackTemplate.Function("Custom", "Custom", "nodejs20.x", "index.handler",
                 Map.of(), null, 30, 128, null, 2, null);
-        plane.addHandler(new LambdaApi("us-east-1", "000000000000", List.of(provisioning, python),
+        gateway.addHandler(new LambdaApi("us-east-1", "000000000000", List.of(provisioning, python),
                 (id, payload, source) -> {
                     asyncCalls.add(new Call(id, payload, source));
                     return "request-" + asyncCalls.size();
@@ -76,7 +75,7 @@ class LambdaApiTest {
                     return answer;
                 }, log));
         lambda = LambdaClient.builder().region(Region.US_EAST_1)
-                .endpointOverride(URI.create("http://127.0.0.1:" + plane.port()))
+                .endpointOverride(URI.create("http://127.0.0.1:" + gateway.port()))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         open.add(lambda);
@@ -174,7 +173,7 @@ class LambdaApiTest {
             clis.add("/usr/bin/aws");
         }
         for (String cli : clis) {
-            List<String> command = new ArrayList<>(List.of(cli, "--endpoint-url", "http://127.0.0.1:" + plane.port(),
+            List<String> command = new ArrayList<>(List.of(cli, "--endpoint-url", "http://127.0.0.1:" + gateway.port(),
                     "--output", "json", "lambda", "invoke", "--function-name", LOGICAL_ID, "--qualifier", "live",
                     "--invocation-type", "Event", "--payload", "file://" + payload));
             if (majorVersion(cli) >= 2) {

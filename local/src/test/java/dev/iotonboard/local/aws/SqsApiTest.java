@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.iotonboard.iot.model.Registry;
-import dev.iotonboard.local.ControlPlane;
 import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.gateway.Gateway;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -44,8 +43,9 @@ import software.amazon.awssdk.services.sqs.model.ReceiptHandleIsInvalidException
 import software.amazon.awssdk.services.sqs.model.SqsException;
 
 /**
- * The SQS stand-in on a real control plane: the SDK for Java 2.x (JSON protocol), the AWS CLI on this machine (v1:
- * JSON, v2: query) and raw query requests. Visibility, retention and the purge interval run on a test clock.
+ * The SQS stand-in on the real control-plane port (the gateway): the SDK for Java 2.x (JSON protocol), the AWS CLI
+ * on this machine (v1: JSON, v2: query) and raw query requests. Visibility, retention and the purge interval run on a
+ * test clock.
  */
 class SqsApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,19 +54,19 @@ class SqsApiTest {
     private final List<AutoCloseable> open = new ArrayList<>();
     private SqsQueues queues;
     private SqsApi api;
-    private ControlPlane plane;
+    private Gateway gateway;
     private SqsClient sqs;
     private String url;
 
     @BeforeEach
     void start() throws IOException {
         EventLog log = new EventLog(new PrintStream(new ByteArrayOutputStream()));
-        plane = new ControlPlane(new Registry("us-east-1", "000000000000", null), 0, "localhost", log);
-        open.add(plane);
+        gateway = new Gateway(0);
+        open.add(gateway);
         queues = new SqsQueues("us-east-1", "000000000000", now::get);
         queues.create(QUEUE, JSON.readTree("{\"MessageRetentionPeriod\":1209600,\"SqsManagedSseEnabled\":true}"));
         api = new SqsApi(queues, endpoint(), log);
-        plane.addHandler(api);
+        gateway.addHandler(api);
         sqs = SqsClient.builder().region(Region.US_EAST_1).endpointOverride(URI.create(endpoint()))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
@@ -82,7 +82,7 @@ class SqsApiTest {
     }
 
     private String endpoint() {
-        return "http://127.0.0.1:" + plane.port();
+        return "http://127.0.0.1:" + gateway.port();
     }
 
     @Test

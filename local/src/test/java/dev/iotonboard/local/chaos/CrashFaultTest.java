@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
-import dev.iotonboard.local.ControlPlane;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.LambdaRunner;
+import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iot.control.ControlPlane;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashFaultTest {
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private ControlPlane plane;
+    private Gateway gateway;
     private LambdaRunner runner;
     private Registry registry;
 
@@ -44,8 +46,8 @@ class CrashFaultTest {
         if (runner != null) {
             runner.close();
         }
-        if (plane != null) {
-            plane.close();
+        if (gateway != null) {
+            gateway.close();
         }
     }
 
@@ -56,19 +58,20 @@ class CrashFaultTest {
     private void start(Faults faults) throws Exception {
         EventLog log = new EventLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8));
         registry = new Registry("us-east-1", "000000000000", null);
-        plane = new ControlPlane(registry, 0, "localhost", log, Quotas.off(), faults);
+        plane = new ControlPlane(registry, "localhost", log, Quotas.off(), faults);
+        gateway = new Gateway(0, plane);
         Path classes = Path.of(getClass().getProtectionDomain().getCodeSource().getLocation().toURI());
         StackTemplate.Function function = new StackTemplate.Function("Caller", "caller-fn", "java25",
                 "dev.iotonboard.local.handlers.IotCallHandler::handleRequest", Map.of(), 1, 30, 256, classes, 2,
                 null);
         runner = new LambdaRunner(Map.of("Caller", function), new LambdaRunner.Settings("us-east-1", "000000000000",
-                "http://127.0.0.1:" + plane.port(), LambdaRunner.runtimeClasspath(null), 2, Duration.ofSeconds(60),
+                gateway.url(), LambdaRunner.runtimeClasspath(null), 2, Duration.ofSeconds(60),
                 List.of(Duration.ofMillis(100)), state.resolve("failures")), log, faults);
         plane.crashTargets(runner);
     }
 
     private int createThingAsNotAContainer(String name) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plane.port() + "/things/"
+        HttpRequest request = HttpRequest.newBuilder(URI.create(gateway.url() + "/things/"
                 + name)).header("Authorization", "AWS4-HMAC-SHA256 Credential=LOCALTEST/20260101/us-east-1/iot/"
                 + "aws4_request, SignedHeaders=host, Signature=00")
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build();

@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.iot.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.iot.model.Registry;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.LambdaRunner;
+import dev.iotonboard.local.admin.AdminRoutes;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,6 +46,8 @@ class ControlPlaneQuotasTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final List<AutoCloseable> open = new ArrayList<>();
     private Registry registry;
+    /** The control-plane port: the gateway, with the control plane as its fallback (and the admin routes first). */
+    private Gateway gateway;
 
     @AfterEach
     void close() throws Exception {
@@ -53,15 +59,16 @@ class ControlPlaneQuotasTest {
     private ControlPlane plane(Quotas quotas, Faults faults) throws IOException {
         registry = new Registry("us-east-1", "000000000000", null);
         registry.putPolicy("jitr", "{\"Statement\":[]}");
-        ControlPlane plane = new ControlPlane(registry, 0, "localhost",
+        ControlPlane plane = new ControlPlane(registry, "localhost",
                 new EventLog(new PrintStream(new ByteArrayOutputStream())), quotas, faults);
-        open.add(plane);
+        gateway = new Gateway(0, plane);
+        open.add(gateway);
         return plane;
     }
 
-    private IotClient sdk(ControlPlane plane, RetryStrategy retries) {
+    private IotClient sdk(RetryStrategy retries) {
         IotClient iot = IotClient.builder().region(Region.US_EAST_1)
-                .endpointOverride(URI.create("http://127.0.0.1:" + plane.port()))
+                .endpointOverride(URI.create(gateway.url()))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(c -> c.retryStrategy(retries))
@@ -88,7 +95,7 @@ class ControlPlaneQuotasTest {
         long frozen = System.nanoTime();
         ControlPlane plane = plane(new Quotas(true, Map.of("DescribeCertificate", 2.0), () -> frozen),
                 Faults.none());
-        IotClient iot = sdk(plane, AwsRetryStrategy.doNotRetry());
+        IotClient iot = sdk(AwsRetryStrategy.doNotRetry());
         String id = pendingCertificate();
         int throttled = 0;
         for (int i = 0; i < BURST; i++) {
@@ -111,7 +118,7 @@ class ControlPlaneQuotasTest {
     void overQuota_withTheSdksStandardRetries_succeeds() throws IOException {
         ControlPlane plane = plane(new Quotas(true, Map.of("DescribeCertificate", 2.0)), Faults.none());
         // the handlers' setting (IotClients): the standard strategy with 8 attempts
-        IotClient iot = sdk(plane, AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(8).build());
+        IotClient iot = sdk(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(8).build());
         String id = pendingCertificate();
         for (int i = 0; i < BURST; i++) {
             assertEquals(CertificateStatus.PENDING_ACTIVATION,
@@ -128,7 +135,7 @@ class ControlPlaneQuotasTest {
         faults.add("UpdateCertificate:2:503");
         faults.add("AttachPolicy:1:410");
         ControlPlane plane = plane(Quotas.off(), faults);
-        IotClient iot = sdk(plane, AwsRetryStrategy.doNotRetry());
+        IotClient iot = sdk(AwsRetryStrategy.doNotRetry());
         String id = pendingCertificate();
         iot.updateCertificate(r -> r.certificateId(id).newStatus(CertificateStatus.ACTIVE));
         int generation = registry.certificate(id).generation();
@@ -155,7 +162,8 @@ class ControlPlaneQuotasTest {
     void throttleFault_isRetriedByTheSdk() throws IOException {
         Faults faults = Faults.none();
         faults.add("GetPolicy:1:throttle");
-        IotClient iot = sdk(plane(Quotas.off(), faults), AwsRetryStrategy.standardRetryStrategy());
+        plane(Quotas.off(), faults);
+        IotClient iot = sdk(AwsRetryStrategy.standardRetryStrategy());
         assertEquals("jitr", iot.getPolicy(r -> r.policyName("jitr")).policyName());
         assertEquals(1, faults.list().get(0).injected());
     }
@@ -167,8 +175,8 @@ class ControlPlaneQuotasTest {
     private record Answer(int status, JsonNode body) {
     }
 
-    private static Answer admin(ControlPlane plane, String method, String path, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plane.port() + path))
+    private Answer admin(String method, String path, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway.url() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(
@@ -178,51 +186,51 @@ class ControlPlaneQuotasTest {
 
     private ControlPlane planeWithAdmin(Quotas quotas, Faults faults) throws IOException {
         ControlPlane plane = plane(quotas, faults);
-        plane.addHandler(new AdminRoutes(plane, () -> Map.of("Fn", new LambdaRunner.FunctionStats(5, 2, 1, 1, 0, 0)),
-                () -> 0, () -> 7));
+        gateway.addHandler(new AdminRoutes(quotas, faults, plane::stats,
+                () -> Map.of("Fn", new LambdaRunner.FunctionStats(5, 2, 1, 1, 0, 0)), () -> 0, () -> 7));
         return plane;
     }
 
     @Test
     void adminFaults_addListAndClear_badSpecIs400() throws Exception {
         ControlPlane plane = planeWithAdmin(Quotas.off(), new Faults(List.of("ActivationAB12")));
-        assertEquals(0, admin(plane, "GET", "/_local/faults", null).body().path("faults").size());
-        Answer bad = admin(plane, "POST", "/_local/faults", "{\"spec\":\"UpdateCertificate:x:500\"}");
+        assertEquals(0, admin("GET", "/_local/faults", null).body().path("faults").size());
+        Answer bad = admin("POST", "/_local/faults", "{\"spec\":\"UpdateCertificate:x:500\"}");
         assertEquals(400, bad.status());
         assertTrue(bad.body().path("message").asText().contains("N must be a positive whole number"), bad.body()
                 .toString());
-        assertEquals(400, admin(plane, "POST", "/_local/faults", "drop:Nope:1").status());
-        assertEquals(200, admin(plane, "POST", "/_local/faults", "{\"spec\":\"GetPolicy:1:500\"}").status());
-        Answer added = admin(plane, "POST", "/_local/faults", "drop:Activation:every=2");
+        assertEquals(400, admin("POST", "/_local/faults", "drop:Nope:1").status());
+        assertEquals(200, admin("POST", "/_local/faults", "{\"spec\":\"GetPolicy:1:500\"}").status());
+        Answer added = admin("POST", "/_local/faults", "drop:Activation:every=2");
         assertEquals(200, added.status());
         assertEquals("ActivationAB12", added.body().path("faults").get(1).path("target").asText());
 
-        IotClient iot = sdk(plane, AwsRetryStrategy.doNotRetry());
+        IotClient iot = sdk(AwsRetryStrategy.doNotRetry());
         assertEquals(500, assertThrows(AwsServiceException.class, () -> iot.getPolicy(r -> r.policyName("jitr")))
                 .statusCode());
-        JsonNode listed = admin(plane, "GET", "/_local/faults", null).body().path("faults").get(0);
+        JsonNode listed = admin("GET", "/_local/faults", null).body().path("faults").get(0);
         assertEquals("GetPolicy:1:500", listed.path("spec").asText());
         assertEquals(1, listed.path("injected").asInt());
 
-        assertEquals(0, admin(plane, "DELETE", "/_local/faults", null).body().path("faults").size());
+        assertEquals(0, admin("DELETE", "/_local/faults", null).body().path("faults").size());
         assertEquals(List.of(), plane.faults().list());
     }
 
     @Test
     void adminQuotas_readAndChange_unknownOperationIs400() throws Exception {
         ControlPlane plane = planeWithAdmin(new Quotas(true, Map.of()), Faults.none());
-        JsonNode quotas = admin(plane, "GET", "/_local/quotas", null).body();
+        JsonNode quotas = admin("GET", "/_local/quotas", null).body();
         assertTrue(quotas.path("enabled").asBoolean());
         assertEquals(10.0, quotas.path("rates").path("DescribeCertificate").asDouble());
         assertEquals(500.0, quotas.path("rates").path("connect").asDouble());
 
-        Answer unknown = admin(plane, "PUT", "/_local/quotas", "{\"rates\":{\"DescribeCertificat\":20}}");
+        Answer unknown = admin("PUT", "/_local/quotas", "{\"rates\":{\"DescribeCertificat\":20}}");
         assertEquals(400, unknown.status());
         assertTrue(unknown.body().path("message").asText().contains("unknown operation DescribeCertificat"));
-        assertEquals(400, admin(plane, "PUT", "/_local/quotas", "{\"rates\":{\"CreateThing\":0}}").status());
-        assertEquals(400, admin(plane, "PUT", "/_local/quotas", "{\"enabled\":\"yes\"}").status());
+        assertEquals(400, admin("PUT", "/_local/quotas", "{\"rates\":{\"CreateThing\":0}}").status());
+        assertEquals(400, admin("PUT", "/_local/quotas", "{\"enabled\":\"yes\"}").status());
 
-        Answer changed = admin(plane, "PUT", "/_local/quotas",
+        Answer changed = admin("PUT", "/_local/quotas",
                 "{\"enabled\":false,\"rates\":{\"DescribeCertificate\":20}}");
         assertEquals(200, changed.status());
         assertEquals(20.0, changed.body().path("rates").path("DescribeCertificate").asDouble());
@@ -234,10 +242,10 @@ class ControlPlaneQuotasTest {
         long frozen = System.nanoTime();
         ControlPlane plane = planeWithAdmin(new Quotas(true, Map.of("GetPolicy", 1.0), () -> frozen),
                 Faults.none());
-        IotClient iot = sdk(plane, AwsRetryStrategy.doNotRetry());
+        IotClient iot = sdk(AwsRetryStrategy.doNotRetry());
         iot.getPolicy(r -> r.policyName("jitr"));
         assertThrows(ThrottlingException.class, () -> iot.getPolicy(r -> r.policyName("jitr")));
-        JsonNode stats = admin(plane, "GET", "/_local/stats", null).body();
+        JsonNode stats = admin("GET", "/_local/stats", null).body();
         assertEquals(2, stats.path("operations").path("GetPolicy").path("calls").asInt());
         assertEquals(1, stats.path("operations").path("GetPolicy").path("throttled").asInt());
         assertEquals(0, stats.path("operations").path("GetPolicy").path("faults").asInt());
@@ -246,9 +254,9 @@ class ControlPlaneQuotasTest {
         assertEquals(7, stats.path("connect").path("throttled").asInt());
         assertTrue(stats.path("quotasEnabled").asBoolean());
 
-        Answer missing = admin(plane, "GET", "/_local/nope", null);
+        Answer missing = admin("GET", "/_local/nope", null);
         assertEquals(404, missing.status());
         assertTrue(missing.body().path("message").asText().contains("GET /_local/stats"));
-        assertEquals(404, admin(plane, "POST", "/_local/stats", "").status());
+        assertEquals(404, admin("POST", "/_local/stats", "").status());
     }
 }

@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.gateway;
 
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsServer;

@@ -1,46 +1,37 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.iot.control;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.iotonboard.iot.model.IotApi;
 import dev.iotonboard.iot.model.IotException;
 import dev.iotonboard.iot.model.Registry;
+import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.CrashTarget;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.gateway.Gateway;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The IoT control plane over plain HTTP on loopback, for the AWS CLI ({@code --endpoint-url}) and the SDK
- * ({@code endpointOverride}): the IoT model's REST-JSON binding ({@link IotApi}, module iot-model, the same one the
- * handler tests' IoT double serves) with the local tool's concerns in front. Request signatures are accepted without
- * checking. Before an operation runs, its request-rate quota ({@link Quotas}: over it, 400 ThrottlingException "Rate
- * exceeded") and the injected faults ({@link Faults}) are checked.
+ * The IoT control plane, for the AWS CLI ({@code --endpoint-url}) and the SDK ({@code endpointOverride}): the IoT
+ * model's REST-JSON binding ({@link IotApi}, module iot-model, the same one the handler tests' IoT double serves) with
+ * the local tool's concerns in front. Request signatures are accepted without checking. Before an operation runs, its
+ * request-rate quota ({@link Quotas}: over it, 400 ThrottlingException "Rate exceeded") and the injected faults
+ * ({@link Faults}) are checked; after a call by a {@link CrashTarget} took effect, a crash fault may kill the caller.
+ *
+ * <p>It is a {@link Gateway.Handler} that answers every path (404 UnknownOperationException for routes it does not
+ * implement), so in the tool it is the gateway's fallback, tried after the other APIs of the control-plane port. Alone
+ * on a port of its own (tests): {@link #ControlPlane(Registry, int, String, EventLog)}.
  */
-public final class ControlPlane implements AutoCloseable {
-
-
-    /**
-     * Another API served on this port (the local admin routes, further AWS stand-ins), tried before the IoT routes.
-     */
-    @FunctionalInterface
-    public interface Handler {
-        /** Answers the exchange and returns true, or leaves it untouched and returns false. */
-        boolean handle(HttpExchange exchange) throws IOException;
-    }
+public final class ControlPlane implements Gateway.Handler, AutoCloseable {
 
     /** Per operation: calls routed to it, calls refused by the quota, faults injected (failures and crashes). */
     public record OperationStats(long calls, long throttled, long faults) {
@@ -63,42 +54,40 @@ public final class ControlPlane implements AutoCloseable {
 
     private final IotApi api;
     private final EventLog log;
-    private final HttpServer server;
-    private final ExecutorService executor;
     private final Quotas quotas;
     private final Faults faults;
-    private final List<Handler> handlers = new CopyOnWriteArrayList<>();
     private final Map<String, Counters> counters = new ConcurrentHashMap<>();
+    private final Gateway own;
     private volatile CrashTarget crashTargets;
 
-    /** Without quotas or faults. */
-    public ControlPlane(Registry registry, int port, String dataEndpoint, EventLog log) throws IOException {
-        this(registry, port, dataEndpoint, log, Quotas.off(), Faults.none());
-    }
-
     /**
+     * The IoT routes for a shared gateway, as its fallback.
+     *
      * @param dataEndpoint the host name DescribeEndpoint answers (devices connect to it on the data plane's port)
      */
-    public ControlPlane(Registry registry, int port, String dataEndpoint, EventLog log, Quotas quotas, Faults faults)
-            throws IOException {
+    public ControlPlane(Registry registry, String dataEndpoint, EventLog log, Quotas quotas, Faults faults) {
         this.api = new IotApi(registry, dataEndpoint, line -> log.event("control", line));
         this.log = log;
         this.quotas = quotas;
         this.faults = faults;
-        server = HttpServers.loopback(port, 64);
-        server.createContext("/", this::handle);
-        executor = Executors.newFixedThreadPool(8, daemon("control-plane"));
-        server.setExecutor(executor);
-        server.start();
+        this.own = null;
     }
 
+    /** Alone on a gateway of its own at {@code port} (0: any free port), without quotas or faults. */
+    public ControlPlane(Registry registry, int port, String dataEndpoint, EventLog log) throws IOException {
+        this.api = new IotApi(registry, dataEndpoint, line -> log.event("control", line));
+        this.log = log;
+        this.quotas = Quotas.off();
+        this.faults = Faults.none();
+        this.own = new Gateway(port, this);
+    }
+
+    /** The port of its own gateway (see {@link #ControlPlane(Registry, int, String, EventLog)}). */
     public int port() {
-        return server.getAddress().getPort();
-    }
-
-    /** Adds a handler tried (in the order added) before the IoT routes. */
-    public void addHandler(Handler handler) {
-        handlers.add(handler);
+        if (own == null) {
+            throw new IllegalStateException("served by a shared gateway: ask the gateway for its port");
+        }
+        return own.port();
     }
 
     /** What crash faults kill (the Lambda containers); calls of anyone else are not counted by them. */
@@ -122,41 +111,38 @@ public final class ControlPlane implements AutoCloseable {
         return stats;
     }
 
+    /** Closes its own gateway, if it has one. */
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        if (own != null) {
+            own.close();
+        }
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            for (Handler handler : handlers) {
-                if (handler.handle(exchange)) {
-                    return;
-                }
-            }
-            com.sun.net.httpserver.Headers headers = exchange.getRequestHeaders();
-            IotApi.Call call = api.resolve(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                    exchange.getRequestURI().getRawQuery(), headers::getFirst,
-                    exchange.getRequestBody().readAllBytes());
-            IotApi.Response response;
-            try {
-                response = call.operation() == null ? call.invoke() : call(call, headers.getFirst("Authorization"));
-            } catch (CallerCrashed e) {
-                return;
-            } catch (IotException e) {
-                response = IotApi.error(e);
-            }
-            exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            if (response.errorType() != null) {
-                exchange.getResponseHeaders().set("x-amzn-ErrorType", response.errorType());
-            }
-            exchange.sendResponseHeaders(response.status(), response.body().length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(response.body());
-            }
+    /** Answers every exchange: the IoT route it names, or 404 UnknownOperationException. */
+    @Override
+    public boolean handle(HttpExchange exchange) throws IOException {
+        com.sun.net.httpserver.Headers headers = exchange.getRequestHeaders();
+        IotApi.Call call = api.resolve(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                exchange.getRequestURI().getRawQuery(), headers::getFirst, exchange.getRequestBody().readAllBytes());
+        IotApi.Response response;
+        try {
+            response = call.operation() == null ? call.invoke() : call(call, headers.getFirst("Authorization"));
+        } catch (CallerCrashed e) {
+            return true;
+        } catch (IotException e) {
+            response = IotApi.error(e);
         }
+        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        if (response.errorType() != null) {
+            exchange.getResponseHeaders().set("x-amzn-ErrorType", response.errorType());
+        }
+        exchange.sendResponseHeaders(response.status(), response.body().length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(response.body());
+        }
+        return true;
     }
 
     /** Quota check, then fault check, then the call; then a crash fault when a container made a successful call. */
@@ -195,13 +181,5 @@ public final class ControlPlane implements AutoCloseable {
         }
         Matcher matcher = ACCESS_KEY.matcher(authorization);
         return matcher.find() ? matcher.group(1) : null;
-    }
-
-    static java.util.concurrent.ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

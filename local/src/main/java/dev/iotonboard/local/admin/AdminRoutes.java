@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.iotonboard.local.LambdaRunner;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iot.control.ControlPlane;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,23 +25,31 @@ import java.util.function.Supplier;
  * or plain text, clear); {@code GET|PUT /_local/quotas} ({@code {"enabled":true|false,"rates":{"OP":rate}}}, both
  * members optional). Answers JSON; a bad input is 400 {@code {"message": ...}} naming the problem.
  */
-public final class AdminRoutes implements ControlPlane.Handler {
+public final class AdminRoutes implements Gateway.Handler {
     public static final String PREFIX = "/_local/";
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final ControlPlane controlPlane;
+    private final Quotas quotas;
+    private final Faults faults;
+    private final Supplier<Map<String, ControlPlane.OperationStats>> operations;
     private final Supplier<Map<String, LambdaRunner.FunctionStats>> functions;
     private final LongSupplier pendingAsync;
     private final LongSupplier connectThrottled;
 
     /**
+     * @param quotas           the quotas it reads and changes
+     * @param faults           the faults it lists, adds and clears
+     * @param operations       the control plane's counters
      * @param functions        the Lambda runner's counters
      * @param pendingAsync     asynchronous events not finished, all functions
      * @param connectThrottled data-plane connections refused by the connect quota
      */
-    public AdminRoutes(ControlPlane controlPlane, Supplier<Map<String, LambdaRunner.FunctionStats>> functions,
-            LongSupplier pendingAsync, LongSupplier connectThrottled) {
-        this.controlPlane = controlPlane;
+    public AdminRoutes(Quotas quotas, Faults faults, Supplier<Map<String, ControlPlane.OperationStats>> operations,
+            Supplier<Map<String, LambdaRunner.FunctionStats>> functions, LongSupplier pendingAsync,
+            LongSupplier connectThrottled) {
+        this.quotas = quotas;
+        this.faults = faults;
+        this.operations = operations;
         this.functions = functions;
         this.pendingAsync = pendingAsync;
         this.connectThrottled = connectThrottled;
@@ -55,13 +66,13 @@ public final class AdminRoutes implements ControlPlane.Handler {
         try {
             JsonNode answer = switch (path.substring(PREFIX.length()) + " " + method) {
                 case "stats GET" -> stats();
-                case "faults GET" -> faults();
+                case "faults GET" -> listFaults();
                 case "faults POST" -> addFault(body);
                 case "faults DELETE" -> {
-                    controlPlane.faults().clear();
-                    yield faults();
+                    faults.clear();
+                    yield listFaults();
                 }
-                case "quotas GET" -> quotas();
+                case "quotas GET" -> showQuotas();
                 case "quotas PUT" -> setQuotas(body);
                 default -> throw new AdminError(404, "no admin route " + method + " " + path
                         + " (GET /_local/stats, GET|POST|DELETE /_local/faults, GET|PUT /_local/quotas)");
@@ -84,9 +95,9 @@ public final class AdminRoutes implements ControlPlane.Handler {
 
     private JsonNode stats() {
         ObjectNode out = JSON.createObjectNode();
-        out.put("quotasEnabled", controlPlane.quotas().enabled());
-        ObjectNode operations = out.putObject("operations");
-        controlPlane.stats().forEach((name, s) -> operations.putObject(name).put("calls", s.calls())
+        out.put("quotasEnabled", quotas.enabled());
+        ObjectNode perOperation = out.putObject("operations");
+        operations.get().forEach((name, s) -> perOperation.putObject(name).put("calls", s.calls())
                 .put("throttled", s.throttled()).put("faults", s.faults()));
         ObjectNode perFunction = out.putObject("functions");
         functions.get().forEach((name, s) -> perFunction.putObject(name).put("invocations", s.invocations())
@@ -97,10 +108,10 @@ public final class AdminRoutes implements ControlPlane.Handler {
         return out;
     }
 
-    private JsonNode faults() {
+    private JsonNode listFaults() {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode list = out.putArray("faults");
-        for (Faults.Status status : controlPlane.faults().list()) {
+        for (Faults.Status status : faults.list()) {
             list.addObject().put("spec", status.spec().text()).put("target", status.spec().target())
                     .put("matched", status.matched()).put("injected", status.injected());
         }
@@ -117,18 +128,18 @@ public final class AdminRoutes implements ControlPlane.Handler {
             spec = node.path("spec").asText();
         }
         try {
-            controlPlane.faults().add(spec);
+            faults.add(spec);
         } catch (IllegalArgumentException e) {
             throw new AdminError(400, e.getMessage());
         }
-        return faults();
+        return listFaults();
     }
 
-    private JsonNode quotas() {
+    private JsonNode showQuotas() {
         ObjectNode out = JSON.createObjectNode();
-        out.put("enabled", controlPlane.quotas().enabled());
+        out.put("enabled", quotas.enabled());
         ObjectNode rates = out.putObject("rates");
-        controlPlane.quotas().rates().forEach(rates::put);
+        quotas.rates().forEach(rates::put);
         return out;
     }
 
@@ -157,11 +168,11 @@ public final class AdminRoutes implements ControlPlane.Handler {
             }
             changes.put(rate.getKey(), rate.getValue().asDouble());
         }
-        changes.forEach(controlPlane.quotas()::setRate);
+        changes.forEach(quotas::setRate);
         if (enabled.isBoolean()) {
-            controlPlane.quotas().setEnabled(enabled.asBoolean());
+            quotas.setEnabled(enabled.asBoolean());
         }
-        return quotas();
+        return showQuotas();
     }
 
     private static JsonNode parse(String body) {
