@@ -11,9 +11,10 @@ import dev.iotonboard.lambda.activation.model.RegisteredEvent;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
-import dev.iotonboard.lambda.core.JsonLogger;
+
 import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.testing.Fixtures;
+import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.IotDouble.Fault;
@@ -22,74 +23,48 @@ import dev.iotonboard.lambda.testing.TestPki;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
 
-class CertificateActivationHandlerTest {
+class CertificateActivationHandlerTest extends HandlerTest {
 
-    private static final String JITR = "jitr-policy";
-    private static final String APP = "app-policy";
     /** The fresh path in a new container: the CA's status is not cached yet. */
     private static final List<String> FRESH = List.of("DescribeCertificate", "DescribeCACertificate", "AttachPolicy",
             "UpdateCertificate");
 
-    private static TestPki pki;
-    private static TestPki otherPki;
-
-    private IotDouble iot;
-    private IotClient client;
-    private final List<String> logs = new ArrayList<>();
     private TestPki.Issued device;
     private String arn;
 
-    @BeforeAll
-    static void pki() {
-        pki = TestPki.newCa("test-ca");
-        otherPki = TestPki.newCa("other-ca");
+    @Override
+    protected Set<String> declaredOperations() {
+        return handler().iotOperations();
     }
 
     @BeforeEach
-    void start() {
-        iot = IotDouble.start();
-        iot.addPolicy(JITR);
-        iot.addPolicy(APP);
-        client = iot.client();
+    void pendingDevice() {
         device = pki.issueDevice();
         iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
         arn = iot.certificateArn(device.id());
-        JsonLogger.redirect(logs::add);
-    }
-
-    /** Also checks that the handler declares every IoT operation the double received (its iotRequests). */
-    @AfterEach
-    void stop() {
-        JsonLogger.redirect(null);
-        client.close();
-        Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
-        undeclared.removeAll(handler().iotOperations());
-        iot.close();
-        assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }
 
     private CertificateActivationHandler handler(String configuredCa) {
@@ -396,12 +371,14 @@ class CertificateActivationHandlerTest {
         assertTrue(uuid.get("detail").asText().contains("does not match the pattern sensor-[0-9]{4}"), uuid.toString());
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"[0-9", ".*", "a?"})
-    void constructor_failsFastOnUnusableThingNamePattern(String pattern) {
+    /** A THING_NAME_PATTERN that is not a regular expression or matches the empty name; a CA status TTL out of range. */
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {"THING_NAME_PATTERN|[0-9", "THING_NAME_PATTERN|.*", "THING_NAME_PATTERN|a?",
+            "CA_STATUS_CACHE_SECONDS|-1", "CA_STATUS_CACHE_SECONDS|3601", "CA_STATUS_CACHE_SECONDS|soon"})
+    void constructor_failsFastOnABadVariable(String variable, String value) {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new CertificateActivationHandler(
-                client, Env.of(Map.of("JITR_POLICY_NAME", JITR, "THING_NAME_PATTERN", pattern)), Clock.systemUTC()));
-        assertTrue(e.getMessage().contains("THING_NAME_PATTERN"), e.getMessage());
+                client, Env.of(Map.of("JITR_POLICY_NAME", JITR, variable, value)), Clock.systemUTC()));
+        assertTrue(e.getMessage().contains(variable), e.getMessage());
     }
 
     // ---- the CA's status --------------------------------------------------------------------------------------
@@ -458,13 +435,6 @@ class CertificateActivationHandlerTest {
         assertEquals(2L, iot.callCount("DescribeCACertificate"));
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"-1", "3601", "soon"})
-    void constructor_failsFastOnBadCaStatusTtl(String ttl) {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new CertificateActivationHandler(
-                client, Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_STATUS_CACHE_SECONDS", ttl)), Clock.systemUTC()));
-        assertTrue(e.getMessage().contains("CA_STATUS_CACHE_SECONDS"), e.getMessage());
-    }
 
     // ---- malformed events -------------------------------------------------------------------------------------
 
@@ -487,14 +457,8 @@ class CertificateActivationHandlerTest {
     // ---- faults -----------------------------------------------------------------------------------------------
 
     static Stream<Arguments> stepsAndFaults() {
-        List<Arguments> all = new ArrayList<>();
-        for (String op : FRESH) {
-            for (Fault fault : List.of(Fault.THROTTLING, Fault.INTERNAL_FAILURE, Fault.SERVICE_UNAVAILABLE,
-                    Fault.BAD_GATEWAY)) {
-                all.add(Arguments.of(op, fault));
-            }
-        }
-        return all.stream();
+        return eachWithEach(FRESH, Fault.THROTTLING, Fault.INTERNAL_FAILURE, Fault.SERVICE_UNAVAILABLE,
+                Fault.BAD_GATEWAY);
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -10,24 +10,23 @@ import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
-import dev.iotonboard.lambda.core.JsonLogger;
+
 import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.testing.Fixtures;
+import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.IotDouble.Fault;
 import dev.iotonboard.lambda.testing.MutableClock;
 import dev.iotonboard.lambda.testing.TestPki;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,47 +35,26 @@ import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
 
-class DeviceAuthorizerHandlerTest {
+class DeviceAuthorizerHandlerTest extends HandlerTest {
 
     private static final String METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/sample";
 
-    private static TestPki pki;
-    private static TestPki otherPki;
-
-    private IotDouble iot;
-    private IotClient client;
     private final MutableClock clock = new MutableClock();
-    private final List<String> logs = new ArrayList<>();
     private TestPki.Issued device;
     private String arn;
     private String thingName;
 
-    @BeforeAll
-    static void pki() {
-        pki = TestPki.newCa("test-ca");
-        otherPki = TestPki.newCa("other-ca");
+    @Override
+    protected Set<String> declaredOperations() {
+        return handler().iotOperations();
     }
 
     @BeforeEach
-    void start() {
-        iot = IotDouble.start();
-        client = iot.client();
+    void provisionedDevice() {
         thingName = UUID.randomUUID().toString();
         device = pki.issue(thingName);
         iot.addCertificate(device.pem(), pki.caId(), "ACTIVE");
         arn = iot.certificateArn(device.id());
-        JsonLogger.redirect(logs::add);
-    }
-
-    /** Also checks that the handler declares every IoT operation the double received (its iotRequests). */
-    @AfterEach
-    void stop() {
-        JsonLogger.redirect(null);
-        client.close();
-        Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
-        undeclared.removeAll(handler().iotOperations());
-        iot.close();
-        assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }
 
     private DeviceAuthorizerHandler handler(Map<String, String> extraEnv) {

@@ -9,9 +9,10 @@ import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
-import dev.iotonboard.lambda.core.JsonLogger;
+
 import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.testing.Fixtures;
+import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.IotDouble.Fault;
@@ -28,13 +29,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -45,40 +44,20 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.iot.IotClient;
 
-class ReconcilerHandlerTest {
+class ReconcilerHandlerTest extends HandlerTest {
 
-    private static final String JITR = "jitr-policy";
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
-    private static TestPki pki;
-
-    private IotDouble iot;
+    /** The clients of the handlers a test made (each with the reconciler's interceptors). */
     private final List<IotClient> clients = new ArrayList<>();
-    private final List<String> logs = new ArrayList<>();
 
-    @BeforeAll
-    static void pki() {
-        pki = TestPki.newCa("reconciler-ca");
-    }
-
-    @BeforeEach
-    void start() {
-        iot = IotDouble.start();
-        iot.addPolicy(JITR);
-        iot.addPolicy("app-policy");
-        JsonLogger.redirect(logs::add);
-    }
-
-    /** Also checks that the handler declares every IoT operation the double received (its iotRequests). */
-    @AfterEach
-    void stop() {
-        JsonLogger.redirect(null);
-        Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
-        undeclared.removeAll(handler().iotOperations());
+    /** The declaration, asked for after the test; then the handlers' clients are closed. */
+    @Override
+    protected Set<String> declaredOperations() {
+        Set<String> declared = handler().iotOperations();
         clients.forEach(IotClient::close);
-        iot.close();
-        assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
+        return declared;
     }
 
     // ---- fixtures ----------------------------------------------------------------------------------------------
@@ -226,7 +205,7 @@ class ReconcilerHandlerTest {
     void run_doesNotReportActiveCertificateWithThing_andDoesNotAskAgainInThisContainer() {
         String id = certificate("ACTIVE", Duration.ofHours(1));
         iot.addThing(cn(id), iot.certificateArn(id));
-        iot.attachPolicy("app-policy", iot.certificateArn(id));
+        iot.attachPolicy(APP, iot.certificateArn(id));
         ReconcilerHandler container = handler();
 
         JsonNode first = run(container);
@@ -272,14 +251,14 @@ class ReconcilerHandlerTest {
         String id = certificate("ACTIVE", Duration.ofHours(1));
         String arn = iot.certificateArn(id);
         iot.addThing(cn(id), arn);
-        iot.attachPolicy("app-policy", arn);
+        iot.attachPolicy(APP, arn);
         iot.attachPolicy(JITR, arn);
 
         JsonNode summary = run(handler());
 
         assertEquals(List.of(id), texts(summary.get("jitrPolicyLeft")));
         assertEquals(List.of(), texts(summary.get("thingNotCertificateCn")));
-        assertEquals(List.of("app-policy", JITR), iot.policiesOf(arn), "the reconciler only reports");
+        assertEquals(List.of(APP, JITR), iot.policiesOf(arn), "the reconciler only reports");
         assertTrue(logs.stream().anyMatch(l -> l.contains("JITR_POLICY_LEFT") && l.contains(id)), logs.toString());
     }
 

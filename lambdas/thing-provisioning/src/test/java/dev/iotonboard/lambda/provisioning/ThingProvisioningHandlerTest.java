@@ -9,26 +9,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
-import dev.iotonboard.lambda.core.JsonLogger;
+
 import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.testing.Fixtures;
+import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.IotDouble.Fault;
 import dev.iotonboard.lambda.testing.TestPki;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Outcome;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,10 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
 
-class ThingProvisioningHandlerTest {
+class ThingProvisioningHandlerTest extends HandlerTest {
 
-    private static final String JITR = "jitr-policy";
-    private static final String APP = "app-policy";
     /** A new device: the thing does not exist yet, so DescribeThing stands in for a first ListThingPrincipals. */
     private static final List<String> FULL_RUN = List.of("DescribeCertificate", "ListPrincipalThings",
             "DescribeThing", "CreateThing", "AttachThingPrincipal", "ListThingPrincipals", "AttachPolicy",
@@ -51,43 +48,20 @@ class ThingProvisioningHandlerTest {
             "DescribeThing", "ListThingPrincipals", "CreateThing", "AttachThingPrincipal", "ListThingPrincipals",
             "AttachPolicy", "DetachPolicy");
 
-    private static TestPki pki;
-    private static TestPki otherPki;
-
-    private IotDouble iot;
-    private IotClient client;
-    private final List<String> logs = new ArrayList<>();
     private TestPki.Issued device;
     private String arn;
     private String thingName;
 
-    @BeforeAll
-    static void pki() {
-        pki = TestPki.newCa("test-ca");
-        otherPki = TestPki.newCa("other-ca");
+    @Override
+    protected Set<String> declaredOperations() {
+        return handler(pki.caId()).iotOperations();
     }
 
     @BeforeEach
-    void start() {
-        iot = IotDouble.start();
-        iot.addPolicy(JITR);
-        iot.addPolicy(APP);
-        client = iot.client();
+    void activatedDevice() {
         thingName = UUID.randomUUID().toString();
         device = pki.issue(thingName);
         arn = activeWithJitrPolicy(device);
-        JsonLogger.redirect(logs::add);
-    }
-
-    /** Also checks that the handler declares every IoT operation the double received (its iotRequests). */
-    @AfterEach
-    void stop() {
-        JsonLogger.redirect(null);
-        client.close();
-        Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
-        undeclared.removeAll(handler(pki.caId()).iotOperations());
-        iot.close();
-        assertEquals(Set.of(), undeclared, "IoT operations called but not declared");
     }
 
     /** The state certificate activation leaves: ACTIVE with the JITR policy. */
@@ -450,14 +424,9 @@ class ThingProvisioningHandlerTest {
     // ---- faults and convergence -------------------------------------------------------------------------------
 
     static Stream<Arguments> stepsAndFaults() {
-        List<Arguments> all = new ArrayList<>();
-        for (String op : List.of("DescribeCertificate", "ListPrincipalThings", "DescribeThing", "ListThingPrincipals",
-                "CreateThing", "AttachThingPrincipal", "AttachPolicy", "DetachPolicy")) {
-            for (Fault fault : List.of(Fault.THROTTLING, Fault.INTERNAL_FAILURE, Fault.SERVICE_UNAVAILABLE)) {
-                all.add(Arguments.of(op, fault));
-            }
-        }
-        return all.stream();
+        return eachWithEach(List.of("DescribeCertificate", "ListPrincipalThings", "DescribeThing",
+                "ListThingPrincipals", "CreateThing", "AttachThingPrincipal", "AttachPolicy", "DetachPolicy"),
+                Fault.THROTTLING, Fault.INTERNAL_FAILURE, Fault.SERVICE_UNAVAILABLE);
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -1,0 +1,64 @@
+package dev.iotonboard.lambda.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.iotonboard.lambda.core.JsonLogger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.provider.Arguments;
+import software.amazon.awssdk.services.iot.IotClient;
+
+/**
+ * The base of every handler test: around each test a fresh {@link IotDouble} holding the JITR and app policies, a
+ * real SDK client aimed at it, the handler's log lines collected; after each test, the check that the handler
+ * declares every IoT operation the double received ({@link #declaredOperations()}), then everything closed. Two CAs,
+ * made once per JVM, issue the test certificates. A subclass's {@code @BeforeEach} methods run after this set-up, its
+ * {@code @AfterEach} methods before these checks.
+ */
+public abstract class HandlerTest {
+
+    protected static final String JITR = "jitr-policy";
+    protected static final String APP = "app-policy";
+    /** The CA the handler under test is configured with, and another one. */
+    protected static final TestPki pki = TestPki.newCa("test-ca");
+    protected static final TestPki otherPki = TestPki.newCa("other-ca");
+
+    protected IotDouble iot;
+    protected IotClient client;
+    protected final List<String> logs = new ArrayList<>();
+
+    /** Every (operation, fault) pair, as arguments of a parameterized test. */
+    protected static Stream<Arguments> eachWithEach(List<String> operations, IotDouble.Fault... faults) {
+        return operations.stream().flatMap(operation -> Stream.of(faults).map(f -> Arguments.of(operation, f)));
+    }
+
+    /** The IoT operations the handler under test declares (its {@code iotOperations()}). */
+    protected abstract Set<String> declaredOperations();
+
+    @BeforeEach
+    final void startIot() {
+        iot = IotDouble.start();
+        iot.addPolicy(JITR);
+        iot.addPolicy(APP);
+        client = iot.client();
+        JsonLogger.redirect(logs::add);
+    }
+
+    @AfterEach
+    final void checkDeclarationAndStopIot() {
+        JsonLogger.redirect(null);
+        client.close();
+        try {
+            Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
+            undeclared.removeAll(declaredOperations());
+            assertEquals(Set.of(), undeclared, "IoT operations called but not declared by the handler");
+        } finally {
+            iot.close();
+        }
+    }
+}
