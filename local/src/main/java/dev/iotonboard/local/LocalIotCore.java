@@ -8,6 +8,7 @@ import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.iot.control.ControlPlane;
 import dev.iotonboard.local.iot.rules.RuleEngine;
+import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.stack.StackTemplate;
 import dev.iotonboard.local.stack.Staleness;
 import dev.iotonboard.local.tls.Pki;
@@ -289,7 +290,7 @@ public final class LocalIotCore implements AutoCloseable {
             }
             lambdas.onFailureDestinations(sqs::sendToArn);
             gateway.addHandler(new dev.iotonboard.local.aws.SqsApi(sqs, gateway.url(), log));
-            gateway.addHandler(new dev.iotonboard.local.aws.LambdaApi(options.region(), options.account(),
+            gateway.addHandler(new dev.iotonboard.local.lambda.LambdaApi(options.region(), options.account(),
                     stack.functions().values(), lambdas::invokeAsync, lambdas::invoke, log));
             scheduler = new Scheduler(stack.schedules().values(),
                     (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),

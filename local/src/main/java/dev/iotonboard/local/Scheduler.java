@@ -2,6 +2,7 @@ package dev.iotonboard.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.time.Clock;
 import java.time.Duration;

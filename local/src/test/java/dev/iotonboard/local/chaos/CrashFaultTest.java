@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.local.EventLog;
-import dev.iotonboard.local.LambdaRunner;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.iot.control.ControlPlane;
+import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

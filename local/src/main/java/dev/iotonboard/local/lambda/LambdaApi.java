@@ -1,11 +1,10 @@
-package dev.iotonboard.local.aws;
+package dev.iotonboard.local.lambda;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.iotonboard.local.EventLog;
-import dev.iotonboard.local.LambdaRunner;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.IOException;

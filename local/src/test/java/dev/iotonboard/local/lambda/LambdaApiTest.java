@@ -1,4 +1,4 @@
-package dev.iotonboard.local.aws;
+package dev.iotonboard.local.lambda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.local.EventLog;
-import dev.iotonboard.local.LambdaRunner;
 import dev.iotonboard.local.TestCli;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.stack.StackTemplate;
