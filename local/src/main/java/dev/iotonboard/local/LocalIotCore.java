@@ -283,13 +283,13 @@ public final class LocalIotCore implements AutoCloseable {
             started.add(dataPlane);
             gateway.addHandler(new AdminRoutes(quotas, faults, controlPlane::stats, lambdas::stats,
                     lambdas::pendingAsync, dataPlane::connectThrottled));
-            dev.iotonboard.local.aws.SqsQueues sqs = new dev.iotonboard.local.aws.SqsQueues(options.region(),
+            dev.iotonboard.local.sqs.SqsQueues sqs = new dev.iotonboard.local.sqs.SqsQueues(options.region(),
                     options.account());
             for (StackTemplate.Queue queue : stack.queues().values()) {
                 sqs.create(queue.name(), stack.resolvedProperties(queue.logicalId()));
             }
             lambdas.onFailureDestinations(sqs::sendToArn);
-            gateway.addHandler(new dev.iotonboard.local.aws.SqsApi(sqs, gateway.url(), log));
+            gateway.addHandler(new dev.iotonboard.local.sqs.SqsApi(sqs, gateway.url(), log));
             gateway.addHandler(new dev.iotonboard.local.lambda.LambdaApi(options.region(), options.account(),
                     stack.functions().values(), lambdas::invokeAsync, lambdas::invoke, log));
             scheduler = new Scheduler(stack.schedules().values(),

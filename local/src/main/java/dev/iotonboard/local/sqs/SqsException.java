@@ -1,4 +1,4 @@
-package dev.iotonboard.local.aws;
+package dev.iotonboard.local.sqs;
 
 /**
  * An SQS error as both wire protocols name it: {@code shape} is the service model's error shape (the JSON protocol's

@@ -1,4 +1,4 @@
-package dev.iotonboard.local.aws;
+package dev.iotonboard.local.sqs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;

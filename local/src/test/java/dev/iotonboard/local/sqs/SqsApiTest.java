@@ -1,4 +1,4 @@
-package dev.iotonboard.local.aws;
+package dev.iotonboard.local.sqs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
