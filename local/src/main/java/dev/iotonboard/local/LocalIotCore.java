@@ -5,6 +5,7 @@ import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.admin.AdminRoutes;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.events.Scheduler;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.iot.control.ControlPlane;
 import dev.iotonboard.local.iot.rules.RuleEngine;
@@ -215,7 +216,7 @@ public final class LocalIotCore implements AutoCloseable {
     private final RuleEngine rules;
     private final DataPlane dataPlane;
     private final dev.iotonboard.local.mqtt.MqttBroker mqtt;
-    private final dev.iotonboard.local.api.ApiGateway api;
+    private final dev.iotonboard.local.apigateway.ApiGateway api;
     private final Registry registry;
     private final Path serverCaFile;
     private final Quotas quotas;
@@ -300,9 +301,9 @@ public final class LocalIotCore implements AutoCloseable {
                     Pki.serverContext(server, root.certificate(), dataPlane.trustManager()),
                     chain -> dataPlane.admit(chain, "mqtt"), options.bind(), options.mqttPort());
             started.add(mqtt);
-            java.util.Optional<dev.iotonboard.local.api.ApiDefinition> apiDefinition =
-                    dev.iotonboard.local.api.ApiDefinition.from(stack);
-            api = apiDefinition.isEmpty() ? null : new dev.iotonboard.local.api.ApiGateway(apiDefinition.get(),
+            java.util.Optional<dev.iotonboard.local.apigateway.ApiDefinition> apiDefinition =
+                    dev.iotonboard.local.apigateway.ApiDefinition.from(stack);
+            api = apiDefinition.isEmpty() ? null : new dev.iotonboard.local.apigateway.ApiGateway(apiDefinition.get(),
                     lambdas::invoke, log, server, root.certificate(), options.region(), options.account(),
                     options.bind(), options.apiPort());
             if (api != null) {

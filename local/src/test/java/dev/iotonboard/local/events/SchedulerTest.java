@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.events;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,9 +1,10 @@
-package dev.iotonboard.local.api;
+package dev.iotonboard.local.apigateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iotonboard.lambda.core.CertificateIds;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -11,7 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.security.cert.X509Certificate;
 
 /**
  * The events API Gateway gives a REST API's REQUEST authorizer and a Lambda proxy integration (format 1.0), with

@@ -1,12 +1,12 @@
-package dev.iotonboard.local.api;
+package dev.iotonboard.local.apigateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.local.E2eFixture;
 import dev.iotonboard.local.E2eFixture.Run;
+import dev.iotonboard.local.E2eFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

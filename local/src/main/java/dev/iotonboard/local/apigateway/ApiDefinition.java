@@ -1,4 +1,4 @@
-package dev.iotonboard.local.api;
+package dev.iotonboard.local.apigateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

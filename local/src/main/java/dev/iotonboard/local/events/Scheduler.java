@@ -1,8 +1,9 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.events;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.iotonboard.local.lambda.LambdaRunner;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.Threads;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,11 +53,7 @@ public final class Scheduler implements AutoCloseable {
         this.invoker = invoker;
         this.log = log;
         this.clock = clock;
-        this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "scheduler");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(Threads.daemon("scheduler"));
         for (StackTemplate.Schedule schedule : schedules) {
             this.schedules.put(schedule.logicalId(), schedule);
             if (!schedule.supported()) {

@@ -1,4 +1,4 @@
-package dev.iotonboard.local.api;
+package dev.iotonboard.local.apigateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +9,8 @@ import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.Threads;
+import dev.iotonboard.local.gateway.HttpServers;
 import dev.iotonboard.local.iot.policy.PolicyEvaluator;
 import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.tls.ClientCertificateTrustManager;
@@ -82,11 +84,7 @@ public final class ApiGateway implements AutoCloseable {
     private final String region;
     private final String account;
     private final HttpsServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(8, r -> {
-        Thread t = new Thread(r, "api-request");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService executor = Executors.newFixedThreadPool(8, Threads.daemon("api-request"));
 
     public ApiGateway(ApiDefinition api, Invoker lambdas, EventLog log, Pki.Issued serverCertificate,
             X509Certificate serverRoot, String region, String account, String bindAddress, int port)
@@ -98,7 +96,7 @@ public final class ApiGateway implements AutoCloseable {
         this.account = account;
         List<X509Certificate> trusted = parsePem(api.truststorePem(), api.truststoreResource());
         SSLContext context = Pki.serverContext(serverCertificate, serverRoot, new LoggingTrustManager(trusted, log));
-        server = dev.iotonboard.local.gateway.HttpServers.https(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
+        server = HttpServers.https(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(context) {
             @Override
             public void configure(HttpsParameters params) {

@@ -1,4 +1,4 @@
-package dev.iotonboard.local.api;
+package dev.iotonboard.local.apigateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
