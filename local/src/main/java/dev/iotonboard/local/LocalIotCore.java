@@ -8,6 +8,9 @@ import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.events.Scheduler;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.iot.control.ControlPlane;
+import dev.iotonboard.local.iot.data.DeviceAdmission;
+import dev.iotonboard.local.iot.data.HttpsDataPlane;
+import dev.iotonboard.local.iot.data.MqttBroker;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.stack.StackTemplate;
@@ -23,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
 
 /**
  * The local IoT Core: {@code java -jar local/target/local-iot-core.jar --cdk-out cdk.out}. Reads the synthesized
@@ -214,8 +218,8 @@ public final class LocalIotCore implements AutoCloseable {
     private final Gateway gateway;
     private final LambdaRunner lambdas;
     private final RuleEngine rules;
-    private final DataPlane dataPlane;
-    private final dev.iotonboard.local.mqtt.MqttBroker mqtt;
+    private final HttpsDataPlane dataPlane;
+    private final MqttBroker mqtt;
     private final dev.iotonboard.local.apigateway.ApiGateway api;
     private final Registry registry;
     private final Path serverCaFile;
@@ -279,11 +283,13 @@ public final class LocalIotCore implements AutoCloseable {
             Files.createDirectories(options.stateDir());
             serverCaFile = options.stateDir().resolve("server-ca.pem").toAbsolutePath();
             Files.writeString(serverCaFile, CertificateIds.toPem(root.certificate()));
-            dataPlane = new DataPlane(registry, rules, log, server, root.certificate(), options.bind(),
-                    options.httpsPort(), quotas);
+            DeviceAdmission admission = new DeviceAdmission(registry, rules, log, quotas);
+            SSLContext deviceTls = admission.serverContext(server, root.certificate());
+            dataPlane = new HttpsDataPlane(registry, rules, log, admission, deviceTls, options.bind(),
+                    options.httpsPort());
             started.add(dataPlane);
             gateway.addHandler(new AdminRoutes(quotas, faults, controlPlane::stats, lambdas::stats,
-                    lambdas::pendingAsync, dataPlane::connectThrottled));
+                    lambdas::pendingAsync, admission::connectThrottled));
             dev.iotonboard.local.sqs.SqsQueues sqs = new dev.iotonboard.local.sqs.SqsQueues(options.region(),
                     options.account());
             for (StackTemplate.Queue queue : stack.queues().values()) {
@@ -297,9 +303,7 @@ public final class LocalIotCore implements AutoCloseable {
                     (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),
                     options.scheduleInterval(), log);
             started.add(scheduler);
-            mqtt = new dev.iotonboard.local.mqtt.MqttBroker(registry, rules, log,
-                    Pki.serverContext(server, root.certificate(), dataPlane.trustManager()),
-                    chain -> dataPlane.admit(chain, "mqtt"), options.bind(), options.mqttPort());
+            mqtt = new MqttBroker(registry, rules, log, admission, deviceTls, options.bind(), options.mqttPort());
             started.add(mqtt);
             java.util.Optional<dev.iotonboard.local.apigateway.ApiDefinition> apiDefinition =
                     dev.iotonboard.local.apigateway.ApiDefinition.from(stack);

@@ -212,7 +212,7 @@ class LocalIotCoreIT {
                 || denied.out().contains("All subscription requests were denied"), denied.err() + denied.out());
 
         // on one connection, the second device receives its own messages, never the first device's
-        try (dev.iotonboard.local.mqtt.TestMqttClient client = new dev.iotonboard.local.mqtt.TestMqttClient(
+        try (dev.iotonboard.local.iot.data.TestMqttClient client = new dev.iotonboard.local.iot.data.TestMqttClient(
                 deviceKeyStore(otherDir), dev.iotonboard.lambda.core.CertificateIds.parsePem(
                         Files.readString(serverCa)), mqttPort)) {
             assertEquals(0, client.connect(other));
@@ -221,7 +221,7 @@ class LocalIotCoreIT {
             assertEquals(0, e2e.run(mqtt("mosquitto_pub", firstDir, firstThing, "-q", "1", "-t", firstTopic, "-m",
                     "{\"from\":\"first\"}"), Map.of(), 30).exit());
             client.publish("things/" + other + "/status", "own", 1, 7);
-            dev.iotonboard.local.mqtt.TestMqttClient.Packet delivered = client.read();
+            dev.iotonboard.local.iot.data.TestMqttClient.Packet delivered = client.read();
             assertEquals("things/" + other + "/status", delivered.topic(), "the first packet is its own message");
             assertEquals("own", delivered.payloadText());
             assertEquals(0x40, client.read().header(), "then the PUBACK");

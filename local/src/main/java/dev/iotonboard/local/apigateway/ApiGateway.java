@@ -347,7 +347,8 @@ public final class ApiGateway implements AutoCloseable {
         }
 
         @Override
-        protected void checkClient(X509Certificate[] chain, String authType) throws CertificateException {
+        protected void checkClient(X509Certificate[] chain, String authType, Object connection)
+                throws CertificateException {
             try {
                 delegate.checkClientTrusted(chain, authType);
             } catch (CertificateException e) {

@@ -7,29 +7,35 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * A server-side trust manager: every client check goes to {@link #checkClient}; server chains are never checked
- * here, since the tool's listeners only ever act as servers.
+ * A server-side trust manager: every client check goes to {@link #checkClient}, with the connection whose handshake
+ * it is; server chains are never checked here, since the tool's listeners only ever act as servers.
  */
 public abstract class ClientCertificateTrustManager extends X509ExtendedTrustManager {
 
-    /** Accepts the client's chain or throws, which fails the TLS handshake. */
-    protected abstract void checkClient(X509Certificate[] chain, String authType) throws CertificateException;
+    /**
+     * Accepts the client's chain or throws, which fails the TLS handshake.
+     *
+     * @param connection the {@link Socket} or {@link SSLEngine} of the handshake (null when the JDK names none): what a
+     *                   listener later asks about, so that a decision made here serves the whole connection
+     */
+    protected abstract void checkClient(X509Certificate[] chain, String authType, Object connection)
+            throws CertificateException;
 
     @Override
     public final void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        checkClient(chain, authType);
+        checkClient(chain, authType, socket);
     }
 
     @Override
     public final void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        checkClient(chain, authType);
+        checkClient(chain, authType, engine);
     }
 
     @Override
     public final void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        checkClient(chain, authType);
+        checkClient(chain, authType, null);
     }
 
     @Override

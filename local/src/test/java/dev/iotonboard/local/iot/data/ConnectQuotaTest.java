@@ -1,14 +1,14 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.iot.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.TestTls;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.rules.RuleEngine;
-import dev.iotonboard.local.mqtt.MqttBroker;
-import dev.iotonboard.local.mqtt.TestMqttClient;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The connect quota in {@link DataPlane#admit}, shared by HTTPS and MQTT: a bucket of one connection on a clock that
+ * The connect quota in {@link DeviceAdmission}, shared by HTTPS and MQTT: a bucket of one connection on a clock that
  * does not move, so the second connection is over the quota.
  */
 class ConnectQuotaTest {
@@ -35,7 +35,8 @@ class ConnectQuotaTest {
 
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private Registry registry;
-    private DataPlane plane;
+    private DeviceAdmission admission;
+    private HttpsDataPlane plane;
     private MqttBroker broker;
     private Pki.Issued serverRoot;
     private Pki.Issued ca;
@@ -53,9 +54,10 @@ class ConnectQuotaTest {
         serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
         Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
                 new String[] {"127.0.0.1"});
-        plane = new DataPlane(registry, rules, log, server, serverRoot.certificate(), "127.0.0.1", 0, quotas);
-        broker = new MqttBroker(registry, rules, log, Pki.serverContext(server, serverRoot.certificate(),
-                plane.trustManager()), chain -> plane.admit(chain, "mqtt"), "127.0.0.1", 0);
+        admission = new DeviceAdmission(registry, rules, log, quotas);
+        SSLContext tls = admission.serverContext(server, serverRoot.certificate());
+        plane = new HttpsDataPlane(registry, rules, log, admission, tls, "127.0.0.1", 0);
+        broker = new MqttBroker(registry, rules, log, admission, tls, "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
         caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
@@ -97,7 +99,7 @@ class ConnectQuotaTest {
         assertEquals("", post(unknown));
         assertTrue(registry.findCertificate(CertificateIds.fromCertificate(unknown.certificate())).isEmpty(),
                 "a refused connection registers nothing");
-        assertEquals(2, plane.connectThrottled());
+        assertEquals(2, admission.connectThrottled());
         assertEquals(2, quotas.throttled(Quotas.CONNECT));
 
         quotas.setEnabled(false);
@@ -115,7 +117,7 @@ class ConnectQuotaTest {
             assertEquals(3, second.connect("dev"), "CONNACK 3: server unavailable");
             assertTrue(second.closedWithin(Duration.ofSeconds(5)));
         }
-        assertEquals(1, plane.connectThrottled());
+        assertEquals(1, admission.connectThrottled());
         assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("connect quota exceeded"));
     }
 }

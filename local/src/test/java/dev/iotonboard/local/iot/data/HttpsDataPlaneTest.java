@@ -1,4 +1,4 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.iot.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.TestTls;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;
 import dev.iotonboard.local.tls.Pki;
@@ -25,14 +28,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The HTTPS data plane with a JDK TLS client: JITR semantics, policy decisions, refusals at the handshake. */
-class DataPlaneTest {
+class HttpsDataPlaneTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PUBLISH_JITR = """
             {"Statement":[{"Effect":"Allow","Action":"iot:Publish",
              "Resource":"arn:aws:iot:us-east-1:000000000000:topic/jitr/*"}]}""";
 
     private static Registry registry;
-    private static DataPlane plane;
+    private static HttpsDataPlane plane;
     private static Pki.Issued serverRoot;
     private static Pki.Issued ca;
     private static String caId;
@@ -59,7 +62,9 @@ class DataPlaneTest {
         serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
         Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
                 new String[] {"127.0.0.1"});
-        plane = new DataPlane(registry, rules, log, server, serverRoot.certificate(), "127.0.0.1", 0);
+        DeviceAdmission admission = new DeviceAdmission(registry, rules, log, Quotas.off());
+        plane = new HttpsDataPlane(registry, rules, log, admission, admission.serverContext(server,
+                serverRoot.certificate()), "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
         caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),

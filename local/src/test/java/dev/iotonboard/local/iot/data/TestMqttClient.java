@@ -1,4 +1,4 @@
-package dev.iotonboard.local.mqtt;
+package dev.iotonboard.local.iot.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,14 +1,13 @@
-package dev.iotonboard.local;
+package dev.iotonboard.local.iot.data;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.iot.model.Registry;
-import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.Threads;
 import dev.iotonboard.local.chaos.ConnectThrottledException;
-import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.policy.PolicyEvaluator;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;
-import dev.iotonboard.local.tls.ClientCertificateTrustManager;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,18 +18,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLServerSocket;
@@ -39,47 +34,36 @@ import javax.net.ssl.SSLSocket;
 /**
  * The HTTPS data plane (http.md): {@code POST /topics/<topic>?qos=0|1} over TLS 1.2+ with a client certificate.
  *
- * <p>At the handshake a dynamic trust manager accepts a client chain only when a CA registered at that moment signed
- * it, and the device certificate is not INACTIVE, REVOKED or otherwise unusable; an unknown certificate passes only
- * when its CA is ACTIVE and allows auto-registration. After the handshake (auto-register-device-cert.md): an unknown
- * certificate is registered as PENDING_ACTIVATION, the registered event is published to
- * {@code $aws/events/certificates/registered/<caCertificateId>}, and the connection is closed without a response
- * (curl: "Empty reply from server"); a certificate still PENDING_ACTIVATION re-publishes the event and is closed the
- * same way; an ACTIVE certificate's attached policies decide {@code iot:Publish} on the topic ARN: 200
- * {@code {"message":"OK","traceId":...}} and the message goes to the rule engine with principal() = the certificate
- * id, or 403 {@code {"message":"Forbidden","traceId":...}}.
+ * <p>Who may connect is {@link DeviceAdmission}'s: its trust manager checks the client chain at the handshake (in the
+ * {@code SSLContext} this listener is given), and after the handshake it runs JITR. An unknown or still
+ * PENDING_ACTIVATION certificate is closed without a response (curl: "Empty reply from server"), and so is a
+ * connection over the connect quota; an ACTIVE certificate's attached policies decide {@code iot:Publish} on the
+ * topic ARN: 200 {@code {"message":"OK","traceId":...}} and the message goes to the rule engine with principal() =
+ * the certificate id, or 403 {@code {"message":"Forbidden","traceId":...}}.
  */
-public final class DataPlane implements AutoCloseable {
+public final class HttpsDataPlane implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_HEADER_BYTES = 16 * 1024;
     private static final int MAX_BODY_BYTES = 128 * 1024;
 
-    private final Registry registry;
+    private final DevicePolicies policies;
     private final RuleEngine rules;
     private final EventLog log;
+    private final DeviceAdmission admission;
     private final SSLServerSocket server;
     private final ExecutorService connections = Executors.newFixedThreadPool(16, Threads.daemon("https-conn"));
     private final Thread acceptor;
-    private final Quotas quotas;
-    private final AtomicLong connectThrottled = new AtomicLong();
     private volatile boolean closed;
 
-    /** Without a connect quota. */
-    public DataPlane(Registry registry, RuleEngine rules, EventLog log, Pki.Issued serverCertificate,
-            X509Certificate serverRoot, String bindAddress, int port) throws IOException {
-        this(registry, rules, log, serverCertificate, serverRoot, bindAddress, port, Quotas.off());
-    }
-
-    /** @param quotas its {@link Quotas#CONNECT} rate limits {@link #admit} (HTTPS and MQTT connections) */
-    public DataPlane(Registry registry, RuleEngine rules, EventLog log, Pki.Issued serverCertificate,
-            X509Certificate serverRoot, String bindAddress, int port, Quotas quotas) throws IOException {
-        this.quotas = quotas;
-        this.registry = registry;
+    /** @param tls the device listeners' context, {@link DeviceAdmission#serverContext} */
+    public HttpsDataPlane(Registry registry, RuleEngine rules, EventLog log, DeviceAdmission admission, SSLContext tls,
+            String bindAddress, int port) throws IOException {
+        this.policies = new DevicePolicies(registry);
         this.rules = rules;
         this.log = log;
-        SSLContext context = Pki.serverContext(serverCertificate, serverRoot, new RegistryTrustManager());
-        server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+        this.admission = admission;
+        server = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
         server.setNeedClientAuth(true);
@@ -87,11 +71,6 @@ public final class DataPlane implements AutoCloseable {
         acceptor = new Thread(this::acceptLoop, "https-accept");
         acceptor.setDaemon(true);
         acceptor.start();
-    }
-
-    /** Connections refused by the connect quota so far. */
-    public long connectThrottled() {
-        return connectThrottled.get();
     }
 
     public int port() {
@@ -139,7 +118,7 @@ public final class DataPlane implements AutoCloseable {
             Request request = readRequest(in);
             Optional<Registry.Certificate> admitted;
             try {
-                admitted = admit(chain, "https");
+                admitted = admission.admit(socket, chain, "https");
             } catch (ConnectThrottledException e) {
                 return;
             }
@@ -152,41 +131,6 @@ public final class DataPlane implements AutoCloseable {
                 log.event("https", "connection " + peer + " ended: " + e.getMessage());
             }
         }
-    }
-
-    /**
-     * JITR and the certificate status for a connection whose TLS handshake passed (the HTTPS and MQTT listeners):
-     * an unknown certificate is registered as PENDING_ACTIVATION and the registered event is published, a certificate
-     * still PENDING_ACTIVATION re-publishes it; both, and any status but ACTIVE, give empty (close the connection).
-     * Otherwise the ACTIVE certificate. First the {@code connect} quota: over it, {@link ConnectThrottledException}
-     * (nothing else happens: no JITR).
-     */
-    public Optional<Registry.Certificate> admit(X509Certificate[] chain, String listener) {
-        X509Certificate leaf = chain[0];
-        String certificateId = CertificateIds.fromCertificate(leaf);
-        if (!quotas.tryAcquire(Quotas.CONNECT)) {
-            connectThrottled.incrementAndGet();
-            log.event(listener, "connect quota exceeded: " + certificateId + " refused");
-            throw new ConnectThrottledException("connect quota exceeded");
-        }
-        Optional<Registry.CaCertificate> ca = issuingCa(chain);
-        if (ca.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<Registry.Certificate> known = registry.findCertificate(certificateId);
-        if (known.isEmpty() || known.get().status().equals("PENDING_ACTIVATION")) {
-            Registry.Certificate pending = registry.registerPendingActivation(leaf, ca.get().id());
-            publishRegisteredEvent(pending);
-            log.event(listener, (known.isEmpty() ? "JITR: registered " : "JITR: still PENDING_ACTIVATION ")
-                    + certificateId + " (CA " + ca.get().id() + "); connection closed"
-                    + (listener.equals("https") ? " without a response" : ""));
-            return Optional.empty();
-        }
-        if (!known.get().status().equals("ACTIVE")) {
-            log.event(listener, "refused " + certificateId + ": status " + known.get().status());
-            return Optional.empty();
-        }
-        return known;
     }
 
     private record Request(String method, String path, Map<String, String> query, Map<String, String> headers,
@@ -213,11 +157,8 @@ public final class DataPlane implements AutoCloseable {
         if (topic.contains("+") || topic.contains("#") || topic.isEmpty()) {
             return new Response(400, "Bad Request", message("Invalid topic name", traceId));
         }
-        String resource = "arn:aws:iot:" + registry.region() + ":" + registry.account() + ":topic/" + topic;
-        List<String> documents = registry.attachedPolicies(registry.certificateArn(certificate.id())).stream()
-                .map(Registry.Policy::document).toList();
-        PolicyEvaluator.Decision decision = PolicyEvaluator.evaluate(documents, "iot:Publish", resource,
-                connectionContext(leaf));
+        PolicyEvaluator.Decision decision = policies.evaluate(certificate.id(), "iot:Publish",
+                policies.arn("topic", topic), DevicePolicies.httpsContext(leaf));
         if (decision != PolicyEvaluator.Decision.ALLOW) {
             log.event("https", "publish to " + topic + " by " + certificate.id() + ": 403 (" + decision + ")");
             return new Response(403, "Forbidden", message("Forbidden", traceId));
@@ -228,33 +169,8 @@ public final class DataPlane implements AutoCloseable {
         return new Response(200, "OK", message("OK", traceId));
     }
 
-    /**
-     * Policy variables of an HTTPS connection: certificate ones only. HTTPS has no client id, so
-     * {@code iot:ClientId} and the thing variables stay unresolved (thing-policy-variables.md, http.md).
-     */
-    static Map<String, String> connectionContext(X509Certificate leaf) {
-        Map<String, String> context = new LinkedHashMap<>();
-        String subjectCn = Pki.commonName(leaf);
-        if (subjectCn != null) {
-            context.put("iot:Certificate.Subject.CommonName", subjectCn);
-        }
-        context.put("iot:Certificate.SerialNumber", leaf.getSerialNumber().toString());
-        return context;
-    }
-
     private String message(String text, String traceId) {
         return JSON.createObjectNode().put("message", text).put("traceId", traceId).toString();
-    }
-
-    private void publishRegisteredEvent(Registry.Certificate certificate) {
-        long now = System.currentTimeMillis();
-        String event = JSON.createObjectNode().put("certificateId", certificate.id())
-                .put("caCertificateId", certificate.caCertificateId()).put("timestamp", now)
-                .put("certificateStatus", "PENDING_ACTIVATION").put("awsAccountId", registry.account())
-                .put("certificateRegistrationTimestamp", Long.toString((long) (certificate.creationDate() * 1000)))
-                .toString();
-        rules.publish(new RuleSql.Message("$aws/events/certificates/registered/" + certificate.caCertificateId(),
-                event.getBytes(StandardCharsets.UTF_8), null, null, now));
     }
 
     private static void respond(OutputStream out, Response response) throws IOException {
@@ -362,89 +278,11 @@ public final class DataPlane implements AutoCloseable {
         return line.toString();
     }
 
-    /** The registered CA that signed the chain (the leaf, or a certificate the leaf chains to). */
-    private Optional<Registry.CaCertificate> issuingCa(X509Certificate[] chain) {
-        for (Registry.CaCertificate ca : registry.caCertificates()) {
-            X509Certificate caCert = CertificateIds.parsePem(ca.pem());
-            for (int i = 0; i < chain.length; i++) {
-                if (signs(caCert, chain[i]) && linked(chain, i)) {
-                    return Optional.of(ca);
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static boolean linked(X509Certificate[] chain, int upTo) {
-        for (int i = 0; i < upTo; i++) {
-            if (!signs(chain[i + 1], chain[i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean signs(X509Certificate issuer, X509Certificate subject) {
-        if (!issuer.getSubjectX500Principal().equals(subject.getIssuerX500Principal())) {
-            return false;
-        }
-        try {
-            subject.verify(issuer.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
-    }
-
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null) {
             t = t.getCause();
         }
         return t.getMessage();
-    }
-
-    /**
-     * Accepts a client chain signed by a CA registered now, whose device certificate is valid in time and either
-     * ACTIVE, PENDING_ACTIVATION, or unknown with a CA that is ACTIVE and allows auto-registration. Deactivating a CA
-     * stops new registrations; certificates it already registered keep working until revoked one by one
-     * (aws-behaviour.md, deactivate-ca-cert.md).
-     */
-    final class RegistryTrustManager extends ClientCertificateTrustManager {
-
-        @Override
-        protected void checkClient(X509Certificate[] chain, String authType) throws CertificateException {
-            if (chain == null || chain.length == 0) {
-                throw new CertificateException("no client certificate");
-            }
-            X509Certificate leaf = chain[0];
-            leaf.checkValidity();
-            Optional<Registry.CaCertificate> ca = issuingCa(chain);
-            if (ca.isEmpty()) {
-                throw new CertificateException("the client certificate was not issued by a registered CA");
-            }
-            String id = CertificateIds.fromCertificate(leaf);
-            Optional<Registry.Certificate> known = registry.findCertificate(id);
-            if (known.isEmpty()) {
-                if (!ca.get().status().equals("ACTIVE")) {
-                    throw new CertificateException("certificate " + id + " is not registered and its CA "
-                            + ca.get().id() + " is " + ca.get().status());
-                }
-                if (!ca.get().autoRegistrationStatus().equals("ENABLE")) {
-                    throw new CertificateException("certificate " + id + " is not registered and CA " + ca.get().id()
-                            + " does not allow auto-registration");
-                }
-                return;
-            }
-            String status = known.get().status();
-            if (!status.equals("ACTIVE") && !status.equals("PENDING_ACTIVATION")) {
-                throw new CertificateException("certificate " + id + " is " + status);
-            }
-        }
-    }
-
-    /** The trust manager for other TLS listeners of the tool (the MQTT broker of issue 6). */
-    public ClientCertificateTrustManager trustManager() {
-        return new RegistryTrustManager();
     }
 }

@@ -1,4 +1,4 @@
-package dev.iotonboard.local.mqtt;
+package dev.iotonboard.local.iot.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.local.DataPlane;
 import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;
 import dev.iotonboard.local.tls.Pki;
@@ -51,7 +51,7 @@ class MqttBrokerTest {
               "Resource":["%1$stopicfilter/things/${iot:Connection.Thing.ThingName}/*"]}]}""".formatted(ARN);
 
     private static Registry registry;
-    private static DataPlane plane;
+    private static DeviceAdmission admission;
     private static MqttBroker broker;
     private static Pki.Issued serverRoot;
     private static Pki.Issued ca;
@@ -78,12 +78,12 @@ class MqttBrokerTest {
         serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
         Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
                 new String[] {"127.0.0.1"});
-        plane = new DataPlane(registry, rules, log, server, serverRoot.certificate(), "127.0.0.1", 0);
+        admission = new DeviceAdmission(registry, rules, log, Quotas.off());
         KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keys.init(Pki.keyStore(server, serverRoot.certificate()), new char[0]);
         SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(keys.getKeyManagers(), new javax.net.ssl.TrustManager[] {plane.trustManager()}, null);
-        broker = new MqttBroker(registry, rules, log, tls, chain -> plane.admit(chain, "mqtt"), "127.0.0.1", 0);
+        tls.init(keys.getKeyManagers(), new javax.net.ssl.TrustManager[] {admission.trustManager()}, null);
+        broker = new MqttBroker(registry, rules, log, admission, tls, "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
         caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
@@ -95,9 +95,6 @@ class MqttBrokerTest {
     static void stop() {
         if (broker != null) {
             broker.close();
-        }
-        if (plane != null) {
-            plane.close();
         }
     }
 

@@ -1,0 +1,69 @@
+package dev.iotonboard.local.iot.data;
+
+import dev.iotonboard.iot.model.Registry;
+import dev.iotonboard.local.iot.policy.PolicyEvaluator;
+import dev.iotonboard.local.tls.Pki;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a device may do on the data plane: the IoT policies attached to its certificate, evaluated on this account's
+ * and region's IoT resources with the connection's policy variables (thing-policy-variables.md).
+ */
+final class DevicePolicies {
+    private final Registry registry;
+
+    DevicePolicies(Registry registry) {
+        this.registry = registry;
+    }
+
+    /** {@code arn:aws:iot:<region>:<account>:<type>/<name>}, e.g. {@code topic/things/t/data}. */
+    String arn(String type, String name) {
+        return "arn:aws:iot:" + registry.region() + ":" + registry.account() + ":" + type + "/" + name;
+    }
+
+    /** The decision of the policies attached to the certificate now. */
+    PolicyEvaluator.Decision evaluate(String certificateId, String action, String resource,
+            Map<String, String> context) {
+        List<String> documents = registry.attachedPolicies(registry.certificateArn(certificateId)).stream()
+                .map(Registry.Policy::document).toList();
+        return PolicyEvaluator.evaluate(documents, action, resource, context);
+    }
+
+    /**
+     * Policy variables of an HTTPS connection: certificate ones only. HTTPS has no client id, so
+     * {@code iot:ClientId} and the thing variables stay unresolved (thing-policy-variables.md, http.md).
+     */
+    static Map<String, String> httpsContext(X509Certificate leaf) {
+        Map<String, String> context = new LinkedHashMap<>();
+        putCertificateVariables(context, leaf);
+        return context;
+    }
+
+    /**
+     * Policy variables of an MQTT connection: the client id, the certificate's, and the thing ones when the client
+     * id names a thing attached to the certificate.
+     */
+    Map<String, String> mqttContext(String clientId, String certificateId, X509Certificate leaf) {
+        Map<String, String> context = new LinkedHashMap<>();
+        context.put("iot:ClientId", clientId);
+        putCertificateVariables(context, leaf);
+        boolean attached = registry.findThing(clientId).isPresent()
+                && registry.thingPrincipals(clientId).contains(registry.certificateArn(certificateId));
+        if (attached) {
+            context.put("iot:Connection.Thing.ThingName", clientId);
+        }
+        context.put("iot:Connection.Thing.IsAttached", Boolean.toString(attached));
+        return context;
+    }
+
+    private static void putCertificateVariables(Map<String, String> context, X509Certificate leaf) {
+        String subjectCn = Pki.commonName(leaf);
+        if (subjectCn != null) {
+            context.put("iot:Certificate.Subject.CommonName", subjectCn);
+        }
+        context.put("iot:Certificate.SerialNumber", leaf.getSerialNumber().toString());
+    }
+}
