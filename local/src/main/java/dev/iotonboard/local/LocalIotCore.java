@@ -3,6 +3,8 @@ package dev.iotonboard.local;
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.admin.AdminRoutes;
+import dev.iotonboard.local.apigateway.ApiDefinition;
+import dev.iotonboard.local.apigateway.ApiGateway;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.events.Scheduler;
@@ -12,7 +14,10 @@ import dev.iotonboard.local.iot.data.DeviceAdmission;
 import dev.iotonboard.local.iot.data.HttpsDataPlane;
 import dev.iotonboard.local.iot.data.MqttBroker;
 import dev.iotonboard.local.iot.rules.RuleEngine;
+import dev.iotonboard.local.lambda.LambdaApi;
 import dev.iotonboard.local.lambda.LambdaRunner;
+import dev.iotonboard.local.sqs.SqsApi;
+import dev.iotonboard.local.sqs.SqsQueues;
 import dev.iotonboard.local.stack.StackTemplate;
 import dev.iotonboard.local.stack.Staleness;
 import dev.iotonboard.local.tls.Pki;
@@ -23,8 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import javax.net.ssl.SSLContext;
 
@@ -32,186 +39,11 @@ import javax.net.ssl.SSLContext;
  * The local IoT Core: {@code java -jar local/target/local-iot-core.jar --cdk-out cdk.out}. Reads the synthesized
  * stack, serves the IoT control plane (HTTP, loopback) and the HTTPS data plane, routes messages through the stack's
  * topic rules to its Lambda functions, and prints one line per event. See local/README.md.
+ *
+ * <p>This class only wires the rooms together (each package is one, local/README.md maps them), starts them in order
+ * and stops them; the command line is {@link Options}.
  */
 public final class LocalIotCore implements AutoCloseable {
-
-    /** Command-line options. */
-    public record Options(Path cdkOut, String stack, String region, String account, int controlPort, int httpsPort,
-            String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
-            List<Duration> retryDelays, Duration initTimeout, int mqttPort, int apiPort,
-            java.util.Map<String, String> functionEnv, boolean quotasEnabled, java.util.Map<String, Double> quotaRates,
-            List<String> faults, java.util.Optional<Duration> scheduleInterval) {
-
-        static Options parse(String[] args) {
-            Path cdkOut = Path.of("cdk.out");
-            String stack = "IotOnboarding";
-            String region = "us-east-1";
-            String account = "000000000000";
-            int control = 4566;
-            int https = 8443;
-            int mqtt = 8883;
-            int api = 9443;
-            java.util.Map<String, String> functionEnv = new java.util.LinkedHashMap<>();
-            String bind = "127.0.0.1";
-            String host = "localhost";
-            Path stateDir = Path.of(".local");
-            Path stateFile = null;
-            Path runtime = null;
-            int concurrency = 2;
-            List<Duration> delays = List.of(Duration.ofSeconds(1), Duration.ofSeconds(2));
-            java.util.Optional<Duration> scheduleInterval = java.util.Optional.empty();
-            Duration init = Duration.ofSeconds(60);
-            boolean quotas = true;
-            java.util.Map<String, Double> rates = new java.util.LinkedHashMap<>();
-            List<String> faults = new ArrayList<>();
-            for (int i = 0; i < args.length; i++) {
-                String option = args[i];
-                if (option.equals("-h") || option.equals("--help")) {
-                    throw new UsageException(null);
-                }
-                if (i + 1 >= args.length) {
-                    throw new UsageException("option " + option + " needs a value");
-                }
-                String value = args[++i];
-                try {
-                    switch (option) {
-                        case "--cdk-out" -> cdkOut = Path.of(value);
-                        case "--stack" -> stack = value;
-                        case "--region" -> region = value;
-                        case "--account" -> {
-                            if (!value.matches("\\d{12}")) {
-                                throw new UsageException("--account must be 12 digits");
-                            }
-                            account = value;
-                        }
-                        case "--control-port" -> control = port(value);
-                        case "--https-port" -> https = port(value);
-                        case "--mqtt-port" -> mqtt = port(value);
-                        case "--api-port" -> api = port(value);
-                        case "--function-env" -> {
-                            int eq = value.indexOf('=');
-                            if (eq <= 0) {
-                                throw new UsageException("--function-env is NAME=VALUE, e.g. AUTH_CACHE_TTL_SECONDS=1");
-                            }
-                            functionEnv.put(value.substring(0, eq), value.substring(eq + 1));
-                        }
-                        case "--ports" -> {
-                            String[] ports = value.split(",");
-                            if (ports.length != 2) {
-                                throw new UsageException("--ports is CONTROL,HTTPS, e.g. 4566,8443");
-                            }
-                            control = port(ports[0]);
-                            https = port(ports[1]);
-                        }
-                        case "--bind" -> bind = value;
-                        case "--host" -> host = value;
-                        case "--state-dir" -> stateDir = Path.of(value);
-                        case "--state-file" -> stateFile = Path.of(value);
-                        case "--lambda-runtime" -> runtime = Path.of(value);
-                        case "--default-concurrency" -> concurrency = Integer.parseInt(value);
-                        case "--retry-delays" -> delays = Arrays.stream(value.split(","))
-                                .map(s -> Duration.ofMillis((long) (Double.parseDouble(s) * 1000))).toList();
-                        case "--init-timeout" -> init = Duration.ofSeconds(Long.parseLong(value));
-                        case "--quotas" -> {
-                            if (!value.equals("on") && !value.equals("off")) {
-                                throw new UsageException("--quotas is on or off, not " + value);
-                            }
-                            quotas = value.equals("on");
-                        }
-                        case "--quota" -> {
-                            int eq = value.indexOf('=');
-                            if (eq <= 0) {
-                                throw new UsageException("--quota is OPERATION=RATE, e.g. DescribeCertificate=20");
-                            }
-                            String operation = value.substring(0, eq);
-                            double rate = Double.parseDouble(value.substring(eq + 1));
-                            try {
-                                Quotas.validate(operation, rate);
-                            } catch (IllegalArgumentException e) {
-                                throw new UsageException("--quota " + value + ": " + e.getMessage());
-                            }
-                            rates.put(operation, rate);
-                        }
-                        case "--schedule-interval" -> {
-                            double seconds = Double.parseDouble(value);
-                            if (!(seconds > 0)) {
-                                throw new UsageException("--schedule-interval must be a positive number of seconds");
-                            }
-                            scheduleInterval = java.util.Optional.of(Duration.ofMillis((long) (seconds * 1000)));
-                        }
-                        case "--fault" -> {
-                            try {
-                                Faults.parse(value);
-                            } catch (Faults.SpecException e) {
-                                throw new UsageException("--fault: " + e.getMessage());
-                            }
-                            faults.add(value);
-                        }
-                        default -> throw new UsageException("unknown option " + option);
-                    }
-                } catch (NumberFormatException e) {
-                    throw new UsageException(option + ": not a number: " + value);
-                }
-            }
-            return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
-                    runtime, concurrency, delays, init, mqtt, api,
-                    java.util.Map.copyOf(functionEnv), quotas, java.util.Map.copyOf(rates), List.copyOf(faults),
-                    scheduleInterval);
-        }
-
-        private static int port(String value) {
-            int port = Integer.parseInt(value.trim());
-            if (port < 0 || port > 65535) {
-                throw new UsageException("port out of range: " + value);
-            }
-            return port;
-        }
-    }
-
-    static final class UsageException extends RuntimeException {
-        UsageException(String message) {
-            super(message);
-        }
-    }
-
-    static final String USAGE = """
-            Usage: java -jar local/target/local-iot-core.jar [options]
-
-            Runs the synthesized stack locally: IoT control plane (AWS CLI/SDK endpoint), HTTPS data plane with JITR,
-            topic rules and the stack's Java Lambda functions.
-
-              --cdk-out DIR             cloud assembly (default: cdk.out)
-              --stack NAME              stack in the assembly (default: IotOnboarding)
-              --region REGION           region of ARNs and functions (default: us-east-1)
-              --account ID              12-digit account id of ARNs (default: 000000000000)
-              --control-port N          IoT control plane, plain HTTP on --bind (default: 4566; 0: any free port)
-              --https-port N            HTTPS data plane (default: 8443; 0: any free port)
-              --ports CONTROL,HTTPS     both ports at once
-              --mqtt-port N             MQTT over TLS (default: 8883; 0: any free port)
-              --api-port N              API custom domain stand-in, HTTPS with mutual TLS (default: 9443; 0: any
-                                        free port)
-              --function-env NAME=VALUE set (or override) a variable in every function's environment, repeatable
-                                        (e.g. AUTH_CACHE_TTL_SECONDS=1 for a short authorizer cache)
-              --bind ADDRESS            listen address (default: 127.0.0.1)
-              --host NAME               data endpoint host name: DescribeEndpoint answer and server certificate
-                                        SAN, besides localhost and 127.0.0.1 (default: localhost)
-              --state-dir DIR           where server-ca.pem and lambda-failures/ are written (default: .local)
-              --state-file FILE         save the registry there after each change and load it at start
-                                        (default: memory only)
-              --lambda-runtime DIR      jars of the Lambda runtime interface client
-                                        (default: lambda-runtime/ next to this jar)
-              --default-concurrency N   containers per function without reserved concurrency (default: 2)
-              --retry-delays S,S        waits before the async retries, seconds (default: 1,2; Lambda: ~60,120)
-              --init-timeout S          longest wait for a new container to ask for its first event (default: 60)
-              --quotas on|off           per-operation request-rate quotas, answered with ThrottlingException
-                                        (default: on, docs/contracts.md rates)
-              --quota OPERATION=RATE    requests per second of one operation (or connect), repeatable
-              --fault SPEC              inject a fault, repeatable: OP:N:KIND, OP:every=K:KIND (KIND 500, 503,
-                                        throttle, 410), crash:OP:N, crash:OP:every=K, drop:FUNCTION:N,
-                                        drop:FUNCTION:every=K (local/README.md "Quotas and faults")
-              --schedule-interval S     run every scheduled (EventBridge rate) function every S seconds instead of
-                                        at its rule's rate (default: the rule's rate)
-            """;
 
     private final Options options;
     private final ControlPlane controlPlane;
@@ -220,7 +52,7 @@ public final class LocalIotCore implements AutoCloseable {
     private final RuleEngine rules;
     private final HttpsDataPlane dataPlane;
     private final MqttBroker mqtt;
-    private final dev.iotonboard.local.apigateway.ApiGateway api;
+    private final ApiGateway api;
     private final Registry registry;
     private final Path serverCaFile;
     private final Quotas quotas;
@@ -267,13 +99,12 @@ public final class LocalIotCore implements AutoCloseable {
             gateway = new Gateway(options.controlPort(), controlPlane);
             started.add(gateway);
             Path runtimeDir = options.lambdaRuntime() != null ? options.lambdaRuntime() : defaultRuntimeDir();
-            java.util.Map<String, StackTemplate.Function> functions = new java.util.LinkedHashMap<>();
+            Map<String, StackTemplate.Function> functions = new LinkedHashMap<>();
             stack.functions().forEach((id, f) -> functions.put(id, f.withEnvironment(options.functionEnv())));
-            lambdas = new LambdaRunner(functions,
-                    new LambdaRunner.Settings(options.region(),
-                    options.account(), gateway.url(),
-                    LambdaRunner.runtimeClasspath(runtimeDir), options.defaultConcurrency(), options.initTimeout(),
-                    options.retryDelays(), options.stateDir().resolve("lambda-failures")), log, faults);
+            lambdas = new LambdaRunner(functions, new LambdaRunner.Settings(options.region(), options.account(),
+                    gateway.url(), LambdaRunner.runtimeClasspath(runtimeDir), options.defaultConcurrency(),
+                    options.initTimeout(), options.retryDelays(), options.stateDir().resolve("lambda-failures")), log,
+                    faults);
             started.add(lambdas);
             controlPlane.crashTargets(lambdas);
             rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
@@ -290,14 +121,13 @@ public final class LocalIotCore implements AutoCloseable {
             started.add(dataPlane);
             gateway.addHandler(new AdminRoutes(quotas, faults, controlPlane::stats, lambdas::stats,
                     lambdas::pendingAsync, admission::connectThrottled));
-            dev.iotonboard.local.sqs.SqsQueues sqs = new dev.iotonboard.local.sqs.SqsQueues(options.region(),
-                    options.account());
+            SqsQueues sqs = new SqsQueues(options.region(), options.account());
             for (StackTemplate.Queue queue : stack.queues().values()) {
                 sqs.create(queue.name(), stack.resolvedProperties(queue.logicalId()));
             }
             lambdas.onFailureDestinations(sqs::sendToArn);
-            gateway.addHandler(new dev.iotonboard.local.sqs.SqsApi(sqs, gateway.url(), log));
-            gateway.addHandler(new dev.iotonboard.local.lambda.LambdaApi(options.region(), options.account(),
+            gateway.addHandler(new SqsApi(sqs, gateway.url(), log));
+            gateway.addHandler(new LambdaApi(options.region(), options.account(),
                     stack.functions().values(), lambdas::invokeAsync, lambdas::invoke, log));
             scheduler = new Scheduler(stack.schedules().values(),
                     (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),
@@ -305,11 +135,9 @@ public final class LocalIotCore implements AutoCloseable {
             started.add(scheduler);
             mqtt = new MqttBroker(registry, rules, log, admission, deviceTls, options.bind(), options.mqttPort());
             started.add(mqtt);
-            java.util.Optional<dev.iotonboard.local.apigateway.ApiDefinition> apiDefinition =
-                    dev.iotonboard.local.apigateway.ApiDefinition.from(stack);
-            api = apiDefinition.isEmpty() ? null : new dev.iotonboard.local.apigateway.ApiGateway(apiDefinition.get(),
-                    lambdas::invoke, log, server, root.certificate(), options.region(), options.account(),
-                    options.bind(), options.apiPort());
+            Optional<ApiDefinition> apiDefinition = ApiDefinition.from(stack);
+            api = apiDefinition.isEmpty() ? null : new ApiGateway(apiDefinition.get(), lambdas::invoke, log, server,
+                    root.certificate(), options.region(), options.account(), options.bind(), options.apiPort());
             if (api != null) {
                 started.add(api);
             }
@@ -396,13 +224,13 @@ public final class LocalIotCore implements AutoCloseable {
         Options options;
         try {
             options = Options.parse(args);
-        } catch (UsageException e) {
+        } catch (Options.UsageException e) {
             if (e.getMessage() == null) {
-                out.print(USAGE);
+                out.print(Options.USAGE);
                 return 0;
             }
             err.println("local-iot-core: " + e.getMessage());
-            err.print(USAGE);
+            err.print(Options.USAGE);
             return 2;
         }
         EventLog log = new EventLog(out);

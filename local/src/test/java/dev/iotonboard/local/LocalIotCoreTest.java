@@ -29,7 +29,7 @@ class LocalIotCoreTest {
 
     @Test
     void options_haveTheDocumentedDefaults() {
-        LocalIotCore.Options options = LocalIotCore.Options.parse(new String[0]);
+        Options options = Options.parse(new String[0]);
         assertEquals(Path.of("cdk.out"), options.cdkOut());
         assertEquals(4566, options.controlPort());
         assertEquals(8443, options.httpsPort());
@@ -37,7 +37,7 @@ class LocalIotCoreTest {
         assertEquals("us-east-1", options.region());
         assertEquals("000000000000", options.account());
         assertEquals(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), options.retryDelays());
-        LocalIotCore.Options ports = LocalIotCore.Options.parse(new String[] {"--ports", "1,2", "--retry-delays",
+        Options ports = Options.parse(new String[] {"--ports", "1,2", "--retry-delays",
                 "0.5"});
         assertEquals(1, ports.controlPort());
         assertEquals(2, ports.httpsPort());
@@ -63,7 +63,7 @@ class LocalIotCoreTest {
 
     @Test
     void start_onTheFixtureAssembly_loadsPoliciesAndWritesTheServerCa(@TempDir Path state) throws Exception {
-        LocalIotCore.Options options = LocalIotCore.Options.parse(new String[] {"--cdk-out",
+        Options options = Options.parse(new String[] {"--cdk-out",
                 StackTemplateTest.assembly().toString(), "--ports", "0,0", "--mqtt-port", "0", "--state-dir",
                 state.toString()});
         ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -79,11 +79,11 @@ class LocalIotCoreTest {
 
     @Test
     void quotaAndFaultOptions_areParsed_quotasOnByDefault() {
-        LocalIotCore.Options defaults = LocalIotCore.Options.parse(new String[0]);
+        Options defaults = Options.parse(new String[0]);
         assertTrue(defaults.quotasEnabled());
         assertEquals(java.util.Map.of(), defaults.quotaRates());
         assertEquals(List.of(), defaults.faults());
-        LocalIotCore.Options options = LocalIotCore.Options.parse(new String[] {"--quotas", "off", "--quota",
+        Options options = Options.parse(new String[] {"--quotas", "off", "--quota",
                 "DescribeCertificate=20", "--quota", "connect=2.5", "--fault", "UpdateCertificate:2:503", "--fault",
                 "crash:AttachPolicy:1"});
         assertTrue(!options.quotasEnabled());
@@ -112,7 +112,7 @@ class LocalIotCoreTest {
 
     @Test
     void start_withQuotasAndFaults_servesTheAdminRoutes(@TempDir Path state) throws Exception {
-        LocalIotCore.Options options = LocalIotCore.Options.parse(new String[] {"--cdk-out",
+        Options options = Options.parse(new String[] {"--cdk-out",
                 StackTemplateTest.assembly().toString(), "--ports", "0,0", "--mqtt-port", "0", "--api-port", "0",
                 "--state-dir", state.toString(), "--quota", "GetPolicy=3", "--fault", "drop:F:every=2"});
         ByteArrayOutputStream log = new ByteArrayOutputStream();
