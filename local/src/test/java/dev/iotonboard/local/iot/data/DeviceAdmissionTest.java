@@ -7,18 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.EventLog;
-import dev.iotonboard.local.TestTls;
 import dev.iotonboard.local.chaos.Quotas;
-import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,85 +23,58 @@ import org.junit.jupiter.api.Test;
  * what was found there serves the admission after it (JITR or the ACTIVE certificate), over HTTPS and MQTT alike.
  */
 class DeviceAdmissionTest {
-    private static final String ALLOW = """
-            {"Statement":[{"Effect":"Allow","Action":["iot:Connect","iot:Publish"],
-             "Resource":["arn:aws:iot:us-east-1:000000000000:client/dev",
-                         "arn:aws:iot:us-east-1:000000000000:topic/t"]}]}""";
+    private static final String ALLOW = DeviceListeners.CONNECT_AS_DEV_PUBLISH_T;
 
     private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    private DeviceListeners listeners;
     private Registry registry;
-    private DeviceAdmission admission;
-    private HttpsDataPlane https;
-    private MqttBroker mqtt;
-    private Pki.Issued serverRoot;
-    private Pki.Issued ca;
-    private String caId;
 
     @BeforeEach
     void start() throws Exception {
-        registry = new Registry("us-east-1", "000000000000", null);
+        listeners = new DeviceListeners(Quotas.off(), new EventLog(new PrintStream(logBytes, true,
+                StandardCharsets.UTF_8)));
+        registry = listeners.registry;
         registry.putPolicy("own", ALLOW);
-        EventLog log = new EventLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8));
-        RuleEngine rules = new RuleEngine(List.of(), null, log);
-        serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
-        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
-                new String[] {"127.0.0.1"});
-        admission = new DeviceAdmission(registry, rules, log, Quotas.off());
-        SSLContext tls = admission.serverContext(server, serverRoot.certificate());
-        https = new HttpsDataPlane(registry, rules, log, admission, tls, "127.0.0.1", 0);
-        mqtt = new MqttBroker(registry, rules, log, admission, tls, "127.0.0.1", 0);
-        ca = Pki.rootCa("Device CA", Duration.ofDays(1));
-        caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
-                Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
-                true, true).id();
     }
 
     @AfterEach
     void stop() {
-        mqtt.close();
-        https.close();
-    }
-
-    /** The raw answer to one HTTPS publish on a new connection ("" when it was closed without one). */
-    private String post(Pki.Issued device) throws Exception {
-        SSLContext context = TestTls.clientContext(Pki.keyStore(device, ca.certificate()), serverRoot.certificate());
-        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", https.port())) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("POST /topics/t?qos=1 HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
+        listeners.close();
     }
 
     @Test
     void eachConnection_isLookedAtOnce_overHttpsAndMqtt() throws Exception {
-        Pki.Issued device = Pki.issue(ca, "dev", Duration.ofDays(1), false, null, null);
+        Pki.Issued device = Pki.issue(listeners.ca, "dev", Duration.ofDays(1), false, null, null);
         String id = CertificateIds.fromCertificate(device.certificate());
 
-        assertEquals("", post(device), "unknown: JITR, closed without an answer");
+        assertEquals("", listeners.post(device), "unknown: JITR, closed without an answer");
         assertEquals("PENDING_ACTIVATION", registry.certificate(id).status());
-        assertEquals(1, admission.findings(), "the handshake's finding served the admission");
+        assertEquals(1, listeners.admission.findings(), "the handshake's finding served the admission");
 
         registry.updateCertificate(id, "ACTIVE");
         registry.attachPolicy("own", registry.certificateArn(id));
-        assertTrue(post(device).startsWith("HTTP/1.1 200"));
-        assertEquals(2, admission.findings());
+        assertTrue(listeners.post(device).startsWith("HTTP/1.1 200"));
+        assertEquals(2, listeners.admission.findings());
 
-        try (TestMqttClient client = new TestMqttClient(Pki.keyStore(device, ca.certificate()),
-                serverRoot.certificate(), mqtt.port())) {
+        try (TestMqttClient client = new TestMqttClient(Pki.keyStore(device, listeners.ca.certificate()),
+                listeners.serverRoot.certificate(), listeners.mqtt.port())) {
             assertEquals(0, client.connect("dev"));
         }
-        assertEquals(3, admission.findings(), "MQTT: found at the handshake, admitted on CONNECT");
+        assertEquals(3, listeners.admission.findings(), "MQTT: found at the handshake, admitted on CONNECT");
     }
 
     @Test
     void refusedAtTheHandshake_neverReachesJitr() throws Exception {
-        Pki.Issued device = Pki.issue(ca, "dev", Duration.ofDays(1), false, null, null);
-        registry.updateCaCertificate(caId, "INACTIVE", null);
-        assertThrows(IOException.class, () -> post(device));
+        Pki.Issued device = Pki.issue(listeners.ca, "dev", Duration.ofDays(1), false, null, null);
+        registry.updateCaCertificate(listeners.caId, "INACTIVE", null);
+        assertThrows(IOException.class, () -> listeners.post(device));
         assertTrue(registry.findCertificate(CertificateIds.fromCertificate(device.certificate())).isEmpty());
-        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("is not registered and its CA " + caId
-                + " is INACTIVE"), logBytes.toString(StandardCharsets.UTF_8));
+        String refusal = "is not registered and its CA " + listeners.caId + " is INACTIVE";
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!logBytes.toString(StandardCharsets.UTF_8).contains(refusal) && System.nanoTime() < deadline) {
+            Thread.sleep(20); // the listener logs the refused handshake on its own thread
+        }
+        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains(refusal), logBytes.toString(
+                StandardCharsets.UTF_8));
     }
 }

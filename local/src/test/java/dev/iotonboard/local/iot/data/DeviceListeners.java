@@ -1,0 +1,77 @@
+package dev.iotonboard.local.iot.data;
+
+import dev.iotonboard.iot.model.Registry;
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.TestTls;
+import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.iot.rules.RuleEngine;
+import dev.iotonboard.local.tls.Pki;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The device side for the tests: one {@link DeviceAdmission} behind both listeners on free ports, a device CA
+ * registered ACTIVE with auto-registration, and the server root the clients trust.
+ */
+final class DeviceListeners implements AutoCloseable {
+    /** A policy letting the client id {@code dev} connect and publish to topic {@code t}. */
+    static final String CONNECT_AS_DEV_PUBLISH_T = """
+            {"Statement":[{"Effect":"Allow","Action":["iot:Connect","iot:Publish"],
+             "Resource":["arn:aws:iot:us-east-1:000000000000:client/dev",
+                         "arn:aws:iot:us-east-1:000000000000:topic/t"]}]}""";
+
+    final Registry registry = new Registry("us-east-1", "000000000000", null);
+    final DeviceAdmission admission;
+    final HttpsDataPlane https;
+    final MqttBroker mqtt;
+    final Pki.Issued serverRoot;
+    final Pki.Issued ca;
+    final String caId;
+
+    DeviceListeners(Quotas quotas, EventLog log) throws IOException {
+        RuleEngine rules = new RuleEngine(List.of(), null, log);
+        serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
+        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
+                new String[] {"127.0.0.1"});
+        admission = new DeviceAdmission(registry, rules, log, quotas);
+        SSLContext tls = admission.serverContext(server, serverRoot.certificate());
+        https = new HttpsDataPlane(registry, rules, log, admission, tls, "127.0.0.1", 0);
+        mqtt = new MqttBroker(registry, rules, log, admission, tls, "127.0.0.1", 0);
+        ca = Pki.rootCa("Device CA", Duration.ofDays(1));
+        caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
+                Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
+                true, true).id();
+    }
+
+    /** A device certificate of the CA named {@code cn}, ACTIVE, with {@code policy} attached. */
+    Pki.Issued activeDevice(String cn, String policy) {
+        Pki.Issued device = Pki.issue(ca, cn, Duration.ofDays(1), false, null, null);
+        String id = registry.registerPendingActivation(device.certificate(), caId).id();
+        registry.updateCertificate(id, "ACTIVE");
+        registry.attachPolicy(policy, registry.certificateArn(id));
+        return device;
+    }
+
+    /** The raw answer to one HTTPS publish to topic {@code t} on a new connection ("" when closed without one). */
+    String post(Pki.Issued device) throws Exception {
+        SSLContext context = TestTls.clientContext(Pki.keyStore(device, ca.certificate()), serverRoot.certificate());
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", https.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /topics/t?qos=1 HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close() {
+        mqtt.close();
+        https.close();
+    }
+}
