@@ -49,6 +49,18 @@ public final class IotException extends RuntimeException {
         return new IotException("CertificateStateException", 406, message);
     }
 
+    public static IotException deleteConflict(String message) {
+        return new IotException("DeleteConflictException", 409, message);
+    }
+
+    public static IotException versionConflict(String message) {
+        return new IotException("VersionConflictException", 409, message);
+    }
+
+    public static IotException unauthorized(String message) {
+        return new IotException("UnauthorizedException", 401, message);
+    }
+
     public static IotException registrationCode(String message) {
         return new IotException("RegistrationCodeValidationException", 400, message);
     }

@@ -14,8 +14,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -117,8 +120,29 @@ public final class IotDouble implements AutoCloseable {
         }
     }
 
+    /** The system clock moved forward by what tests ask ({@link #advanceClock}). */
+    private static final class TestClock extends Clock {
+        private volatile Duration offset = Duration.ZERO;
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException("the double's clock is UTC");
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(offset);
+        }
+    }
+
     private final HttpServer server;
-    private final Registry registry = new Registry(REGION, ACCOUNT, null);
+    private final TestClock clock = new TestClock();
+    private final Registry registry = new Registry(REGION, ACCOUNT, null, clock);
     private final IotApi api = new IotApi(registry, "iot-double.localhost", line -> { });
     private final List<Call> calls = new ArrayList<>();
     private final List<FaultRule> faults = new ArrayList<>();
@@ -273,6 +297,22 @@ public final class IotDouble implements AutoCloseable {
     /** The things a principal (ARN) is attached to. */
     public synchronized List<String> thingsOf(String principalArn) {
         return registry.principalThings(principalArn);
+    }
+
+    /**
+     * How long a DetachThingPrincipal takes to show (the model's {@link Registry#detachPropagationDelay(Duration)}; 0,
+     * the default: at once). Move time on with {@link #advanceClock} rather than sleeping.
+     */
+    public void detachPropagationDelay(Duration delay) {
+        registry.detachPropagationDelay(delay);
+    }
+
+    /** Moves the model's clock forward (it starts at the system time): timestamps and propagating detachments. */
+    public synchronized void advanceClock(Duration by) {
+        if (by.isNegative()) {
+            throw new IllegalArgumentException("the clock only moves forward: " + by);
+        }
+        clock.offset = clock.offset.plus(by);
     }
 
     // ---- faults ----------------------------------------------------------------------------------------------
