@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.iotonboard.lambda.core.CertificateIds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -29,6 +31,12 @@ import java.util.regex.Pattern;
  * {@code x-amzn-ErrorType} and a JSON body ({@code {"message": ...}} for an error). The local IoT Core serves it over
  * HTTP with quotas and faults in front; the handler tests' IoT double serves the same object with call recording and
  * scripted failures in front, so the two cannot disagree.
+ *
+ * <p>Before an operation runs, its input is checked against the service model's constraints ({@link InputRules}: one
+ * table, compared with the service model by a test), then against the rules the model cannot express (a principal
+ * or policy target is an ARN, a certificate id 64 hex digits, DescribeEndpoint's endpointType one of four). A request
+ * whose path IoT does not serve, or serves for another method, is ResourceNotFoundException 404
+ * {@code {"message":"Not Found"}}. What each operation answers, and the source of each rule: iot-model/README.md.
  */
 public final class IotApi {
 
@@ -37,6 +45,10 @@ public final class IotApi {
     public interface Headers {
         /** The first value of the header, or null. */
         String first(String name);
+    }
+
+    /** An operation this API serves: its service-model name and HTTP route (method, requestUri template). */
+    public record Operation(String name, String method, String uri) {
     }
 
     /** An answer: HTTP status, error shape name (null for a success) and JSON body. */
@@ -72,6 +84,7 @@ public final class IotApi {
                 return error(refusal);
             }
             try {
+                rules.check(operation, member -> input(request, member));
                 Object result = handler.apply(request);
                 return new Response(200, null, result == EMPTY ? "{}".getBytes(StandardCharsets.UTF_8)
                         : json.writeValueAsBytes(result));
@@ -87,7 +100,7 @@ public final class IotApi {
     }
 
     /** @param names the path parameters, in the order of the template */
-    private record Route(String operation, String method, Pattern path, List<String> names,
+    private record Route(String operation, String method, String template, Pattern path, List<String> names,
             Function<Request, Object> handler) {
     }
 
@@ -109,13 +122,26 @@ public final class IotApi {
     }
 
     private static final Object EMPTY = new Object();
-    private static final int MAX_PAGE_SIZE = 250;
+    /**
+     * The page size when a request gives none, where AWS documents none (the service model's greatest page size).
+     * ListCertificates and ListCACertificates document 25 (API reference: "The results are paginated with a default
+     * page size of 25").
+     */
+    private static final int DEFAULT_PAGE_SIZE = 250;
+    private static final int DOCUMENTED_CERTIFICATE_PAGE_SIZE = 25;
+    /**
+     * DescribeEndpoint's endpoint types (API reference, DescribeEndpoint: "Valid endpoint types include: iot:Data,
+     * iot:Data-ATS, iot:CredentialProvider, iot:Jobs"); none is the legacy iot:Data endpoint.
+     */
+    private static final Set<String> ENDPOINT_TYPES = Set.of("iot:Data", "iot:Data-ATS", "iot:CredentialProvider",
+            "iot:Jobs");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectMapper json = JSON;
     private final Registry registry;
     private final String dataEndpoint;
     private final Consumer<String> events;
+    private final InputRules rules = InputRules.standard();
     private final List<Route> routes = new ArrayList<>();
 
     /**
@@ -133,20 +159,25 @@ public final class IotApi {
         return registry;
     }
 
+    /** Every operation served, in the order of its route's definition. */
+    public List<Operation> operations() {
+        return routes.stream().map(r -> new Operation(r.operation(), r.method(), r.template())).toList();
+    }
+
     /**
-     * The call a request makes. A path that matches no route is UnknownOperationException 404, one that matches a
-     * route of another method MethodNotAllowedException 405, a body that is not a JSON object SerializationException
-     * 400: those calls have no operation and only answer their error.
+     * The call a request makes. A path that matches no route, or a route of another method only, is
+     * ResourceNotFoundException 404 {@code {"message":"Not Found"}}; a body that is not a JSON object
+     * SerializationException 400: those calls have no operation and only answer their error.
+     *
+     * <p>Sources: for a path IoT does not serve, aws-amplify/aws-sdk-ios#720 shows AWS IoT answering 404 with
+     * {@code x-amzn-ErrorType: ResourceNotFoundException:} and {@code {"message":"Not Found","traceId":...}}. For a
+     * served path with another method nothing conclusive was found (searched: issues about UnknownOperationException
+     * and "Not Found" from iot.&lt;region&gt;.amazonaws.com): it gets the same answer here, **unconfirmed**.
      */
     public Call resolve(String method, String rawPath, String rawQuery, Headers headers, byte[] body) {
-        boolean pathMatched = false;
         for (Route route : routes) {
             Matcher matcher = route.path().matcher(rawPath);
-            if (!matcher.matches()) {
-                continue;
-            }
-            pathMatched = true;
-            if (!route.method().equals(method)) {
+            if (!matcher.matches() || !route.method().equals(method)) {
                 continue;
             }
             Map<String, String> path = new HashMap<>();
@@ -166,11 +197,7 @@ public final class IotApi {
             return new Call(route.operation(), route.handler(), new Request(method, rawPath, path, query(rawQuery),
                     headers, json), null);
         }
-        if (pathMatched) {
-            return refused(new IotException("MethodNotAllowedException", 405, method + " is not allowed on " + rawPath));
-        }
-        return refused(new IotException("UnknownOperationException", 404, "the IoT model does not implement "
-                + method + " " + rawPath));
+        return refused(IotException.notFound("Not Found"));
     }
 
     private Call refused(IotException e) {
@@ -203,9 +230,21 @@ public final class IotApi {
             last = names.end();
         }
         regex.append(Pattern.quote(template.substring(last)));
-        routes.add(new Route(operation, method, Pattern.compile(regex.toString()), List.copyOf(parameters), handler));
+        routes.add(new Route(operation, method, template, Pattern.compile(regex.toString()), List.copyOf(parameters),
+                handler));
     }
 
+    /** A top input member's value as it came: a text node for a path, query or header value, the body's member. */
+    private static JsonNode input(Request r, InputRules.Member member) {
+        return switch (member.location()) {
+            case "uri" -> InputRules.text(r.path().get(member.wireName()));
+            case "querystring" -> InputRules.text(r.query(member.wireName()));
+            case "header" -> InputRules.text(r.headers().first(member.wireName()));
+            default -> r.body().get(member.wireName());
+        };
+    }
+
+    /** Each route with the service model's method and requestUri (a test compares them with the model). */
     private void defineRoutes() {
         route("GetRegistrationCode", "GET", "/registrationcode",
                 r -> obj().put("registrationCode", registry.registrationCode()));
@@ -220,6 +259,11 @@ public final class IotApi {
                     + r.query("newStatus") + " autoRegistration=" + r.query("newAutoRegistrationStatus"));
             return EMPTY;
         });
+        route("DeleteCACertificate", "DELETE", "/cacertificate/{caCertificateId}", r -> {
+            registry.deleteCaCertificate(r.path().get("caCertificateId"));
+            events.accept("DeleteCACertificate " + r.path().get("caCertificateId"));
+            return EMPTY;
+        });
         route("DescribeCertificate", "GET", "/certificates/{certificateId}",
                 r -> describeCertificate(r.path().get("certificateId")));
         route("UpdateCertificate", "PUT", "/certificates/{certificateId}", r -> {
@@ -227,7 +271,17 @@ public final class IotApi {
             events.accept("UpdateCertificate " + r.path().get("certificateId") + " -> " + r.query("newStatus"));
             return EMPTY;
         });
-        route("ListCertificatesByCA", "GET", "/certificates-by-ca/{caCertificateId}", this::listCertificatesByCa);
+        route("DeleteCertificate", "DELETE", "/certificates/{certificateId}", r -> {
+            registry.deleteCertificate(r.path().get("certificateId"), r.flag("forceDelete"));
+            events.accept("DeleteCertificate " + r.path().get("certificateId")
+                    + (r.flag("forceDelete") ? " (forceDelete)" : ""));
+            return EMPTY;
+        });
+        route("ListCertificates", "GET", "/certificates", r -> certificatePage(registry.certificates(), r,
+                DOCUMENTED_CERTIFICATE_PAGE_SIZE));
+        route("ListCertificatesByCA", "GET", "/certificates-by-ca/{caCertificateId}",
+                r -> certificatePage(registry.certificatesByCa(r.path().get("caCertificateId")), r,
+                        DEFAULT_PAGE_SIZE));
         route("AttachPolicy", "PUT", "/target-policies/{policyName}", r -> {
             registry.attachPolicy(r.path().get("policyName"), r.bodyText("target"));
             events.accept("AttachPolicy " + r.path().get("policyName") + " -> " + r.bodyText("target"));
@@ -238,7 +292,8 @@ public final class IotApi {
             events.accept("DetachPolicy " + r.path().get("policyName") + " from " + r.bodyText("target"));
             return EMPTY;
         });
-        route("ListAttachedPolicies", "POST", "/attached-policies/{target}", this::listAttachedPolicies);
+        route("ListAttachedPolicies", "POST", "/attached-policies/{target}",
+                r -> policyPage(registry.attachedPolicies(r.path().get("target")), r, false));
         route("GetPolicy", "GET", "/policies/{policyName}", r -> {
             Registry.Policy policy = registry.policy(r.path().get("policyName"));
             return obj().put("policyName", policy.name()).put("policyArn", registry.policyArn(policy.name()))
@@ -246,8 +301,23 @@ public final class IotApi {
                     .put("creationDate", policy.creationDate()).put("lastModifiedDate", policy.creationDate())
                     .put("generationId", "1");
         });
+        route("ListPolicies", "GET", "/policies", r -> policyPage(registry.policies(), r, true));
+        route("ListTargetsForPolicy", "POST", "/policy-targets/{policyName}",
+                r -> page(registry.policyTargets(r.path().get("policyName")), r, "pageSize", "marker",
+                        DEFAULT_PAGE_SIZE, "targets", "nextMarker", TextNode::valueOf));
         route("CreateThing", "POST", "/things/{thingName}", this::createThing);
         route("DescribeThing", "GET", "/things/{thingName}", r -> describeThing(r.path().get("thingName")));
+        route("UpdateThing", "PATCH", "/things/{thingName}", this::updateThing);
+        route("DeleteThing", "DELETE", "/things/{thingName}", r -> {
+            String name = r.path().get("thingName");
+            boolean existed = registry.findThing(name).isPresent();
+            registry.deleteThing(name, parseLong(r.query("expectedVersion")));
+            if (existed) {
+                events.accept("DeleteThing " + name);
+            }
+            return EMPTY;
+        });
+        route("ListThings", "GET", "/things", this::listThings);
         route("AttachThingPrincipal", "PUT", "/things/{thingName}/principals", r -> {
             String principal = r.headers().first("x-amzn-principal");
             registry.attachThingPrincipal(r.path().get("thingName"), principal, r.query("thingPrincipalType"));
@@ -261,17 +331,23 @@ public final class IotApi {
             return EMPTY;
         });
         route("ListThingPrincipals", "GET", "/things/{thingName}/principals",
-                r -> page(registry.thingPrincipals(r.path().get("thingName")),
-                r, "maxResults", "nextToken", "principals", "nextToken", json::valueToTree));
-        route("ListPrincipalThings", "GET", "/principals/things", r -> {
-            String principal = r.headers().first("x-amzn-principal");
-            if (principal == null || principal.isBlank()) {
-                throw IotException.invalidRequest("principal (x-amzn-principal) is required");
+                r -> page(registry.thingPrincipals(r.path().get("thingName")), r, "maxResults", "nextToken",
+                        DEFAULT_PAGE_SIZE, "principals", "nextToken", TextNode::valueOf));
+        route("ListPrincipalThings", "GET", "/principals/things",
+                r -> page(registry.principalThings(r.headers().first("x-amzn-principal")), r, "maxResults",
+                        "nextToken", DEFAULT_PAGE_SIZE, "things", "nextToken", TextNode::valueOf));
+        route("DescribeEndpoint", "GET", "/endpoint", r -> {
+            String type = r.query("endpointType");
+            if (type != null && !ENDPOINT_TYPES.contains(type)) {
+                // The message is unconfirmed.
+                throw IotException.invalidRequest("Endpoint type " + type + " is not valid: use iot:Data,"
+                        + " iot:Data-ATS, iot:CredentialProvider or iot:Jobs");
             }
-            return page(registry.principalThings(principal), r, "maxResults", "nextToken", "things", "nextToken",
-                    json::valueToTree);
+            // The model has one endpoint: every type answers it (AWS answers a host of its own for each).
+            return obj().put("endpointAddress", dataEndpoint);
         });
-        route("DescribeEndpoint", "GET", "/endpoint", r -> obj().put("endpointAddress", dataEndpoint));
+        route("ListTopicRules", "GET", "/rules", this::listTopicRules);
+        route("GetTopicRule", "GET", "/rules/{ruleName}", r -> getTopicRule(r.path().get("ruleName")));
     }
 
     private Object registerCaCertificate(Request r) {
@@ -287,20 +363,18 @@ public final class IotApi {
     }
 
     private Object listCaCertificates(Request r) {
-        List<Registry.CaCertificate> cas = new ArrayList<>(registry.caCertificates());
-        if (r.query("isAscendingOrder") != null && !r.flag("isAscendingOrder")) {
-            Collections.reverse(cas);
-        }
-        return page(cas, r, "pageSize", "marker", "certificates", "nextMarker", ca -> obj()
-                .put("certificateArn", registry.caCertificateArn(ca.id())).put("certificateId", ca.id())
-                .put("status", ca.status()).put("creationDate", ca.creationDate()));
+        return page(ordered(registry.caCertificates(), r), r, "pageSize", "marker", DOCUMENTED_CERTIFICATE_PAGE_SIZE,
+                "certificates", "nextMarker", ca -> obj().put("certificateArn", registry.caCertificateArn(ca.id()))
+                        .put("certificateId", ca.id()).put("status", ca.status())
+                        .put("creationDate", ca.creationDate()));
     }
 
     private Object describeCaCertificate(String id) {
         Registry.CaCertificate ca = registry.caCertificate(id);
         X509Certificate x509 = CertificateIds.parsePem(ca.pem());
-        ObjectNode description = obj().put("certificateArn", registry.caCertificateArn(id)).put("certificateId", id)
-                .put("status", ca.status()).put("certificatePem", ca.pem()).put("ownedBy", registry.account())
+        ObjectNode description = obj().put("certificateArn", registry.caCertificateArn(ca.id()))
+                .put("certificateId", ca.id()).put("status", ca.status()).put("certificatePem", ca.pem())
+                .put("ownedBy", registry.account())
                 .put("creationDate", ca.creationDate()).put("autoRegistrationStatus", ca.autoRegistrationStatus())
                 .put("lastModifiedDate", ca.lastModifiedDate()).put("customerVersion", ca.generation())
                 .put("generationId", Integer.toString(ca.generation())).put("certificateMode", "DEFAULT");
@@ -314,8 +388,9 @@ public final class IotApi {
     private Object describeCertificate(String id) {
         Registry.Certificate certificate = registry.certificate(id);
         X509Certificate x509 = CertificateIds.parsePem(certificate.pem());
-        ObjectNode description = obj().put("certificateArn", registry.certificateArn(id)).put("certificateId", id)
-                .put("caCertificateId", certificate.caCertificateId()).put("status", certificate.status())
+        ObjectNode description = obj().put("certificateArn", registry.certificateArn(certificate.id()))
+                .put("certificateId", certificate.id()).put("caCertificateId", certificate.caCertificateId())
+                .put("status", certificate.status())
                 .put("certificatePem", certificate.pem()).put("ownedBy", registry.account())
                 .put("creationDate", certificate.creationDate())
                 .put("lastModifiedDate", certificate.lastModifiedDate())
@@ -327,37 +402,136 @@ public final class IotApi {
         return out;
     }
 
-    private Object listCertificatesByCa(Request r) {
-        String caId = r.path().get("caCertificateId");
-        List<Registry.Certificate> list = new ArrayList<>(registry.certificatesByCa(caId));
-        if (r.query("isAscendingOrder") != null && !r.flag("isAscendingOrder")) {
-            Collections.reverse(list);
-        }
-        return page(list, r, "pageSize", "marker", "certificates", "nextMarker", c -> obj()
-                .put("certificateArn", registry.certificateArn(c.id())).put("certificateId", c.id())
-                .put("status", c.status()).put("certificateMode", "DEFAULT").put("creationDate", c.creationDate()));
+    /** ListCertificates and ListCertificatesByCA: oldest first, newest first with isAscendingOrder=false. */
+    private Object certificatePage(List<Registry.Certificate> certificates, Request r, int defaultSize) {
+        return page(ordered(certificates, r), r, "pageSize", "marker", defaultSize, "certificates", "nextMarker",
+                c -> obj().put("certificateArn", registry.certificateArn(c.id())).put("certificateId", c.id())
+                        .put("status", c.status()).put("certificateMode", "DEFAULT")
+                        .put("creationDate", c.creationDate()));
     }
 
-    private Object listAttachedPolicies(Request r) {
-        return page(registry.attachedPolicies(r.path().get("target")), r, "pageSize", "marker", "policies",
+    /** ListAttachedPolicies and ListPolicies ({@code ordered}: isAscendingOrder=false lists the newest first). */
+    private Object policyPage(List<Registry.Policy> policies, Request r, boolean ordered) {
+        return page(ordered ? ordered(policies, r) : policies, r, "pageSize", "marker", DEFAULT_PAGE_SIZE, "policies",
                 "nextMarker", p -> obj().put("policyName", p.name()).put("policyArn", registry.policyArn(p.name())));
     }
 
+    /** The items in creation order, reversed when the request has isAscendingOrder=false. */
+    private static <T> List<T> ordered(List<T> items, Request r) {
+        List<T> list = new ArrayList<>(items);
+        if (r.query("isAscendingOrder") != null && !r.flag("isAscendingOrder")) {
+            Collections.reverse(list);
+        }
+        return list;
+    }
+
     private Object createThing(Request r) {
-        Map<String, String> attributes = new LinkedHashMap<>();
-        JsonNode payload = r.body().path("attributePayload").path("attributes");
-        payload.fields().forEachRemaining(e -> attributes.put(e.getKey(), e.getValue().asText()));
+        Map<String, String> attributes = attributes(r);
         if (r.body().hasNonNull("thingTypeName") || r.body().hasNonNull("billingGroupName")) {
             throw IotException.invalidRequest("thing types and billing groups are not supported by the IoT model");
         }
         String name = r.path().get("thingName");
         boolean existed = registry.findThing(name).isPresent();
-        Registry.Thing thing = registry.createThing(name, attributes);
+        Registry.Thing thing = registry.createThing(name, attributes == null ? Map.of() : attributes);
         if (!existed) {
             events.accept("CreateThing " + name);
         }
         return obj().put("thingName", thing.name()).put("thingArn", registry.thingArn(thing.name()))
                 .put("thingId", thing.id());
+    }
+
+    /** UpdateThing: attributes (merged with attributePayload.merge), expectedVersion; thing types are not modelled. */
+    private Object updateThing(Request r) {
+        if (r.body().hasNonNull("thingTypeName")) {
+            throw IotException.invalidRequest("thing types are not supported by the IoT model");
+        }
+        String name = r.path().get("thingName");
+        JsonNode expected = r.body().get("expectedVersion");
+        Registry.Thing thing = registry.updateThing(name, attributes(r),
+                r.body().path("attributePayload").path("merge").asBoolean(false),
+                expected == null || expected.isNull() ? null : expected.asLong());
+        events.accept("UpdateThing " + name + " version " + thing.version() + " attributes " + thing.attributes());
+        return EMPTY;
+    }
+
+    /** attributePayload.attributes, or null when the request has none. */
+    private static Map<String, String> attributes(Request r) {
+        JsonNode payload = r.body().path("attributePayload").path("attributes");
+        if (!payload.isObject()) {
+            return null;
+        }
+        Map<String, String> attributes = new LinkedHashMap<>();
+        payload.fields().forEachRemaining(e -> attributes.put(e.getKey(), e.getValue().asText()));
+        return attributes;
+    }
+
+    /**
+     * ListThings: every thing in creation order; attributeName and attributeValue keep the things whose attribute has
+     * that value (a prefix of it with usePrefixAttributeValue; attributeName alone: the things that have the
+     * attribute, unconfirmed); thingTypeName keeps none (the model has no thing types).
+     */
+    private Object listThings(Request r) {
+        String name = r.query("attributeName");
+        String value = r.query("attributeValue");
+        boolean prefix = r.flag("usePrefixAttributeValue");
+        List<Registry.Thing> things = r.query("thingTypeName") != null ? List.of() : registry.things().stream()
+                .filter(t -> name == null || t.attributes().containsKey(name) && (value == null
+                        || (prefix ? t.attributes().get(name).startsWith(value)
+                        : t.attributes().get(name).equals(value))))
+                .toList();
+        return page(things, r, "maxResults", "nextToken", DEFAULT_PAGE_SIZE, "things", "nextToken", t -> {
+            ObjectNode thing = obj().put("thingName", t.name()).put("thingArn", registry.thingArn(t.name()))
+                    .put("version", t.version());
+            thing.set("attributes", json.valueToTree(t.attributes()));
+            return thing;
+        });
+    }
+
+    /** ListTopicRules: topic keeps the rules whose FROM topic is that topic (unconfirmed); ruleDisabled filters. */
+    private Object listTopicRules(Request r) {
+        String topic = r.query("topic");
+        String disabled = r.query("ruleDisabled");
+        List<Registry.TopicRule> rules = registry.topicRules().stream()
+                .filter(rule -> topic == null || topic.equals(rule.topicPattern()))
+                .filter(rule -> disabled == null || rule.disabled() == Boolean.parseBoolean(disabled))
+                .toList();
+        return page(rules, r, "maxResults", "nextToken", DEFAULT_PAGE_SIZE, "rules", "nextToken", rule -> {
+            ObjectNode item = obj().put("ruleArn", registry.topicRuleArn(rule.name())).put("ruleName", rule.name());
+            if (rule.topicPattern() != null) {
+                item.put("topicPattern", rule.topicPattern());
+            }
+            return item.put("createdAt", rule.createdAt()).put("ruleDisabled", rule.disabled());
+        });
+    }
+
+    /**
+     * GetTopicRule: the service model's GetTopicRuleResponse, {ruleArn, rule: {ruleName, sql, description, createdAt,
+     * actions, errorAction, ruleDisabled, awsIotSqlVersion}}; awsIotSqlVersion defaults to 2015-10-08 (CloudFormation,
+     * AWS::IoT::TopicRule TopicRulePayload: "the default is 2015-10-08"), description and errorAction are left out when
+     * the rule has none.
+     */
+    private Object getTopicRule(String name) {
+        Registry.TopicRule rule = registry.topicRule(name);
+        JsonNode payload;
+        try {
+            payload = json.readTree(rule.payload());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ObjectNode body = obj().put("ruleName", rule.name()).put("sql", rule.sql());
+        if (payload.hasNonNull("description")) {
+            body.set("description", payload.get("description"));
+        }
+        body.put("createdAt", rule.createdAt());
+        body.set("actions", payload.has("actions") ? payload.get("actions") : json.createArrayNode());
+        if (payload.hasNonNull("errorAction")) {
+            body.set("errorAction", payload.get("errorAction"));
+        }
+        body.put("ruleDisabled", rule.disabled())
+                .put("awsIotSqlVersion", payload.path("awsIotSqlVersion").asText("2015-10-08"));
+        ObjectNode out = obj().put("ruleArn", registry.topicRuleArn(rule.name()));
+        out.set("rule", body);
+        return out;
     }
 
     private Object describeThing(String name) {
@@ -375,16 +549,13 @@ public final class IotApi {
     }
 
     /**
-     * A page of {@code items}: the service model's page size range (1 to 250, default 250 here: AWS documents no
-     * default), the marker is the index of the next item, as a decimal string.
+     * A page of {@code items}, {@code defaultSize} of them when the request gives no size (its range is the service
+     * model's, checked before: {@link InputRules}); the marker is the index of the next item, as a decimal string.
      */
-    private <T> ObjectNode page(List<T> items, Request r, String sizeParam, String markerParam, String listField,
-            String nextField, Function<T, JsonNode> render) {
-        int size = parseInt(r.query(sizeParam), MAX_PAGE_SIZE, sizeParam);
+    private <T> ObjectNode page(List<T> items, Request r, String sizeParam, String markerParam, int defaultSize,
+            String listField, String nextField, Function<T, JsonNode> render) {
+        int size = parseInt(r.query(sizeParam), defaultSize, sizeParam);
         int start = parseInt(r.query(markerParam), 0, markerParam);
-        if (size < 1 || size > MAX_PAGE_SIZE) {
-            throw IotException.invalidRequest(sizeParam + " must be between 1 and " + MAX_PAGE_SIZE + ", not " + size);
-        }
         if (start < 0) {
             throw IotException.invalidRequest(markerParam + " is not a marker this API gave: " + start);
         }
@@ -399,6 +570,10 @@ public final class IotApi {
             out.put(nextField, Integer.toString(end));
         }
         return out;
+    }
+
+    private static Long parseLong(String value) {
+        return value == null || value.isEmpty() ? null : Long.valueOf(value);
     }
 
     private static int parseInt(String value, int fallback, String name) {

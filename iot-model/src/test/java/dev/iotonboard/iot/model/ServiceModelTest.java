@@ -1,0 +1,154 @@
+package dev.iotonboard.iot.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The input table ({@code input-members.tsv}, read by {@link InputRules}) and the routes of {@link IotApi} against the
+ * IoT service model Debian's awscli ships: every row equals the model's member (location, wire name, required, type,
+ * min, max, pattern, enum), every input member of every served operation (nested ones included) has its row, and
+ * every route is the model's method and requestUri. A failure prints the rows the model expects, to paste.
+ */
+class ServiceModelTest {
+    /** Where Debian's awscli package puts the model ({@code dpkg -L awscli | grep iot/2015-05-28/service-2.json}). */
+    static final Path SERVICE_MODEL =
+            Path.of("/usr/lib/python3/dist-packages/awscli/botocore/data/iot/2015-05-28/service-2.json");
+
+    private static JsonNode model;
+    private static final List<IotApi.Operation> SERVED =
+            new IotApi(new Registry("eu-west-1", "123456789012", null), "iot.test", line -> { }).operations();
+
+    @BeforeAll
+    static void readModel() throws IOException {
+        if (!Files.isRegularFile(SERVICE_MODEL)) {
+            fail("The IoT service model " + SERVICE_MODEL + " is missing: install Debian's awscli (apt-get install"
+                    + " awscli; CI installs it). This test compares iot-model's input table and routes with it.");
+        }
+        model = new ObjectMapper().readTree(SERVICE_MODEL.toFile());
+    }
+
+    @Test
+    void everyRouteIsTheServiceModels() {
+        List<String> differences = new ArrayList<>();
+        for (IotApi.Operation op : SERVED) {
+            JsonNode http = model.path("operations").path(op.name()).path("http");
+            if (http.isMissingNode()) {
+                differences.add(op.name() + " is not an operation of the service model");
+                continue;
+            }
+            String expected = http.path("method").asText() + " " + http.path("requestUri").asText();
+            if (!expected.equals(op.method() + " " + op.uri())) {
+                differences.add(op.name() + ": model " + expected + ", IotApi " + op.method() + " " + op.uri());
+            }
+        }
+        assertEquals(List.of(), differences);
+        assertEquals(SERVED.size(), SERVED.stream().map(IotApi.Operation::name).distinct().count(),
+                "each operation is served once");
+    }
+
+    @Test
+    void theInputTableIsTheServiceModels_memberByMember() {
+        List<InputRules.Member> table = InputRules.standard().members();
+        List<String> differences = new ArrayList<>();
+        for (IotApi.Operation op : SERVED) {
+            List<InputRules.Member> expected = expected(op.name());
+            List<InputRules.Member> actual = table.stream().filter(m -> m.operation().equals(op.name())).toList();
+            if (!expected.equals(actual)) {
+                differences.add(op.name() + ": the table has\n" + tsv(actual) + "the service model declares\n"
+                        + tsv(expected));
+            }
+        }
+        assertTrue(differences.isEmpty(), String.join("\n", differences));
+    }
+
+    @Test
+    void theInputTableHasNoRowsForOperationsNotServed() {
+        Set<String> served = SERVED.stream().map(IotApi.Operation::name).collect(Collectors.toSet());
+        Set<String> stray = InputRules.standard().members().stream().map(InputRules.Member::operation)
+                .filter(op -> !served.contains(op)).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(Set.of(), stray);
+    }
+
+    /** The rows of an operation's input members as the service model declares them, nested ones after their parent. */
+    private static List<InputRules.Member> expected(String operation) {
+        List<InputRules.Member> rows = new ArrayList<>();
+        JsonNode input = model.path("operations").path(operation).path("input").path("shape");
+        if (input.isMissingNode()) {
+            return rows;
+        }
+        JsonNode shape = shape(input.asText());
+        Set<String> required = names(shape.path("required"));
+        shape.path("members").fields().forEachRemaining(e -> walk(rows, operation, e.getKey(),
+                e.getValue().path("location").asText("body"), e.getValue().path("locationName").asText(e.getKey()),
+                required.contains(e.getKey()), e.getValue().path("shape").asText()));
+        return rows;
+    }
+
+    private static void walk(List<InputRules.Member> rows, String operation, String path, String location,
+            String wireName, boolean required, String shapeName) {
+        JsonNode shape = shape(shapeName);
+        String type = shape.path("type").asText();
+        List<String> enums = new ArrayList<>();
+        shape.path("enum").forEach(v -> enums.add(v.asText()));
+        rows.add(new InputRules.Member(operation, path, location, wireName, required, type,
+                shape.has("min") ? shape.get("min").asLong() : null, shape.has("max") ? shape.get("max").asLong() : null,
+                shape.has("pattern") ? shape.get("pattern").asText() : null, enums));
+        switch (type) {
+            case "structure" -> {
+                Set<String> members = names(shape.path("required"));
+                shape.path("members").fields().forEachRemaining(e -> walk(rows, operation, path + "." + e.getKey(),
+                        location, e.getValue().path("locationName").asText(e.getKey()), members.contains(e.getKey()),
+                        e.getValue().path("shape").asText()));
+            }
+            case "list" -> walk(rows, operation, path + "[]", location, null, false,
+                    shape.path("member").path("shape").asText());
+            case "map" -> {
+                walk(rows, operation, path + "{key}", location, null, false, shape.path("key").path("shape").asText());
+                walk(rows, operation, path + "{value}", location, null, false,
+                        shape.path("value").path("shape").asText());
+            }
+            default -> { }
+        }
+    }
+
+    private static JsonNode shape(String name) {
+        JsonNode shape = model.path("shapes").path(name);
+        assertTrue(shape.isObject(), "the service model has no shape " + name);
+        return shape;
+    }
+
+    private static Set<String> names(JsonNode array) {
+        Set<String> names = new TreeSet<>();
+        array.forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
+    /** Rows as the table writes them. */
+    private static String tsv(List<InputRules.Member> rows) {
+        StringBuilder out = new StringBuilder();
+        for (InputRules.Member m : rows) {
+            out.append(String.join("\t", m.operation(), m.path(), m.location(), cell(m.wireName()),
+                    m.required() ? "required" : "-", m.type(), cell(m.min()), cell(m.max()), cell(m.pattern()),
+                    m.enumValues().isEmpty() ? "-" : String.join(",", m.enumValues()))).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String cell(Object value) {
+        return value == null ? "-" : value.toString();
+    }
+}
