@@ -1,0 +1,285 @@
+package dev.iotonboard.iot.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.lambda.testing.IotDouble;
+import dev.iotonboard.lambda.testing.TestPki;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Issue 12 items 7 and 8 driven by the real AWS CLI against the IoT model served by the IoT double: Debian's v2
+ * ({@code /usr/bin/aws}, required: {@code apt-get install awscli}) and {@code aws} on the PATH when it is another
+ * version. Each test runs once per CLI, on a fresh double.
+ */
+class IotModelCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String DEBIAN_CLI = "/usr/bin/aws";
+    private static final TestPki PKI = TestPki.newCa("cli-ca");
+
+    /** A CLI's exit code and output. */
+    private record Run(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(out);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + out + err, e);
+            }
+        }
+
+        /** Asserts the CLI failed with this error code ("An error occurred (Code) when calling ..."). */
+        Run failedWith(String errorCode) {
+            assertNotEquals(0, exit, out);
+            assertTrue(err.contains("An error occurred (" + errorCode + ")"), err);
+            return this;
+        }
+
+        Run succeeded() {
+            assertEquals(0, exit, err);
+            return this;
+        }
+    }
+
+    private final IotDouble iot = IotDouble.start();
+
+    @AfterEach
+    void stop() {
+        iot.close();
+    }
+
+    /** Each distinct AWS CLI here, by version: Debian's, then the one on the PATH if it is another. */
+    static List<String> clis() throws IOException, InterruptedException {
+        if (!new File(DEBIAN_CLI).canExecute()) {
+            throw new IllegalStateException(DEBIAN_CLI + " is missing: install Debian's awscli (apt-get install"
+                    + " awscli; CI installs it)");
+        }
+        Map<String, String> byVersion = new LinkedHashMap<>();
+        for (String cli : List.of(DEBIAN_CLI, "aws")) {
+            Run version = run(List.of(cli, "--version"));
+            if (version.exit() == 0) {
+                byVersion.putIfAbsent((version.out() + version.err()).trim().split(" ")[0], cli);
+            }
+        }
+        return List.copyOf(byVersion.values());
+    }
+
+    // ---- item 7: input validation ----
+
+    @ParameterizedTest
+    @MethodSource("clis")
+    void item7_theServiceModelsConstraintsAndTheSemanticChecks(String cli) throws Exception {
+        iot.addPolicy("app");
+        aws(cli, "create-thing", "--thing-name", "t1").succeeded();
+        aws(cli, "attach-policy", "--policy-name", "app", "--target", "garbage")
+                .failedWith("InvalidRequestException");
+        aws(cli, "attach-thing-principal", "--thing-name", "t1", "--principal", "garbage")
+                .failedWith("InvalidRequestException");
+        Run pageSize = aws(cli, "list-certificates-by-ca", "--ca-certificate-id", PKI.caId(), "--page-size", "300")
+                .failedWith("InvalidRequestException");
+        assertTrue(pageSize.err().contains("1 validation error detected: Value '300' at 'pageSize' failed to satisfy"
+                + " constraint: Member must have value less than or equal to 250"), pageSize.err());
+        aws(cli, "describe-endpoint", "--endpoint-type", "bogus").failedWith("InvalidRequestException");
+        assertEquals("iot-double.localhost", aws(cli, "describe-endpoint", "--endpoint-type", "iot:Data-ATS")
+                .succeeded().json().path("endpointAddress").asText());
+        Run notHex = aws(cli, "describe-certificate", "--certificate-id", "z".repeat(64))
+                .failedWith("InvalidRequestException");
+        assertTrue(notHex.err().contains("Member must satisfy regular expression pattern: (0x)?[a-fA-F0-9]+"),
+                notHex.err());
+        aws(cli, "update-thing", "--thing-name", "t1", "--attribute-payload", "{\"attributes\":{\"bad key\":\"v\"}}")
+                .failedWith("InvalidRequestException");
+        String unknownCertificate = iot.certificateArn("c".repeat(64));
+        aws(cli, "attach-policy", "--policy-name", "app", "--target", unknownCertificate)
+                .failedWith("ResourceNotFoundException");
+    }
+
+    // ---- item 8: the operations ----
+
+    @ParameterizedTest
+    @MethodSource("clis")
+    void deleteCertificate_stateAndAttachmentRules(String cli) throws Exception {
+        String id = iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE");
+        String arn = iot.certificateArn(id);
+        iot.addThing("t1", arn);
+        iot.addPolicy("app");
+        iot.attachPolicy("app", arn);
+
+        Run active = aws(cli, "delete-certificate", "--certificate-id", id).failedWith("CertificateStateException");
+        assertTrue(active.err().contains("Certificate must be deactivated (not ACTIVE) before deletion."),
+                active.err());
+        aws(cli, "update-certificate", "--certificate-id", id, "--new-status", "INACTIVE").succeeded();
+        aws(cli, "delete-certificate", "--certificate-id", id, "--force-delete").failedWith("DeleteConflictException");
+        aws(cli, "detach-thing-principal", "--thing-name", "t1", "--principal", arn).succeeded();
+        aws(cli, "delete-certificate", "--certificate-id", id).failedWith("DeleteConflictException");
+        aws(cli, "delete-certificate", "--certificate-id", id, "--force-delete").succeeded();
+        aws(cli, "describe-certificate", "--certificate-id", id).failedWith("ResourceNotFoundException");
+    }
+
+    @ParameterizedTest
+    @MethodSource("clis")
+    void deleteThing_refusedWhileAttached_versionChecked_missingThingSucceeds(String cli) throws Exception {
+        String arn = iot.certificateArn(iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE"));
+        iot.addThing("t1", arn);
+
+        Run attached = aws(cli, "delete-thing", "--thing-name", "t1").failedWith("InvalidRequestException");
+        assertTrue(attached.err().contains("Cannot delete. Thing t1 is still attached to one or more principals"),
+                attached.err());
+        aws(cli, "detach-thing-principal", "--thing-name", "t1", "--principal", arn).succeeded();
+        aws(cli, "delete-thing", "--thing-name", "t1", "--expected-version", "5")
+                .failedWith("VersionConflictException");
+        aws(cli, "delete-thing", "--thing-name", "t1", "--expected-version", "1").succeeded();
+        aws(cli, "describe-thing", "--thing-name", "t1").failedWith("ResourceNotFoundException");
+        aws(cli, "delete-thing", "--thing-name", "never-was").succeeded();
+    }
+
+    @ParameterizedTest
+    @MethodSource("clis")
+    void detachThingPrincipal_showsAfterThePropagationDelay(String cli) throws Exception {
+        String arn = iot.certificateArn(iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE"));
+        iot.addThing("t1", arn);
+        iot.detachPropagationDelay(Duration.ofSeconds(5));
+
+        aws(cli, "detach-thing-principal", "--thing-name", "t1", "--principal", arn).succeeded();
+        assertEquals(List.of(arn), texts(aws(cli, "list-thing-principals", "--thing-name", "t1").succeeded().json()
+                .path("principals")));
+        assertEquals(List.of("t1"), texts(aws(cli, "list-principal-things", "--principal", arn).succeeded().json()
+                .path("things")));
+        aws(cli, "delete-thing", "--thing-name", "t1").failedWith("InvalidRequestException");
+
+        iot.advanceClock(Duration.ofSeconds(5));
+        assertEquals(List.of(), texts(aws(cli, "list-thing-principals", "--thing-name", "t1").succeeded().json()
+                .path("principals")));
+        aws(cli, "delete-thing", "--thing-name", "t1").succeeded();
+    }
+
+    @ParameterizedTest
+    @MethodSource("clis")
+    void deleteCaCertificate_refusedWhileActive(String cli) throws Exception {
+        TestPki ca = TestPki.newCa("cli-ca-to-delete");
+        iot.setCaStatus(ca.caId(), "ACTIVE");
+        aws(cli, "delete-ca-certificate", "--certificate-id", ca.caId()).failedWith("CertificateStateException");
+        aws(cli, "update-ca-certificate", "--certificate-id", ca.caId(), "--new-status", "INACTIVE").succeeded();
+        aws(cli, "delete-ca-certificate", "--certificate-id", ca.caId()).succeeded();
+        aws(cli, "describe-ca-certificate", "--certificate-id", ca.caId()).failedWith("ResourceNotFoundException");
+    }
+
+    @ParameterizedTest
+    @MethodSource("clis")
+    void listCertificatesThingsPoliciesAndTargets(String cli) throws Exception {
+        String id = iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE");
+        String arn = iot.certificateArn(id);
+        iot.addPolicy("jitr");
+        iot.addPolicy("app");
+        iot.attachPolicy("app", arn);
+        aws(cli, "create-thing", "--thing-name", "t1", "--attribute-payload", "{\"attributes\":{\"site\":\"a\"}}")
+                .succeeded();
+        aws(cli, "create-thing", "--thing-name", "t2", "--attribute-payload", "{\"attributes\":{\"site\":\"b\"}}")
+                .succeeded();
+
+        JsonNode certificates = aws(cli, "list-certificates").succeeded().json().path("certificates");
+        assertEquals(id, certificates.get(0).path("certificateId").asText());
+        assertEquals("ACTIVE", certificates.get(0).path("status").asText());
+        assertEquals(List.of("t2"), names(aws(cli, "list-things", "--attribute-name", "site", "--attribute-value", "b")
+                .succeeded().json().path("things"), "thingName"));
+        assertEquals(List.of("t1", "t2"), names(aws(cli, "list-things").succeeded().json().path("things"),
+                "thingName"));
+        assertEquals(List.of("jitr", "app"), names(aws(cli, "list-policies").succeeded().json().path("policies"),
+                "policyName"));
+        assertEquals(List.of(arn), texts(aws(cli, "list-targets-for-policy", "--policy-name", "app").succeeded()
+                .json().path("targets")));
+        aws(cli, "list-targets-for-policy", "--policy-name", "nope").failedWith("ResourceNotFoundException");
+    }
+
+    @ParameterizedTest
+    @MethodSource("clis")
+    void updateThing_mergesAttributes_andChecksTheVersion(String cli) throws Exception {
+        aws(cli, "create-thing", "--thing-name", "t1", "--attribute-payload",
+                "{\"attributes\":{\"a\":\"1\",\"b\":\"2\"}}").succeeded();
+        aws(cli, "update-thing", "--thing-name", "t1", "--expected-version", "1", "--attribute-payload",
+                "{\"attributes\":{\"a\":\"\",\"c\":\"3\"},\"merge\":true}").succeeded();
+        JsonNode thing = aws(cli, "describe-thing", "--thing-name", "t1").succeeded().json();
+        assertEquals(2, thing.path("version").asLong());
+        assertEquals(Map.of("b", "2", "c", "3"), JSON.convertValue(thing.path("attributes"), Map.class));
+        aws(cli, "update-thing", "--thing-name", "t1", "--expected-version", "1", "--attribute-payload",
+                "{\"attributes\":{\"d\":\"4\"}}").failedWith("VersionConflictException");
+        aws(cli, "update-thing", "--thing-name", "nope").failedWith("ResourceNotFoundException");
+    }
+
+    @ParameterizedTest
+    @MethodSource("clis")
+    void topicRules_listedAndGot_unknownIsUnauthorized(String cli) throws Exception {
+        iot.registry().putTopicRule("provision", "{\"Sql\":\"SELECT thingName FROM 'jitr/request'\","
+                + "\"AwsIotSqlVersion\":\"2016-03-23\",\"RuleDisabled\":false,\"Actions\":[{\"Lambda\":"
+                + "{\"FunctionArn\":\"arn:aws:lambda:eu-west-1:123456789012:function:provision\"}}]}");
+
+        JsonNode rules = aws(cli, "list-topic-rules").succeeded().json().path("rules");
+        assertEquals("provision", rules.get(0).path("ruleName").asText());
+        assertEquals("jitr/request", rules.get(0).path("topicPattern").asText());
+        JsonNode rule = aws(cli, "get-topic-rule", "--rule-name", "provision").succeeded().json();
+        assertEquals("arn:aws:iot:eu-west-1:123456789012:rule/provision", rule.path("ruleArn").asText());
+        assertEquals("SELECT thingName FROM 'jitr/request'", rule.path("rule").path("sql").asText());
+        assertEquals("arn:aws:lambda:eu-west-1:123456789012:function:provision", rule.path("rule").path("actions")
+                .get(0).path("lambda").path("functionArn").asText());
+        aws(cli, "get-topic-rule", "--rule-name", "nope").failedWith("UnauthorizedException");
+    }
+
+    // ---- the CLI ----
+
+    /** {@code aws iot <args>} against the double, with any credentials, in eu-west-1, JSON output. */
+    private Run aws(String cli, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(cli, "--endpoint-url", iot.endpoint().toString(), "--region",
+                IotDouble.REGION, "--output", "json", "iot"));
+        command.addAll(List.of(args));
+        return run(command);
+    }
+
+    /** Runs a command with dummy credentials, no pager and no user configuration, for at most 60 s. */
+    private static Run run(List<String> command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("AWS_ACCESS_KEY_ID", "AKIDTEST");
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", "secret");
+        builder.environment().put("AWS_PAGER", "");
+        builder.environment().put("AWS_CONFIG_FILE", "/dev/null");
+        builder.environment().put("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        Process process = builder.start();
+        process.getOutputStream().close();
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return process.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+        byte[] out = process.getInputStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException(command + " did not finish in 60 s");
+        }
+        return new Run(process.exitValue(), new String(out, StandardCharsets.UTF_8),
+                new String(err.join(), StandardCharsets.UTF_8));
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return names(array, null);
+    }
+
+    private static List<String> names(JsonNode array, String field) {
+        List<String> names = new ArrayList<>();
+        array.forEach(n -> names.add(field == null ? n.asText() : n.path(field).asText()));
+        return names;
+    }
+}
