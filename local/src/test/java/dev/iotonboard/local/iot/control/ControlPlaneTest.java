@@ -200,7 +200,8 @@ class ControlPlaneTest {
 
     @Test
     void unknownRoute_isAnErrorTheSdkReports() {
-        IotException e = assertThrows(IotException.class, () -> iot.listThings());
+        // an operation the model does not serve (ListThings, used here before, is served since iot-model a7a057d)
+        IotException e = assertThrows(IotException.class, () -> iot.listThingTypes());
         assertEquals(404, e.statusCode());
     }
 
