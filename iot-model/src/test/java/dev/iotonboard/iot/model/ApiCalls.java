@@ -6,40 +6,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** Requests to an {@link IotApi} over a fresh registry whose clock tests move by hand, without a transport. */
+/** Requests to an {@link IotApi} over a fresh registry on a clock standing still, without a transport. */
 final class ApiCalls {
     static final String REGION = "eu-west-1";
     static final String ACCOUNT = "123456789012";
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** A clock standing still until a test moves it. */
-    static final class HandClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-11-01T00:00:00Z");
-
-        void move(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     /** An answer with its body parsed. */
     record Answer(int status, String errorType, JsonNode body) {
@@ -48,8 +22,10 @@ final class ApiCalls {
         }
     }
 
-    final HandClock clock = new HandClock();
-    final Registry registry = new Registry(REGION, ACCOUNT, null, clock);
+    /** The registry's time, standing still (propagating detachments are tested in lambda-testing, on the double). */
+    static final Instant NOW = Instant.parse("2026-11-01T00:00:00Z");
+
+    final Registry registry = new Registry(REGION, ACCOUNT, null, Clock.fixed(NOW, ZoneOffset.UTC));
     final IotApi api = new IotApi(registry, "iot.test", line -> { });
 
     /** {@code pathAndQuery} as the client sends it (encoded); {@code principal} the x-amzn-principal header or null. */
