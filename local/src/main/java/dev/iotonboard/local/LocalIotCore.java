@@ -74,11 +74,13 @@ public final class LocalIotCore implements AutoCloseable {
                 + stack.functions().values().stream().filter(StackTemplate.Function::runnable).count()
                 + " runnable); ignored: " + stack.ignored().size() + " resources");
         registry = new Registry(options.region(), options.account(), options.stateFile());
+        registry.detachPropagationDelay(options.detachDelay());
         for (StackTemplate.IotPolicy policy : stack.policies().values()) {
             registry.putPolicy(policy.name(), policy.document());
             log.event("template", "IoT policy " + policy.name());
         }
         for (StackTemplate.TopicRule rule : stack.rules().values()) {
+            registry.putTopicRule(rule.name(), rule.payload());
             log.event("template", "topic rule " + rule.name() + ": " + rule.sql() + " -> " + rule.lambdaFunctions());
         }
         quotas = new Quotas(options.quotasEnabled(), options.quotaRates());

@@ -19,7 +19,10 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
         List<Duration> retryDelays, Duration initTimeout, int mqttPort, int apiPort,
         Map<String, String> functionEnv, boolean quotasEnabled, Map<String, Double> quotaRates,
-        List<String> faults, Optional<Duration> scheduleInterval) {
+        List<String> faults, Optional<Duration> scheduleInterval, Duration detachDelay) {
+
+    /** DetachThingPrincipal takes effect after this (AWS: "might take several seconds"; an assumption). */
+    static final Duration DEFAULT_DETACH_DELAY = Duration.ofSeconds(2);
 
     static Options parse(String[] args) {
         Path cdkOut = Path.of("cdk.out");
@@ -43,6 +46,7 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         boolean quotas = true;
         Map<String, Double> rates = new LinkedHashMap<>();
         List<String> faults = new ArrayList<>();
+        Duration detachDelay = DEFAULT_DETACH_DELAY;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("-h") || option.equals("--help")) {
@@ -118,6 +122,13 @@ public record Options(Path cdkOut, String stack, String region, String account, 
                         }
                         scheduleInterval = Optional.of(Duration.ofMillis((long) (seconds * 1000)));
                     }
+                    case "--detach-delay" -> {
+                        double seconds = Double.parseDouble(value);
+                        if (!(seconds >= 0) || seconds > 3600) {
+                            throw new UsageException("--detach-delay must be 0 to 3600 seconds");
+                        }
+                        detachDelay = Duration.ofMillis((long) (seconds * 1000));
+                    }
                     case "--fault" -> {
                         try {
                             Faults.parse(value);
@@ -135,7 +146,7 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
                 runtime, concurrency, delays, init, mqtt, api,
                 Map.copyOf(functionEnv), quotas, Map.copyOf(rates), List.copyOf(faults),
-                scheduleInterval);
+                scheduleInterval, detachDelay);
     }
 
     private static int port(String value) {
@@ -187,6 +198,8 @@ public record Options(Path cdkOut, String stack, String region, String account, 
               --fault SPEC              inject a fault, repeatable: OP:N:KIND, OP:every=K:KIND (KIND 500, 503,
                                         throttle, 410), crash:OP:N, crash:OP:every=K, drop:FUNCTION:N,
                                         drop:FUNCTION:every=K (local/README.md "Quotas and faults")
+              --detach-delay S          DetachThingPrincipal takes effect S seconds later, as on AWS where it
+                                        propagates asynchronously (default: 2; 0: at once)
               --schedule-interval S     run every scheduled (EventBridge rate) function every S seconds instead of
                                         at its rule's rate (default: the rule's rate)
             """;

@@ -45,6 +45,14 @@ class LocalIotCoreTest {
     }
 
     @Test
+    void detachDelay_defaultsToTwoSeconds_andIsValidated() {
+        assertEquals(java.time.Duration.ofSeconds(2), Options.parse(new String[0]).detachDelay());
+        assertEquals(java.time.Duration.ZERO, Options.parse(new String[] {"--detach-delay", "0"}).detachDelay());
+        assertEquals("2", outErr("--detach-delay", "-1")[0]);
+        assertEquals("2", outErr("--detach-delay", "soon")[0]);
+    }
+
+    @Test
     void badArguments_exit2_help_exit0() {
         assertEquals("2", outErr("--bogus", "x")[0]);
         assertEquals("2", outErr("--account", "12")[0]);
@@ -71,6 +79,7 @@ class LocalIotCoreTest {
                 StandardCharsets.UTF_8)))) {
             assertTrue(core.controlPort() > 0 && core.httpsPort() > 0 && core.mqttPort() > 0);
             assertEquals("JitrPolicy", core.registry().policy("JitrPolicy").name());
+            assertTrue(core.registry().topicRule("Rule").sql().startsWith("SELECT"), "the stack's rules are served");
             assertTrue(Files.readString(core.serverCaFile()).startsWith("-----BEGIN CERTIFICATE-----"));
             assertTrue(core.lambdas().has("Fn"));
         }

@@ -159,6 +159,17 @@ public final class IotApi {
         return registry;
     }
 
+    /** The names of every operation the model serves (the same for every instance). */
+    public static List<String> operationNames() {
+        return OperationNames.NAMES;
+    }
+
+    /** Computed once, from a throw-away instance: the routes are defined per instance, over its registry. */
+    private static final class OperationNames {
+        static final List<String> NAMES = new IotApi(new Registry("us-east-1", "000000000000", null), "localhost",
+                line -> { }).operations().stream().map(Operation::name).toList();
+    }
+
     /** Every operation served, in the order of its route's definition. */
     public List<Operation> operations() {
         return routes.stream().map(r -> new Operation(r.operation(), r.method(), r.template())).toList();

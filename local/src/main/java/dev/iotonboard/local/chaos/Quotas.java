@@ -1,5 +1,6 @@
 package dev.iotonboard.local.chaos;
 
+import dev.iotonboard.iot.model.IotApi;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,11 +26,7 @@ public final class Quotas {
     public static final Map<String, Double> DEFAULTS = defaults();
 
     /** The operations the control plane serves (its routes' service-model names). */
-    public static final List<String> CONTROL_PLANE_OPERATIONS = List.of("GetRegistrationCode",
-            "RegisterCACertificate", "ListCACertificates", "DescribeCACertificate", "UpdateCACertificate",
-            "DescribeCertificate", "UpdateCertificate", "ListCertificatesByCA", "AttachPolicy", "DetachPolicy",
-            "ListAttachedPolicies", "GetPolicy", "CreateThing", "DescribeThing", "AttachThingPrincipal",
-            "DetachThingPrincipal", "ListThingPrincipals", "ListPrincipalThings", "DescribeEndpoint");
+    public static final List<String> CONTROL_PLANE_OPERATIONS = IotApi.operationNames();
 
     /** Every name a rate may be set for: the control plane's operations, the defaults' names and connect. */
     public static final Set<String> KNOWN = known();

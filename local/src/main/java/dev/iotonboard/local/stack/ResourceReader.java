@@ -251,7 +251,7 @@ final class ResourceReader {
         String name = intrinsics.ref(id, id);
         rules.put(id, new TopicRule(id, name, payload.path("Sql").asText(),
                 payload.path("AwsIotSqlVersion").asText("2015-10-08"), payload.path("RuleDisabled").asBoolean(false),
-                lambdas, errorAction));
+                lambdas, errorAction, payload.toString()));
     }
 
     Optional<Function> functionByArn(String target) {

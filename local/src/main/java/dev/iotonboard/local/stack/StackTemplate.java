@@ -28,9 +28,12 @@ public final class StackTemplate {
     public record IotPolicy(String logicalId, String name, String document) {
     }
 
-    /** A topic rule's Lambda action list and error action. */
+    /**
+     * A topic rule's Lambda action list and error action; {@code payload} is its TopicRulePayload as resolved JSON
+     * (what the IoT model answers GetTopicRule with).
+     */
     public record TopicRule(String logicalId, String name, String sql, String sqlVersion, boolean disabled,
-            List<String> lambdaFunctions, String errorAction) {
+            List<String> lambdaFunctions, String errorAction, String payload) {
     }
 
     /** A Lambda function. {@code jar} is null for a function the runner cannot start (not a Java runtime). */

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * request-rate quota ({@link Quotas}: over it, 400 ThrottlingException "Rate exceeded") and the injected faults
  * ({@link Faults}) are checked; after a call by a {@link CrashTarget} took effect, a crash fault may kill the caller.
  *
- * <p>It is a {@link Gateway.Handler} that answers every path (404 UnknownOperationException for routes it does not
+ * <p>It is a {@link Gateway.Handler} that answers every path (404 ResourceNotFoundException "Not Found" for routes it does not
  * implement), so in the tool it is the gateway's fallback, tried after the other APIs of the control-plane port. Alone
  * on a port of its own (tests): {@link #ControlPlane(Registry, int, String, EventLog)}.
  */
@@ -119,7 +119,7 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
         }
     }
 
-    /** Answers every exchange: the IoT route it names, or 404 UnknownOperationException. */
+    /** Answers every exchange: the IoT route it names, or 404 ResourceNotFoundException "Not Found". */
     @Override
     public boolean handle(HttpExchange exchange) throws IOException {
         com.sun.net.httpserver.Headers headers = exchange.getRequestHeaders();
