@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,11 @@ class ServiceModelTest {
     @BeforeAll
     static void readModel() throws IOException {
         if (!Files.isRegularFile(SERVICE_MODEL)) {
+            // The comparison is with the model of one package (Debian 12's awscli 2.9.19): another distribution's
+            // AWS CLI ships another model version. On Debian, where CI runs, a missing model is a failure.
+            boolean debian = Files.isRegularFile(Path.of("/etc/os-release"))
+                    && Files.readAllLines(Path.of("/etc/os-release")).contains("ID=debian");
+            Assumptions.assumeFalse(!debian, "not Debian: the model compared with is Debian's awscli package's");
             fail("The IoT service model " + SERVICE_MODEL + " is missing: install Debian's awscli (apt-get install"
                     + " awscli; CI installs it). This test compares iot-model's input table and routes with it.");
         }
