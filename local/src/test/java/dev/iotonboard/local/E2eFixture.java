@@ -362,6 +362,9 @@ public final class E2eFixture implements AutoCloseable {
         int below = ephemeralRangeStart();
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20000, below);
+            if (!HANDED_OUT.add(port)) {
+                continue; // a port given to an earlier caller that may not be listening yet
+            }
             try (ServerSocket socket = new ServerSocket(port)) {
                 return socket.getLocalPort();
             } catch (IOException taken) {
@@ -370,6 +373,9 @@ public final class E2eFixture implements AutoCloseable {
         }
         throw new IOException("no free port in 20000.." + below);
     }
+
+    /** Every port {@link #freePort} gave in this JVM: several asked for in a row must differ. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static int ephemeralRangeStart() {
         try {
