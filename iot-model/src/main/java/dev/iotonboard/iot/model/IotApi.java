@@ -78,6 +78,16 @@ public final class IotApi {
             return operation;
         }
 
+        /**
+         * A top input member of the request as it came, by the service model's location ({@code uri},
+         * {@code querystring}, {@code header} or {@code body}) and wire name; null when the request has none or no
+         * route matched. What IAM authorizes the call on is built from these ({@link IamResources}).
+         */
+        public String member(String location, String wireName) {
+            JsonNode value = request == null ? null : input(request, location, wireName);
+            return value == null || value.isNull() ? null : value.asText();
+        }
+
         /** Runs the operation on the registry and renders AWS's answer. */
         public Response invoke() {
             if (refusal != null) {
@@ -247,11 +257,15 @@ public final class IotApi {
 
     /** A top input member's value as it came: a text node for a path, query or header value, the body's member. */
     private static JsonNode input(Request r, InputRules.Member member) {
-        return switch (member.location()) {
-            case "uri" -> InputRules.text(r.path().get(member.wireName()));
-            case "querystring" -> InputRules.text(r.query(member.wireName()));
-            case "header" -> InputRules.text(r.headers().first(member.wireName()));
-            default -> r.body().get(member.wireName());
+        return input(r, member.location(), member.wireName());
+    }
+
+    private static JsonNode input(Request r, String location, String wireName) {
+        return switch (location) {
+            case "uri" -> InputRules.text(r.path().get(wireName));
+            case "querystring" -> InputRules.text(r.query(wireName));
+            case "header" -> InputRules.text(r.headers().first(wireName));
+            default -> r.body().get(wireName);
         };
     }
 
