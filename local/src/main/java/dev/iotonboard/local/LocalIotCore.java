@@ -9,6 +9,8 @@ import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.events.Scheduler;
 import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iam.FunctionRoles;
+import dev.iotonboard.local.iam.IamAuthorizer;
 import dev.iotonboard.local.iot.control.ControlPlane;
 import dev.iotonboard.local.iot.data.DeviceAdmission;
 import dev.iotonboard.local.iot.data.HttpsDataPlane;
@@ -73,6 +75,7 @@ public final class LocalIotCore implements AutoCloseable {
                 + stack.rules().size() + " topic rules, " + stack.functions().size() + " functions ("
                 + stack.functions().values().stream().filter(StackTemplate.Function::runnable).count()
                 + " runnable); ignored: " + stack.ignored().size() + " resources");
+        FunctionRoles roles = options.iamEnabled() ? FunctionRoles.from(stack) : null;
         registry = new Registry(options.region(), options.account(), options.stateFile());
         registry.detachPropagationDelay(options.detachDelay());
         for (StackTemplate.IotPolicy policy : stack.policies().values()) {
@@ -90,6 +93,7 @@ public final class LocalIotCore implements AutoCloseable {
             faults.add(spec);
         }
         log.event("core", "quotas " + (quotas.enabled() ? "on: " + quotas.rates() : "off"));
+        log.event("core", "iam " + (roles != null ? "on: " + roles.all().size() + " function roles" : "off"));
         for (Faults.Status fault : faults.list()) {
             log.event("core", "fault " + fault.spec().text() + (fault.spec().type() == Faults.Type.DROP
                     ? " (function " + fault.spec().target() + ")" : ""));
@@ -109,6 +113,9 @@ public final class LocalIotCore implements AutoCloseable {
                     faults);
             started.add(lambdas);
             controlPlane.crashTargets(lambdas);
+            if (roles != null) {
+                controlPlane.iam(new IamAuthorizer(roles, lambdas, options.account()));
+            }
             rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,

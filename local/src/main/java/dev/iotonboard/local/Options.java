@@ -19,7 +19,7 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
         List<Duration> retryDelays, Duration initTimeout, int mqttPort, int apiPort,
         Map<String, String> functionEnv, boolean quotasEnabled, Map<String, Double> quotaRates,
-        List<String> faults, Optional<Duration> scheduleInterval, Duration detachDelay) {
+        List<String> faults, Optional<Duration> scheduleInterval, Duration detachDelay, boolean iamEnabled) {
 
     /** DetachThingPrincipal takes effect after this (AWS: "might take several seconds"; an assumption). */
     static final Duration DEFAULT_DETACH_DELAY = Duration.ofSeconds(2);
@@ -47,6 +47,7 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         Map<String, Double> rates = new LinkedHashMap<>();
         List<String> faults = new ArrayList<>();
         Duration detachDelay = DEFAULT_DETACH_DELAY;
+        boolean iam = true;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("-h") || option.equals("--help")) {
@@ -101,6 +102,12 @@ public record Options(Path cdkOut, String stack, String region, String account, 
                         }
                         quotas = value.equals("on");
                     }
+                    case "--iam" -> {
+                        if (!value.equals("on") && !value.equals("off")) {
+                            throw new UsageException("--iam is on or off, not " + value);
+                        }
+                        iam = value.equals("on");
+                    }
                     case "--quota" -> {
                         int eq = value.indexOf('=');
                         if (eq <= 0) {
@@ -146,7 +153,7 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
                 runtime, concurrency, delays, init, mqtt, api,
                 Map.copyOf(functionEnv), quotas, Map.copyOf(rates), List.copyOf(faults),
-                scheduleInterval, detachDelay);
+                scheduleInterval, detachDelay, iam);
     }
 
     private static int port(String value) {
@@ -195,6 +202,9 @@ public record Options(Path cdkOut, String stack, String region, String account, 
               --quotas on|off           per-operation request-rate quotas, answered with ThrottlingException
                                         (default: on, docs/contracts.md rates)
               --quota OPERATION=RATE    requests per second of one operation (or connect), repeatable
+              --iam on|off              evaluate each function role's IAM policies for its control-plane calls,
+                                        answered with AccessDeniedException (default: on; other callers: full
+                                        access)
               --fault SPEC              inject a fault, repeatable: OP:N:KIND, OP:every=K:KIND (KIND 500, 503,
                                         throttle, 410), crash:OP:N, crash:OP:every=K, drop:FUNCTION:N,
                                         drop:FUNCTION:every=K (local/README.md "Quotas and faults")

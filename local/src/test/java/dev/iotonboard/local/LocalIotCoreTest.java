@@ -1,6 +1,7 @@
 package dev.iotonboard.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +51,15 @@ class LocalIotCoreTest {
         assertEquals(java.time.Duration.ZERO, Options.parse(new String[] {"--detach-delay", "0"}).detachDelay());
         assertEquals("2", outErr("--detach-delay", "-1")[0]);
         assertEquals("2", outErr("--detach-delay", "soon")[0]);
+    }
+
+    @Test
+    void iam_isOnByDefault_offOnRequest_andValidated() {
+        assertTrue(Options.parse(new String[0]).iamEnabled());
+        assertFalse(Options.parse(new String[] {"--iam", "off"}).iamEnabled());
+        String[] bad = outErr("--iam", "maybe");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("--iam is on or off, not maybe"), bad[2]);
     }
 
     @Test

@@ -35,7 +35,7 @@ final class Container {
         this.function = pool.function();
         this.host = pool.host();
         this.name = name;
-        this.accessKeyId = "LOCAL" + name;
+        this.accessKeyId = accessKeyId(name);
         LambdaRunner.Settings settings = host.settings;
         api = new RuntimeApi(name, function, settings.functionArn(function), host.log,
                 () -> dead || host.closed());
@@ -111,6 +111,11 @@ final class Container {
         if (!host.closed()) {
             host.log.event("lambda", "container " + name + " exited with " + process.exitValue());
         }
+    }
+
+    /** The access key id the container {@code name} signs its AWS calls with. */
+    static String accessKeyId(String name) {
+        return "LOCAL" + name;
     }
 
     String name() {

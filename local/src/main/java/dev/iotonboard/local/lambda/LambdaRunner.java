@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.CrashTarget;
 import dev.iotonboard.local.chaos.Faults;
+import dev.iotonboard.local.iam.CallerIdentities;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BiPredicate;
 
@@ -26,10 +28,11 @@ import java.util.function.BiPredicate;
  * <p>Asynchronous invocations follow Lambda's model: one FIFO queue per function, drained by at most as many workers
  * as the function may run containers; a failed attempt goes back to the queue after its retry delay (the timer holds
  * it, no worker waits). Drop faults discard an event before it is queued. Each container signs its IoT calls with its
- * own access key id ({@code LOCAL<container name>}), so the control plane can tell which container called: the
- * runner is the {@link CrashTarget} of crash faults.
+ * own access key id ({@code LOCAL<container name>}, the container named {@code <function logical id>-<n>}), so the
+ * control plane can tell which container called: the runner is the {@link CrashTarget} of crash faults, and tells IAM
+ * whose credentials a key is ({@link CallerIdentities}).
  */
-public final class LambdaRunner implements AutoCloseable, CrashTarget {
+public final class LambdaRunner implements AutoCloseable, CrashTarget, CallerIdentities {
 
     /** Per function: attempts run, attempts that failed, events dropped, containers crashed, events queued now,
      * asynchronous events not finished (queued, running or waiting for a retry). */
@@ -130,6 +133,22 @@ public final class LambdaRunner implements AutoCloseable, CrashTarget {
             container.pool().crashes.incrementAndGet();
             container.crash();
         }
+    }
+
+    /**
+     * The function whose containers sign with {@code accessKeyId} ({@code LOCAL<function logical id>-<n>}), the
+     * container running or not: as a role session's credentials, they outlive the container that used them.
+     */
+    @Override
+    public Optional<String> function(String accessKeyId) {
+        for (String function : pools.keySet()) {
+            String prefix = Container.accessKeyId(function + "-");
+            if (accessKeyId.startsWith(prefix) && accessKeyId.length() > prefix.length()
+                    && accessKeyId.substring(prefix.length()).chars().allMatch(Character::isDigit)) {
+                return Optional.of(function);
+            }
+        }
+        return Optional.empty();
     }
 
     private ContainerPool pool(String function) {

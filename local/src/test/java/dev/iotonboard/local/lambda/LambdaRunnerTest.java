@@ -65,6 +65,23 @@ class LambdaRunnerTest {
     }
 
     @Test
+    void theAccessKeyIdOfAContainer_namesItsFunction_beforeAndAfterTheContainerEnds() throws Exception {
+        runner(1, 30, 2);
+        LambdaRunner.Result result = runner.invoke("Echo", "{}");
+        assertFalse(result.error(), result.body() + "\n" + log());
+        String key = JSON.readTree(result.body()).path("accessKeyId").asText();
+
+        assertEquals("LOCALEcho-1", key, "the container signs with its own key");
+        assertEquals(java.util.Optional.of("Echo"), runner.function(key));
+        runner.close();
+        assertEquals(java.util.Optional.of("Echo"), runner.function(key), "a role session outlives its container");
+        assertEquals(java.util.Optional.of("Echo"), runner.function("LOCALEcho-12"));
+        for (String other : List.of("LOCALTEST", "LOCALEcho-", "LOCALEcho-1a", "LOCALEchoX-1", "LOCALEcho", "Echo-1")) {
+            assertEquals(java.util.Optional.empty(), runner.function(other), other);
+        }
+    }
+
+    @Test
     void invoke_runsTheHandlerWithTheTemplateEnvironment_inAWarmContainer() throws Exception {
         runner(1, 30, 2);
         LambdaRunner.Result first = runner.invoke("Echo", "{\"n\":1}");

@@ -1,6 +1,7 @@
 package dev.iotonboard.local.iot.control;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.iotonboard.iot.model.IamResources;
 import dev.iotonboard.iot.model.IotApi;
 import dev.iotonboard.iot.model.IotException;
 import dev.iotonboard.iot.model.Registry;
@@ -9,6 +10,7 @@ import dev.iotonboard.local.chaos.CrashTarget;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iam.IamAuthorizer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Map;
@@ -23,9 +25,11 @@ import java.util.regex.Pattern;
 /**
  * The IoT control plane, for the AWS CLI ({@code --endpoint-url}) and the SDK ({@code endpointOverride}): the IoT
  * model's REST-JSON binding ({@link IotApi}, module iot-model, the same one the handler tests' IoT double serves) with
- * the local tool's concerns in front. Request signatures are accepted without checking. Before an operation runs, its
- * request-rate quota ({@link Quotas}: over it, 400 ThrottlingException "Rate exceeded") and the injected faults
- * ({@link Faults}) are checked; after a call by a {@link CrashTarget} took effect, a crash fault may kill the caller.
+ * the local tool's concerns in front. Request signatures are accepted without checking. Before an operation runs, IAM
+ * authorizes a caller signing with a function's credentials ({@link IamAuthorizer}: {@code iot:<Operation>} on the
+ * resource {@link IamResources} names; denied, 403 AccessDeniedException), then its request-rate quota
+ * ({@link Quotas}: over it, 400 ThrottlingException "Rate exceeded") and the injected faults ({@link Faults}) are
+ * checked; after a call by a {@link CrashTarget} took effect, a crash fault may kill the caller.
  *
  * <p>It is a {@link Gateway.Handler} that answers every path (404 ResourceNotFoundException "Not Found" for routes it does not
  * implement), so in the tool it is the gateway's fallback, tried after the other APIs of the control-plane port. Alone
@@ -59,6 +63,7 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
     private final Map<String, Counters> counters = new ConcurrentHashMap<>();
     private final Gateway own;
     private volatile CrashTarget crashTargets;
+    private volatile IamAuthorizer iam;
 
     /**
      * The IoT routes for a shared gateway, as its fallback.
@@ -93,6 +98,11 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
     /** What crash faults kill (the Lambda containers); calls of anyone else are not counted by them. */
     public void crashTargets(CrashTarget crashTargets) {
         this.crashTargets = crashTargets;
+    }
+
+    /** Who authorizes the calls signed with a function's credentials; without one (the default) IAM is not checked. */
+    public void iam(IamAuthorizer iam) {
+        this.iam = iam;
     }
 
     public Quotas quotas() {
@@ -145,11 +155,25 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
         return true;
     }
 
-    /** Quota check, then fault check, then the call; then a crash fault when a container made a successful call. */
+    /**
+     * IAM, then the quota, then the faults, then the call; then a crash fault when a container made a successful call.
+     * Authorization comes first because AWS authorizes a request before it throttles it (an assumption: AWS documents
+     * neither order).
+     */
     private IotApi.Response call(IotApi.Call call, String authorization) {
         String operation = call.operation();
         Counters count = counters.computeIfAbsent(operation, k -> new Counters());
         count.calls.incrementAndGet();
+        String caller = accessKeyId(authorization);
+        IamAuthorizer authorizer = iam;
+        if (authorizer != null) {
+            Optional<String> denial = authorizer.denial(caller, "iot:" + operation, IamResources.resource(call,
+                    api.registry().region(), api.registry().account()));
+            if (denial.isPresent()) {
+                log.event("control", "AccessDeniedException: " + denial.get());
+                throw new IotException("AccessDeniedException", 403, denial.get());
+            }
+        }
         if (!quotas.tryAcquire(operation)) {
             count.throttled.incrementAndGet();
             throw new IotException("ThrottlingException", 400, "Rate exceeded");
@@ -162,7 +186,6 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
         }
         IotApi.Response response = call.invoke();
         CrashTarget known = crashTargets;
-        String caller = accessKeyId(authorization);
         if (response.status() == 200 && known != null && caller != null && known.isTarget(caller)
                 && faults.crashAfter(operation)) {
             count.faults.incrementAndGet();
