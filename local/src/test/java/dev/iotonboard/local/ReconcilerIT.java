@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,10 @@ import org.junit.jupiter.api.Test;
  * End to end, a lost registered event: every asynchronous invocation of the activation function is dropped
  * ({@code drop:<activation>:every=1}), so only the stack's scheduled reconciler (run every 2 s here, grace period 0)
  * can activate the device's certificate; the unmodified jitr.sh must still onboard the device. The stack is
- * synthesized with the CA's id, which is what deploys the reconciler. Output in local/target/reconciler-e2e.log.
+ * synthesized with the CA's id, which is what deploys the reconciler. The tool evaluates each function's IAM role
+ * (on by default), so the reconciler's run is held to the grants the stack gives it: no call may be denied (a grant
+ * on a resource type IAM does not authorize the action on, such as {@code iot:ListCertificatesByCA} on a
+ * {@code cacert/<id>} ARN, fails every run on AWS and here). Output in local/target/reconciler-e2e.log.
  */
 class ReconcilerIT {
     private static E2eFixture e2e;
@@ -46,6 +50,8 @@ class ReconcilerIT {
 
         E2eFixture.Run jitr = e2e.jitr(thing, 300, "--timeout", "150", "--mqtt-timeout", "90",
                 "--initial-delay", "1", "--max-delay", "4");
+        assertEquals(List.of(), e2e.output().lines().filter(l -> l.contains("AccessDenied")).toList(),
+                "calls the functions' IAM roles deny (the tool's log)");
         assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
 
         JsonNode functions = e2e.stats().path("functions");
