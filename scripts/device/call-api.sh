@@ -36,7 +36,10 @@ Exit codes:
      or 56 with a TLS alert)
   1  error (missing files or tools, ...)
   2  bad arguments
-  3  the server answered with an HTTP error status (e.g. 403 from the authorizer)
+  3  refused: the server answered with an HTTP error status, e.g. 403 from the authorizer (a revoked
+     certificate), or 403 {"message":"Forbidden"} from mutual TLS (API Gateway completes the handshake
+     and refuses a certificate whose issuer is not in the truststore, or that is expired, self-signed
+     or signed with an insecure algorithm)
   4  TLS or connection failure; with --without-cert: the server was not reached (name, connection, time,
      untrusted server certificate) or did not refuse the handshake (not TLS, a bare reset), which says
      nothing about mutual TLS
@@ -184,11 +187,16 @@ main() {
   if [[ $rc -ne 0 ]]; then
     die_unreached ""
     die "$EXIT_TLS_FAILED" "TLS or connection failure (curl exit $rc: $err)." \
-      "A revoked, expired or unknown-CA certificate fails the handshake; check --domain, --port, --cacert."
+      "Check --domain (sent as SNI: a name, not an address), --port, --cacert and the device key."
   fi
   cat "$WORK_DIR/body"
   if [[ -s $WORK_DIR/body && $(tail -c 1 "$WORK_DIR/body" | wc -l) -eq 0 ]]; then
     printf '\n'
+  fi
+  if [[ $status == 403 && $(tr -d '[:space:]' <"$WORK_DIR/body") == '{"message":"Forbidden"}' ]]; then
+    die "$EXIT_HTTP_ERROR" "HTTP 403 from $url: the API refused the client certificate of" \
+      "${thing_name:-$device_dir} (mutual TLS: its issuer is not in the truststore, or it is expired," \
+      "self-signed or signed with an insecure algorithm)"
   fi
   if [[ ${status:0:1} != 2 ]]; then
     die "$EXIT_HTTP_ERROR" "HTTP $status from $url"

@@ -105,6 +105,25 @@ class CallApiTest {
       assertTrue(r.stdout().contains("not authorized"));
     }
 
+    /** API Gateway's mutual TLS refusal: the handshake completes and the answer is 403 {"message":"Forbidden"}. */
+    @Test
+    void callApi_mutualTls403ForbiddenIsExit3_namedAsACertificateRefusal() {
+      sandbox.script("curl", "0 403 {\"message\":\"Forbidden\"}");
+
+      Sandbox.Result r = sandbox.run("device/call-api.sh", "--domain", "api.example.com").assertExit(3)
+          .assertStderrContains("HTTP 403", "refused the client certificate", "mutual TLS");
+      assertEquals("{\"message\":\"Forbidden\"}\n", r.stdout());
+    }
+
+    @Test
+    void callApi_authorizer403IsNotNamedAsACertificateRefusal() {
+      sandbox.script("curl", "0 403 {\"message\":\"User is not authorized to access this resource\"}");
+
+      Sandbox.Result r = sandbox.run("device/call-api.sh", "--domain", "api.example.com").assertExit(3)
+          .assertStderrContains("HTTP 403");
+      assertFalse(r.stderr().contains("mutual TLS"), r::all);
+    }
+
     @Test
     void callApi_tlsFailureWithTheCertificateIsExit4() {
       sandbox.script("curl", "35 000");
