@@ -124,7 +124,7 @@ public final class LocalIotCore implements AutoCloseable {
             serverCaFile = options.stateDir().resolve("server-ca.pem").toAbsolutePath();
             Files.writeString(serverCaFile, CertificateIds.toPem(root.certificate()));
             DeviceAdmission admission = new DeviceAdmission(registry, rules, log, quotas);
-            SSLContext deviceTls = admission.serverContext(server, root.certificate());
+            SSLContext deviceTls = admission.serverContext(server, root.certificate(), options.host());
             dataPlane = new HttpsDataPlane(registry, rules, log, admission, deviceTls, options.bind(),
                     options.httpsPort());
             started.add(dataPlane);
@@ -146,7 +146,8 @@ public final class LocalIotCore implements AutoCloseable {
             started.add(mqtt);
             Optional<ApiDefinition> apiDefinition = ApiDefinition.from(stack);
             api = apiDefinition.isEmpty() ? null : new ApiGateway(apiDefinition.get(), lambdas::invoke, log, server,
-                    root.certificate(), options.region(), options.account(), options.bind(), options.apiPort());
+                    root.certificate(), options.host(), options.region(), options.account(), options.bind(),
+                    options.apiPort());
             if (api != null) {
                 started.add(api);
             }

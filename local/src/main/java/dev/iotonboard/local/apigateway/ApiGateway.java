@@ -13,7 +13,6 @@ import dev.iotonboard.local.Threads;
 import dev.iotonboard.local.gateway.HttpServers;
 import dev.iotonboard.local.iot.policy.PolicyEvaluator;
 import dev.iotonboard.local.lambda.LambdaRunner;
-import dev.iotonboard.local.tls.ClientCertificateTrustManager;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,8 +22,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -41,15 +38,15 @@ import java.util.concurrent.Executors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * API Gateway custom domain stand-in (issue 6): HTTPS with TLS 1.2/1.3 only, a client certificate required and
- * checked (chain and validity, PKIX) against the truststore bundle the stack uploads, so no certificate, another CA or
- * an expired certificate fails the handshake (rest-api-mutual-tls.md). Each request is routed by the template's
- * resources and methods; a CUSTOM method runs its REQUEST authorizer synchronously, whose policy must allow
- * {@code execute-api:Invoke} on the method ARN; then the Lambda proxy integration runs and its answer is mapped.
+ * API Gateway custom domain stand-in (issue 6): HTTPS with TLS 1.2/1.3 only, for clients that name the domain in SNI,
+ * with mutual TLS ({@link MutualTls}): no client certificate fails the handshake; a certificate that is self-signed,
+ * insecurely signed, expired or not issued by the truststore bundle the stack uploads gets 403
+ * {@code {"message":"Forbidden"}} (rest-api-mutual-tls.md; AWS Knowledge Center, "API Gateway mutual TLS 403
+ * errors"). Each request is routed by the template's resources and methods; a CUSTOM method runs its REQUEST
+ * authorizer synchronously, whose policy must allow {@code execute-api:Invoke} on the method ARN; then the Lambda
+ * proxy integration runs and its answer is mapped.
  */
 public final class ApiGateway implements AutoCloseable {
     static final String MISSING_TOKEN = "{\"message\":\"Missing Authentication Token\"}";
@@ -58,6 +55,7 @@ public final class ApiGateway implements AutoCloseable {
     static final String IMPLICIT_DENY = "{\"message\":\"User is not authorized to access this resource\"}";
     static final String AUTHORIZER_ERROR = "{\"message\":null}";
     static final String INTERNAL_ERROR = "{\"message\": \"Internal server error\"}";
+    static final String FORBIDDEN = "{\"message\":\"Forbidden\"}";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,11 +81,13 @@ public final class ApiGateway implements AutoCloseable {
     private final EventLog log;
     private final String region;
     private final String account;
+    private final MutualTls mutualTls;
     private final HttpsServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(8, Threads.daemon("api-request"));
 
+    /** @param domain the custom domain's name (the tool's {@code --host}): the SNI clients must send */
     public ApiGateway(ApiDefinition api, Invoker lambdas, EventLog log, Pki.Issued serverCertificate,
-            X509Certificate serverRoot, String region, String account, String bindAddress, int port)
+            X509Certificate serverRoot, String domain, String region, String account, String bindAddress, int port)
             throws IOException {
         this.api = api;
         this.lambdas = lambdas;
@@ -95,7 +95,10 @@ public final class ApiGateway implements AutoCloseable {
         this.region = region;
         this.account = account;
         List<X509Certificate> trusted = parsePem(api.truststorePem(), api.truststoreResource());
-        SSLContext context = Pki.serverContext(serverCertificate, serverRoot, new LoggingTrustManager(trusted, log));
+        mutualTls = new MutualTls(trusted);
+        SSLContext context = Pki.serverContext(serverCertificate, serverRoot, domain,
+                (connection, reason) -> log.event("api", "TLS handshake refused: " + reason),
+                mutualTls.trustManager());
         server = HttpServers.https(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(context) {
             @Override
@@ -147,7 +150,9 @@ public final class ApiGateway implements AutoCloseable {
     private void exchange(HttpExchange exchange) throws IOException {
         try (exchange) {
             X509Certificate leaf = null;
+            String refused = null;
             if (exchange instanceof HttpsExchange https) {
+                refused = mutualTls.refusal(https.getSSLSession());
                 try {
                     leaf = (X509Certificate) https.getSSLSession().getPeerCertificates()[0];
                 } catch (SSLPeerUnverifiedException e) {
@@ -157,6 +162,13 @@ public final class ApiGateway implements AutoCloseable {
             byte[] body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = in.readNBytes(10 * 1024 * 1024);
+            }
+            if (refused != null) {
+                log.event("api", exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath()
+                        + ": 403 Forbidden (mutual TLS: Access denied. Reason: " + refused + "; client certificate "
+                        + (leaf == null ? "(none)" : leaf.getSubjectX500Principal().getName()) + ")");
+                send(exchange, Response.json(403, FORBIDDEN, null), UUID.randomUUID().toString());
+                return;
             }
             String rawPath = exchange.getRequestURI().getRawPath();
             Map<String, List<String>> headers = new LinkedHashMap<>();
@@ -175,13 +187,17 @@ public final class ApiGateway implements AutoCloseable {
                 log.event("api", request.method() + " " + request.path() + ": 500 (" + e + ")");
                 response = Response.json(500, INTERNAL_ERROR, null);
             }
-            response.headers().forEach((name, values) -> exchange.getResponseHeaders().put(name, values));
-            exchange.getResponseHeaders().set("x-amzn-RequestId", request.requestId());
-            exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
-            if (response.body().length > 0) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(response.body());
-                }
+            send(exchange, response, request.requestId());
+        }
+    }
+
+    private static void send(HttpExchange exchange, Response response, String requestId) throws IOException {
+        response.headers().forEach((name, values) -> exchange.getResponseHeaders().put(name, values));
+        exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
+        exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+        if (response.body().length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(response.body());
             }
         }
     }
@@ -319,49 +335,5 @@ public final class ApiGateway implements AutoCloseable {
             bytes = body.asText().getBytes(StandardCharsets.UTF_8);
         }
         return Optional.of(new Response(answer.get("statusCode").asInt(), headers, bytes));
-    }
-
-    /** PKIX against the truststore bundle (chain and validity); refusals are logged. */
-    private static final class LoggingTrustManager extends ClientCertificateTrustManager {
-        private final X509ExtendedTrustManager delegate;
-        private final X509Certificate[] issuers;
-        private final EventLog log;
-
-        LoggingTrustManager(List<X509Certificate> trusted, EventLog log) {
-            this.log = log;
-            this.issuers = trusted.toArray(X509Certificate[]::new);
-            try {
-                KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-                store.load(null, null);
-                for (int i = 0; i < issuers.length; i++) {
-                    store.setCertificateEntry("truststore-" + i, issuers[i]);
-                }
-                TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-                factory.init(store);
-                delegate = java.util.Arrays.stream(factory.getTrustManagers())
-                        .filter(X509ExtendedTrustManager.class::isInstance).map(X509ExtendedTrustManager.class::cast)
-                        .findFirst().orElseThrow();
-            } catch (GeneralSecurityException | IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override
-        protected void checkClient(X509Certificate[] chain, String authType, Object connection)
-                throws CertificateException {
-            try {
-                delegate.checkClientTrusted(chain, authType);
-            } catch (CertificateException e) {
-                log.event("api", "TLS handshake refused: client certificate "
-                        + (chain.length > 0 ? chain[0].getSubjectX500Principal().getName() : "(none)") + ": "
-                        + e.getMessage());
-                throw e;
-            }
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return issuers.clone();
-        }
     }
 }

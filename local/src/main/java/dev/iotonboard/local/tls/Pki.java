@@ -16,9 +16,11 @@ import java.util.stream.Stream;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -70,9 +72,25 @@ public final class Pki {
         }
     }
 
-    /** A self-signed root CA (EC P-256, valid for {@code validity}). */
+    /** An RSA key pair of {@code bits} bits. */
+    public static KeyPair rsaKeyPair(int bits) {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(bits, RANDOM);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A self-signed root CA (EC P-256, signed with SHA-256, valid for {@code validity}). */
     public static Issued rootCa(String cn, Duration validity) {
         KeyPair keys = ecKeyPair();
+        return rootCa(cn, validity, keys, defaultSignature(keys));
+    }
+
+    /** A self-signed root CA with these keys, signed with {@code signatureAlgorithm} (e.g. SHA256withRSA). */
+    public static Issued rootCa(String cn, Duration validity, KeyPair keys, String signatureAlgorithm) {
         X500Name name = new X500Name("CN=" + cn);
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
@@ -81,16 +99,29 @@ public final class Pki {
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false,
                             utils.createSubjectKeyIdentifier(keys.getPublic()));
-            return new Issued(sign(builder, keys), keys);
+            return new Issued(sign(builder, keys, signatureAlgorithm), keys);
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** A certificate issued by {@code issuer}: a TLS server certificate with the given DNS and IP SANs, or a client. */
+    /**
+     * A certificate issued by {@code issuer} (EC P-256, signed with SHA-256): a TLS server certificate with the given
+     * DNS and IP SANs, or a client.
+     */
     public static Issued issue(Issued issuer, String cn, Duration validity, boolean server, String[] dnsNames,
             String[] ips) {
-        KeyPair keys = ecKeyPair();
+        return issue(issuer, cn, validity, server, dnsNames, ips, ecKeyPair(), defaultSignature(issuer.keys()));
+    }
+
+    /** A client certificate issued by {@code issuer} for these keys, signed with {@code signatureAlgorithm}. */
+    public static Issued issueClient(Issued issuer, String cn, Duration validity, KeyPair keys,
+            String signatureAlgorithm) {
+        return issue(issuer, cn, validity, false, null, null, keys, signatureAlgorithm);
+    }
+
+    private static Issued issue(Issued issuer, String cn, Duration validity, boolean server, String[] dnsNames,
+            String[] ips, KeyPair keys, String signatureAlgorithm) {
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = builder(
@@ -114,20 +145,28 @@ public final class Pki {
                 }
                 builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
             }
-            return new Issued(sign(builder, issuer.keys()), keys);
+            return new Issued(sign(builder, issuer.keys(), signatureAlgorithm), keys);
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** An SSL context with the tool's server certificate (chain up to its root) and the given client trust manager. */
-    public static SSLContext serverContext(Issued serverCertificate, X509Certificate serverRoot,
-            TrustManager trustManager) {
+    /**
+     * An SSL context with the tool's server certificate (chain up to its root), given only to clients that send
+     * {@code endpoint} as SNI ({@link EndpointKeyManager}; the others are told to {@code refusals}), and the given
+     * client trust manager.
+     */
+    public static SSLContext serverContext(Issued serverCertificate, X509Certificate serverRoot, String endpoint,
+            EndpointKeyManager.Refusals refusals, TrustManager trustManager) {
         try {
             KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keys.init(keyStore(serverCertificate, serverRoot), new char[0]);
+            X509ExtendedKeyManager delegate = Stream.of(keys.getKeyManagers())
+                    .filter(X509ExtendedKeyManager.class::isInstance).map(X509ExtendedKeyManager.class::cast)
+                    .findFirst().orElseThrow();
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keys.getKeyManagers(), new TrustManager[] {trustManager}, null);
+            context.init(new KeyManager[] {new EndpointKeyManager(delegate, endpoint, refusals)},
+                    new TrustManager[] {trustManager}, null);
             return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
@@ -160,11 +199,15 @@ public final class Pki {
                 Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), subject, keys.getPublic());
     }
 
-    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer)
+    private static String defaultSignature(KeyPair signer) {
+        return signer.getPrivate().getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer, String signatureAlgorithm)
             throws GeneralSecurityException {
         try {
             return new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+                    builder.build(new JcaContentSignerBuilder(signatureAlgorithm).build(signer.getPrivate())));
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException(e);
         }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.lambda.LambdaRunner;
+import dev.iotonboard.local.tls.ClientFiles;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,8 +20,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,6 +33,7 @@ import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Routing, the authorizer and proxy events, the answers, and mutual TLS refusals (a JDK HTTPS client). */
 class ApiGatewayTest {
@@ -39,6 +44,9 @@ class ApiGatewayTest {
     private static final String DENY = """
             {"principalId":"abc","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":
             "execute-api:Invoke","Effect":"Deny","Resource":"*"}]}}""";
+
+    @TempDir
+    static Path tmp;
 
     private static Pki.Issued serverRoot;
     private static Pki.Issued deviceCa;
@@ -76,7 +84,7 @@ class ApiGatewayTest {
                     + "\"body\":\"{\\\"message\\\":\\\"Good.\\\"}\"}");
         };
         gateway = new ApiGateway(api, invoker, new EventLog(new PrintStream(new ByteArrayOutputStream())), server,
-                serverRoot.certificate(), "us-east-1", "000000000000", "127.0.0.1", 0);
+                serverRoot.certificate(), "localhost", "us-east-1", "000000000000", "127.0.0.1", 0);
     }
 
     @AfterAll
@@ -201,15 +209,94 @@ class ApiGatewayTest {
     }
 
     @Test
-    void tls_noCertificate_otherCa_expired_tls11_refused() {
-        Pki.Issued otherCa = Pki.rootCa("Other CA", Duration.ofDays(1));
+    void tls_noCertificate_tls11_refusedAtTheHandshake() {
         assertThrows(IOException.class, () -> get(null, deviceCa));
-        assertThrows(IOException.class, () -> get(Pki.issue(otherCa, "d", Duration.ofDays(1), false, null, null),
-                otherCa));
-        assertThrows(IOException.class, () -> get(Pki.issue(deviceCa, "d", Duration.ofMinutes(-1), false, null, null),
-                deviceCa));
         assertThrows(Exception.class, () -> get(Pki.issue(deviceCa, "d", Duration.ofDays(1), false, null, null),
                 deviceCa, "TLSv1.1"));
+    }
+
+    /**
+     * The handshake completes and the answer is 403 Forbidden, before routing (/nope would be 403 Missing
+     * Authentication Token). The JDK client sends only a certificate of an issuer the server names, so the other
+     * cases (another CA, self-signed) are curl's, below.
+     */
+    @Test
+    void tls_expired_insecurelySigned_get403Forbidden() throws Exception {
+        for (Pki.Issued device : List.of(Pki.issue(deviceCa, "d", Duration.ofMinutes(-1), false, null, null),
+                Pki.issueClient(deviceCa, "d", Duration.ofDays(1), Pki.ecKeyPair(), "SHA1withECDSA"))) {
+            HttpResponse<String> response = get(device, deviceCa);
+            assertEquals(403, response.statusCode());
+            assertEquals(ApiGateway.FORBIDDEN, response.body());
+        }
+    }
+
+    /**
+     * curl, as a device would call the API: a certificate of another CA, a self-signed one, one signed with SHA-1 or
+     * MD5 complete the handshake and get 403 {"message":"Forbidden"}; no certificate fails the handshake (curl 35 over
+     * TLS 1.2), and so does a call by address, without SNI.
+     */
+    @Test
+    void tls_curl_forbiddenCertificates_noCertificate_noSni() throws Exception {
+        ClientFiles files = new ClientFiles(tmp);
+        Map<String, String> weak = files.weakSignaturesAllowed();
+        Pki.Issued otherCa = Pki.rootCa("Other CA", Duration.ofDays(1));
+        Pki.Issued selfSigned = Pki.rootCa("self-signed device", Duration.ofDays(1));
+        Pki.Issued rsaCa = Pki.rootCa("RSA CA", Duration.ofDays(1), Pki.rsaKeyPair(2048), "SHA256withRSA");
+        List<Pki.Issued[]> forbidden = List.of(
+                new Pki.Issued[] {Pki.issue(otherCa, "d", Duration.ofDays(1), false, null, null), otherCa},
+                new Pki.Issued[] {selfSigned, null},
+                new Pki.Issued[] {Pki.issueClient(deviceCa, "d", Duration.ofDays(1), Pki.ecKeyPair(),
+                        "SHA1withECDSA"), deviceCa},
+                // an RSA CA outside the truststore signs with MD5: refused for the algorithm before the issuer
+                new Pki.Issued[] {Pki.issueClient(rsaCa, "d", Duration.ofDays(1), Pki.rsaKeyPair(2048), "MD5withRSA"),
+                        rsaCa});
+        for (Pki.Issued[] device : forbidden) {
+            ClientFiles.Run call = curl(files, weak, device[0], device[1], "localhost", "--tls-max", "1.2");
+            assertEquals(0, call.exit(), call.output());
+            assertEquals(ApiGateway.FORBIDDEN + "\n403", call.output(), call.output());
+        }
+        ClientFiles.Run ok = curl(files, Map.of(), Pki.issue(deviceCa, "d", Duration.ofDays(1), false, null, null),
+                deviceCa, "localhost");
+        assertTrue(ok.output().endsWith("Missing Authentication Token\"}\n403"), ok.output());
+        assertEquals(35, curl(files, Map.of(), null, null, "localhost", "--tls-max", "1.2").exit(), "no certificate");
+        ClientFiles.Run byAddress = curl(files, Map.of(), Pki.issue(deviceCa, "d", Duration.ofDays(1), false, null,
+                null), deviceCa, "127.0.0.1");
+        assertEquals(35, byAddress.exit(), "no SNI: " + byAddress.output());
+    }
+
+    /** The reasons, in the words of API Gateway's execution log ("Access denied. Reason: ..."). */
+    @Test
+    void mutualTls_refusalReasons() {
+        MutualTls mutualTls = new MutualTls(List.of(deviceCa.certificate()));
+        Pki.Issued otherCa = Pki.rootCa("Other CA", Duration.ofDays(1));
+        Pki.Issued selfSigned = Pki.rootCa("device", Duration.ofDays(1));
+        assertEquals(null, mutualTls.refusal(new X509Certificate[] {
+                Pki.issue(deviceCa, "d", Duration.ofDays(1), false, null, null).certificate()}));
+        assertEquals("Could not find issuer for certificate", mutualTls.refusal(new X509Certificate[] {
+                Pki.issue(otherCa, "d", Duration.ofDays(1), false, null, null).certificate()}));
+        assertEquals("self signed certificate", mutualTls.refusal(new X509Certificate[] {selfSigned.certificate()}));
+        assertEquals("self signed certificate", mutualTls.refusal(new X509Certificate[] {deviceCa.certificate()}),
+                "the truststore's own root, presented as a client certificate");
+        assertEquals("certificate has expired", mutualTls.refusal(new X509Certificate[] {
+                Pki.issue(deviceCa, "d", Duration.ofMinutes(-1), false, null, null).certificate()}));
+        assertTrue(mutualTls.refusal(new X509Certificate[] {Pki.issueClient(deviceCa, "d", Duration.ofDays(1),
+                Pki.ecKeyPair(), "SHA1withECDSA").certificate()}).startsWith(
+                        "Client cert using an insecure Signature Algorithm"));
+    }
+
+    private static ClientFiles.Run curl(ClientFiles files, Map<String, String> env, Pki.Issued device,
+            Pki.Issued issuer, String host, String... options) {
+        List<String> command = new ArrayList<>(List.of("curl", "--silent", "--show-error", "--max-time", "20",
+                "--cacert", files.chain("server-ca", serverRoot.certificate()).toString(), "--write-out",
+                "\n%{http_code}"));
+        if (device != null) {
+            command.addAll(List.of("--cert", (issuer == null ? files.chain("device", device.certificate())
+                    : files.chain("device", device.certificate(), issuer.certificate())).toString(), "--key",
+                    files.key("device", device.keys()).toString()));
+        }
+        command.addAll(List.of(options));
+        command.add("https://" + host + ":" + gateway.port() + "/nope");
+        return ClientFiles.run(command, env, 30);
     }
 
     @Test

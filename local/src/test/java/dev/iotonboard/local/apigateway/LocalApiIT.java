@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.E2eFixture.Run;
 import dev.iotonboard.local.E2eFixture;
+import dev.iotonboard.local.tls.ClientFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +25,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * End to end for the API custom domain stand-in, with real processes ({@link E2eFixture}): create-ca.sh, the infra
  * app's synthesis, the tool's jar (API on a free port, {@code --function-env AUTH_CACHE_TTL_SECONDS=1}),
  * register-ca.sh, create-device.sh, jitr.sh (HTTPS steps), then scripts/device/call-api.sh (curl) with and without
- * the device certificate, with a certificate of another CA, and after the certificate is revoked with the AWS CLI.
- * One tool instance; ordered tests.
+ * the device certificate, with a certificate of another CA, a self-signed one and a SHA-1 signed one (403
+ * Forbidden), by address (no SNI), and after the certificate is revoked with the AWS CLI. One tool instance; ordered
+ * tests.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalApiIT {
@@ -94,16 +96,62 @@ class LocalApiIT {
         assertTrue(call.err().contains("refused as expected"), call.err());
     }
 
+    /** API Gateway completes the handshake and answers 403 {"message":"Forbidden"}: call-api.sh exit 3. */
     @Test
     @Order(4)
-    void certificateOfAnotherCa_refusedAtTls() {
+    void certificateOfAnotherCa_403Forbidden() {
         Path otherCerts = e2e.work.resolve("other-certs");
         Map<String, String> other = Map.of("CERTS_DIR", otherCerts.toString());
         assertEquals(0, e2e.run(List.of(e2e.script("ca/create-ca.sh"), "--key-type", "ec"), other, 60).exit());
         Run device = e2e.run(List.of(e2e.script("device/create-device.sh"), "--key-type", "ec"), other, 60);
         assertEquals(0, device.exit(), device.err());
-        Run call = callApi("--device-dir", otherCerts.resolve("devices/" + device.out().trim()).toString());
-        assertEquals(4, call.exit(), "expected a TLS failure (exit 4):\n" + call.err());
+        assertForbidden(callApi("--device-dir", otherCerts.resolve("devices/" + device.out().trim()).toString()));
+    }
+
+    /** Self-signed, and signed with SHA-1 by the truststore's own CA (openssl makes both): 403 Forbidden too. */
+    @Test
+    @Order(4)
+    void selfSignedAndSha1Certificates_403Forbidden() {
+        Path selfSigned = e2e.work.resolve("self-signed");
+        Path sha1 = e2e.work.resolve("sha1");
+        Map<String, String> weak = new ClientFiles(e2e.work).weakSignaturesAllowed();
+        for (Path dir : List.of(selfSigned, sha1)) {
+            assertEquals(0, e2e.run(List.of("mkdir", "-p", dir.toString()), Map.of(), 10).exit());
+            assertEquals(0, e2e.run(List.of("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out",
+                    dir.resolve("deviceCert.key").toString()), Map.of(), 30).exit());
+        }
+        Run self = e2e.run(List.of("openssl", "req", "-x509", "-new", "-key", selfSigned.resolve("deviceCert.key")
+                .toString(), "-subj", "/CN=self-signed", "-days", "2", "-out", selfSigned.resolve("deviceCert.crt")
+                .toString()), Map.of(), 30);
+        assertEquals(0, self.exit(), self.err());
+        Run csr = e2e.run(List.of("openssl", "req", "-new", "-key", sha1.resolve("deviceCert.key").toString(),
+                "-subj", "/CN=sha1-device", "-out", sha1.resolve("device.csr").toString()), Map.of(), 30);
+        assertEquals(0, csr.exit(), csr.err());
+        Run signed = e2e.run(List.of("openssl", "x509", "-req", "-sha1", "-in", sha1.resolve("device.csr").toString(),
+                "-CA", e2e.certs.resolve("rootCA.pem").toString(), "-CAkey", e2e.certs.resolve("rootCA.key")
+                        .toString(), "-set_serial", "7", "-days", "2", "-out", sha1.resolve("deviceCert.crt")
+                        .toString()), weak, 30);
+        assertEquals(0, signed.exit(), signed.err());
+        assertForbidden(callApi("--device-dir", selfSigned.toString()));
+        // OpenSSL at its default security level would not even send a SHA-1 signed certificate
+        assertForbidden(callApi(weak, "--device-dir", sha1.toString()));
+    }
+
+    /** By address, curl sends no SNI, which the custom domain requires: refused at TLS (call-api.sh exit 4). */
+    @Test
+    @Order(5)
+    void byAddress_withoutSni_refusedAtTls() {
+        Run call = e2e.run(List.of(e2e.script("device/call-api.sh"), "--domain", "127.0.0.1", "--port",
+                Integer.toString(apiPort), "--cacert", serverCa.toString(), "--thing-name", thing), Map.of(), 60);
+        assertEquals(4, call.exit(), call.err());
+        assertTrue(call.err().contains("curl exit 35"), call.err());
+        assertTrue(e2e.output().contains("[api] TLS handshake refused: no SNI"), e2e.output());
+    }
+
+    private static void assertForbidden(Run call) {
+        assertEquals(3, call.exit(), "expected the API's 403 (exit 3):\n" + call.err());
+        assertEquals("{\"message\":\"Forbidden\"}", call.out().trim());
+        assertTrue(call.err().contains("refused the client certificate"), call.err());
     }
 
     @Test
@@ -133,9 +181,13 @@ class LocalApiIT {
     }
 
     private static Run callApi(String... args) {
+        return callApi(Map.of(), args);
+    }
+
+    private static Run callApi(Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(e2e.script("device/call-api.sh"), "--domain", "localhost",
                 "--port", Integer.toString(apiPort), "--cacert", serverCa.toString()));
         command.addAll(List.of(args));
-        return e2e.run(command, Map.of(), 60);
+        return e2e.run(command, env, 60);
     }
 }

@@ -8,6 +8,7 @@ import dev.iotonboard.local.chaos.ConnectThrottledException;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;
+import dev.iotonboard.local.tls.CertificateAlgorithms;
 import dev.iotonboard.local.tls.ClientCertificateTrustManager;
 import dev.iotonboard.local.tls.Pki;
 import java.nio.charset.StandardCharsets;
@@ -28,8 +29,10 @@ import javax.net.ssl.SSLContext;
  *
  * <p>At the TLS handshake ({@link #trustManager()}) the connection's certificate is looked at once: which registered
  * CA signed its chain, its id, what the registry knows of it. The handshake fails unless a CA registered at that
- * moment signed the chain and the device certificate is valid in time and either ACTIVE, PENDING_ACTIVATION, or
- * unknown with a CA that is ACTIVE and allows auto-registration. Deactivating a CA stops new registrations;
+ * moment signed the chain and the device certificate is valid in time, signed with SHA-256 or stronger over an
+ * accepted key ({@link CertificateAlgorithms}: an MD5 or SHA-1 signature is refused, x509-client-certs.md), and
+ * either ACTIVE, PENDING_ACTIVATION, or unknown with a CA that is ACTIVE and allows auto-registration. Before that,
+ * the server certificate goes only to clients that name the endpoint in SNI ({@link #serverContext}). Deactivating a CA stops new registrations;
  * certificates it already registered keep working until revoked one by one (deactivate-ca-cert.md). What was found is
  * kept for the connection.
  *
@@ -64,6 +67,8 @@ public final class DeviceAdmission {
     private final Map<String, ParsedCa> caCertificates = new ConcurrentHashMap<>();
     /** What each connection's handshake found, by its socket or engine, until the listener admits it. */
     private final Map<Object, Finding> handshakes = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Handshakes refused for their SNI, by socket or engine, until the listener logs the failure. */
+    private final Map<Object, String> tlsRefusals = Collections.synchronizedMap(new WeakHashMap<>());
 
     /** @param quotas its {@link Quotas#CONNECT} rate limits {@link #admit} (HTTPS and MQTT connections) */
     public DeviceAdmission(Registry registry, RuleEngine rules, EventLog log, Quotas quotas) {
@@ -78,9 +83,18 @@ public final class DeviceAdmission {
         return connectThrottled.get();
     }
 
-    /** The device listeners' TLS: the tool's server certificate; client certificates checked by this admission. */
-    public SSLContext serverContext(Pki.Issued serverCertificate, X509Certificate serverRoot) {
-        return Pki.serverContext(serverCertificate, serverRoot, trustManager());
+    /**
+     * The device listeners' TLS: the tool's server certificate, for clients that send {@code endpoint} (the data
+     * endpoint, {@code --host}) as SNI; client certificates checked by this admission.
+     */
+    public SSLContext serverContext(Pki.Issued serverCertificate, X509Certificate serverRoot, String endpoint) {
+        return Pki.serverContext(serverCertificate, serverRoot, endpoint, tlsRefusals::put, trustManager());
+    }
+
+    /** Why a connection's TLS handshake failed: the SNI refusal if that was it, else the failure's own message. */
+    String handshakeRefusal(Object connection, Throwable failure) {
+        String sni = tlsRefusals.remove(connection);
+        return sni != null ? sni : MqttBroker.rootMessage(failure);
     }
 
     /** The handshake's check, for the SSLContext of a device listener. */
@@ -232,6 +246,10 @@ public final class DeviceAdmission {
                 throw new CertificateException("no client certificate");
             }
             chain[0].checkValidity();
+            String insecure = CertificateAlgorithms.insecurity(chain[0]);
+            if (insecure != null) {
+                throw new CertificateException("the device certificate is " + insecure);
+            }
             Finding finding = find(chain);
             String refusal = refusal(finding);
             if (refusal != null) {

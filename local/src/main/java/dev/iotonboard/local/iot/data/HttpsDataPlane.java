@@ -108,7 +108,7 @@ public final class HttpsDataPlane implements AutoCloseable {
             try {
                 socket.startHandshake();
             } catch (SSLException e) {
-                log.event("https", "TLS refused for " + peer + ": " + rootMessage(e));
+                log.event("https", "TLS refused for " + peer + ": " + admission.handshakeRefusal(socket, e));
                 return;
             }
             X509Certificate[] chain = (X509Certificate[]) socket.getSession().getPeerCertificates();
@@ -276,13 +276,5 @@ public final class HttpsDataPlane implements AutoCloseable {
             }
         }
         return line.toString();
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage();
     }
 }

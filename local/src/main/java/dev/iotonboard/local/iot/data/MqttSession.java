@@ -79,7 +79,8 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof SslHandshakeCompletionEvent handshake) {
             if (!handshake.isSuccess()) {
-                log.event("mqtt", "TLS refused for " + peer + ": " + MqttBroker.rootMessage(handshake.cause()));
+                log.event("mqtt", "TLS refused for " + peer + ": " + broker.admission.handshakeRefusal(
+                        ctx.pipeline().get(SslHandler.class).engine(), handshake.cause()));
                 ctx.close();
                 return;
             }

@@ -39,7 +39,7 @@ final class DeviceListeners implements AutoCloseable {
         Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
                 new String[] {"127.0.0.1"});
         admission = new DeviceAdmission(registry, rules, log, quotas);
-        SSLContext tls = admission.serverContext(server, serverRoot.certificate());
+        SSLContext tls = admission.serverContext(server, serverRoot.certificate(), "localhost");
         https = new HttpsDataPlane(registry, rules, log, admission, tls, "127.0.0.1", 0);
         mqtt = new MqttBroker(registry, rules, log, admission, tls, "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
@@ -60,7 +60,7 @@ final class DeviceListeners implements AutoCloseable {
     /** The raw answer to one HTTPS publish to topic {@code t} on a new connection ("" when closed without one). */
     String post(Pki.Issued device) throws Exception {
         SSLContext context = TestTls.clientContext(Pki.keyStore(device, ca.certificate()), serverRoot.certificate());
-        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", https.port())) {
+        try (SSLSocket socket = TestTls.socket(context, "localhost", https.port())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("POST /topics/t?qos=1 HTTP/1.1\r\nHost: localhost\r\n"
                     + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));

@@ -64,7 +64,7 @@ class HttpsDataPlaneTest {
                 new String[] {"127.0.0.1"});
         DeviceAdmission admission = new DeviceAdmission(registry, rules, log, Quotas.off());
         plane = new HttpsDataPlane(registry, rules, log, admission, admission.serverContext(server,
-                serverRoot.certificate()), "127.0.0.1", 0);
+                serverRoot.certificate(), "localhost"), "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
         caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
@@ -83,7 +83,7 @@ class HttpsDataPlaneTest {
     private static Exchange post(Pki.Issued device, Pki.Issued issuer, String target) throws Exception {
         SSLContext context = TestTls.clientContext(Pki.keyStore(device, issuer.certificate()),
                 serverRoot.certificate());
-        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", plane.port())) {
+        try (SSLSocket socket = TestTls.socket(context, "localhost", plane.port())) {
             socket.setSoTimeout(10_000);
             socket.startHandshake();
             byte[] body = "{\"thingName\":\"t\"}".getBytes(StandardCharsets.UTF_8);

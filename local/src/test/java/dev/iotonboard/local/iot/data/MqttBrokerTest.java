@@ -27,8 +27,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,11 +77,8 @@ class MqttBrokerTest {
         Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
                 new String[] {"127.0.0.1"});
         admission = new DeviceAdmission(registry, rules, log, Quotas.off());
-        KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(Pki.keyStore(server, serverRoot.certificate()), new char[0]);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(keys.getKeyManagers(), new javax.net.ssl.TrustManager[] {admission.trustManager()}, null);
-        broker = new MqttBroker(registry, rules, log, admission, tls, "127.0.0.1", 0);
+        broker = new MqttBroker(registry, rules, log, admission, admission.serverContext(server,
+                serverRoot.certificate(), "localhost"), "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
         caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),

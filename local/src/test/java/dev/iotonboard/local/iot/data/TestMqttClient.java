@@ -41,7 +41,7 @@ public final class TestMqttClient implements AutoCloseable {
 
     public TestMqttClient(KeyStore keys, X509Certificate serverRoot, int port) throws Exception {
         SSLContext context = dev.iotonboard.local.TestTls.clientContext(keys, serverRoot);
-        socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", port);
+        socket = dev.iotonboard.local.TestTls.socket(context, "localhost", port);
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
