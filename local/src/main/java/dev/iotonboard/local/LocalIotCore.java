@@ -15,6 +15,7 @@ import dev.iotonboard.local.iot.control.ControlPlane;
 import dev.iotonboard.local.iot.data.DeviceAdmission;
 import dev.iotonboard.local.iot.data.HttpsDataPlane;
 import dev.iotonboard.local.iot.data.MqttBroker;
+import dev.iotonboard.local.iot.data.RetainedMessages;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.lambda.LambdaApi;
 import dev.iotonboard.local.lambda.LambdaRunner;
@@ -125,7 +126,8 @@ public final class LocalIotCore implements AutoCloseable {
             Files.writeString(serverCaFile, CertificateIds.toPem(root.certificate()));
             DeviceAdmission admission = new DeviceAdmission(registry, rules, log, quotas);
             SSLContext deviceTls = admission.serverContext(server, root.certificate(), options.host());
-            dataPlane = new HttpsDataPlane(registry, rules, log, admission, deviceTls, options.bind(),
+            RetainedMessages retained = new RetainedMessages();
+            dataPlane = new HttpsDataPlane(registry, rules, log, admission, deviceTls, retained, options.bind(),
                     options.httpsPort());
             started.add(dataPlane);
             gateway.addHandler(new AdminRoutes(quotas, faults, controlPlane::stats, lambdas::stats,
@@ -142,7 +144,8 @@ public final class LocalIotCore implements AutoCloseable {
                     (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),
                     options.scheduleInterval(), log);
             started.add(scheduler);
-            mqtt = new MqttBroker(registry, rules, log, admission, deviceTls, options.bind(), options.mqttPort());
+            mqtt = new MqttBroker(registry, rules, log, admission, deviceTls, retained, options.bind(),
+                    options.mqttPort());
             started.add(mqtt);
             Optional<ApiDefinition> apiDefinition = ApiDefinition.from(stack);
             api = apiDefinition.isEmpty() ? null : new ApiGateway(apiDefinition.get(), lambdas::invoke, log, server,

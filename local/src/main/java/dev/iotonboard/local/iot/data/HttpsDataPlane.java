@@ -20,6 +20,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -38,8 +39,11 @@ import javax.net.ssl.SSLSocket;
  * {@code SSLContext} this listener is given), and after the handshake it runs JITR. An unknown or still
  * PENDING_ACTIVATION certificate is closed without a response (curl: "Empty reply from server"), and so is a
  * connection over the connect quota; an ACTIVE certificate's attached policies decide {@code iot:Publish} on the
- * topic ARN: 200 {@code {"message":"OK","traceId":...}} and the message goes to the rule engine with principal() =
- * the certificate id, or 403 {@code {"message":"Forbidden","traceId":...}}.
+ * topic ARN (and {@code iot:RetainPublish} too for {@code ?retain=true}): 200 {@code {"message":"OK","traceId":...}}
+ * and the message goes to the rule engine with principal() = the certificate id (a retained one is also kept in
+ * {@link RetainedMessages}), or 403 {@code {"message":"Forbidden","traceId":...}}. A topic over the broker's limits
+ * is 400, a reserved topic a device may not publish to is 403 ({@link Topics}; iot-errors.md "Message broker error
+ * codes": 400 Bad request, 403 Forbidden).
  */
 public final class HttpsDataPlane implements AutoCloseable {
 
@@ -51,18 +55,23 @@ public final class HttpsDataPlane implements AutoCloseable {
     private final RuleEngine rules;
     private final EventLog log;
     private final DeviceAdmission admission;
+    private final RetainedMessages retained;
     private final SSLServerSocket server;
     private final ExecutorService connections = Executors.newFixedThreadPool(16, Threads.daemon("https-conn"));
     private final Thread acceptor;
     private volatile boolean closed;
 
-    /** @param tls the device listeners' context, {@link DeviceAdmission#serverContext} */
+    /**
+     * @param tls      the device listeners' context, {@link DeviceAdmission#serverContext}
+     * @param retained the broker's retained messages, which {@code ?retain=true} publishes update
+     */
     public HttpsDataPlane(Registry registry, RuleEngine rules, EventLog log, DeviceAdmission admission, SSLContext tls,
-            String bindAddress, int port) throws IOException {
+            RetainedMessages retained, String bindAddress, int port) throws IOException {
         this.policies = new DevicePolicies(registry);
         this.rules = rules;
         this.log = log;
         this.admission = admission;
+        this.retained = retained;
         server = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
@@ -154,17 +163,36 @@ public final class HttpsDataPlane implements AutoCloseable {
         if (!qos.equals("0") && !qos.equals("1")) {
             return new Response(400, "Bad Request", message("Invalid qos " + qos + ": 0 or 1", traceId));
         }
-        if (topic.contains("+") || topic.contains("#") || topic.isEmpty()) {
+        String retain = request.query().getOrDefault("retain", "false");
+        if (!retain.equals("true") && !retain.equals("false")) {
+            return new Response(400, "Bad Request", message("Invalid retain " + retain + ": true or false",
+                    traceId));
+        }
+        if (!Topics.validName(topic)) {
             return new Response(400, "Bad Request", message("Invalid topic name", traceId));
         }
-        PolicyEvaluator.Decision decision = policies.evaluate(certificate.id(), "iot:Publish",
-                policies.arn("topic", topic), DevicePolicies.httpsContext(leaf));
-        if (decision != PolicyEvaluator.Decision.ALLOW) {
-            log.event("https", "publish to " + topic + " by " + certificate.id() + ": 403 (" + decision + ")");
-            return new Response(403, "Forbidden", message("Forbidden", traceId));
+        String what = "publish to " + topic + " by " + certificate.id();
+        Topics.Refusal refusal = Topics.publishRefusal(topic, retain.equals("true"));
+        if (refusal != null) {
+            log.event("https", what + ": " + (refusal.reserved() ? 403 : 400) + " (" + refusal.reason() + ")");
+            return refusal.reserved() ? new Response(403, "Forbidden", message("Forbidden", traceId))
+                    : new Response(400, "Bad Request", message("Invalid topic name: " + refusal.reason(), traceId));
         }
-        log.event("https", "publish to " + topic + " by " + certificate.id() + ": 200 (" + request.body().length
-                + " bytes, qos " + qos + ")");
+        Map<String, String> context = DevicePolicies.httpsContext(leaf);
+        for (String action : retain.equals("true") ? List.of("iot:Publish", "iot:RetainPublish")
+                : List.of("iot:Publish")) {
+            PolicyEvaluator.Decision decision = policies.evaluate(certificate.id(), action,
+                    policies.arn("topic", topic), context);
+            if (decision != PolicyEvaluator.Decision.ALLOW) {
+                log.event("https", what + ": 403 (" + action + " " + decision + ")");
+                return new Response(403, "Forbidden", message("Forbidden", traceId));
+            }
+        }
+        log.event("https", what + ": 200 (" + request.body().length + " bytes, qos " + qos
+                + (retain.equals("true") ? ", retained" : "") + ")");
+        if (retain.equals("true")) {
+            retained.retain(topic, request.body(), Integer.parseInt(qos));
+        }
         rules.publish(new RuleSql.Message(topic, request.body(), certificate.id(), null, System.currentTimeMillis()));
         return new Response(200, "OK", message("OK", traceId));
     }
@@ -277,4 +305,5 @@ public final class HttpsDataPlane implements AutoCloseable {
         }
         return line.toString();
     }
+
 }

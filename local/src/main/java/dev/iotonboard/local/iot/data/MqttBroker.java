@@ -29,8 +29,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 
 /**
- * MQTT 3.1.1 over TLS (mqtt.md, protocols.md: port 8883, no ALPN), as AWS IoT Core's message broker behaves for a
- * device with an X.509 certificate.
+ * MQTT 3.1.1 and MQTT 5 over TLS (mqtt.md, protocols.md: port 8883, no ALPN), as AWS IoT Core's message broker
+ * behaves for a device with an X.509 certificate.
  *
  * <p>TLS 1.2+ with a required client certificate, checked at the handshake by {@link DeviceAdmission}'s trust
  * manager (in the {@code SSLContext} this listener is given), as for the HTTPS data plane. On CONNECT the same
@@ -44,8 +44,11 @@ import javax.net.ssl.SSLEngine;
  * attached to the certificate ({@code iot:Connection.Thing.IsAttached} true then). A second connection with the same
  * client id closes the first. Publishes go to the rule engine with principal() = the certificate id and clientid() =
  * the client id; every message the rule engine routes (also HTTPS publishes and the registered events) is delivered
- * to the matching subscriptions. QoS 0 and 1; QoS 2 closes the connection (AWS IoT does not support it).
- * Not modelled: persistent sessions (every session is clean), retained messages, offline queueing, MQTT 5.
+ * to the matching subscriptions. QoS 0 and 1; QoS 2 closes the connection (AWS IoT does not support it). Topics
+ * follow the broker's limits and reserved topics ({@link Topics}: a publish breaking them closes the connection); a
+ * retained publish needs {@code iot:RetainPublish} too and is kept in {@link RetainedMessages}, for the new
+ * subscriptions to exactly its topic. MQTT 5 reason codes: {@link MqttSession}.
+ * Not modelled: persistent sessions (every session is clean), offline queueing, topic aliases, shared subscriptions.
  *
  * <p>This class owns the listener, the sessions by client id and the routing; each connection is an
  * {@link MqttSession}.
@@ -61,6 +64,7 @@ public final class MqttBroker implements AutoCloseable {
     final EventLog log;
     final DeviceAdmission admission;
     final DevicePolicies policies;
+    final RetainedMessages retained;
     /** Connected sessions by client id. */
     final Map<String, MqttSession> sessions = new ConcurrentHashMap<>();
     private final RuleEngine rules;
@@ -69,14 +73,18 @@ public final class MqttBroker implements AutoCloseable {
     private final EventLoopGroup workers;
     private final Channel server;
 
-    /** @param tls the device listeners' context, {@link DeviceAdmission#serverContext} */
+    /**
+     * @param tls      the device listeners' context, {@link DeviceAdmission#serverContext}
+     * @param retained the retained messages, shared with the HTTPS data plane
+     */
     public MqttBroker(Registry registry, RuleEngine rules, EventLog log, DeviceAdmission admission, SSLContext tls,
-            String bindAddress, int port) {
+            RetainedMessages retained, String bindAddress, int port) {
         this.registry = registry;
         this.rules = rules;
         this.log = log;
         this.tls = tls;
         this.admission = admission;
+        this.retained = retained;
         this.policies = new DevicePolicies(registry);
         boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("mqtt-accept", true),
                 NioIoHandler.newFactory());
@@ -149,28 +157,6 @@ public final class MqttBroker implements AutoCloseable {
         for (MqttSession session : sessions.values()) {
             session.deliver(message, qos);
         }
-    }
-
-    static boolean validTopicName(String topic) {
-        return topic != null && !topic.isEmpty() && !topic.contains("+") && !topic.contains("#")
-                && !topic.contains("\u0000");
-    }
-
-    static boolean validTopicFilter(String filter) {
-        if (filter == null || filter.isEmpty() || filter.contains("\u0000")) {
-            return false;
-        }
-        String[] levels = filter.split("/", -1);
-        for (int i = 0; i < levels.length; i++) {
-            String level = levels[i];
-            if (level.contains("#") && (!level.equals("#") || i != levels.length - 1)) {
-                return false;
-            }
-            if (level.contains("+") && !level.equals("+")) {
-                return false;
-            }
-        }
-        return true;
     }
 
     static String rootMessage(Throwable e) {

@@ -11,7 +11,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
@@ -21,10 +20,15 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttReasonCodes;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
+import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -46,8 +50,14 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 /**
  * One MQTT connection of the {@link MqttBroker}: the chain of its TLS handshake, then CONNECT (admission by
  * {@link DeviceAdmission}, then {@code iot:Connect} on {@code client/<clientId>}), PUBLISH, SUBSCRIBE, UNSUBSCRIBE,
- * PINGREQ, DISCONNECT, the last will, the keep-alive, and the delivery of routed messages to its subscriptions
- * ({@code iot:Receive}).
+ * PINGREQ, DISCONNECT, the last will, the keep-alive, retained messages, and the delivery of routed messages to its
+ * subscriptions ({@code iot:Receive}).
+ *
+ * <p>MQTT 3.1.1 (protocol levels 3 and 4) and MQTT 5 (level 5). An MQTT 5 client is refused with the MQTT 5 reason
+ * code (CONNACK 0x85 client identifier not valid, 0x87 not authorized, 0x90 topic name invalid, 0x97 quota exceeded)
+ * where an MQTT 3.1.1 client gets its return code (2, 5, 5, 3), and is told why the server closes its connection with
+ * a DISCONNECT (0x87 not authorized, 0x90 topic name invalid, 0x8D keep alive timeout, 0x8E session taken over, 0x9B
+ * QoS not supported) where an MQTT 3.1.1 connection is just closed (mqtt.md "MQTT 5" and "MQTT reason codes").
  */
 final class MqttSession extends ChannelInboundHandlerAdapter {
     private final MqttBroker broker;
@@ -56,6 +66,8 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
     final Channel channel;
     final String peer;
     private final Map<String, Integer> subscriptions = new ConcurrentHashMap<>();
+    /** The CONNECT's protocol level: 3 or 4 (MQTT 3.1, 3.1.1) or 5. */
+    private volatile int protocolLevel = 4;
     private final AtomicInteger nextMessageId = new AtomicInteger();
     private volatile boolean connected;
     private volatile String clientId;
@@ -98,7 +110,7 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
         if (event instanceof IdleStateEvent) {
             log.event("mqtt", (connected ? "keep-alive expired for " + clientId : "no CONNECT from " + peer)
                     + ": connection closed");
-            ctx.close();
+            close(ctx, connected ? MqttReasonCodes.Disconnect.KEEP_ALIVE_TIMEOUT : null);
             return;
         }
         super.userEventTriggered(ctx, event);
@@ -167,7 +179,10 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
                 case PINGREQ -> ctx.writeAndFlush(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP,
                         false, MqttQoS.AT_MOST_ONCE, false, 0)));
                 case DISCONNECT -> {
-                    disconnected = true;
+                    // MQTT 5: reason 0x04 asks the server to publish the will all the same
+                    disconnected = !(message.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader
+                            reason && reason.reasonCode()
+                            == MqttReasonCodes.Disconnect.DISCONNECT_WITH_WILL_MESSAGE.byteValue());
                     ctx.close();
                 }
                 case PUBACK -> {
@@ -190,11 +205,13 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
             return;
         }
         int level = message.variableHeader().version();
-        if (level != 3 && level != 4) {
+        if (level != 3 && level != 4 && level != 5) {
             refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION,
-                    "protocol level " + level + " (MQTT 3.1.1 only)");
+                    MqttConnectReturnCode.CONNECTION_REFUSED_UNSUPPORTED_PROTOCOL_VERSION,
+                    "protocol level " + level + " (MQTT 3.1.1 and 5 only)");
             return;
         }
+        protocolLevel = level;
         if (chain == null) {
             ctx.close();
             return;
@@ -204,7 +221,8 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
         try {
             certificate = broker.admission.admit(engine, chain, "mqtt");
         } catch (ConnectThrottledException e) {
-            refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE, e.getMessage());
+            refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED, e.getMessage());
             return;
         }
         if (certificate.isEmpty()) {
@@ -213,6 +231,7 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
         }
         if (id == null || id.isEmpty() || id.length() > 128) {
             refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID,
                     "client id empty or longer than 128 characters");
             return;
         }
@@ -222,18 +241,24 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
         PolicyEvaluator.Decision decision = evaluate("iot:Connect", policies.arn("client", id));
         if (decision != PolicyEvaluator.Decision.ALLOW) {
             refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+                    MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5,
                     "iot:Connect on client/" + id + " by " + certificateId + ": " + decision);
             return;
         }
         if (message.variableHeader().isWillFlag()) {
             String willTopic = message.payload().willTopic();
-            if (!MqttBroker.validTopicName(willTopic)) {
-                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED, "invalid will topic");
+            boolean willRetain = message.variableHeader().isWillRetain();
+            Topics.Refusal refusal = Topics.validName(willTopic) ? Topics.publishRefusal(willTopic, willRetain)
+                    : new Topics.Refusal(false, "not a topic name");
+            if (refusal != null) {
+                refuse(ctx, MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED,
+                        MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID,
+                        "invalid will topic '" + willTopic + "': " + refusal.reason());
                 return;
             }
             will = MqttMessageBuilders.publish().topicName(willTopic)
                     .qos(MqttQoS.valueOf(Math.min(1, message.variableHeader().willQos())))
-                    .retained(false).payload(Unpooled.wrappedBuffer(message.payload().willMessageInBytes()))
+                    .retained(willRetain).payload(Unpooled.wrappedBuffer(message.payload().willMessageInBytes()))
                     .messageId(0).build();
         }
         connected = true;
@@ -241,23 +266,59 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
         if (earlier != null && earlier != this) {
             log.event("mqtt", "client id " + id + " connected again from " + peer
                     + ": the earlier connection (" + earlier.peer + ") is closed");
-            earlier.channel.close();
+            earlier.takenOver();
         }
         int keepAlive = message.variableHeader().keepAliveTimeSeconds();
         ctx.pipeline().replace("idle", "idle", new IdleStateHandler(
                 keepAlive > 0 ? (keepAlive * 3 + 1) / 2 : 0, 0, 0));
-        MqttConnAckMessage ack = MqttMessageBuilders.connAck()
-                .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false).build();
-        ctx.writeAndFlush(ack);
-        log.event("mqtt", "client " + id + " connected (certificate " + certificateId + ", " + peer
+        MqttMessageBuilders.ConnAckBuilder ack = MqttMessageBuilders.connAck()
+                .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED).sessionPresent(false);
+        if (mqtt5()) {
+            // what this broker serves: QoS 0 and 1 (mqtt.md), retained messages; no shared subscriptions,
+            // subscription identifiers or topic aliases (the latter by leaving Topic Alias Maximum at 0)
+            ack.properties(p -> p.maximumQos((byte) 1).retainAvailable(true).wildcardSubscriptionAvailable(true)
+                    .sharedSubscriptionAvailable(false).subscriptionIdentifiersAvailable(false));
+        }
+        ctx.writeAndFlush(ack.build());
+        log.event("mqtt", "client " + id + " connected (MQTT " + (mqtt5() ? "5" : "3.1.1") + ", certificate "
+                + certificateId + ", " + peer
                 + (context.containsKey("iot:Connection.Thing.ThingName") ? ", thing attached" : "") + ")");
     }
 
-    private void refuse(ChannelHandlerContext ctx, MqttConnectReturnCode code, String why) {
-        log.event("mqtt", "connect refused for " + describe() + ": " + why + " (CONNACK " + code.byteValue()
-                + ", connection closed)");
+    private boolean mqtt5() {
+        return protocolLevel == 5;
+    }
+
+    /** CONNACK with the refusal's code for the client's protocol (MQTT 3.1.1 or 5), then close. */
+    private void refuse(ChannelHandlerContext ctx, MqttConnectReturnCode mqtt3, MqttConnectReturnCode mqtt5,
+            String why) {
+        MqttConnectReturnCode code = mqtt5() ? mqtt5 : mqtt3;
+        log.event("mqtt", "connect refused for " + describe() + ": " + why + " (CONNACK 0x"
+                + Integer.toHexString(code.byteValue() & 0xFF) + ", connection closed)");
         ctx.writeAndFlush(MqttMessageBuilders.connAck().returnCode(code).sessionPresent(false).build())
                 .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Closes the connection; an MQTT 5 client is first sent a DISCONNECT with the reason (null: none). */
+    private void close(ChannelHandlerContext ctx, MqttReasonCodes.Disconnect reason) {
+        if (mqtt5() && reason != null && connected) {
+            ctx.writeAndFlush(MqttMessageBuilders.disconnect().reasonCode(reason.byteValue()).build())
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+
+    /** Another connection took this client id: closed (MQTT 5: DISCONNECT 0x8E session taken over). */
+    void takenOver() {
+        channel.eventLoop().execute(() -> {
+            ChannelHandlerContext ctx = channel.pipeline().context(this);
+            if (ctx == null) {
+                channel.close();
+            } else {
+                close(ctx, MqttReasonCodes.Disconnect.SESSION_TAKEN_OVER);
+            }
+        });
     }
 
     private boolean stillActive(ChannelHandlerContext ctx) {
@@ -267,40 +328,53 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
         }
         log.event("mqtt", "certificate " + certificateId + " of " + clientId + " is "
                 + now.map(Registry.Certificate::status).orElse("gone") + ": connection closed");
-        ctx.close();
+        close(ctx, MqttReasonCodes.Disconnect.NOT_AUTHORIZED);
         return false;
     }
 
     private void publish(ChannelHandlerContext ctx, MqttPublishMessage message) {
         String topic = message.variableHeader().topicName();
         int qos = message.fixedHeader().qosLevel().value();
+        boolean retain = message.fixedHeader().isRetain();
         if (qos > 1) {
             log.event("mqtt", "QoS " + qos + " publish from " + clientId + " (not supported): connection closed");
-            ctx.close();
+            close(ctx, MqttReasonCodes.Disconnect.QOS_NOT_SUPPORTED);
             return;
         }
-        if (!MqttBroker.validTopicName(topic)) {
+        if (!Topics.validName(topic)) {
             log.event("mqtt", "publish from " + clientId + " to invalid topic '" + topic
                     + "': connection closed");
-            ctx.close();
+            close(ctx, MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID);
+            return;
+        }
+        Topics.Refusal refusal = Topics.publishRefusal(topic, retain);
+        if (refusal != null) {
+            log.event("mqtt", "publish by " + clientId + " refused: " + refusal.reason() + ": disconnected");
+            close(ctx, refusal.reserved() ? MqttReasonCodes.Disconnect.NOT_AUTHORIZED
+                    : MqttReasonCodes.Disconnect.TOPIC_NAME_INVALID);
             return;
         }
         if (!stillActive(ctx)) {
             return;
         }
-        PolicyEvaluator.Decision decision = evaluate("iot:Publish", policies.arn("topic", topic));
-        if (decision != PolicyEvaluator.Decision.ALLOW) {
-            log.event("mqtt", "publish to " + topic + " by " + clientId + " refused (" + decision
-                    + "): disconnected");
-            ctx.close();
-            return;
+        for (String action : retain ? List.of("iot:Publish", "iot:RetainPublish") : List.of("iot:Publish")) {
+            PolicyEvaluator.Decision decision = evaluate(action, policies.arn("topic", topic));
+            if (decision != PolicyEvaluator.Decision.ALLOW) {
+                log.event("mqtt", (retain ? "retained " : "") + "publish to " + topic + " by " + clientId
+                        + " refused (" + action + " " + decision + "): disconnected");
+                close(ctx, MqttReasonCodes.Disconnect.NOT_AUTHORIZED);
+                return;
+            }
         }
         byte[] payload = ByteBufUtil.getBytes(message.payload());
+        if (retain) {
+            broker.retained.retain(topic, payload, qos);
+        }
         broker.route(new RuleSql.Message(topic, payload, certificateId, clientId, System.currentTimeMillis()),
                 qos);
         // logged once routed: the deliveries of this message are logged before this line
         log.event("mqtt", "publish to " + topic + " by " + clientId + " (certificate " + certificateId + ", "
-                + payload.length + " bytes, qos " + qos + ") routed");
+                + payload.length + " bytes, qos " + qos + (retain ? ", retained" : "") + ") routed");
         if (qos == 1) {
             ctx.writeAndFlush(MqttMessageBuilders.pubAck().packetId(message.variableHeader().packetId())
                     .build());
@@ -309,15 +383,22 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
 
     private void publishWill() {
         String topic = will.variableHeader().topicName();
+        boolean retain = will.fixedHeader().isRetain();
         Optional<Registry.Certificate> now = broker.registry.findCertificate(certificateId);
         if (now.isEmpty() || !now.get().status().equals("ACTIVE")
-                || evaluate("iot:Publish", policies.arn("topic", topic)) != PolicyEvaluator.Decision.ALLOW) {
+                || evaluate("iot:Publish", policies.arn("topic", topic)) != PolicyEvaluator.Decision.ALLOW
+                || retain && evaluate("iot:RetainPublish", policies.arn("topic", topic))
+                        != PolicyEvaluator.Decision.ALLOW) {
             log.event("mqtt", "last will of " + clientId + " to " + topic + " not published (not allowed)");
             return;
         }
-        log.event("mqtt", "last will of " + clientId + " published to " + topic);
-        broker.route(new RuleSql.Message(topic, ByteBufUtil.getBytes(will.payload()), certificateId, clientId,
-                System.currentTimeMillis()), will.fixedHeader().qosLevel().value());
+        log.event("mqtt", "last will of " + clientId + " published to " + topic + (retain ? " (retained)" : ""));
+        byte[] payload = ByteBufUtil.getBytes(will.payload());
+        int qos = will.fixedHeader().qosLevel().value();
+        if (retain) {
+            broker.retained.retain(topic, payload, qos);
+        }
+        broker.route(new RuleSql.Message(topic, payload, certificateId, clientId, System.currentTimeMillis()), qos);
     }
 
     private void subscribe(ChannelHandlerContext ctx, MqttSubscribeMessage message) {
@@ -325,41 +406,65 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
             return;
         }
         List<Integer> granted = new ArrayList<>();
+        List<MqttTopicSubscription> retainedFor = new ArrayList<>();
+        // MQTT 3.1.1 has one failure code (0x80); MQTT 5 says why
+        int invalid = mqtt5() ? MqttReasonCodes.SubAck.TOPIC_FILTER_INVALID.byteValue() & 0xFF
+                : MqttQoS.FAILURE.value();
+        int denied = mqtt5() ? MqttReasonCodes.SubAck.NOT_AUTHORIZED.byteValue() & 0xFF : MqttQoS.FAILURE.value();
         for (MqttTopicSubscription subscription : message.payload().topicSubscriptions()) {
             String filter = subscription.topicFilter();
             int requested = subscription.qualityOfService().value();
-            if (!MqttBroker.validTopicFilter(filter)) {
-                log.event("mqtt", "subscribe to '" + filter + "' by " + clientId + ": invalid filter (0x80)");
-                granted.add(MqttQoS.FAILURE.value());
+            String limits = Topics.validFilter(filter) ? Topics.overLimits(filter) : "not a topic filter";
+            if (limits != null) {
+                log.event("mqtt", "subscribe to '" + filter + "' by " + clientId + ": invalid filter, " + limits
+                        + " (0x" + Integer.toHexString(invalid) + ")");
+                granted.add(invalid);
                 continue;
             }
             PolicyEvaluator.Decision decision = evaluate("iot:Subscribe", policies.arn("topicfilter", filter));
             if (decision != PolicyEvaluator.Decision.ALLOW) {
                 log.event("mqtt", "subscribe to " + filter + " by " + clientId + " refused (" + decision
-                        + ", 0x80)");
-                granted.add(MqttQoS.FAILURE.value());
+                        + ", 0x" + Integer.toHexString(denied) + ")");
+                granted.add(denied);
                 continue;
             }
             int qos = Math.min(1, requested);
-            subscriptions.put(filter, qos);
+            boolean isNew = subscriptions.put(filter, qos) == null;
             granted.add(qos);
             log.event("mqtt", "subscribe to " + filter + " by " + clientId + " granted (qos " + qos + ")");
+            MqttSubscriptionOption.RetainedHandlingPolicy handling = subscription.option().retainHandling();
+            if (handling == MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE
+                    || handling == MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE_IF_NOT_YET_EXISTS
+                    && isNew) {
+                retainedFor.add(subscription);
+            }
         }
         MqttSubAckMessage ack = new MqttSubAckMessage(
                 new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 MqttMessageIdVariableHeader.from(message.variableHeader().messageId()),
                 new MqttSubAckPayload(granted.stream().mapToInt(Integer::intValue).toArray()));
         ctx.writeAndFlush(ack);
+        for (MqttTopicSubscription subscription : retainedFor) {
+            broker.retained.forFilter(subscription.topicFilter()).ifPresent(retained -> send(retained.topic(),
+                    retained.payload(), Math.min(retained.qos(), subscriptions.getOrDefault(retained.topic(), 0)),
+                    true));
+        }
     }
 
     private void unsubscribe(ChannelHandlerContext ctx, MqttUnsubscribeMessage message) {
+        List<Short> reasons = new ArrayList<>();
         for (String filter : message.payload().topics()) {
-            subscriptions.remove(filter);
+            boolean existed = subscriptions.remove(filter) != null;
+            reasons.add((short) ((existed ? MqttReasonCodes.UnsubAck.SUCCESS
+                    : MqttReasonCodes.UnsubAck.NO_SUBSCRIPTION_EXISTED).byteValue() & 0xFF));
             log.event("mqtt", "unsubscribe from " + filter + " by " + clientId);
         }
-        ctx.writeAndFlush(new MqttMessage(
-                new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                MqttMessageIdVariableHeader.from(message.variableHeader().messageId())));
+        MqttFixedHeader header = new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false,
+                0);
+        MqttMessageIdVariableHeader id = MqttMessageIdVariableHeader.from(message.variableHeader().messageId());
+        // MQTT 5's UNSUBACK carries a reason code per filter; MQTT 3.1.1's none
+        ctx.writeAndFlush(mqtt5() ? new MqttUnsubAckMessage(header, id, new MqttUnsubAckPayload(reasons))
+                : new MqttMessage(header, id));
     }
 
     void deliver(RuleSql.Message message, int publishQos) {
@@ -375,19 +480,26 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
         if (best < 0) {
             return;
         }
-        PolicyEvaluator.Decision decision = evaluate("iot:Receive", policies.arn("topic", message.topic()));
+        send(message.topic(), message.payload(), Math.min(best, publishQos), false);
+    }
+
+    /**
+     * Sends a message to this client if {@code iot:Receive} allows its topic now: a routed one (RETAIN flag clear),
+     * or the retained message of a new subscription (RETAIN flag set, mqtt.md).
+     */
+    private void send(String topic, byte[] payload, int qos, boolean retained) {
+        PolicyEvaluator.Decision decision = evaluate("iot:Receive", policies.arn("topic", topic));
         if (decision != PolicyEvaluator.Decision.ALLOW) {
-            log.event("mqtt", "delivery of " + message.topic() + " to " + clientId + " refused (" + decision
-                    + ")");
+            log.event("mqtt", "delivery of " + topic + " to " + clientId + " refused (" + decision + ")");
             return;
         }
-        int qos = Math.min(best, publishQos);
-        MqttPublishMessage out = MqttMessageBuilders.publish().topicName(message.topic())
-                .qos(MqttQoS.valueOf(qos)).retained(false)
+        MqttPublishMessage out = MqttMessageBuilders.publish().topicName(topic)
+                .qos(MqttQoS.valueOf(qos)).retained(retained)
                 .messageId(qos > 0 ? nextMessageId() : 0)
-                .payload(Unpooled.wrappedBuffer(message.payload())).build();
+                .payload(Unpooled.wrappedBuffer(payload)).build();
         channel.writeAndFlush(out);
-        log.event("mqtt", "delivered " + message.topic() + " to " + clientId + " (qos " + qos + ")");
+        log.event("mqtt", "delivered " + (retained ? "retained " : "") + topic + " to " + clientId + " (qos " + qos
+                + ")");
     }
 
     private int nextMessageId() {

@@ -7,16 +7,19 @@ import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.tls.ClientFiles;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The connect quota in {@link DeviceAdmission}, shared by HTTPS and MQTT: a bucket of one connection on a clock that
@@ -91,5 +94,20 @@ class ConnectQuotaTest {
         }
         assertEquals(1, admission.connectThrottled());
         assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("connect quota exceeded"));
+    }
+
+    /** An MQTT 5 client (mosquitto_pub -V mqttv5) over the quota: CONNACK 0x97 Quota exceeded. */
+    @Test
+    void mqtt5_overTheConnectQuota_getsConnackQuotaExceeded(@TempDir Path dir) throws Exception {
+        Pki.Issued device = activeDevice();
+        Mosquitto mosquitto = new Mosquitto(new ClientFiles(dir), serverRoot.certificate(), "localhost",
+                broker.port());
+        ClientFiles.Run first = mosquitto.run("mosquitto_pub", device, ca.certificate(), "dev", "-V", "mqttv5",
+                "-q", "1", "-t", "t", "-m", "{}");
+        assertEquals(0, first.exit(), first.output());
+        ClientFiles.Run second = mosquitto.run("mosquitto_pub", device, ca.certificate(), "dev", "-V", "mqttv5",
+                "-d", "-q", "1", "-t", "t", "-m", "{}");
+        assertTrue(second.exit() != 0 && second.output().contains("CONNACK (151)"), second.output());
+        assertEquals(1, admission.connectThrottled());
     }
 }

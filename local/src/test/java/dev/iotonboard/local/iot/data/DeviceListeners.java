@@ -26,6 +26,7 @@ final class DeviceListeners implements AutoCloseable {
                          "arn:aws:iot:us-east-1:000000000000:topic/t"]}]}""";
 
     final Registry registry = new Registry("us-east-1", "000000000000", null);
+    final RetainedMessages retained = new RetainedMessages();
     final DeviceAdmission admission;
     final HttpsDataPlane https;
     final MqttBroker mqtt;
@@ -40,8 +41,8 @@ final class DeviceListeners implements AutoCloseable {
                 new String[] {"127.0.0.1"});
         admission = new DeviceAdmission(registry, rules, log, quotas);
         SSLContext tls = admission.serverContext(server, serverRoot.certificate(), "localhost");
-        https = new HttpsDataPlane(registry, rules, log, admission, tls, "127.0.0.1", 0);
-        mqtt = new MqttBroker(registry, rules, log, admission, tls, "127.0.0.1", 0);
+        https = new HttpsDataPlane(registry, rules, log, admission, tls, retained, "127.0.0.1", 0);
+        mqtt = new MqttBroker(registry, rules, log, admission, tls, retained, "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
         caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),

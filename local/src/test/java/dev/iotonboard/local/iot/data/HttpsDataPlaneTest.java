@@ -64,7 +64,7 @@ class HttpsDataPlaneTest {
                 new String[] {"127.0.0.1"});
         DeviceAdmission admission = new DeviceAdmission(registry, rules, log, Quotas.off());
         plane = new HttpsDataPlane(registry, rules, log, admission, admission.serverContext(server,
-                serverRoot.certificate(), "localhost"), "127.0.0.1", 0);
+                serverRoot.certificate(), "localhost"), new RetainedMessages(), "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
         caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),

@@ -12,16 +12,15 @@ import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;
+import dev.iotonboard.local.tls.ClientFiles;
 import dev.iotonboard.local.tls.Pki;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,6 +54,7 @@ class MqttBrokerTest {
     private static Pki.Issued ca;
     private static String caId;
     private static RuleEngine rules;
+    private static Mosquitto mosquitto;
     private static final List<RuleSql.Message> routed = new CopyOnWriteArrayList<>();
     private static final StringBuffer logText = new StringBuffer();
 
@@ -78,12 +78,12 @@ class MqttBrokerTest {
                 new String[] {"127.0.0.1"});
         admission = new DeviceAdmission(registry, rules, log, Quotas.off());
         broker = new MqttBroker(registry, rules, log, admission, admission.serverContext(server,
-                serverRoot.certificate(), "localhost"), "127.0.0.1", 0);
+                serverRoot.certificate(), "localhost"), new RetainedMessages(), "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
         caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
                 true, true).id();
-        Files.writeString(files.resolve("server-ca.pem"), CertificateIds.toPem(serverRoot.certificate()));
+        mosquitto = new Mosquitto(new ClientFiles(files), serverRoot.certificate(), "localhost", broker.port());
     }
 
     @AfterAll
@@ -240,12 +240,12 @@ class MqttBrokerTest {
 
     @Test
     void topicFilterSyntax() {
-        assertTrue(MqttBroker.validTopicFilter("a/+/b/#"));
-        assertTrue(MqttBroker.validTopicFilter("#"));
-        assertTrue(!MqttBroker.validTopicFilter("a/#/b"));
-        assertTrue(!MqttBroker.validTopicFilter("a/b#"));
-        assertTrue(!MqttBroker.validTopicFilter("a/x+"));
-        assertTrue(!MqttBroker.validTopicName("a/+"));
+        assertTrue(Topics.validFilter("a/+/b/#"));
+        assertTrue(Topics.validFilter("#"));
+        assertTrue(!Topics.validFilter("a/#/b"));
+        assertTrue(!Topics.validFilter("a/b#"));
+        assertTrue(!Topics.validFilter("a/x+"));
+        assertTrue(!Topics.validName("a/+"));
     }
 
     // ---- the real clients ----
@@ -254,80 +254,73 @@ class MqttBrokerTest {
     void mosquittoClients_subscribeReceivePublish() throws Exception {
         Pki.Issued device = provisioned("thing-m");
         Pki.Issued other = provisioned("thing-n");
-        List<String> tlsM = tlsOptions(device, "thing-m");
-        List<String> tlsN = tlsOptions(other, "thing-n");
-        Path subOut = files.resolve("sub.out");
-        List<String> sub = new ArrayList<>(List.of("mosquitto_sub", "-d", "-v", "-q", "1", "-C", "1", "-W", "60",
-                "-i", "thing-m", "-t", "things/thing-m/#"));
-        sub.addAll(tlsM);
-        Process subscriber = new ProcessBuilder(sub).redirectErrorStream(true).redirectOutput(subOut.toFile())
-                .start();
-        try {
+        X509Certificate issuer = ca.certificate();
+        try (Mosquitto.Background subscriber = mosquitto.start("mosquitto_sub", device, issuer, "thing-m", "-d",
+                "-v", "-q", "1", "-C", "1", "-W", "60", "-t", "things/thing-m/#")) {
             waitFor("mosquitto_sub to be subscribed", () -> logText.toString().contains(
                     "subscribe to things/thing-m/# by thing-m granted"));
             // another device publishes to its own topic: accepted, not delivered to thing-m
-            assertEquals(0, run(with(List.of("mosquitto_pub", "-q", "1", "-i", "thing-n", "-t",
-                    "things/thing-n/confirmation", "-m", "from n"), tlsN)));
+            assertEquals(0, mosquitto.run("mosquitto_pub", other, issuer, "thing-n", "-q", "1", "-t",
+                    "things/thing-n/confirmation", "-m", "from n").exit());
             // and it may not publish to thing-m's topics: disconnected, mosquitto_pub fails
-            assertNotEquals(0, run(with(List.of("mosquitto_pub", "-q", "1", "-i", "thing-n", "-t",
-                    "things/thing-m/confirmation", "-m", "from n"), tlsN)));
-            assertNotEquals(0, run(with(List.of("mosquitto_pub", "-q", "1", "-i", "thing-m-2", "-t",
-                    "things/thing-m/x", "-m", "x"), tlsM)), "another client id is refused");
+            assertNotEquals(0, mosquitto.run("mosquitto_pub", other, issuer, "thing-n", "-q", "1", "-t",
+                    "things/thing-m/confirmation", "-m", "from n").exit());
+            assertNotEquals(0, mosquitto.run("mosquitto_pub", device, issuer, "thing-m-2", "-q", "1", "-t",
+                    "things/thing-m/x", "-m", "x").exit(), "another client id is refused");
             // a message on thing-m's topic (as an HTTPS or rule publish would route it) reaches mosquitto_sub
             rules.publish(new RuleSql.Message("things/thing-m/self", "own message".getBytes(StandardCharsets.UTF_8),
                     id(device), null, System.currentTimeMillis()));
-            assertTrue(subscriber.waitFor(30, TimeUnit.SECONDS), "mosquitto_sub got one message and ended");
-            String received = read(subOut);
+            assertTrue(subscriber.ended(30), "mosquitto_sub got one message and ended");
+            String received = subscriber.output();
             assertTrue(received.contains("things/thing-m/self own message"), received);
             assertTrue(!received.contains("from n"), received);
-        } finally {
-            subscriber.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         // mosquitto_sub to another device's topics: SUBACK 0x80, all subscriptions denied
-        Path denied = files.resolve("denied.out");
-        Process refused = new ProcessBuilder(with(List.of("mosquitto_sub", "-d", "-q", "1", "-W", "20", "-i",
-                "thing-m", "-t", "things/thing-n/#"), tlsM)).redirectErrorStream(true)
-                .redirectOutput(denied.toFile()).start();
-        try {
-            assertTrue(refused.waitFor(30, TimeUnit.SECONDS), "mosquitto_sub ends: all subscriptions denied");
-            assertTrue(read(denied).contains("All subscription requests were denied"), read(denied));
-        } finally {
-            refused.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        ClientFiles.Run denied = mosquitto.run("mosquitto_sub", device, issuer, "thing-m", "-d", "-q", "1", "-W",
+                "20", "-t", "things/thing-n/#");
+        assertTrue(denied.output().contains("All subscription requests were denied"), denied.output());
+    }
+
+    /** MQTT 5 (mosquitto -V mqttv5): a device publishes and subscribes; refusals carry MQTT 5 reason codes. */
+    @Test
+    void mosquittoMqtt5_publishSubscribe_andReasonCodes() throws Exception {
+        Pki.Issued device = provisioned("thing-v5");
+        Pki.Issued other = provisioned("thing-v5-other");
+        X509Certificate issuer = ca.certificate();
+        try (Mosquitto.Background subscriber = mosquitto.start("mosquitto_sub", device, issuer, "thing-v5", "-V",
+                "mqttv5", "-d", "-v", "-q", "1", "-C", "1", "-W", "60", "-t", "things/thing-v5/#")) {
+            waitFor("the MQTT 5 subscription", () -> logText.toString().contains(
+                    "subscribe to things/thing-v5/# by thing-v5 granted"));
+            assertTrue(logText.toString().contains("client thing-v5 connected (MQTT 5"), logText.toString());
+            routed.clear();
+            ClientFiles.Run published = mosquitto.run("mosquitto_pub", other, issuer, "thing-v5-other", "-V",
+                    "mqttv5", "-d", "-q", "1", "-t", "things/thing-v5-other/status", "-m", "v5");
+            assertEquals(0, published.exit(), published.output());
+            assertTrue(published.output().contains("received PUBACK"), published.output());
+            RuleSql.Message message = routed.get(0);
+            assertEquals("things/thing-v5-other/status", message.topic());
+            assertEquals(id(other), message.principal());
+            assertEquals("thing-v5-other", message.clientId());
+            rules.publish(new RuleSql.Message("things/thing-v5/self", "to v5".getBytes(StandardCharsets.UTF_8),
+                    id(device), null, System.currentTimeMillis()));
+            assertTrue(subscriber.ended(30), "mosquitto_sub got one message and ended");
+            assertTrue(subscriber.output().contains("things/thing-v5/self to v5"), subscriber.output());
         }
-    }
-
-    private static List<String> with(List<String> command, List<String> tls) {
-        List<String> all = new ArrayList<>(command);
-        all.addAll(tls);
-        return all;
-    }
-
-    private static List<String> tlsOptions(Pki.Issued device, String name) throws IOException {
-        Path cert = files.resolve(name + ".crt");
-        Path key = files.resolve(name + ".key");
-        Files.writeString(cert, CertificateIds.toPem(device.certificate()) + CertificateIds.toPem(ca.certificate()));
-        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'})
-                .encodeToString(device.keys().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
-        return List.of("-h", "localhost", "-p", Integer.toString(broker.port()), "--cafile",
-                files.resolve("server-ca.pem").toString(), "--cert", cert.toString(), "--key", key.toString());
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static int run(List<String> command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError(command + " did not finish in 30 s");
-        }
-        return process.exitValue();
+        ClientFiles.Run notAuthorized = mosquitto.run("mosquitto_pub", device, issuer, "not-thing-v5", "-V",
+                "mqttv5", "-d", "-q", "1", "-t", "things/thing-v5/x", "-m", "x");
+        assertNotEquals(0, notAuthorized.exit());
+        assertTrue(notAuthorized.output().contains("CONNACK (135)"), "0x87 Not authorized: "
+                + notAuthorized.output());
+        ClientFiles.Run refusedPublish = mosquitto.run("mosquitto_pub", device, issuer, "thing-v5", "-V", "mqttv5",
+                "-d", "-q", "1", "-t", "things/thing-v5-other/x", "-m", "x");
+        assertNotEquals(0, refusedPublish.exit());
+        assertTrue(refusedPublish.output().contains("DISCONNECT (135)"), "DISCONNECT 0x87 Not authorized: "
+                + refusedPublish.output());
+        ClientFiles.Run denied = mosquitto.run("mosquitto_sub", device, issuer, "thing-v5", "-V", "mqttv5", "-d",
+                "-q", "1", "-W", "20", "-t", "things/thing-v5-other/#");
+        assertTrue(denied.output().contains("All subscription requests were denied"), denied.output());
+        waitFor("SUBACK 0x87", () -> logText.toString().contains(
+                "subscribe to things/thing-v5-other/# by thing-v5 refused (IMPLICIT_DENY, 0x87)"));
     }
 
     private static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
