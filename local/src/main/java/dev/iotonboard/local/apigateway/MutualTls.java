@@ -2,6 +2,7 @@ package dev.iotonboard.local.apigateway;
 
 import dev.iotonboard.local.tls.CertificateAlgorithms;
 import dev.iotonboard.local.tls.ClientCertificateTrustManager;
+import dev.iotonboard.local.tls.Pki;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -87,7 +88,7 @@ final class MutualTls {
 
     String refusal(X509Certificate[] chain) {
         X509Certificate leaf = chain[0];
-        if (selfSigned(leaf)) {
+        if (Pki.signs(leaf, leaf)) {
             return "self signed certificate";
         }
         String insecure = CertificateAlgorithms.insecurity(leaf);
@@ -107,18 +108,6 @@ final class MutualTls {
                 }
             }
             return "Could not find issuer for certificate";
-        }
-    }
-
-    private static boolean selfSigned(X509Certificate certificate) {
-        if (!certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
-            return false;
-        }
-        try {
-            certificate.verify(certificate.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
         }
     }
 }

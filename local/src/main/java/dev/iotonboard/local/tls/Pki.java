@@ -72,6 +72,19 @@ public final class Pki {
         }
     }
 
+    /** True when {@code issuer} signed {@code subject}: its subject is the issuer named, and its key verifies. */
+    public static boolean signs(X509Certificate issuer, X509Certificate subject) {
+        if (!issuer.getSubjectX500Principal().equals(subject.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            subject.verify(issuer.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
     /** An RSA key pair of {@code bits} bits. */
     public static KeyPair rsaKeyPair(int bits) {
         try {

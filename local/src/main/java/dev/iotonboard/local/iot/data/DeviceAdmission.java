@@ -12,7 +12,6 @@ import dev.iotonboard.local.tls.CertificateAlgorithms;
 import dev.iotonboard.local.tls.ClientCertificateTrustManager;
 import dev.iotonboard.local.tls.Pki;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
@@ -188,7 +187,7 @@ public final class DeviceAdmission {
         for (Registry.CaCertificate ca : registry.caCertificates()) {
             X509Certificate caCert = parsed(ca);
             for (int i = 0; i < chain.length; i++) {
-                if (signs(caCert, chain[i]) && linked(chain, i)) {
+                if (Pki.signs(caCert, chain[i]) && linked(chain, i)) {
                     return Optional.of(ca);
                 }
             }
@@ -207,23 +206,11 @@ public final class DeviceAdmission {
 
     private static boolean linked(X509Certificate[] chain, int upTo) {
         for (int i = 0; i < upTo; i++) {
-            if (!signs(chain[i + 1], chain[i])) {
+            if (!Pki.signs(chain[i + 1], chain[i])) {
                 return false;
             }
         }
         return true;
-    }
-
-    private static boolean signs(X509Certificate issuer, X509Certificate subject) {
-        if (!issuer.getSubjectX500Principal().equals(subject.getIssuerX500Principal())) {
-            return false;
-        }
-        try {
-            subject.verify(issuer.getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
     }
 
     private void publishRegisteredEvent(Registry.Certificate certificate) {

@@ -5,17 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.tls.ClientFiles;
 import dev.iotonboard.local.tls.Pki;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +38,6 @@ class BrokerLimitsTest {
              {"Effect":"Allow","Action":"iot:RetainPublish","Resource":"%1$stopic/config/dev"}]}"""
             .formatted(ARN);
 
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private DeviceListeners listeners;
     private ClientFiles files;
     private Mosquitto mosquitto;
@@ -53,8 +49,7 @@ class BrokerLimitsTest {
 
     @BeforeEach
     void start() throws Exception {
-        listeners = new DeviceListeners(Quotas.off(), new EventLog(new PrintStream(logBytes, true,
-                StandardCharsets.UTF_8)));
+        listeners = DeviceListeners.logged(Quotas.off());
         listeners.registry.putPolicy("broker", POLICY);
         device = listeners.activeDevice("dev", "broker");
         ca = listeners.ca.certificate();
@@ -68,7 +63,7 @@ class BrokerLimitsTest {
     }
 
     private ClientFiles.Run publish(String topic, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("-d", "-q", "1", "-t", topic, "-m", "{}"));
+        List<String> args = new ArrayList<>(List.of("-d", "-q", "1", "-t", topic, "-m", "{}"));
         args.addAll(List.of(more));
         return mosquitto.run("mosquitto_pub", device, ca, "dev", args.toArray(String[]::new));
     }
@@ -153,12 +148,13 @@ class BrokerLimitsTest {
                 + wildcard.output());
 
         assertEquals(200, status(post("config/dev", "&retain=true", "v2")), "HTTPS replaces it");
-        try (Mosquitto.Background subscriber = mosquitto.start("mosquitto_sub", device, ca, "dev", "-V", "mqttv5",
+        // dev-2 subscribes (its log lines are its own), dev publishes
+        try (Mosquitto.Background subscriber = mosquitto.start("mosquitto_sub", device, ca, "dev-2", "-V", "mqttv5",
                 "-C", "2", "-W", "30", "-F", "%r %p", "-t", "config/dev")) {
-            waitFor("the subscription", "subscribe to config/dev by dev granted");
-            waitFor("the retained delivery", "delivered retained config/dev to dev");
-            assertEquals(0, mosquitto.run("mosquitto_pub", device, ca, "dev-2", "-q", "1", "-r", "-t", "config/dev",
-                    "-m", "v3").exit(), "another client id: dev is subscribed");
+            listeners.awaitLog("subscribe to config/dev by dev-2 granted");
+            listeners.awaitLog("delivered retained config/dev to dev-2");
+            assertEquals(0, mosquitto.run("mosquitto_pub", device, ca, "dev", "-q", "1", "-r", "-t", "config/dev", "-m",
+                    "v3").exit());
             assertTrue(subscriber.ended(30), subscriber.output());
             assertEquals("1 v2\n0 v3\n", subscriber.output(),
                     "MQTT 5: the retained message on subscribe (RETAIN set), then a live one (RETAIN clear)");
@@ -173,14 +169,5 @@ class BrokerLimitsTest {
         ClientFiles.Run run = mosquitto.run("mosquitto_sub", device, ca, "dev", "-C", "1", "-W", "10", "-F",
                 "%r %t %p", "-t", filter);
         return run.output().trim();
-    }
-
-    private void waitFor(String what, String logText) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!logBytes.toString(StandardCharsets.UTF_8).contains(logText) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains(logText), "waiting for " + what + ":\n"
-                + logBytes.toString(StandardCharsets.UTF_8));
     }
 }

@@ -1,5 +1,7 @@
 package dev.iotonboard.local.iot.data;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.EventLog;
@@ -7,7 +9,9 @@ import dev.iotonboard.local.TestTls;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.tls.Pki;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -34,7 +38,21 @@ final class DeviceListeners implements AutoCloseable {
     final Pki.Issued ca;
     final String caId;
 
+    /** What the listeners logged, when made by {@link #logged}. */
+    private final ByteArrayOutputStream logBytes;
+
     DeviceListeners(Quotas quotas, EventLog log) throws IOException {
+        this(quotas, log, null);
+    }
+
+    /** Listeners whose log is kept, for {@link #log()} and {@link #awaitLog}. */
+    static DeviceListeners logged(Quotas quotas) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        return new DeviceListeners(quotas, new EventLog(new PrintStream(bytes, true, StandardCharsets.UTF_8)), bytes);
+    }
+
+    private DeviceListeners(Quotas quotas, EventLog log, ByteArrayOutputStream logBytes) throws IOException {
+        this.logBytes = logBytes;
         RuleEngine rules = new RuleEngine(List.of(), null, log);
         serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
         Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
@@ -68,6 +86,19 @@ final class DeviceListeners implements AutoCloseable {
             socket.getOutputStream().flush();
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    String log() {
+        return logBytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** Waits (bounded) until the log holds {@code text}: the listeners log on their own threads. */
+    void awaitLog(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!log().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(log().contains(text), "expected in the log: " + text + "\n" + log());
     }
 
     @Override

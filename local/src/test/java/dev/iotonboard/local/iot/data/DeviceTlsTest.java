@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.tls.ClientFiles;
 import dev.iotonboard.local.tls.Pki;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -32,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DeviceTlsTest {
     private static final String ALLOW = DeviceListeners.CONNECT_AS_DEV_PUBLISH_T;
 
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private DeviceListeners listeners;
     private ClientFiles files;
     private Path serverCa;
@@ -42,8 +37,7 @@ class DeviceTlsTest {
 
     @BeforeEach
     void start() throws Exception {
-        listeners = new DeviceListeners(Quotas.off(), new EventLog(new PrintStream(logBytes, true,
-                StandardCharsets.UTF_8)));
+        listeners = DeviceListeners.logged(Quotas.off());
         listeners.registry.putPolicy("own", ALLOW);
         files = new ClientFiles(dir);
         serverCa = files.chain("server-ca", listeners.serverRoot.certificate());
@@ -52,10 +46,6 @@ class DeviceTlsTest {
     @AfterEach
     void stop() {
         listeners.close();
-    }
-
-    private String log() {
-        return logBytes.toString(StandardCharsets.UTF_8);
     }
 
     /** curl's POST to topic t at {@code url}, with the device's chain; the HTTP status is the output's last line. */
@@ -93,7 +83,7 @@ class DeviceTlsTest {
     }
 
     @Test
-    void withoutSni_orWithAnotherName_theHandshakeIsRefused() {
+    void withoutSni_orWithAnotherName_theHandshakeIsRefused() throws Exception {
         Pki.Issued device = listeners.activeDevice("dev", "own");
         X509Certificate ca = listeners.ca.certificate();
         // curl sends no SNI for an address (the server certificate names 127.0.0.1 too, so only SNI is missing)
@@ -103,8 +93,8 @@ class DeviceTlsTest {
         ClientFiles.Run otherName = curl(device, ca, https("iot.example.test"), Map.of(), "-k", "--resolve",
                 "iot.example.test:" + listeners.https.port() + ":127.0.0.1");
         assertEquals(35, otherName.exit(), otherName.output());
-        waitForLog("no SNI (server name indication)");
-        waitForLog("SNI [iot.example.test] is not the endpoint localhost");
+        listeners.awaitLog("no SNI (server name indication)");
+        listeners.awaitLog("SNI [iot.example.test] is not the endpoint localhost");
 
         Path cert = files.chain("device", device.certificate(), ca);
         Path key = files.key("device", device.keys());
@@ -121,7 +111,7 @@ class DeviceTlsTest {
         // mosquitto sends the address it is given as SNI: not the endpoint's name
         ClientFiles.Run mqtt = mosquittoPub(device, ca, "127.0.0.1", Map.of(), "--insecure");
         assertNotEquals(0, mqtt.exit(), mqtt.output());
-        waitForLog("SNI [127.0.0.1] is not the endpoint localhost");
+        listeners.awaitLog("SNI [127.0.0.1] is not the endpoint localhost");
     }
 
     @Test
@@ -134,7 +124,7 @@ class DeviceTlsTest {
         assertTrue(unknown.exit() == 35 || unknown.exit() == 56, unknown.output());
         String sha1Id = CertificateIds.fromCertificate(sha1.certificate());
         assertTrue(listeners.registry.findCertificate(sha1Id).isEmpty(), "no JITR for a refused handshake");
-        waitForLog("the device certificate is signed with SHA1withECDSA, an insecure signature algorithm");
+        listeners.awaitLog("the device certificate is signed with SHA1withECDSA, an insecure signature algorithm");
 
         listeners.registry.registerPendingActivation(sha1.certificate(), listeners.caId);
         listeners.registry.updateCertificate(sha1Id, "ACTIVE");
@@ -154,7 +144,7 @@ class DeviceTlsTest {
         ClientFiles.Run md5Run = curl(md5, rsaCa.certificate(), https("localhost"), weak, "--tls-max", "1.2");
         assertTrue(md5Run.exit() == 35 || md5Run.exit() == 56, md5Run.output());
         assertTrue(listeners.registry.findCertificate(CertificateIds.fromCertificate(md5.certificate())).isEmpty());
-        waitForLog("the device certificate is signed with MD5withRSA, an insecure signature algorithm");
+        listeners.awaitLog("the device certificate is signed with MD5withRSA, an insecure signature algorithm");
 
         // the same RSA CA's SHA-256 certificate goes through (JITR: closed without an answer, registered)
         Pki.Issued sha256 = Pki.issueClient(rsaCa, "dev", Duration.ofDays(1), Pki.rsaKeyPair(2048),
@@ -169,18 +159,5 @@ class DeviceTlsTest {
         List<String> all = new ArrayList<>(command);
         all.addAll(List.of(more));
         return all;
-    }
-
-    private void waitForLog(String text) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!log().contains(text) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20); // the listeners log refused handshakes on their own threads
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        assertTrue(log().contains(text), "expected in the log: " + text + "\n" + log());
     }
 }

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -255,10 +256,7 @@ class MqttBrokerTest {
         Pki.Issued device = provisioned("thing-m");
         Pki.Issued other = provisioned("thing-n");
         X509Certificate issuer = ca.certificate();
-        try (Mosquitto.Background subscriber = mosquitto.start("mosquitto_sub", device, issuer, "thing-m", "-d",
-                "-v", "-q", "1", "-C", "1", "-W", "60", "-t", "things/thing-m/#")) {
-            waitFor("mosquitto_sub to be subscribed", () -> logText.toString().contains(
-                    "subscribe to things/thing-m/# by thing-m granted"));
+        try (Mosquitto.Background subscriber = subscribedForOne(device, "thing-m")) {
             // another device publishes to its own topic: accepted, not delivered to thing-m
             assertEquals(0, mosquitto.run("mosquitto_pub", other, issuer, "thing-n", "-q", "1", "-t",
                     "things/thing-n/confirmation", "-m", "from n").exit());
@@ -287,10 +285,7 @@ class MqttBrokerTest {
         Pki.Issued device = provisioned("thing-v5");
         Pki.Issued other = provisioned("thing-v5-other");
         X509Certificate issuer = ca.certificate();
-        try (Mosquitto.Background subscriber = mosquitto.start("mosquitto_sub", device, issuer, "thing-v5", "-V",
-                "mqttv5", "-d", "-v", "-q", "1", "-C", "1", "-W", "60", "-t", "things/thing-v5/#")) {
-            waitFor("the MQTT 5 subscription", () -> logText.toString().contains(
-                    "subscribe to things/thing-v5/# by thing-v5 granted"));
+        try (Mosquitto.Background subscriber = subscribedForOne(device, "thing-v5", "-V", "mqttv5")) {
             assertTrue(logText.toString().contains("client thing-v5 connected (MQTT 5"), logText.toString());
             routed.clear();
             ClientFiles.Run published = mosquitto.run("mosquitto_pub", other, issuer, "thing-v5-other", "-V",
@@ -321,6 +316,18 @@ class MqttBrokerTest {
         assertTrue(denied.output().contains("All subscription requests were denied"), denied.output());
         waitFor("SUBACK 0x87", () -> logText.toString().contains(
                 "subscribe to things/thing-v5-other/# by thing-v5 refused (IMPLICIT_DENY, 0x87)"));
+    }
+
+    /** mosquitto_sub as {@code thing} to things/{@code thing}/#, for one message, once the broker granted it. */
+    private static Mosquitto.Background subscribedForOne(Pki.Issued device, String thing, String... options)
+            throws InterruptedException {
+        List<String> args = new ArrayList<>(List.of(options));
+        args.addAll(List.of("-d", "-v", "-q", "1", "-C", "1", "-W", "60", "-t", "things/" + thing + "/#"));
+        Mosquitto.Background subscriber = mosquitto.start("mosquitto_sub", device, ca.certificate(), thing,
+                args.toArray(String[]::new));
+        waitFor("mosquitto_sub to be subscribed", () -> logText.toString().contains(
+                "subscribe to things/" + thing + "/# by " + thing + " granted"));
+        return subscriber;
     }
 
     private static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
