@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotonboard.lambda.testing.AwsCli;
 import dev.iotonboard.local.EventLog;
-import dev.iotonboard.local.TestCli;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.ByteArrayOutputStream;
@@ -179,23 +179,23 @@ class LambdaApiTest {
                 command.addAll(List.of("--cli-binary-format", "raw-in-base64-out"));
             }
             command.add(dir.resolve("out.json").toString());
-            String[] run = TestCli.run(command);
-            assertEquals("0", run[0], cli + ": " + run[2]);
-            assertTrue(run[1].contains("\"StatusCode\": 202"), cli + ": " + run[1]);
+            AwsCli.Result run = AwsCli.run(command);
+            assertEquals(0, run.exit(), cli + ": " + run.err());
+            assertTrue(run.out().contains("\"StatusCode\": 202"), cli + ": " + run.out());
             assertEquals(new Call(LOGICAL_ID, "{\"thingName\":\"cli\"}", "lambda:Invoke"),
                     asyncCalls.get(asyncCalls.size() - 1));
 
             List<String> missing = new ArrayList<>(command);
             missing.set(missing.indexOf(LOGICAL_ID), "Nope");
-            String[] notFound = TestCli.run(missing);
-            assertNotEquals("0", notFound[0]);
-            assertTrue(notFound[2].contains("ResourceNotFoundException"), cli + ": " + notFound[2]);
+            AwsCli.Result notFound = AwsCli.run(missing);
+            assertNotEquals(0, notFound.exit());
+            assertTrue(notFound.err().contains("ResourceNotFoundException"), cli + ": " + notFound.err());
         }
     }
 
     private static int majorVersion(String cli) throws Exception {
-        String[] version = TestCli.run(List.of(cli, "--version"));
-        String text = (version[1] + version[2]).trim();
+        AwsCli.Result version = AwsCli.run(List.of(cli, "--version"));
+        String text = (version.out() + version.err()).trim();
         return Integer.parseInt(text.substring("aws-cli/".length(), text.indexOf('.')));
     }
 }

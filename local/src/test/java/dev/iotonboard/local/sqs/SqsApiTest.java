@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.lambda.testing.AwsCli;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.gateway.Gateway;
 import java.io.ByteArrayOutputStream;
@@ -256,47 +257,47 @@ class SqsApiTest {
         }
         Set<String> versions = new LinkedHashSet<>();
         for (String cli : clis) {
-            String[] version = cli(cli, "--version");
-            assertEquals("0", version[0], version[2]);
-            if (!versions.add((version[1] + version[2]).trim().split(" ")[0])) {
+            AwsCli.Result version = cli(cli, "--version");
+            assertEquals(0, version.exit(), version.err());
+            if (!versions.add((version.out() + version.err()).trim().split(" ")[0])) {
                 continue;
             }
             String body = "{\"requestPayload\":{\"thingName\":\"t-" + versions.size() + "\"}}";
-            String[] sent = cli(cli, "sqs", "send-message", "--queue-url", url, "--message-body", body);
-            assertEquals("0", sent[0], cli + ": " + sent[2]);
-            String[] received = cli(cli, "sqs", "receive-message", "--queue-url", url, "--max-number-of-messages",
+            AwsCli.Result sent = cli(cli, "sqs", "send-message", "--queue-url", url, "--message-body", body);
+            assertEquals(0, sent.exit(), cli + ": " + sent.err());
+            AwsCli.Result received = cli(cli, "sqs", "receive-message", "--queue-url", url, "--max-number-of-messages",
                     "10", "--visibility-timeout", "120", "--attribute-names", "All");
-            assertEquals("0", received[0], cli + ": " + received[2]);
-            JsonNode message = JSON.readTree(received[1]).path("Messages").get(0);
-            assertEquals(body, message.path("Body").asText(), received[1]);
-            assertEquals("1", message.path("Attributes").path("ApproximateReceiveCount").asText(), received[1]);
-            String[] attributes = cli(cli, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names",
+            assertEquals(0, received.exit(), cli + ": " + received.err());
+            JsonNode message = JSON.readTree(received.out()).path("Messages").get(0);
+            assertEquals(body, message.path("Body").asText(), received.out());
+            assertEquals("1", message.path("Attributes").path("ApproximateReceiveCount").asText(), received.out());
+            AwsCli.Result attributes = cli(cli, "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names",
                     "ApproximateNumberOfMessagesNotVisible");
-            assertEquals("1", JSON.readTree(attributes[1]).path("Attributes")
+            assertEquals("1", JSON.readTree(attributes.out()).path("Attributes")
                     .path("ApproximateNumberOfMessagesNotVisible").asText(),
-                    cli + ": " + attributes[1] + attributes[2]);
-            String[] released = cli(cli, "sqs", "change-message-visibility", "--queue-url", url,
+                    cli + ": " + attributes.out() + attributes.err());
+            AwsCli.Result released = cli(cli, "sqs", "change-message-visibility", "--queue-url", url,
                     "--receipt-handle", message.path("ReceiptHandle").asText(), "--visibility-timeout", "0");
-            assertEquals("0", released[0], cli + ": " + released[2]);
+            assertEquals(0, released.exit(), cli + ": " + released.err());
             assertEquals("0", counts().get("ApproximateNumberOfMessagesNotVisible"), cli + ": visible again");
             JsonNode again = JSON.readTree(cli(cli, "sqs", "receive-message", "--queue-url", url,
-                    "--attribute-names", "All")[1]).path("Messages").get(0);
+                    "--attribute-names", "All").out()).path("Messages").get(0);
             assertEquals("2", again.path("Attributes").path("ApproximateReceiveCount").asText(), again.toString());
-            String[] stale = cli(cli, "sqs", "change-message-visibility", "--queue-url", url,
+            AwsCli.Result stale = cli(cli, "sqs", "change-message-visibility", "--queue-url", url,
                     "--receipt-handle", message.path("ReceiptHandle").asText(), "--visibility-timeout", "0");
-            assertNotEquals("0", stale[0]);
-            assertTrue(stale[2].contains("InvalidParameterValue"), cli + ": " + stale[2]);
+            assertNotEquals(0, stale.exit());
+            assertTrue(stale.err().contains("InvalidParameterValue"), cli + ": " + stale.err());
             message = again;
-            String[] deleted = cli(cli, "sqs", "delete-message", "--queue-url", url, "--receipt-handle",
+            AwsCli.Result deleted = cli(cli, "sqs", "delete-message", "--queue-url", url, "--receipt-handle",
                     message.path("ReceiptHandle").asText());
-            assertEquals("0", deleted[0], cli + ": " + deleted[2]);
+            assertEquals(0, deleted.exit(), cli + ": " + deleted.err());
             assertEquals("0", counts().get("ApproximateNumberOfMessagesNotVisible"));
-            String[] empty = cli(cli, "sqs", "receive-message", "--queue-url", url);
-            assertEquals("0", empty[0], cli + ": " + empty[2]);
-            assertTrue(!empty[1].contains("Messages"), empty[1]);
-            String[] missing = cli(cli, "sqs", "get-queue-url", "--queue-name", "nope");
-            assertNotEquals("0", missing[0]);
-            assertTrue(missing[2].contains("AWS.SimpleQueueService.NonExistentQueue"), cli + ": " + missing[2]);
+            AwsCli.Result empty = cli(cli, "sqs", "receive-message", "--queue-url", url);
+            assertEquals(0, empty.exit(), cli + ": " + empty.err());
+            assertTrue(!empty.out().contains("Messages"), empty.out());
+            AwsCli.Result missing = cli(cli, "sqs", "get-queue-url", "--queue-name", "nope");
+            assertNotEquals(0, missing.exit());
+            assertTrue(missing.err().contains("AWS.SimpleQueueService.NonExistentQueue"), cli + ": " + missing.err());
         }
     }
 
@@ -340,12 +341,12 @@ class SqsApiTest {
         return java.net.URLEncoder.encode(text, StandardCharsets.UTF_8);
     }
 
-    private String[] cli(String cli, String... args) throws IOException, InterruptedException {
+    private AwsCli.Result cli(String cli, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(cli));
         if (!args[0].equals("--version")) {
             command.addAll(List.of("--endpoint-url", endpoint(), "--output", "json"));
         }
         command.addAll(List.of(args));
-        return dev.iotonboard.local.TestCli.run(command);
+        return AwsCli.run(command);
     }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.testing.AwsCli;
 import dev.iotonboard.local.EventLog;
-import dev.iotonboard.local.TestCli;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -205,23 +205,23 @@ class ControlPlaneTest {
         assertEquals(404, e.statusCode());
     }
 
-    private static String[] cli(String... args) throws IOException, InterruptedException {
+    private static AwsCli.Result cli(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("aws", "--endpoint-url", "http://127.0.0.1:" + plane.port(),
                 "iot"));
         command.addAll(List.of(args));
-        return TestCli.run(command);
+        return AwsCli.run(command);
     }
 
     @Test
     void awsCli_readsAnswersAndErrors() throws Exception {
-        String[] code = cli("get-registration-code", "--output", "text");
-        assertEquals("0", code[0], code[2]);
-        assertEquals(registry.registrationCode(), code[1].trim());
-        String[] missing = cli("describe-certificate", "--certificate-id", "0".repeat(64));
-        assertTrue(!missing[0].equals("0") && missing[2].contains("ResourceNotFoundException"),
-                "exit " + missing[0] + ": " + missing[2]);
-        String[] thing = cli("create-thing", "--thing-name", "cli-thing", "--query", "thingName", "--output", "text");
-        assertEquals("0", thing[0], thing[2]);
-        assertEquals("cli-thing", thing[1].trim());
+        AwsCli.Result code = cli("get-registration-code", "--output", "text");
+        assertEquals(0, code.exit(), code.err());
+        assertEquals(registry.registrationCode(), code.out().trim());
+        AwsCli.Result missing = cli("describe-certificate", "--certificate-id", "0".repeat(64));
+        assertTrue(missing.exit() != 0 && missing.err().contains("ResourceNotFoundException"),
+                "exit " + missing.exit() + ": " + missing.err());
+        AwsCli.Result thing = cli("create-thing", "--thing-name", "cli-thing", "--query", "thingName", "--output", "text");
+        assertEquals(0, thing.exit(), thing.err());
+        assertEquals("cli-thing", thing.out().trim());
     }
 }
