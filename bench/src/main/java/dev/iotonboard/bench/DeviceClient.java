@@ -6,8 +6,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -82,8 +86,12 @@ public final class DeviceClient implements DeviceConnection {
     private SSLSocket open(int port) throws IOException {
         SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
         try {
-            socket.connect(new java.net.InetSocketAddress(host, port), TIMEOUT_MILLIS);
+            socket.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
+            // The JDK sends no SNI for a dotless name such as localhost; AWS IoT (and the local tool) require it.
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName(host)));
+            socket.setSSLParameters(parameters);
             socket.startHandshake();
             return socket;
         } catch (IOException e) {
