@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.local.stack.StackTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +24,6 @@ class IdentityIT {
     private static final int MQTT_WAIT_SECONDS = 120;
 
     private static E2eFixture e2e;
-    private static String jitrPolicy;
 
     @BeforeAll
     static void start() throws Exception {
@@ -33,8 +31,6 @@ class IdentityIT {
                 Path.of("lambdas/certificate-activation/target/certificate-activation.jar"),
                 Path.of("lambdas/thing-provisioning/target/thing-provisioning.jar"));
         Path cdkOut = e2e.createCaAndSynthesize();
-        StackTemplate stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
-        jitrPolicy = E2eFixture.function(stack, "ThingProvisioningHandler").environment().get("JITR_POLICY_NAME");
         e2e.startToolOnFreePorts(cdkOut, "--retry-delays", "0.5,1");
         e2e.registerCa();
     }

@@ -616,7 +616,8 @@ public final class IotApi {
         return json.createObjectNode();
     }
 
-    private static Map<String, String> query(String raw) {
+    /** The parameters of a raw query string, decoded ({@code +} stays a literal plus, as AWS's signing encodes). */
+    public static Map<String, String> query(String raw) {
         Map<String, String> query = new HashMap<>();
         if (raw == null || raw.isEmpty()) {
             return query;

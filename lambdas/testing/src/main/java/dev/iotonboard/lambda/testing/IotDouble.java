@@ -425,7 +425,7 @@ public final class IotDouble implements AutoCloseable {
             IotApi.Response response;
             synchronized (this) {
                 response = answer(operation, call);
-                calls.add(new Call(operation, exchange.getRequestMethod(), rawPath, query(rawQuery), Map.copyOf(headers),
+                calls.add(new Call(operation, exchange.getRequestMethod(), rawPath, IotApi.query(rawQuery), Map.copyOf(headers),
                         new String(body, StandardCharsets.UTF_8), response.status()));
             }
             byte[] bytes = response.body();
@@ -457,18 +457,5 @@ public final class IotDouble implements AutoCloseable {
         }
         return faults.stream().filter(f -> f.matches(operation, number)).map(FaultRule::fault).findFirst()
                 .map(Fault::response).orElseGet(call::invoke);
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> query = new LinkedHashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return query;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            query.put(java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8),
-                    eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-        }
-        return query;
     }
 }
