@@ -80,11 +80,11 @@ public final class LocalIotCore implements AutoCloseable {
         registry = new Registry(options.region(), options.account(), options.stateFile());
         registry.detachPropagationDelay(options.detachDelay());
         for (StackTemplate.IotPolicy policy : stack.policies().values()) {
-            registry.putPolicy(policy.name(), policy.document());
+            registry.policies().put(policy.name(), policy.document());
             log.event("template", "IoT policy " + policy.name());
         }
         for (StackTemplate.TopicRule rule : stack.rules().values()) {
-            registry.putTopicRule(rule.name(), rule.payload());
+            registry.topicRules().put(rule.name(), rule.payload());
             log.event("template", "topic rule " + rule.name() + ": " + rule.sql() + " -> " + rule.lambdaFunctions());
         }
         quotas = new Quotas(options.quotasEnabled(), options.quotaRates());

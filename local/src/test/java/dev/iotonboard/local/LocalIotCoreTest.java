@@ -88,8 +88,9 @@ class LocalIotCoreTest {
         try (LocalIotCore core = new LocalIotCore(options, new EventLog(new PrintStream(log, true,
                 StandardCharsets.UTF_8)))) {
             assertTrue(core.controlPort() > 0 && core.httpsPort() > 0 && core.mqttPort() > 0);
-            assertEquals("JitrPolicy", core.registry().policy("JitrPolicy").name());
-            assertTrue(core.registry().topicRule("Rule").sql().startsWith("SELECT"), "the stack's rules are served");
+            assertEquals("JitrPolicy", core.registry().policies().get("JitrPolicy").name());
+            assertTrue(core.registry().topicRules().get("Rule").sql().startsWith("SELECT"),
+                    "the stack's rules are served");
             assertTrue(Files.readString(core.serverCaFile()).startsWith("-----BEGIN CERTIFICATE-----"));
             assertTrue(core.lambdas().has("Fn"));
         }

@@ -74,8 +74,8 @@ class OneIotModelTest {
         registry.seed().caCertificate(PKI.caCertificate(), "ACTIVE");
         registry.seed().certificate(DEVICE.pem(), PKI.caId(), "ACTIVE", registered);
         registry.seed().certificate(OTHER.pem(), PKI.caId(), "PENDING_ACTIVATION", registered.plusSeconds(1));
-        registry.putPolicy("jitr", "{\"Statement\":[]}");
-        registry.putPolicy("app", "{\"Statement\":[]}");
+        registry.policies().put("jitr", "{\"Statement\":[]}");
+        registry.policies().put("app", "{\"Statement\":[]}");
     }
 
     @Test

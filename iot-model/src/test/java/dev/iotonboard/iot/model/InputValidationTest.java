@@ -87,7 +87,7 @@ class InputValidationTest {
 
     @Test
     void targetsAndPrincipalsMustBeArnsOrCognitoIdentities() {
-        iot.registry.putPolicy("app", "{}");
+        iot.registry.policies().put("app", "{}");
         iot.send("POST", "/things/t1", null, "{}");
         ApiCalls.Answer target = iot.send("PUT", "/target-policies/app", null, "{\"target\":\"garbage\"}");
         assertEquals(400, target.status());
@@ -109,7 +109,7 @@ class InputValidationTest {
         assertEquals(200, iot.send("PUT", "/target-policies/app", null, "{\"target\":\"" + COGNITO_IDENTITY + "\"}")
                 .status());
         assertEquals(200, iot.send("PUT", "/things/t1/principals", COGNITO_IDENTITY, null).status());
-        assertEquals(List.of("t1"), iot.registry.principalThings(COGNITO_IDENTITY));
+        assertEquals(List.of("t1"), iot.registry.thingPrincipals().things(COGNITO_IDENTITY));
     }
 
     @ParameterizedTest

@@ -41,7 +41,7 @@ class LifecycleOperationsTest {
         ApiCalls.Answer stale = iot.send("PATCH", "/things/t1", null, "{\"expectedVersion\":2}");
         assertEquals(409, stale.status());
         assertEquals("VersionConflictException", stale.errorType());
-        assertEquals(3, iot.registry.thing("t1").version(), "a refused update changes nothing");
+        assertEquals(3, iot.registry.things().get("t1").version(), "a refused update changes nothing");
         assertEquals(404, iot.send("PATCH", "/things/nope", null, "{}").status());
     }
 
@@ -97,8 +97,8 @@ class LifecycleOperationsTest {
 
     @Test
     void listPoliciesAndTheirTargets() {
-        iot.registry.putPolicy("jitr", "{}");
-        iot.registry.putPolicy("app", "{}");
+        iot.registry.policies().put("jitr", "{}");
+        iot.registry.policies().put("app", "{}");
         iot.send("PUT", "/target-policies/app", null, "{\"target\":\"" + ALICE + "\"}");
         iot.send("PUT", "/target-policies/app", null, "{\"target\":\"" + BOB + "\"}");
 
@@ -117,11 +117,12 @@ class LifecycleOperationsTest {
 
     @Test
     void topicRules_putFromTheTemplate_answeredInTheServiceModelsShape() {
-        iot.registry.putTopicRule("jitr_activation", "{\"Sql\":\"SELECT * FROM '$aws/events/certificates/registered/"
-                + "+'\",\"Description\":\"activates\",\"AwsIotSqlVersion\":\"2016-03-23\",\"RuleDisabled\":false,"
+        iot.registry.topicRules().put("jitr_activation", "{\"Sql\":\"SELECT * FROM "
+                + "'$aws/events/certificates/registered/+'\",\"Description\":\"activates\","
+                + "\"AwsIotSqlVersion\":\"2016-03-23\",\"RuleDisabled\":false,"
                 + "\"Actions\":[{\"Lambda\":{\"FunctionArn\":\"arn:aws:lambda:eu-west-1:123456789012:function:f\"}}],"
                 + "\"ErrorAction\":{\"Sqs\":{\"QueueUrl\":\"https://q\",\"RoleArn\":\"arn:aws:iam::1:role/r\"}}}");
-        iot.registry.putTopicRule("provision", "{\"Sql\":\"SELECT thingName FROM 'jitr/request'\","
+        iot.registry.topicRules().put("provision", "{\"Sql\":\"SELECT thingName FROM 'jitr/request'\","
                 + "\"RuleDisabled\":true,\"Actions\":[]}");
 
         ApiCalls.Answer got = iot.send("GET", "/rules/jitr_activation");

@@ -97,7 +97,7 @@ class CrashFaultTest {
         runner.invokeAsync("Caller", "{\"method\":\"POST\",\"path\":\"/things/crash-thing\"}", "test");
         awaitNoPendingAsync();
 
-        assertTrue(registry.findThing("crash-thing").isPresent(), "the crashed call took effect");
+        assertTrue(registry.things().find("crash-thing").isPresent(), "the crashed call took effect");
         assertEquals(new LambdaRunner.FunctionStats(2, 1, 0, 1, 0, 0), runner.stats().get("Caller"), log());
         assertTrue(log().contains("Runtime.ExitError"), "the killed attempt fails as a crashed runtime:\n" + log());
         assertEquals(2, log().lines().filter(l -> l.contains("[lambda] container Caller-") && l.contains(" started"))

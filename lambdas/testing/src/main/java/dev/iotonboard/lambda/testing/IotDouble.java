@@ -227,21 +227,21 @@ public final class IotDouble implements AutoCloseable {
     /** Registers the {@link TestPki} CA of this id with this status (ACTIVE or INACTIVE), or changes its status. */
     public synchronized void setCaStatus(String caCertificateId, String status) {
         knownCa(caCertificateId);
-        registry.updateCaCertificate(caCertificateId, status, null);
+        registry.caCertificates().update(caCertificateId, status, null);
     }
 
     private void knownCa(String caCertificateId) {
-        if (registry.findCaCertificate(caCertificateId).isEmpty()) {
+        if (registry.caCertificates().find(caCertificateId).isEmpty()) {
             registry.seed().caCertificate(TestPki.caCertificate(caCertificateId), "ACTIVE");
         }
     }
 
     public synchronized Registry.Certificate certificate(String id) {
-        return registry.certificate(id);
+        return registry.certificates().get(id);
     }
 
     public synchronized String certificateStatus(String id) {
-        return registry.certificate(id).status();
+        return registry.certificates().get(id).status();
     }
 
     /** The status an operator or another client left the certificate in (any status, PENDING_ACTIVATION included). */
@@ -259,44 +259,44 @@ public final class IotDouble implements AutoCloseable {
     }
 
     public synchronized void addPolicy(String name) {
-        registry.putPolicy(name, POLICY_DOCUMENT);
+        registry.policies().put(name, POLICY_DOCUMENT);
     }
 
     public synchronized void attachPolicy(String policyName, String target) {
-        registry.attachPolicy(policyName, target);
+        registry.policies().attach(policyName, target);
     }
 
     /** The policies attached to {@code target} (a certificate ARN), in attachment order. */
     public synchronized List<String> policiesOf(String target) {
-        return registry.attachedPolicies(target).stream().map(Registry.Policy::name).toList();
+        return registry.policies().attached(target).stream().map(Registry.Policy::name).toList();
     }
 
     /** Creates a thing (when new) with these principals (certificate ARNs) attached, non-exclusively. */
     public synchronized void addThing(String thingName, String... principalArns) {
-        if (registry.findThing(thingName).isEmpty()) {
-            registry.createThing(thingName, Map.of());
+        if (registry.things().find(thingName).isEmpty()) {
+            registry.things().create(thingName, Map.of());
         }
         for (String principal : principalArns) {
-            registry.attachThingPrincipal(thingName, principal, "NON_EXCLUSIVE_THING");
+            registry.thingPrincipals().attach(thingName, principal, "NON_EXCLUSIVE_THING");
         }
     }
 
     public synchronized boolean thingExists(String thingName) {
-        return registry.findThing(thingName).isPresent();
+        return registry.things().find(thingName).isPresent();
     }
 
     public synchronized List<String> thingNames() {
-        return registry.thingNames();
+        return registry.things().names();
     }
 
     /** The principals (ARNs) attached to a thing; empty when the thing does not exist. */
     public synchronized List<String> principalsOf(String thingName) {
-        return thingExists(thingName) ? registry.thingPrincipals(thingName) : List.of();
+        return thingExists(thingName) ? registry.thingPrincipals().principals(thingName) : List.of();
     }
 
     /** The things a principal (ARN) is attached to. */
     public synchronized List<String> thingsOf(String principalArn) {
-        return registry.principalThings(principalArn);
+        return registry.thingPrincipals().things(principalArn);
     }
 
     /**

@@ -127,17 +127,18 @@ class CertificateDeletionTest {
         Instant now = Instant.parse("2026-11-01T00:00:00Z");
         String identity = "eu-west-1:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
         Registry first = new Registry("eu-west-1", "123456789012", file, Clock.fixed(now, ZoneOffset.UTC));
-        first.createThing("t1", Map.of());
-        first.attachThingPrincipal("t1", identity, null);
+        first.things().create("t1", Map.of());
+        first.thingPrincipals().attach("t1", identity, null);
         first.detachPropagationDelay(Duration.ofMinutes(1));
-        first.detachThingPrincipal("t1", identity);
-        first.putTopicRule("rule_1", "{\"Sql\":\"SELECT * FROM 'a/b'\",\"Actions\":[]}");
+        first.thingPrincipals().detach("t1", identity);
+        first.topicRules().put("rule_1", "{\"Sql\":\"SELECT * FROM 'a/b'\",\"Actions\":[]}");
 
         Registry restarted = new Registry("eu-west-1", "123456789012", file, Clock.fixed(now, ZoneOffset.UTC));
-        assertEquals("a/b", restarted.topicRule("rule_1").topicPattern());
-        assertEquals(List.of(identity), restarted.thingPrincipals("t1"), "still propagating after a restart");
+        assertEquals("a/b", restarted.topicRules().get("rule_1").topicPattern());
+        assertEquals(List.of(identity), restarted.thingPrincipals().principals("t1"),
+                "still propagating after a restart");
         Registry later = new Registry("eu-west-1", "123456789012", file,
                 Clock.fixed(now.plus(Duration.ofMinutes(1)), ZoneOffset.UTC));
-        assertTrue(later.thingPrincipals("t1").isEmpty());
+        assertTrue(later.thingPrincipals().principals("t1").isEmpty());
     }
 }

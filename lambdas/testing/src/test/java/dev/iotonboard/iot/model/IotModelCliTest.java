@@ -220,7 +220,7 @@ class IotModelCliTest {
     @ParameterizedTest
     @MethodSource("clis")
     void topicRules_listedAndGot_unknownIsUnauthorized(String cli) throws Exception {
-        iot.registry().putTopicRule("provision", "{\"Sql\":\"SELECT thingName FROM 'jitr/request'\","
+        iot.registry().topicRules().put("provision", "{\"Sql\":\"SELECT thingName FROM 'jitr/request'\","
                 + "\"AwsIotSqlVersion\":\"2016-03-23\",\"RuleDisabled\":false,\"Actions\":[{\"Lambda\":"
                 + "{\"FunctionArn\":\"arn:aws:lambda:eu-west-1:123456789012:function:provision\"}}]}");
 

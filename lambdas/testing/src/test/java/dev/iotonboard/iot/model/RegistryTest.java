@@ -18,22 +18,22 @@ class RegistryTest {
         Path file = dir.resolve("registry.json");
         Registry first = new Registry("us-east-1", "000000000000", file);
         TestPki ca = TestPki.newCa("CA");
-        String caId = first.registerCaCertificate(CertificateIds.toPem(ca.caCertificate()),
+        String caId = first.caCertificates().register(CertificateIds.toPem(ca.caCertificate()),
                 ca.issue(first.registrationCode()).pem(), true, true).id();
-        String certId = first.registerPendingActivation(ca.issueDevice().certificate(), caId).id();
-        first.updateCertificate(certId, "ACTIVE");
-        first.putPolicy("app", "{}");
-        first.attachPolicy("app", first.certificateArn(certId));
-        first.createThing("t1", Map.of("k", "v"));
-        first.attachThingPrincipal("t1", first.certificateArn(certId), "EXCLUSIVE_THING");
+        String certId = first.certificates().registerPendingActivation(ca.issueDevice().certificate(), caId).id();
+        first.certificates().update(certId, "ACTIVE");
+        first.policies().put("app", "{}");
+        first.policies().attach("app", first.certificateArn(certId));
+        first.things().create("t1", Map.of("k", "v"));
+        first.thingPrincipals().attach("t1", first.certificateArn(certId), "EXCLUSIVE_THING");
 
         Registry second = new Registry("us-east-1", "000000000000", file);
         assertEquals(first.registrationCode(), second.registrationCode());
-        assertEquals("ACTIVE", second.certificate(certId).status());
-        assertEquals("ENABLE", second.caCertificate(caId).autoRegistrationStatus());
-        assertEquals(List.of("app"), second.attachedPolicies(second.certificateArn(certId)).stream()
+        assertEquals("ACTIVE", second.certificates().get(certId).status());
+        assertEquals("ENABLE", second.caCertificates().get(caId).autoRegistrationStatus());
+        assertEquals(List.of("app"), second.policies().attached(second.certificateArn(certId)).stream()
                 .map(Registry.Policy::name).toList());
-        assertEquals(Map.of("k", "v"), second.thing("t1").attributes());
-        assertEquals(List.of("t1"), second.principalThings(second.certificateArn(certId)));
+        assertEquals(Map.of("k", "v"), second.things().get("t1").attributes());
+        assertEquals(List.of("t1"), second.thingPrincipals().things(second.certificateArn(certId)));
     }
 }

@@ -135,7 +135,7 @@ public final class DeviceAdmission {
         }
         Optional<Registry.Certificate> known = finding.known();
         if (known.isEmpty() || known.get().status().equals("PENDING_ACTIVATION")) {
-            Registry.Certificate pending = registry.registerPendingActivation(finding.leaf(), finding.ca().id());
+            Registry.Certificate pending = registry.certificates().registerPendingActivation(finding.leaf(), finding.ca().id());
             publishRegisteredEvent(pending);
             log.event(listener, (known.isEmpty() ? "JITR: registered " : "JITR: still PENDING_ACTIVATION ")
                     + certificateId + " (CA " + finding.ca().id() + "); connection closed"
@@ -155,7 +155,7 @@ public final class DeviceAdmission {
         X509Certificate leaf = chain[0];
         String certificateId = CertificateIds.fromCertificate(leaf);
         return new Finding(leaf, certificateId, issuingCa(chain).orElse(null),
-                registry.findCertificate(certificateId));
+                registry.certificates().find(certificateId));
     }
 
     /** Why the handshake refuses this certificate, or null. */
@@ -184,7 +184,7 @@ public final class DeviceAdmission {
 
     /** The registered CA that signed the chain (the leaf, or a certificate the leaf chains to). */
     private Optional<Registry.CaCertificate> issuingCa(X509Certificate[] chain) {
-        for (Registry.CaCertificate ca : registry.caCertificates()) {
+        for (Registry.CaCertificate ca : registry.caCertificates().list()) {
             X509Certificate caCert = parsed(ca);
             for (int i = 0; i < chain.length; i++) {
                 if (Pki.signs(caCert, chain[i]) && linked(chain, i)) {

@@ -27,7 +27,7 @@ final class DevicePolicies {
     /** The decision of the policies attached to the certificate now. */
     PolicyEvaluator.Decision evaluate(String certificateId, String action, String resource,
             Map<String, String> context) {
-        List<String> documents = registry.attachedPolicies(registry.certificateArn(certificateId)).stream()
+        List<String> documents = registry.policies().attached(registry.certificateArn(certificateId)).stream()
                 .map(Registry.Policy::document).toList();
         return PolicyEvaluator.evaluate(documents, action, resource, context);
     }
@@ -50,8 +50,8 @@ final class DevicePolicies {
         Map<String, String> context = new LinkedHashMap<>();
         context.put("iot:ClientId", clientId);
         putCertificateVariables(context, leaf);
-        boolean attached = registry.findThing(clientId).isPresent()
-                && registry.thingPrincipals(clientId).contains(registry.certificateArn(certificateId));
+        boolean attached = registry.things().find(clientId).isPresent()
+                && registry.thingPrincipals().principals(clientId).contains(registry.certificateArn(certificateId));
         if (attached) {
             context.put("iot:Connection.Thing.ThingName", clientId);
         }

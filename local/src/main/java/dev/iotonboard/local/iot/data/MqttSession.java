@@ -322,7 +322,7 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
     }
 
     private boolean stillActive(ChannelHandlerContext ctx) {
-        Optional<Registry.Certificate> now = broker.registry.findCertificate(certificateId);
+        Optional<Registry.Certificate> now = broker.registry.certificates().find(certificateId);
         if (now.isPresent() && now.get().status().equals("ACTIVE")) {
             return true;
         }
@@ -384,7 +384,7 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
     private void publishWill() {
         String topic = will.variableHeader().topicName();
         boolean retain = will.fixedHeader().isRetain();
-        Optional<Registry.Certificate> now = broker.registry.findCertificate(certificateId);
+        Optional<Registry.Certificate> now = broker.registry.certificates().find(certificateId);
         if (now.isEmpty() || !now.get().status().equals("ACTIVE")
                 || evaluate("iot:Publish", policies.arn("topic", topic)) != PolicyEvaluator.Decision.ALLOW
                 || retain && evaluate("iot:RetainPublish", policies.arn("topic", topic))

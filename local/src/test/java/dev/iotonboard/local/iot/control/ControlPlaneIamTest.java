@@ -110,11 +110,11 @@ class ControlPlaneIamTest {
         assertEquals("User: " + ROLE + " is not authorized to perform: iot:CreateThing on resource: "
                 + "arn:aws:iot:us-east-1:000000000000:thing/other-thing because no identity-based policy allows the "
                 + "iot:CreateThing action", denied.awsErrorDetails().errorMessage());
-        assertFalse(registry.findThing("other-thing").isPresent(), "a denied call has no effect");
+        assertFalse(registry.things().find("other-thing").isPresent(), "a denied call has no effect");
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("[control] AccessDeniedException: User: " + ROLE));
 
         function.createThing(r -> r.thingName("allowed-thing"));
-        assertTrue(registry.findThing("allowed-thing").isPresent());
+        assertTrue(registry.things().find("allowed-thing").isPresent());
         assertEquals(1, function.listThings().things().size(), "ListThings on \"*\"");
         AwsServiceException untyped = assertThrows(AwsServiceException.class,
                 () -> function.listCertificates(r -> { }));
@@ -129,7 +129,7 @@ class ControlPlaneIamTest {
         sdk("LOCALTEST").createThing(r -> r.thingName("operator-thing"));
         sdk("AKIAIOSFODNN7EXAMPLE").listCertificates(r -> { });
 
-        assertTrue(registry.findThing("operator-thing").isPresent());
+        assertTrue(registry.things().find("operator-thing").isPresent());
     }
 
     @Test

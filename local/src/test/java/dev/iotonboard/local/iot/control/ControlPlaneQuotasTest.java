@@ -58,7 +58,7 @@ class ControlPlaneQuotasTest {
 
     private ControlPlane plane(Quotas quotas, Faults faults) throws IOException {
         registry = new Registry("us-east-1", "000000000000", null);
-        registry.putPolicy("jitr", "{\"Statement\":[]}");
+        registry.policies().put("jitr", "{\"Statement\":[]}");
         ControlPlane plane = new ControlPlane(registry, "localhost",
                 new EventLog(new PrintStream(new ByteArrayOutputStream())), quotas, faults);
         gateway = new Gateway(0, plane);
@@ -80,12 +80,12 @@ class ControlPlaneQuotasTest {
     /** A certificate as JITR leaves it (PENDING_ACTIVATION), of a fresh CA. */
     private String pendingCertificate() {
         Pki.Issued root = Pki.rootCa("Quota CA", Duration.ofDays(1));
-        Registry.CaCertificate ca = registry.registerCaCertificate(
+        Registry.CaCertificate ca = registry.caCertificates().register(
                 dev.iotonboard.lambda.core.CertificateIds.toPem(root.certificate()),
                 dev.iotonboard.lambda.core.CertificateIds.toPem(Pki.issue(root, registry.registrationCode(),
                         Duration.ofDays(1), false, null, null).certificate()), true, true);
-        return registry.registerPendingActivation(Pki.issue(root, "device", Duration.ofDays(1), false, null, null)
-                .certificate(), ca.id()).id();
+        return registry.certificates().registerPendingActivation(Pki.issue(root, "device", Duration.ofDays(1), false,
+                null, null).certificate(), ca.id()).id();
     }
 
     private static final int BURST = 6;
@@ -138,23 +138,23 @@ class ControlPlaneQuotasTest {
         IotClient iot = sdk(AwsRetryStrategy.doNotRetry());
         String id = pendingCertificate();
         iot.updateCertificate(r -> r.certificateId(id).newStatus(CertificateStatus.ACTIVE));
-        int generation = registry.certificate(id).generation();
+        int generation = registry.certificates().get(id).generation();
         ServiceUnavailableException unavailable = assertThrows(ServiceUnavailableException.class,
                 () -> iot.updateCertificate(r -> r.certificateId(id).newStatus(CertificateStatus.INACTIVE)));
         assertEquals(503, unavailable.statusCode());
         assertEquals("ServiceUnavailableException", unavailable.awsErrorDetails().errorCode());
-        assertEquals("ACTIVE", registry.certificate(id).status(), "the failed call had no effect");
-        assertEquals(generation, registry.certificate(id).generation());
+        assertEquals("ACTIVE", registry.certificates().get(id).status(), "the failed call had no effect");
+        assertEquals(generation, registry.certificates().get(id).generation());
         iot.updateCertificate(r -> r.certificateId(id).newStatus(CertificateStatus.INACTIVE));
-        assertEquals("INACTIVE", registry.certificate(id).status(), "the third call is served");
+        assertEquals("INACTIVE", registry.certificates().get(id).status(), "the third call is served");
 
         String arn = registry.certificateArn(id);
         LimitExceededException limit = assertThrows(LimitExceededException.class,
                 () -> iot.attachPolicy(r -> r.policyName("jitr").target(arn)));
         assertEquals(410, limit.statusCode());
-        assertEquals(List.of(), registry.attachedPolicies(arn));
+        assertEquals(List.of(), registry.policies().attached(arn));
         iot.attachPolicy(r -> r.policyName("jitr").target(arn));
-        assertEquals(1, registry.attachedPolicies(arn).size());
+        assertEquals(1, registry.policies().attached(arn).size());
         assertEquals(new ControlPlane.OperationStats(3, 0, 1), plane.stats().get("UpdateCertificate"));
     }
 

@@ -45,8 +45,8 @@ class ControlPlaneTest {
     @BeforeAll
     static void start() throws IOException {
         registry = new Registry("us-east-1", "000000000000", null);
-        registry.putPolicy("jitr", "{\"Statement\":[]}");
-        registry.putPolicy("app", "{\"Statement\":[]}");
+        registry.policies().put("jitr", "{\"Statement\":[]}");
+        registry.policies().put("app", "{\"Statement\":[]}");
         plane = new ControlPlane(registry, 0, "localhost", new EventLog(new PrintStream(new ByteArrayOutputStream())));
         iot = IotClient.builder().region(Region.US_EAST_1)
                 .endpointOverride(URI.create("http://127.0.0.1:" + plane.port()))
@@ -74,8 +74,8 @@ class ControlPlaneTest {
 
     /** A device certificate of {@code root}, registered as JITR does (PENDING_ACTIVATION). */
     private static String device(Pki.Issued root, String caId) {
-        return registry.registerPendingActivation(Pki.issue(root, "device", Duration.ofDays(1), false, null, null)
-                .certificate(), caId).id();
+        return registry.certificates().registerPendingActivation(Pki.issue(root, "device", Duration.ofDays(1), false,
+                null, null).certificate(), caId).id();
     }
 
     @Test

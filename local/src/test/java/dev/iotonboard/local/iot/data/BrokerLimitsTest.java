@@ -50,7 +50,7 @@ class BrokerLimitsTest {
     @BeforeEach
     void start() throws Exception {
         listeners = DeviceListeners.logged(Quotas.off());
-        listeners.registry.putPolicy("broker", POLICY);
+        listeners.registry.policies().put("broker", POLICY);
         device = listeners.activeDevice("dev", "broker");
         ca = listeners.ca.certificate();
         files = new ClientFiles(dir);

@@ -43,7 +43,7 @@ class ConnectQuotaTest {
         quotas = new Quotas(true, Map.of(Quotas.CONNECT, 1.0), () -> frozen);
         listeners = new DeviceListeners(quotas, new EventLog(new PrintStream(logBytes, true,
                 StandardCharsets.UTF_8)));
-        listeners.registry.putPolicy("own", ALLOW_ALL_OWN);
+        listeners.registry.policies().put("own", ALLOW_ALL_OWN);
         registry = listeners.registry;
         admission = listeners.admission;
         broker = listeners.mqtt;
@@ -72,7 +72,7 @@ class ConnectQuotaTest {
         assertEquals("", post(device), "the second is closed without an answer");
         Pki.Issued unknown = Pki.issue(ca, "new", Duration.ofDays(1), false, null, null);
         assertEquals("", post(unknown));
-        assertTrue(registry.findCertificate(CertificateIds.fromCertificate(unknown.certificate())).isEmpty(),
+        assertTrue(registry.certificates().find(CertificateIds.fromCertificate(unknown.certificate())).isEmpty(),
                 "a refused connection registers nothing");
         assertEquals(2, admission.connectThrottled());
         assertEquals(2, quotas.throttled(Quotas.CONNECT));

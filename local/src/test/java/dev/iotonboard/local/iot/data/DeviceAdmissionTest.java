@@ -34,7 +34,7 @@ class DeviceAdmissionTest {
         listeners = new DeviceListeners(Quotas.off(), new EventLog(new PrintStream(logBytes, true,
                 StandardCharsets.UTF_8)));
         registry = listeners.registry;
-        registry.putPolicy("own", ALLOW);
+        registry.policies().put("own", ALLOW);
     }
 
     @AfterEach
@@ -48,11 +48,11 @@ class DeviceAdmissionTest {
         String id = CertificateIds.fromCertificate(device.certificate());
 
         assertEquals("", listeners.post(device), "unknown: JITR, closed without an answer");
-        assertEquals("PENDING_ACTIVATION", registry.certificate(id).status());
+        assertEquals("PENDING_ACTIVATION", registry.certificates().get(id).status());
         assertEquals(1, listeners.admission.findings(), "the handshake's finding served the admission");
 
-        registry.updateCertificate(id, "ACTIVE");
-        registry.attachPolicy("own", registry.certificateArn(id));
+        registry.certificates().update(id, "ACTIVE");
+        registry.policies().attach("own", registry.certificateArn(id));
         assertTrue(listeners.post(device).startsWith("HTTP/1.1 200"));
         assertEquals(2, listeners.admission.findings());
 
@@ -66,9 +66,9 @@ class DeviceAdmissionTest {
     @Test
     void refusedAtTheHandshake_neverReachesJitr() throws Exception {
         Pki.Issued device = Pki.issue(listeners.ca, "dev", Duration.ofDays(1), false, null, null);
-        registry.updateCaCertificate(listeners.caId, "INACTIVE", null);
+        registry.caCertificates().update(listeners.caId, "INACTIVE", null);
         assertThrows(IOException.class, () -> listeners.post(device));
-        assertTrue(registry.findCertificate(CertificateIds.fromCertificate(device.certificate())).isEmpty());
+        assertTrue(registry.certificates().find(CertificateIds.fromCertificate(device.certificate())).isEmpty());
         String refusal = "is not registered and its CA " + listeners.caId + " is INACTIVE";
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (!logBytes.toString(StandardCharsets.UTF_8).contains(refusal) && System.nanoTime() < deadline) {

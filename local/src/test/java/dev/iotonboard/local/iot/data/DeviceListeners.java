@@ -62,7 +62,7 @@ final class DeviceListeners implements AutoCloseable {
         https = new HttpsDataPlane(registry, rules, log, admission, tls, retained, "127.0.0.1", 0);
         mqtt = new MqttBroker(registry, rules, log, admission, tls, retained, "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
-        caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
+        caId = registry.caCertificates().register(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
                 true, true).id();
     }
@@ -70,9 +70,9 @@ final class DeviceListeners implements AutoCloseable {
     /** A device certificate of the CA named {@code cn}, ACTIVE, with {@code policy} attached. */
     Pki.Issued activeDevice(String cn, String policy) {
         Pki.Issued device = Pki.issue(ca, cn, Duration.ofDays(1), false, null, null);
-        String id = registry.registerPendingActivation(device.certificate(), caId).id();
-        registry.updateCertificate(id, "ACTIVE");
-        registry.attachPolicy(policy, registry.certificateArn(id));
+        String id = registry.certificates().registerPendingActivation(device.certificate(), caId).id();
+        registry.certificates().update(id, "ACTIVE");
+        registry.policies().attach(policy, registry.certificateArn(id));
         return device;
     }
 

@@ -38,7 +38,7 @@ class DeviceTlsTest {
     @BeforeEach
     void start() throws Exception {
         listeners = DeviceListeners.logged(Quotas.off());
-        listeners.registry.putPolicy("own", ALLOW);
+        listeners.registry.policies().put("own", ALLOW);
         files = new ClientFiles(dir);
         serverCa = files.chain("server-ca", listeners.serverRoot.certificate());
     }
@@ -123,12 +123,12 @@ class DeviceTlsTest {
         ClientFiles.Run unknown = curl(sha1, listeners.ca.certificate(), https("localhost"), weak);
         assertTrue(unknown.exit() == 35 || unknown.exit() == 56, unknown.output());
         String sha1Id = CertificateIds.fromCertificate(sha1.certificate());
-        assertTrue(listeners.registry.findCertificate(sha1Id).isEmpty(), "no JITR for a refused handshake");
+        assertTrue(listeners.registry.certificates().find(sha1Id).isEmpty(), "no JITR for a refused handshake");
         listeners.awaitLog("the device certificate is signed with SHA1withECDSA, an insecure signature algorithm");
 
-        listeners.registry.registerPendingActivation(sha1.certificate(), listeners.caId);
-        listeners.registry.updateCertificate(sha1Id, "ACTIVE");
-        listeners.registry.attachPolicy("own", listeners.registry.certificateArn(sha1Id));
+        listeners.registry.certificates().registerPendingActivation(sha1.certificate(), listeners.caId);
+        listeners.registry.certificates().update(sha1Id, "ACTIVE");
+        listeners.registry.policies().attach("own", listeners.registry.certificateArn(sha1Id));
         ClientFiles.Run active = curl(sha1, listeners.ca.certificate(), https("localhost"), weak);
         assertTrue(active.exit() == 35 || active.exit() == 56, active.output());
         ClientFiles.Run mqtt = mosquittoPub(sha1, listeners.ca.certificate(), "localhost", weak);
@@ -137,13 +137,14 @@ class DeviceTlsTest {
         // MD5 over RSA, by a registered RSA CA; over TLS 1.2, since over TLS 1.3 OpenSSL does not even send a
         // certificate whose signature the server's signature_algorithms_cert leaves out (the JDK leaves out MD5)
         Pki.Issued rsaCa = Pki.rootCa("RSA device CA", Duration.ofDays(1), Pki.rsaKeyPair(2048), "SHA256withRSA");
-        listeners.registry.registerCaCertificate(CertificateIds.toPem(rsaCa.certificate()), CertificateIds.toPem(
+        listeners.registry.caCertificates().register(CertificateIds.toPem(rsaCa.certificate()), CertificateIds.toPem(
                 Pki.issue(rsaCa, listeners.registry.registrationCode(), Duration.ofDays(1), false, null, null)
                         .certificate()), true, true);
         Pki.Issued md5 = Pki.issueClient(rsaCa, "dev", Duration.ofDays(1), Pki.rsaKeyPair(2048), "MD5withRSA");
         ClientFiles.Run md5Run = curl(md5, rsaCa.certificate(), https("localhost"), weak, "--tls-max", "1.2");
         assertTrue(md5Run.exit() == 35 || md5Run.exit() == 56, md5Run.output());
-        assertTrue(listeners.registry.findCertificate(CertificateIds.fromCertificate(md5.certificate())).isEmpty());
+        assertTrue(listeners.registry.certificates().find(CertificateIds.fromCertificate(md5.certificate()))
+                .isEmpty());
         listeners.awaitLog("the device certificate is signed with MD5withRSA, an insecure signature algorithm");
 
         // the same RSA CA's SHA-256 certificate goes through (JITR: closed without an answer, registered)
@@ -151,7 +152,7 @@ class DeviceTlsTest {
                 "SHA256withRSA");
         ClientFiles.Run jitr = curl(sha256, rsaCa.certificate(), https("localhost"), weak);
         assertEquals(52, jitr.exit(), jitr.output());
-        assertTrue(listeners.registry.findCertificate(CertificateIds.fromCertificate(sha256.certificate()))
+        assertTrue(listeners.registry.certificates().find(CertificateIds.fromCertificate(sha256.certificate()))
                 .isPresent());
     }
 

@@ -55,7 +55,7 @@ class HttpsDataPlaneTest {
     @BeforeAll
     static void start() throws IOException {
         registry = new Registry("us-east-1", "000000000000", null);
-        registry.putPolicy("jitr", PUBLISH_JITR);
+        registry.policies().put("jitr", PUBLISH_JITR);
         EventLog log = new EventLog(new PrintStream(new ByteArrayOutputStream()));
         RuleEngine rules = new RuleEngine(List.of(), null, log);
         rules.addListener(published::add);
@@ -66,7 +66,7 @@ class HttpsDataPlaneTest {
         plane = new HttpsDataPlane(registry, rules, log, admission, admission.serverContext(server,
                 serverRoot.certificate(), "localhost"), new RetainedMessages(), "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
-        caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
+        caId = registry.caCertificates().register(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
                 true, true).id();
     }
@@ -102,8 +102,8 @@ class HttpsDataPlaneTest {
         String id = CertificateIds.fromCertificate(device.certificate());
         published.clear();
         assertEquals("", post(device, ca, "/topics/jitr/start?qos=1").response());
-        assertEquals("PENDING_ACTIVATION", registry.certificate(id).status());
-        assertEquals(caId, registry.certificate(id).caCertificateId());
+        assertEquals("PENDING_ACTIVATION", registry.certificates().get(id).status());
+        assertEquals(caId, registry.certificates().get(id).caCertificateId());
         RuleSql.Message event = published.get(0);
         assertEquals("$aws/events/certificates/registered/" + caId, event.topic());
         JsonNode payload = JSON.readTree(event.payload());
@@ -122,13 +122,13 @@ class HttpsDataPlaneTest {
     void activeCertificate_publishesWhatItsPoliciesAllow() throws Exception {
         Pki.Issued device = device(ca);
         String id = CertificateIds.fromCertificate(device.certificate());
-        registry.registerPendingActivation(device.certificate(), caId);
-        registry.updateCertificate(id, "ACTIVE");
+        registry.certificates().registerPendingActivation(device.certificate(), caId);
+        registry.certificates().update(id, "ACTIVE");
         Exchange noPolicy = post(device, ca, "/topics/jitr/request?qos=1");
         assertEquals(403, noPolicy.status());
         assertEquals("Forbidden", noPolicy.body().path("message").asText());
 
-        registry.attachPolicy("jitr", registry.certificateArn(id));
+        registry.policies().attach("jitr", registry.certificateArn(id));
         published.clear();
         Exchange ok = post(device, ca, "/topics/jitr/request?qos=1");
         assertEquals(200, ok.status(), ok.response());
@@ -147,8 +147,8 @@ class HttpsDataPlaneTest {
         for (String status : List.of("INACTIVE", "REVOKED")) {
             Pki.Issued device = device(ca);
             String id = CertificateIds.fromCertificate(device.certificate());
-            registry.registerPendingActivation(device.certificate(), caId);
-            registry.updateCertificate(id, status);
+            registry.certificates().registerPendingActivation(device.certificate(), caId);
+            registry.certificates().update(id, status);
             assertThrows(IOException.class, () -> post(device, ca, "/topics/jitr/start?qos=1"), status);
         }
     }
@@ -159,14 +159,14 @@ class HttpsDataPlaneTest {
         assertThrows(IOException.class, () -> post(device(other), other, "/topics/jitr/start?qos=1"));
 
         Pki.Issued manual = Pki.rootCa("Manual CA", Duration.ofDays(1));
-        String manualId = registry.registerCaCertificate(CertificateIds.toPem(manual.certificate()),
+        String manualId = registry.caCertificates().register(CertificateIds.toPem(manual.certificate()),
                 CertificateIds.toPem(Pki.issue(manual, registry.registrationCode(), Duration.ofDays(1), false, null,
                         null).certificate()), true, false).id();
         Pki.Issued device = device(manual);
         assertThrows(IOException.class, () -> post(device, manual, "/topics/jitr/start?qos=1"));
-        assertTrue(registry.findCertificate(CertificateIds.fromCertificate(device.certificate())).isEmpty());
+        assertTrue(registry.certificates().find(CertificateIds.fromCertificate(device.certificate())).isEmpty());
 
-        registry.updateCaCertificate(manualId, "INACTIVE", "ENABLE");
+        registry.caCertificates().update(manualId, "INACTIVE", "ENABLE");
         assertThrows(IOException.class, () -> post(device(manual), manual, "/topics/jitr/start?qos=1"),
                 "an INACTIVE CA registers nothing");
     }
@@ -174,21 +174,21 @@ class HttpsDataPlaneTest {
     @Test
     void deactivatedCa_stopsNewRegistrations_butItsActiveCertificatesStillConnect() throws Exception {
         Pki.Issued old = Pki.rootCa("Deactivated CA", Duration.ofDays(1));
-        String oldId = registry.registerCaCertificate(CertificateIds.toPem(old.certificate()), CertificateIds.toPem(
-                Pki.issue(old, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
-                true, true).id();
+        String oldId = registry.caCertificates().register(CertificateIds.toPem(old.certificate()),
+                CertificateIds.toPem(Pki.issue(old, registry.registrationCode(), Duration.ofDays(1), false, null, null)
+                        .certificate()), true, true).id();
         Pki.Issued registered = device(old);
         String id = CertificateIds.fromCertificate(registered.certificate());
-        registry.registerPendingActivation(registered.certificate(), oldId);
-        registry.updateCertificate(id, "ACTIVE");
-        registry.attachPolicy("jitr", registry.certificateArn(id));
-        registry.updateCaCertificate(oldId, "INACTIVE", null);
+        registry.certificates().registerPendingActivation(registered.certificate(), oldId);
+        registry.certificates().update(id, "ACTIVE");
+        registry.policies().attach("jitr", registry.certificateArn(id));
+        registry.caCertificates().update(oldId, "INACTIVE", null);
 
         assertThrows(IOException.class, () -> post(device(old), old, "/topics/jitr/start?qos=1"),
                 "no new registration through an INACTIVE CA");
         assertEquals(200, post(registered, old, "/topics/jitr/start?qos=1").status(),
                 "a certificate already registered keeps working until it is revoked");
-        registry.updateCertificate(id, "REVOKED");
+        registry.certificates().update(id, "REVOKED");
         assertThrows(IOException.class, () -> post(registered, old, "/topics/jitr/start?qos=1"));
     }
 }

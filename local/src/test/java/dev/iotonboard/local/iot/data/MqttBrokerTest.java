@@ -65,7 +65,7 @@ class MqttBrokerTest {
     @BeforeAll
     static void start() throws Exception {
         registry = new Registry("us-east-1", "000000000000", null);
-        registry.putPolicy("app", APP_POLICY);
+        registry.policies().put("app", APP_POLICY);
         EventLog log = new EventLog(new PrintStream(new OutputStream() {
             @Override
             public void write(int b) {
@@ -81,7 +81,7 @@ class MqttBrokerTest {
         broker = new MqttBroker(registry, rules, log, admission, admission.serverContext(server,
                 serverRoot.certificate(), "localhost"), new RetainedMessages(), "127.0.0.1", 0);
         ca = Pki.rootCa("Device CA", Duration.ofDays(1));
-        caId = registry.registerCaCertificate(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
+        caId = registry.caCertificates().register(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
                 Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
                 true, true).id();
         mosquitto = new Mosquitto(new ClientFiles(files), serverRoot.certificate(), "localhost", broker.port());
@@ -97,11 +97,11 @@ class MqttBrokerTest {
     /** A device certificate, ACTIVE, attached to a new thing of that name, with the app policy. */
     private static Pki.Issued provisioned(String thing) {
         Pki.Issued device = Pki.issue(ca, thing, Duration.ofDays(1), false, null, null);
-        String id = registry.registerPendingActivation(device.certificate(), caId).id();
-        registry.updateCertificate(id, "ACTIVE");
-        registry.createThing(thing, Map.of());
-        registry.attachThingPrincipal(thing, registry.certificateArn(id), "EXCLUSIVE_THING");
-        registry.attachPolicy("app", registry.certificateArn(id));
+        String id = registry.certificates().registerPendingActivation(device.certificate(), caId).id();
+        registry.certificates().update(id, "ACTIVE");
+        registry.things().create(thing, Map.of());
+        registry.thingPrincipals().attach(thing, registry.certificateArn(id), "EXCLUSIVE_THING");
+        registry.policies().attach("app", registry.certificateArn(id));
         return device;
     }
 
@@ -209,7 +209,7 @@ class MqttBrokerTest {
             client.sendConnect("new-device");
             assertTrue(client.closedWithin(Duration.ofSeconds(5)), "closed without CONNACK");
         }
-        assertEquals("PENDING_ACTIVATION", registry.certificate(id(device)).status());
+        assertEquals("PENDING_ACTIVATION", registry.certificates().get(id(device)).status());
         assertEquals("$aws/events/certificates/registered/" + caId, routed.get(0).topic());
         assertTrue(new String(routed.get(0).payload(), StandardCharsets.UTF_8).contains(id(device)));
     }
@@ -218,7 +218,7 @@ class MqttBrokerTest {
     void inactiveAndRevokedCertificates_failTheHandshake() throws Exception {
         for (String status : List.of("INACTIVE", "REVOKED")) {
             Pki.Issued device = provisioned("thing-" + status.toLowerCase());
-            registry.updateCertificate(id(device), status);
+            registry.certificates().update(id(device), status);
             assertThrows(IOException.class, () -> {
                 try (TestMqttClient client = client(device)) {
                     client.sendConnect("thing-" + status.toLowerCase());
@@ -233,7 +233,7 @@ class MqttBrokerTest {
         Pki.Issued device = provisioned("thing-r");
         try (TestMqttClient client = client(device)) {
             assertEquals(0, client.connect("thing-r"));
-            registry.updateCertificate(id(device), "REVOKED");
+            registry.certificates().update(id(device), "REVOKED");
             client.publish("things/thing-r/x", "x", 1, 1);
             assertTrue(client.closedWithin(Duration.ofSeconds(5)));
         }
