@@ -13,12 +13,13 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 
 import dev.iotonboard.lambda.core.ThingNameRule;
+import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
-import dev.iotonboard.lambda.testing.IotDouble.Fault;
 import dev.iotonboard.lambda.testing.MutableClock;
+import dev.iotonboard.lambda.testing.RecordedCall;
 import dev.iotonboard.lambda.testing.TestPki;
 import java.time.Clock;
 import java.time.Duration;
@@ -102,7 +103,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
         assertOutcome(result, "ACTIVATED", null);
         assertEquals(device.id(), result.get("certificateId").asText());
         assertEquals(FRESH, iot.operations());
-        IotDouble.Call attach = iot.calls("AttachPolicy").get(0);
+        RecordedCall attach = iot.calls("AttachPolicy").get(0);
         assertEquals("/target-policies/" + JITR, attach.path());
         assertEquals(arn, attach.bodyField("target"));
         assertEquals("ACTIVE", iot.calls("UpdateCertificate").get(0).query().get("newStatus"));

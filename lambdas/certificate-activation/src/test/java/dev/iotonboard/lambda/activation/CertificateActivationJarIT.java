@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Json;
+import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
-import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.JarRunner;
 import dev.iotonboard.lambda.testing.JarTestBed;
 import dev.iotonboard.lambda.testing.RuntimeApiDouble;
@@ -65,7 +65,7 @@ class CertificateActivationJarIT {
 
     @Test
     void jar_throttlingThatOutlastsRetriesIsReportedAsAnInvocationError() {
-        jar.iot().failAlways("AttachPolicy", IotDouble.Fault.THROTTLING);
+        jar.iot().failAlways("AttachPolicy", Fault.THROTTLING);
 
         RuntimeApiDouble.Result result = jar.runWithRuntimeClient(env, event);
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Json;
+import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
-import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.JarRunner;
 import dev.iotonboard.lambda.testing.JarTestBed;
 import dev.iotonboard.lambda.testing.RuntimeApiDouble;
@@ -60,7 +60,7 @@ class DeviceApiJarIT {
 
     @Test
     void jar_authorizerGivesUpAfterThreeThrottledAttempts() {
-        jar.iot().failAlways("DescribeCertificate", IotDouble.Fault.THROTTLING);
+        jar.iot().failAlways("DescribeCertificate", Fault.THROTTLING);
 
         JarRunner.Run run = jar.run(jar.env(), authorizerEvent);
 

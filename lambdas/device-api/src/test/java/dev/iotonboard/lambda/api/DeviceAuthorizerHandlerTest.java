@@ -12,11 +12,11 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 
 import dev.iotonboard.lambda.core.ThingNameRule;
+import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
-import dev.iotonboard.lambda.testing.IotDouble.Fault;
 import dev.iotonboard.lambda.testing.MutableClock;
 import dev.iotonboard.lambda.testing.TestPki;
 import java.time.Duration;

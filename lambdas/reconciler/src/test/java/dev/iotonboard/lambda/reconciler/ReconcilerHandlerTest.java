@@ -11,11 +11,12 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 
 import dev.iotonboard.lambda.core.ThingNameRule;
+import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
-import dev.iotonboard.lambda.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.testing.RecordedCall;
 import dev.iotonboard.lambda.testing.TestContext;
 import dev.iotonboard.lambda.testing.TestPki;
 import dev.iotonboard.lambda.reconciler.model.ReconcilerSummary;
@@ -125,7 +126,7 @@ class ReconcilerHandlerTest extends HandlerTest {
         assertEquals(List.of(JITR), iot.policiesOf(iot.certificateArn(id)));
         assertEquals(List.of("ListCertificatesByCA", "DescribeCertificate", "DescribeCACertificate", "AttachPolicy",
                 "UpdateCertificate"), iot.operations());
-        IotDouble.Call list = iot.calls("ListCertificatesByCA").get(0);
+        RecordedCall list = iot.calls("ListCertificatesByCA").get(0);
         assertEquals("/certificates-by-ca/" + pki.caId(), list.path());
         assertEquals("250", list.query().get("pageSize"));
         assertEquals("false", list.query().get("isAscendingOrder"));
@@ -312,7 +313,7 @@ class ReconcilerHandlerTest extends HandlerTest {
 
         assertSummary(summary, 521, 1, 0, true);
         assertEquals("ACTIVE", iot.certificateStatus(oldest));
-        List<IotDouble.Call> pages = iot.calls("ListCertificatesByCA");
+        List<RecordedCall> pages = iot.calls("ListCertificatesByCA");
         assertEquals(3, pages.size());
         assertEquals(null, pages.get(0).query().get("marker"));
         assertEquals("250", pages.get(1).query().get("marker"));

@@ -3,8 +3,8 @@ package dev.iotonboard.lambda.reconciler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.IotDouble;
-import dev.iotonboard.lambda.testing.IotDouble.Fault;
 import dev.iotonboard.lambda.testing.TestPki;
 import java.util.ArrayList;
 import java.util.List;

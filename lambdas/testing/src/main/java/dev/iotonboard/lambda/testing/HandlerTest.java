@@ -33,7 +33,7 @@ public abstract class HandlerTest {
     protected final List<String> logs = new ArrayList<>();
 
     /** Every (operation, fault) pair, as arguments of a parameterized test. */
-    protected static Stream<Arguments> eachWithEach(List<String> operations, IotDouble.Fault... faults) {
+    protected static Stream<Arguments> eachWithEach(List<String> operations, Fault... faults) {
         return operations.stream().flatMap(operation -> Stream.of(faults).map(f -> Arguments.of(operation, f)));
     }
 

@@ -1,26 +1,19 @@
 package dev.iotonboard.lambda.testing;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.iotonboard.iot.model.IotApi;
-import dev.iotonboard.iot.model.IotException;
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.IotClients;
-import dev.iotonboard.lambda.core.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,66 +45,6 @@ public final class IotDouble implements AutoCloseable {
     public static final String REGION = "eu-west-1";
     private static final String POLICY_DOCUMENT = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
 
-    /** Error answers the double can be told to give. */
-    public enum Fault {
-        THROTTLING(400, "ThrottlingException", "Rate exceeded"),
-        INVALID_REQUEST(400, "InvalidRequestException", "Invalid request"),
-        UNAUTHORIZED(401, "UnauthorizedException", "Unauthorized"),
-        RESOURCE_NOT_FOUND(404, "ResourceNotFoundException", "Not found"),
-        CERTIFICATE_STATE(406, "CertificateStateException", "Certificate state does not allow this"),
-        RESOURCE_ALREADY_EXISTS(409, "ResourceAlreadyExistsException", "Resource already exists"),
-        LIMIT_EXCEEDED(410, "LimitExceededException", "Limit exceeded"),
-        INTERNAL_FAILURE(500, "InternalFailureException", "Internal failure"),
-        /** A bare 502 from a proxy: no error type header, an HTML body. */
-        BAD_GATEWAY(502, null, "<html><body>502 Bad Gateway</body></html>"),
-        SERVICE_UNAVAILABLE(503, "ServiceUnavailableException", "Service unavailable");
-
-        final int status;
-        final String errorType;
-        final String message;
-
-        Fault(int status, String errorType, String message) {
-            this.status = status;
-            this.errorType = errorType;
-            this.message = message;
-        }
-
-        IotApi.Response response() {
-            return errorType == null ? new IotApi.Response(status, null, message.getBytes(StandardCharsets.UTF_8))
-                    : IotApi.error(new IotException(errorType, status, message));
-        }
-    }
-
-    /** One request as the double received it, with the HTTP status it answered. */
-    public record Call(String operation, String method, String path, Map<String, String> query,
-            Map<String, String> headers, String body, int status) {
-
-        /** The value of a request header (lower-case name). */
-        public String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
-        }
-
-        /** A field of the JSON body, or null. */
-        public String bodyField(String name) {
-            if (body == null || body.isBlank()) {
-                return null;
-            }
-            try {
-                JsonNode node = Json.MAPPER.readTree(body).get(name);
-                return node == null ? null : node.asText();
-            } catch (IOException e) {
-                return null;
-            }
-        }
-    }
-
-    private record FaultRule(String operation, int fromCall, int toCall, int every, Fault fault) {
-
-        boolean matches(String op, int number) {
-            return operation.equals(op) && number >= fromCall && number <= toCall && (every == 0 || number % every == 0);
-        }
-    }
-
     static {
         // Without TCP_NODELAY every request whose headers and body the client writes separately waits ~40 ms for
         // a delayed ACK (Nagle); read once by the JDK server's configuration, so set before the first server.
@@ -120,35 +53,12 @@ public final class IotDouble implements AutoCloseable {
         }
     }
 
-    /** The system clock moved forward by what tests ask ({@link #advanceClock}). */
-    private static final class TestClock extends Clock {
-        private volatile Duration offset = Duration.ZERO;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("the double's clock is UTC");
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(offset);
-        }
-    }
-
     private final HttpServer server;
-    private final TestClock clock = new TestClock();
+    private final OffsetClock clock = new OffsetClock();
     private final Registry registry = new Registry(REGION, ACCOUNT, null, clock);
     private final IotApi api = new IotApi(registry, "iot-double.localhost", line -> { });
-    private final List<Call> calls = new ArrayList<>();
-    private final List<FaultRule> faults = new ArrayList<>();
-    private final Map<String, Integer> callCounts = new HashMap<>();
-    private final Map<String, List<Runnable>> hooks = new HashMap<>();
-    private final Map<String, IotApi.Response> scripted = new HashMap<>();
+    private final List<RecordedCall> calls = new ArrayList<>();
+    private final FaultScript script = new FaultScript();
 
     private IotDouble(HttpServer server) {
         this.server = server;
@@ -312,25 +222,24 @@ public final class IotDouble implements AutoCloseable {
         if (by.isNegative()) {
             throw new IllegalArgumentException("the clock only moves forward: " + by);
         }
-        clock.offset = clock.offset.plus(by);
+        clock.advance(by);
     }
 
     // ---- faults ----------------------------------------------------------------------------------------------
 
     /** Every call of {@code operation} fails with {@code fault}. */
     public synchronized void failAlways(String operation, Fault fault) {
-        faults.add(new FaultRule(operation, 1, Integer.MAX_VALUE, 0, fault));
+        script.failAlways(operation, fault);
     }
 
     /** The {@code n}-th call of {@code operation} (counting every request received so far, from 1) fails. */
     public synchronized void failNth(String operation, int n, Fault fault) {
-        faults.add(new FaultRule(operation, n, n, 0, fault));
+        script.failNth(operation, n, fault);
     }
 
     /** The next {@code times} calls of {@code operation} fail. */
     public synchronized void failNext(String operation, int times, Fault fault) {
-        int done = callCounts.getOrDefault(operation, 0);
-        faults.add(new FaultRule(operation, done + 1, done + times, 0, fault));
+        script.failNext(operation, times, fault);
     }
 
     /**
@@ -339,10 +248,7 @@ public final class IotDouble implements AutoCloseable {
      * each throttled request once still gets through.
      */
     public synchronized void failEveryNth(String operation, int n, Fault fault) {
-        if (n < 1) {
-            throw new IllegalArgumentException("n must be at least 1: " + n);
-        }
-        faults.add(new FaultRule(operation, 1, Integer.MAX_VALUE, n, fault));
+        script.failEveryNth(operation, n, fault);
     }
 
     /**
@@ -350,7 +256,7 @@ public final class IotDouble implements AutoCloseable {
      * another client acting concurrently). The action may change the model's state.
      */
     public synchronized void onNext(String operation, Runnable action) {
-        hooks.computeIfAbsent(operation, o -> new ArrayList<>()).add(action);
+        script.onNext(operation, action);
     }
 
     /**
@@ -358,30 +264,29 @@ public final class IotDouble implements AutoCloseable {
      * would not give (a description without a field, a truncated body), to test a handler's defences.
      */
     public synchronized void respondNext(String operation, int status, String body) {
-        int next = callCounts.getOrDefault(operation, 0) + 1;
-        scripted.put(operation + "#" + next, new IotApi.Response(status, null, body.getBytes(StandardCharsets.UTF_8)));
+        script.respondNext(operation, status, body);
     }
 
     /** Removes every scripted fault. */
     public synchronized void clearFaults() {
-        faults.clear();
+        script.clearFaults();
     }
 
     // ---- calls -----------------------------------------------------------------------------------------------
 
     /** Every request received, in order, faulted ones included. */
-    public synchronized List<Call> calls() {
+    public synchronized List<RecordedCall> calls() {
         return List.copyOf(calls);
     }
 
     /** The operation names of every request received, in order. */
     public synchronized List<String> operations() {
-        return calls.stream().map(Call::operation).toList();
+        return calls.stream().map(RecordedCall::operation).toList();
     }
 
     /** The operation names of the requests that succeeded (2xx), in order. */
     public synchronized List<String> successfulOperations() {
-        return calls.stream().filter(c -> c.status() / 100 == 2).map(Call::operation).toList();
+        return calls.stream().filter(c -> c.status() / 100 == 2).map(RecordedCall::operation).toList();
     }
 
     /**
@@ -400,7 +305,7 @@ public final class IotDouble implements AutoCloseable {
     }
 
     /** The requests received for {@code operation}, in order. */
-    public synchronized List<Call> calls(String operation) {
+    public synchronized List<RecordedCall> calls(String operation) {
         return calls.stream().filter(c -> c.operation().equals(operation)).toList();
     }
 
@@ -424,9 +329,9 @@ public final class IotDouble implements AutoCloseable {
             String operation = call.operation() == null ? "Unknown" : call.operation();
             IotApi.Response response;
             synchronized (this) {
-                response = answer(operation, call);
-                calls.add(new Call(operation, exchange.getRequestMethod(), rawPath, IotApi.query(rawQuery), Map.copyOf(headers),
-                        new String(body, StandardCharsets.UTF_8), response.status()));
+                response = script.answer(operation, call::invoke);
+                calls.add(new RecordedCall(operation, exchange.getRequestMethod(), rawPath, IotApi.query(rawQuery),
+                        Map.copyOf(headers), new String(body, StandardCharsets.UTF_8), response.status()));
             }
             byte[] bytes = response.body();
             exchange.getResponseHeaders().set("Content-Type",
@@ -444,18 +349,4 @@ public final class IotDouble implements AutoCloseable {
         }
     }
 
-    /** Another client's action first, then a scripted fault (which has no effect), else the model's answer. */
-    private IotApi.Response answer(String operation, IotApi.Call call) {
-        int number = callCounts.merge(operation, 1, Integer::sum);
-        List<Runnable> actions = hooks.remove(operation);
-        if (actions != null) {
-            actions.forEach(Runnable::run);
-        }
-        IotApi.Response answer = scripted.remove(operation + "#" + number);
-        if (answer != null) {
-            return answer;
-        }
-        return faults.stream().filter(f -> f.matches(operation, number)).map(FaultRule::fault).findFirst()
-                .map(Fault::response).orElseGet(call::invoke);
-    }
 }

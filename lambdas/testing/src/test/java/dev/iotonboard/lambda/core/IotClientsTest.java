@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.IotDouble;
-import dev.iotonboard.lambda.testing.IotDouble.Fault;
+import dev.iotonboard.lambda.testing.RecordedCall;
 import dev.iotonboard.lambda.testing.TestPki;
 import java.net.URI;
 import java.util.List;
@@ -77,7 +78,7 @@ class IotClientsTest {
                     .certificateDescription().status();
             assertEquals(CertificateStatus.ACTIVE, status);
         }
-        IotDouble.Call call = iot.calls().get(0);
+        RecordedCall call = iot.calls().get(0);
         assertEquals("DescribeCertificate", call.operation());
         assertEquals("/certificates/" + id, call.path());
         assertTrue(call.header("authorization").startsWith("AWS4-HMAC-SHA256 Credential=AKIDTEST/"),
@@ -97,7 +98,7 @@ class IotClientsTest {
         iot.failNext("DescribeCertificate", 3, Fault.THROTTLING);
         assertEquals(CertificateStatus.ACTIVE,
                 client.describeCertificate(r -> r.certificateId(id)).certificateDescription().status());
-        assertEquals(List.of(400, 400, 400, 200), iot.calls().stream().map(IotDouble.Call::status).toList());
+        assertEquals(List.of(400, 400, 400, 200), iot.calls().stream().map(RecordedCall::status).toList());
     }
 
     @Test
@@ -115,7 +116,7 @@ class IotClientsTest {
         iot.failNth("DescribeCertificate", 2, Fault.SERVICE_UNAVAILABLE);
         iot.failNth("DescribeCertificate", 3, Fault.BAD_GATEWAY);
         client.describeCertificate(r -> r.certificateId(id));
-        assertEquals(List.of(500, 503, 502, 200), iot.calls().stream().map(IotDouble.Call::status).toList());
+        assertEquals(List.of(500, 503, 502, 200), iot.calls().stream().map(RecordedCall::status).toList());
 
         iot.failAlways("UpdateCertificate", Fault.INTERNAL_FAILURE);
         assertThrows(InternalFailureException.class,

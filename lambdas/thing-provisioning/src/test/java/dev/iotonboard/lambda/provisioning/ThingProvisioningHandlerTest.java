@@ -11,11 +11,11 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 
 import dev.iotonboard.lambda.core.ThingNameRule;
+import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
-import dev.iotonboard.lambda.testing.IotDouble.Fault;
 import dev.iotonboard.lambda.testing.TestPki;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Outcome;
