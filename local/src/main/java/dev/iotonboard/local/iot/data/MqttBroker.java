@@ -47,11 +47,12 @@ import javax.net.ssl.SSLEngine;
  * to the matching subscriptions. QoS 0 and 1; QoS 2 closes the connection (AWS IoT does not support it). Topics
  * follow the broker's limits and reserved topics ({@link Topics}: a publish breaking them closes the connection); a
  * retained publish needs {@code iot:RetainPublish} too and is kept in {@link RetainedMessages}, for the new
- * subscriptions to exactly its topic. MQTT 5 reason codes: {@link MqttSession}.
+ * subscriptions to exactly its topic. MQTT 5 reason codes: {@link MqttAnswers}.
  * Not modelled: persistent sessions (every session is clean), offline queueing, topic aliases, shared subscriptions.
  *
  * <p>This class owns the listener, the sessions by client id and the routing; each connection is an
- * {@link MqttSession}.
+ * {@link MqttSession}, with its {@link MqttConnect}, {@link MqttPublishes}, {@link MqttSubscriptions} and
+ * {@link MqttAnswers}.
  */
 public final class MqttBroker implements AutoCloseable {
 
