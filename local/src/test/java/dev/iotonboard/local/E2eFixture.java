@@ -188,12 +188,18 @@ public final class E2eFixture implements AutoCloseable {
      * with these further options (timeouts, backoff), bounded by {@code timeoutSeconds}.
      */
     public Run jitr(String thing, int timeoutSeconds, String... options) {
+        return jitr(thing, certs.resolve("devices/" + thing), Map.of(), timeoutSeconds, options);
+    }
+
+    /** {@link #jitr(String, int, String...)} with the device folder and the script's extra environment given. */
+    public Run jitr(String thing, Path deviceDir, Map<String, String> extraEnv, int timeoutSeconds,
+            String... options) {
         List<String> command = new ArrayList<>(List.of(script("device/jitr.sh"), "--thing-name", thing,
-                "--device-dir", certs.resolve("devices/" + thing).toString(), "--endpoint", "localhost", "--port",
+                "--device-dir", deviceDir.toString(), "--endpoint", "localhost", "--port",
                 Integer.toString(httpsPort), "--cacert", serverCa().toString(), "--mqtt-port",
                 Integer.toString(mqttPort)));
         command.addAll(List.of(options));
-        return run(command, Map.of(), timeoutSeconds);
+        return run(command, extraEnv, timeoutSeconds);
     }
 
     /** {@code GET /_local/stats}. */

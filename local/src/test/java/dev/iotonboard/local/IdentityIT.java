@@ -48,10 +48,7 @@ class IdentityIT {
         String mallory = e2e.createDevice();
         Path malloryDir = e2e.certs.resolve("devices/" + mallory);
 
-        E2eFixture.Run squat = e2e.run(List.of(e2e.script("device/jitr.sh"), "--thing-name", victim, "--device-dir",
-                malloryDir.toString(), "--endpoint", "localhost", "--port", Integer.toString(e2e.httpsPort()),
-                "--mqtt-port", Integer.toString(e2e.mqttPort()), "--cacert", e2e.serverCa().toString(),
-                "--timeout", "60", "--mqtt-timeout", "20"), Map.of(), 120);
+        E2eFixture.Run squat = e2e.jitr(victim, malloryDir, Map.of(), 120, "--timeout", "60", "--mqtt-timeout", "20");
         assertNotEquals(0, squat.exit(), "the squatting command must fail:\n" + squat.err());
 
         // An attacker does not need jitr.sh: the same requests with curl reach the provisioning function.
@@ -128,10 +125,8 @@ class IdentityIT {
         Path dir = otherCerts.resolve("devices/" + thing);
         String id = certificateId(dir);
 
-        E2eFixture.Run jitr = e2e.run(List.of(e2e.script("device/jitr.sh"), "--thing-name", thing, "--device-dir",
-                dir.toString(), "--endpoint", "localhost", "--port", Integer.toString(e2e.httpsPort()),
-                "--mqtt-port", Integer.toString(e2e.mqttPort()), "--cacert", e2e.serverCa().toString(),
-                "--timeout", "15", "--initial-delay", "1", "--max-delay", "2"), otherCa, 60);
+        E2eFixture.Run jitr = e2e.jitr(thing, dir, otherCa, 60, "--timeout", "15", "--initial-delay", "1",
+                "--max-delay", "2");
 
         assertEquals(3, jitr.exit(), "activation never comes:\n" + jitr.err());
         JsonNode certificate = e2e.cli("describe-certificate", "--certificate-id", id).path("certificateDescription");

@@ -291,10 +291,7 @@ class LocalIotCoreIT {
     }
 
     private static E2eFixture.Run jitr(String thing, Path deviceDir, int mqttTimeoutSeconds) {
-        return e2e.run(List.of(e2e.script("device/jitr.sh"), "--thing-name", thing, "--device-dir", deviceDir.toString(),
-                "--endpoint", "localhost", "--port", Integer.toString(httpsPort), "--cacert", serverCa.toString(),
-                "--mqtt-port", Integer.toString(mqttPort), "--mqtt-timeout", Integer.toString(mqttTimeoutSeconds),
-                "--timeout", "120",
-                "--initial-delay", "1", "--max-delay", "4"), Map.of(), 240);
+        return e2e.jitr(thing, deviceDir, Map.of(), 240, "--mqtt-timeout", Integer.toString(mqttTimeoutSeconds),
+                "--timeout", "120", "--initial-delay", "1", "--max-delay", "4");
     }
 }
