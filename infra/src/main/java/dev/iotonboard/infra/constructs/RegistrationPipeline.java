@@ -58,9 +58,12 @@ public final class RegistrationPipeline extends Construct {
      */
     public static final int ACTIVATION_MAX_CALLS = 4;
     public static final int PROVISIONING_MAX_CALLS = 10;
-    /** AttachThingPrincipal/DetachThingPrincipal name both a certificate and a thing, so both resources are granted. */
+    /**
+     * IAM authorizes AttachThingPrincipal and DetachThingPrincipal on the certificate only (resource type cert), so
+     * they are among the certificate actions, not here.
+     */
     public static final List<String> PROVISIONING_THING_ACTIONS = List.of("iot:CreateThing", "iot:DescribeThing",
-            "iot:ListThingPrincipals", "iot:AttachThingPrincipal", "iot:DetachThingPrincipal");
+            "iot:ListThingPrincipals");
 
     /** Lambda's retries of a failed asynchronous (IoT rule) invocation before the event goes to the failure queue. */
     public static final int ASYNC_RETRY_ATTEMPTS = 2;

@@ -168,9 +168,7 @@ class RegistrationPipelineTest {
                                         "iot:DetachPolicy", "iot:UpdateCertificate"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("cert/*")),
-                        Map.of("Action", List.of("iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals",
-                                        "iot:AttachThingPrincipal",
-                                        "iot:DetachThingPrincipal"),
+                        Map.of("Action", List.of("iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("thing/*"))),
                 iotStatements(pipeline.getProvisioning()));
