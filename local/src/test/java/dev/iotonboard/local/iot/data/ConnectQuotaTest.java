@@ -5,13 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.tls.ClientFiles;
 import dev.iotonboard.local.tls.Pki;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
@@ -28,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ConnectQuotaTest {
     private static final String ALLOW_ALL_OWN = DeviceListeners.CONNECT_AS_DEV_PUBLISH_T;
 
-    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
     private DeviceListeners listeners;
     private Registry registry;
     private DeviceAdmission admission;
@@ -41,8 +36,7 @@ class ConnectQuotaTest {
     void start() throws Exception {
         long frozen = System.nanoTime();
         quotas = new Quotas(true, Map.of(Quotas.CONNECT, 1.0), () -> frozen);
-        listeners = new DeviceListeners(quotas, new EventLog(new PrintStream(logBytes, true,
-                StandardCharsets.UTF_8)));
+        listeners = DeviceListeners.logged(quotas);
         listeners.registry.policies().put("own", ALLOW_ALL_OWN);
         registry = listeners.registry;
         admission = listeners.admission;
@@ -93,7 +87,7 @@ class ConnectQuotaTest {
             assertTrue(second.closedWithin(Duration.ofSeconds(5)));
         }
         assertEquals(1, admission.connectThrottled());
-        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("connect quota exceeded"));
+        assertTrue(listeners.log().contains("connect quota exceeded"));
     }
 
     /** An MQTT 5 client (mosquitto_pub -V mqttv5) over the quota: CONNACK 0x97 Quota exceeded. */

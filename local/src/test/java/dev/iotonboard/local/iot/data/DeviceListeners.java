@@ -38,21 +38,16 @@ final class DeviceListeners implements AutoCloseable {
     final Pki.Issued ca;
     final String caId;
 
-    /** What the listeners logged, when made by {@link #logged}. */
-    private final ByteArrayOutputStream logBytes;
-
-    DeviceListeners(Quotas quotas, EventLog log) throws IOException {
-        this(quotas, log, null);
-    }
+    /** What the listeners logged. */
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
 
     /** Listeners whose log is kept, for {@link #log()} and {@link #awaitLog}. */
     static DeviceListeners logged(Quotas quotas) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        return new DeviceListeners(quotas, new EventLog(new PrintStream(bytes, true, StandardCharsets.UTF_8)), bytes);
+        return new DeviceListeners(quotas);
     }
 
-    private DeviceListeners(Quotas quotas, EventLog log, ByteArrayOutputStream logBytes) throws IOException {
-        this.logBytes = logBytes;
+    private DeviceListeners(Quotas quotas) throws IOException {
+        EventLog log = new EventLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8));
         RuleEngine rules = new RuleEngine(List.of(), null, log);
         serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
         Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
@@ -94,7 +89,12 @@ final class DeviceListeners implements AutoCloseable {
 
     /** Waits (bounded) until the log holds {@code text}: the listeners log on their own threads. */
     void awaitLog(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        awaitLog(text, Duration.ofSeconds(20));
+    }
+
+    /** {@link #awaitLog(String)} for at most {@code timeout}. */
+    void awaitLog(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!log().contains(text) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
