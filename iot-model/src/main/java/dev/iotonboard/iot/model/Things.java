@@ -1,17 +1,15 @@
 package dev.iotonboard.iot.model;
 
 import dev.iotonboard.iot.model.Registry.Thing;
+import dev.iotonboard.lambda.core.ThingNameRule;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /** The registry's things ({@link Registry#things()}); their principals are {@link ThingPrincipals}. */
 public final class Things {
-
-    private static final Pattern THING_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
 
     private final Store store;
 
@@ -118,7 +116,7 @@ public final class Things {
     }
 
     private static void requireName(String name) {
-        if (name == null || !THING_NAME.matcher(name).matches()) {
+        if (name == null || !ThingNameRule.IOT_THING_NAME.matcher(name).matches()) {
             throw IotException.invalidRequest("thingName must match [a-zA-Z0-9:_-]{1,128}");
         }
     }
