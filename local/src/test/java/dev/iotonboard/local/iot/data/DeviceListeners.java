@@ -31,6 +31,8 @@ final class DeviceListeners implements AutoCloseable {
 
     final Registry registry = new Registry("us-east-1", "000000000000", null);
     final RetainedMessages retained = new RetainedMessages();
+    /** The rule engine both listeners publish to: add a listener to see what they route. */
+    final RuleEngine rules;
     final DeviceAdmission admission;
     final HttpsDataPlane https;
     final MqttBroker mqtt;
@@ -48,7 +50,7 @@ final class DeviceListeners implements AutoCloseable {
 
     private DeviceListeners(Quotas quotas) throws IOException {
         EventLog log = new EventLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8));
-        RuleEngine rules = new RuleEngine(List.of(), null, log);
+        rules = new RuleEngine(List.of(), null, log);
         serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
         Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
                 new String[] {"127.0.0.1"});

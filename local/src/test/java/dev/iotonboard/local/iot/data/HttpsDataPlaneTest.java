@@ -8,15 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.TestTls;
-import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;
 import dev.iotonboard.local.tls.Pki;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +30,7 @@ class HttpsDataPlaneTest {
             {"Statement":[{"Effect":"Allow","Action":"iot:Publish",
              "Resource":"arn:aws:iot:us-east-1:000000000000:topic/jitr/*"}]}""";
 
+    private static DeviceListeners listeners;
     private static Registry registry;
     private static HttpsDataPlane plane;
     private static Pki.Issued serverRoot;
@@ -54,26 +51,19 @@ class HttpsDataPlaneTest {
 
     @BeforeAll
     static void start() throws IOException {
-        registry = new Registry("us-east-1", "000000000000", null);
+        listeners = DeviceListeners.logged(Quotas.off());
+        listeners.rules.addListener(published::add);
+        registry = listeners.registry;
         registry.policies().put("jitr", PUBLISH_JITR);
-        EventLog log = new EventLog(new PrintStream(new ByteArrayOutputStream()));
-        RuleEngine rules = new RuleEngine(List.of(), null, log);
-        rules.addListener(published::add);
-        serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
-        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
-                new String[] {"127.0.0.1"});
-        DeviceAdmission admission = new DeviceAdmission(registry, rules, log, Quotas.off());
-        plane = new HttpsDataPlane(registry, rules, log, admission, admission.serverContext(server,
-                serverRoot.certificate(), "localhost"), new RetainedMessages(), "127.0.0.1", 0);
-        ca = Pki.rootCa("Device CA", Duration.ofDays(1));
-        caId = registry.caCertificates().register(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
-                Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
-                true, true).id();
+        plane = listeners.https;
+        serverRoot = listeners.serverRoot;
+        ca = listeners.ca;
+        caId = listeners.caId;
     }
 
     @AfterAll
     static void stop() {
-        plane.close();
+        listeners.close();
     }
 
     private static Pki.Issued device(Pki.Issued issuer) {

@@ -8,15 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.chaos.Quotas;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.iot.rules.RuleSql;
 import dev.iotonboard.local.tls.ClientFiles;
 import dev.iotonboard.local.tls.Pki;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -25,8 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,8 +43,8 @@ class MqttBrokerTest {
              {"Effect":"Allow","Action":"iot:Subscribe",
               "Resource":["%1$stopicfilter/things/${iot:Connection.Thing.ThingName}/*"]}]}""".formatted(ARN);
 
+    private static DeviceListeners listeners;
     private static Registry registry;
-    private static DeviceAdmission admission;
     private static MqttBroker broker;
     private static Pki.Issued serverRoot;
     private static Pki.Issued ca;
@@ -57,40 +52,28 @@ class MqttBrokerTest {
     private static RuleEngine rules;
     private static Mosquitto mosquitto;
     private static final List<RuleSql.Message> routed = new CopyOnWriteArrayList<>();
-    private static final StringBuffer logText = new StringBuffer();
 
     @TempDir
     static Path files;
 
     @BeforeAll
     static void start() throws Exception {
-        registry = new Registry("us-east-1", "000000000000", null);
+        listeners = DeviceListeners.logged(Quotas.off());
+        registry = listeners.registry;
         registry.policies().put("app", APP_POLICY);
-        EventLog log = new EventLog(new PrintStream(new OutputStream() {
-            @Override
-            public void write(int b) {
-                logText.append((char) b);
-            }
-        }, true));
-        rules = new RuleEngine(List.of(), null, log);
+        rules = listeners.rules;
         rules.addListener(routed::add);
-        serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
-        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
-                new String[] {"127.0.0.1"});
-        admission = new DeviceAdmission(registry, rules, log, Quotas.off());
-        broker = new MqttBroker(registry, rules, log, admission, admission.serverContext(server,
-                serverRoot.certificate(), "localhost"), new RetainedMessages(), "127.0.0.1", 0);
-        ca = Pki.rootCa("Device CA", Duration.ofDays(1));
-        caId = registry.caCertificates().register(CertificateIds.toPem(ca.certificate()), CertificateIds.toPem(
-                Pki.issue(ca, registry.registrationCode(), Duration.ofDays(1), false, null, null).certificate()),
-                true, true).id();
+        broker = listeners.mqtt;
+        serverRoot = listeners.serverRoot;
+        ca = listeners.ca;
+        caId = listeners.caId;
         mosquitto = new Mosquitto(new ClientFiles(files), serverRoot.certificate(), "localhost", broker.port());
     }
 
     @AfterAll
     static void stop() {
-        if (broker != null) {
-            broker.close();
+        if (listeners != null) {
+            listeners.close();
         }
     }
 
@@ -148,7 +131,7 @@ class MqttBrokerTest {
             client.disconnect();
             assertTrue(client.closedWithin(Duration.ofSeconds(5)));
         }
-        waitFor("the disconnect to be logged", () -> logText.toString().contains("client thing-a disconnected"));
+        listeners.awaitLog("client thing-a disconnected");
     }
 
     @Test
@@ -185,8 +168,7 @@ class MqttBrokerTest {
             client.publish("things/thing-g/confirmation", "x", 1, 1);
             assertTrue(client.closedWithin(Duration.ofSeconds(5)), "disconnected without PUBACK");
         }
-        waitFor("the refusal to be logged", () -> logText.toString().contains(
-                "publish to things/thing-g/confirmation by thing-f refused"));
+        listeners.awaitLog("publish to things/thing-g/confirmation by thing-f refused");
     }
 
     @Test
@@ -286,7 +268,7 @@ class MqttBrokerTest {
         Pki.Issued other = provisioned("thing-v5-other");
         X509Certificate issuer = ca.certificate();
         try (Mosquitto.Background subscriber = subscribedForOne(device, "thing-v5", "-V", "mqttv5")) {
-            assertTrue(logText.toString().contains("client thing-v5 connected (MQTT 5"), logText.toString());
+            assertTrue(listeners.log().contains("client thing-v5 connected (MQTT 5"), listeners.log());
             routed.clear();
             ClientFiles.Run published = mosquitto.run("mosquitto_pub", other, issuer, "thing-v5-other", "-V",
                     "mqttv5", "-d", "-q", "1", "-t", "things/thing-v5-other/status", "-m", "v5");
@@ -314,8 +296,7 @@ class MqttBrokerTest {
         ClientFiles.Run denied = mosquitto.run("mosquitto_sub", device, issuer, "thing-v5", "-V", "mqttv5", "-d",
                 "-q", "1", "-W", "20", "-t", "things/thing-v5-other/#");
         assertTrue(denied.output().contains("All subscription requests were denied"), denied.output());
-        waitFor("SUBACK 0x87", () -> logText.toString().contains(
-                "subscribe to things/thing-v5-other/# by thing-v5 refused (IMPLICIT_DENY, 0x87)"));
+        listeners.awaitLog("subscribe to things/thing-v5-other/# by thing-v5 refused (IMPLICIT_DENY, 0x87)");
     }
 
     /** mosquitto_sub as {@code thing} to things/{@code thing}/#, for one message, once the broker granted it. */
@@ -325,20 +306,8 @@ class MqttBrokerTest {
         args.addAll(List.of("-d", "-v", "-q", "1", "-C", "1", "-W", "60", "-t", "things/" + thing + "/#"));
         Mosquitto.Background subscriber = mosquitto.start("mosquitto_sub", device, ca.certificate(), thing,
                 args.toArray(String[]::new));
-        waitFor("mosquitto_sub to be subscribed", () -> logText.toString().contains(
-                "subscribe to things/" + thing + "/# by " + thing + " granted"));
+        listeners.awaitLog("subscribe to things/" + thing + "/# by " + thing + " granted");
         return subscriber;
-    }
-
-    private static void waitFor(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("timed out waiting for " + what + "\nbroker log:\n" + logText);
     }
 
     private static TestMqttClient client(Pki.Issued device) throws Exception {
