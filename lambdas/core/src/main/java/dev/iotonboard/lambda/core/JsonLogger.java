@@ -60,6 +60,14 @@ public final class JsonLogger {
         sink = newSink == null ? System.out::println : newSink;
     }
 
+    /**
+     * Writes a line that is already one JSON object (an {@link EmbeddedMetrics} record) to the log output, whatever the
+     * level: the same output as the log lines, so tests that collect the log collect it too.
+     */
+    public static void writeLine(String json) {
+        sink.accept(json);
+    }
+
     /** Sets the lowest level written. */
     public static void level(Level level) {
         threshold = level;
