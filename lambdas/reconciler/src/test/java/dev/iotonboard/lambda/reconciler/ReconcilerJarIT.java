@@ -20,7 +20,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The shaded jar, run in a fresh JVM through the handler's no-arg constructor, against the IoT double. */
+/**
+ * The shaded jar, run in a fresh JVM through the handler's no-arg constructor, against the IoT double: the reconciler,
+ * and its sibling the expiry watch.
+ */
 class ReconcilerJarIT {
 
     @RegisterExtension
@@ -82,5 +85,49 @@ class ReconcilerJarIT {
         assertEquals(List.of(active), List.of(summary.get("activeWithoutThing").get(0).asText()));
         assertTrue(summary.get("complete").asBoolean(), result.body());
         assertEquals("ACTIVE", jar.iot().certificateStatus(pending));
+    }
+
+    // ---- the expiry watch, the jar's second handler ---------------------------------------------------------------
+
+    private static final String EXPIRY_WATCH = "dev.iotonboard.lambda.reconciler.ExpiryWatchHandler";
+
+    @Test
+    void jar_expiryWatch_reportsAndWritesEmfLines() throws Exception {
+        TestPki.Issued soon = jar.pki().device(java.util.UUID.randomUUID().toString())
+                .validity(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(5))).issue();
+        jar.iot().addCertificate(soon.pem(), jar.pki().caId(), "ACTIVE");
+
+        JarRunner.Run run = jar.run(EXPIRY_WATCH, jar.env("CA_CERTIFICATE_IDS", jar.pki().caId()), event);
+
+        jar.assertCleanRun(run, "expiry watch");
+        JsonNode report = Json.MAPPER.readTree(JarRunner.answer(run));
+        assertEquals(1, report.get("cas").get(0).get("expiringSoon").asInt(), run.stdout());
+        assertEquals(2, report.get("cas").get(0).get("activeCertificates").asInt(), run.stdout());
+        assertEquals(soon.id(), report.get("soonestExpiring").get(0).get("certificateId").asText());
+        List<dev.iotonboard.lambda.testing.EmfLines.Metrics> metrics =
+                dev.iotonboard.lambda.testing.EmfLines.in(JarRunner.logLines(run));
+        assertEquals(2, metrics.size(), run.stdout());
+        assertTrue(metrics.stream().anyMatch(m -> m.dimensions().isEmpty()
+                && m.value("CertificatesExpiringSoon") == 1.0), run.stdout());
+    }
+
+    @Test
+    void jar_expiryWatch_runsUnderTheLambdaRuntimeInterfaceClient() throws Exception {
+        RuntimeApiDouble.Result result = jar.runWithRuntimeClient(EXPIRY_WATCH,
+                jar.env("CA_CERTIFICATE_IDS", jar.pki().caId()), event);
+
+        assertFalse(result.error(), result.body());
+        JsonNode report = Json.MAPPER.readTree(result.body());
+        assertEquals(jar.pki().caId(), report.get("cas").get(0).get("caCertificateId").asText());
+        assertTrue(report.get("complete").asBoolean(), result.body());
+    }
+
+    @Test
+    void jar_expiryWatch_withoutCaCertificateIds_failsAtInitNamingTheVariable() {
+        JarRunner.Run run = jar.run(EXPIRY_WATCH, jar.env(), "{}");
+
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("environment variable CA_CERTIFICATE_IDS is not set"), run.stderr());
+        assertEquals(List.of(), jar.iot().operations());
     }
 }

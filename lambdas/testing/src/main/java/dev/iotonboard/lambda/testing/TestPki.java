@@ -55,14 +55,19 @@ public final class TestPki {
         this.caCertificate = caCertificate;
     }
 
-    /** A new self-signed EC P-256 CA. */
+    /** A new self-signed EC P-256 CA, valid for ten years. */
     public static TestPki newCa(String commonName) {
+        return newCa(commonName, Instant.now().plus(Duration.ofDays(3650)));
+    }
+
+    /** A new self-signed EC P-256 CA that expires at {@code notAfter}. */
+    public static TestPki newCa(String commonName, Instant notAfter) {
         KeyPair keys = keyPair(Key.EC_P256);
         Instant now = Instant.now();
         X500Name name = new X500Name("CN=" + commonName);
         try {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, serial(),
-                    Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), name,
+                    Date.from(now.minus(Duration.ofDays(1))), Date.from(notAfter), name,
                     keys.getPublic());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             builder.addExtension(Extension.keyUsage, true,
