@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  * @param iotQuotas        the account's IoT request-rate quotas, which size the JITR functions' reserved concurrency
  * @param iotCallLatencyMs the assumed duration of one IoT control-plane call (see {@link ConcurrencySizing})
  * @param reconciler       the schedule and limits of the reconciler (deployed only with a {@code caCertificateId})
+ * @param expiryWatch      the schedule, warning window and rate of the expiry watch (deployed only with a
+ *                         {@code caCertificateId})
  */
 public record OnboardingConfig(
         String domainName,
@@ -47,7 +49,8 @@ public record OnboardingConfig(
         String jitrRequestTopic,
         IotQuotas iotQuotas,
         int iotCallLatencyMs,
-        Reconciler reconciler) {
+        Reconciler reconciler,
+        ExpiryWatch expiryWatch) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -66,6 +69,9 @@ public record OnboardingConfig(
     public static final String RECONCILE_GRACE_SECONDS = "reconcileGraceSeconds";
     public static final String RECONCILE_LOOKBACK_HOURS = "reconcileLookbackHours";
     public static final String RECONCILE_MAX_REQUESTS_PER_SECOND = "reconcileMaxRequestsPerSecond";
+    public static final String EXPIRY_SCAN_INTERVAL_HOURS = "expiryScanIntervalHours";
+    public static final String EXPIRY_WARNING_DAYS = "expiryWarningDays";
+    public static final String EXPIRY_MAX_REQUESTS_PER_SECOND = "expiryMaxRequestsPerSecond";
 
     public static final String DEFAULT_TRUSTSTORE_PATH = "certs/rootCA.pem";
     public static final String DEFAULT_JITR_START_TOPIC = "jitr/start";
@@ -108,6 +114,20 @@ public record OnboardingConfig(
         /** The operations it calls that the JITR functions need too (lambdas/README.md, reconciler). */
         public static final List<String> SHARED_OPERATIONS = List.of(
                 "DescribeCertificate", "UpdateCertificate", "AttachPolicy", "ListPrincipalThings");
+    }
+
+    /**
+     * The expiry watch's settings; the ranges are those its handler accepts (lambdas/README.md, expiry watch).
+     *
+     * @param intervalHours        how often it scans
+     * @param warningDays          a certificate or CA that expires within this many days counts as expiring soon
+     * @param maxRequestsPerSecond its own IoT request rate per operation (DescribeCertificate is shared with the JITR
+     *                             functions and the reconciler)
+     */
+    public record ExpiryWatch(int intervalHours, int warningDays, int maxRequestsPerSecond) {
+        public static final ExpiryWatch DEFAULTS = new ExpiryWatch(24, 30, 2);
+        /** The operations it calls that have a request-rate quota the JITR functions need too. */
+        public static final List<String> SHARED_OPERATIONS = List.of("DescribeCertificate");
     }
 
     public ConcurrencySizing concurrencySizing() {
@@ -176,6 +196,8 @@ public record OnboardingConfig(
         int iotCallLatencyMs = in.integer(IOT_CALL_LATENCY_MS, ConcurrencySizing.DEFAULT_CALL_LATENCY_MS, 1, 10_000);
         Reconciler reconciler = reconciler(in, problems);
         checkReconcilerLeavesQuota(reconciler, iotQuotas, problems);
+        ExpiryWatch expiryWatch = expiryWatch(in);
+        checkExpiryWatchLeavesQuota(expiryWatch, reconciler, iotQuotas, problems);
 
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
@@ -185,7 +207,7 @@ public record OnboardingConfig(
         }
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateId, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
-                jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler);
+                jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch);
     }
 
     /**
@@ -234,6 +256,39 @@ public record OnboardingConfig(
                         + quotas.of(operation).stripTrailingZeros().toPlainString() + "/s, " + IotQuotas.CONTEXT_KEY
                         + ") to onboarding; use less than that, or raise " + IotQuotas.CONTEXT_KEY
                         + " once your account's quota is raised."));
+    }
+
+    private static ExpiryWatch expiryWatch(Reader in) {
+        ExpiryWatch defaults = ExpiryWatch.DEFAULTS;
+        return new ExpiryWatch(
+                in.integer(EXPIRY_SCAN_INTERVAL_HOURS, defaults.intervalHours(), 1, 168),
+                in.integer(EXPIRY_WARNING_DAYS, defaults.warningDays(), 1, 3650),
+                in.integer(EXPIRY_MAX_REQUESTS_PER_SECOND, defaults.maxRequestsPerSecond(), 1, 100));
+    }
+
+    /**
+     * The expiry watch and the reconciler are both rate-limited per operation, and both call DescribeCertificate,
+     * which onboarding needs once in each JITR function: together they must leave some of its quota. (The
+     * reconciler's own excess is reported by {@link #checkReconcilerLeavesQuota}.)
+     */
+    private static void checkExpiryWatchLeavesQuota(ExpiryWatch watch, Reconciler reconciler, IotQuotas quotas,
+            List<String> problems) {
+        for (String operation : ExpiryWatch.SHARED_OPERATIONS) {
+            BigDecimal quota = quotas.of(operation);
+            boolean reconcilerToo = Reconciler.SHARED_OPERATIONS.contains(operation);
+            int reconcilerRate = reconcilerToo ? reconciler.maxRequestsPerSecond() : 0;
+            if (BigDecimal.valueOf(reconcilerRate).compareTo(quota) >= 0) {
+                continue;
+            }
+            if (BigDecimal.valueOf((long) watch.maxRequestsPerSecond() + reconcilerRate).compareTo(quota) >= 0) {
+                problems.add(EXPIRY_MAX_REQUESTS_PER_SECOND + ": " + watch.maxRequestsPerSecond() + "/s"
+                        + (reconcilerToo ? " plus " + RECONCILE_MAX_REQUESTS_PER_SECOND + " " + reconcilerRate + "/s"
+                        : "") + " would leave none of the " + operation + " quota ("
+                        + quota.stripTrailingZeros().toPlainString() + "/s, " + IotQuotas.CONTEXT_KEY
+                        + ") to onboarding; keep their sum below it, or raise " + IotQuotas.CONTEXT_KEY
+                        + " once your account's quota is raised.");
+            }
+        }
     }
 
     private static Optional<HostedZoneRef> hostedZone(Reader in, List<String> problems, String domainName) {

@@ -48,6 +48,29 @@ class OnboardingConfigTest {
         assertEquals(IotQuotas.defaults(), config.iotQuotas());
         assertEquals(50, config.iotCallLatencyMs());
         assertEquals(new OnboardingConfig.Reconciler(5, 300, 168, 2), config.reconciler());
+        assertEquals(new OnboardingConfig.ExpiryWatch(24, 30, 2), config.expiryWatch());
+    }
+
+    @Test
+    void fromContext_readsTheExpiryWatchSettings() {
+        context.putAll(Map.of("expiryScanIntervalHours", 6, "expiryWarningDays", "60",
+                "expiryMaxRequestsPerSecond", 3));
+
+        assertEquals(new OnboardingConfig.ExpiryWatch(6, 60, 3), read().expiryWatch());
+    }
+
+    @Test
+    void fromContext_rejectsAnExpiryWatchRateThatLeavesOnboardingNoDescribeCertificateQuota_withTheReconciler() {
+        context.put("expiryMaxRequestsPerSecond", 8);
+
+        assertProblems(List.of("expiryMaxRequestsPerSecond: 8/s plus reconcileMaxRequestsPerSecond 2/s would leave "
+                + "none of the DescribeCertificate quota (10/s, iotQuotas) to onboarding"));
+
+        context.put("expiryMaxRequestsPerSecond", 7);
+        assertEquals(7, read().expiryWatch().maxRequestsPerSecond());
+        context.put("iotQuotas", "{\"DescribeCertificate\": 20}");
+        context.put("expiryMaxRequestsPerSecond", 17);
+        assertEquals(17, read().expiryWatch().maxRequestsPerSecond());
     }
 
     @Test
@@ -156,6 +179,11 @@ class OnboardingConfigTest {
         "reconcileGraceSeconds|-1|reconcileGraceSeconds: '-1' is not a whole number from 0 to 86400",
         "reconcileLookbackHours|8785|reconcileLookbackHours: '8785' is not a whole number from 1 to 8784",
         "reconcileMaxRequestsPerSecond|101|reconcileMaxRequestsPerSecond: '101' is not a whole number from 1 to 100",
+        "expiryScanIntervalHours|0|expiryScanIntervalHours: '0' is not a whole number from 1 to 168 (default 24)",
+        "expiryScanIntervalHours|daily|expiryScanIntervalHours: 'daily' is not a whole number from 1 to 168",
+        "expiryWarningDays|0|expiryWarningDays: '0' is not a whole number from 1 to 3650 (default 30)",
+        "expiryWarningDays|3651|expiryWarningDays: '3651' is not a whole number from 1 to 3650",
+        "expiryMaxRequestsPerSecond|0|expiryMaxRequestsPerSecond: '0' is not a whole number from 1 to 100 (default 2)",
     })
     void fromContext_rejects(String key, String value, String expectedProblem) {
         context.put(key, value);

@@ -65,6 +65,7 @@ class OnboardingStackTest {
 
         assertEquals(0, anyCa.exitCode());
         assertTrue(anyCa.stack().getReconciler().isEmpty());
+        assertTrue(anyCa.stack().getExpiryWatch().isEmpty(), "it lists the certificates of named CAs");
         Template.fromStack(anyCa.stack()).resourceCountIs("AWS::Events::Rule", 0);
         Annotations annotations = Annotations.fromStack(anyCa.stack());
         assertFalse(annotations.findWarning("*", Match.stringLikeRegexp(".*allowAnyCa=true: EVERY CA.*")).isEmpty());
@@ -81,7 +82,7 @@ class OnboardingStackTest {
         assertTrue(outputs.containsAll(Set.of("ApiDomainName", "ApiDomainAliasTarget", "JitrPolicyName", "AppPolicyName",
                 "CertificateRegisteredRuleName", "ProvisioningRequestRuleName", "TruststoreUri", "TruststoreVersion",
                 "IotDataEndpointHint", "ActivationFailuresQueueUrl", "ProvisioningFailuresQueueUrl",
-                "ActivationFunctionName", "ProvisioningFunctionName")), outputs.toString());
+                "ActivationFunctionName", "ProvisioningFunctionName", "ExpiryWatchFunctionName")), outputs.toString());
         assertTrue(outputs.stream().noneMatch(name -> name.startsWith("DeviceApiEndpoint")),
                 "the disabled execute-api URL must not be an output: " + outputs);
         SynthesizedStack.template().hasOutput("IotDataEndpointHint",
@@ -109,10 +110,10 @@ class OnboardingStackTest {
                 "AWS::ApiGateway::DomainName", 1,
                 "AWS::ApiGateway::Authorizer", 1,
                 "AWS::SQS::Queue", 2,
-                "AWS::Events::Rule", 1,
-                "AWS::Lambda::Function", 6,
-                "AWS::Lambda::Version", 5,
-                "AWS::Lambda::Alias", 5);
+                "AWS::Events::Rule", 2,
+                "AWS::Lambda::Function", 7,
+                "AWS::Lambda::Version", 6,
+                "AWS::Lambda::Alias", 6);
         expected.forEach((type, count) -> SynthesizedStack.template().resourceCountIs(type, count));
     }
 

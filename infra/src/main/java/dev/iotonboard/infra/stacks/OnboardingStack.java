@@ -5,6 +5,7 @@ import dev.iotonboard.infra.LambdaJars;
 import dev.iotonboard.infra.OnboardingConfig;
 import dev.iotonboard.infra.constructs.DeviceApi;
 import dev.iotonboard.infra.constructs.DevicePolicies;
+import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.constructs.Truststore;
@@ -24,6 +25,7 @@ public final class OnboardingStack extends Stack {
     private final Truststore truststore;
     private final DeviceApi deviceApi;
     private final Optional<Reconciler> reconciler;
+    private final Optional<ExpiryWatch> expiryWatch;
 
     public OnboardingStack(Construct scope, String id, StackProps props, OnboardingConfig config, LambdaJars jars) {
         super(scope, id, props);
@@ -36,7 +38,7 @@ public final class OnboardingStack extends Stack {
         if (config.allowAnyCa()) {
             Annotations.of(this).addWarningV2("iotonboard:any-ca", "allowAnyCa=true: EVERY CA registered for "
                     + "auto-registration in this account and region is a trust root. Any certificate such a CA signs "
-                    + "is activated, provisioned and allowed on the API, and no reconciler is deployed. Give "
+                    + "is activated, provisioned and allowed on the API, and no reconciler or expiry watch is deployed. Give "
                     + "caCertificateId instead unless you run several CAs on purpose.");
         }
         devicePolicies = new DevicePolicies(this, "DevicePolicies", DevicePolicies.Props.builder()
@@ -73,6 +75,16 @@ public final class OnboardingStack extends Stack {
                     + "event was lost stay PENDING_ACTIVATION (failed ones wait in the activation failure queue for a redrive); "
                     + "set caCertificateId to deploy it.");
         }
+        java.util.List<String> watchedCas = config.caCertificateId().stream().toList();
+        expiryWatch = watchedCas.isEmpty() ? Optional.empty() : Optional.of(new ExpiryWatch(this, "ExpiryWatch",
+                ExpiryWatch.Props.builder()
+                        .jar(jars.reconciler())
+                        .caCertificateIds(watchedCas)
+                        .intervalHours(config.expiryWatch().intervalHours())
+                        .warningDays(config.expiryWatch().warningDays())
+                        .maxRequestsPerSecond(config.expiryWatch().maxRequestsPerSecond())
+                        .thingNamePattern(config.thingNamePattern())
+                        .build()));
         truststore = new Truststore(this, "Truststore", Truststore.Props.builder().pem(config.truststorePem()).build());
         DeviceApi.Props.Builder api = DeviceApi.Props.builder()
                 .domainName(config.domainName())
@@ -101,6 +113,9 @@ public final class OnboardingStack extends Stack {
                 "The activation function; redrive its failures with scripts/ops/redrive.sh --function <it>");
         output("ProvisioningFunctionName", registration.getProvisioning().getFunction().getFunctionName(),
                 "The provisioning function; redrive its failures with scripts/ops/redrive.sh --function <it>");
+        expiryWatch.ifPresent(watch -> output("ExpiryWatchFunctionName",
+                watch.getFunction().getFunction().getFunctionName(),
+                "The expiry watch; its metrics are in the CloudWatch namespace " + ExpiryWatch.METRICS_NAMESPACE));
         output("TruststoreUri", truststore.getUri(), "The mutual TLS truststore (CA bundle)");
         output("TruststoreVersion", truststore.getVersionId(), "The truststore object version the domain uses");
         output("IotDataEndpointHint", IOT_ENDPOINT_HINT, "Run this for the MQTT/HTTPS endpoint devices connect to");
@@ -129,5 +144,10 @@ public final class OnboardingStack extends Stack {
     /** Present when the stack was given a caCertificateId. */
     public Optional<Reconciler> getReconciler() {
         return reconciler;
+    }
+
+    /** Present when the stack was given a caCertificateId. */
+    public Optional<ExpiryWatch> getExpiryWatch() {
+        return expiryWatch;
     }
 }
