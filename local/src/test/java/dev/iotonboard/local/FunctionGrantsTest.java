@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.infra.OnboardingApp;
 import dev.iotonboard.infra.constructs.DeviceApi;
+import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.iot.model.IamResources;
@@ -15,6 +16,7 @@ import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.provisioning.ThingProvisioningHandler;
+import dev.iotonboard.lambda.reconciler.ExpiryWatchHandler;
 import dev.iotonboard.lambda.reconciler.ReconcilerHandler;
 import dev.iotonboard.local.iam.FunctionRoles;
 import dev.iotonboard.local.stack.StackTemplate;
@@ -68,7 +70,7 @@ class FunctionGrantsTest {
 
     /** The project's functions, by the construct id in their logical id. */
     private static final List<String> FUNCTIONS = List.of("CertificateActivation", "ThingProvisioning", "Authorizer",
-            "Sample", "Reconciler");
+            "Sample", "Reconciler", "ExpiryWatch");
     /** A device certificate, a thing and a policy the stack cannot know at deploy time. */
     private static final String DEVICE_CERTIFICATE_ID = "5e1f".repeat(16);
     private static final String THING_NAME = "7f9c2ba4-e88f-4d24-8a6d-0b1f2c3d4e5f";
@@ -89,6 +91,9 @@ class FunctionGrantsTest {
             env -> new DeviceAuthorizerHandler(OFFLINE, env, Clock.systemUTC()).iotOperations(),
             Reconciler.HANDLER,
             env -> new ReconcilerHandler(env, Clock.systemUTC(), (e, interceptors) -> offlineClient(interceptors))
+                    .iotOperations(),
+            ExpiryWatch.HANDLER,
+            env -> new ExpiryWatchHandler(env, Clock.systemUTC(), (e, interceptors) -> offlineClient(interceptors))
                     .iotOperations(),
             DeviceApi.SAMPLE_HANDLER, env -> Set.of());
 
@@ -123,6 +128,7 @@ class FunctionGrantsTest {
         Set<String> expected = new TreeSet<>(FUNCTIONS);
         if (variant.equals("allowAnyCa")) {
             expected.remove("Reconciler");
+            expected.remove("ExpiryWatch");
         }
         assertEquals(expected, new TreeSet<>(declared.keySet().stream().map(FunctionGrantsTest::shortName).toList()),
                 "the project's functions in the template");
