@@ -95,6 +95,22 @@ class IamIT {
     }
 
     @Test
+    void theExpiryWatchsCredentials_onlyRead_andOnlyItsCa() {
+        String watch = keyOf("ExpiryWatchHandler");
+        String otherCa = "ca0e".repeat(16);
+        String device = "5e1f".repeat(16);
+
+        assertAllowed(iotAs(watch, "describe-ca-certificate", "--certificate-id", caId));
+        assertAllowed(iotAs(watch, "list-certificates-by-ca", "--ca-certificate-id", caId));
+        assertDenied(iotAs(watch, "describe-ca-certificate", "--certificate-id", otherCa),
+                denied("ExpiryWatchHandler", "DescribeCACertificate", ARN + "cacert/" + otherCa));
+        assertDenied(iotAs(watch, "update-certificate", "--certificate-id", device, "--new-status", "REVOKED"),
+                denied("ExpiryWatchHandler", "UpdateCertificate", ARN + "cert/" + device));
+        assertDenied(iotAs(watch, "list-principal-things", "--principal", ARN + "cert/" + device),
+                denied("ExpiryWatchHandler", "ListPrincipalThings", ARN + "cert/" + device));
+    }
+
+    @Test
     void otherFunctions_areHeldToTheirRoles_onTypedAndUntypedActions() {
         String provisioning = keyOf("ThingProvisioningHandler");
         String authorizer = keyOf("DeviceAuthorizerHandler");
