@@ -14,7 +14,7 @@ readonly API_CACHE_SECONDS=60
 
 usage() {
   cat <<EOF
-Usage: scripts/ops/decommission.sh --thing-name T [--revoke] [--dry-run] [options]
+Usage: scripts/ops/decommission.sh --thing-name T [--revoke | --keep-revoked] [--dry-run] [options]
 
 Take device T out of service for good, in this order:
   1. stop it: set each of T's certificates INACTIVE (with --revoke: REVOKED). Only an ACTIVE certificate
@@ -27,21 +27,27 @@ Take device T out of service for good, in this order:
   3. detach every policy of each certificate (list-attached-policies);
   4. detach each certificate from T, then wait until T no longer lists it (DetachThingPrincipal is
      asynchronous), bounded by --detach-timeout;
-  5. delete each certificate;
+  5. delete each certificate (with --keep-revoked: keep it, REVOKED);
   6. delete T, retrying while IoT still says "still attached", bounded by --detach-timeout.
 Every step is idempotent and prints what it did. A run that stops anywhere (an error, a timeout, Ctrl-C) is
 resumed by running the same command again, from any machine: the certificates are found through T, or, once
 detached from it, through the record on T (state in IoT, no local file). A REVOKED certificate is never set
 INACTIVE; an INACTIVE one becomes REVOKED with --revoke.
 
---revoke cannot be undone: a REVOKED certificate can never be ACTIVE again. Without it a certificate stopped by
-an interrupted run can still be set ACTIVE by hand. Either way the certificate is deleted at step 5 (AWS deletes
-INACTIVE and REVOKED certificates alike): once deleted, AWS IoT no longer knows it, and while its CA is ACTIVE
-with auto-registration a device presenting it is registered again through JITR (PENDING_ACTIVATION).
+--revoke and --keep-revoked cannot be undone: a REVOKED certificate can never be ACTIVE again. Without them a
+certificate stopped by an interrupted run can still be set ACTIVE by hand. The certificate is deleted at step 5
+either way (AWS deletes INACTIVE and REVOKED certificates alike), unless --keep-revoked: once deleted, AWS IoT no
+longer knows it, and while its CA is ACTIVE with auto-registration a device presenting it again is registered
+again through JITR (PENDING_ACTIVATION), as any certificate of the CA is; the activation function may then
+activate it and jitr.sh onboard the device anew. Keeping it REVOKED is what refuses the key for good (a known
+REVOKED certificate fails the TLS handshake and is never registered again): use --keep-revoked for a device that
+is lost, stolen or compromised.
 
 Options:
   --thing-name T          the thing (a canonical lowercase UUID, like the other scripts)
   --revoke                REVOKED instead of INACTIVE (irreversible)
+  --keep-revoked          --revoke, and keep the REVOKED certificates instead of deleting them (detached, no
+                          policy), so that their keys can never onboard again
   --dry-run               read everything and print what would be done; change nothing
   --detach-timeout S      seconds to wait for a detachment to show, and for DeleteThing to stop answering
                           "still attached" (default 60)
@@ -61,12 +67,13 @@ Exit codes:
 EOF
 }
 
-thing="" revoke=0 dry_run=0 detach_timeout=60
+thing="" revoke=0 keep=0 dry_run=0 detach_timeout=60
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h | --help) usage; exit 0 ;;
     --thing-name) need_value "$@"; thing=$2; shift 2 ;;
     --revoke) revoke=1; shift ;;
+    --keep-revoked) revoke=1; keep=1; shift ;;
     --dry-run) dry_run=1; shift ;;
     --detach-timeout) need_value "$@"; detach_timeout=$2; shift 2 ;;
     --endpoint-url) need_value "$@"; AWS_ENDPOINT_URL_OPT=$2; shift 2 ;;
@@ -321,8 +328,13 @@ main() {
     fi
   done
 
-  step "5/6 delete the certificates"
-  for id in ${ids[@]+"${ids[@]}"}; do delete_certificate "$id"; done
+  if [[ $keep -eq 1 ]]; then
+    step "5/6 keep the certificates, REVOKED (--keep-revoked): their keys can never onboard again"
+    for id in ${ids[@]+"${ids[@]}"}; do log "certificate $id: kept"; done
+  else
+    step "5/6 delete the certificates"
+    for id in ${ids[@]+"${ids[@]}"}; do delete_certificate "$id"; done
+  fi
 
   step "6/6 delete thing $thing"
   if [[ $dry_run -eq 1 ]]; then

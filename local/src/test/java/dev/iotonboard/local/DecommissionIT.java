@@ -161,6 +161,12 @@ class DecommissionIT {
 
         // and once more: nothing is left to do
         assertEquals(3, decommission(Map.of(), "--thing-name", device.thing).exit());
+
+        // deleted, the certificate is unknown to IoT: presenting it again (the MQTT attempt above) registers it
+        // again through JITR, as any certificate of the CA (what --keep-revoked prevents)
+        e2e.waitFor("the deleted certificate to be registered again", Duration.ofSeconds(30),
+                () -> certificateCount(device.id) == 1);
+        assertTrue(List.of("PENDING_ACTIVATION", "ACTIVE").contains(status(device.id)), status(device.id));
     }
 
     @Test
@@ -179,6 +185,30 @@ class DecommissionIT {
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.err().contains("certificate " + device.id + ": already REVOKED"), run.err());
         assertGone(device);
+    }
+
+    @Test
+    @Order(5)
+    void keepRevoked_leavesTheCertificateRevoked_detachedAndWithoutPolicy_soItsKeyCannotOnboardAgain()
+            throws Exception {
+        Device device = onboard();
+        E2eFixture.Run run = decommission(Map.of(), "--thing-name", device.thing, "--keep-revoked");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.err().contains("certificate " + device.id + ": kept"), run.err());
+        assertEquals("REVOKED", status(device.id));
+        assertEquals(List.of(), e2e.policyNames(device.arn));
+        assertEquals(0, e2e.cli("list-principal-things", "--principal", device.arn).path("things").size());
+        assertNotEquals(0, e2e.run(List.of("aws", "--endpoint-url", e2e.endpoint(), "iot", "describe-thing",
+                "--thing-name", device.thing), Map.of(), 60).exit(), "no thing left");
+        awaitApiRefuses(device);
+        assertNotEquals(0, mqttPublish(device).exit(), "MQTT refuses a REVOKED certificate");
+
+        E2eFixture.Run jitr = e2e.jitr(device.thing, 120, "--timeout", "8", "--mqtt-timeout", "5",
+                "--initial-delay", "1", "--max-delay", "2");
+        assertNotEquals(0, jitr.exit(), "jitr.sh cannot onboard a REVOKED certificate again:\n" + jitr.err());
+        assertEquals("REVOKED", status(device.id));
+        assertNotEquals(0, e2e.run(List.of("aws", "--endpoint-url", e2e.endpoint(), "iot", "describe-thing",
+                "--thing-name", device.thing), Map.of(), 60).exit(), "no thing made again");
     }
 
     /** A device onboarded by jitr.sh (ending on MQTT) that the API accepts. */

@@ -78,9 +78,9 @@ class DecommissionTest {
   @Test
   void help_printsUsageExitCodesAndThatRevokingCannotBeUndone_withoutCallingAws() {
     Sandbox.Result r = decommission("--help").assertExit(0);
-    assertTrue(r.stdout().startsWith("Usage: scripts/ops/decommission.sh --thing-name T [--revoke] [--dry-run]"),
+    assertTrue(r.stdout().startsWith("Usage: scripts/ops/decommission.sh --thing-name T [--revoke | --keep-revoked] [--dry-run]"),
         r.all());
-    assertTrue(r.stdout().contains("--revoke cannot be undone"), r.all());
+    assertTrue(r.stdout().contains("--revoke and --keep-revoked cannot be undone"), r.all());
     assertTrue(r.stdout().contains("Exit codes:"), r.all());
     assertTrue(r.stdout().contains("--endpoint-url URL"), r.all());
     assertTrue(awsCalls().isEmpty());
@@ -169,6 +169,18 @@ class DecommissionTest {
             "set certificate " + B + " REVOKED (was INACTIVE): done");
     assertEquals("REVOKED", status(A));
     assertEquals("REVOKED", status(B));
+  }
+
+  @Test
+  void keepRevoked_revokes_detaches_andDeletesTheThingButNotTheCertificates() {
+    thing("{}", A);
+    certificate(A, "ACTIVE", "AppPolicy");
+    decommission("--thing-name", THING, "--keep-revoked").assertExit(0)
+        .assertStderrContains("set certificate " + A + " REVOKED (was ACTIVE): done", "certificate " + A + ": kept");
+    assertEquals("REVOKED", status(A));
+    assertEquals("", Sandbox.read(state.resolve("certs/" + A + "/policies")));
+    assertFalse(exists("things/" + THING));
+    assertFalse(operations().contains("delete-certificate"), operations()::toString);
   }
 
   @Test
