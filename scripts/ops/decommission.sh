@@ -211,8 +211,8 @@ wait_until() {
   shift 2
   until "$@"; do
     if ((SECONDS - start >= limit)); then
-      die "$EXIT_TIMEOUT" "$what: still not done after $limit s (--detach-timeout): IoT has not propagated it yet;" \
-        "run the same command again to resume"
+      die "$EXIT_TIMEOUT" "$what: still not done after $limit s (--detach-timeout); run the same command again to" \
+        "resume (it also takes in a certificate attached to the thing meanwhile)"
     fi
     sleep "$delay"
     delay=$((delay * 2 > 5 ? 5 : delay * 2))
