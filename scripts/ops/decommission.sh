@@ -19,9 +19,9 @@ Usage: scripts/ops/decommission.sh --thing-name T [--revoke | --keep-revoked] [-
 Take device T out of service for good, in this order:
   1. stop it: set each of T's certificates INACTIVE (with --revoke: REVOKED). Only an ACTIVE certificate
      reaches the API (the authorizer allows ACTIVE certificates bound to the thing of their CN) and MQTT, so
-     this is the step that stops the device: new MQTT and API connections are refused at once; AWS IoT drops
-     open MQTT connections within minutes; each warm authorizer container may keep allowing the API for up to
-     $API_CACHE_SECONDS s, its decision cache (AUTH_CACHE_TTL_SECONDS), API Gateway caches nothing on top;
+     this is the step that stops the device: new MQTT connections are refused at once, AWS IoT drops open ones
+     within a few minutes; the API refuses it within $API_CACHE_SECONDS s (each warm authorizer container caches
+     its decision that long, AUTH_CACHE_TTL_SECONDS; API Gateway caches nothing on top);
   2. record the certificate ids on the thing (attribute $RECORD_ATTRIBUTE; the thing's other attributes
      are replaced: the thing is deleted at the end, and a thing without a type holds at most 3 attributes);
   3. detach every policy of each certificate (list-attached-policies);
@@ -301,9 +301,8 @@ main() {
   step "1/6 stop the certificates ($target): the API and MQTT refuse them"
   for id in ${ids[@]+"${ids[@]}"}; do stop "$id"; done
   if [[ ${#ids[@]} -gt 0 ]]; then
-    log "new MQTT and API connections are refused now; open MQTT connections are dropped by AWS IoT within" \
-      "minutes; a warm authorizer container may still allow the API for up to $API_CACHE_SECONDS s" \
-      "(AUTH_CACHE_TTL_SECONDS)"
+    log "new MQTT connections are refused now and open ones dropped by AWS IoT within a few minutes; a warm" \
+      "authorizer container may still allow the API for up to $API_CACHE_SECONDS s (AUTH_CACHE_TTL_SECONDS)"
   fi
 
   step "2/6 record the certificates on the thing, so that a later run finds them once detached"
