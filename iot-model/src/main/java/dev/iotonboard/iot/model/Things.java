@@ -11,6 +11,13 @@ import java.util.UUID;
 /** The registry's things ({@link Registry#things()}); their principals are {@link ThingPrincipals}. */
 public final class Things {
 
+    /**
+     * The attributes a thing without a thing type may hold (service model, CreateThing attributePayload: "up to three
+     * name/value pairs"; the model refuses thing types, so every thing here has none). The error, InvalidRequestException,
+     * and its message are unconfirmed.
+     */
+    static final int MAX_ATTRIBUTES = 3;
+
     private final Store store;
 
     Things(Store store) {
@@ -22,6 +29,7 @@ public final class Things {
         synchronized (store.lock) {
             requireName(name);
             Map<String, String> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
+            requireAttributeCount(name, attrs);
             Thing existing = store.things.get(name);
             if (existing != null) {
                 if (existing.attributes().equals(attrs)) {
@@ -70,6 +78,7 @@ public final class Things {
                     }
                 });
             }
+            requireAttributeCount(name, updated);
             Thing next = new Thing(name, thing.id(), Map.copyOf(updated), thing.version() + 1);
             store.things.put(name, next);
             store.save();
@@ -118,6 +127,14 @@ public final class Things {
     private static void requireName(String name) {
         if (name == null || !ThingNameRule.IOT_THING_NAME.matcher(name).matches()) {
             throw IotException.invalidRequest("thingName must match [a-zA-Z0-9:_-]{1,128}");
+        }
+    }
+
+    /** InvalidRequestException when a thing would hold more than {@link #MAX_ATTRIBUTES} attributes. */
+    private static void requireAttributeCount(String name, Map<String, String> attributes) {
+        if (attributes.size() > MAX_ATTRIBUTES) {
+            throw IotException.invalidRequest("A thing without a thing type can have at most " + MAX_ATTRIBUTES
+                    + " attributes; thing " + name + " would have " + attributes.size());
         }
     }
 

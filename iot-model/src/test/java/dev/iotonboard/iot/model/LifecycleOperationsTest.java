@@ -24,6 +24,29 @@ class LifecycleOperationsTest {
     private final ApiCalls iot = new ApiCalls();
 
     @Test
+    void aThingWithoutAThingType_holdsAtMostThreeAttributes_onCreateAndUpdate() {
+        ApiCalls.Answer four = iot.send("POST", "/things/t1", null,
+                "{\"attributePayload\":{\"attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\"}}}");
+        assertEquals(400, four.status());
+        assertEquals("InvalidRequestException", four.errorType());
+        assertTrue(iot.registry.things().find("t1").isEmpty());
+
+        iot.send("POST", "/things/t1", null,
+                "{\"attributePayload\":{\"attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}}}");
+        ApiCalls.Answer merged = iot.send("PATCH", "/things/t1", null,
+                "{\"attributePayload\":{\"attributes\":{\"d\":\"4\"},\"merge\":true}}");
+        assertEquals(400, merged.status());
+        assertEquals("InvalidRequestException", merged.errorType());
+        assertEquals(1, iot.registry.things().get("t1").version(), "a refused update changes nothing");
+        assertEquals(200, iot.send("PATCH", "/things/t1", null,
+                "{\"attributePayload\":{\"attributes\":{\"a\":\"\",\"d\":\"4\"},\"merge\":true}}").status(),
+                "removing one makes room for another");
+        assertEquals(200, iot.send("PATCH", "/things/t1", null,
+                "{\"attributePayload\":{\"attributes\":{\"e\":\"5\"}}}").status(), "replacing: one attribute");
+        assertEquals(Map.of("e", "5"), attributes(iot.send("GET", "/things/t1").body()));
+    }
+
+    @Test
     void updateThing_mergesOrReplacesAttributes_andCountsVersions() {
         iot.send("POST", "/things/t1", null, "{\"attributePayload\":{\"attributes\":{\"a\":\"1\",\"b\":\"2\"}}}");
         assertEquals(200, iot.send("PATCH", "/things/t1", null,

@@ -219,6 +219,22 @@ class IotModelCliTest {
 
     @ParameterizedTest
     @MethodSource("clis")
+    void thingAttributes_atMostThreeWithoutAThingType(String cli) throws Exception {
+        aws(cli, "create-thing", "--thing-name", "t1", "--attribute-payload",
+                "{\"attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\"}}")
+                .failedWith("InvalidRequestException");
+        aws(cli, "create-thing", "--thing-name", "t1", "--attribute-payload",
+                "{\"attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}}").succeeded();
+        aws(cli, "update-thing", "--thing-name", "t1", "--attribute-payload",
+                "{\"attributes\":{\"d\":\"4\"},\"merge\":true}").failedWith("InvalidRequestException");
+        aws(cli, "update-thing", "--thing-name", "t1", "--attribute-payload",
+                "{\"attributes\":{\"d\":\"4\"},\"merge\":false}").succeeded();
+        assertEquals(Map.of("d", "4"), JSON.convertValue(aws(cli, "describe-thing", "--thing-name", "t1")
+                .succeeded().json().path("attributes"), Map.class));
+    }
+
+    @ParameterizedTest
+    @MethodSource("clis")
     void topicRules_listedAndGot_unknownIsUnauthorized(String cli) throws Exception {
         iot.registry().topicRules().put("provision", "{\"Sql\":\"SELECT thingName FROM 'jitr/request'\","
                 + "\"AwsIotSqlVersion\":\"2016-03-23\",\"RuleDisabled\":false,\"Actions\":[{\"Lambda\":"
