@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Decommission a device: stop its certificates, detach and delete them, delete its thing. Resumable.
+# Decommission a device: stop its certificates, detach them and delete them (--revoke: revoke and keep them),
+# delete its thing. Resumable.
 # shellcheck source=../lib/common.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
@@ -14,7 +15,7 @@ readonly API_CACHE_SECONDS=60
 
 usage() {
   cat <<EOF
-Usage: scripts/ops/decommission.sh --thing-name T [--revoke | --keep-revoked] [--dry-run] [options]
+Usage: scripts/ops/decommission.sh --thing-name T [--revoke] [--dry-run] [options]
 
 Take device T out of service for good, in this order:
   1. stop it: set each of T's certificates INACTIVE (with --revoke: REVOKED). Only an ACTIVE certificate
@@ -27,27 +28,26 @@ Take device T out of service for good, in this order:
   3. detach every policy of each certificate (list-attached-policies);
   4. detach each certificate from T, then wait until T no longer lists it (DetachThingPrincipal is
      asynchronous), bounded by --detach-timeout;
-  5. delete each certificate (with --keep-revoked: keep it, REVOKED);
+  5. delete each certificate (with --revoke: keep it, REVOKED);
   6. delete T, retrying while IoT still says "still attached", bounded by --detach-timeout.
 Every step is idempotent and prints what it did. A run that stops anywhere (an error, a timeout, Ctrl-C) is
 resumed by running the same command again, from any machine: the certificates are found through T, or, once
 detached from it, through the record on T (state in IoT, no local file). A REVOKED certificate is never set
 INACTIVE; an INACTIVE one becomes REVOKED with --revoke.
 
---revoke and --keep-revoked cannot be undone: a REVOKED certificate can never be ACTIVE again. Without them a
-certificate stopped by an interrupted run can still be set ACTIVE by hand. The certificate is deleted at step 5
-either way (AWS deletes INACTIVE and REVOKED certificates alike), unless --keep-revoked: once deleted, AWS IoT no
-longer knows it, and while its CA is ACTIVE with auto-registration a device presenting it again is registered
-again through JITR (PENDING_ACTIVATION), as any certificate of the CA is; the activation function may then
-activate it and jitr.sh onboard the device anew. Keeping it REVOKED is what refuses the key for good (a known
-REVOKED certificate fails the TLS handshake and is never registered again): use --keep-revoked for a device that
-is lost, stolen or compromised.
+--revoke cannot be undone: a REVOKED certificate can never be ACTIVE again. Without it the certificates go INACTIVE
+(one stopped by an interrupted run can still be set ACTIVE by hand) and are deleted at step 5: once deleted, a
+certificate is unknown to AWS IoT, and while its CA is ACTIVE with auto-registration a device presenting it again
+is registered again through JITR (PENDING_ACTIVATION), as any certificate of the CA is; the activation function
+may then activate it and jitr.sh onboard the device anew. --revoke keeps the certificates instead, REVOKED,
+detached and without policies, and that is what refuses their keys for good (a known REVOKED certificate fails the
+TLS handshake and is never registered again): use --revoke for a device that is lost, stolen or compromised, and
+resume a --revoke run with --revoke (without it, step 5 deletes the certificates, REVOKED ones included).
 
 Options:
   --thing-name T          the thing (a canonical lowercase UUID, like the other scripts)
-  --revoke                REVOKED instead of INACTIVE (irreversible)
-  --keep-revoked          --revoke, and keep the REVOKED certificates instead of deleting them (detached, no
-                          policy), so that their keys can never onboard again
+  --revoke                REVOKED instead of INACTIVE (irreversible), and keep the certificates instead of
+                          deleting them (detached, no policy), so that their keys can never onboard again
   --dry-run               read everything and print what would be done; change nothing
   --detach-timeout S      seconds to wait for a detachment to show, and for DeleteThing to stop answering
                           "still attached" (default 60)
@@ -67,13 +67,12 @@ Exit codes:
 EOF
 }
 
-thing="" revoke=0 keep=0 dry_run=0 detach_timeout=60
+thing="" revoke=0 dry_run=0 detach_timeout=60
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h | --help) usage; exit 0 ;;
     --thing-name) need_value "$@"; thing=$2; shift 2 ;;
     --revoke) revoke=1; shift ;;
-    --keep-revoked) revoke=1; keep=1; shift ;;
     --dry-run) dry_run=1; shift ;;
     --detach-timeout) need_value "$@"; detach_timeout=$2; shift 2 ;;
     --endpoint-url) need_value "$@"; AWS_ENDPOINT_URL_OPT=$2; shift 2 ;;
@@ -252,6 +251,19 @@ delete_certificate() {
   act "delete certificate $id" call delete-certificate --certificate-id "$id"
 }
 
+# keep_certificate id: step 5 with --revoke for one certificate.
+keep_certificate() {
+  local id=$1 status
+  status=$(certificate_status "$id") || exit "$EXIT_ERROR"
+  if [[ $status == deleted ]]; then
+    log "certificate $id: already deleted"
+  elif [[ $dry_run -eq 1 ]]; then
+    log "dry run: would keep certificate $id (REVOKED at step 1; $status now)"
+  else
+    log "certificate $id: kept, $status"
+  fi
+}
+
 # try_delete_thing: DeleteThing; false (to retry) while IoT answers "still attached", exit 1 on any other error.
 try_delete_thing() {
   if call delete-thing --thing-name "$thing" >/dev/null; then
@@ -327,9 +339,9 @@ main() {
     fi
   done
 
-  if [[ $keep -eq 1 ]]; then
-    step "5/6 keep the certificates, REVOKED (--keep-revoked): their keys can never onboard again"
-    for id in ${ids[@]+"${ids[@]}"}; do log "certificate $id: kept"; done
+  if [[ $revoke -eq 1 ]]; then
+    step "5/6 keep the certificates, REVOKED (--revoke): their keys can never onboard again"
+    for id in ${ids[@]+"${ids[@]}"}; do keep_certificate "$id"; done
   else
     step "5/6 delete the certificates"
     for id in ${ids[@]+"${ids[@]}"}; do delete_certificate "$id"; done

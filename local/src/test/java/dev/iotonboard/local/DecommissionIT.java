@@ -28,8 +28,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * a failing IoT call (the tool's fault injection, {@code OP:every=1:500}, with {@code AWS_MAX_ATTEMPTS=1} so the CLI
  * does not retry it away) or by its own detachment timeout, and resumed until done. Also the IoT rules it depends on,
  * as the real CLI sees them (DeleteCertificate refused while ACTIVE or attached, DeleteThing while a principal is
- * attached, DetachThingPrincipal asynchronous: {@code --detach-delay 3}), {@code --dry-run}, {@code --revoke}, and a
- * thing that does not exist. The API is checked with scripts/device/call-api.sh (authorizer cache TTL 1 s here, 60 s
+ * attached, DetachThingPrincipal asynchronous: {@code --detach-delay 3}), {@code --dry-run}, {@code --revoke} (the
+ * certificate kept REVOKED, so that its key cannot onboard again), and a thing that does not exist. The API is checked with scripts/device/call-api.sh (authorizer cache TTL 1 s here, 60 s
  * in the stack), MQTT with mosquitto_pub. Own tool instance; its output is kept in local/target/decommission-e2e.log.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -83,9 +83,11 @@ class DecommissionIT {
                 "dry run: would record the certificates on thing " + device.thing,
                 "dry run: would detach policy " + appPolicy + " from certificate " + device.id,
                 "dry run: would detach certificate " + device.id + " from thing " + device.thing,
-                "dry run: would delete certificate " + device.id, "dry run: would delete thing " + device.thing)) {
+                "dry run: would keep certificate " + device.id + " (REVOKED at step 1; ACTIVE now)",
+                "dry run: would delete thing " + device.thing)) {
             assertTrue(dry.err().contains(line), "missing <" + line + ">:\n" + dry.err());
         }
+        assertFalse(dry.err().contains("would delete certificate"), dry.err());
         assertEquals("ACTIVE", status(device.id));
         assertEquals(List.of(device.arn), principals(device.thing));
         assertEquals(List.of(appPolicy), e2e.policyNames(device.arn));
@@ -163,7 +165,7 @@ class DecommissionIT {
         assertEquals(3, decommission(Map.of(), "--thing-name", device.thing).exit());
 
         // deleted, the certificate is unknown to IoT: presenting it again (the MQTT attempt above) registers it
-        // again through JITR, as any certificate of the CA (what --keep-revoked prevents)
+        // again through JITR, as any certificate of the CA (what --revoke prevents)
         e2e.waitFor("the deleted certificate to be registered again", Duration.ofSeconds(30),
                 () -> certificateCount(device.id) == 1);
         assertTrue(List.of("PENDING_ACTIVATION", "ACTIVE").contains(status(device.id)), status(device.id));
@@ -171,7 +173,7 @@ class DecommissionIT {
 
     @Test
     @Order(4)
-    void revoke_turnsAnInactiveCertificateRevoked_aRevokedOneIsNeverSetInactive_andItIsDeletedAtTheEnd()
+    void revoke_turnsAnInactiveCertificateRevoked_aRevokedOneIsNeverSetInactive_andResumedItKeepsItRevoked()
             throws Exception {
         Device device = onboard();
         interrupted("UpdateThing", device);
@@ -181,27 +183,31 @@ class DecommissionIT {
         assertTrue(run.err().contains("set certificate " + device.id + " REVOKED (was INACTIVE): done"), run.err());
         assertEquals("REVOKED", status(device.id));
 
-        run = decommission(Map.of(), "--thing-name", device.thing);
-        assertEquals(0, run.exit(), run.err());
+        // a run without --revoke leaves a REVOKED certificate REVOKED (interrupted here before step 5, which would
+        // delete it)
+        run = interrupted("DetachThingPrincipal", device);
         assertTrue(run.err().contains("certificate " + device.id + ": already REVOKED"), run.err());
-        assertGone(device);
+        assertEquals("REVOKED", status(device.id));
+
+        run = decommission(Map.of(), "--thing-name", device.thing, "--revoke");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.err().contains("a decommissioning is in progress (recorded: " + device.id + "); resuming"),
+                run.err());
+        assertTrue(run.err().contains("certificate " + device.id + ": already REVOKED"), run.err());
+        assertTrue(run.err().contains("certificate " + device.id + ": kept, REVOKED"), run.err());
+        assertKeptRevoked(device);
     }
 
     @Test
     @Order(5)
-    void keepRevoked_leavesTheCertificateRevoked_detachedAndWithoutPolicy_soItsKeyCannotOnboardAgain()
+    void revoke_leavesTheCertificateRevoked_detachedAndWithoutPolicy_soItsKeyCannotOnboardAgain()
             throws Exception {
         Device device = onboard();
-        E2eFixture.Run run = decommission(Map.of(), "--thing-name", device.thing, "--keep-revoked");
+        E2eFixture.Run run = decommission(Map.of(), "--thing-name", device.thing, "--revoke");
         assertEquals(0, run.exit(), run.err());
-        assertTrue(run.err().contains("certificate " + device.id + ": kept"), run.err());
-        assertEquals("REVOKED", status(device.id));
-        assertEquals(List.of(), e2e.policyNames(device.arn));
-        assertEquals(0, e2e.cli("list-principal-things", "--principal", device.arn).path("things").size());
-        assertNotEquals(0, e2e.run(List.of("aws", "--endpoint-url", e2e.endpoint(), "iot", "describe-thing",
-                "--thing-name", device.thing), Map.of(), 60).exit(), "no thing left");
-        awaitApiRefuses(device);
-        assertNotEquals(0, mqttPublish(device).exit(), "MQTT refuses a REVOKED certificate");
+        assertTrue(run.err().contains("set certificate " + device.id + " REVOKED (was ACTIVE): done"), run.err());
+        assertTrue(run.err().contains("certificate " + device.id + ": kept, REVOKED"), run.err());
+        assertKeptRevoked(device);
 
         E2eFixture.Run jitr = e2e.jitr(device.thing, 120, "--timeout", "8", "--mqtt-timeout", "5",
                 "--initial-delay", "1", "--max-delay", "2");
@@ -262,6 +268,21 @@ class DecommissionIT {
         }
         awaitApiRefuses(device);
         assertNotEquals(0, mqttPublish(device).exit(), "MQTT refuses the decommissioned device");
+    }
+
+    /** The certificate kept, REVOKED, without policy or thing; no thing left; the API and MQTT refuse it. */
+    private static void assertKeptRevoked(Device device) throws Exception {
+        assertEquals(1, certificateCount(device.id), "the certificate is kept");
+        assertEquals("REVOKED", status(device.id));
+        assertEquals(List.of(), e2e.policyNames(device.arn));
+        for (String policy : List.of(jitrPolicy, appPolicy)) {
+            assertFalse(targets(policy).stream().anyMatch(t -> t.contains(device.id)), policy + ": " + targets(policy));
+        }
+        assertEquals(0, e2e.cli("list-principal-things", "--principal", device.arn).path("things").size());
+        assertNotEquals(0, e2e.run(List.of("aws", "--endpoint-url", e2e.endpoint(), "iot", "describe-thing",
+                "--thing-name", device.thing), Map.of(), 60).exit(), "no thing left");
+        awaitApiRefuses(device);
+        assertNotEquals(0, mqttPublish(device).exit(), "MQTT refuses a REVOKED certificate");
     }
 
     private static void awaitApiRefuses(Device device) throws InterruptedException {

@@ -78,9 +78,10 @@ class DecommissionTest {
   @Test
   void help_printsUsageExitCodesAndThatRevokingCannotBeUndone_withoutCallingAws() {
     Sandbox.Result r = decommission("--help").assertExit(0);
-    assertTrue(r.stdout().startsWith("Usage: scripts/ops/decommission.sh --thing-name T [--revoke | --keep-revoked] [--dry-run]"),
+    assertTrue(r.stdout().startsWith("Usage: scripts/ops/decommission.sh --thing-name T [--revoke] [--dry-run]"),
         r.all());
-    assertTrue(r.stdout().contains("--revoke and --keep-revoked cannot be undone"), r.all());
+    assertTrue(r.stdout().contains("--revoke cannot be undone"), r.all());
+    assertTrue(r.stdout().contains("use --revoke for a device that is lost, stolen or compromised"), r.all());
     assertTrue(r.stdout().contains("Exit codes:"), r.all());
     assertTrue(r.stdout().contains("--endpoint-url URL"), r.all());
     assertTrue(awsCalls().isEmpty());
@@ -99,7 +100,8 @@ class DecommissionTest {
       "--thing-name|" + THING + "|--detach-timeout|ten",
       "--thing-name|" + THING + "|--detach-timeout|10000",
       "--thing-name|" + THING + "|--endpoint-url",
-      "--thing-name|" + THING + "|--bogus"})
+      "--thing-name|" + THING + "|--bogus",
+      "--thing-name|" + THING + "|--keep-revoked"})
   void badArguments_areUsageErrors_beforeAnyAwsCall(String args) {
     decommission(args.isEmpty() ? new String[0] : args.split("\\|")).assertUsageError();
     assertTrue(awsCalls().isEmpty(), awsCalls()::toString);
@@ -172,19 +174,69 @@ class DecommissionTest {
   }
 
   @Test
-  void keepRevoked_revokes_detaches_andDeletesTheThingButNotTheCertificates() {
+  void keepRevoked_isNoLongerAnOption() {
+    thing("{}", A);
+    certificate(A, "ACTIVE");
+    decommission("--thing-name", THING, "--keep-revoked").assertUsageError()
+        .assertStderrContains("unknown argument: --keep-revoked");
+    assertEquals("ACTIVE", status(A));
+  }
+
+  @Test
+  void revoke_revokes_detaches_andDeletesTheThingButKeepsTheCertificates() {
+    thing("{}", A, B);
+    certificate(A, "ACTIVE", "AppPolicy");
+    certificate(B, "INACTIVE", "AppPolicy", "JitrPolicy");
+    decommission("--thing-name", THING, "--revoke").assertExit(0)
+        .assertStderrContains("set certificate " + A + " REVOKED (was ACTIVE): done",
+            "set certificate " + B + " REVOKED (was INACTIVE): done",
+            "5/6 keep the certificates, REVOKED (--revoke)",
+            "certificate " + A + ": kept, REVOKED", "certificate " + B + ": kept, REVOKED");
+    for (String id : List.of(A, B)) {
+      assertEquals("REVOKED", status(id));
+      assertEquals("", Sandbox.read(state.resolve("certs/" + id + "/policies")));
+    }
+    assertFalse(exists("things/" + THING));
+    assertFalse(operations().contains("delete-certificate"), operations()::toString);
+  }
+
+  @Test
+  void revoke_interruptedAfterDetaching_resumesFromTheRecord_andStillKeepsTheCertificate() {
     thing("{}", A);
     certificate(A, "ACTIVE", "AppPolicy");
-    decommission("--thing-name", THING, "--keep-revoked").assertExit(0)
-        .assertStderrContains("set certificate " + A + " REVOKED (was ACTIVE): done", "certificate " + A + ": kept");
+    sandbox.env("FAKE_AWS_FAIL", "delete-thing");
+    decommission("--thing-name", THING, "--revoke").assertExit(1)
+        .assertStderrContains("certificate " + A + ": kept, REVOKED", "delete thing " + THING + " failed");
+    assertEquals("", Sandbox.read(state.resolve("things/" + THING + "/principals")), "detached from the thing");
+
+    sandbox.env("FAKE_AWS_FAIL", "none");
+    decommission("--thing-name", THING, "--revoke").assertExit(0)
+        .assertStderrContains("a decommissioning is in progress (recorded: " + A + "); resuming",
+            "certificate " + A + ": already REVOKED", "certificate " + A + ": not attached to thing " + THING,
+            "certificate " + A + ": kept, REVOKED", "thing " + THING + " decommissioned");
     assertEquals("REVOKED", status(A));
-    assertEquals("", Sandbox.read(state.resolve("certs/" + A + "/policies")));
     assertFalse(exists("things/" + THING));
     assertFalse(operations().contains("delete-certificate"), operations()::toString);
   }
 
   @Test
   void dryRun_readsOnly_andPrintsThePlan() {
+    thing("{}", A);
+    certificate(A, "ACTIVE", "AppPolicy");
+    Sandbox.Result r = decommission("--thing-name", THING, "--dry-run").assertExit(0);
+    assertTrue(operations().stream().allMatch(o -> o.startsWith("describe-") || o.startsWith("list-")),
+        operations()::toString);
+    assertEquals("ACTIVE", status(A));
+    assertTrue(exists("things/" + THING));
+    assertEquals("AppPolicy\n", Sandbox.read(state.resolve("certs/" + A + "/policies")));
+    r.assertStderrContains("dry run: would set certificate " + A + " INACTIVE (was ACTIVE)",
+        "dry run: would record the certificates", "dry run: would detach policy AppPolicy from certificate " + A,
+        "dry run: would detach certificate " + A + " from thing " + THING, "dry run: would delete certificate " + A,
+        "dry run: would delete thing " + THING);
+  }
+
+  @Test
+  void dryRun_withRevoke_readsOnly_andPlansToKeepTheCertificate() {
     thing("{}", A);
     certificate(A, "INACTIVE", "AppPolicy");
     Sandbox.Result r = decommission("--thing-name", THING, "--dry-run", "--revoke").assertExit(0);
@@ -195,8 +247,10 @@ class DecommissionTest {
     assertEquals("AppPolicy\n", Sandbox.read(state.resolve("certs/" + A + "/policies")));
     r.assertStderrContains("dry run: would set certificate " + A + " REVOKED (was INACTIVE)",
         "dry run: would record the certificates", "dry run: would detach policy AppPolicy from certificate " + A,
-        "dry run: would detach certificate " + A + " from thing " + THING, "dry run: would delete certificate " + A,
+        "dry run: would detach certificate " + A + " from thing " + THING,
+        "dry run: would keep certificate " + A + " (REVOKED at step 1; INACTIVE now)",
         "dry run: would delete thing " + THING);
+    assertFalse(r.stderr().contains("would delete certificate"), r.all());
   }
 
   @Test
