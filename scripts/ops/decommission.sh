@@ -28,7 +28,7 @@ Take device T out of service for good, in this order:
   3. detach every policy of each certificate (list-attached-policies);
   4. detach each certificate from T, then wait until T no longer lists it (DetachThingPrincipal is
      asynchronous), bounded by --detach-timeout;
-  5. delete each certificate (with --revoke: keep it, REVOKED);
+  5. delete each certificate, but keep a REVOKED one (with --revoke, all of them are REVOKED);
   6. delete T, retrying while IoT still says "still attached", bounded by --detach-timeout.
 Every step is idempotent and prints what it did. A run that stops anywhere (an error, a timeout, Ctrl-C) is
 resumed by running the same command again, from any machine: the certificates are found through T, or, once
@@ -41,8 +41,8 @@ certificate is unknown to AWS IoT, and while its CA is ACTIVE with auto-registra
 is registered again through JITR (PENDING_ACTIVATION), as any certificate of the CA is; the activation function
 may then activate it and jitr.sh onboard the device anew. --revoke keeps the certificates instead, REVOKED,
 detached and without policies, and that is what refuses their keys for good (a known REVOKED certificate fails the
-TLS handshake and is never registered again): use --revoke for a device that is lost, stolen or compromised, and
-resume a --revoke run with --revoke (without it, step 5 deletes the certificates, REVOKED ones included).
+TLS handshake and is never registered again): use --revoke for a device that is lost, stolen or compromised.
+A certificate found REVOKED is never deleted, with or without --revoke (a run resumed without it included).
 
 Options:
   --thing-name T          the thing (a canonical lowercase UUID, like the other scripts)
@@ -248,6 +248,10 @@ delete_certificate() {
     log "certificate $id: already deleted"
     return 0
   fi
+  if [[ $status == REVOKED ]]; then
+    keep_certificate "$id"
+    return 0
+  fi
   act "delete certificate $id" call delete-certificate --certificate-id "$id"
 }
 
@@ -258,7 +262,8 @@ keep_certificate() {
   if [[ $status == deleted ]]; then
     log "certificate $id: already deleted"
   elif [[ $dry_run -eq 1 ]]; then
-    log "dry run: would keep certificate $id (REVOKED at step 1; $status now)"
+    [[ $status == REVOKED ]] || status="REVOKED at step 1; $status now"
+    log "dry run: would keep certificate $id ($status)"
   else
     log "certificate $id: kept, $status"
   fi
