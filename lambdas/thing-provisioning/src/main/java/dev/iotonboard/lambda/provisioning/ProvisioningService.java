@@ -10,7 +10,6 @@ import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -224,9 +223,9 @@ public final class ProvisioningService {
     /**
      * The renewal path: the thing has other principals, and its announcement names this certificate. Accepted when
      * the announcement is within the window and, unless it is an operator's override, its announcer is still one
-     * of the thing's principals and not REVOKED. Then, each step idempotent and in an order a retry converges
+     * of the thing's principals. Then, each step idempotent and in an order a retry converges
      * from: this certificate attached (EXCLUSIVE_THING), the app policy on, the JITR policy off; every other
-     * principal retired (an ACTIVE certificate set INACTIVE, its policies detached, then detached from the thing,
+     * principal retired (a certificate set INACTIVE unless REVOKED, its policies detached, then detached from the thing,
      * last, so a retry still finds it among the principals); the announcement cleared, last of all.
      */
     private ProvisioningResult renew(ProvisioningRequest request, String arn, RenewalAttributes renewal,
@@ -239,23 +238,10 @@ public final class ProvisioningService {
                     + renewal.announcedAt() + " is older than the renewal window of "
                     + config.renewalWindow().toHours() + " h");
         }
-        Map<String, CertificateDescription> retiring = new LinkedHashMap<>();
-        for (String principal : otherPrincipals) {
-            CertificateIds.fromArn(principal).flatMap(this::describe)
-                    .ifPresent(description -> retiring.put(principal, description));
-        }
-        if (!renewal.byOperator()) {
-            Optional<CertificateDescription> announcer = retiring.values().stream()
-                    .filter(description -> description.certificateId().equals(renewal.announcedBy())).findFirst();
-            if (announcer.isEmpty()) {
-                return securityReject(request, Reason.RENEWAL_ANNOUNCER_NOT_ON_THING, "the certificate "
-                        + renewal.announcedBy() + " that announced this one is no longer attached to the thing");
-            }
-            if (announcer.get().status() == CertificateStatus.REVOKED) {
-                return securityReject(request, Reason.RENEWAL_ANNOUNCER_REVOKED, "the certificate "
-                        + renewal.announcedBy() + " that announced this one was REVOKED: its announcement does not "
-                        + "count");
-            }
+        if (!renewal.byOperator() && otherPrincipals.stream().noneMatch(
+                principal -> CertificateIds.fromArn(principal).map(renewal.announcedBy()::equals).orElse(false))) {
+            return securityReject(request, Reason.RENEWAL_ANNOUNCER_NOT_ON_THING, "the certificate "
+                    + renewal.announcedBy() + " that announced this one is no longer attached to the thing");
         }
 
         try {
@@ -270,7 +256,7 @@ public final class ProvisioningService {
         LOG.info("renewal: certificate attached to thing with the app policy", "thingName", thingName,
                 "certificateId", certificateId, "announcedBy", renewal.announcedBy());
         for (String principal : otherPrincipals) {
-            retire(thingName, principal, Optional.ofNullable(retiring.get(principal)));
+            retire(thingName, principal);
         }
         clearAnnouncement(thingName);
         List<String> retired = otherPrincipals.stream()
@@ -288,25 +274,24 @@ public final class ProvisioningService {
     }
 
     /**
-     * Retires a principal the thing moves away from: a certificate that is ACTIVE is set INACTIVE (INACTIVE and
-     * REVOKED ones stay as they are), loses every policy, then is detached from the thing.
+     * Retires a principal the thing moves away from: a certificate is set INACTIVE (IoT refuses that for a REVOKED
+     * one, which stays REVOKED; an INACTIVE one stays INACTIVE) and loses every policy; then the principal is
+     * detached from the thing, last, so a retry after a crash still finds it among the thing's principals.
      */
-    private void retire(String thingName, String principal, Optional<CertificateDescription> certificate) {
-        if (certificate.isPresent()) {
-            String id = certificate.get().certificateId();
-            if (certificate.get().status() == CertificateStatus.ACTIVE) {
-                try {
-                    iot.updateCertificate(r -> r.certificateId(id).newStatus(CertificateStatus.INACTIVE));
-                } catch (CertificateStateException e) {
-                    LOG.warn("IoT refused INACTIVE (the certificate changed state meanwhile); left as it is",
-                            "certificateId", id, "detail", e.awsErrorDetails().errorMessage());
-                }
+    private void retire(String thingName, String principal) {
+        Optional<String> id = CertificateIds.fromArn(principal);
+        if (id.isPresent()) {
+            try {
+                iot.updateCertificate(r -> r.certificateId(id.get()).newStatus(CertificateStatus.INACTIVE));
+            } catch (CertificateStateException e) {
+                LOG.info("old certificate left as it is (REVOKED, or in a state IoT does not let become INACTIVE)",
+                        "certificateId", id.get(), "detail", e.awsErrorDetails().errorMessage());
             }
             for (String policy : IotLookups.policiesOf(iot, principal)) {
                 try {
                     iot.detachPolicy(r -> r.policyName(policy).target(principal));
                 } catch (ResourceNotFoundException e) {
-                    LOG.info("policy already detached", "certificateId", id, "policy", policy);
+                    LOG.info("policy already detached", "certificateId", id.get(), "policy", policy);
                 }
             }
         }
@@ -316,16 +301,7 @@ public final class ProvisioningService {
             LOG.info("principal already detached", "thingName", thingName);
         }
         LOG.info("renewal: old principal retired (INACTIVE unless REVOKED, no policies, detached)",
-                "thingName", thingName, "principal", CertificateIds.fromArn(principal).orElse(principal));
-    }
-
-    /** DescribeCertificate, empty when IoT has no such certificate (deleted meanwhile). */
-    private Optional<CertificateDescription> describe(String certificateId) {
-        try {
-            return Optional.of(iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription());
-        } catch (ResourceNotFoundException e) {
-            return Optional.empty();
-        }
+                "thingName", thingName, "principal", id.orElse(principal));
     }
 
     /** UpdateThing with merge: an empty value removes its attribute. */

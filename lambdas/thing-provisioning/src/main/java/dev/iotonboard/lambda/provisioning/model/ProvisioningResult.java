@@ -33,9 +33,7 @@ public record ProvisioningResult(String thingName, String certificateId, Outcome
         /** A renewal announcement names the certificate, but it is older than the renewal window. */
         RENEWAL_ANNOUNCEMENT_EXPIRED,
         /** The certificate that announced this one is no longer attached to the thing. */
-        RENEWAL_ANNOUNCER_NOT_ON_THING,
-        /** The certificate that announced this one was REVOKED: its announcement does not count. */
-        RENEWAL_ANNOUNCER_REVOKED
+        RENEWAL_ANNOUNCER_NOT_ON_THING
     }
 
     public static ProvisioningResult provisioned(String thingName, String certificateId) {
