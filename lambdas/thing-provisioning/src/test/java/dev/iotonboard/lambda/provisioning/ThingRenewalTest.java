@@ -163,6 +163,19 @@ class ThingRenewalTest extends HandlerTest {
     }
 
     @Test
+    void renewal_byOperatorOverrideOfAThingWithoutPrincipal_bindsItWithAnAuditLine() {
+        iot.registry().thingPrincipals().detach(thingName, oldArn);
+        announce(newCert.id(), RenewalAttributes.OPERATOR, Instant.now());
+
+        assertOutcome(provisionNew(), "PROVISIONED", null);
+
+        assertEquals(List.of(newArn), iot.principalsOf(thingName));
+        assertEquals(Map.of(), attributes());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"audit\":true") && l.contains(newCert.id())),
+                logs.toString());
+    }
+
+    @Test
     void renewal_aRevokedOldCertificateStaysRevoked() {
         iot.setCertificateStatus(oldCert.id(), "REVOKED");
         announce(newCert.id(), RenewalAttributes.OPERATOR, Instant.now());
