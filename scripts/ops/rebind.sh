@@ -15,8 +15,9 @@ Re-bind a thing to a new certificate without proof of the old key: the operator'
 still has it renews with scripts/device/jitr.sh --renew instead.
   1. who: aws sts get-caller-identity (its Arn; "unknown" with a warning when it fails);
   2. aws iot describe-thing: the thing must exist;
-  3. aws iot update-thing --attribute-payload with merge: the renewal announcement
-     renewalCertificateId=ID, renewalAnnouncedBy=operator, renewalAnnouncedAt=<now, epoch seconds>;
+  3. aws iot update-thing --attribute-payload with merge: the renewal announcement, one attribute
+     renewalAnnouncement=<ID>:operator:<now, epoch seconds> (a thing without a thing type has at most three
+     attributes: one that has three others already refuses it);
   4. the audit line on stdout (one JSON object: audit, action, thingName, certificateId, by, at, reason).
 Then the device onboards the new certificate with plain scripts/device/jitr.sh, within the stack's
 renewalWindowHours: provisioning attaches it to the thing, retires the old certificate (INACTIVE unless
@@ -105,7 +106,7 @@ main() {
   at=$(date -u +%s)
   step "recording the override on $thing_name (aws iot update-thing, merge)"
   aws_iot update-thing --thing-name "$thing_name" --attribute-payload \
-    "{\"attributes\":{\"renewalCertificateId\":\"$certificate_id\",\"renewalAnnouncedBy\":\"operator\",\"renewalAnnouncedAt\":\"$at\"},\"merge\":true}" \
+    "{\"attributes\":{\"renewalAnnouncement\":\"$certificate_id:operator:$at\"},\"merge\":true}" \
     >/dev/null 2>"$err" || die "aws iot update-thing failed: $(error_reason "$err")"
   log "recorded: the certificate $certificate_id may take $thing_name over when it onboards through JITR"
   log "next, on the device: scripts/device/jitr.sh with the new certificate's files"

@@ -66,7 +66,7 @@ class RenewalIT {
         assertEquals("INACTIVE", status(oldId));
         assertEquals(List.of(), e2e.policyNames(arn(oldId)));
         assertEquals(0, e2e.cli("list-principal-things", "--principal", arn(oldId)).path("things").size());
-        assertFalse(attributes(thing).has("renewalCertificateId"), "the announcement is cleared");
+        assertFalse(attributes(thing).has("renewalAnnouncement"), "the announcement is cleared");
 
         assertEquals(0, mqttPublish(dir, thing), "MQTT accepts the new certificate");
         assertNotEquals(0, mqttPublish(dir.resolve("previous"), thing), "MQTT refuses the old certificate");
