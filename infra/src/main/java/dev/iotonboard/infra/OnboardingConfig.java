@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  * @param reconciler       the schedule and limits of the reconciler (deployed only with a {@code caCertificateId})
  * @param expiryWatch      the schedule, warning window and rate of the expiry watch (deployed only with a
  *                         {@code caCertificateId})
+ * @param renewalWindowHours how long a device's announcement of its next certificate lets that certificate take its
+ *                         thing over (thing-provisioning's RENEWAL_WINDOW_HOURS)
  */
 public record OnboardingConfig(
         String domainName,
@@ -50,7 +52,8 @@ public record OnboardingConfig(
         IotQuotas iotQuotas,
         int iotCallLatencyMs,
         Reconciler reconciler,
-        ExpiryWatch expiryWatch) {
+        ExpiryWatch expiryWatch,
+        int renewalWindowHours) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -72,6 +75,10 @@ public record OnboardingConfig(
     public static final String EXPIRY_SCAN_INTERVAL_HOURS = "expiryScanIntervalHours";
     public static final String EXPIRY_WARNING_DAYS = "expiryWarningDays";
     public static final String EXPIRY_MAX_REQUESTS_PER_SECOND = "expiryMaxRequestsPerSecond";
+    public static final String RENEWAL_WINDOW_HOURS = "renewalWindowHours";
+    /** A week; the handler accepts 1 to 8760 (thing-provisioning's ProvisioningConfig). */
+    public static final int DEFAULT_RENEWAL_WINDOW_HOURS = 168;
+    public static final int MAX_RENEWAL_WINDOW_HOURS = 8760;
 
     public static final String DEFAULT_TRUSTSTORE_PATH = "certs/rootCA.pem";
     public static final String DEFAULT_JITR_START_TOPIC = "jitr/start";
@@ -198,6 +205,8 @@ public record OnboardingConfig(
         checkReconcilerLeavesQuota(reconciler, iotQuotas, problems);
         ExpiryWatch expiryWatch = expiryWatch(in);
         checkExpiryWatchLeavesQuota(expiryWatch, reconciler, iotQuotas, problems);
+        int renewalWindowHours = in.integer(RENEWAL_WINDOW_HOURS, DEFAULT_RENEWAL_WINDOW_HOURS, 1,
+                MAX_RENEWAL_WINDOW_HOURS);
 
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
@@ -207,7 +216,8 @@ public record OnboardingConfig(
         }
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateId, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
-                jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch);
+                jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch,
+                renewalWindowHours);
     }
 
     /**

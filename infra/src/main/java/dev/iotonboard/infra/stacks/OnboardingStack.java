@@ -56,6 +56,7 @@ public final class OnboardingStack extends Stack {
                 .caStatusCacheSeconds(config.caStatusCacheSeconds())
                 .jitrRequestTopic(config.jitrRequestTopic())
                 .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
+                .renewalWindowHours(config.renewalWindowHours())
                 .build());
         reconciler = config.caCertificateId().map(caCertificateId -> new Reconciler(this, "Reconciler",
                 Reconciler.Props.builder()
@@ -116,6 +117,12 @@ public final class OnboardingStack extends Stack {
         expiryWatch.ifPresent(watch -> output("ExpiryWatchFunctionName",
                 watch.getFunction().getFunction().getFunctionName(),
                 "The expiry watch; its metrics are in the CloudWatch namespace " + ExpiryWatch.METRICS_NAMESPACE));
+        output("RenewalAnnouncementRuleName", registration.getRenewalAnnouncementRule().getRef(),
+                "Topic rule: " + RegistrationPipeline.RENEWAL_TOPIC_FILTER + " -> renewal announcement");
+        output("RenewalFailuresQueueUrl", registration.getRenewalFailures().getQueueUrl(),
+                "Renewal announcements the renewal announcement function failed on");
+        output("RenewalFunctionName", registration.getRenewal().getFunction().getFunctionName(),
+                "The renewal announcement function; redrive its failures with scripts/ops/redrive.sh --function <it>");
         output("TruststoreUri", truststore.getUri(), "The mutual TLS truststore (CA bundle)");
         output("TruststoreVersion", truststore.getVersionId(), "The truststore object version the domain uses");
         output("IotDataEndpointHint", IOT_ENDPOINT_HINT, "Run this for the MQTT/HTTPS endpoint devices connect to");

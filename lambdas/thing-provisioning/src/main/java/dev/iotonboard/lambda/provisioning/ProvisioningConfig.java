@@ -2,6 +2,7 @@ package dev.iotonboard.lambda.provisioning;
 
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.ThingNameRule;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -11,13 +12,21 @@ import java.util.Optional;
  * @param appPolicyName   {@code APP_POLICY_NAME}: attached before the JITR policy is detached (required)
  * @param caCertificateId {@code CA_CERTIFICATE_ID}: the only CA whose certificates get things; empty = any CA
  * @param thingNames      {@code THING_NAME_PATTERN}: what a thing name, and so a certificate's CN, must look like
+ * @param renewalWindow   {@code RENEWAL_WINDOW_HOURS} (default {@value #DEFAULT_RENEWAL_WINDOW_HOURS}): how long a
+ *                        renewal announcement recorded on a thing lets the announced certificate take it over
  */
 public record ProvisioningConfig(String jitrPolicyName, String appPolicyName, Optional<String> caCertificateId,
-        ThingNameRule thingNames) {
+        ThingNameRule thingNames, Duration renewalWindow) {
+
+    public static final int DEFAULT_RENEWAL_WINDOW_HOURS = 168;
+    /** A year: an announcement should be followed by the new certificate's onboarding within minutes. */
+    public static final int MAX_RENEWAL_WINDOW_HOURS = 8760;
 
     /** @throws IllegalStateException naming the variable that is missing or malformed */
     public static ProvisioningConfig from(Env env) {
         return new ProvisioningConfig(env.required("JITR_POLICY_NAME"), env.required("APP_POLICY_NAME"),
-                env.certificateId("CA_CERTIFICATE_ID"), ThingNameRule.from(env));
+                env.certificateId("CA_CERTIFICATE_ID"), ThingNameRule.from(env),
+                Duration.ofHours(env.integer("RENEWAL_WINDOW_HOURS", DEFAULT_RENEWAL_WINDOW_HOURS, 1,
+                        MAX_RENEWAL_WINDOW_HOURS)));
     }
 }
