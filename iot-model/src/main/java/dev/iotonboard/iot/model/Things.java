@@ -5,6 +5,7 @@ import dev.iotonboard.lambda.core.ThingNameRule;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -17,20 +18,42 @@ public final class Things {
         this.store = store;
     }
 
+    /**
+     * The attributes a thing may hold: three without a thing type, fifty with one (developer guide, thing-types.md:
+     * "Things associated with a thing type can have up to 50 attributes"; AWS IoT quotas, 3 for a thing without a
+     * type).
+     */
+    static final int MAX_ATTRIBUTES_UNTYPED = 3;
+    static final int MAX_ATTRIBUTES_TYPED = 50;
+
     /** CreateThing: succeeds again for the same name and attributes (idempotent); 409 when they differ. */
     public Thing create(String name, Map<String, String> attributes) {
+        return create(name, null, attributes);
+    }
+
+    /**
+     * CreateThing with a thing type (null: none): the type must exist (ResourceNotFoundException) and not be
+     * deprecated (InvalidRequestException); succeeds again for the same name, type and attributes (idempotent), 409
+     * when they differ; more attributes than the type allows ({@link #MAX_ATTRIBUTES_UNTYPED},
+     * {@link #MAX_ATTRIBUTES_TYPED}) is InvalidRequestException.
+     */
+    public Thing create(String name, String thingTypeName, Map<String, String> attributes) {
         synchronized (store.lock) {
             requireName(name);
             Map<String, String> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
             Thing existing = store.things.get(name);
             if (existing != null) {
-                if (existing.attributes().equals(attrs)) {
+                if (existing.attributes().equals(attrs) && Objects.equals(existing.thingTypeName(), thingTypeName)) {
                     return existing;
                 }
                 throw IotException.alreadyExists("thing " + name + " already exists with a different configuration",
                         existing.id());
             }
-            Thing thing = new Thing(name, UUID.randomUUID().toString(), attrs, 1);
+            if (thingTypeName != null) {
+                ThingTypes.requireUsable(store, thingTypeName);
+            }
+            requireAttributeCount(name, attrs, thingTypeName);
+            Thing thing = new Thing(name, UUID.randomUUID().toString(), attrs, 1, thingTypeName);
             store.things.put(name, thing);
             store.save();
             return thing;
@@ -57,8 +80,27 @@ public final class Things {
      */
     public Thing update(String name, Map<String, String> attributes, boolean merge, Long expectedVersion) {
         synchronized (store.lock) {
+            return update(name, attributes, merge, expectedVersion, get(name).thingTypeName(), false);
+        }
+    }
+
+    /**
+     * UpdateThing with its thing type: {@code thingTypeName} (null: unchanged) must exist and, when it is not the
+     * thing's type already, not be deprecated; {@code removeThingType} removes the type (both together is
+     * InvalidRequestException, unconfirmed). The attributes after the update must fit the resulting type's limit.
+     */
+    public Thing update(String name, Map<String, String> attributes, boolean merge, Long expectedVersion,
+            String thingTypeName, boolean removeThingType) {
+        synchronized (store.lock) {
             Thing thing = get(name);
             requireVersion(thing, expectedVersion);
+            if (removeThingType && thingTypeName != null) {
+                throw IotException.invalidRequest("thingTypeName and removeThingType cannot be given together");
+            }
+            String type = removeThingType ? null : thingTypeName != null ? thingTypeName : thing.thingTypeName();
+            if (type != null && !type.equals(thing.thingTypeName())) {
+                ThingTypes.requireUsable(store, type);
+            }
             Map<String, String> updated = new LinkedHashMap<>(merge || attributes == null ? thing.attributes()
                     : Map.of());
             if (attributes != null) {
@@ -70,7 +112,8 @@ public final class Things {
                     }
                 });
             }
-            Thing next = new Thing(name, thing.id(), Map.copyOf(updated), thing.version() + 1);
+            requireAttributeCount(name, updated, type);
+            Thing next = new Thing(name, thing.id(), Map.copyOf(updated), thing.version() + 1, type);
             store.things.put(name, next);
             store.save();
             return next;
@@ -97,6 +140,7 @@ public final class Things {
                         + " is still attached to one or more principals");
             }
             store.things.remove(name);
+            store.groupThings.values().forEach(members -> members.remove(name));
             store.save();
         }
     }
@@ -112,6 +156,16 @@ public final class Things {
     public List<String> names() {
         synchronized (store.lock) {
             return List.copyOf(store.things.keySet());
+        }
+    }
+
+    /** InvalidRequestException when {@code attributes} are more than a thing of {@code thingTypeName} may hold. */
+    private static void requireAttributeCount(String name, Map<String, String> attributes, String thingTypeName) {
+        int max = thingTypeName == null ? MAX_ATTRIBUTES_UNTYPED : MAX_ATTRIBUTES_TYPED;
+        if (attributes.size() > max) {
+            throw IotException.invalidRequest("Thing " + name + (thingTypeName == null ? " has no thing type: it"
+                    : " of thing type " + thingTypeName) + " can have at most " + max + " attributes, not "
+                    + attributes.size());
         }
     }
 
