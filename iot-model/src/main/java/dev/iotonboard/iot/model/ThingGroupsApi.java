@@ -9,6 +9,7 @@ import static dev.iotonboard.iot.model.RestJson.parseLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.iotonboard.iot.model.Registry.ThingGroup;
 import java.util.List;
 import java.util.function.Consumer;
@@ -54,8 +55,7 @@ final class ThingGroupsApi {
         });
         routes.add("ListThingsInThingGroup", "GET", "/thing-groups/{thingGroupName}/things",
                 r -> page(registry.thingGroups().thingsIn(r.path().get("thingGroupName")), r, "maxResults",
-                        "nextToken", DEFAULT_PAGE_SIZE, "things", "nextToken", com.fasterxml.jackson.databind.node
-                                .TextNode::valueOf));
+                        "nextToken", DEFAULT_PAGE_SIZE, "things", "nextToken", TextNode::valueOf));
         routes.add("ListThingGroupsForThing", "GET", "/things/{thingName}/thing-groups",
                 r -> page(registry.thingGroups().groupsFor(r.path().get("thingName")), r, "maxResults",
                         "nextToken", DEFAULT_PAGE_SIZE, "thingGroups", "nextToken", this::nameAndArn));

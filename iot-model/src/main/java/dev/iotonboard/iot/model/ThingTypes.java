@@ -65,10 +65,16 @@ public final class ThingTypes {
         }
     }
 
-    /** DeprecateThingType; {@code undo} (undoDeprecate) makes the type take new things again. */
+    /**
+     * DeprecateThingType; {@code undo} (undoDeprecate) makes the type take new things again. Deprecating a deprecated
+     * type keeps its deprecation date (unconfirmed), so the five minutes before DeleteThingType do not start again.
+     */
     public void deprecate(String name, boolean undo) {
         synchronized (store.lock) {
             ThingType type = get(name);
+            if (type.deprecated() != undo) {
+                return;
+            }
             store.thingTypes.put(name, new ThingType(name, type.id(), type.description(),
                     type.searchableAttributes(), !undo, undo ? type.deprecationDate() : Double.valueOf(store.now()),
                     type.creationDate()));
