@@ -224,4 +224,24 @@ class ControlPlaneTest {
         assertEquals(0, thing.exit(), thing.err());
         assertEquals("cli-thing", thing.out().trim());
     }
+
+    @Test
+    void awsCli_registryOperations_onTheLocalControlPlane() throws Exception {
+        String document = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
+        assertEquals(0, cli("create-policy", "--policy-name", "cli-fleet", "--policy-document", document).exit());
+        AwsCli.Result group = cli("create-thing-group", "--thing-group-name", "cli-fleet", "--query", "thingGroupArn",
+                "--output", "text");
+        assertEquals(0, group.exit(), group.err());
+        String groupArn = group.out().trim();
+        assertEquals(0, cli("attach-policy", "--policy-name", "cli-fleet", "--target", groupArn).exit());
+        AwsCli.Result attached = cli("list-attached-policies", "--target", groupArn, "--query",
+                "policies[].policyName", "--output", "text");
+        assertEquals("cli-fleet", attached.out().trim(), attached.err());
+        AwsCli.Result conflict = cli("delete-policy", "--policy-name", "cli-fleet");
+        assertTrue(conflict.exit() != 0 && conflict.err().contains("DeleteConflictException"), conflict.err());
+        assertEquals(0, cli("create-thing-type", "--thing-type-name", "cli-type").exit());
+        assertEquals(0, cli("deprecate-thing-type", "--thing-type-name", "cli-type").exit());
+        AwsCli.Result deprecated = cli("create-thing", "--thing-name", "cli-typed", "--thing-type-name", "cli-type");
+        assertTrue(deprecated.exit() != 0 && deprecated.err().contains("InvalidRequestException"), deprecated.err());
+    }
 }
