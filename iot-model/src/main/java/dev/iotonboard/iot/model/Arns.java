@@ -19,6 +19,14 @@ record Arns(String region, String account) {
         return of("policy", name);
     }
 
+    String thingType(String name) {
+        return of("thingtype", name);
+    }
+
+    String thingGroup(String name) {
+        return of("thinggroup", name);
+    }
+
     String topicRule(String name) {
         return of("rule", name);
     }

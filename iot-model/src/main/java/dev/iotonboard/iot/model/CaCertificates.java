@@ -84,6 +84,28 @@ public final class CaCertificates {
         }
     }
 
+    /**
+     * RegisterCACertificate's and UpdateCACertificate's registrationConfig (the JITP template: templateBody, roleArn,
+     * templateName), kept and answered by DescribeCACertificate; null: none given. Update replaces it whole
+     * (unconfirmed: whether AWS merges the members given).
+     */
+    public void registrationConfig(String id, Registry.RegistrationConfig config) {
+        synchronized (store.lock) {
+            CaCertificate ca = get(id);
+            if (config != null) {
+                store.registrationConfigs.put(ca.id(), config);
+                store.save();
+            }
+        }
+    }
+
+    /** The CA certificate's registrationConfig, or empty when it has none. */
+    public Optional<Registry.RegistrationConfig> registrationConfig(String id) {
+        synchronized (store.lock) {
+            return Optional.ofNullable(store.registrationConfigs.get(get(id).id()));
+        }
+    }
+
     /** UpdateCACertificate: newStatus ACTIVE|INACTIVE, newAutoRegistrationStatus ENABLE|DISABLE (each optional). */
     public void update(String id, String newStatus, String newAuto) {
         synchronized (store.lock) {
@@ -114,6 +136,7 @@ public final class CaCertificates {
                         + " Id: " + ca.id());
             }
             store.caCertificates.remove(ca.id());
+            store.registrationConfigs.remove(ca.id());
             store.save();
         }
     }

@@ -6,6 +6,7 @@ import static dev.iotonboard.iot.model.RestJson.obj;
 import static dev.iotonboard.iot.model.RestJson.ordered;
 import static dev.iotonboard.iot.model.RestJson.page;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iotonboard.iot.model.Registry.CaCertificate;
 import dev.iotonboard.lambda.core.CertificateIds;
@@ -31,8 +32,15 @@ final class CaCertificatesApi {
         routes.add("DescribeCACertificate", "GET", "/cacertificate/{caCertificateId}",
                 r -> describe(r.path().get("caCertificateId")));
         routes.add("UpdateCACertificate", "PUT", "/cacertificate/{caCertificateId}", r -> {
-            registry.caCertificates().update(r.path().get("caCertificateId"), r.query("newStatus"),
-                    r.query("newAutoRegistrationStatus"));
+            if (r.body().path("removeAutoRegistration").asBoolean(false)) {
+                throw IotException.invalidRequest("removeAutoRegistration is not supported by the IoT model: use"
+                        + " newAutoRegistrationStatus DISABLE");
+            }
+            String id = r.path().get("caCertificateId");
+            Registry.RegistrationConfig config = registrationConfig(r);
+            registry.caCertificates().get(id);
+            registry.caCertificates().update(id, r.query("newStatus"), r.query("newAutoRegistrationStatus"));
+            registry.caCertificates().registrationConfig(id, config);
             events.accept("UpdateCACertificate " + r.path().get("caCertificateId") + " status="
                     + r.query("newStatus") + " autoRegistration=" + r.query("newAutoRegistrationStatus"));
             return EMPTY;
@@ -49,8 +57,11 @@ final class CaCertificatesApi {
         if (mode != null && !mode.equals("DEFAULT")) {
             throw IotException.invalidRequest("certificateMode " + mode + " is not supported by the IoT model");
         }
+        RestJson.refuse(r.body().get("tags"), "tags");
+        Registry.RegistrationConfig config = registrationConfig(r);
         CaCertificate ca = registry.caCertificates().register(r.bodyText("caCertificate"),
                 r.bodyText("verificationCertificate"), r.flag("setAsActive"), r.flag("allowAutoRegistration"));
+        registry.caCertificates().registrationConfig(ca.id(), config);
         events.accept("RegisterCACertificate " + ca.id() + " status=" + ca.status() + " autoRegistration="
                 + ca.autoRegistrationStatus());
         return obj().put("certificateArn", registry.caCertificateArn(ca.id())).put("certificateId", ca.id());
@@ -76,7 +87,29 @@ final class CaCertificatesApi {
         description.set("validity", CertificatesApi.validity(x509));
         ObjectNode out = obj();
         out.set("certificateDescription", description);
-        out.set("registrationConfig", obj());
+        ObjectNode config = obj();
+        registry.caCertificates().registrationConfig(ca.id()).ifPresent(c -> {
+            putIfSet(config, "templateBody", c.templateBody());
+            putIfSet(config, "roleArn", c.roleArn());
+            putIfSet(config, "templateName", c.templateName());
+        });
+        out.set("registrationConfig", config);
         return out;
+    }
+
+    /** The request's registrationConfig, or null when it has none. */
+    private static Registry.RegistrationConfig registrationConfig(Request r) {
+        JsonNode config = r.body().get("registrationConfig");
+        if (config == null || config.isNull()) {
+            return null;
+        }
+        return new Registry.RegistrationConfig(RestJson.text(config.get("templateBody")),
+                RestJson.text(config.get("roleArn")), RestJson.text(config.get("templateName")));
+    }
+
+    private static void putIfSet(ObjectNode node, String field, String value) {
+        if (value != null) {
+            node.put(field, value);
+        }
     }
 }

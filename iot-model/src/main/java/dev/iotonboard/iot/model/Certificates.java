@@ -74,6 +74,91 @@ public final class Certificates {
         }
     }
 
+    /** The statuses RegisterCertificate and RegisterCertificateWithoutCA may set here; the others are refused. */
+    private static final Set<String> REGISTRABLE = Set.of("ACTIVE", "INACTIVE", "REVOKED", "PENDING_ACTIVATION");
+
+    /**
+     * RegisterCertificate (API reference): a device certificate signed by a registered CA. With {@code caPem}, that
+     * CA must be registered (CertificateValidationException otherwise) and have signed the certificate; without it,
+     * IoT looks for a registered CA that signed it (CertificateValidationException when none did). An INACTIVE CA
+     * is CertificateStateException (unconfirmed). The status is {@code status}, else ACTIVE with {@code setAsActive},
+     * else INACTIVE; PENDING_TRANSFER and REGISTER_INACTIVE are refused (not modelled). A certificate registered
+     * already is ResourceAlreadyExistsException 409 with its id. Messages unconfirmed.
+     */
+    public Certificate register(String pem, String caPem, boolean setAsActive, String status) {
+        synchronized (store.lock) {
+            X509Certificate device = parse(pem, "certificatePem");
+            String newStatus = registrationStatus(status, setAsActive);
+            Registry.CaCertificate ca;
+            if (caPem != null) {
+                String caId = CertificateIds.fromCertificate(parse(caPem, "caCertificatePem"));
+                ca = store.caCertificates.get(caId);
+                if (ca == null) {
+                    throw IotException.certificateValidation("The CA certificate " + caId + " is not registered");
+                }
+                if (!signedBy(device, ca)) {
+                    throw IotException.certificateValidation("The certificate is not signed by the CA certificate "
+                            + caId);
+                }
+            } else {
+                ca = store.caCertificates.values().stream().filter(c -> signedBy(device, c)).findFirst()
+                        .orElseThrow(() -> IotException.certificateValidation("The certificate's issuer is not a"
+                                + " registered CA certificate"));
+            }
+            if (!ca.status().equals("ACTIVE")) {
+                throw IotException.certificateState("The CA certificate " + ca.id() + " is " + ca.status());
+            }
+            return add(device, ca.id(), newStatus);
+        }
+    }
+
+    /**
+     * RegisterCertificateWithoutCA: the certificate is kept without a CA (certificateMode SNI_ONLY: "registered
+     * without an issuer certificate authority", API reference, CertificateDescription); status as
+     * {@link #register}'s, INACTIVE by default.
+     */
+    public Certificate registerWithoutCa(String pem, String status) {
+        synchronized (store.lock) {
+            return add(parse(pem, "certificatePem"), null, registrationStatus(status, false));
+        }
+    }
+
+    private Certificate add(X509Certificate device, String caId, String status) {
+        String id = CertificateIds.fromCertificate(device);
+        if (store.certificates.containsKey(id)) {
+            throw IotException.alreadyExists("The certificate is already registered", id);
+        }
+        double now = store.now();
+        Certificate record = new Certificate(id, CertificateIds.toPem(device), caId, status, now, now, 1);
+        store.certificates.put(id, record);
+        store.save();
+        return record;
+    }
+
+    private static String registrationStatus(String status, boolean setAsActive) {
+        if (status == null) {
+            return setAsActive ? "ACTIVE" : "INACTIVE";
+        }
+        if (!REGISTRABLE.contains(status)) {
+            throw IotException.invalidRequest("Registering a certificate with status " + status
+                    + " is not supported by the IoT model");
+        }
+        return status;
+    }
+
+    private static boolean signedBy(X509Certificate device, Registry.CaCertificate ca) {
+        X509Certificate caCertificate = CertificateIds.parsePem(ca.pem());
+        if (!device.getIssuerX500Principal().equals(caCertificate.getSubjectX500Principal())) {
+            return false;
+        }
+        try {
+            device.verify(caCertificate.getPublicKey());
+            return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
     /**
      * UpdateCertificate with the service model's rules: PENDING_ACTIVATION and PENDING_TRANSFER cannot be set; a
      * REVOKED certificate stays REVOKED; setting the current status again succeeds (idempotent).

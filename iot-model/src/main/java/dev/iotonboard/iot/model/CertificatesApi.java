@@ -39,6 +39,20 @@ final class CertificatesApi {
                     + (r.flag("forceDelete") ? " (forceDelete)" : ""));
             return EMPTY;
         });
+        routes.add("RegisterCertificate", "POST", "/certificate/register", r -> {
+            Certificate certificate = registry.certificates().register(r.bodyText("certificatePem"),
+                    r.bodyText("caCertificatePem"), r.flag("setAsActive"), r.bodyText("status"));
+            events.accept("RegisterCertificate " + certificate.id() + " status=" + certificate.status());
+            return obj().put("certificateArn", registry.certificateArn(certificate.id()))
+                    .put("certificateId", certificate.id());
+        });
+        routes.add("RegisterCertificateWithoutCA", "POST", "/certificate/register-no-ca", r -> {
+            Certificate certificate = registry.certificates().registerWithoutCa(r.bodyText("certificatePem"),
+                    r.bodyText("status"));
+            events.accept("RegisterCertificateWithoutCA " + certificate.id() + " status=" + certificate.status());
+            return obj().put("certificateArn", registry.certificateArn(certificate.id()))
+                    .put("certificateId", certificate.id());
+        });
         routes.add("ListCertificates", "GET", "/certificates",
                 r -> certificatePage(registry.certificates().list(), r, DOCUMENTED_CERTIFICATE_PAGE_SIZE));
         routes.add("ListCertificatesByCA", "GET", "/certificates-by-ca/{caCertificateId}",
@@ -56,7 +70,8 @@ final class CertificatesApi {
                 .put("creationDate", certificate.creationDate())
                 .put("lastModifiedDate", certificate.lastModifiedDate())
                 .put("customerVersion", certificate.generation())
-                .put("generationId", Integer.toString(certificate.generation())).put("certificateMode", "DEFAULT");
+                .put("generationId", Integer.toString(certificate.generation()))
+                .put("certificateMode", mode(certificate));
         description.set("validity", validity(x509));
         ObjectNode out = obj();
         out.set("certificateDescription", description);
@@ -67,8 +82,13 @@ final class CertificatesApi {
     private Object certificatePage(List<Certificate> certificates, Request r, int defaultSize) {
         return page(ordered(certificates, r), r, "pageSize", "marker", defaultSize, "certificates",
                 "nextMarker", c -> obj().put("certificateArn", registry.certificateArn(c.id()))
-                        .put("certificateId", c.id()).put("status", c.status()).put("certificateMode", "DEFAULT")
+                        .put("certificateId", c.id()).put("status", c.status()).put("certificateMode", mode(c))
                         .put("creationDate", c.creationDate()));
+    }
+
+    /** SNI_ONLY for a certificate registered without a CA (RegisterCertificateWithoutCA), else DEFAULT. */
+    private static String mode(Certificate certificate) {
+        return certificate.caCertificateId() == null ? "SNI_ONLY" : "DEFAULT";
     }
 
     /** A certificate description's validity: notBefore and notAfter in epoch seconds. */

@@ -73,7 +73,36 @@ public final class IamResources {
             entry("ListCACertificates", NONE), entry("RegisterCertificate", NONE),
             entry("RegisterCACertificate", NONE), entry("GetRegistrationCode", NONE),
             entry("DescribeEndpoint", NONE), entry("CreateCertificateFromCsr", NONE),
-            entry("ListTopicRules", NONE));
+            entry("ListTopicRules", NONE),
+            // Issue 16's registry operations: the reference's types (thingtype, thinggroup, policy, thing, cert);
+            // AddThingToThingGroup and RemoveThingFromThingGroup need thing and thinggroup both: authorized here on
+            // the group named by thingGroupName (a request naming it by ARN only is authorized on "*").
+            entry("CreateThingType", byId("thingtype", "thingTypeName")),
+            entry("DescribeThingType", byId("thingtype", "thingTypeName")),
+            entry("DeprecateThingType", byId("thingtype", "thingTypeName")),
+            entry("DeleteThingType", byId("thingtype", "thingTypeName")),
+            entry("ListThingTypes", NONE),
+            entry("CreateThingGroup", byId("thinggroup", "thingGroupName")),
+            entry("DescribeThingGroup", byId("thinggroup", "thingGroupName")),
+            entry("UpdateThingGroup", byId("thinggroup", "thingGroupName")),
+            entry("DeleteThingGroup", byId("thinggroup", "thingGroupName")),
+            entry("ListThingsInThingGroup", byId("thinggroup", "thingGroupName")),
+            entry("AddThingToThingGroup", new Authorization(List.of("thinggroup", "thing"), "body",
+                    "thingGroupName", false)),
+            entry("RemoveThingFromThingGroup", new Authorization(List.of("thinggroup", "thing"), "body",
+                    "thingGroupName", false)),
+            entry("ListThingGroupsForThing", byId("thing", "thingName")),
+            entry("ListThingGroups", NONE),
+            entry("CreatePolicy", byId("policy", "policyName")),
+            entry("DeletePolicy", byId("policy", "policyName")),
+            entry("CreatePolicyVersion", byId("policy", "policyName")),
+            entry("ListPolicyVersions", byId("policy", "policyName")),
+            entry("GetPolicyVersion", byId("policy", "policyName")),
+            entry("SetDefaultPolicyVersion", byId("policy", "policyName")),
+            entry("DeletePolicyVersion", byId("policy", "policyName")),
+            entry("ListThingPrincipalsV2", byId("thing", "thingName")),
+            entry("ListPrincipalThingsV2", byArn("header", "x-amzn-principal", "cert")),
+            entry("RegisterCertificateWithoutCA", NONE));
 
     private IamResources() {
     }

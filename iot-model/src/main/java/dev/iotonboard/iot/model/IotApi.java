@@ -33,7 +33,8 @@ import java.util.function.Function;
  * {@code {"message":"Not Found"}}. What each operation answers, and the source of each rule: iot-model/README.md.
  *
  * <p>The operations on each kind of resource are bound in a class of their own ({@link CaCertificatesApi},
- * {@link CertificatesApi}, {@link PoliciesApi}, {@link ThingsApi}, {@link ThingPrincipalsApi}, {@link TopicRulesApi})
+ * {@link CertificatesApi}, {@link PoliciesApi}, {@link ThingsApi}, {@link ThingPrincipalsApi}, {@link ThingTypesApi},
+ * {@link ThingGroupsApi}, {@link TopicRulesApi})
  * that adds its routes to the one route table ({@link Routes}).
  */
 public final class IotApi {
@@ -133,6 +134,8 @@ public final class IotApi {
         new PoliciesApi(registry, events).addTo(routes);
         new ThingsApi(registry, events).addTo(routes);
         new ThingPrincipalsApi(registry, events).addTo(routes);
+        new ThingTypesApi(registry, events).addTo(routes);
+        new ThingGroupsApi(registry, events).addTo(routes);
         routes.add("DescribeEndpoint", "GET", "/endpoint", this::describeEndpoint);
         new TopicRulesApi(registry).addTo(routes);
     }

@@ -53,6 +53,14 @@ public final class IotException extends RuntimeException {
         return new IotException("DeleteConflictException", 409, message);
     }
 
+    public static IotException malformedPolicy(String message) {
+        return new IotException("MalformedPolicyException", 400, message);
+    }
+
+    public static IotException versionsLimitExceeded(String message) {
+        return new IotException("VersionsLimitExceededException", 409, message);
+    }
+
     public static IotException versionConflict(String message) {
         return new IotException("VersionConflictException", 409, message);
     }

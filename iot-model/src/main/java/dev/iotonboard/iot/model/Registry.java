@@ -3,6 +3,7 @@ package dev.iotonboard.iot.model;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -35,12 +36,56 @@ public final class Registry {
         }
     }
 
-    /** A thing. */
-    public record Thing(String name, String id, Map<String, String> attributes, long version) {
+    /** A thing; {@code thingTypeName} null: a thing without a type. */
+    public record Thing(String name, String id, Map<String, String> attributes, long version, String thingTypeName) {
+
+        public Thing(String name, String id, Map<String, String> attributes, long version) {
+            this(name, id, attributes, version, null);
+        }
     }
 
-    /** A policy (one version, the default). */
-    public record Policy(String name, String document, double creationDate) {
+    /**
+     * A policy: its versions (oldest first) and which is the default; {@code document} is the default version's, the
+     * one the data plane evaluates.
+     *
+     * @param lastVersionId the greatest version id given so far (ids are not reused)
+     */
+    public record Policy(String name, String document, double creationDate, String defaultVersionId,
+            List<PolicyVersion> versions, int lastVersionId, double lastModifiedDate) {
+
+        /** A policy with one version, "1", the default. */
+        static Policy of(String name, String document, double at) {
+            return new Policy(name, document, at, "1", List.of(new PolicyVersion("1", document, at)), 1, at);
+        }
+
+        /** The version of this id, or ResourceNotFoundException. */
+        PolicyVersion version(String id) {
+            return versions.stream().filter(v -> v.id().equals(id)).findFirst().orElseThrow(() ->
+                    IotException.notFound("policy " + name + " has no version " + id));
+        }
+    }
+
+    /** A version of a policy. */
+    public record PolicyVersion(String id, String document, double createDate) {
+    }
+
+    /**
+     * A thing type (ThingTypeProperties: description and searchable attributes).
+     *
+     * @param deprecationDate when it was last deprecated (epoch seconds), or null: never; {@code deprecated} tells
+     *                        whether it is now
+     */
+    public record ThingType(String name, String id, String description, List<String> searchableAttributes,
+            boolean deprecated, Double deprecationDate, double creationDate) {
+    }
+
+    /** A static thing group (ThingGroupProperties: description and attributes), without a parent. */
+    public record ThingGroup(String name, String id, String description, Map<String, String> attributes,
+            long version, double creationDate) {
+    }
+
+    /** A CA certificate's registrationConfig (the JITP template): each member may be null. */
+    public record RegistrationConfig(String templateBody, String roleArn, String templateName) {
     }
 
     /**
@@ -68,6 +113,8 @@ public final class Registry {
     private final ThingPrincipals thingPrincipals;
     private final Policies policies;
     private final TopicRules topicRules;
+    private final ThingTypes thingTypes;
+    private final ThingGroups thingGroups;
     private final Seed seed;
 
     /**
@@ -89,6 +136,8 @@ public final class Registry {
         this.certificates = new Certificates(store);
         this.things = new Things(store);
         this.thingPrincipals = new ThingPrincipals(store, things);
+        this.thingTypes = new ThingTypes(store);
+        this.thingGroups = new ThingGroups(store, things);
         this.policies = new Policies(store);
         this.topicRules = new TopicRules(store);
         this.seed = new Seed(store, caCertificates, certificates);
@@ -118,6 +167,14 @@ public final class Registry {
         return topicRules;
     }
 
+    public ThingTypes thingTypes() {
+        return thingTypes;
+    }
+
+    public ThingGroups thingGroups() {
+        return thingGroups;
+    }
+
     /** What tests and a saved state put in place directly, without the operations' rules (see {@link Seed}). */
     public Seed seed() {
         return seed;
@@ -145,6 +202,14 @@ public final class Registry {
 
     public String policyArn(String name) {
         return store.arns.policy(name);
+    }
+
+    public String thingTypeArn(String name) {
+        return store.arns.thingType(name);
+    }
+
+    public String thingGroupArn(String name) {
+        return store.arns.thingGroup(name);
     }
 
     public String topicRuleArn(String name) {

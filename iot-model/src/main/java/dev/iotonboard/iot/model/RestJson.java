@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /** What the operations of {@link IotApi} share to build their answers: JSON objects, pages, order, numbers. */
@@ -61,6 +63,32 @@ final class RestJson {
             Collections.reverse(list);
         }
         return list;
+    }
+
+    /** A JSON object of strings as a map (in its order), or null when {@code node} is not an object. */
+    static Map<String, String> stringMap(JsonNode node) {
+        if (node == null || !node.isObject()) {
+            return null;
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        node.fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+        return map;
+    }
+
+    /** A body member's text, or null when absent or JSON null. */
+    static String text(JsonNode node) {
+        return node == null || node.isNull() || node.isMissingNode() ? null : node.asText();
+    }
+
+    /**
+     * InvalidRequestException for a member the model does not keep ({@code what}: its name), when the request gives
+     * it: the model refuses what it would otherwise drop.
+     */
+    static void refuse(JsonNode member, String what) {
+        if (member != null && !member.isNull() && !member.isMissingNode() && !(member.isContainerNode()
+                && member.isEmpty())) {
+            throw IotException.invalidRequest(what + " is not supported by the IoT model");
+        }
     }
 
     static Long parseLong(String value) {

@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.iotonboard.iot.model.Registry.CaCertificate;
 import dev.iotonboard.iot.model.Registry.Certificate;
 import dev.iotonboard.iot.model.Registry.Policy;
+import dev.iotonboard.iot.model.Registry.RegistrationConfig;
 import dev.iotonboard.iot.model.Registry.Thing;
+import dev.iotonboard.iot.model.Registry.ThingGroup;
 import dev.iotonboard.iot.model.Registry.ThingPrincipal;
+import dev.iotonboard.iot.model.Registry.ThingType;
 import dev.iotonboard.iot.model.Registry.TopicRule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,10 +36,15 @@ import java.util.stream.Collectors;
  */
 final class Store {
 
-    /** What the registry holds, as saved to the state file (topicRules: null in files of older versions). */
+    /**
+     * What the registry holds, as saved to the state file (topicRules, thingTypes, thingGroups, groupThings and
+     * registrationConfigs: null in files of older versions).
+     */
     record State(String registrationCode, List<CaCertificate> caCertificates, List<Certificate> certificates,
             List<Thing> things, List<Policy> policies, Map<String, List<String>> targetPolicies,
-            List<ThingPrincipal> thingPrincipals, List<TopicRule> topicRules) {
+            List<ThingPrincipal> thingPrincipals, List<TopicRule> topicRules, List<ThingType> thingTypes,
+            List<ThingGroup> thingGroups, Map<String, List<String>> groupThings,
+            Map<String, RegistrationConfig> registrationConfigs) {
     }
 
     final Object lock;
@@ -55,6 +63,12 @@ final class Store {
     final Map<String, Set<String>> targetPolicies = new LinkedHashMap<>();
     private final List<ThingPrincipal> thingPrincipals = new ArrayList<>();
     final Map<String, TopicRule> topicRules = new LinkedHashMap<>();
+    final Map<String, ThingType> thingTypes = new LinkedHashMap<>();
+    final Map<String, ThingGroup> thingGroups = new LinkedHashMap<>();
+    /** The things of each static thing group, in the order they were added. */
+    final Map<String, Set<String>> groupThings = new LinkedHashMap<>();
+    /** The registrationConfig of each CA certificate that has one, by CA certificate id. */
+    final Map<String, RegistrationConfig> registrationConfigs = new LinkedHashMap<>();
 
     /** @param stateFile read now when it exists, written after each change; null: memory only */
     Store(Object lock, Arns arns, Path stateFile, Clock clock) {
@@ -102,7 +116,10 @@ final class Store {
                 List.copyOf(certificates.values()), List.copyOf(things.values()), List.copyOf(policies.values()),
                 targetPolicies.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                         e -> List.copyOf(e.getValue()), (a, b) -> a, LinkedHashMap::new)),
-                List.copyOf(thingPrincipals), List.copyOf(topicRules.values()));
+                List.copyOf(thingPrincipals), List.copyOf(topicRules.values()), List.copyOf(thingTypes.values()),
+                List.copyOf(thingGroups.values()), groupThings.entrySet().stream().collect(Collectors.toMap(
+                        Map.Entry::getKey, e -> List.copyOf(e.getValue()), (a, b) -> a, LinkedHashMap::new)),
+                new LinkedHashMap<>(registrationConfigs));
         try {
             Files.createDirectories(stateFile.toAbsolutePath().getParent());
             Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
@@ -120,11 +137,18 @@ final class Store {
             state.caCertificates().forEach(c -> caCertificates.put(c.id(), c));
             state.certificates().forEach(c -> certificates.put(c.id(), c));
             state.things().forEach(t -> things.put(t.name(), t));
-            state.policies().forEach(p -> policies.put(p.name(), p));
+            state.policies().forEach(p -> policies.put(p.name(), p.versions() == null ? Policy.of(p.name(),
+                    p.document(), p.creationDate()) : p));
             state.targetPolicies().forEach((k, v) -> targetPolicies.put(k, new LinkedHashSet<>(v)));
             thingPrincipals.addAll(state.thingPrincipals());
             if (state.topicRules() != null) {
                 state.topicRules().forEach(r -> topicRules.put(r.name(), r));
+            }
+            if (state.thingTypes() != null) {
+                state.thingTypes().forEach(t -> thingTypes.put(t.name(), t));
+                state.thingGroups().forEach(g -> thingGroups.put(g.name(), g));
+                state.groupThings().forEach((k, v) -> groupThings.put(k, new LinkedHashSet<>(v)));
+                registrationConfigs.putAll(state.registrationConfigs());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the registry state " + stateFile

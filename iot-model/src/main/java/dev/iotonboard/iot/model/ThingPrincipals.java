@@ -87,4 +87,20 @@ public final class ThingPrincipals {
                     .map(ThingPrincipal::thingName).toList();
         }
     }
+
+    /** ListThingPrincipalsV2: the attachments of a thing, with their type; the thing must exist. */
+    public List<ThingPrincipal> attachmentsOfThing(String thingName) {
+        synchronized (store.lock) {
+            things.get(thingName);
+            return store.attachments().stream().filter(tp -> tp.thingName().equals(thingName)).toList();
+        }
+    }
+
+    /** ListPrincipalThingsV2: the attachments of a principal, with their type; a certificate must exist. */
+    public List<ThingPrincipal> attachmentsOfPrincipal(String principal) {
+        synchronized (store.lock) {
+            Principals.require(store, principal, "principal");
+            return store.attachments().stream().filter(tp -> tp.principal().equals(principal)).toList();
+        }
+    }
 }

@@ -5,18 +5,12 @@ import dev.iotonboard.lambda.core.ThingNameRule;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
 /** The registry's things ({@link Registry#things()}); their principals are {@link ThingPrincipals}. */
 public final class Things {
-
-    /**
-     * The attributes a thing without a thing type may hold (service model, CreateThing attributePayload: "up to three
-     * name/value pairs"; the model refuses thing types, so every thing here has none). The error, InvalidRequestException,
-     * and its message are unconfirmed.
-     */
-    static final int MAX_ATTRIBUTES = 3;
 
     private final Store store;
 
@@ -24,21 +18,42 @@ public final class Things {
         this.store = store;
     }
 
+    /**
+     * The attributes a thing may hold: three without a thing type, fifty with one (developer guide, thing-types.md:
+     * "Things associated with a thing type can have up to 50 attributes"; AWS IoT quotas, 3 for a thing without a
+     * type).
+     */
+    static final int MAX_ATTRIBUTES_UNTYPED = 3;
+    static final int MAX_ATTRIBUTES_TYPED = 50;
+
     /** CreateThing: succeeds again for the same name and attributes (idempotent); 409 when they differ. */
     public Thing create(String name, Map<String, String> attributes) {
+        return create(name, null, attributes);
+    }
+
+    /**
+     * CreateThing with a thing type (null: none): the type must exist (ResourceNotFoundException) and not be
+     * deprecated (InvalidRequestException); succeeds again for the same name, type and attributes (idempotent), 409
+     * when they differ; more attributes than the type allows ({@link #MAX_ATTRIBUTES_UNTYPED},
+     * {@link #MAX_ATTRIBUTES_TYPED}) is InvalidRequestException.
+     */
+    public Thing create(String name, String thingTypeName, Map<String, String> attributes) {
         synchronized (store.lock) {
             requireName(name);
             Map<String, String> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
-            requireAttributeCount(name, attrs);
             Thing existing = store.things.get(name);
             if (existing != null) {
-                if (existing.attributes().equals(attrs)) {
+                if (existing.attributes().equals(attrs) && Objects.equals(existing.thingTypeName(), thingTypeName)) {
                     return existing;
                 }
                 throw IotException.alreadyExists("thing " + name + " already exists with a different configuration",
                         existing.id());
             }
-            Thing thing = new Thing(name, UUID.randomUUID().toString(), attrs, 1);
+            if (thingTypeName != null) {
+                ThingTypes.requireUsable(store, thingTypeName);
+            }
+            requireAttributeCount(name, attrs, thingTypeName);
+            Thing thing = new Thing(name, UUID.randomUUID().toString(), attrs, 1, thingTypeName);
             store.things.put(name, thing);
             store.save();
             return thing;
@@ -65,8 +80,27 @@ public final class Things {
      */
     public Thing update(String name, Map<String, String> attributes, boolean merge, Long expectedVersion) {
         synchronized (store.lock) {
+            return update(name, attributes, merge, expectedVersion, get(name).thingTypeName(), false);
+        }
+    }
+
+    /**
+     * UpdateThing with its thing type: {@code thingTypeName} (null: unchanged) must exist and, when it is not the
+     * thing's type already, not be deprecated; {@code removeThingType} removes the type (both together is
+     * InvalidRequestException, unconfirmed). The attributes after the update must fit the resulting type's limit.
+     */
+    public Thing update(String name, Map<String, String> attributes, boolean merge, Long expectedVersion,
+            String thingTypeName, boolean removeThingType) {
+        synchronized (store.lock) {
             Thing thing = get(name);
             requireVersion(thing, expectedVersion);
+            if (removeThingType && thingTypeName != null) {
+                throw IotException.invalidRequest("thingTypeName and removeThingType cannot be given together");
+            }
+            String type = removeThingType ? null : thingTypeName != null ? thingTypeName : thing.thingTypeName();
+            if (type != null && !type.equals(thing.thingTypeName())) {
+                ThingTypes.requireUsable(store, type);
+            }
             Map<String, String> updated = new LinkedHashMap<>(merge || attributes == null ? thing.attributes()
                     : Map.of());
             if (attributes != null) {
@@ -78,8 +112,8 @@ public final class Things {
                     }
                 });
             }
-            requireAttributeCount(name, updated);
-            Thing next = new Thing(name, thing.id(), Map.copyOf(updated), thing.version() + 1);
+            requireAttributeCount(name, updated, type);
+            Thing next = new Thing(name, thing.id(), Map.copyOf(updated), thing.version() + 1, type);
             store.things.put(name, next);
             store.save();
             return next;
@@ -106,6 +140,7 @@ public final class Things {
                         + " is still attached to one or more principals");
             }
             store.things.remove(name);
+            store.groupThings.values().forEach(members -> members.remove(name));
             store.save();
         }
     }
@@ -124,17 +159,19 @@ public final class Things {
         }
     }
 
-    private static void requireName(String name) {
-        if (name == null || !ThingNameRule.IOT_THING_NAME.matcher(name).matches()) {
-            throw IotException.invalidRequest("thingName must match [a-zA-Z0-9:_-]{1,128}");
+    /** InvalidRequestException when {@code attributes} are more than a thing of {@code thingTypeName} may hold. */
+    private static void requireAttributeCount(String name, Map<String, String> attributes, String thingTypeName) {
+        int max = thingTypeName == null ? MAX_ATTRIBUTES_UNTYPED : MAX_ATTRIBUTES_TYPED;
+        if (attributes.size() > max) {
+            throw IotException.invalidRequest("Thing " + name + (thingTypeName == null ? " has no thing type: it"
+                    : " of thing type " + thingTypeName) + " can have at most " + max + " attributes, not "
+                    + attributes.size());
         }
     }
 
-    /** InvalidRequestException when a thing would hold more than {@link #MAX_ATTRIBUTES} attributes. */
-    private static void requireAttributeCount(String name, Map<String, String> attributes) {
-        if (attributes.size() > MAX_ATTRIBUTES) {
-            throw IotException.invalidRequest("A thing without a thing type can have at most " + MAX_ATTRIBUTES
-                    + " attributes; thing " + name + " would have " + attributes.size());
+    private static void requireName(String name) {
+        if (name == null || !ThingNameRule.IOT_THING_NAME.matcher(name).matches()) {
+            throw IotException.invalidRequest("thingName must match [a-zA-Z0-9:_-]{1,128}");
         }
     }
 

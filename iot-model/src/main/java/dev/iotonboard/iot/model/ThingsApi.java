@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** {@link IotApi}'s operations on things, over {@link Things}; thing types and billing groups are not modelled. */
+/** {@link IotApi}'s operations on things, over {@link Things}; billing groups are not modelled (refused). */
 final class ThingsApi {
 
     private final Registry registry;
@@ -44,12 +44,13 @@ final class ThingsApi {
 
     private Object create(Request r) {
         Map<String, String> attributes = attributes(r);
-        if (r.body().hasNonNull("thingTypeName") || r.body().hasNonNull("billingGroupName")) {
-            throw IotException.invalidRequest("thing types and billing groups are not supported by the IoT model");
+        if (r.body().hasNonNull("billingGroupName")) {
+            throw IotException.invalidRequest("billing groups are not supported by the IoT model");
         }
         String name = r.path().get("thingName");
         boolean existed = registry.things().find(name).isPresent();
-        Thing thing = registry.things().create(name, attributes == null ? Map.of() : attributes);
+        Thing thing = registry.things().create(name, r.bodyText("thingTypeName"),
+                attributes == null ? Map.of() : attributes);
         if (!existed) {
             events.accept("CreateThing " + name);
         }
@@ -62,20 +63,21 @@ final class ThingsApi {
         ObjectNode out = obj().put("defaultClientId", thing.name()).put("thingName", thing.name())
                 .put("thingId", thing.id()).put("thingArn", registry.thingArn(thing.name()))
                 .put("version", thing.version());
+        if (thing.thingTypeName() != null) {
+            out.put("thingTypeName", thing.thingTypeName());
+        }
         out.set("attributes", JSON.valueToTree(thing.attributes()));
         return out;
     }
 
-    /** UpdateThing: attributes (merged with attributePayload.merge), expectedVersion. */
+    /** UpdateThing: attributes (merged with attributePayload.merge), expectedVersion, thingTypeName, removeThingType. */
     private Object update(Request r) {
-        if (r.body().hasNonNull("thingTypeName")) {
-            throw IotException.invalidRequest("thing types are not supported by the IoT model");
-        }
         String name = r.path().get("thingName");
         JsonNode expected = r.body().get("expectedVersion");
         Thing thing = registry.things().update(name, attributes(r),
                 r.body().path("attributePayload").path("merge").asBoolean(false),
-                expected == null || expected.isNull() ? null : expected.asLong());
+                expected == null || expected.isNull() ? null : expected.asLong(), r.bodyText("thingTypeName"),
+                r.body().path("removeThingType").asBoolean(false));
         events.accept("UpdateThing " + name + " version " + thing.version() + " attributes " + thing.attributes());
         return EMPTY;
     }
@@ -94,13 +96,15 @@ final class ThingsApi {
     /**
      * ListThings: every thing in creation order; attributeName and attributeValue keep the things whose attribute has
      * that value (a prefix of it with usePrefixAttributeValue; attributeName alone: the things that have the
-     * attribute, unconfirmed); thingTypeName keeps none (the model has no thing types).
+     * attribute, unconfirmed); thingTypeName keeps the things of that type.
      */
     private Object list(Request r) {
         String name = r.query("attributeName");
         String value = r.query("attributeValue");
         boolean prefix = r.flag("usePrefixAttributeValue");
-        List<Thing> things = r.query("thingTypeName") != null ? List.of() : registry.things().list().stream()
+        String type = r.query("thingTypeName");
+        List<Thing> things = registry.things().list().stream()
+                .filter(t -> type == null || type.equals(t.thingTypeName()))
                 .filter(t -> name == null || t.attributes().containsKey(name) && (value == null
                         || (prefix ? t.attributes().get(name).startsWith(value)
                         : t.attributes().get(name).equals(value))))
@@ -108,6 +112,9 @@ final class ThingsApi {
         return page(things, r, "maxResults", "nextToken", DEFAULT_PAGE_SIZE, "things", "nextToken", t -> {
             ObjectNode thing = obj().put("thingName", t.name()).put("thingArn", registry.thingArn(t.name()))
                     .put("version", t.version());
+            if (t.thingTypeName() != null) {
+                thing.put("thingTypeName", t.thingTypeName());
+            }
             thing.set("attributes", JSON.valueToTree(t.attributes()));
             return thing;
         });

@@ -75,6 +75,26 @@ class IamResourcesTest {
     }
 
     @Test
+    void registryOperations_onThingTypesGroupsAndPolicies() {
+        assertEquals(iot.arn("iot", "thingtype/sensor"), resource("POST", "/thing-types/sensor/deprecate", null,
+                "{}"));
+        assertEquals(iot.arn("iot", "thinggroup/fleet"), resource("PATCH", "/thing-groups/fleet", null, "{}"));
+        assertEquals(iot.arn("iot", "thinggroup/fleet"), resource("PUT", "/thing-groups/addThingToThingGroup", null,
+                "{\"thingGroupName\":\"fleet\",\"thingName\":\"t\"}"));
+        assertEquals("*", resource("PUT", "/thing-groups/addThingToThingGroup", null, "{\"thingGroupArn\":\""
+                + iot.arn("iot", "thinggroup/fleet") + "\",\"thingName\":\"t\"}"), "named by ARN only: *");
+        assertEquals(iot.arn("iot", "thing/t"), resource("GET", "/things/t/thing-groups", null, null));
+        assertEquals(iot.arn("iot", "thing/t"), resource("GET", "/things/t/principals-v2", null, null));
+        assertEquals(iot.arn("iot", "policy/app"), resource("DELETE", "/policies/app/version/2", null, null));
+        assertEquals(iot.arn("iot", "policy/app"), resource("POST", "/policies/app", null, "{}"));
+        String cert = iot.arn("iot", "cert/" + CERT_ID);
+        assertEquals(cert, resource("GET", "/principals/things-v2", cert, null));
+        assertEquals("*", resource("GET", "/thing-types", null, null));
+        assertEquals("*", resource("GET", "/thing-groups", null, null));
+        assertEquals("*", resource("POST", "/certificate/register-no-ca", null, "{}"));
+    }
+
+    @Test
     void actionsWithoutResourceType_areAuthorizedOnStar() {
         assertEquals("*", resource("GET", "/certificates-by-ca/" + CA_ID, null, null));
         assertEquals("*", resource("POST", "/attached-policies/" + iot.arn("iot", "cert/" + CERT_ID)

@@ -36,4 +36,45 @@ class RegistryTest {
         assertEquals(Map.of("k", "v"), second.things().get("t1").attributes());
         assertEquals(List.of("t1"), second.thingPrincipals().things(second.certificateArn(certId)));
     }
+
+    @Test
+    void stateFile_keepsThingTypesGroupsPolicyVersionsAndRegistrationConfig(@TempDir Path dir) {
+        Path file = dir.resolve("registry.json");
+        Registry first = new Registry("us-east-1", "000000000000", file);
+        TestPki ca = TestPki.newCa("CA");
+        String caId = first.caCertificates().register(CertificateIds.toPem(ca.caCertificate()),
+                ca.issue(first.registrationCode()).pem(), true, true).id();
+        first.caCertificates().registrationConfig(caId, new Registry.RegistrationConfig("{}", null, "tpl"));
+        first.thingTypes().create("sensor", "a sensor", List.of("site"));
+        first.things().create("t1", "sensor", Map.of("k", "v"));
+        first.thingGroups().create("fleet", null, Map.of());
+        first.thingGroups().addThing("fleet", "t1");
+        first.policies().create("app", "{\"Statement\":[]}");
+        first.policies().createVersion("app", "{\"Statement\":[{}]}", true);
+        first.policies().attach("app", first.thingGroupArn("fleet"));
+
+        Registry second = new Registry("us-east-1", "000000000000", file);
+        assertEquals("tpl", second.caCertificates().registrationConfig(caId).orElseThrow().templateName());
+        assertEquals(List.of("site"), second.thingTypes().get("sensor").searchableAttributes());
+        assertEquals("sensor", second.things().get("t1").thingTypeName());
+        assertEquals(List.of("fleet"), second.thingGroups().groupsFor("t1"));
+        assertEquals("2", second.policies().get("app").defaultVersionId());
+        assertEquals("{\"Statement\":[{}]}", second.policies().get("app").document());
+        assertEquals(2, second.policies().versions("app").size());
+        assertEquals(List.of(second.thingGroupArn("fleet")), second.policies().targets("app"));
+    }
+
+    @Test
+    void stateFile_ofAnOlderVersion_readsPoliciesAsOneVersion(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("registry.json");
+        java.nio.file.Files.writeString(file, "{\"registrationCode\":\"abc\",\"caCertificates\":[],"
+                + "\"certificates\":[],\"things\":[{\"name\":\"t1\",\"id\":\"i\",\"attributes\":{},"
+                + "\"version\":1}],\"policies\":[{\"name\":\"app\",\"document\":\"{}\",\"creationDate\":1.0}],"
+                + "\"targetPolicies\":{},\"thingPrincipals\":[]}");
+        Registry registry = new Registry("us-east-1", "000000000000", file);
+        assertEquals("1", registry.policies().get("app").defaultVersionId());
+        assertEquals(1, registry.policies().versions("app").size());
+        assertEquals(null, registry.things().get("t1").thingTypeName());
+        assertEquals(List.of(), registry.thingGroups().list());
+    }
 }

@@ -161,10 +161,16 @@ public final class DeviceAdmission {
     /** Why the handshake refuses this certificate, or null. */
     private static String refusal(Finding finding) {
         Registry.CaCertificate ca = finding.ca();
+        String id = finding.certificateId();
         if (ca == null) {
+            Optional<Registry.Certificate> withoutCa = finding.known().filter(c -> c.caCertificateId() == null);
+            if (withoutCa.isPresent()) {
+                // RegisterCertificateWithoutCA (certificateMode SNI_ONLY): no CA to check, its status decides
+                String status = withoutCa.get().status();
+                return status.equals("ACTIVE") ? null : "certificate " + id + " is " + status;
+            }
             return "the client certificate was not issued by a registered CA";
         }
-        String id = finding.certificateId();
         if (finding.known().isEmpty()) {
             if (!ca.status().equals("ACTIVE")) {
                 return "certificate " + id + " is not registered and its CA " + ca.id() + " is " + ca.status();

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a device may do on the data plane: the IoT policies attached to its certificate, evaluated on this account's
- * and region's IoT resources with the connection's policy variables (thing-policy-variables.md).
+ * What a device may do on the data plane: the IoT policies attached to its certificate and to the thing groups of its
+ * thing (thing-groups.md: a group's policy applies to the things in the group), each policy's default version,
+ * evaluated on this account's and region's IoT resources with the connection's policy variables
+ * (thing-policy-variables.md).
  */
 final class DevicePolicies {
     private final Registry registry;
@@ -24,11 +26,15 @@ final class DevicePolicies {
         return "arn:aws:iot:" + registry.region() + ":" + registry.account() + ":" + type + "/" + name;
     }
 
-    /** The decision of the policies attached to the certificate now. */
+    /**
+     * The decision of the policies that apply to the certificate now: its own, and its thing's groups'. The thing is
+     * the connection's ({@code iot:Connection.Thing.ThingName}: an MQTT client id naming a thing the certificate is
+     * attached to); without one (HTTPS, another client id) every thing the certificate is attached to (unconfirmed).
+     */
     PolicyEvaluator.Decision evaluate(String certificateId, String action, String resource,
             Map<String, String> context) {
-        List<String> documents = registry.policies().attached(registry.certificateArn(certificateId)).stream()
-                .map(Registry.Policy::document).toList();
+        List<String> documents = registry.policies().effective(registry.certificateArn(certificateId),
+                context.get("iot:Connection.Thing.ThingName")).stream().map(Registry.Policy::document).toList();
         return PolicyEvaluator.evaluate(documents, action, resource, context);
     }
 

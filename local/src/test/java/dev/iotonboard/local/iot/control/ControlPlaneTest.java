@@ -200,8 +200,8 @@ class ControlPlaneTest {
 
     @Test
     void unknownRoute_isAnErrorTheSdkReports() {
-        // an operation the model does not serve (ListThings, used here before, is served since iot-model a7a057d)
-        IotException e = assertThrows(IotException.class, () -> iot.listThingTypes());
+        // an operation the model does not serve (ListThings and ListThingTypes, used here before, are served now)
+        IotException e = assertThrows(IotException.class, () -> iot.listBillingGroups(r -> { }));
         assertEquals(404, e.statusCode());
     }
 
@@ -223,5 +223,25 @@ class ControlPlaneTest {
         AwsCli.Result thing = cli("create-thing", "--thing-name", "cli-thing", "--query", "thingName", "--output", "text");
         assertEquals(0, thing.exit(), thing.err());
         assertEquals("cli-thing", thing.out().trim());
+    }
+
+    @Test
+    void awsCli_registryOperations_onTheLocalControlPlane() throws Exception {
+        String document = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
+        assertEquals(0, cli("create-policy", "--policy-name", "cli-fleet", "--policy-document", document).exit());
+        AwsCli.Result group = cli("create-thing-group", "--thing-group-name", "cli-fleet", "--query", "thingGroupArn",
+                "--output", "text");
+        assertEquals(0, group.exit(), group.err());
+        String groupArn = group.out().trim();
+        assertEquals(0, cli("attach-policy", "--policy-name", "cli-fleet", "--target", groupArn).exit());
+        AwsCli.Result attached = cli("list-attached-policies", "--target", groupArn, "--query",
+                "policies[].policyName", "--output", "text");
+        assertEquals("cli-fleet", attached.out().trim(), attached.err());
+        AwsCli.Result conflict = cli("delete-policy", "--policy-name", "cli-fleet");
+        assertTrue(conflict.exit() != 0 && conflict.err().contains("DeleteConflictException"), conflict.err());
+        assertEquals(0, cli("create-thing-type", "--thing-type-name", "cli-type").exit());
+        assertEquals(0, cli("deprecate-thing-type", "--thing-type-name", "cli-type").exit());
+        AwsCli.Result deprecated = cli("create-thing", "--thing-name", "cli-typed", "--thing-type-name", "cli-type");
+        assertTrue(deprecated.exit() != 0 && deprecated.err().contains("InvalidRequestException"), deprecated.err());
     }
 }
