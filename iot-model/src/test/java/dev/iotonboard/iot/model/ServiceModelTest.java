@@ -30,6 +30,12 @@ class ServiceModelTest {
             Path.of("/usr/lib/python3/dist-packages/awscli/botocore/data/iot/2015-05-28/service-2.json");
 
     private static JsonNode model;
+    /**
+     * A newer model for the operations Debian's (January 2023) lacks (ListThingPrincipalsV2, ListPrincipalThingsV2):
+     * the botocore of the AWS CLI v1 that pip installs ({@code pip install awscli}), found through {@code python3};
+     * null when there is none (those operations are then not compared, and say so).
+     */
+    private static JsonNode newerModel;
     private static final List<IotApi.Operation> SERVED =
             new IotApi(new Registry("eu-west-1", "123456789012", null), "iot.test", line -> { }).operations();
 
@@ -45,13 +51,64 @@ class ServiceModelTest {
                     + " awscli; CI installs it). This test compares iot-model's input table and routes with it.");
         }
         model = new ObjectMapper().readTree(SERVICE_MODEL.toFile());
+        newerModel = readNewerModel();
+    }
+
+    private static JsonNode readNewerModel() {
+        try {
+            Process python = new ProcessBuilder("python3", "-c",
+                    "import botocore, os; print(os.path.dirname(botocore.__file__))").redirectErrorStream(true)
+                    .start();
+            String dir = new String(python.getInputStream().readAllBytes()).trim();
+            if (python.waitFor() != 0) {
+                return null;
+            }
+            Path gz = Path.of(dir, "data", "iot", "2015-05-28", "service-2.json.gz");
+            Path plain = Path.of(dir, "data", "iot", "2015-05-28", "service-2.json");
+            if (Files.isRegularFile(gz)) {
+                try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(gz))) {
+                    return new ObjectMapper().readTree(in);
+                }
+            }
+            return Files.isRegularFile(plain) ? new ObjectMapper().readTree(plain.toFile()) : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The model that declares {@code operation}: Debian's, else the newer one; null when neither does. */
+    private static JsonNode modelOf(String operation) {
+        if (model.path("operations").has(operation)) {
+            return model;
+        }
+        return newerModel != null && newerModel.path("operations").has(operation) ? newerModel : null;
+    }
+
+    @Test
+    void operationsNotInDebiansModel_areInTheNewerOne() {
+        List<String> newer = SERVED.stream().map(IotApi.Operation::name)
+                .filter(op -> !model.path("operations").has(op)).toList();
+        assertEquals(List.of("ListThingPrincipalsV2", "ListPrincipalThingsV2"), newer,
+                "only these operations come from a newer model than Debian's");
+        // Their routes and members are compared with a newer model where one is installed (pip's botocore);
+        // everywhere, lambda-testing's RegistryOperationsCliTest sends them through the AWS SDK for Java.
+        if (newerModel != null) {
+            newer.forEach(op -> assertTrue(newerModel.path("operations").has(op), op));
+        }
     }
 
     @Test
     void everyRouteIsTheServiceModels() {
         List<String> differences = new ArrayList<>();
         for (IotApi.Operation op : SERVED) {
-            JsonNode http = model.path("operations").path(op.name()).path("http");
+            JsonNode declaring = modelOf(op.name());
+            if (declaring == null && newerModel == null && !model.path("operations").has(op.name())) {
+                continue; // compared only where a newer model is installed: operationsNotInDebiansModel_...
+            }
+            JsonNode http = (declaring == null ? model : declaring).path("operations").path(op.name()).path("http");
             if (http.isMissingNode()) {
                 differences.add(op.name() + " is not an operation of the service model");
                 continue;
@@ -71,6 +128,9 @@ class ServiceModelTest {
         List<InputRules.Member> table = InputRules.standard().members();
         List<String> differences = new ArrayList<>();
         for (IotApi.Operation op : SERVED) {
+            if (modelOf(op.name()) == null && newerModel == null) {
+                continue; // compared only where a newer model is installed: operationsNotInDebiansModel_...
+            }
             List<InputRules.Member> expected = expected(op.name());
             List<InputRules.Member> actual = table.stream().filter(m -> m.operation().equals(op.name())).toList();
             if (!expected.equals(actual)) {
@@ -92,10 +152,15 @@ class ServiceModelTest {
     /** The rows of an operation's input members as the service model declares them, nested ones after their parent. */
     private static List<InputRules.Member> expected(String operation) {
         List<InputRules.Member> rows = new ArrayList<>();
-        JsonNode input = model.path("operations").path(operation).path("input").path("shape");
+        JsonNode declaring = modelOf(operation);
+        if (declaring == null) {
+            return rows;
+        }
+        JsonNode input = declaring.path("operations").path(operation).path("input").path("shape");
         if (input.isMissingNode()) {
             return rows;
         }
+        current = declaring;
         JsonNode shape = shape(input.asText());
         Set<String> required = names(shape.path("required"));
         shape.path("members").fields().forEachRemaining(e -> walk(rows, operation, e.getKey(),
@@ -131,8 +196,11 @@ class ServiceModelTest {
         }
     }
 
+    /** The model {@link #expected} walks now. */
+    private static JsonNode current;
+
     private static JsonNode shape(String name) {
-        JsonNode shape = model.path("shapes").path(name);
+        JsonNode shape = current.path("shapes").path(name);
         assertTrue(shape.isObject(), "the service model has no shape " + name);
         return shape;
     }
