@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
@@ -78,7 +77,7 @@ public final class RegistrationPipeline extends Construct {
 
     public RegistrationPipeline(Construct scope, String id, Props props) {
         super(scope, id);
-        String caCertificateId = props.caCertificateId().orElse("");
+        String caCertificateIds = String.join(",", props.caCertificateIds());
         String caStatusCacheSeconds = Integer.toString(props.caStatusCacheSeconds());
 
         activationFailures = failureQueue("ActivationFailures");
@@ -86,7 +85,7 @@ public final class RegistrationPipeline extends Construct {
                 .jar(props.activationJar())
                 .handler(ACTIVATION_HANDLER)
                 .description("JITR: activates a newly registered device certificate and attaches the JITR policy")
-                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "CA_CERTIFICATE_ID", caCertificateId,
+                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "CA_CERTIFICATE_IDS", caCertificateIds,
                         "THING_NAME_PATTERN", props.thingNamePattern(), "CA_STATUS_CACHE_SECONDS", caStatusCacheSeconds))
                 .timeout(RetryBudget.timeout(ACTIVATION_MAX_CALLS))
                 .reservedConcurrency(props.activationConcurrency())
@@ -95,7 +94,7 @@ public final class RegistrationPipeline extends Construct {
                 .build());
         IotGrants.certificates(activation.getRole(), ACTIVATION_CERTIFICATE_ACTIONS.toArray(String[]::new));
         IotGrants.withoutResourceType(activation.getRole(), ACTIVATION_UNTYPED_ACTIONS.toArray(String[]::new));
-        IotGrants.caCertificates(activation.getRole(), props.caCertificateId(), ACTIVATION_CA_ACTIONS.toArray(String[]::new));
+        IotGrants.caCertificates(activation.getRole(), props.caCertificateIds(), ACTIVATION_CA_ACTIONS.toArray(String[]::new));
 
         provisioningFailures = failureQueue("ProvisioningFailures");
         provisioning = new JavaFunction(this, "ThingProvisioning", JavaFunction.Props.builder()
@@ -103,7 +102,7 @@ public final class RegistrationPipeline extends Construct {
                 .handler(PROVISIONING_HANDLER)
                 .description("JITR: creates the device's thing, attaches the certificate and swaps JITR for app policy")
                 .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "APP_POLICY_NAME", props.appPolicyName(),
-                        "CA_CERTIFICATE_ID", caCertificateId, "THING_NAME_PATTERN", props.thingNamePattern()))
+                        "CA_CERTIFICATE_IDS", caCertificateIds, "THING_NAME_PATTERN", props.thingNamePattern()))
                 .timeout(RetryBudget.timeout(PROVISIONING_MAX_CALLS))
                 .reservedConcurrency(props.provisioningConcurrency())
                 .onFailure(new SqsDestination(provisioningFailures))
@@ -127,15 +126,36 @@ public final class RegistrationPipeline extends Construct {
                 .build();
 
         certificateRegisteredRule = rule("CertificateRegisteredRule",
-                "JITR: a certificate of " + (caCertificateId.isEmpty() ? "any auto-registration CA" : "the CA " + caCertificateId)
-                        + " was registered",
-                "SELECT * FROM '$aws/events/certificates/registered/" + (caCertificateId.isEmpty() ? "#" : caCertificateId) + "'",
-                activation.getAlias(), errorAction);
+                "JITR: a certificate of " + (caCertificateIds.isEmpty() ? "any auto-registration CA"
+                        : props.caCertificateIds().size() == 1 ? "the CA " + caCertificateIds
+                        : props.caCertificateIds().size() + " CAs (a CA rotation)") + " was registered",
+                registeredEventSql(props.caCertificateIds()), activation.getAlias(), errorAction);
         // The certificate id comes from the connection (principal()), never from the payload.
         provisioningRequestRule = rule("ProvisioningRequestRule",
                 "JITR: a device with an activated certificate asks for its thing",
                 "SELECT thingName, principal() AS certificateId FROM '" + props.jitrRequestTopic() + "'",
                 provisioning.getAlias(), errorAction);
+    }
+
+    /**
+     * The registered-event rule's SQL. One CA: its own topic. Several (while a CA rotation overlaps): one rule on
+     * every CA's topic whose WHERE keeps the listed CAs, by the topic's CA level ({@code topic(5)}, set by IoT, not
+     * by a device). One rule rather than one per CA: its name, its output and its Lambda permission stay the same
+     * through a rotation (a CA added or removed only updates the SQL in place, so no event falls between a rule
+     * deleted and one created), and it spends one of the account's topic-rule quota whatever the number of CAs.
+     * No CA (allowAnyCa): every CA's topic.
+     */
+    static String registeredEventSql(List<String> caCertificateIds) {
+        String topic = "$aws/events/certificates/registered/";
+        if (caCertificateIds.isEmpty()) {
+            return "SELECT * FROM '" + topic + "#'";
+        }
+        if (caCertificateIds.size() == 1) {
+            return "SELECT * FROM '" + topic + caCertificateIds.get(0) + "'";
+        }
+        return "SELECT * FROM '" + topic + "+' WHERE " + caCertificateIds.stream()
+                .map(id -> "topic(5) = '" + id + "'")
+                .collect(java.util.stream.Collectors.joining(" OR "));
     }
 
     private Queue failureQueue(String id) {
@@ -205,21 +225,21 @@ public final class RegistrationPipeline extends Construct {
     /**
      * @param jitrPolicyName  the IoT policy a freshly activated certificate gets
      * @param appPolicyName   the IoT policy a provisioned device gets
-     * @param caCertificateId the CA whose registrations to handle; empty for any auto-registration CA
+     * @param caCertificateIds the CAs whose registrations to handle; empty for any auto-registration CA
      * @param thingNamePattern what a device certificate's CN, its thing name, must look like (THING_NAME_PATTERN)
      * @param caStatusCacheSeconds how long activation trusts its last answer on the CA's status
      * @param activationConcurrency   reserved concurrency of certificate-activation (see ConcurrencySizing)
      * @param provisioningConcurrency reserved concurrency of thing-provisioning (see ConcurrencySizing)
      */
     public record Props(Path activationJar, Path provisioningJar, String jitrPolicyName, String appPolicyName,
-                        Optional<String> caCertificateId, String thingNamePattern, int caStatusCacheSeconds,
+                        List<String> caCertificateIds, String thingNamePattern, int caStatusCacheSeconds,
                         String jitrRequestTopic, int activationConcurrency, int provisioningConcurrency) {
         public Props {
             Objects.requireNonNull(activationJar, "activationJar");
             Objects.requireNonNull(provisioningJar, "provisioningJar");
             Objects.requireNonNull(jitrPolicyName, "jitrPolicyName");
             Objects.requireNonNull(appPolicyName, "appPolicyName");
-            Objects.requireNonNull(caCertificateId, "caCertificateId");
+            caCertificateIds = List.copyOf(Objects.requireNonNull(caCertificateIds, "caCertificateIds"));
             Objects.requireNonNull(thingNamePattern, "thingNamePattern");
             Objects.requireNonNull(jitrRequestTopic, "jitrRequestTopic");
             if (activationConcurrency < 1 || provisioningConcurrency < 1) {
@@ -237,7 +257,7 @@ public final class RegistrationPipeline extends Construct {
             private Path provisioningJar;
             private String jitrPolicyName;
             private String appPolicyName;
-            private Optional<String> caCertificateId = Optional.empty();
+            private List<String> caCertificateIds = List.of();
             private String thingNamePattern = OnboardingConfig.DEFAULT_THING_NAME_PATTERN;
             private int caStatusCacheSeconds = OnboardingConfig.DEFAULT_CA_STATUS_CACHE_SECONDS;
             private String jitrRequestTopic = "jitr/request";
@@ -264,8 +284,8 @@ public final class RegistrationPipeline extends Construct {
                 return this;
             }
 
-            public Builder caCertificateId(Optional<String> id) {
-                this.caCertificateId = id;
+            public Builder caCertificateIds(List<String> ids) {
+                this.caCertificateIds = ids;
                 return this;
             }
 
@@ -291,7 +311,7 @@ public final class RegistrationPipeline extends Construct {
             }
 
             public Props build() {
-                return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateId,
+                return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateIds,
                         thingNamePattern, caStatusCacheSeconds, jitrRequestTopic, activationConcurrency,
                         provisioningConcurrency);
             }

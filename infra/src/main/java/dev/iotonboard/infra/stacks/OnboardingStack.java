@@ -37,7 +37,7 @@ public final class OnboardingStack extends Stack {
             Annotations.of(this).addWarningV2("iotonboard:any-ca", "allowAnyCa=true: EVERY CA registered for "
                     + "auto-registration in this account and region is a trust root. Any certificate such a CA signs "
                     + "is activated, provisioned and allowed on the API, and no reconciler is deployed. Give "
-                    + "caCertificateId instead unless you run several CAs on purpose.");
+                    + "caCertificateIds instead unless you want every CA of the account on purpose.");
         }
         devicePolicies = new DevicePolicies(this, "DevicePolicies", DevicePolicies.Props.builder()
                 .jitrStartTopic(config.jitrStartTopic())
@@ -49,16 +49,16 @@ public final class OnboardingStack extends Stack {
                 .provisioningJar(jars.thingProvisioning())
                 .jitrPolicyName(devicePolicies.getJitrPolicyName())
                 .appPolicyName(devicePolicies.getAppPolicyName())
-                .caCertificateId(config.caCertificateId())
+                .caCertificateIds(config.caCertificateIds())
                 .thingNamePattern(config.thingNamePattern())
                 .caStatusCacheSeconds(config.caStatusCacheSeconds())
                 .jitrRequestTopic(config.jitrRequestTopic())
                 .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
                 .build());
-        reconciler = config.caCertificateId().map(caCertificateId -> new Reconciler(this, "Reconciler",
-                Reconciler.Props.builder()
+        reconciler = Optional.of(config.caCertificateIds()).filter(ids -> !ids.isEmpty()).map(ids -> new Reconciler(
+                this, "Reconciler", Reconciler.Props.builder()
                         .jar(jars.reconciler())
-                        .caCertificateId(caCertificateId)
+                        .caCertificateIds(ids)
                         .jitrPolicyName(devicePolicies.getJitrPolicyName())
                         .intervalMinutes(config.reconciler().intervalMinutes())
                         .graceSeconds(config.reconciler().graceSeconds())
@@ -69,9 +69,9 @@ public final class OnboardingStack extends Stack {
                         .build()));
         if (reconciler.isEmpty()) {
             Annotations.of(this).addWarningV2("iotonboard:no-reconciler", "No reconciler is deployed: it scans the "
-                    + "certificates of one CA, and allowAnyCa names none. Certificates whose registered "
+                    + "certificates of the listed CAs, and allowAnyCa lists none. Certificates whose registered "
                     + "event was lost stay PENDING_ACTIVATION (failed ones wait in the activation failure queue for a redrive); "
-                    + "set caCertificateId to deploy it.");
+                    + "set caCertificateIds to deploy it.");
         }
         truststore = new Truststore(this, "Truststore", Truststore.Props.builder().pem(config.truststorePem()).build());
         DeviceApi.Props.Builder api = DeviceApi.Props.builder()
@@ -79,7 +79,7 @@ public final class OnboardingStack extends Stack {
                 .certificateArn(config.certificateArn())
                 .truststore(truststore)
                 .deviceApiJar(jars.deviceApi())
-                .caCertificateId(config.caCertificateId())
+                .caCertificateIds(config.caCertificateIds())
                 .thingNamePattern(config.thingNamePattern());
         config.hostedZone().ifPresent(zone -> api.hostedZone(zone.id(), zone.name()));
         deviceApi = new DeviceApi(this, "DeviceApi", api.build());
@@ -126,7 +126,7 @@ public final class OnboardingStack extends Stack {
         return deviceApi;
     }
 
-    /** Present when the stack was given a caCertificateId. */
+    /** Present when the stack was given caCertificateIds. */
     public Optional<Reconciler> getReconciler() {
         return reconciler;
     }
