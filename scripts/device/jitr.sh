@@ -29,7 +29,18 @@ deactivates a certificate that asks for another name than its CN.
      twice as long each time (up to 120 s): a provisioning run that was lost (throttled past its
      retries, dropped) starts over, and one that finished or is running converges (it is idempotent).
 
+Renewal (--renew, after scripts/device/renew-device.sh made <device-dir>/next/):
+  1. With the CURRENT certificate (client id = the thing name), publish {"certificateId":"<new id>"} to
+     things/<thingName>/renewal over MQTT: the cloud records that the thing's certificate vouches for the new
+     one. A refusal does not stop the run (an earlier run may have moved the thing already).
+  2. Onboard next/'s certificate: the steps above, with next/'s files (provisioning moves the thing to it
+     and retires the current certificate: INACTIVE, no policies, detached).
+  3. Promote: next/'s files become the device folder's, the old ones move to <device-dir>/previous/.
+  Each step is resumable: run it again after an interruption. Without next/ but with previous/ (promoted
+  before), the device is checked as an onboarded device.
+
 Options:
+  --renew                renew: announce next/'s certificate, onboard it, promote it (see above)
   --thing-name UUID      the device (default: the thingName file in --device-dir; without --device-dir,
                          \$CERTS_DIR/devices/latest). A --device-dir without a thingName file needs
                          --thing-name (exit 1 otherwise): it never falls back to devices/latest
@@ -53,8 +64,10 @@ $(aws_options_help)
   (The AWS CLI is needed only when --endpoint and IOT_ENDPOINT are both unset.)
 
 Exit codes:
-  0  onboarded: certificate active, thing requested, MQTT publish accepted
-  1  error: missing files or tools (a --device-dir without thingName and no --thing-name), server
+  0  onboarded: certificate active, thing requested, MQTT publish accepted (--renew: the new certificate
+     accepted on MQTT and promoted)
+  1  error: missing files or tools (a --device-dir without thingName and no --thing-name; --renew without
+     next/ and previous/), server
      certificate not trusted (--cacert), bad client key, ...
   2  bad arguments, including a thing name that is not the device certificate's CN
   3  timed out waiting for activation (step 1 never answered OK within --timeout)
@@ -63,6 +76,7 @@ Exit codes:
 EOF
 }
 
+renew=false
 thing_name=""
 device_dir=""
 endpoint=${IOT_ENDPOINT:-}
@@ -78,6 +92,7 @@ max_delay=${JITR_MAX_DELAY:-16}
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h | --help) usage; exit 0 ;;
+    --renew) renew=true; shift ;;
     --thing-name) need_value "$@"; thing_name=$2; shift 2 ;;
     --device-dir) need_value "$@"; device_dir=$(abs_path "$2"); shift 2 ;;
     --endpoint) need_value "$@"; endpoint=$2; shift 2 ;;
@@ -388,6 +403,15 @@ main() {
   fi
   log "device $thing_name ($device_dir), endpoint $endpoint"
 
+  if [[ $renew == true ]]; then
+    renew_device
+  else
+    onboard
+  fi
+  printf '%s\n' "$thing_name"
+}
+
+onboard() {
   wait_for_activation
   if [[ $onboarded_before == true ]]; then
     request_sent_at=$SECONDS
@@ -395,7 +419,10 @@ main() {
     request_thing
   fi
   confirm_over_mqtt
+  summary
+}
 
+summary() {
   log "---- summary ----"
   log "thing name:  $thing_name"
   log "endpoint:    $endpoint (HTTPS $port, MQTT $mqtt_port)"
@@ -410,7 +437,110 @@ main() {
   fi
   log "MQTT:        accepted on things/$thing_name/confirmation after $mqtt_attempts attempt(s), ${mqtt_seconds}s"
   log "next: scripts/device/call-api.sh --domain <API custom domain> --thing-name $thing_name"
-  printf '%s\n' "$thing_name"
+}
+
+# --- renewal ------------------------------------------------------------------------------------
+# Markers in next/: the new certificate was accepted on MQTT; the old files were saved to previous/.
+readonly RENEWAL_CONFIRMED=.confirmed
+readonly RENEWAL_SAVED=.previous-saved
+readonly IDENTITY_FILES="deviceCert.key deviceCert.csr deviceCert.crt deviceCertAndCACert.crt"
+
+renew_device() {
+  local next="$device_dir/next" cns new_id f
+  if [[ ! -d $next ]]; then
+    if [[ -d "$device_dir/previous" ]]; then
+      log "no $next: the renewal was completed before (previous/ holds the old identity); checking the device" \
+        "as an onboarded device"
+      onboard
+      return
+    fi
+    die "no $next: create the new identity first, where the CA key is:" \
+      "scripts/device/renew-device.sh --device-dir $device_dir"
+  fi
+  if [[ -f "$next/$RENEWAL_CONFIRMED" ]]; then
+    log "the new certificate was accepted on MQTT by an earlier run; finishing its promotion"
+  else
+    for f in deviceCert.key deviceCertAndCACert.crt deviceCert.crt; do
+      [[ -f "$next/$f" ]] || die "missing $next/$f: remove $next and run scripts/device/renew-device.sh again"
+    done
+    cns=$(subject_cns "$next/deviceCert.crt" 2>/dev/null) || die "cannot read $next/deviceCert.crt"
+    [[ $cns == "$thing_name" ]] || die "$EXIT_USAGE" "$next/deviceCert.crt has CN=$cns, not $thing_name:" \
+      "a renewal keeps the thing name"
+    new_id=$(sha256_fingerprint "$next/deviceCert.crt") || die "cannot read $next/deviceCert.crt"
+    announce_renewal "$new_id"
+    onboard_next "$next"
+    : >"$next/$RENEWAL_CONFIRMED"
+  fi
+  promote "$next"
+  log "---- summary ----"
+  log "thing name:  $thing_name, renewed: it now holds the certificate in $device_dir; the old one is in" \
+    "$device_dir/previous (retired by the cloud: INACTIVE, detached)"
+}
+
+# announce_renewal id: publish the new certificate's id on the thing's renewal topic with the current one.
+announce_renewal() {
+  local id=$1 topic="things/$thing_name/renewal" attempt rc err_file="$WORK_DIR/announce.err"
+  local has_timeout=false guard deadline=$((SECONDS + 60))
+  if command -v timeout >/dev/null 2>&1; then has_timeout=true; fi
+  step "renewal 1/3 announcement: MQTT publish {\"certificateId\":\"$id\"} to $topic with the current certificate"
+  reset_backoff
+  for attempt in 1 2 3; do
+    guard=()
+    if [[ $has_timeout == true ]]; then
+      guard=(timeout "$(attempt_seconds "$deadline")")
+    fi
+    rc=0
+    ${guard[@]+"${guard[@]}"} mosquitto_pub -h "$endpoint" -p "$mqtt_port" \
+      --cafile "$cacert" --cert "$device_chain" --key "$device_key" \
+      -i "$thing_name" -t "$topic" -q 1 -m "{\"certificateId\":\"$id\"}" 2>"$err_file" || rc=$?
+    if [[ $rc -eq 0 ]]; then
+      log "    attempt $attempt: accepted; the cloud records the announcement asynchronously"
+      return 0
+    fi
+    log "    attempt $attempt: refused (mosquitto_pub exit $rc: $(tail -n 1 "$err_file"))"
+    if [[ $attempt -lt 3 ]]; then
+      backoff_sleep "$deadline" || true
+    fi
+  done
+  warn "the current certificate was refused on MQTT: if an earlier run announced the new certificate, the cloud" \
+    "may have retired the current one already, so going on. If it was never announced, provisioning refuses the" \
+    "new certificate (exit $EXIT_MQTT_REFUSED); an operator can re-bind the thing: scripts/ops/rebind.sh"
+}
+
+# onboard_next dir: the JITR steps with the new identity (this script, with next/'s files).
+onboard_next() {
+  local next=$1 rc=0
+  step "renewal 2/3 onboarding the new certificate (jitr.sh --device-dir $next)"
+  "${BASH_SOURCE[0]}" --device-dir "$next" --thing-name "$thing_name" --endpoint "$endpoint" \
+    --port "$port" --mqtt-port "$mqtt_port" --cacert "$cacert" --timeout "$timeout" \
+    --mqtt-timeout "$mqtt_timeout" --resend-after "$resend_after" --initial-delay "$initial_delay" \
+    --max-delay "$max_delay" >/dev/null || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    die "$rc" "the new certificate was not onboarded (exit $rc, see above); the current one is kept in" \
+      "$device_dir. Run this again to resume."
+  fi
+}
+
+# promote next: next/'s files become the device folder's; the old ones move to previous/. Resumable: the old
+# files are saved (copied) first, then next/'s files moved in one by one.
+promote() {
+  local next=$1 previous="$device_dir/previous" staging="$device_dir/.previous.new" f
+  step "renewal 3/3 promotion: $next becomes the device's identity, the old one moves to $previous"
+  if [[ ! -f "$next/$RENEWAL_SAVED" ]]; then
+    rm -rf -- "$staging"
+    mkdir "$staging"
+    for f in $IDENTITY_FILES; do
+      if [[ -f "$device_dir/$f" ]]; then cp -p "$device_dir/$f" "$staging/$f"; fi
+    done
+    rm -rf -- "$previous"
+    mv "$staging" "$previous"
+    : >"$next/$RENEWAL_SAVED"
+  fi
+  for f in $IDENTITY_FILES; do
+    if [[ -f "$next/$f" ]]; then mv -f "$next/$f" "$device_dir/$f"; fi
+  done
+  rm -f -- "$next/$RENEWAL_CONFIRMED" "$next/$RENEWAL_SAVED"
+  rmdir "$next"
 }
 
 main

@@ -41,6 +41,8 @@ import java.util.regex.Pattern;
  * @param iotQuotas        the account's IoT request-rate quotas, which size the JITR functions' reserved concurrency
  * @param iotCallLatencyMs the assumed duration of one IoT control-plane call (see {@link ConcurrencySizing})
  * @param reconciler       the schedule and limits of the reconciler (deployed only with {@code caCertificateIds})
+ * @param renewalWindowHours how long a device's announcement of its next certificate lets that certificate take its
+ *                         thing over (thing-provisioning's RENEWAL_WINDOW_HOURS)
  */
 public record OnboardingConfig(
         String domainName,
@@ -56,7 +58,8 @@ public record OnboardingConfig(
         String jitrRequestTopic,
         IotQuotas iotQuotas,
         int iotCallLatencyMs,
-        Reconciler reconciler) {
+        Reconciler reconciler,
+        int renewalWindowHours) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -76,6 +79,10 @@ public record OnboardingConfig(
     public static final String RECONCILE_GRACE_SECONDS = "reconcileGraceSeconds";
     public static final String RECONCILE_LOOKBACK_HOURS = "reconcileLookbackHours";
     public static final String RECONCILE_MAX_REQUESTS_PER_SECOND = "reconcileMaxRequestsPerSecond";
+    public static final String RENEWAL_WINDOW_HOURS = "renewalWindowHours";
+    /** A week; the handler accepts 1 to 8760 (thing-provisioning's ProvisioningConfig). */
+    public static final int DEFAULT_RENEWAL_WINDOW_HOURS = 168;
+    public static final int MAX_RENEWAL_WINDOW_HOURS = 8760;
 
     public static final String DEFAULT_TRUSTSTORE_PATH = "certs/rootCA.pem";
     public static final String DEFAULT_JITR_START_TOPIC = "jitr/start";
@@ -192,6 +199,8 @@ public record OnboardingConfig(
         int iotCallLatencyMs = in.integer(IOT_CALL_LATENCY_MS, ConcurrencySizing.DEFAULT_CALL_LATENCY_MS, 1, 10_000);
         Reconciler reconciler = reconciler(in, problems);
         checkReconcilerLeavesQuota(reconciler, iotQuotas, problems);
+        int renewalWindowHours = in.integer(RENEWAL_WINDOW_HOURS, DEFAULT_RENEWAL_WINDOW_HOURS, 1,
+                MAX_RENEWAL_WINDOW_HOURS);
 
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
@@ -204,7 +213,7 @@ public record OnboardingConfig(
         }
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateIds, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
-                jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler);
+                jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, renewalWindowHours);
     }
 
     /**

@@ -63,9 +63,9 @@ class CaRotationStackTest {
     @Test
     void functions_getTheCommaSeparatedList() {
         String ids = id1 + "," + id2;
-        // activation, provisioning, reconciler and the authorizer
+        // activation, provisioning, the renewal announcement, the reconciler and the authorizer
         template.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
-                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ids)))), 4);
+                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ids)))), 5);
         assertFalse(template.toJSON().toString().contains("CA_CERTIFICATE_ID="), "no single-CA variable is set");
     }
 

@@ -41,6 +41,7 @@ class OnboardingConfigTest {
         assertFalse(config.allowAnyCa());
         assertEquals(OnboardingConfig.DEFAULT_THING_NAME_PATTERN, config.thingNamePattern());
         assertEquals(30, config.caStatusCacheSeconds());
+        assertEquals(168, config.renewalWindowHours());
         assertEquals("jitr/start", config.jitrStartTopic());
         assertEquals("jitr/request", config.jitrRequestTopic());
         assertTrue(config.truststorePem().contains("-----BEGIN CERTIFICATE-----"));
@@ -117,6 +118,13 @@ class OnboardingConfigTest {
     }
 
     @Test
+    void fromContext_readsARenewalWindow() {
+        context.put("renewalWindowHours", 24);
+
+        assertEquals(24, read().renewalWindowHours());
+    }
+
+    @Test
     void fromContext_flagsTheShippedExampleValues() {
         context.put("domainName", "devices.example.com");
         context.put("certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000");
@@ -156,6 +164,8 @@ class OnboardingConfigTest {
         "reconcileGraceSeconds|-1|reconcileGraceSeconds: '-1' is not a whole number from 0 to 86400",
         "reconcileLookbackHours|8785|reconcileLookbackHours: '8785' is not a whole number from 1 to 8784",
         "reconcileMaxRequestsPerSecond|101|reconcileMaxRequestsPerSecond: '101' is not a whole number from 1 to 100",
+        "renewalWindowHours|0|renewalWindowHours: '0' is not a whole number from 1 to 8760",
+        "renewalWindowHours|8761|renewalWindowHours: '8761' is not a whole number from 1 to 8760",
     })
     void fromContext_rejects(String key, String value, String expectedProblem) {
         context.put(key, value);

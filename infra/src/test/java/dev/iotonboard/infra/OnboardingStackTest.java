@@ -81,7 +81,8 @@ class OnboardingStackTest {
         assertTrue(outputs.containsAll(Set.of("ApiDomainName", "ApiDomainAliasTarget", "JitrPolicyName", "AppPolicyName",
                 "CertificateRegisteredRuleName", "ProvisioningRequestRuleName", "TruststoreUri", "TruststoreVersion",
                 "IotDataEndpointHint", "ActivationFailuresQueueUrl", "ProvisioningFailuresQueueUrl",
-                "ActivationFunctionName", "ProvisioningFunctionName")), outputs.toString());
+                "ActivationFunctionName", "ProvisioningFunctionName", "RenewalAnnouncementRuleName",
+                "RenewalFailuresQueueUrl", "RenewalFunctionName")), outputs.toString());
         assertTrue(outputs.stream().noneMatch(name -> name.startsWith("DeviceApiEndpoint")),
                 "the disabled execute-api URL must not be an output: " + outputs);
         SynthesizedStack.template().hasOutput("IotDataEndpointHint",
@@ -104,15 +105,15 @@ class OnboardingStackTest {
     void stack_holdsOneOfEachSeedResource() {
         Map<String, Integer> expected = Map.of(
                 "AWS::IoT::Policy", 2,
-                "AWS::IoT::TopicRule", 2,
+                "AWS::IoT::TopicRule", 3,
                 "AWS::ApiGateway::RestApi", 1,
                 "AWS::ApiGateway::DomainName", 1,
                 "AWS::ApiGateway::Authorizer", 1,
-                "AWS::SQS::Queue", 2,
+                "AWS::SQS::Queue", 3,
                 "AWS::Events::Rule", 1,
-                "AWS::Lambda::Function", 6,
-                "AWS::Lambda::Version", 5,
-                "AWS::Lambda::Alias", 5);
+                "AWS::Lambda::Function", 7,
+                "AWS::Lambda::Version", 6,
+                "AWS::Lambda::Alias", 6);
         expected.forEach((type, count) -> SynthesizedStack.template().resourceCountIs(type, count));
     }
 

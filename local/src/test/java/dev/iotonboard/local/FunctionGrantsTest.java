@@ -14,6 +14,7 @@ import dev.iotonboard.lambda.api.DeviceAuthorizerHandler;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
+import dev.iotonboard.lambda.provisioning.RenewalAnnouncementHandler;
 import dev.iotonboard.lambda.provisioning.ThingProvisioningHandler;
 import dev.iotonboard.lambda.reconciler.ReconcilerHandler;
 import dev.iotonboard.local.iam.FunctionRoles;
@@ -67,8 +68,8 @@ class FunctionGrantsTest {
     private static final String REGION = "eu-west-1";
 
     /** The project's functions, by the construct id in their logical id. */
-    private static final List<String> FUNCTIONS = List.of("CertificateActivation", "ThingProvisioning", "Authorizer",
-            "Sample", "Reconciler");
+    private static final List<String> FUNCTIONS = List.of("CertificateActivation", "ThingProvisioning",
+            "RenewalAnnouncement", "Authorizer", "Sample", "Reconciler");
     /** A device certificate, a thing and a policy the stack cannot know at deploy time. */
     private static final String DEVICE_CERTIFICATE_ID = "5e1f".repeat(16);
     private static final String THING_NAME = "7f9c2ba4-e88f-4d24-8a6d-0b1f2c3d4e5f";
@@ -85,6 +86,8 @@ class FunctionGrantsTest {
             env -> new CertificateActivationHandler(OFFLINE, env, Clock.systemUTC()).iotOperations(),
             RegistrationPipeline.PROVISIONING_HANDLER,
             env -> new ThingProvisioningHandler(OFFLINE, env).iotOperations(),
+            RegistrationPipeline.RENEWAL_HANDLER,
+            env -> new RenewalAnnouncementHandler(OFFLINE, env, Clock.systemUTC()).iotOperations(),
             DeviceApi.AUTHORIZER_HANDLER,
             env -> new DeviceAuthorizerHandler(OFFLINE, env, Clock.systemUTC()).iotOperations(),
             Reconciler.HANDLER,

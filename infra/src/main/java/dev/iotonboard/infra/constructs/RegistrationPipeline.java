@@ -26,15 +26,24 @@ import software.constructs.Construct;
 
 /**
  * JITR: the certificate-registered event activates the certificate (certificate-activation), then the device's request
- * on the JITR request topic gets it a thing and the app policy (thing-provisioning). Each rule logs its action errors;
- * each function sends events it finally failed on to an SQS queue.
+ * on the JITR request topic gets it a thing and the app policy (thing-provisioning). Renewal: a device's announcement
+ * of its next certificate, published with its current one on {@value #RENEWAL_TOPIC_FILTER}, is recorded on its thing
+ * (the renewal announcement function, in the thing-provisioning jar). Each rule logs its action errors; each function
+ * sends events it finally failed on to an SQS queue.
  */
 public final class RegistrationPipeline extends Construct {
     public static final String ACTIVATION_HANDLER =
             "dev.iotonboard.lambda.activation.CertificateActivationHandler::handleRequest";
     public static final String PROVISIONING_HANDLER =
             "dev.iotonboard.lambda.provisioning.ThingProvisioningHandler::handleRequest";
+    public static final String RENEWAL_HANDLER =
+            "dev.iotonboard.lambda.provisioning.RenewalAnnouncementHandler::handleRequest";
     public static final String SQL_VERSION = "2016-03-23";
+    /** The topic a device announces its next certificate on, with its current one (docs/contracts.md, renewal). */
+    public static final String RENEWAL_TOPIC_FILTER = "things/+/renewal";
+    /** The certificate id is only a claim (proven by its own JITR later); the announcer is the connection's. */
+    public static final String RENEWAL_SQL = "SELECT certificateId, topic(2) AS thingName, principal() AS announcerId "
+            + "FROM '" + RENEWAL_TOPIC_FILTER + "'";
 
     /**
      * Exactly the IoT calls each handler declares (lambdas/*: the handler's iotRequests), by IAM resource type;
@@ -50,6 +59,20 @@ public final class RegistrationPipeline extends Construct {
     public static final List<String> PROVISIONING_CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate",
             "iot:ListPrincipalThings", "iot:AttachThingPrincipal", "iot:DetachThingPrincipal", "iot:AttachPolicy",
             "iot:DetachPolicy", "iot:UpdateCertificate");
+    /** A renewal lists the policies of the certificate it retires; IAM has no resource type for it. */
+    public static final List<String> PROVISIONING_UNTYPED_ACTIONS = List.of("iot:ListAttachedPolicies");
+    /** The renewal announcement function reads the announcing certificate and its things... */
+    public static final List<String> RENEWAL_CERTIFICATE_ACTIONS = List.of("iot:DescribeCertificate",
+            "iot:ListPrincipalThings");
+    /** ...and writes the announcement on the thing. */
+    public static final List<String> RENEWAL_THING_ACTIONS = List.of("iot:UpdateThing");
+    /** DescribeCertificate, ListPrincipalThings, UpdateThing. */
+    public static final int RENEWAL_MAX_CALLS = 3;
+    /**
+     * Renewals are rare and not urgent: one execution handles several announcements a second, and Lambda's
+     * asynchronous queue holds the rest.
+     */
+    public static final int RENEWAL_CONCURRENCY = 1;
     /**
      * The most IoT calls one invocation makes (lambdas/README.md): activation DescribeCertificate,
      * DescribeCACertificate, AttachPolicy, UpdateCertificate; provisioning the nine of a new thing and, when another
@@ -58,11 +81,17 @@ public final class RegistrationPipeline extends Construct {
     public static final int ACTIVATION_MAX_CALLS = 4;
     public static final int PROVISIONING_MAX_CALLS = 10;
     /**
+     * A renewal from one old certificate (one policy): the four reads, AttachThingPrincipal, AttachPolicy,
+     * DetachPolicy, then UpdateCertificate, ListAttachedPolicies, DetachPolicy and DetachThingPrincipal of the old one,
+     * UpdateThing (thing-provisioning's ThingRenewalTest.renewal_makesTwelveCalls).
+     */
+    public static final int PROVISIONING_RENEWAL_MAX_CALLS = 12;
+    /**
      * IAM authorizes AttachThingPrincipal and DetachThingPrincipal on the certificate only (resource type cert), so
      * they are among the certificate actions, not here.
      */
     public static final List<String> PROVISIONING_THING_ACTIONS = List.of("iot:CreateThing", "iot:DescribeThing",
-            "iot:ListThingPrincipals");
+            "iot:ListThingPrincipals", "iot:UpdateThing");
 
     /** Lambda's retries of a failed asynchronous (IoT rule) invocation before the event goes to the failure queue. */
     public static final int ASYNC_RETRY_ATTEMPTS = 2;
@@ -74,6 +103,9 @@ public final class RegistrationPipeline extends Construct {
     private final LogGroup ruleErrors;
     private final CfnTopicRule certificateRegisteredRule;
     private final CfnTopicRule provisioningRequestRule;
+    private final JavaFunction renewal;
+    private final Queue renewalFailures;
+    private final CfnTopicRule renewalAnnouncementRule;
 
     public RegistrationPipeline(Construct scope, String id, Props props) {
         super(scope, id);
@@ -102,14 +134,30 @@ public final class RegistrationPipeline extends Construct {
                 .handler(PROVISIONING_HANDLER)
                 .description("JITR: creates the device's thing, attaches the certificate and swaps JITR for app policy")
                 .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "APP_POLICY_NAME", props.appPolicyName(),
-                        "CA_CERTIFICATE_IDS", caCertificateIds, "THING_NAME_PATTERN", props.thingNamePattern()))
-                .timeout(RetryBudget.timeout(PROVISIONING_MAX_CALLS))
+                        "CA_CERTIFICATE_IDS", caCertificateIds, "THING_NAME_PATTERN", props.thingNamePattern(),
+                        "RENEWAL_WINDOW_HOURS", Integer.toString(props.renewalWindowHours())))
+                .timeout(RetryBudget.timeout(Math.max(PROVISIONING_MAX_CALLS, PROVISIONING_RENEWAL_MAX_CALLS)))
                 .reservedConcurrency(props.provisioningConcurrency())
                 .onFailure(new SqsDestination(provisioningFailures))
                 .asyncInvoke(ASYNC_RETRY_ATTEMPTS, Duration.hours(6))
                 .build());
         IotGrants.certificates(provisioning.getRole(), PROVISIONING_CERTIFICATE_ACTIONS.toArray(String[]::new));
         IotGrants.things(provisioning.getRole(), PROVISIONING_THING_ACTIONS.toArray(String[]::new));
+        IotGrants.withoutResourceType(provisioning.getRole(), PROVISIONING_UNTYPED_ACTIONS.toArray(String[]::new));
+
+        renewalFailures = failureQueue("RenewalFailures");
+        renewal = new JavaFunction(this, "RenewalAnnouncement", JavaFunction.Props.builder()
+                .jar(props.provisioningJar())
+                .handler(RENEWAL_HANDLER)
+                .description("Renewal: records a device's announcement of its next certificate on its thing")
+                .environment(Map.of("CA_CERTIFICATE_IDS", caCertificateIds, "THING_NAME_PATTERN", props.thingNamePattern()))
+                .timeout(RetryBudget.timeout(RENEWAL_MAX_CALLS))
+                .reservedConcurrency(RENEWAL_CONCURRENCY)
+                .onFailure(new SqsDestination(renewalFailures))
+                .asyncInvoke(ASYNC_RETRY_ATTEMPTS, Duration.hours(6))
+                .build());
+        IotGrants.certificates(renewal.getRole(), RENEWAL_CERTIFICATE_ACTIONS.toArray(String[]::new));
+        IotGrants.things(renewal.getRole(), RENEWAL_THING_ACTIONS.toArray(String[]::new));
 
         ruleErrors = LogGroup.Builder.create(this, "RuleErrors").retention(RetentionDays.ONE_MONTH).build();
         Role ruleErrorRole = Role.Builder.create(this, "RuleErrorRole")
@@ -135,6 +183,11 @@ public final class RegistrationPipeline extends Construct {
                 "JITR: a device with an activated certificate asks for its thing",
                 "SELECT thingName, principal() AS certificateId FROM '" + props.jitrRequestTopic() + "'",
                 provisioning.getAlias(), errorAction);
+        // The announcer comes from the connection (principal()) and the thing from the topic, which the app policy
+        // allows a device only for its own thing.
+        renewalAnnouncementRule = rule("RenewalAnnouncementRule",
+                "Renewal: a device announces its next certificate with its current one", RENEWAL_SQL,
+                renewal.getAlias(), errorAction);
     }
 
     /**
@@ -210,6 +263,18 @@ public final class RegistrationPipeline extends Construct {
         return provisioningFailures;
     }
 
+    public JavaFunction getRenewal() {
+        return renewal;
+    }
+
+    public Queue getRenewalFailures() {
+        return renewalFailures;
+    }
+
+    public CfnTopicRule getRenewalAnnouncementRule() {
+        return renewalAnnouncementRule;
+    }
+
     public LogGroup getRuleErrors() {
         return ruleErrors;
     }
@@ -230,10 +295,12 @@ public final class RegistrationPipeline extends Construct {
      * @param caStatusCacheSeconds how long activation trusts its last answer on the CA's status
      * @param activationConcurrency   reserved concurrency of certificate-activation (see ConcurrencySizing)
      * @param provisioningConcurrency reserved concurrency of thing-provisioning (see ConcurrencySizing)
+     * @param renewalWindowHours how long a renewal announcement lets the announced certificate take the thing over
      */
     public record Props(Path activationJar, Path provisioningJar, String jitrPolicyName, String appPolicyName,
                         List<String> caCertificateIds, String thingNamePattern, int caStatusCacheSeconds,
-                        String jitrRequestTopic, int activationConcurrency, int provisioningConcurrency) {
+                        String jitrRequestTopic, int activationConcurrency, int provisioningConcurrency,
+                        int renewalWindowHours) {
         public Props {
             Objects.requireNonNull(activationJar, "activationJar");
             Objects.requireNonNull(provisioningJar, "provisioningJar");
@@ -263,6 +330,7 @@ public final class RegistrationPipeline extends Construct {
             private String jitrRequestTopic = "jitr/request";
             private int activationConcurrency = 1;
             private int provisioningConcurrency = 1;
+            private int renewalWindowHours = OnboardingConfig.DEFAULT_RENEWAL_WINDOW_HOURS;
 
             public Builder activationJar(Path jar) {
                 this.activationJar = jar;
@@ -310,10 +378,15 @@ public final class RegistrationPipeline extends Construct {
                 return this;
             }
 
+            public Builder renewalWindowHours(int hours) {
+                this.renewalWindowHours = hours;
+                return this;
+            }
+
             public Props build() {
                 return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateIds,
                         thingNamePattern, caStatusCacheSeconds, jitrRequestTopic, activationConcurrency,
-                        provisioningConcurrency);
+                        provisioningConcurrency, renewalWindowHours);
             }
         }
     }

@@ -54,6 +54,7 @@ public final class OnboardingStack extends Stack {
                 .caStatusCacheSeconds(config.caStatusCacheSeconds())
                 .jitrRequestTopic(config.jitrRequestTopic())
                 .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
+                .renewalWindowHours(config.renewalWindowHours())
                 .build());
         reconciler = Optional.of(config.caCertificateIds()).filter(ids -> !ids.isEmpty()).map(ids -> new Reconciler(
                 this, "Reconciler", Reconciler.Props.builder()
@@ -101,6 +102,12 @@ public final class OnboardingStack extends Stack {
                 "The activation function; redrive its failures with scripts/ops/redrive.sh --function <it>");
         output("ProvisioningFunctionName", registration.getProvisioning().getFunction().getFunctionName(),
                 "The provisioning function; redrive its failures with scripts/ops/redrive.sh --function <it>");
+        output("RenewalAnnouncementRuleName", registration.getRenewalAnnouncementRule().getRef(),
+                "Topic rule: " + RegistrationPipeline.RENEWAL_TOPIC_FILTER + " -> renewal announcement");
+        output("RenewalFailuresQueueUrl", registration.getRenewalFailures().getQueueUrl(),
+                "Renewal announcements the renewal announcement function failed on");
+        output("RenewalFunctionName", registration.getRenewal().getFunction().getFunctionName(),
+                "The renewal announcement function; redrive its failures with scripts/ops/redrive.sh --function <it>");
         output("TruststoreUri", truststore.getUri(), "The mutual TLS truststore (CA bundle)");
         output("TruststoreVersion", truststore.getVersionId(), "The truststore object version the domain uses");
         output("IotDataEndpointHint", IOT_ENDPOINT_HINT, "Run this for the MQTT/HTTPS endpoint devices connect to");

@@ -20,6 +20,7 @@ class JavaFunctionTest {
     private final List<JavaFunction> functions = List.of(
             stack.getRegistration().getActivation(),
             stack.getRegistration().getProvisioning(),
+            stack.getRegistration().getRenewal(),
             stack.getDeviceApi().getAuthorizerFunction(),
             stack.getDeviceApi().getSampleFunction(),
             stack.getReconciler().orElseThrow().getFunction());

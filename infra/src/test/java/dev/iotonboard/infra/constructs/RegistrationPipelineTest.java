@@ -50,7 +50,7 @@ class RegistrationPipelineTest {
         anyCaTemplate.resourcePropertiesCountIs("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Match.objectLike(Map.of(
                 "Sql", "SELECT * FROM '$aws/events/certificates/registered/#'"))), 1);
         anyCaTemplate.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
-                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ""))), "Runtime", "java25"), 2);
+                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ""))), "Runtime", "java25"), 3);
     }
 
     @Test
@@ -61,9 +61,16 @@ class RegistrationPipelineTest {
     }
 
     @Test
+    void renewalAnnouncementRule_takesTheAnnouncerFromTheConnectionAndTheThingFromTheTopic() {
+        assertEquals("SELECT certificateId, topic(2) AS thingName, principal() AS announcerId "
+                + "FROM 'things/+/renewal'", payload(pipeline.getRenewalAnnouncementRule()).get("Sql"));
+    }
+
+    @Test
     void rules_invokeTheirFunctionAndLogErrors() {
         assertRule(pipeline.getCertificateRegisteredRule(), pipeline.getActivation());
         assertRule(pipeline.getProvisioningRequestRule(), pipeline.getProvisioning());
+        assertRule(pipeline.getRenewalAnnouncementRule(), pipeline.getRenewal());
     }
 
     @Test
@@ -85,12 +92,14 @@ class RegistrationPipelineTest {
     void invokePermissions_areScopedToIotAndTheRule() {
         assertInvokePermission(pipeline.getCertificateRegisteredRule(), pipeline.getActivation());
         assertInvokePermission(pipeline.getProvisioningRequestRule(), pipeline.getProvisioning());
+        assertInvokePermission(pipeline.getRenewalAnnouncementRule(), pipeline.getRenewal());
     }
 
     @Test
     void asyncFailures_goToAnEncryptedTlsOnlyQueue() {
         assertFailureDestination(pipeline.getActivation(), pipeline.getActivationFailures());
         assertFailureDestination(pipeline.getProvisioning(), pipeline.getProvisioningFailures());
+        assertFailureDestination(pipeline.getRenewal(), pipeline.getRenewalFailures());
     }
 
     @Test
@@ -122,8 +131,19 @@ class RegistrationPipelineTest {
                         "APP_POLICY_NAME", ref(Cfn.logicalId(policies.getAppPolicy())),
                         "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
+                        "RENEWAL_WINDOW_HOURS", "168",
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
                 properties(pipeline.getProvisioning().getFunction()).get("Environment"));
+        assertEquals(RegistrationPipeline.RENEWAL_HANDLER, properties(pipeline.getRenewal().getFunction()).get("Handler"));
+        assertEquals("dev.iotonboard.lambda.provisioning.RenewalAnnouncementHandler::handleRequest",
+                RegistrationPipeline.RENEWAL_HANDLER);
+        assertEquals(Map.of("Variables", Map.of(
+                        "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
+                        "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
+                properties(pipeline.getRenewal().getFunction()).get("Environment"));
+        assertEquals(1, ((Number) properties(pipeline.getRenewal().getFunction())
+                .get("ReservedConcurrentExecutions")).intValue());
     }
 
     /** Activation makes at most 4 IoT calls, provisioning 10; each may wait 22.5 s between its 8 attempts. */
@@ -132,12 +152,15 @@ class RegistrationPipelineTest {
         assertEquals(120, ((Number) properties(pipeline.getActivation().getFunction()).get("Timeout")).intValue());
         assertEquals(300, ((Number) properties(pipeline.getProvisioning().getFunction()).get("Timeout")).intValue());
         assertTrue(RegistrationPipeline.ACTIVATION_MAX_CALLS * RetryBudget.WAIT_PER_CALL_SECONDS < 120);
-        assertTrue(RegistrationPipeline.PROVISIONING_MAX_CALLS * RetryBudget.WAIT_PER_CALL_SECONDS < 300);
+        assertTrue(RegistrationPipeline.PROVISIONING_RENEWAL_MAX_CALLS * RetryBudget.WAIT_PER_CALL_SECONDS < 300);
+        assertTrue(RegistrationPipeline.RENEWAL_MAX_CALLS * RetryBudget.WAIT_PER_CALL_SECONDS
+                < ((Number) properties(pipeline.getRenewal().getFunction()).get("Timeout")).intValue());
     }
 
     @Test
     void failureQueues_areKeptWhenTheStackIsDeleted() {
-        for (var queue : List.of(pipeline.getActivationFailures(), pipeline.getProvisioningFailures())) {
+        for (var queue : List.of(pipeline.getActivationFailures(), pipeline.getProvisioningFailures(),
+                pipeline.getRenewalFailures())) {
             Map<String, Object> resource = Cfn.resource(queue);
             assertEquals("Retain", resource.get("DeletionPolicy"), resource.toString());
             assertEquals("Retain", resource.get("UpdateReplacePolicy"), resource.toString());
@@ -168,10 +191,27 @@ class RegistrationPipelineTest {
                                         "iot:DetachPolicy", "iot:UpdateCertificate"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("cert/*")),
-                        Map.of("Action", List.of("iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals"),
+                        Map.of("Action", List.of("iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals",
+                                        "iot:UpdateThing"),
+                                "Effect", "Allow",
+                                "Resource", iotArn("thing/*")),
+                        // IAM has no resource type for ListAttachedPolicies: a scoped ARN would deny it.
+                        Map.of("Action", "iot:ListAttachedPolicies",
+                                "Effect", "Allow",
+                                "Resource", "*")),
+                iotStatements(pipeline.getProvisioning()));
+    }
+
+    @Test
+    void renewalRole_mayOnlyReadTheAnnouncerAndWriteTheThing() {
+        assertEquals(List.of(
+                        Map.of("Action", List.of("iot:DescribeCertificate", "iot:ListPrincipalThings"),
+                                "Effect", "Allow",
+                                "Resource", iotArn("cert/*")),
+                        Map.of("Action", "iot:UpdateThing",
                                 "Effect", "Allow",
                                 "Resource", iotArn("thing/*"))),
-                iotStatements(pipeline.getProvisioning()));
+                iotStatements(pipeline.getRenewal()));
     }
 
     @SuppressWarnings("unchecked")

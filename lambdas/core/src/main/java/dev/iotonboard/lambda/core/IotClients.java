@@ -25,7 +25,8 @@ import software.amazon.awssdk.services.iot.IotClientBuilder;
  * constructor).
  *
  * <ul>
- *   <li>HTTP: {@link UrlConnectionHttpClient} (no Netty, no Apache client in the jar; fastest cold start).</li>
+ *   <li>HTTP: {@link UrlConnectionHttpClient} (no Netty, no Apache client in the jar; fastest cold start), except
+ *       PATCH (UpdateThing), which it cannot send: {@link PatchCapableHttpClient}.</li>
  *   <li>Retries: the SDK's standard strategy. IoT answers throttling with HTTP 400 {@code ThrottlingException};
  *       the SDK classifies that error code as throttling and retries it with the throttling backoff.
  *       Event handlers ({@link #fromEnvironment()}): {@value #MAX_ATTEMPTS} attempts, exponential backoff with
@@ -170,9 +171,9 @@ public final class IotClients {
         IotClientBuilder builder = IotClient.builder()
                 .region(region)
                 .credentialsProvider(credentials)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
+                .httpClientBuilder(PatchCapableHttpClient.builder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(CONNECT_TIMEOUT)
-                        .socketTimeout(SOCKET_TIMEOUT))
+                        .socketTimeout(SOCKET_TIMEOUT), CONNECT_TIMEOUT, SOCKET_TIMEOUT))
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
                         .retryStrategy(retryStrategy)
                         .executionInterceptors(List.copyOf(interceptors))

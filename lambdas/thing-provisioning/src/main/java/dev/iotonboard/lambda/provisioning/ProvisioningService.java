@@ -8,7 +8,10 @@ import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
@@ -40,6 +43,11 @@ import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
  *       this certificate is detached and the request rejected (both racers lose; neither gets the app policy).</li>
  *   <li>AttachPolicy (app policy) then DetachPolicy (JITR policy) last, so the device always has a policy.</li>
  * </ol>
+ *
+ * <p><b>Renewal.</b> A thing that has another principal is refused, unless its renewal announcement
+ * ({@link RenewalAttributes}, recorded by {@link RenewalAnnouncementService} when the thing's current certificate
+ * announced this one, or by an operator's override) names this certificate: then this certificate takes the thing
+ * over and the others are retired ({@link #renew}). A renewal by override is logged at WARN with {@code audit: true}.
  * Every write treats "already done" as success: a retry after a failure at any step converges, and a replay after
  * completion changes nothing. IoT errors not handled here propagate so Lambda retries the event.
  *
@@ -58,18 +66,25 @@ public final class ProvisioningService {
     private final IotClient iot;
     private final ProvisioningConfig config;
     private final RecentlyDone<Done> done;
+    private final Clock clock;
 
     /** A certificate this container attached to a thing, with the app policy swapped in. */
     private record Done(String certificateId, String thingName) {
     }
 
     public ProvisioningService(IotClient iot, ProvisioningConfig config) {
-        this(iot, config, RecentlyDone.DEFAULT_CAPACITY);
+        this(iot, config, RecentlyDone.DEFAULT_CAPACITY, Clock.systemUTC());
     }
 
     /** @param memory how many provisioned pairs the container remembers to answer duplicates without a call */
     public ProvisioningService(IotClient iot, ProvisioningConfig config, int memory) {
+        this(iot, config, memory, Clock.systemUTC());
+    }
+
+    /** @param clock what "now" is for the age of a renewal announcement */
+    public ProvisioningService(IotClient iot, ProvisioningConfig config, int memory, Clock clock) {
         this.iot = iot;
+        this.clock = clock;
         this.config = config;
         this.done = new RecentlyDone<>(memory);
     }
@@ -124,10 +139,17 @@ public final class ProvisioningService {
             return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
                     "the certificate is already attached to thing(s) " + otherThings);
         }
-        List<String> otherPrincipals = thingExists(thingName) ? otherPrincipals(thingName, certificateId) : List.of();
+        Optional<Map<String, String>> attributes = thingAttributes(thingName);
+        List<String> otherPrincipals = attributes.isPresent() ? otherPrincipals(thingName, certificateId) : List.of();
+        Optional<RenewalAttributes> renewal = attributes.flatMap(RenewalAttributes::of)
+                .filter(announced -> announced.certificateId().equals(certificateId));
         if (!otherPrincipals.isEmpty()) {
-            return securityReject(request, Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE,
-                    "the thing already has " + otherPrincipals.size() + " other principal(s)");
+            if (renewal.isEmpty()) {
+                return securityReject(request, Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE,
+                        "the thing already has " + otherPrincipals.size() + " other principal(s) and no renewal "
+                                + "announcement names this certificate");
+            }
+            return renew(request, arn, renewal.get(), otherPrincipals);
         }
 
         try {
@@ -151,10 +173,9 @@ public final class ProvisioningService {
         LOG.info("certificate attached to thing", "thingName", thingName, "certificateId", certificateId);
 
         iot.attachPolicy(r -> r.policyName(config.appPolicyName()).target(arn));
-        try {
-            iot.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(arn));
-        } catch (ResourceNotFoundException e) {
-            LOG.info("JITR policy already gone", "certificateId", certificateId);
+        detachJitrPolicy(arn, certificateId);
+        if (renewal.isPresent()) {
+            clearAnnouncement(thingName);
         }
         done.remember(key);
         LOG.info("thing provisioned", "thingName", thingName, "certificateId", certificateId,
@@ -187,13 +208,114 @@ public final class ProvisioningService {
                         + "requested thing; JITR policy detached and certificate set INACTIVE");
     }
 
-    /** DescribeThing: a thing that does not exist has no principals, so ListThingPrincipals is not needed. */
-    private boolean thingExists(String thingName) {
+    /**
+     * DescribeThing: the thing's attributes, empty when it does not exist (then it has no principals either, so
+     * ListThingPrincipals is not needed).
+     */
+    private Optional<Map<String, String>> thingAttributes(String thingName) {
         try {
-            iot.describeThing(r -> r.thingName(thingName));
-            return true;
+            return Optional.of(iot.describeThing(r -> r.thingName(thingName)).attributes());
         } catch (ResourceNotFoundException e) {
-            return false;
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The renewal path: the thing has other principals, and its announcement names this certificate. Accepted when
+     * the announcement is within the window and, unless it is an operator's override, its announcer is still one
+     * of the thing's principals. Then, each step idempotent and in an order a retry converges
+     * from: this certificate attached (EXCLUSIVE_THING), the app policy on, the JITR policy off; every other
+     * principal retired (a certificate set INACTIVE unless REVOKED, its policies detached, then detached from the thing,
+     * last, so a retry still finds it among the principals); the announcement cleared, last of all.
+     */
+    private ProvisioningResult renew(ProvisioningRequest request, String arn, RenewalAttributes renewal,
+            List<String> otherPrincipals) {
+        String thingName = request.thingName();
+        String certificateId = request.certificateId();
+        Duration age = Duration.between(renewal.announcedAt(), clock.instant());
+        if (age.compareTo(config.renewalWindow()) > 0) {
+            return securityReject(request, Reason.RENEWAL_ANNOUNCEMENT_EXPIRED, "the renewal announcement of "
+                    + renewal.announcedAt() + " is older than the renewal window of "
+                    + config.renewalWindow().toHours() + " h");
+        }
+        if (!renewal.byOperator() && otherPrincipals.stream().noneMatch(
+                principal -> CertificateIds.fromArn(principal).map(renewal.announcedBy()::equals).orElse(false))) {
+            return securityReject(request, Reason.RENEWAL_ANNOUNCER_NOT_ON_THING, "the certificate "
+                    + renewal.announcedBy() + " that announced this one is no longer attached to the thing");
+        }
+
+        try {
+            iot.attachThingPrincipal(r -> r.thingName(thingName).principal(arn)
+                    .thingPrincipalType(ThingPrincipalType.EXCLUSIVE_THING));
+        } catch (InvalidRequestException e) {
+            return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
+                    "IoT refused the exclusive attachment: " + e.awsErrorDetails().errorMessage());
+        }
+        iot.attachPolicy(r -> r.policyName(config.appPolicyName()).target(arn));
+        detachJitrPolicy(arn, certificateId);
+        LOG.info("renewal: certificate attached to thing with the app policy", "thingName", thingName,
+                "certificateId", certificateId, "announcedBy", renewal.announcedBy());
+        for (String principal : otherPrincipals) {
+            retire(thingName, principal);
+        }
+        clearAnnouncement(thingName);
+        List<String> retired = otherPrincipals.stream()
+                .map(principal -> CertificateIds.fromArn(principal).orElse(principal)).toList();
+        done.remember(new Done(certificateId, thingName));
+        LOG.info("thing renewed: moved to the announced certificate", "thingName", thingName,
+                "certificateId", certificateId, "retired", retired, "announcedBy", renewal.announcedBy(),
+                "announcedAt", renewal.announcedAt().toString());
+        if (renewal.byOperator()) {
+            LOG.warn("audit: thing re-bound by an operator's override, without proof of the old key", "audit", true,
+                    "thingName", thingName, "certificateId", certificateId, "retired", retired,
+                    "announcedAt", renewal.announcedAt().toString());
+        }
+        return ProvisioningResult.renewed(thingName, certificateId, retired);
+    }
+
+    /**
+     * Retires a principal the thing moves away from: a certificate is set INACTIVE (IoT refuses that for a REVOKED
+     * one, which stays REVOKED; an INACTIVE one stays INACTIVE) and loses every policy; then the principal is
+     * detached from the thing, last, so a retry after a crash still finds it among the thing's principals.
+     */
+    private void retire(String thingName, String principal) {
+        Optional<String> id = CertificateIds.fromArn(principal);
+        if (id.isPresent()) {
+            try {
+                iot.updateCertificate(r -> r.certificateId(id.get()).newStatus(CertificateStatus.INACTIVE));
+            } catch (CertificateStateException e) {
+                LOG.info("old certificate left as it is (REVOKED, or in a state IoT does not let become INACTIVE)",
+                        "certificateId", id.get(), "detail", e.awsErrorDetails().errorMessage());
+            }
+            for (String policy : IotLookups.policiesOf(iot, principal)) {
+                try {
+                    iot.detachPolicy(r -> r.policyName(policy).target(principal));
+                } catch (ResourceNotFoundException e) {
+                    LOG.info("policy already detached", "certificateId", id.get(), "policy", policy);
+                }
+            }
+        }
+        try {
+            iot.detachThingPrincipal(r -> r.thingName(thingName).principal(principal));
+        } catch (ResourceNotFoundException e) {
+            LOG.info("principal already detached", "thingName", thingName);
+        }
+        LOG.info("renewal: old principal retired (INACTIVE unless REVOKED, no policies, detached)",
+                "thingName", thingName, "principal", id.orElse(principal));
+    }
+
+    /** UpdateThing with merge: an empty value removes its attribute. */
+    private void clearAnnouncement(String thingName) {
+        iot.updateThing(r -> r.thingName(thingName)
+                .attributePayload(p -> p.attributes(RenewalAttributes.cleared()).merge(true)));
+        LOG.info("renewal announcement cleared", "thingName", thingName);
+    }
+
+    private void detachJitrPolicy(String arn, String certificateId) {
+        try {
+            iot.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(arn));
+        } catch (ResourceNotFoundException e) {
+            LOG.info("JITR policy already gone", "certificateId", certificateId);
         }
     }
 

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
+import dev.iotonboard.lambda.core.RecentlyDone;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
@@ -29,7 +30,8 @@ public final class ThingProvisioningHandler extends IotHandler<ProvisioningReque
     private static final String PRIMING_THING = "00000000-0000-0000-0000-000000000000";
 
     private final ProvisioningConfig config = ProvisioningConfig.from(env());
-    private final ProvisioningService service = new ProvisioningService(iot(), config);
+    private final ProvisioningService service = new ProvisioningService(iot(), config,
+            RecentlyDone.DEFAULT_CAPACITY, clock());
 
     /** Used by Lambda: one IoT client (with an {@link IotPrimer}) and one configuration per container. */
     public ThingProvisioningHandler() {
@@ -38,12 +40,19 @@ public final class ThingProvisioningHandler extends IotHandler<ProvisioningReque
 
     /** Used by tests: primes only through an {@link IotPrimer} installed on {@code iot}. */
     public ThingProvisioningHandler(IotClient iot, Env env) {
-        super(ProvisioningRequest.class, iot, env, Clock.systemUTC());
+        this(iot, env, Clock.systemUTC());
+    }
+
+    /** Used by tests: {@code clock} says how old a renewal announcement is. */
+    public ThingProvisioningHandler(IotClient iot, Env env, Clock clock) {
+        super(ProvisioningRequest.class, iot, env, clock);
     }
 
     /**
      * The anti-hijack reads, the thing and its exclusive attachment, the policy swap; DetachThingPrincipal only to
      * undo a race onto the thing, UpdateCertificate only to set INACTIVE a certificate asking for another thing.
+     * A renewal also retires the thing's old certificates (UpdateCertificate INACTIVE, ListAttachedPolicies and
+     * DetachPolicy of each, DetachThingPrincipal) and clears the announcement (UpdateThing).
      */
     @Override
     protected List<Consumer<IotClient>> iotRequests() {
@@ -58,7 +67,10 @@ public final class ThingProvisioningHandler extends IotHandler<ProvisioningReque
                 c -> c.detachThingPrincipal(r -> r.thingName(PRIMING_THING).principal(CERTIFICATE_ARN)),
                 c -> c.attachPolicy(r -> r.policyName(config.appPolicyName()).target(CERTIFICATE_ARN)),
                 c -> c.detachPolicy(r -> r.policyName(config.jitrPolicyName()).target(CERTIFICATE_ARN)),
-                c -> c.updateCertificate(r -> r.certificateId(CERTIFICATE_ID).newStatus(CertificateStatus.INACTIVE)));
+                c -> c.updateCertificate(r -> r.certificateId(CERTIFICATE_ID).newStatus(CertificateStatus.INACTIVE)),
+                c -> c.listAttachedPolicies(r -> r.target(CERTIFICATE_ARN)),
+                c -> c.updateThing(r -> r.thingName(PRIMING_THING)
+                        .attributePayload(p -> p.attributes(RenewalAttributes.cleared()).merge(true))));
     }
 
     @Override

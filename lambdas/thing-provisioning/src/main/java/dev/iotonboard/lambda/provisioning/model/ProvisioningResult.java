@@ -29,12 +29,24 @@ public record ProvisioningResult(String thingName, String certificateId, Outcome
         /** The request asked for a thing other than the certificate's CN: a security event. */
         THING_NAME_NOT_CERTIFICATE_CN,
         CERTIFICATE_ON_ANOTHER_THING,
-        THING_OWNED_BY_ANOTHER_CERTIFICATE
+        THING_OWNED_BY_ANOTHER_CERTIFICATE,
+        /** A renewal announcement names the certificate, but it is older than the renewal window. */
+        RENEWAL_ANNOUNCEMENT_EXPIRED,
+        /** The certificate that announced this one is no longer attached to the thing. */
+        RENEWAL_ANNOUNCER_NOT_ON_THING
     }
 
     public static ProvisioningResult provisioned(String thingName, String certificateId) {
         return new ProvisioningResult(thingName, certificateId, Outcome.PROVISIONED, null,
                 "thing exists, certificate attached, app policy attached, JITR policy detached", false);
+    }
+
+    /** The certificate took the thing over from {@code retired} (set INACTIVE unless REVOKED, detached). */
+    public static ProvisioningResult renewed(String thingName, String certificateId,
+            java.util.List<String> retired) {
+        return new ProvisioningResult(thingName, certificateId, Outcome.PROVISIONED, null,
+                "renewed: certificate attached to the thing with the app policy, JITR policy detached; retired "
+                        + retired + " (INACTIVE unless REVOKED, policies detached, detached from the thing)", false);
     }
 
     /** A repeated request this container had already completed: answered without any IoT call. */
