@@ -259,8 +259,9 @@ cmd_renew() {
       warn "$cert is signed by neither CA: left alone"
     fi
   done
-  log "$pending device(s) to renew (commands above, one line each; they may run in parallel), $renewed already" \
-    "under the new CA $new, $other signed by neither"
+  local where=""
+  if [[ $pending -gt 0 ]]; then where=" (the commands above, one line each; they may run in parallel)"; fi
+  log "$pending device(s) to renew$where, $renewed already under the new CA $new, $other signed by neither"
   done_step renew
 }
 
