@@ -112,6 +112,10 @@ main() {
   check_current_certificate
   local next="$device_dir/next" cn
   if [[ -e $next ]]; then
+    if [[ -e "$next/.confirmed" || -e "$next/.previous-saved" ]]; then
+      die "$next is being promoted (its certificate was accepted): finish that first, on the device:" \
+        "scripts/device/jitr.sh --renew --device-dir $device_dir"
+    fi
     next_is_complete || die "$next exists but is incomplete: remove it and run this again"
     cn=$(subject_cns "$next/deviceCert.crt" 2>/dev/null) || cn=""
     [[ $cn == "$thing_name" ]] || die "$next/deviceCert.crt is not a certificate of $thing_name: remove $next" \

@@ -134,6 +134,17 @@ class RenewDeviceTest {
   }
 
   @Test
+  void renew_whileAPromotionIsUnderWay_refusesToTouchNext() throws IOException {
+    sandbox.run("device/renew-device.sh", "--key-type", "ec").assertExit(0);
+    Files.writeString(dir.resolve("next/.confirmed"), "");
+    Files.delete(dir.resolve("next/deviceCert.crt"));
+
+    sandbox.run("device/renew-device.sh").assertExit(1).assertStderrContains("being promoted", "jitr.sh --renew");
+
+    assertTrue(Files.exists(dir.resolve("next/deviceCert.key")));
+  }
+
+  @Test
   void renew_helpDocumentsTheOptions() {
     Sandbox.Result r = sandbox.run("device/renew-device.sh", "--help").assertExit(0);
 

@@ -17,11 +17,19 @@ public final class Things {
         this.store = store;
     }
 
+    /**
+     * How many attributes a thing without a thing type may have (developer guide, "Thing types": "Things without a
+     * thing type can have up to three attributes"; the model has no thing types). The error's message is
+     * unconfirmed.
+     */
+    public static final int MAX_ATTRIBUTES_WITHOUT_TYPE = 3;
+
     /** CreateThing: succeeds again for the same name and attributes (idempotent); 409 when they differ. */
     public Thing create(String name, Map<String, String> attributes) {
         synchronized (store.lock) {
             requireName(name);
             Map<String, String> attrs = attributes == null ? Map.of() : Map.copyOf(attributes);
+            requireAttributeCount(attrs);
             Thing existing = store.things.get(name);
             if (existing != null) {
                 if (existing.attributes().equals(attrs)) {
@@ -52,7 +60,8 @@ public final class Things {
     /**
      * UpdateThing: {@code attributes} (null: unchanged) replace the thing's, or with {@code merge} are merged into
      * them, an empty value removing its attribute (AttributePayload: "To remove an attribute, call UpdateThing with an
-     * empty attribute value"; empty values are dropped without merge too, unconfirmed); {@code expectedVersion} other
+     * empty attribute value"; empty values are dropped without merge too, unconfirmed), at most
+     * {@value #MAX_ATTRIBUTES_WITHOUT_TYPE} after the update; {@code expectedVersion} other
      * than the thing's is VersionConflictException 409 (API reference, UpdateThing); the version goes up by one.
      */
     public Thing update(String name, Map<String, String> attributes, boolean merge, Long expectedVersion) {
@@ -70,6 +79,7 @@ public final class Things {
                     }
                 });
             }
+            requireAttributeCount(updated);
             Thing next = new Thing(name, thing.id(), Map.copyOf(updated), thing.version() + 1);
             store.things.put(name, next);
             store.save();
@@ -118,6 +128,14 @@ public final class Things {
     private static void requireName(String name) {
         if (name == null || !ThingNameRule.IOT_THING_NAME.matcher(name).matches()) {
             throw IotException.invalidRequest("thingName must match [a-zA-Z0-9:_-]{1,128}");
+        }
+    }
+
+    /** InvalidRequestException 400 when a thing would have more attributes than a thing without a type may. */
+    private static void requireAttributeCount(Map<String, String> attributes) {
+        if (attributes.size() > MAX_ATTRIBUTES_WITHOUT_TYPE) {
+            throw IotException.invalidRequest("A thing without a thing type can have at most "
+                    + MAX_ATTRIBUTES_WITHOUT_TYPE + " attributes; this one would have " + attributes.size());
         }
     }
 

@@ -24,6 +24,25 @@ class LifecycleOperationsTest {
     private final ApiCalls iot = new ApiCalls();
 
     @Test
+    void aThingWithoutAType_hasAtMostThreeAttributes() {
+        assertEquals(400, iot.send("POST", "/things/t4", null,
+                "{\"attributePayload\":{\"attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\"}}}").status());
+        iot.send("POST", "/things/t3", null,
+                "{\"attributePayload\":{\"attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}}}");
+
+        ApiCalls.Answer fourth = iot.send("PATCH", "/things/t3", null,
+                "{\"attributePayload\":{\"attributes\":{\"d\":\"4\"},\"merge\":true}}");
+        assertEquals(400, fourth.status());
+        assertEquals("InvalidRequestException", fourth.errorType());
+        assertEquals(1, iot.registry.things().get("t3").version(), "a refused update changes nothing");
+
+        assertEquals(200, iot.send("PATCH", "/things/t3", null,
+                "{\"attributePayload\":{\"attributes\":{\"a\":\"\",\"d\":\"4\"},\"merge\":true}}").status(),
+                "one removed, one added: still three");
+        assertEquals(Map.of("b", "2", "c", "3", "d", "4"), iot.registry.things().get("t3").attributes());
+    }
+
+    @Test
     void updateThing_mergesOrReplacesAttributes_andCountsVersions() {
         iot.send("POST", "/things/t1", null, "{\"attributePayload\":{\"attributes\":{\"a\":\"1\",\"b\":\"2\"}}}");
         assertEquals(200, iot.send("PATCH", "/things/t1", null,

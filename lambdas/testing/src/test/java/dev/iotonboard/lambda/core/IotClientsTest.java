@@ -86,6 +86,26 @@ class IotClientsTest {
         assertTrue(call.header("authorization").contains("/" + IotDouble.REGION + "/"), call.header("authorization"));
     }
 
+    /** HttpURLConnection refuses PATCH ("Invalid HTTP method"); UpdateThing goes through PatchCapableHttpClient. */
+    @Test
+    void updateThing_isSentAsASignedPatch_andRetriedLikeAnyCall() {
+        iot.addThing("t-1");
+        iot.failNext("UpdateThing", 2, Fault.SERVICE_UNAVAILABLE);
+
+        client.updateThing(r -> r.thingName("t-1").attributePayload(p -> p.attributes(Map.of("a", "1")).merge(true)));
+
+        assertEquals(Map.of("a", "1"), iot.registry().things().get("t-1").attributes());
+        List<RecordedCall> calls = iot.calls("UpdateThing");
+        assertEquals(List.of(503, 503, 200), calls.stream().map(RecordedCall::status).toList());
+        RecordedCall call = calls.get(2);
+        assertEquals("PATCH", call.method());
+        assertTrue(call.header("authorization").startsWith("AWS4-HMAC-SHA256 Credential=AKIDTEST/"),
+                call.header("authorization"));
+
+        iot.failAlways("UpdateThing", Fault.RESOURCE_NOT_FOUND);
+        assertThrows(ResourceNotFoundException.class, () -> client.updateThing(r -> r.thingName("t-1")));
+    }
+
     @Test
     void retryStrategy_allowsEightAttemptsForEventsAndThreeForTheApi() {
         assertEquals(8, IotClients.retryStrategy().maxAttempts());

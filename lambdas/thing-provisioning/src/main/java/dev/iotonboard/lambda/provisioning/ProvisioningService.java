@@ -176,6 +176,11 @@ public final class ProvisioningService {
         detachJitrPolicy(arn, certificateId);
         if (renewal.isPresent()) {
             clearAnnouncement(thingName);
+            if (renewal.get().byOperator()) {
+                LOG.warn("audit: thing bound by an operator's override, without proof of an old key", "audit", true,
+                        "thingName", thingName, "certificateId", certificateId,
+                        "announcedAt", renewal.get().announcedAt().toString());
+            }
         }
         done.remember(key);
         LOG.info("thing provisioned", "thingName", thingName, "certificateId", certificateId,

@@ -48,7 +48,7 @@ public final class RenewalAnnouncementHandler extends IotHandler<RenewalAnnounce
                 c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
                 c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN)),
                 c -> c.updateThing(r -> r.thingName(PRIMING_THING).attributePayload(p -> p.merge(true)
-                        .attributes(Map.of(RenewalAttributes.CERTIFICATE_ID, CERTIFICATE_ID)))));
+                        .attributes(Map.of(RenewalAttributes.ATTRIBUTE, "")))));
     }
 
     @Override

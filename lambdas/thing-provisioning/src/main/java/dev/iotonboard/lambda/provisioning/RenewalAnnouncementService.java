@@ -13,6 +13,7 @@ import java.util.Optional;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
+import software.amazon.awssdk.services.iot.model.InvalidRequestException;
 import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
 
 /**
@@ -26,8 +27,9 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  *   <li>DescribeCertificate (the announcer): ACTIVE, issued by the configured CA, its subject CN is the thing of
  *       the topic.</li>
  *   <li>ListPrincipalThings (the announcer): attached to that thing and to no other.</li>
- *   <li>UpdateThing with merge: {@link RenewalAttributes} (announced certificate, announcer, now). A replay writes
- *       the same announcement again; a later announcement replaces an earlier one.</li>
+ *   <li>UpdateThing with merge: the attribute of {@link RenewalAttributes} (announced certificate, announcer, now).
+ *       A replay writes the same announcement again; a later announcement replaces an earlier one. A thing whose
+ *       attributes are full (three, without a thing type) refuses it: THING_REFUSED_THE_ANNOUNCEMENT.</li>
  * </ol>
  * Anything else is refused and logged, at WARN with {@code security: true} where the identity rule is at stake.
  */
@@ -100,8 +102,14 @@ public final class RenewalAnnouncementService {
         }
 
         RenewalAttributes renewal = new RenewalAttributes(certificateId, announcerId, clock.instant());
-        iot.updateThing(r -> r.thingName(thingName)
-                .attributePayload(p -> p.attributes(renewal.toAttributes()).merge(true)));
+        try {
+            iot.updateThing(r -> r.thingName(thingName)
+                    .attributePayload(p -> p.attributes(renewal.toAttributes()).merge(true)));
+        } catch (InvalidRequestException e) {
+            return refuse(announcement, Reason.THING_REFUSED_THE_ANNOUNCEMENT, "IoT refused the attribute "
+                    + RenewalAttributes.ATTRIBUTE + " (a thing without a thing type has at most 3 attributes): "
+                    + e.awsErrorDetails().errorMessage());
+        }
         LOG.info("renewal announced: recorded on the thing", "thingName", thingName, "announcerId", announcerId,
                 "certificateId", certificateId, "announcedAt", renewal.announcedAt().toString());
         return AnnouncementResult.recorded(thingName, announcerId, certificateId);

@@ -87,9 +87,11 @@ class RenewalAnnouncementHandlerTest extends HandlerTest {
         assertOutcome(result, "RECORDED", null);
         assertEquals(List.of("DescribeCertificate", "ListPrincipalThings", "UpdateThing"), iot.operations());
         Map<String, String> attributes = attributes();
-        assertEquals(next, attributes.get(RenewalAttributes.CERTIFICATE_ID));
-        assertEquals(current.id(), attributes.get(RenewalAttributes.ANNOUNCED_BY));
-        long at = Long.parseLong(attributes.get(RenewalAttributes.ANNOUNCED_AT));
+        assertEquals(1, attributes.size(), "one attribute: a thing without a type has at most three");
+        String[] value = attributes.get(RenewalAttributes.ATTRIBUTE).split(":");
+        assertEquals(next, value[0]);
+        assertEquals(current.id(), value[1]);
+        long at = Long.parseLong(value[2]);
         assertTrue(Math.abs(at - System.currentTimeMillis() / 1000) < 60, attributes.toString());
         assertTrue(iot.calls("UpdateThing").get(0).toString().contains("\"merge\":true"),
                 iot.calls("UpdateThing").get(0).toString());
@@ -97,13 +99,23 @@ class RenewalAnnouncementHandlerTest extends HandlerTest {
 
     @Test
     void announce_keepsTheThingsOtherAttributes_andALaterAnnouncementReplacesAnEarlierOne() {
-        iot.registry().things().update(thingName, Map.of("model", "sensor-v2"), true, null);
+        iot.registry().things().update(thingName, Map.of("model", "sensor-v2", "site", "north"), true, null);
         announce("1a".repeat(32), thingName, current.id());
 
         assertOutcome(announce(next, thingName, current.id()), "RECORDED", null);
 
         assertEquals("sensor-v2", attributes().get("model"));
-        assertEquals(next, attributes().get(RenewalAttributes.CERTIFICATE_ID));
+        assertTrue(attributes().get(RenewalAttributes.ATTRIBUTE).startsWith(next + ":"), attributes().toString());
+    }
+
+    @Test
+    void announce_onAThingWhoseAttributesAreFull_isRefusedNotRetried() {
+        iot.registry().things().update(thingName, Map.of("a", "1", "b", "2", "c", "3"), true, null);
+
+        assertOutcome(announce(next, thingName, current.id()), "REFUSED", "THING_REFUSED_THE_ANNOUNCEMENT");
+
+        assertEquals(1, iot.callCount("UpdateThing"));
+        assertEquals(Map.of("a", "1", "b", "2", "c", "3"), attributes());
     }
 
     @Test
@@ -115,7 +127,8 @@ class RenewalAnnouncementHandlerTest extends HandlerTest {
         Handlers.invoke(handler, Fixtures.event("announcement.json", Map.of("certificateId", next,
                 "thingName", thingName, "announcerId", current.id())));
 
-        assertEquals(Long.toString(clock.instant().getEpochSecond()), attributes().get(RenewalAttributes.ANNOUNCED_AT));
+        assertEquals(next + ":" + current.id() + ":" + clock.instant().getEpochSecond(),
+                attributes().get(RenewalAttributes.ATTRIBUTE));
     }
 
     // ---- refusals ---------------------------------------------------------------------------------------------
@@ -197,7 +210,7 @@ class RenewalAnnouncementHandlerTest extends HandlerTest {
                 "thingName", Fixtures.jsonString(thingName), "announcerId", current.id())));
 
         assertOutcome(result, "RECORDED", null);
-        assertEquals(next, attributes().get(RenewalAttributes.CERTIFICATE_ID));
+        assertEquals(next, attributes().get(RenewalAttributes.ATTRIBUTE).split(":")[0]);
     }
 
     @Test
@@ -244,7 +257,7 @@ class RenewalAnnouncementHandlerTest extends HandlerTest {
         iot.clearFaults();
 
         assertOutcome(announce(next, thingName, current.id()), "RECORDED", null);
-        assertEquals(next, attributes().get(RenewalAttributes.CERTIFICATE_ID));
+        assertTrue(attributes().get(RenewalAttributes.ATTRIBUTE).startsWith(next + ":"));
     }
 
     @Test

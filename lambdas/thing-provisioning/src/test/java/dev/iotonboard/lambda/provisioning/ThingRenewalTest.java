@@ -67,9 +67,8 @@ class ThingRenewalTest extends HandlerTest {
     }
 
     private void announce(String certificateId, String announcedBy, Instant at) {
-        iot.registry().things().update(thingName, Map.of(RenewalAttributes.CERTIFICATE_ID, certificateId,
-                RenewalAttributes.ANNOUNCED_BY, announcedBy,
-                RenewalAttributes.ANNOUNCED_AT, Long.toString(at.getEpochSecond())), true, null);
+        iot.registry().things().update(thingName, Map.of(RenewalAttributes.ATTRIBUTE,
+                certificateId + ":" + announcedBy + ":" + at.getEpochSecond()), true, null);
     }
 
     private Map<String, String> attributes() {
@@ -143,12 +142,12 @@ class ThingRenewalTest extends HandlerTest {
 
     @Test
     void renewal_otherAttributesOfTheThingAreKept() {
-        iot.registry().things().update(thingName, Map.of("model", "sensor-v2"), true, null);
+        iot.registry().things().update(thingName, Map.of("model", "sensor-v2", "site", "north"), true, null);
         announce(newCert.id(), oldCert.id(), Instant.now());
 
         assertOutcome(provisionNew(), "PROVISIONED", null);
 
-        assertEquals(Map.of("model", "sensor-v2"), attributes());
+        assertEquals(Map.of("model", "sensor-v2", "site", "north"), attributes());
     }
 
     @Test
@@ -160,6 +159,19 @@ class ThingRenewalTest extends HandlerTest {
         assertRenewed("INACTIVE");
         assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"WARN\"") && l.contains("\"audit\":true")
                 && l.contains(thingName) && l.contains(newCert.id()) && l.contains(oldCert.id())), logs.toString());
+    }
+
+    @Test
+    void renewal_byOperatorOverrideOfAThingWithoutPrincipal_bindsItWithAnAuditLine() {
+        iot.registry().thingPrincipals().detach(thingName, oldArn);
+        announce(newCert.id(), RenewalAttributes.OPERATOR, Instant.now());
+
+        assertOutcome(provisionNew(), "PROVISIONED", null);
+
+        assertEquals(List.of(newArn), iot.principalsOf(thingName));
+        assertEquals(Map.of(), attributes());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"audit\":true") && l.contains(newCert.id())),
+                logs.toString());
     }
 
     @Test
@@ -217,7 +229,7 @@ class ThingRenewalTest extends HandlerTest {
         assertOutcome(provisionNew(), "REJECTED", "THING_OWNED_BY_ANOTHER_CERTIFICATE");
 
         assertOldStillOwnsTheThing();
-        assertEquals("ab".repeat(32), attributes().get(RenewalAttributes.CERTIFICATE_ID));
+        assertTrue(attributes().get(RenewalAttributes.ATTRIBUTE).startsWith("ab".repeat(32) + ":"));
     }
 
     @Test
@@ -225,6 +237,18 @@ class ThingRenewalTest extends HandlerTest {
         announce(newCert.id(), oldCert.id(), Instant.now().minus(Duration.ofHours(169)));
 
         assertOutcome(provisionNew(), "REJECTED", "RENEWAL_ANNOUNCEMENT_EXPIRED");
+
+        assertOldStillOwnsTheThing();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "x", "ab:cd:12", ":operator:1", "%s:operator", "%s:operator:soon", "%s:someone:1",
+            "%s:operator:1:2"})
+    void renewal_aMalformedAnnouncement_isNoAnnouncement(String value) {
+        iot.registry().things().update(thingName, Map.of(RenewalAttributes.ATTRIBUTE, value.replace("%s",
+                newCert.id())), true, null);
+
+        assertOutcome(provisionNew(), "REJECTED", "THING_OWNED_BY_ANOTHER_CERTIFICATE");
 
         assertOldStillOwnsTheThing();
     }
@@ -281,7 +305,7 @@ class ThingRenewalTest extends HandlerTest {
         assertThrows(SdkException.class, () -> Handlers.invoke(container, Fixtures.event("request.json",
                 Map.of("thingName", thingName, "certificateId", newCert.id()))));
         assertFalse(iot.policiesOf(newArn).isEmpty(), "the new certificate always keeps a policy");
-        assertEquals(newCert.id(), attributes().get(RenewalAttributes.CERTIFICATE_ID),
+        assertTrue(attributes().get(RenewalAttributes.ATTRIBUTE).startsWith(newCert.id() + ":"),
                 "the announcement is cleared last");
         iot.clearFaults();
 

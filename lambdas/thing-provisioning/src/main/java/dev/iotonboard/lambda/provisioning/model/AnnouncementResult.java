@@ -28,7 +28,9 @@ public record AnnouncementResult(String thingName, String announcerId, String ce
         /** The announcer's subject CN is not the thing of the topic: a security event. */
         ANNOUNCER_NOT_THING_CN,
         /** The announcer is not attached to exactly the thing of the topic: a security event. */
-        ANNOUNCER_NOT_ON_THING
+        ANNOUNCER_NOT_ON_THING,
+        /** IoT refused the announcement's attribute, e.g. the thing has three attributes already. */
+        THING_REFUSED_THE_ANNOUNCEMENT
     }
 
     public static AnnouncementResult recorded(String thingName, String announcerId, String certificateId) {
