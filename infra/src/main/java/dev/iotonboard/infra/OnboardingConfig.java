@@ -234,7 +234,8 @@ public record OnboardingConfig(
     }
 
     /**
-     * {@value #CA_CERTIFICATE_IDS} (a JSON array in cdk.json, or a comma-separated string as {@code -c} gives it)
+     * {@value #CA_CERTIFICATE_IDS} (a JSON array in cdk.json, or a comma-separated string or JSON array text as
+     * {@code -c} gives it)
      * and the single {@value #CA_CERTIFICATE_ID} of earlier versions, which counts as a one-element list. Both given
      * is accepted only when they say the same; otherwise the user must unset one, so a forgotten old key never
      * silently narrows or widens the trusted CAs.
@@ -242,6 +243,15 @@ public record OnboardingConfig(
     private static List<String> caCertificateIds(Function<String, Object> context, Reader in, List<String> problems) {
         List<String> entries = new ArrayList<>();
         Object listed = context.apply(CA_CERTIFICATE_IDS);
+        if (listed instanceof String text && text.trim().startsWith("[")) {
+            try {
+                listed = new com.fasterxml.jackson.databind.ObjectMapper().readValue(text, List.class);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                problems.add(CA_CERTIFICATE_IDS + ": '" + text + "' is not a JSON array of CA certificate ids ("
+                        + e.getOriginalMessage() + ").");
+                return List.of();
+            }
+        }
         if (listed instanceof Collection<?> collection) {
             collection.forEach(entry -> entries.add(entry == null ? "" : entry.toString().trim()));
         } else if (listed != null && !listed.toString().isBlank()) {

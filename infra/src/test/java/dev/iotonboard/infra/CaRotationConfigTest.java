@@ -82,6 +82,16 @@ class CaRotationConfigTest {
     }
 
     @Test
+    void caCertificateIds_readsJsonArrayTextFromTheCommandLine() throws IOException {
+        context.put("truststorePath", bundle(ca1, ca2).toString());
+        context.put("caCertificateIds", "[\"" + id1 + "\", \"" + id2 + "\"]");
+        assertEquals(List.of(id1, id2), read().caCertificateIds());
+
+        context.put("caCertificateIds", "[\"" + id1 + "\",");
+        assertOneProblem(problems(), "is not a JSON array of CA certificate ids");
+    }
+
+    @Test
     void caCertificateId_alone_isAOneElementList() {
         context.put("truststorePath", ca1.toString());
         context.put("caCertificateId", id1);
