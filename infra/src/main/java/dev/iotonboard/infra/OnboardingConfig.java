@@ -7,7 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,20 +27,22 @@ import java.util.regex.Pattern;
  * @param domainName       the API's custom domain, e.g. {@code devices.example.com}
  * @param certificateArn   an ACM certificate for {@code domainName} in the stack's region; empty when {@code hostedZone} is set
  * @param hostedZone       a Route 53 zone to DNS-validate a new certificate in and hold the alias record; empty with {@code certificateArn}
- * @param caCertificateId  the IoT id of the registered CA; empty only with {@code allowAnyCa}
+ * @param caCertificateIds the IoT ids of the registered CAs the stack trusts (several while a CA rotation overlaps),
+ *                         in the configured order; empty only with {@code allowAnyCa}
  * @param allowAnyCa       true when the user asked on purpose for any auto-registration CA to be trusted
  * @param thingNamePattern what a device certificate's subject CN, its thing name, must look like (a Java regex)
  * @param caStatusCacheSeconds how long the activation and reconciler containers trust their last answer on the CA's
  *                         status
- * @param truststorePath   the CA bundle file (certificates only) that API Gateway trusts for mutual TLS
+ * @param truststorePath   the CA bundle file (PEM certificates only, one or several) that API Gateway trusts for
+ *                         mutual TLS: every CA of {@code caCertificateIds}, plus any certificate of their chains
  * @param truststorePem    its contents
  * @param jitrStartTopic   the topic a device publishes to after its first (registering) connection
  * @param jitrRequestTopic the topic a device asks for its thing on
  * @param iotQuotas        the account's IoT request-rate quotas, which size the JITR functions' reserved concurrency
  * @param iotCallLatencyMs the assumed duration of one IoT control-plane call (see {@link ConcurrencySizing})
- * @param reconciler       the schedule and limits of the reconciler (deployed only with a {@code caCertificateId})
- * @param expiryWatch      the schedule, warning window and rate of the expiry watch (deployed only with a
- *                         {@code caCertificateId})
+ * @param reconciler       the schedule and limits of the reconciler (deployed only with {@code caCertificateIds})
+ * @param expiryWatch      the schedule, warning window and rate of the expiry watch (deployed only with
+ *                         {@code caCertificateIds})
  * @param renewalWindowHours how long a device's announcement of its next certificate lets that certificate take its
  *                         thing over (thing-provisioning's RENEWAL_WINDOW_HOURS)
  */
@@ -41,7 +50,7 @@ public record OnboardingConfig(
         String domainName,
         Optional<String> certificateArn,
         Optional<HostedZoneRef> hostedZone,
-        Optional<String> caCertificateId,
+        List<String> caCertificateIds,
         boolean allowAnyCa,
         String thingNamePattern,
         int caStatusCacheSeconds,
@@ -60,6 +69,7 @@ public record OnboardingConfig(
     public static final String HOSTED_ZONE_ID = "hostedZoneId";
     public static final String HOSTED_ZONE_NAME = "hostedZoneName";
     public static final String CA_CERTIFICATE_ID = "caCertificateId";
+    public static final String CA_CERTIFICATE_IDS = "caCertificateIds";
     public static final String ALLOW_ANY_CA = "allowAnyCa";
     public static final String THING_NAME_PATTERN = "thingNamePattern";
     public static final String CA_STATUS_CACHE_SECONDS = "caStatusCacheSeconds";
@@ -92,6 +102,9 @@ public record OnboardingConfig(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
     public static final int MAX_THING_NAME_PATTERN_LENGTH = 512;
     public static final int DEFAULT_CA_STATUS_CACHE_SECONDS = 30;
+    /** API Gateway's mutual TLS truststore quotas (not adjustable): certificates, and bytes ("1 MB", read strictly). */
+    public static final int TRUSTSTORE_MAX_CERTIFICATES = 1_000;
+    public static final int TRUSTSTORE_MAX_BYTES = 1_000_000;
 
     /** The values cdk.json ships with, so a fresh clone synthesizes; deploying them is never what a user wants. */
     public static final String EXAMPLE_DOMAIN_SUFFIX = "example.com";
@@ -137,6 +150,10 @@ public record OnboardingConfig(
         public static final List<String> SHARED_OPERATIONS = List.of("DescribeCertificate");
     }
 
+    public OnboardingConfig {
+        caCertificateIds = List.copyOf(caCertificateIds);
+    }
+
     public ConcurrencySizing concurrencySizing() {
         return new ConcurrencySizing(iotQuotas, iotCallLatencyMs);
     }
@@ -173,19 +190,18 @@ public record OnboardingConfig(
         }
         Optional<HostedZoneRef> hostedZone = hostedZone(in, problems, domainName);
 
-        Optional<String> caCertificateId = in.optional(CA_CERTIFICATE_ID);
-        caCertificateId.filter(id -> !CA_ID.matcher(id).matches()).ifPresent(id -> problems.add(CA_CERTIFICATE_ID
-                + ": '" + id + "' is not a CA certificate id (64 lowercase hex characters, as scripts/ca/register-ca.sh "
-                + "prints and `aws iot list-ca-certificates` shows)."));
+        int beforeCas = problems.size();
+        List<String> caCertificateIds = caCertificateIds(context, in, problems);
         boolean allowAnyCa = in.bool(ALLOW_ANY_CA);
-        if (caCertificateId.isEmpty() && !allowAnyCa) {
-            problems.add(CA_CERTIFICATE_ID + ": missing; the stack trusts exactly one CA, your registered CA "
-                    + "(-c " + CA_CERTIFICATE_ID + "=\"$(cat certs/caCertificateId)\" after scripts/ca/register-ca.sh). "
+        if (caCertificateIds.isEmpty() && !allowAnyCa && problems.size() == beforeCas) {
+            problems.add(CA_CERTIFICATE_IDS + ": missing; the stack trusts only your registered CAs "
+                    + "(-c " + CA_CERTIFICATE_ID + "=\"$(cat certs/caCertificateId)\" after scripts/ca/register-ca.sh, or "
+                    + "-c " + CA_CERTIFICATE_IDS + "=<id>,<id> while a CA rotation overlaps). "
                     + "To trust every CA registered for auto-registration in the account instead, give -c "
                     + ALLOW_ANY_CA + "=true on purpose.");
         }
-        if (caCertificateId.isPresent() && allowAnyCa) {
-            problems.add(ALLOW_ANY_CA + ": true together with " + CA_CERTIFICATE_ID + "; give one or the other.");
+        if (!caCertificateIds.isEmpty() && allowAnyCa) {
+            problems.add(ALLOW_ANY_CA + ": true together with " + CA_CERTIFICATE_IDS + "; give one or the other.");
         }
         String thingNamePattern = in.optional(THING_NAME_PATTERN).orElse(DEFAULT_THING_NAME_PATTERN);
         thingNamePatternProblem(thingNamePattern).ifPresent(problem -> problems.add(THING_NAME_PATTERN + ": '"
@@ -210,11 +226,14 @@ public record OnboardingConfig(
 
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
+        if (truststorePem != null) {
+            checkTruststore(truststorePath, truststorePem, caCertificateIds, problems);
+        }
 
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
-        return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateId, allowAnyCa, thingNamePattern,
+        return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateIds, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
                 jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch,
                 renewalWindowHours);
@@ -234,6 +253,131 @@ public record OnboardingConfig(
                     : Optional.empty();
         } catch (java.util.regex.PatternSyntaxException e) {
             return Optional.of("is not a regular expression: " + e.getDescription() + " near index " + e.getIndex());
+        }
+    }
+
+    /**
+     * {@value #CA_CERTIFICATE_IDS} (a JSON array in cdk.json, or a comma-separated string or JSON array text as
+     * {@code -c} gives it)
+     * and the single {@value #CA_CERTIFICATE_ID} of earlier versions, which counts as a one-element list. Both given
+     * is accepted only when they say the same; otherwise the user must unset one, so a forgotten old key never
+     * silently narrows or widens the trusted CAs.
+     */
+    private static List<String> caCertificateIds(Function<String, Object> context, Reader in, List<String> problems) {
+        List<String> entries = new ArrayList<>();
+        Object listed = context.apply(CA_CERTIFICATE_IDS);
+        if (listed instanceof String text && text.trim().startsWith("[")) {
+            try {
+                listed = new com.fasterxml.jackson.databind.ObjectMapper().readValue(text, List.class);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                problems.add(CA_CERTIFICATE_IDS + ": '" + text + "' is not a JSON array of CA certificate ids ("
+                        + e.getOriginalMessage() + ").");
+                return List.of();
+            }
+        }
+        if (listed instanceof Collection<?> collection) {
+            collection.forEach(entry -> entries.add(entry == null ? "" : entry.toString().trim()));
+        } else if (listed != null && !listed.toString().isBlank()) {
+            for (String entry : listed.toString().split(",", -1)) {
+                entries.add(entry.trim());
+            }
+        }
+        int before = problems.size();
+        List<String> ids = new ArrayList<>();
+        for (String id : entries) {
+            if (!CA_ID.matcher(id).matches()) {
+                problems.add(CA_CERTIFICATE_IDS + ": '" + id + "' is not a CA certificate id (64 lowercase hex "
+                        + "characters, as scripts/ca/register-ca.sh prints and `aws iot list-ca-certificates` shows); "
+                        + "give a JSON array in cdk.json or a comma-separated list with -c.");
+            } else if (ids.contains(id)) {
+                problems.add(CA_CERTIFICATE_IDS + ": " + id + " is listed twice.");
+            } else {
+                ids.add(id);
+            }
+        }
+        Optional<String> single = in.optional(CA_CERTIFICATE_ID);
+        single.filter(id -> !CA_ID.matcher(id).matches()).ifPresent(id -> problems.add(CA_CERTIFICATE_ID
+                + ": '" + id + "' is not a CA certificate id (64 lowercase hex characters, as scripts/ca/register-ca.sh "
+                + "prints and `aws iot list-ca-certificates` shows)."));
+        if (problems.size() > before) {
+            return List.of();
+        }
+        if (single.isPresent() && !entries.isEmpty() && !ids.equals(List.of(single.get()))) {
+            problems.add(CA_CERTIFICATE_ID + " / " + CA_CERTIFICATE_IDS + ": both given, with different CAs ('"
+                    + single.get() + "' and " + ids + "); give " + CA_CERTIFICATE_IDS + " only and unset the other "
+                    + "(-c " + CA_CERTIFICATE_ID + "=).");
+            return List.of();
+        }
+        return single.isPresent() && entries.isEmpty() ? List.of(single.get()) : ids;
+    }
+
+    /**
+     * API Gateway's truststore quotas, and the bundle against the CA list: every listed CA must be in it (or its
+     * devices fail the handshake), and every other certificate must be on a listed CA's chain (its issuer, that
+     * one's issuer, ...), which mutual TLS needs up to the root. Any other CA is refused rather than warned about:
+     * API Gateway would let its devices through the handshake, and a CA left over from a finished rotation is
+     * exactly what the last rotation step removes. With allowAnyCa there is no list to check against.
+     */
+    private static void checkTruststore(Path path, String pem, List<String> caCertificateIds, List<String> problems) {
+        int bytes = pem.getBytes(StandardCharsets.US_ASCII).length;
+        if (bytes > TRUSTSTORE_MAX_BYTES) {
+            problems.add(TRUSTSTORE_PATH + ": " + path + " is " + bytes + " bytes; API Gateway's truststore holds at "
+                    + "most 1 MB (" + TRUSTSTORE_MAX_BYTES + " bytes), and the quota cannot be raised.");
+        }
+        Map<String, X509Certificate> bundle = new LinkedHashMap<>();
+        try {
+            for (java.security.cert.Certificate certificate : CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+                X509Certificate x509 = (X509Certificate) certificate;
+                bundle.put(sha256Hex(x509.getEncoded()), x509);
+            }
+        } catch (CertificateException e) {
+            problems.add(TRUSTSTORE_PATH + ": " + path + " is not a PEM certificate bundle (" + e.getMessage() + ").");
+            return;
+        }
+        int count = pem.split("-----BEGIN CERTIFICATE-----", -1).length - 1;
+        if (count > TRUSTSTORE_MAX_CERTIFICATES) {
+            problems.add(TRUSTSTORE_PATH + ": " + path + " holds " + count + " certificates; API Gateway's truststore "
+                    + "holds at most " + TRUSTSTORE_MAX_CERTIFICATES + ", and the quota cannot be raised.");
+        }
+        if (caCertificateIds.isEmpty()) {
+            return;
+        }
+        List<X509Certificate> chains = new ArrayList<>();
+        for (String id : caCertificateIds) {
+            X509Certificate ca = bundle.get(id);
+            if (ca == null) {
+                problems.add(TRUSTSTORE_PATH + ": " + path + " does not hold the CA " + id + " of "
+                        + CA_CERTIFICATE_IDS + " (a CA's id is the lowercase hex SHA-256 of its DER encoding): its "
+                        + "devices would fail the API's TLS handshake; add its PEM (certs/.../rootCA.pem) to the bundle.");
+            } else {
+                chains.add(ca);
+            }
+        }
+        for (int i = 0; i < chains.size(); i++) {
+            X509Certificate child = chains.get(i);
+            bundle.values().stream()
+                    .filter(candidate -> !chains.contains(candidate)
+                            && candidate.getSubjectX500Principal().equals(child.getIssuerX500Principal()))
+                    .forEach(chains::add);
+        }
+        bundle.forEach((id, certificate) -> {
+            if (!chains.contains(certificate)) {
+                problems.add(TRUSTSTORE_PATH + ": " + path + " holds the CA " + id + " ("
+                        + certificate.getSubjectX500Principal().getName() + "), which is neither in "
+                        + CA_CERTIFICATE_IDS + " nor on a listed CA's chain; API Gateway would let its certificates "
+                        + "through the TLS handshake. Remove it from the bundle, or add its id to "
+                        + CA_CERTIFICATE_IDS + ".");
+            }
+        });
+    }
+
+    /** A certificate's IoT id: the lowercase hex SHA-256 of its DER encoding (docs/contracts.md). */
+    static String sha256Hex(byte[] der) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(der));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -22,7 +22,7 @@ class OnboardingConfigTest {
     private static final String CERTIFICATE_ARN =
             "arn:aws:acm:eu-west-1:111122223333:certificate/12345678-90ab-cdef-1234-567890abcdef";
 
-    private static final String CA_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private static final String CA_ID = TestCa.id();
 
     private final Map<String, Object> context = new HashMap<>(Map.of(
             "domainName", "devices.acme.org",
@@ -37,7 +37,7 @@ class OnboardingConfigTest {
         assertEquals("devices.acme.org", config.domainName());
         assertEquals(Optional.of(CERTIFICATE_ARN), config.certificateArn());
         assertEquals(Optional.empty(), config.hostedZone());
-        assertEquals(Optional.of(CA_ID), config.caCertificateId());
+        assertEquals(List.of(CA_ID), config.caCertificateIds());
         assertFalse(config.allowAnyCa());
         assertEquals(OnboardingConfig.DEFAULT_THING_NAME_PATTERN, config.thingNamePattern());
         assertEquals(30, config.caStatusCacheSeconds());
@@ -126,7 +126,7 @@ class OnboardingConfigTest {
         OnboardingConfig config = read();
 
         assertTrue(config.allowAnyCa());
-        assertEquals(Optional.empty(), config.caCertificateId());
+        assertEquals(List.of(), config.caCertificateIds());
     }
 
     @Test
@@ -163,7 +163,7 @@ class OnboardingConfigTest {
         "domainName|dev_ices.acme.org|domainName: 'dev_ices.acme.org' is not a lowercase DNS name",
         "certificateArn|''|certificateArn / hostedZoneId+hostedZoneName: missing",
         "certificateArn|arn:aws:iam::111122223333:role/x|certificateArn: 'arn:aws:iam::111122223333:role/x' is not an ACM",
-        "caCertificateId|''|caCertificateId: missing; the stack trusts exactly one CA",
+        "caCertificateId|''|caCertificateIds: missing; the stack trusts only your registered CAs",
         "caCertificateId|ABCDEF|caCertificateId: 'ABCDEF' is not a CA certificate id",
         "allowAnyCa|yes|allowAnyCa: 'yes' is neither true nor false",
         "allowAnyCa|true|allowAnyCa: true together with caCertificateId",

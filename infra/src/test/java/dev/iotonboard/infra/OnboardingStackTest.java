@@ -51,7 +51,7 @@ class OnboardingStackTest {
         assertTrue(missing.exitCode() != 0);
         assertEquals(null, missing.stack());
         String message = err.toString(StandardCharsets.UTF_8);
-        assertTrue(message.contains("caCertificateId: missing") && message.contains("allowAnyCa=true"), message);
+        assertTrue(message.contains("caCertificateIds: missing") && message.contains("allowAnyCa=true"), message);
     }
 
     @Test

@@ -20,7 +20,8 @@ import software.amazon.awscdk.assertions.Template;
  * from the repository's cdk.json context plus a throwaway CA and a CA certificate id, cdk-nag included.
  */
 public final class SynthesizedStack {
-    public static final String CA_CERTIFICATE_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    /** The test CA's id: the truststore must hold each configured CA. */
+    public static final String CA_CERTIFICATE_ID = TestCa.id();
     /** A concrete environment, as in a deployment; the hosted-zone variant in DeviceApiTest covers an agnostic one. */
     public static final String ACCOUNT = "111122223333";
     public static final String REGION = "eu-west-1";

@@ -80,11 +80,23 @@ public final class E2eFixture implements AutoCloseable {
     public Path createCaAndSynthesize() throws IOException {
         Run ca = run(List.of(script("ca/create-ca.sh"), "--key-type", "ec"), Map.of(), 60);
         assertEquals(0, ca.exit(), "create-ca.sh failed:\n" + ca.err());
-        Path cdkOut = work.resolve("cdk.out");
         Map<String, String> context = new java.util.LinkedHashMap<>();
         context.put("truststorePath", certs.resolve("rootCA.pem").toString());
         context.put("caCertificateId", dev.iotonboard.lambda.core.CertificateIds.fromPem(
                 Files.readString(certs.resolve("rootCA.pem"))));
+        return synthesize(context, work.resolve("cdk.out"));
+    }
+
+    /**
+     * The stack synthesized by the infra app's main in a child JVM, with this context on top of cdk.json's, into
+     * {@code cdkOut} (emptied first): what {@code cdk deploy} would synthesize.
+     */
+    public Path synthesize(Map<String, String> context, Path cdkOut) throws IOException {
+        if (Files.exists(cdkOut)) {
+            try (Stream<Path> paths = Files.walk(cdkOut)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
         Run synth = run(List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
                 "dev.iotonboard.infra.OnboardingApp"), Map.of("CDK_OUTDIR", cdkOut.toString(), "CDK_CONTEXT_JSON",
                 JSON.writeValueAsString(context)), 300);
@@ -101,6 +113,7 @@ public final class E2eFixture implements AutoCloseable {
     public void startTool(List<String> options) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(javaBin(), "-jar", jar.toString()));
         command.addAll(options);
+        int from = output.length();
         tool = new ProcessBuilder(command).redirectErrorStream(true).start();
         Process started = tool;
         Thread reader = new Thread(() -> {
@@ -117,9 +130,10 @@ public final class E2eFixture implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         waitFor("the local IoT Core to print its ready line", Duration.ofSeconds(60),
-                () -> output.toString().contains("[core] ready") || !started.isAlive());
+                () -> output.substring(from).contains("[core] ready") || !started.isAlive());
         assertTrue(started.isAlive(), "the local IoT Core exited:\n" + output);
-        String ready = output.toString().lines().filter(l -> l.contains("[core] ready")).findFirst().orElseThrow();
+        String ready = output.substring(from).lines().filter(l -> l.contains("[core] ready")).findFirst()
+                .orElseThrow();
         controlPort = readyPort(ready, "control-plane");
         httpsPort = readyPort(ready, "https");
         mqttPort = readyPort(ready, "mqtt");
@@ -263,8 +277,11 @@ public final class E2eFixture implements AutoCloseable {
         return root.resolve("scripts/" + relative).toString();
     }
 
-    @Override
-    public void close() throws IOException, InterruptedException {
+    /**
+     * Stops the tool and its function JVMs, keeping the work folder (and so a {@code --state-file} in it): with
+     * {@link #startTool} again, what a local "deploy" is (local/README.md).
+     */
+    public void stopTool() throws IOException, InterruptedException {
         if (tool != null) {
             List<ProcessHandle> children = tool.descendants().toList();
             tool.destroy();
@@ -273,7 +290,14 @@ public final class E2eFixture implements AutoCloseable {
             }
             children.forEach(ProcessHandle::destroyForcibly);
             Files.writeString(toolLog, output.toString());
+            output.append("---- stopped ----\n");
+            tool = null;
         }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        stopTool();
         try (Stream<Path> paths = Files.walk(work)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -72,7 +72,7 @@ public final class DeviceApi extends Construct {
                 .jar(props.deviceApiJar())
                 .handler(AUTHORIZER_HANDLER)
                 .description("Device API: maps the mTLS client certificate to its active certificate and thing")
-                .environment(Map.of("CA_CERTIFICATE_ID", props.caCertificateId().orElse(""),
+                .environment(Map.of("CA_CERTIFICATE_IDS", String.join(",", props.caCertificateIds()),
                         "THING_NAME_PATTERN", props.thingNamePattern(),
                         "AUTH_CACHE_TTL_SECONDS", Integer.toString(AUTH_CACHE_TTL_SECONDS)))
                 .timeout(Duration.seconds(10))
@@ -201,8 +201,9 @@ public final class DeviceApi extends Construct {
      */
     public record Props(String domainName, Optional<String> certificateArn, Optional<String> hostedZoneId,
                         Optional<String> hostedZoneName, Truststore truststore, Path deviceApiJar,
-                        Optional<String> caCertificateId, String thingNamePattern) {
+                        List<String> caCertificateIds, String thingNamePattern) {
         public Props {
+            caCertificateIds = List.copyOf(Objects.requireNonNull(caCertificateIds, "caCertificateIds"));
             Objects.requireNonNull(thingNamePattern, "thingNamePattern");
             Objects.requireNonNull(domainName, "domainName");
             Objects.requireNonNull(truststore, "truststore");
@@ -223,7 +224,7 @@ public final class DeviceApi extends Construct {
             private Optional<String> hostedZoneName = Optional.empty();
             private Truststore truststore;
             private Path deviceApiJar;
-            private Optional<String> caCertificateId = Optional.empty();
+            private List<String> caCertificateIds = List.of();
             private String thingNamePattern = OnboardingConfig.DEFAULT_THING_NAME_PATTERN;
 
             public Builder domainName(String domainName) {
@@ -252,8 +253,9 @@ public final class DeviceApi extends Construct {
                 return this;
             }
 
-            public Builder caCertificateId(Optional<String> caCertificateId) {
-                this.caCertificateId = caCertificateId;
+            /** The CAs whose certificates the authorizer allows (CA_CERTIFICATE_IDS); empty: any CA. */
+            public Builder caCertificateIds(List<String> caCertificateIds) {
+                this.caCertificateIds = caCertificateIds;
                 return this;
             }
 
@@ -265,7 +267,7 @@ public final class DeviceApi extends Construct {
 
             public Props build() {
                 return new Props(domainName, certificateArn, hostedZoneId, hostedZoneName, truststore, deviceApiJar,
-                        caCertificateId, thingNamePattern);
+                        caCertificateIds, thingNamePattern);
             }
         }
     }

@@ -61,9 +61,7 @@ public final class ExpiryWatch extends Construct {
                 // A run that waited longer than one interval is superseded by the next one.
                 .asyncInvoke(0, Duration.minutes(Math.min(props.intervalHours() * 60, MAX_EVENT_AGE_MINUTES)))
                 .build());
-        for (String caCertificateId : props.caCertificateIds()) {
-            IotGrants.caCertificate(function.getRole(), caCertificateId, CA_ACTIONS.toArray(String[]::new));
-        }
+        IotGrants.listedCaCertificates(function.getRole(), props.caCertificateIds(), CA_ACTIONS.toArray(String[]::new));
         IotGrants.certificates(function.getRole(), CERTIFICATE_ACTIONS.toArray(String[]::new));
         IotGrants.withoutResourceType(function.getRole(), UNTYPED_ACTIONS.toArray(String[]::new));
 

@@ -32,21 +32,26 @@ final class IotGrants {
                 Nag.iotResourceFinding(Stack.of(role), "thing/*"));
     }
 
-    /** {@code actions} on the one registered CA certificate {@code caCertificateId}: no wildcard. */
-    static void caCertificate(Role role, String caCertificateId, String... actions) {
+    /** {@code actions} on each registered CA certificate of {@code caCertificateIds} (at least one): no wildcard. */
+    static void listedCaCertificates(Role role, List<String> caCertificateIds, String... actions) {
+        if (caCertificateIds.isEmpty()) {
+            throw new IllegalArgumentException("no CA certificate to grant " + List.of(actions) + " on");
+        }
         role.addToPrincipalPolicy(PolicyStatement.Builder.create()
                 .actions(List.of(actions))
-                .resources(List.of(DevicePolicies.iotArn(Stack.of(role), "cacert", caCertificateId)))
+                .resources(caCertificateIds.stream()
+                        .map(id -> DevicePolicies.iotArn(Stack.of(role), "cacert", id))
+                        .toList())
                 .build());
     }
 
     /**
-     * {@code actions} on the configured CA certificate, or, when any auto-registration CA is accepted (the user's
-     * explicit {@code allowAnyCa}), on every CA certificate of the account.
+     * {@code actions} on each configured CA certificate, or, when any auto-registration CA is accepted (the user's
+     * explicit {@code allowAnyCa}: an empty list), on every CA certificate of the account.
      */
-    static void caCertificates(Role role, java.util.Optional<String> caCertificateId, String... actions) {
-        if (caCertificateId.isPresent()) {
-            caCertificate(role, caCertificateId.get(), actions);
+    static void caCertificates(Role role, List<String> caCertificateIds, String... actions) {
+        if (!caCertificateIds.isEmpty()) {
+            listedCaCertificates(role, caCertificateIds, actions);
             return;
         }
         grant(role, "cacert", actions);

@@ -14,7 +14,7 @@ import software.constructs.Construct;
 /**
  * The reconciler: a scheduled function that completes what the event-driven JITR path missed (a lost or failed
  * registered event leaves a certificate PENDING_ACTIVATION) and reports ACTIVE certificates without a thing. It scans
- * the certificates of one CA, so it exists only when the stack is given a {@code caCertificateId}.
+ * the certificates of each listed CA in turn, so it exists only when the stack is given {@code caCertificateIds}.
  *
  * <p>One run at a time (reserved concurrency 1) within the shared IoT quotas (its own per-operation rate limit). A failed
  * or throttled run is not retried, by EventBridge or by Lambda: the next scheduled run starts again from the newest
@@ -46,7 +46,7 @@ public final class Reconciler extends Construct {
                 .handler(HANDLER)
                 .description("JITR reconciler: completes certificates of the CA the registered-event path missed")
                 .environment(Map.of(
-                        "CA_CERTIFICATE_ID", props.caCertificateId(),
+                        "CA_CERTIFICATE_IDS", String.join(",", props.caCertificateIds()),
                         "JITR_POLICY_NAME", props.jitrPolicyName(),
                         "GRACE_PERIOD_SECONDS", Integer.toString(props.graceSeconds()),
                         "LOOKBACK_HOURS", Integer.toString(props.lookbackHours()),
@@ -58,7 +58,7 @@ public final class Reconciler extends Construct {
                 // A run that waited longer than one interval is superseded by the next one.
                 .asyncInvoke(0, Duration.minutes(Math.min(props.intervalMinutes(), MAX_EVENT_AGE_MINUTES)))
                 .build());
-        IotGrants.caCertificate(function.getRole(), props.caCertificateId(), CA_ACTIONS.toArray(String[]::new));
+        IotGrants.listedCaCertificates(function.getRole(), props.caCertificateIds(), CA_ACTIONS.toArray(String[]::new));
         IotGrants.certificates(function.getRole(), CERTIFICATE_ACTIONS.toArray(String[]::new));
         IotGrants.withoutResourceType(function.getRole(), UNTYPED_ACTIONS.toArray(String[]::new));
 
@@ -78,7 +78,7 @@ public final class Reconciler extends Construct {
     }
 
     /**
-     * @param caCertificateId      the CA whose certificates are reconciled (required)
+     * @param caCertificateIds     the CAs whose certificates are reconciled, one scan each (at least one)
      * @param jitrPolicyName       the IoT policy an activated certificate gets
      * @param intervalMinutes      the schedule, 1 to 1440
      * @param graceSeconds         GRACE_PERIOD_SECONDS of the handler
@@ -87,16 +87,16 @@ public final class Reconciler extends Construct {
      * @param thingNamePattern     THING_NAME_PATTERN: what a certificate's CN, its thing name, must look like
      * @param caStatusCacheSeconds CA_STATUS_CACHE_SECONDS of the activation path it runs
      */
-    public record Props(Path jar, String caCertificateId, String jitrPolicyName, int intervalMinutes, int graceSeconds,
+    public record Props(Path jar, List<String> caCertificateIds, String jitrPolicyName, int intervalMinutes, int graceSeconds,
                         int lookbackHours, int maxRequestsPerSecond, String thingNamePattern,
                         int caStatusCacheSeconds) {
         public Props {
             Objects.requireNonNull(jar, "jar");
-            Objects.requireNonNull(caCertificateId, "caCertificateId");
+            caCertificateIds = List.copyOf(Objects.requireNonNull(caCertificateIds, "caCertificateIds"));
             Objects.requireNonNull(jitrPolicyName, "jitrPolicyName");
             Objects.requireNonNull(thingNamePattern, "thingNamePattern");
-            if (caCertificateId.isBlank()) {
-                throw new IllegalArgumentException("the reconciler needs a CA certificate id");
+            if (caCertificateIds.isEmpty()) {
+                throw new IllegalArgumentException("the reconciler needs at least one CA certificate id");
             }
             if (intervalMinutes < 1 || intervalMinutes > 1440) {
                 throw new IllegalArgumentException("intervalMinutes must be 1 to 1440: " + intervalMinutes);
@@ -109,7 +109,7 @@ public final class Reconciler extends Construct {
 
         public static final class Builder {
             private Path jar;
-            private String caCertificateId;
+            private List<String> caCertificateIds = List.of();
             private String jitrPolicyName;
             private int intervalMinutes = 5;
             private int graceSeconds = 300;
@@ -123,8 +123,8 @@ public final class Reconciler extends Construct {
                 return this;
             }
 
-            public Builder caCertificateId(String id) {
-                this.caCertificateId = id;
+            public Builder caCertificateIds(List<String> ids) {
+                this.caCertificateIds = ids;
                 return this;
             }
 
@@ -164,7 +164,7 @@ public final class Reconciler extends Construct {
             }
 
             public Props build() {
-                return new Props(jar, caCertificateId, jitrPolicyName, intervalMinutes, graceSeconds, lookbackHours,
+                return new Props(jar, caCertificateIds, jitrPolicyName, intervalMinutes, graceSeconds, lookbackHours,
                         maxRequestsPerSecond, thingNamePattern, caStatusCacheSeconds);
             }
         }

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
@@ -110,7 +109,7 @@ public final class RegistrationPipeline extends Construct {
 
     public RegistrationPipeline(Construct scope, String id, Props props) {
         super(scope, id);
-        String caCertificateId = props.caCertificateId().orElse("");
+        String caCertificateIds = String.join(",", props.caCertificateIds());
         String caStatusCacheSeconds = Integer.toString(props.caStatusCacheSeconds());
 
         activationFailures = failureQueue("ActivationFailures");
@@ -118,7 +117,7 @@ public final class RegistrationPipeline extends Construct {
                 .jar(props.activationJar())
                 .handler(ACTIVATION_HANDLER)
                 .description("JITR: activates a newly registered device certificate and attaches the JITR policy")
-                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "CA_CERTIFICATE_ID", caCertificateId,
+                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "CA_CERTIFICATE_IDS", caCertificateIds,
                         "THING_NAME_PATTERN", props.thingNamePattern(), "CA_STATUS_CACHE_SECONDS", caStatusCacheSeconds))
                 .timeout(RetryBudget.timeout(ACTIVATION_MAX_CALLS))
                 .reservedConcurrency(props.activationConcurrency())
@@ -127,7 +126,7 @@ public final class RegistrationPipeline extends Construct {
                 .build());
         IotGrants.certificates(activation.getRole(), ACTIVATION_CERTIFICATE_ACTIONS.toArray(String[]::new));
         IotGrants.withoutResourceType(activation.getRole(), ACTIVATION_UNTYPED_ACTIONS.toArray(String[]::new));
-        IotGrants.caCertificates(activation.getRole(), props.caCertificateId(), ACTIVATION_CA_ACTIONS.toArray(String[]::new));
+        IotGrants.caCertificates(activation.getRole(), props.caCertificateIds(), ACTIVATION_CA_ACTIONS.toArray(String[]::new));
 
         provisioningFailures = failureQueue("ProvisioningFailures");
         provisioning = new JavaFunction(this, "ThingProvisioning", JavaFunction.Props.builder()
@@ -135,7 +134,7 @@ public final class RegistrationPipeline extends Construct {
                 .handler(PROVISIONING_HANDLER)
                 .description("JITR: creates the device's thing, attaches the certificate and swaps JITR for app policy")
                 .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "APP_POLICY_NAME", props.appPolicyName(),
-                        "CA_CERTIFICATE_ID", caCertificateId, "THING_NAME_PATTERN", props.thingNamePattern(),
+                        "CA_CERTIFICATE_IDS", caCertificateIds, "THING_NAME_PATTERN", props.thingNamePattern(),
                         "RENEWAL_WINDOW_HOURS", Integer.toString(props.renewalWindowHours())))
                 .timeout(RetryBudget.timeout(Math.max(PROVISIONING_MAX_CALLS, PROVISIONING_RENEWAL_MAX_CALLS)))
                 .reservedConcurrency(props.provisioningConcurrency())
@@ -151,7 +150,7 @@ public final class RegistrationPipeline extends Construct {
                 .jar(props.provisioningJar())
                 .handler(RENEWAL_HANDLER)
                 .description("Renewal: records a device's announcement of its next certificate on its thing")
-                .environment(Map.of("CA_CERTIFICATE_ID", caCertificateId, "THING_NAME_PATTERN", props.thingNamePattern()))
+                .environment(Map.of("CA_CERTIFICATE_IDS", caCertificateIds, "THING_NAME_PATTERN", props.thingNamePattern()))
                 .timeout(RetryBudget.timeout(RENEWAL_MAX_CALLS))
                 .reservedConcurrency(RENEWAL_CONCURRENCY)
                 .onFailure(new SqsDestination(renewalFailures))
@@ -175,10 +174,10 @@ public final class RegistrationPipeline extends Construct {
                 .build();
 
         certificateRegisteredRule = rule("CertificateRegisteredRule",
-                "JITR: a certificate of " + (caCertificateId.isEmpty() ? "any auto-registration CA" : "the CA " + caCertificateId)
-                        + " was registered",
-                "SELECT * FROM '$aws/events/certificates/registered/" + (caCertificateId.isEmpty() ? "#" : caCertificateId) + "'",
-                activation.getAlias(), errorAction);
+                "JITR: a certificate of " + (caCertificateIds.isEmpty() ? "any auto-registration CA"
+                        : props.caCertificateIds().size() == 1 ? "the CA " + caCertificateIds
+                        : props.caCertificateIds().size() + " CAs (a CA rotation)") + " was registered",
+                registeredEventSql(props.caCertificateIds()), activation.getAlias(), errorAction);
         // The certificate id comes from the connection (principal()), never from the payload.
         provisioningRequestRule = rule("ProvisioningRequestRule",
                 "JITR: a device with an activated certificate asks for its thing",
@@ -189,6 +188,27 @@ public final class RegistrationPipeline extends Construct {
         renewalAnnouncementRule = rule("RenewalAnnouncementRule",
                 "Renewal: a device announces its next certificate with its current one", RENEWAL_SQL,
                 renewal.getAlias(), errorAction);
+    }
+
+    /**
+     * The registered-event rule's SQL. One CA: its own topic. Several (while a CA rotation overlaps): one rule on
+     * every CA's topic whose WHERE keeps the listed CAs, by the topic's CA level ({@code topic(5)}, set by IoT, not
+     * by a device). One rule rather than one per CA: its name, its output and its Lambda permission stay the same
+     * through a rotation (a CA added or removed only updates the SQL in place, so no event falls between a rule
+     * deleted and one created), and it spends one of the account's topic-rule quota whatever the number of CAs.
+     * No CA (allowAnyCa): every CA's topic.
+     */
+    static String registeredEventSql(List<String> caCertificateIds) {
+        String topic = "$aws/events/certificates/registered/";
+        if (caCertificateIds.isEmpty()) {
+            return "SELECT * FROM '" + topic + "#'";
+        }
+        if (caCertificateIds.size() == 1) {
+            return "SELECT * FROM '" + topic + caCertificateIds.get(0) + "'";
+        }
+        return "SELECT * FROM '" + topic + "+' WHERE " + caCertificateIds.stream()
+                .map(id -> "topic(5) = '" + id + "'")
+                .collect(java.util.stream.Collectors.joining(" OR "));
     }
 
     private Queue failureQueue(String id) {
@@ -270,7 +290,7 @@ public final class RegistrationPipeline extends Construct {
     /**
      * @param jitrPolicyName  the IoT policy a freshly activated certificate gets
      * @param appPolicyName   the IoT policy a provisioned device gets
-     * @param caCertificateId the CA whose registrations to handle; empty for any auto-registration CA
+     * @param caCertificateIds the CAs whose registrations to handle; empty for any auto-registration CA
      * @param thingNamePattern what a device certificate's CN, its thing name, must look like (THING_NAME_PATTERN)
      * @param caStatusCacheSeconds how long activation trusts its last answer on the CA's status
      * @param activationConcurrency   reserved concurrency of certificate-activation (see ConcurrencySizing)
@@ -278,7 +298,7 @@ public final class RegistrationPipeline extends Construct {
      * @param renewalWindowHours how long a renewal announcement lets the announced certificate take the thing over
      */
     public record Props(Path activationJar, Path provisioningJar, String jitrPolicyName, String appPolicyName,
-                        Optional<String> caCertificateId, String thingNamePattern, int caStatusCacheSeconds,
+                        List<String> caCertificateIds, String thingNamePattern, int caStatusCacheSeconds,
                         String jitrRequestTopic, int activationConcurrency, int provisioningConcurrency,
                         int renewalWindowHours) {
         public Props {
@@ -286,7 +306,7 @@ public final class RegistrationPipeline extends Construct {
             Objects.requireNonNull(provisioningJar, "provisioningJar");
             Objects.requireNonNull(jitrPolicyName, "jitrPolicyName");
             Objects.requireNonNull(appPolicyName, "appPolicyName");
-            Objects.requireNonNull(caCertificateId, "caCertificateId");
+            caCertificateIds = List.copyOf(Objects.requireNonNull(caCertificateIds, "caCertificateIds"));
             Objects.requireNonNull(thingNamePattern, "thingNamePattern");
             Objects.requireNonNull(jitrRequestTopic, "jitrRequestTopic");
             if (activationConcurrency < 1 || provisioningConcurrency < 1) {
@@ -304,7 +324,7 @@ public final class RegistrationPipeline extends Construct {
             private Path provisioningJar;
             private String jitrPolicyName;
             private String appPolicyName;
-            private Optional<String> caCertificateId = Optional.empty();
+            private List<String> caCertificateIds = List.of();
             private String thingNamePattern = OnboardingConfig.DEFAULT_THING_NAME_PATTERN;
             private int caStatusCacheSeconds = OnboardingConfig.DEFAULT_CA_STATUS_CACHE_SECONDS;
             private String jitrRequestTopic = "jitr/request";
@@ -332,8 +352,8 @@ public final class RegistrationPipeline extends Construct {
                 return this;
             }
 
-            public Builder caCertificateId(Optional<String> id) {
-                this.caCertificateId = id;
+            public Builder caCertificateIds(List<String> ids) {
+                this.caCertificateIds = ids;
                 return this;
             }
 
@@ -364,7 +384,7 @@ public final class RegistrationPipeline extends Construct {
             }
 
             public Props build() {
-                return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateId,
+                return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateIds,
                         thingNamePattern, caStatusCacheSeconds, jitrRequestTopic, activationConcurrency,
                         provisioningConcurrency, renewalWindowHours);
             }

@@ -9,6 +9,7 @@ import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.constructs.Truststore;
+import java.util.List;
 import java.util.Optional;
 import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.CfnOutput;
@@ -38,8 +39,8 @@ public final class OnboardingStack extends Stack {
         if (config.allowAnyCa()) {
             Annotations.of(this).addWarningV2("iotonboard:any-ca", "allowAnyCa=true: EVERY CA registered for "
                     + "auto-registration in this account and region is a trust root. Any certificate such a CA signs "
-                    + "is activated, provisioned and allowed on the API, and no reconciler or expiry watch is deployed. Give "
-                    + "caCertificateId instead unless you run several CAs on purpose.");
+                    + "is activated, provisioned and allowed on the API, and no reconciler or expiry watch is deployed. "
+                    + "Give caCertificateIds instead unless you want every CA of the account on purpose.");
         }
         devicePolicies = new DevicePolicies(this, "DevicePolicies", DevicePolicies.Props.builder()
                 .jitrStartTopic(config.jitrStartTopic())
@@ -51,17 +52,17 @@ public final class OnboardingStack extends Stack {
                 .provisioningJar(jars.thingProvisioning())
                 .jitrPolicyName(devicePolicies.getJitrPolicyName())
                 .appPolicyName(devicePolicies.getAppPolicyName())
-                .caCertificateId(config.caCertificateId())
+                .caCertificateIds(config.caCertificateIds())
                 .thingNamePattern(config.thingNamePattern())
                 .caStatusCacheSeconds(config.caStatusCacheSeconds())
                 .jitrRequestTopic(config.jitrRequestTopic())
                 .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
                 .renewalWindowHours(config.renewalWindowHours())
                 .build());
-        reconciler = config.caCertificateId().map(caCertificateId -> new Reconciler(this, "Reconciler",
-                Reconciler.Props.builder()
+        reconciler = Optional.of(config.caCertificateIds()).filter(ids -> !ids.isEmpty()).map(ids -> new Reconciler(
+                this, "Reconciler", Reconciler.Props.builder()
                         .jar(jars.reconciler())
-                        .caCertificateId(caCertificateId)
+                        .caCertificateIds(ids)
                         .jitrPolicyName(devicePolicies.getJitrPolicyName())
                         .intervalMinutes(config.reconciler().intervalMinutes())
                         .graceSeconds(config.reconciler().graceSeconds())
@@ -72,11 +73,11 @@ public final class OnboardingStack extends Stack {
                         .build()));
         if (reconciler.isEmpty()) {
             Annotations.of(this).addWarningV2("iotonboard:no-reconciler", "No reconciler is deployed: it scans the "
-                    + "certificates of one CA, and allowAnyCa names none. Certificates whose registered "
+                    + "certificates of the listed CAs, and allowAnyCa lists none. Certificates whose registered "
                     + "event was lost stay PENDING_ACTIVATION (failed ones wait in the activation failure queue for a redrive); "
-                    + "set caCertificateId to deploy it.");
+                    + "set caCertificateIds to deploy it.");
         }
-        java.util.List<String> watchedCas = config.caCertificateId().stream().toList();
+        List<String> watchedCas = config.caCertificateIds();
         expiryWatch = watchedCas.isEmpty() ? Optional.empty() : Optional.of(new ExpiryWatch(this, "ExpiryWatch",
                 ExpiryWatch.Props.builder()
                         .jar(jars.reconciler())
@@ -92,7 +93,7 @@ public final class OnboardingStack extends Stack {
                 .certificateArn(config.certificateArn())
                 .truststore(truststore)
                 .deviceApiJar(jars.deviceApi())
-                .caCertificateId(config.caCertificateId())
+                .caCertificateIds(config.caCertificateIds())
                 .thingNamePattern(config.thingNamePattern());
         config.hostedZone().ifPresent(zone -> api.hostedZone(zone.id(), zone.name()));
         deviceApi = new DeviceApi(this, "DeviceApi", api.build());
@@ -148,7 +149,7 @@ public final class OnboardingStack extends Stack {
         return deviceApi;
     }
 
-    /** Present when the stack was given a caCertificateId. */
+    /** Present when the stack was given caCertificateIds. */
     public Optional<Reconciler> getReconciler() {
         return reconciler;
     }

@@ -94,7 +94,7 @@ class DeviceApiTest {
         Map<String, Object> authorizer = properties(api.getAuthorizerFunction().getFunction());
         assertEquals("dev.iotonboard.lambda.api.DeviceAuthorizerHandler::handleRequest", authorizer.get("Handler"));
         assertEquals(Map.of("Variables", Map.of(
-                        "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "AUTH_CACHE_TTL_SECONDS", "60",
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "JAVA_TOOL_OPTIONS", JavaFunction.JAVA_TOOL_OPTIONS)),
@@ -126,7 +126,7 @@ class DeviceApiTest {
                 .hostedZone("Z0123456789ABCDEFGHIJ", "example.org")
                 .truststore(truststore)
                 .deviceApiJar(LambdaJars.under(SynthesizedStack.ROOT).deviceApi())
-                .caCertificateId(Optional.empty())
+                .caCertificateIds(List.of())
                 .build());
         Aspects.of(stack).add(new AwsSolutionsChecks());
         Template variant = Template.fromStack(stack);
@@ -151,7 +151,7 @@ class DeviceApiTest {
                         "DNSName", getAtt(zoned.getDomain(), "RegionalDomainName")))));
         variant.hasResourceProperties("AWS::Lambda::Function", Map.of(
                 "Handler", DeviceApi.AUTHORIZER_HANDLER,
-                "Environment", Map.of("Variables", Match.objectLike(Map.of("CA_CERTIFICATE_ID", "")))));
+                "Environment", Map.of("Variables", Match.objectLike(Map.of("CA_CERTIFICATE_IDS", "")))));
     }
 
     @SuppressWarnings("unchecked")

@@ -29,7 +29,7 @@ class ReconcilerTest {
         Map<String, Object> function = properties(reconciler.getFunction().getFunction());
         assertEquals("dev.iotonboard.lambda.reconciler.ReconcilerHandler::handleRequest", function.get("Handler"));
         assertEquals(Map.of("Variables", Map.of(
-                        "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "JITR_POLICY_NAME", ref(Cfn.logicalId(policies.getJitrPolicy())),
                         "GRACE_PERIOD_SECONDS", "300",
                         "LOOKBACK_HOURS", "168",
@@ -95,14 +95,14 @@ class ReconcilerTest {
 
     @Test
     void props_needACaCertificateId() {
-        assertThrows(IllegalArgumentException.class, () -> props().caCertificateId("").build());
+        assertThrows(IllegalArgumentException.class, () -> props().caCertificateIds(List.of()).build());
         assertThrows(IllegalArgumentException.class, () -> props().intervalMinutes(0).build());
     }
 
     private static Reconciler.Props.Builder props() {
         return Reconciler.Props.builder()
                 .jar(LambdaJars.under(SynthesizedStack.ROOT).reconciler())
-                .caCertificateId(SynthesizedStack.CA_CERTIFICATE_ID)
+                .caCertificateIds(List.of(SynthesizedStack.CA_CERTIFICATE_ID))
                 .jitrPolicyName("jitr");
     }
 }

@@ -50,7 +50,7 @@ class RegistrationPipelineTest {
         anyCaTemplate.resourcePropertiesCountIs("AWS::IoT::TopicRule", Map.of("TopicRulePayload", Match.objectLike(Map.of(
                 "Sql", "SELECT * FROM '$aws/events/certificates/registered/#'"))), 1);
         anyCaTemplate.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
-                Match.objectLike(Map.of("CA_CERTIFICATE_ID", ""))), "Runtime", "java25"), 3);
+                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ""))), "Runtime", "java25"), 3);
     }
 
     @Test
@@ -121,7 +121,7 @@ class RegistrationPipelineTest {
                 properties(pipeline.getProvisioning().getFunction()).get("Handler"));
         assertEquals(Map.of("Variables", Map.of(
                         "JITR_POLICY_NAME", ref(Cfn.logicalId(policies.getJitrPolicy())),
-                        "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "CA_STATUS_CACHE_SECONDS", "30",
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
@@ -129,7 +129,7 @@ class RegistrationPipelineTest {
         assertEquals(Map.of("Variables", Map.of(
                         "JITR_POLICY_NAME", ref(Cfn.logicalId(policies.getJitrPolicy())),
                         "APP_POLICY_NAME", ref(Cfn.logicalId(policies.getAppPolicy())),
-                        "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "RENEWAL_WINDOW_HOURS", "168",
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
@@ -138,7 +138,7 @@ class RegistrationPipelineTest {
         assertEquals("dev.iotonboard.lambda.provisioning.RenewalAnnouncementHandler::handleRequest",
                 RegistrationPipeline.RENEWAL_HANDLER);
         assertEquals(Map.of("Variables", Map.of(
-                        "CA_CERTIFICATE_ID", SynthesizedStack.CA_CERTIFICATE_ID,
+                        "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
                 properties(pipeline.getRenewal().getFunction()).get("Environment"));

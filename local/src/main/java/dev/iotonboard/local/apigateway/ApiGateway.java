@@ -130,7 +130,16 @@ public final class ApiGateway implements AutoCloseable {
         executor.shutdownNow();
     }
 
+    /** API Gateway's truststore quotas, not adjustable (aws-behaviour.md; "1 MB" read strictly, as the CDK app does). */
+    static final int TRUSTSTORE_MAX_CERTIFICATES = 1_000;
+    static final int TRUSTSTORE_MAX_BYTES = 1_000_000;
+
     static List<X509Certificate> parsePem(String pem, String resource) {
+        int bytes = pem.getBytes(StandardCharsets.US_ASCII).length;
+        if (bytes > TRUSTSTORE_MAX_BYTES) {
+            throw new IllegalArgumentException(resource + ": the truststore bundle is " + bytes + " bytes; API Gateway "
+                    + "takes at most 1 MB");
+        }
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
             List<X509Certificate> list = new ArrayList<>();
@@ -139,6 +148,10 @@ public final class ApiGateway implements AutoCloseable {
             }
             if (list.isEmpty()) {
                 throw new IllegalArgumentException(resource + ": the truststore bundle holds no certificate");
+            }
+            if (list.size() > TRUSTSTORE_MAX_CERTIFICATES) {
+                throw new IllegalArgumentException(resource + ": the truststore bundle holds " + list.size()
+                        + " certificates; API Gateway takes at most " + TRUSTSTORE_MAX_CERTIFICATES);
             }
             return list;
         } catch (CertificateException e) {

@@ -305,4 +305,24 @@ class ApiGatewayTest {
                 () -> ApiGateway.parsePem("nothing", "TruststoreUpload0946D626"));
         assertTrue(e.getMessage().contains("TruststoreUpload0946D626"), e.getMessage());
     }
+
+    @Test
+    void truststore_ofSeveralCas_isReadWhole() {
+        Pki.Issued second = Pki.rootCa("Device CA 2", Duration.ofDays(1));
+        String bundle = CertificateIds.toPem(deviceCa.certificate()) + CertificateIds.toPem(second.certificate());
+
+        assertEquals(List.of(deviceCa.certificate(), second.certificate()), ApiGateway.parsePem(bundle, "Upload"));
+    }
+
+    @Test
+    void truststore_overApiGatewaysQuotas_isRefused() {
+        String pem = CertificateIds.toPem(deviceCa.certificate());
+        IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
+                () -> ApiGateway.parsePem(pem.repeat(1_001), "Upload"));
+        assertTrue(count.getMessage().contains("holds 1001 certificates; API Gateway takes at most 1000"),
+                count.getMessage());
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> ApiGateway.parsePem(pem.repeat(1_000_000 / pem.length() + 1), "Upload"));
+        assertTrue(size.getMessage().contains("bytes; API Gateway takes at most 1 MB"), size.getMessage());
+    }
 }

@@ -3,25 +3,30 @@ package dev.iotonboard.lambda.activation;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.ThingNameRule;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * Configuration of certificate activation, read once per container.
  *
  * @param jitrPolicyName  {@code JITR_POLICY_NAME}: the policy attached before activation (required)
- * @param caCertificateId {@code CA_CERTIFICATE_ID}: the only CA whose certificates are activated; empty = any CA
+ * @param caCertificateIds {@code CA_CERTIFICATE_IDS} (comma-separated; or the single {@code CA_CERTIFICATE_ID}): the
+ *                        only CAs whose certificates are activated; empty = any CA
  * @param thingNames      {@code THING_NAME_PATTERN}: the subject CN a certificate must have (default: lowercase UUID)
  * @param caStatusTtl     {@code CA_STATUS_CACHE_SECONDS} (default {@value #DEFAULT_CA_STATUS_TTL_SECONDS}, 0..3600):
  *                        how long a container trusts its last answer on the CA's status
  */
-public record ActivationConfig(String jitrPolicyName, Optional<String> caCertificateId, ThingNameRule thingNames,
+public record ActivationConfig(String jitrPolicyName, List<String> caCertificateIds, ThingNameRule thingNames,
         Duration caStatusTtl) {
+
+    public ActivationConfig {
+        caCertificateIds = List.copyOf(caCertificateIds);
+    }
 
     public static final int DEFAULT_CA_STATUS_TTL_SECONDS = 30;
 
     /** @throws IllegalStateException naming the variable that is missing or malformed */
     public static ActivationConfig from(Env env) {
-        return new ActivationConfig(env.required("JITR_POLICY_NAME"), env.certificateId("CA_CERTIFICATE_ID"),
+        return new ActivationConfig(env.required("JITR_POLICY_NAME"), env.caCertificateIds(),
                 ThingNameRule.from(env), caStatusTtl(env));
     }
 

@@ -97,9 +97,9 @@ public final class ActivationService {
             return reject(certificateId, Reason.MALFORMED_EVENT,
                     "caCertificateId is missing or not 64 lowercase hex characters");
         }
-        if (config.caCertificateId().isPresent() && !config.caCertificateId().get().equals(event.caCertificateId())) {
+        if (!config.caCertificateIds().isEmpty() && !config.caCertificateIds().contains(event.caCertificateId())) {
             return reject(certificateId, Reason.UNKNOWN_CA,
-                    "the event's CA " + event.caCertificateId() + " is not the configured CA");
+                    "the event's CA " + event.caCertificateId() + " is not one of the configured CAs");
         }
         Done key = new Done(certificateId, event.caCertificateId());
         if (done.contains(key)) {

@@ -28,7 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 import java.util.UUID;
@@ -71,7 +70,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     private CertificateActivationHandler handler(String configuredCa) {
         Map<String, String> env = new HashMap<>();
         env.put("JITR_POLICY_NAME", JITR);
-        env.put("CA_CERTIFICATE_ID", configuredCa);
+        env.put("CA_CERTIFICATE_IDS", configuredCa);
         return new CertificateActivationHandler(client, Env.of(env), Clock.systemUTC());
     }
 
@@ -220,6 +219,49 @@ class CertificateActivationHandlerTest extends HandlerTest {
         assertOutcome(result, "REJECTED", "UNKNOWN_CA");
         assertEquals(List.of(), iot.operations());
         assertEquals("PENDING_ACTIVATION", iot.certificateStatus(foreign.id()));
+    }
+
+    // ---- several CAs (rotation with overlap) ---------------------------------------------------------------
+
+    @Test
+    void activate_acceptsCertificateOfTheSecondListedCa() {
+        TestPki.Issued second = otherPki.issueDevice();
+        iot.addCertificate(second.pem(), otherPki.caId(), "PENDING_ACTIVATION");
+
+        JsonNode result = Handlers.invoke(handler(pki.caId() + "," + otherPki.caId()), event(second.id(), otherPki.caId()));
+
+        assertOutcome(result, "ACTIVATED", null);
+        assertEquals(FRESH, iot.operations());
+        assertEquals("DescribeCACertificate", iot.calls().get(1).operation());
+        assertTrue(iot.calls().get(1).path().endsWith("/" + otherPki.caId()), iot.calls().get(1).path());
+        assertEquals("ACTIVE", iot.certificateStatus(second.id()));
+    }
+
+    @Test
+    void activate_rejectsCertificateOfACaNotInTheListWithoutIotCall() {
+        TestPki unlisted = TestPki.newCa("unlisted-ca");
+        TestPki.Issued foreign = unlisted.issueDevice();
+        iot.addCertificate(foreign.pem(), unlisted.caId(), "PENDING_ACTIVATION");
+
+        JsonNode result = Handlers.invoke(handler(pki.caId() + "," + otherPki.caId()), event(foreign.id(), unlisted.caId()));
+
+        assertOutcome(result, "REJECTED", "UNKNOWN_CA");
+        assertEquals(List.of(), iot.operations());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(foreign.id()));
+    }
+
+    @Test
+    void activate_checksEachListedCaStatusOnItsOwn() {
+        TestPki.Issued second = otherPki.issueDevice();
+        iot.addCertificate(second.pem(), otherPki.caId(), "PENDING_ACTIVATION");
+        iot.setCaStatus(pki.caId(), "INACTIVE");
+        CertificateActivationHandler both = handler(pki.caId() + "," + otherPki.caId());
+
+        assertOutcome(Handlers.invoke(both, event(device.id(), pki.caId())), "REJECTED", "CA_NOT_ACTIVE");
+        assertOutcome(Handlers.invoke(both, event(second.id(), otherPki.caId())), "ACTIVATED", null);
+
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
+        assertEquals("ACTIVE", iot.certificateStatus(second.id()));
     }
 
     @Test
@@ -666,7 +708,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void activate_evictedCertificate_isCheckedAgainInIot() {
         TestPki.Issued second = pki.issueDevice();
         iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
-        ActivationService service = new ActivationService(client, new ActivationConfig(JITR, Optional.of(pki.caId()),
+        ActivationService service = new ActivationService(client, new ActivationConfig(JITR, List.of(pki.caId()),
                 ThingNameRule.defaultRule(), Duration.ofSeconds(30)), Clock.systemUTC(), 1);
         service.activate(registered(device.id()));
         service.activate(registered(second.id()));

@@ -1,5 +1,7 @@
 package dev.iotonboard.lambda.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -8,6 +10,10 @@ import java.util.Optional;
  * constructor) and tests pass a plain map instead.
  */
 public final class Env {
+    /** The CA ids a function trusts, comma-separated. */
+    public static final String CA_CERTIFICATE_IDS = "CA_CERTIFICATE_IDS";
+    /** The single CA id of deployments before CA rotation; read when CA_CERTIFICATE_IDS is unset. */
+    public static final String CA_CERTIFICATE_ID = "CA_CERTIFICATE_ID";
 
     private final Map<String, String> values;
     private final boolean system;
@@ -83,5 +89,49 @@ public final class Env {
                     + "lowercase hex characters): " + id.get());
         }
         return id;
+    }
+
+    /**
+     * A comma-separated list of certificate ids (blanks around each id are ignored), or an empty list when unset.
+     *
+     * @throws IllegalStateException when an entry is empty or not a certificate id, or an id is repeated
+     */
+    public List<String> certificateIds(String name) {
+        Optional<String> raw = optional(name);
+        if (raw.isEmpty()) {
+            return List.of();
+        }
+        List<String> ids = new ArrayList<>();
+        for (String entry : raw.get().split(",", -1)) {
+            String id = entry.trim();
+            if (!CertificateIds.isCertificateId(id)) {
+                throw new IllegalStateException("environment variable " + name + " is not a comma-separated list of "
+                        + "certificate ids (64 lowercase hex characters each): '" + id + "'");
+            }
+            if (ids.contains(id)) {
+                throw new IllegalStateException("environment variable " + name + " names " + id + " twice");
+            }
+            ids.add(id);
+        }
+        return List.copyOf(ids);
+    }
+
+    /**
+     * The CA ids a function trusts: {@code CA_CERTIFICATE_IDS} (comma-separated), or the single
+     * {@code CA_CERTIFICATE_ID} of earlier deployments; empty when neither is set.
+     *
+     * @throws IllegalStateException when malformed, or when both are set and differ
+     */
+    public List<String> caCertificateIds() {
+        List<String> ids = certificateIds(CA_CERTIFICATE_IDS);
+        Optional<String> single = certificateId(CA_CERTIFICATE_ID);
+        if (single.isEmpty()) {
+            return ids;
+        }
+        if (!ids.isEmpty() && !ids.equals(List.of(single.get()))) {
+            throw new IllegalStateException("environment variables " + CA_CERTIFICATE_IDS + " and "
+                    + CA_CERTIFICATE_ID + " are both set and differ; set " + CA_CERTIFICATE_IDS + " only");
+        }
+        return List.of(single.get());
     }
 }

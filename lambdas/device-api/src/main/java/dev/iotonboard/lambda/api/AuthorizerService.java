@@ -86,8 +86,8 @@ public final class AuthorizerService {
         if (certificate.status() != CertificateStatus.ACTIVE) {
             return Decision.deny(certificateId, "NOT_ACTIVE");
         }
-        if (config.caCertificateId().isPresent()
-                && !config.caCertificateId().get().equals(certificate.caCertificateId())) {
+        if (!config.caCertificateIds().isEmpty()
+                && !config.caCertificateIds().contains(certificate.caCertificateId())) {
             return Decision.deny(certificateId, "UNKNOWN_CA");
         }
         List<String> things = IotLookups.thingsOf(iot, certificate.certificateArn());

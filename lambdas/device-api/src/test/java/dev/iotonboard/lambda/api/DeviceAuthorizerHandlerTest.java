@@ -123,6 +123,30 @@ class DeviceAuthorizerHandlerTest extends HandlerTest {
         assertAllowed(Handlers.invoke(handler(Map.of("CA_CERTIFICATE_ID", "")), event(foreign.pem())), thingName);
     }
 
+    @Test
+    void authorize_allowsCertificateOfTheSecondListedCa() {
+        TestPki.Issued second = otherPki.issue(thingName);
+        iot.addCertificate(second.pem(), otherPki.caId(), "ACTIVE");
+        iot.addThing(thingName, iot.certificateArn(second.id()));
+        Map<String, String> both = Map.of("CA_CERTIFICATE_IDS", pki.caId() + "," + otherPki.caId(),
+                "CA_CERTIFICATE_ID", "");
+
+        assertAllowed(Handlers.invoke(handler(both), event(second.pem())), thingName);
+    }
+
+    @Test
+    void authorize_deniesCertificateOfACaNotInTheList() {
+        TestPki unlisted = TestPki.newCa("unlisted-ca");
+        TestPki.Issued foreign = unlisted.issue(thingName);
+        iot.addCertificate(foreign.pem(), unlisted.caId(), "ACTIVE");
+        iot.addThing(thingName, iot.certificateArn(foreign.id()));
+        Map<String, String> both = Map.of("CA_CERTIFICATE_IDS", pki.caId() + "," + otherPki.caId(),
+                "CA_CERTIFICATE_ID", "");
+
+        assertDenied(Handlers.invoke(handler(both), event(foreign.pem())));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("UNKNOWN_CA")), logs.toString());
+    }
+
     // ---- denied --------------------------------------------------------------------------------------------
 
     @ParameterizedTest

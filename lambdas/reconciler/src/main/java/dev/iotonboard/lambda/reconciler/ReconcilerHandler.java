@@ -16,7 +16,6 @@ import dev.iotonboard.lambda.reconciler.model.ScheduledEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
@@ -56,16 +55,16 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
         super(ScheduledEvent.class, env, clock, clients, new RequestRateLimiter(config.maxRequestsPerSecond()));
         this.config = config;
         ActivationService activation = new ActivationService(iot(),
-                new ActivationConfig(config.jitrPolicyName(), Optional.of(config.caCertificateId()),
+                new ActivationConfig(config.jitrPolicyName(), config.caCertificateIds(),
                         config.thingNames(), config.caStatusTtl()), clock);
         this.service = new ReconcilerService(iot(), config, activation, clock);
     }
 
-    /** The scan of the CA's certificates and the checks of ACTIVE ones, plus the activation path. */
+    /** The scan of a CA's certificates and the checks of ACTIVE ones, plus the activation path. */
     @Override
     protected List<Consumer<IotClient>> iotRequests() {
         List<Consumer<IotClient>> requests = new ArrayList<>(List.of(
-                c -> c.listCertificatesByCA(r -> r.caCertificateId(config.caCertificateId()).ascendingOrder(false)
+                c -> c.listCertificatesByCA(r -> r.caCertificateId(config.caCertificateIds().get(0)).ascendingOrder(false)
                         .pageSize(ReconcilerService.PAGE_SIZE)),
                 c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN))));
         requests.addAll(ActivationService.iotRequests(config.jitrPolicyName()));
@@ -104,6 +103,6 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
 
     @Override
     protected ReconcilerSummary primingAnswer() {
-        return new ReconcilerSummary(CERTIFICATE_ID, 0, 0, 0, List.of(), List.of(), List.of(), true);
+        return new ReconcilerSummary(List.of(CERTIFICATE_ID), 0, 0, 0, List.of(), List.of(), List.of(), true);
     }
 }

@@ -23,8 +23,8 @@ import software.amazon.awssdk.services.iot.model.ListCertificatesByCaResponse;
  * Finds the devices onboarding left behind, newest first, within the lookback window.
  *
  * <ul>
- *   <li>ListCertificatesByCA for the configured CA, newest first, {@value #PAGE_SIZE} per page; paging stops at the
- *       first certificate registered before the lookback window.</li>
+ *   <li>ListCertificatesByCA for each configured CA in turn (the list order), newest first, {@value #PAGE_SIZE} per
+ *       page; paging of a CA stops at its first certificate registered before the lookback window.</li>
  *   <li>PENDING_ACTIVATION past the grace period (its registered event was lost, or every delivery failed): completed
  *       by the activation function's own {@link ActivationService}, which reads the certificate again, never
  *       activates a REVOKED or INACTIVE one, checks it, and attaches the JITR policy before activating; every step
@@ -71,45 +71,55 @@ public final class ReconcilerService {
     /** One run. {@code remainingMillis}: the invocation's remaining time (Lambda context). */
     public ReconcilerSummary reconcile(IntSupplier remainingMillis) {
         Run run = new Run(clock.instant(), remainingMillis);
-        String marker = null;
-        do {
-            if (run.outOfTime()) {
+        for (String caCertificateId : config.caCertificateIds()) {
+            if (!scan(caCertificateId, run)) {
                 return run.summary(false);
             }
-            String pageMarker = marker;
-            ListCertificatesByCaResponse page = iot.listCertificatesByCA(r -> r.caCertificateId(config.caCertificateId())
-                    .ascendingOrder(false).pageSize(PAGE_SIZE).marker(pageMarker));
-            for (Certificate certificate : page.certificates()) {
-                if (certificate.creationDate() != null && certificate.creationDate().isBefore(run.lookbackStart)) {
-                    return run.summary(true);
-                }
-                if (run.outOfTime()) {
-                    return run.summary(false);
-                }
-                run.scanned++;
-                reconcile(certificate, run);
-            }
-            marker = page.nextMarker();
-        } while (marker != null && !marker.isEmpty());
+        }
         return run.summary(true);
     }
 
-    private void reconcile(Certificate certificate, Run run) {
+    /** One CA's certificates within the lookback; false when the run stopped for time. */
+    private boolean scan(String caCertificateId, Run run) {
+        String marker = null;
+        do {
+            if (run.outOfTime()) {
+                return false;
+            }
+            String pageMarker = marker;
+            ListCertificatesByCaResponse page = iot.listCertificatesByCA(r -> r.caCertificateId(caCertificateId)
+                    .ascendingOrder(false).pageSize(PAGE_SIZE).marker(pageMarker));
+            for (Certificate certificate : page.certificates()) {
+                if (certificate.creationDate() != null && certificate.creationDate().isBefore(run.lookbackStart)) {
+                    return true;
+                }
+                if (run.outOfTime()) {
+                    return false;
+                }
+                run.scanned++;
+                reconcile(caCertificateId, certificate, run);
+            }
+            marker = page.nextMarker();
+        } while (marker != null && !marker.isEmpty());
+        return true;
+    }
+
+    private void reconcile(String caCertificateId, Certificate certificate, Run run) {
         if (certificate.creationDate() == null || !certificate.creationDate().isBefore(run.graceEnd)) {
             return;
         }
         if (certificate.status() == CertificateStatus.PENDING_ACTIVATION) {
-            completePending(certificate, run);
+            completePending(caCertificateId, certificate, run);
         } else if (certificate.status() == CertificateStatus.ACTIVE) {
             checkThing(certificate, run);
         }
     }
 
-    private void completePending(Certificate certificate, Run run) {
+    private void completePending(String caCertificateId, Certificate certificate, Run run) {
         LOG.info("PENDING_ACTIVATION past the grace period: completing its activation",
                 "certificateId", certificate.certificateId(), "creationDate", certificate.creationDate().toString());
         ActivationResult result = activation.activate(new RegisteredEvent(certificate.certificateId(),
-                config.caCertificateId(), null, CertificateStatus.PENDING_ACTIVATION.toString(), null, null));
+                caCertificateId, null, CertificateStatus.PENDING_ACTIVATION.toString(), null, null));
         switch (result.outcome()) {
             case ACTIVATED -> run.activated++;
             case REJECTED -> run.rejected++;
@@ -209,10 +219,10 @@ public final class ReconcilerService {
         }
 
         ReconcilerSummary summary(boolean complete) {
-            ReconcilerSummary summary = new ReconcilerSummary(config.caCertificateId(), scanned, activated, rejected,
+            ReconcilerSummary summary = new ReconcilerSummary(config.caCertificateIds(), scanned, activated, rejected,
                     activeWithoutThing.reported(), thingNotCertificateCn.reported(), jitrPolicyLeft.reported(),
                     complete);
-            LOG.info("reconciler run finished", "caCertificateId", config.caCertificateId(), "scanned", scanned,
+            LOG.info("reconciler run finished", "caCertificateIds", config.caCertificateIds(), "scanned", scanned,
                     "activated", activated, "rejected", rejected, "activeWithoutThing", activeWithoutThing.count,
                     "thingNotCertificateCn", thingNotCertificateCn.count, "jitrPolicyLeft", jitrPolicyLeft.count,
                     "complete", complete);

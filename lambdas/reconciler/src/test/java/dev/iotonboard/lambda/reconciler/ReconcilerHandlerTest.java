@@ -120,7 +120,7 @@ class ReconcilerHandlerTest extends HandlerTest {
         JsonNode summary = run(handler());
 
         assertSummary(summary, 1, 1, 0, true);
-        assertEquals(pki.caId(), summary.get("caCertificateId").asText());
+        assertEquals(List.of(pki.caId()), texts(summary.get("caCertificateIds")));
         assertEquals(List.of(), texts(summary.get("activeWithoutThing")));
         assertEquals("ACTIVE", iot.certificateStatus(id));
         assertEquals(List.of(JITR), iot.policiesOf(iot.certificateArn(id)));
@@ -517,11 +517,34 @@ class ReconcilerHandlerTest extends HandlerTest {
     }
 
     @Test
+    void run_scansEachListedCaInTurn() {
+        String first = certificate("PENDING_ACTIVATION", Duration.ofMinutes(10));
+        TestPki.Issued issued = otherPki.issueDevice();
+        iot.addCertificate(issued.pem(), otherPki.caId(), "PENDING_ACTIVATION");
+        iot.setCreationDate(issued.id(), NOW.minus(Duration.ofMinutes(10)));
+        TestPki unlisted = TestPki.newCa("unlisted-ca");
+        TestPki.Issued foreign = unlisted.issueDevice();
+        iot.addCertificate(foreign.pem(), unlisted.caId(), "PENDING_ACTIVATION");
+        iot.setCreationDate(foreign.id(), NOW.minus(Duration.ofMinutes(10)));
+
+        JsonNode summary = run(handler(Map.of("CA_CERTIFICATE_ID", "",
+                "CA_CERTIFICATE_IDS", pki.caId() + "," + otherPki.caId())));
+
+        assertSummary(summary, 2, 2, 0, true);
+        assertEquals(List.of(pki.caId(), otherPki.caId()), texts(summary.get("caCertificateIds")));
+        assertEquals("ACTIVE", iot.certificateStatus(first));
+        assertEquals("ACTIVE", iot.certificateStatus(issued.id()));
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(foreign.id()));
+        assertEquals(List.of("/certificates-by-ca/" + pki.caId(), "/certificates-by-ca/" + otherPki.caId()),
+                iot.calls("ListCertificatesByCA").stream().map(RecordedCall::path).toList());
+    }
+
+    @Test
     void constructor_missingCaCertificateIdSaysSo() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> new ReconcilerHandler(Env.of(Map.of("JITR_POLICY_NAME", JITR)), CLOCK,
                         (x, interceptors) -> iot.client()));
 
-        assertEquals("environment variable CA_CERTIFICATE_ID is not set", e.getMessage());
+        assertEquals("environment variable CA_CERTIFICATE_IDS is not set", e.getMessage());
     }
 }

@@ -68,7 +68,7 @@ class ReconcilerJarIT {
         JarRunner.Run run = jar.run(jar.env("JITR_POLICY_NAME", "jitr"), "{}");
 
         assertNotEquals(0, run.exitCode());
-        assertTrue(run.stderr().contains("environment variable CA_CERTIFICATE_ID is not set"), run.stderr());
+        assertTrue(run.stderr().contains("environment variable CA_CERTIFICATE_IDS is not set"), run.stderr());
         assertEquals(List.of(), jar.iot().operations());
     }
 
@@ -79,7 +79,7 @@ class ReconcilerJarIT {
 
         assertFalse(result.error(), result.body());
         JsonNode summary = Json.MAPPER.readTree(result.body());
-        assertEquals(jar.pki().caId(), summary.get("caCertificateId").asText());
+        assertEquals(jar.pki().caId(), summary.get("caCertificateIds").get(0).asText());
         assertEquals(2, summary.get("scanned").asInt());
         assertEquals(1, summary.get("activated").asInt());
         assertEquals(List.of(active), List.of(summary.get("activeWithoutThing").get(0).asText()));

@@ -117,10 +117,10 @@ public final class ProvisioningService {
             return reject(request, Reason.CERTIFICATE_NOT_ACTIVE,
                     "certificate status is " + certificate.statusAsString() + ", not ACTIVE");
         }
-        if (config.caCertificateId().isPresent()
-                && !config.caCertificateId().get().equals(certificate.caCertificateId())) {
+        if (!config.caCertificateIds().isEmpty()
+                && !config.caCertificateIds().contains(certificate.caCertificateId())) {
             return reject(request, Reason.UNKNOWN_CA,
-                    "certificate issued by CA " + certificate.caCertificateId() + ", not the configured CA");
+                    "certificate issued by CA " + certificate.caCertificateId() + ", not one of the configured CAs");
         }
         String arn = certificate.certificateArn();
         String attested;

@@ -21,7 +21,7 @@ import software.amazon.awssdk.services.iot.IotClient;
  * Lambda entry point {@code dev.iotonboard.lambda.provisioning.RenewalAnnouncementHandler::handleRequest}.
  * Event: {@code {"certificateId":"<B>","thingName":"<topic(2)>","announcerId":"<principal()>"}} from the
  * {@code things/+/renewal} rule ({@link RenewalAnnouncement}); result: an {@link AnnouncementResult}; service:
- * {@link RenewalAnnouncementService}; IoT operations: {@link #iotRequests}. Configuration: {@code CA_CERTIFICATE_ID}
+ * {@link RenewalAnnouncementService}; IoT operations: {@link #iotRequests}. Configuration: {@code CA_CERTIFICATE_IDS}
  * (empty: any CA), {@code THING_NAME_PATTERN}.
  */
 public final class RenewalAnnouncementHandler extends IotHandler<RenewalAnnouncement, AnnouncementResult> {
@@ -29,7 +29,7 @@ public final class RenewalAnnouncementHandler extends IotHandler<RenewalAnnounce
     private static final String PRIMING_THING = "00000000-0000-0000-0000-000000000000";
 
     private final RenewalAnnouncementService service = new RenewalAnnouncementService(iot(),
-            env().certificateId("CA_CERTIFICATE_ID"), ThingNameRule.from(env()), clock());
+            env().caCertificateIds(), ThingNameRule.from(env()), clock());
 
     /** Used by Lambda: one IoT client (with an {@link IotPrimer}) per container. */
     public RenewalAnnouncementHandler() {

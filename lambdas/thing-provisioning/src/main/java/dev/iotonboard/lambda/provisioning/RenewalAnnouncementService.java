@@ -38,14 +38,14 @@ public final class RenewalAnnouncementService {
     private static final JsonLogger LOG = JsonLogger.get(RenewalAnnouncementService.class);
 
     private final IotClient iot;
-    private final Optional<String> caCertificateId;
+    private final List<String> caCertificateIds;
     private final ThingNameRule thingNames;
     private final Clock clock;
 
-    public RenewalAnnouncementService(IotClient iot, Optional<String> caCertificateId, ThingNameRule thingNames,
+    public RenewalAnnouncementService(IotClient iot, List<String> caCertificateIds, ThingNameRule thingNames,
             Clock clock) {
         this.iot = iot;
-        this.caCertificateId = caCertificateId;
+        this.caCertificateIds = List.copyOf(caCertificateIds);
         this.thingNames = thingNames;
         this.clock = clock;
     }
@@ -81,9 +81,9 @@ public final class RenewalAnnouncementService {
             return refuse(announcement, Reason.ANNOUNCER_NOT_ACTIVE,
                     "the announcer's status is " + announcer.statusAsString() + ", not ACTIVE");
         }
-        if (caCertificateId.isPresent() && !caCertificateId.get().equals(announcer.caCertificateId())) {
+        if (!caCertificateIds.isEmpty() && !caCertificateIds.contains(announcer.caCertificateId())) {
             return refuse(announcement, Reason.UNKNOWN_CA,
-                    "the announcer was issued by CA " + announcer.caCertificateId() + ", not the configured CA");
+                    "the announcer was issued by CA " + announcer.caCertificateId() + ", not one of the configured CAs");
         }
         String attested;
         try {

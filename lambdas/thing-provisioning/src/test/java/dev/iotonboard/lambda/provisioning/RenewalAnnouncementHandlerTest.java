@@ -202,6 +202,18 @@ class RenewalAnnouncementHandlerTest extends HandlerTest {
     }
 
     @Test
+    void announce_duringACaRotation_acceptsAnAnnouncerOfAnyListedCa() {
+        RenewalAnnouncementHandler rotating = new RenewalAnnouncementHandler(client,
+                Env.of(Map.of("CA_CERTIFICATE_IDS", otherPki.caId() + "," + pki.caId())), Clock.systemUTC());
+
+        JsonNode result = Handlers.invoke(rotating, Fixtures.event("announcement.json", Map.of("certificateId", next,
+                "thingName", Fixtures.jsonString(thingName), "announcerId", current.id())));
+
+        assertOutcome(result, "RECORDED", null);
+        assertEquals(next, attributes().get(RenewalAttributes.ATTRIBUTE).split(":")[0]);
+    }
+
+    @Test
     void announce_forAThingOtherThanTheAnnouncersCn_isASecurityEvent() {
         String victim = UUID.randomUUID().toString();
         iot.addThing(victim);

@@ -22,7 +22,6 @@ import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Outcome;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 import java.util.UUID;
@@ -76,7 +75,7 @@ class ThingProvisioningHandlerTest extends HandlerTest {
         Map<String, String> env = new HashMap<>();
         env.put("JITR_POLICY_NAME", JITR);
         env.put("APP_POLICY_NAME", APP);
-        env.put("CA_CERTIFICATE_ID", configuredCa);
+        env.put("CA_CERTIFICATE_IDS", configuredCa);
         return new ThingProvisioningHandler(client, Env.of(env));
     }
 
@@ -266,6 +265,32 @@ class ThingProvisioningHandlerTest extends HandlerTest {
         iot.addCertificate(foreign.pem(), otherPki.caId(), "ACTIVE");
 
         JsonNode result = provision(request(thingName, foreign.id()));
+
+        assertOutcome(result, "REJECTED", "UNKNOWN_CA");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertFalse(iot.thingExists(thingName));
+    }
+
+    @Test
+    void provision_acceptsCertificateOfTheSecondListedCa() {
+        TestPki.Issued second = otherPki.issue(thingName);
+        iot.addCertificate(second.pem(), otherPki.caId(), "ACTIVE");
+        arn = iot.certificateArn(second.id());
+        iot.attachPolicy(JITR, arn);
+
+        JsonNode result = Handlers.invoke(handler(pki.caId() + "," + otherPki.caId()), request(thingName, second.id()));
+
+        assertOutcome(result, "PROVISIONED", null);
+        assertProvisioned();
+    }
+
+    @Test
+    void provision_rejectsCertificateOfACaNotInTheList() {
+        TestPki unlisted = TestPki.newCa("unlisted-ca");
+        TestPki.Issued foreign = unlisted.issue(thingName);
+        iot.addCertificate(foreign.pem(), unlisted.caId(), "ACTIVE");
+
+        JsonNode result = Handlers.invoke(handler(pki.caId() + "," + otherPki.caId()), request(thingName, foreign.id()));
 
         assertOutcome(result, "REJECTED", "UNKNOWN_CA");
         assertEquals(List.of("DescribeCertificate"), iot.operations());
@@ -607,7 +632,7 @@ class ThingProvisioningHandlerTest extends HandlerTest {
     @Test
     void provision_evictedPair_isProvisionedAgainIdempotently() {
         ProvisioningService service = new ProvisioningService(client,
-                new ProvisioningConfig(JITR, APP, Optional.of(pki.caId()), ThingNameRule.defaultRule(),
+                new ProvisioningConfig(JITR, APP, List.of(pki.caId()), ThingNameRule.defaultRule(),
                         java.time.Duration.ofHours(168)), 1);
         String secondThing = UUID.randomUUID().toString();
         TestPki.Issued second = pki.issue(secondThing);

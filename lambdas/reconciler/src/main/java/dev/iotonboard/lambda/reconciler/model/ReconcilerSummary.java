@@ -6,7 +6,7 @@ import java.util.List;
  * What one run answers and logs (docs/contracts.md, "Reconciler input/output"). Each list carries at most
  * {@value #MAX_REPORTED} certificate ids; every finding is also logged.
  *
- * @param caCertificateId       the CA whose certificates were scanned
+ * @param caCertificateIds      the CAs whose certificates were scanned, in order
  * @param scanned               certificates examined (registered within the lookback)
  * @param activated             pending certificates past the grace period that this run activated
  * @param rejected              pending certificates past the grace period that were left as they are (e.g. an
@@ -18,7 +18,7 @@ import java.util.List;
  *                              DetachPolicy at provisioning): they may still publish to the JITR topics
  * @param complete              false when the run stopped early to stay inside its time; the next run starts again
  */
-public record ReconcilerSummary(String caCertificateId, int scanned, int activated, int rejected,
+public record ReconcilerSummary(List<String> caCertificateIds, int scanned, int activated, int rejected,
         List<String> activeWithoutThing, List<String> thingNotCertificateCn, List<String> jitrPolicyLeft,
         boolean complete) {
 
