@@ -61,7 +61,9 @@ class RenewalIT {
         assertEquals(oldId, certificateId(dir.resolve("previous")), "the old one kept in previous/");
         assertFalse(Files.exists(dir.resolve("next")));
 
-        assertEquals(List.of(arn(newId)), principals(thing));
+        // jitr.sh is done once MQTT accepts the new certificate; provisioning then retires the old one, and
+        // DetachThingPrincipal shows only after its propagation delay.
+        awaitRetired(thing, newId);
         assertEquals(appPolicy, e2e.policyNames(arn(newId)), "app policy on, JITR policy off");
         assertEquals("INACTIVE", status(oldId));
         assertEquals(List.of(), e2e.policyNames(arn(oldId)));
@@ -124,7 +126,7 @@ class RenewalIT {
                 "--mqtt-timeout", "120", "--resend-after", "3", "--initial-delay", "1", "--max-delay", "4");
 
         assertEquals(0, jitr.exit(), "plain jitr.sh with the new certificate:\n" + jitr.err());
-        assertEquals(List.of(arn(newId)), principals(thing));
+        awaitRetired(thing, newId);
         assertEquals("INACTIVE", status(oldId));
         assertEquals(List.of(), e2e.policyNames(arn(oldId)));
         e2e.waitFor("provisioning's audit line", java.time.Duration.ofSeconds(30),
@@ -185,6 +187,12 @@ class RenewalIT {
 
     private static JsonNode attributes(String thing) {
         return e2e.cli("describe-thing", "--thing-name", thing).path("attributes");
+    }
+
+    /** Waits until the thing lists only {@code newId} and its renewal announcement is cleared (the last step). */
+    private static void awaitRetired(String thing, String newId) throws InterruptedException {
+        e2e.waitFor("the old certificate detached and the announcement cleared", java.time.Duration.ofSeconds(30),
+                () -> principals(thing).equals(List.of(arn(newId))) && !attributes(thing).has("renewalAnnouncement"));
     }
 
     private static List<String> principals(String thing) {
