@@ -42,7 +42,8 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  * {@value RecentlyDone#DEFAULT_CAPACITY}, least recently used evicted) and answers a repeated event for one of them
  * ALREADY_ACTIVE without any IoT call. This is safe: the memory only ever skips work and never causes a write, and a
  * certificate never goes back to PENDING_ACTIVATION (UpdateCertificate cannot set it), so there is nothing left to
- * activate. If an operator revoked or deactivated the certificate since, the answer ALREADY_ACTIVE is stale but
+ * activate. Only a certificate deleted (decommissioned) and presented again is registered anew: that registration
+ * has its own {@code certificateRegistrationTimestamp}, which is part of what is remembered, so it is activated. If an operator revoked or deactivated the certificate since, the answer ALREADY_ACTIVE is stale but
  * harmless: nothing is written, and the certificate stays as the operator left it.
  */
 public final class ActivationService {
@@ -55,8 +56,8 @@ public final class ActivationService {
     private final CaStatusCache caStatus;
     private final RecentlyDone<Done> done;
 
-    /** A certificate (of a CA) this container activated or found ACTIVE with a policy. */
-    private record Done(String certificateId, String caCertificateId) {
+    /** A registration of a certificate (of a CA) this container activated or found ACTIVE with a policy. */
+    private record Done(String certificateId, String caCertificateId, String registeredAt) {
     }
 
     public ActivationService(IotClient iot, ActivationConfig config, Clock clock) {
@@ -101,7 +102,7 @@ public final class ActivationService {
             return reject(certificateId, Reason.UNKNOWN_CA,
                     "the event's CA " + event.caCertificateId() + " is not one of the configured CAs");
         }
-        Done key = new Done(certificateId, event.caCertificateId());
+        Done key = new Done(certificateId, event.caCertificateId(), event.certificateRegistrationTimestamp());
         if (done.contains(key)) {
             LOG.info("duplicate event seen by this container: certificate already activated or found ACTIVE; "
                     + "no IoT call", "certificateId", certificateId, "duplicate", true);

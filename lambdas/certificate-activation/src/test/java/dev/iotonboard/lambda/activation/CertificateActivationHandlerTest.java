@@ -36,6 +36,7 @@ import java.util.stream.Stream;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -647,6 +648,26 @@ class CertificateActivationHandlerTest extends HandlerTest {
         assertEquals(List.of(), iot.operations());
         assertTrue(logs.stream().anyMatch(l -> l.contains("duplicate event seen by this container")
                 && l.contains(device.id())), logs.toString());
+    }
+
+    @Test
+    void activate_certificateDeletedAndRegisteredAgain_isActivatedAgain_notAnsweredFromMemory() {
+        CertificateActivationHandler container = handler();
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ACTIVATED", null);
+        // Decommissioned (INACTIVE, detached, deleted), then presented again: JITR registers it anew.
+        client.updateCertificate(r -> r.certificateId(device.id()).newStatus(CertificateStatus.INACTIVE));
+        client.detachPolicy(r -> r.policyName(JITR).target(arn));
+        client.deleteCertificate(r -> r.certificateId(device.id()));
+        iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
+        String registeredAgain = event(device.id(), pki.caId()).replace("1732838399000", "1732839999000");
+        iot.clearCalls();
+
+        assertOutcome(Handlers.invoke(container, registeredAgain), "ACTIVATED", null);
+        assertEquals("ACTIVE", client.describeCertificate(r -> r.certificateId(device.id()))
+                .certificateDescription().statusAsString());
+        iot.clearCalls();
+        assertOutcome(Handlers.invoke(container, registeredAgain), "ALREADY_ACTIVE", null);
+        assertEquals(List.of(), iot.operations(), "a duplicate of the new registration is answered from memory");
     }
 
     @Test

@@ -119,7 +119,8 @@ public final class ReconcilerService {
         LOG.info("PENDING_ACTIVATION past the grace period: completing its activation",
                 "certificateId", certificate.certificateId(), "creationDate", certificate.creationDate().toString());
         ActivationResult result = activation.activate(new RegisteredEvent(certificate.certificateId(),
-                caCertificateId, null, CertificateStatus.PENDING_ACTIVATION.toString(), null, null));
+                caCertificateId, null, CertificateStatus.PENDING_ACTIVATION.toString(), null,
+                Long.toString(certificate.creationDate().toEpochMilli())));
         switch (result.outcome()) {
             case ACTIVATED -> run.activated++;
             case REJECTED -> run.rejected++;
