@@ -75,16 +75,7 @@ main() {
   new_private_key "$key_type" "$rsa_bits" "$work/deviceCert.key"
 
   step "creating the CSR and signing it with the CA ($days days)"
-  CERT_CN=$thing_name run_openssl "create the device CSR" req -new -config "$OPENSSL_PROFILES" \
-    -key "$work/deviceCert.key" -out "$work/deviceCert.csr"
-  run_openssl "sign the device certificate with the CA" x509 -req -in "$work/deviceCert.csr" \
-    -CA "$CERTS_DIR/rootCA.pem" -CAkey "$CERTS_DIR/rootCA.key" \
-    -set_serial "$(random_serial)" -days "$days" -sha256 \
-    -extfile "$OPENSSL_PROFILES" -extensions v3_device -out "$work/deviceCert.crt"
-  openssl verify -CAfile "$CERTS_DIR/rootCA.pem" "$work/deviceCert.crt" >/dev/null \
-    || die "the new device certificate does not verify against $CERTS_DIR/rootCA.pem"
-
-  cat "$work/deviceCert.crt" "$CERTS_DIR/rootCA.pem" >"$work/deviceCertAndCACert.crt"
+  sign_device_key "$work" "$thing_name" "$days" "$CERTS_DIR"
   printf '%s\n' "$thing_name" >"$work/thingName"
 
   # The folder appears complete or not at all.

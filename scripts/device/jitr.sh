@@ -219,6 +219,20 @@ attempt_seconds() {
   printf '%s' "$left"
 }
 
+# publish_as_device deadline topic message err_file: one QoS 1 mosquitto_pub of message to topic with the device's
+# certificate and key, as client id thing_name; its exit code, its stderr in err_file. The attempt ends by the
+# deadline (at most 30 s, attempt_seconds) where coreutils timeout exists.
+publish_as_device() {
+  local deadline=$1 topic=$2 message=$3 err_file=$4 guard
+  guard=()
+  if command -v timeout >/dev/null 2>&1; then
+    guard=(timeout "$(attempt_seconds "$deadline")")
+  fi
+  ${guard[@]+"${guard[@]}"} mosquitto_pub -h "$endpoint" -p "$mqtt_port" \
+    --cafile "$cacert" --cert "$device_chain" --key "$device_key" \
+    -i "$thing_name" -t "$topic" -q 1 -m "$message" 2>"$err_file"
+}
+
 # --- HTTPS publish ------------------------------------------------------------------------------
 http_code=""
 curl_rc=0
@@ -336,21 +350,12 @@ confirm_over_mqtt() {
   local topic="things/$thing_name/confirmation"
   step "3/3 confirmation: MQTT publish to $topic on $endpoint:$mqtt_port as client $thing_name (up to ${mqtt_timeout}s)"
   local start=$SECONDS deadline=$((SECONDS + mqtt_timeout)) rc err_file="$WORK_DIR/mqtt.err"
-  local has_timeout=false guard
-  if command -v timeout >/dev/null 2>&1; then has_timeout=true; fi
   reset_backoff
   while true; do
     mqtt_attempts=$((mqtt_attempts + 1))
-    # Each attempt ends by the deadline (at most 30 s) where coreutils timeout exists.
-    guard=()
-    if [[ $has_timeout == true ]]; then
-      guard=(timeout "$(attempt_seconds "$deadline")")
-    fi
     rc=0
-    ${guard[@]+"${guard[@]}"} mosquitto_pub -h "$endpoint" -p "$mqtt_port" \
-      --cafile "$cacert" --cert "$device_chain" --key "$device_key" \
-      -i "$thing_name" -t "$topic" -q 1 \
-      -m "{\"thingName\":\"$thing_name\",\"message\":\"onboarded\"}" 2>"$err_file" || rc=$?
+    publish_as_device "$deadline" "$topic" "{\"thingName\":\"$thing_name\",\"message\":\"onboarded\"}" \
+      "$err_file" || rc=$?
     if [[ $rc -eq 0 ]]; then
       mqtt_seconds=$((SECONDS - start))
       log "    attempt $mqtt_attempts: accepted"
@@ -480,19 +485,12 @@ renew_device() {
 # announce_renewal id: publish the new certificate's id on the thing's renewal topic with the current one.
 announce_renewal() {
   local id=$1 topic="things/$thing_name/renewal" attempt rc err_file="$WORK_DIR/announce.err"
-  local has_timeout=false guard deadline=$((SECONDS + 60))
-  if command -v timeout >/dev/null 2>&1; then has_timeout=true; fi
+  local deadline=$((SECONDS + 60))
   step "renewal 1/3 announcement: MQTT publish {\"certificateId\":\"$id\"} to $topic with the current certificate"
   reset_backoff
   for attempt in 1 2 3; do
-    guard=()
-    if [[ $has_timeout == true ]]; then
-      guard=(timeout "$(attempt_seconds "$deadline")")
-    fi
     rc=0
-    ${guard[@]+"${guard[@]}"} mosquitto_pub -h "$endpoint" -p "$mqtt_port" \
-      --cafile "$cacert" --cert "$device_chain" --key "$device_key" \
-      -i "$thing_name" -t "$topic" -q 1 -m "{\"certificateId\":\"$id\"}" 2>"$err_file" || rc=$?
+    publish_as_device "$deadline" "$topic" "{\"certificateId\":\"$id\"}" "$err_file" || rc=$?
     if [[ $rc -eq 0 ]]; then
       log "    attempt $attempt: accepted; the cloud records the announcement asynchronously"
       return 0

@@ -130,15 +130,7 @@ main() {
   step "generating the new device key for $thing_name ($key_type)"
   new_private_key "$key_type" "$rsa_bits" "$work/deviceCert.key"
   step "creating the CSR (CN=$thing_name) and signing it with the CA of $ca_dir ($days days)"
-  CERT_CN=$thing_name run_openssl "create the device CSR" req -new -config "$OPENSSL_PROFILES" \
-    -key "$work/deviceCert.key" -out "$work/deviceCert.csr"
-  run_openssl "sign the device certificate with the CA" x509 -req -in "$work/deviceCert.csr" \
-    -CA "$ca_dir/rootCA.pem" -CAkey "$ca_dir/rootCA.key" \
-    -set_serial "$(random_serial)" -days "$days" -sha256 \
-    -extfile "$OPENSSL_PROFILES" -extensions v3_device -out "$work/deviceCert.crt"
-  openssl verify -CAfile "$ca_dir/rootCA.pem" "$work/deviceCert.crt" >/dev/null \
-    || die "the new device certificate does not verify against $ca_dir/rootCA.pem"
-  cat "$work/deviceCert.crt" "$ca_dir/rootCA.pem" >"$work/deviceCertAndCACert.crt"
+  sign_device_key "$work" "$thing_name" "$days" "$ca_dir"
 
   # next/ appears complete or not at all.
   [[ ! -e $next ]] || die "$next appeared while this identity was being created; nothing was changed"

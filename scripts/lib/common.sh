@@ -168,6 +168,22 @@ new_private_key() {
   chmod 600 "$out"
 }
 
+# sign_device_key dir cn days ca_dir: for the key dir/deviceCert.key, a CSR with subject CN=cn (dir/deviceCert.csr),
+# signed by ca_dir's rootCA.pem and rootCA.key with profile v3_device for days days (dir/deviceCert.crt, verified
+# against the CA), and dir/deviceCertAndCACert.crt: the certificate followed by the CA (for JITR).
+sign_device_key() {
+  local dir=$1 cn=$2 days=$3 ca_dir=$4
+  CERT_CN=$cn run_openssl "create the device CSR" req -new -config "$OPENSSL_PROFILES" \
+    -key "$dir/deviceCert.key" -out "$dir/deviceCert.csr"
+  run_openssl "sign the device certificate with the CA" x509 -req -in "$dir/deviceCert.csr" \
+    -CA "$ca_dir/rootCA.pem" -CAkey "$ca_dir/rootCA.key" \
+    -set_serial "$(random_serial)" -days "$days" -sha256 \
+    -extfile "$OPENSSL_PROFILES" -extensions v3_device -out "$dir/deviceCert.crt"
+  openssl verify -CAfile "$ca_dir/rootCA.pem" "$dir/deviceCert.crt" >/dev/null \
+    || die "the new device certificate does not verify against $ca_dir/rootCA.pem"
+  cat "$dir/deviceCert.crt" "$ca_dir/rootCA.pem" >"$dir/deviceCertAndCACert.crt"
+}
+
 # RSA key sizes the scripts create. 2048 is AWS's floor: AWS IoT rejects smaller keys (developerguide
 # audit-chk-device-cert-key-quality.md), API Gateway mutual TLS wants "RSA-2048 or stronger"
 # (rest-api-mutual-tls.md). Neither page states a ceiling; 4096 is the largest RSA size AWS Private CA

@@ -7,9 +7,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.services.events.Rule;
-import software.amazon.awscdk.services.events.Schedule;
-import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.constructs.Construct;
 
 /**
@@ -21,7 +18,7 @@ import software.constructs.Construct;
  * <p>One run at a time (reserved concurrency 1), within the shared IoT quotas (its own per-operation rate limit); a
  * failed run is not retried: the next scheduled run scans again.
  */
-public final class ExpiryWatch extends Construct {
+public final class ExpiryWatch extends ScheduledFunction {
     public static final String HANDLER = "dev.iotonboard.lambda.reconciler.ExpiryWatchHandler::handleRequest";
     /**
      * The CloudWatch namespace of the metrics it writes: lambda-core's EmbeddedMetrics.NAMESPACE, which the CDK app
@@ -38,16 +35,16 @@ public final class ExpiryWatch extends Construct {
     public static final List<String> UNTYPED_ACTIONS = List.of("iot:ListCertificatesByCA");
     /** Lambda's longest timeout; a run stops itself 20 s before it (lambdas/README.md). */
     public static final int TIMEOUT_MINUTES = 15;
-    /** Lambda keeps an asynchronous event at most 6 hours. */
-    private static final int MAX_EVENT_AGE_MINUTES = 360;
     private static final Pattern CA_ID = Pattern.compile("[0-9a-f]{64}");
 
-    private final JavaFunction function;
-    private final Rule schedule;
-
     public ExpiryWatch(Construct scope, String id, Props props) {
-        super(scope, id);
-        function = new JavaFunction(this, "Function", JavaFunction.Props.builder()
+        super(scope, id, function(props), Duration.hours(props.intervalHours()),
+                "Runs the expiry watch every " + props.intervalHours() + " hour(s)",
+                props.caCertificateIds(), new IotActions(CA_ACTIONS, CERTIFICATE_ACTIONS, UNTYPED_ACTIONS));
+    }
+
+    private static JavaFunction.Props.Builder function(Props props) {
+        return JavaFunction.Props.builder()
                 .jar(props.jar())
                 .handler(HANDLER)
                 .description("Expiry watch: CA and device certificate expiry, as CloudWatch metrics")
@@ -56,28 +53,7 @@ public final class ExpiryWatch extends Construct {
                         "WARNING_DAYS", Integer.toString(props.warningDays()),
                         "MAX_REQUESTS_PER_SECOND", Integer.toString(props.maxRequestsPerSecond()),
                         "THING_NAME_PATTERN", props.thingNamePattern()))
-                .timeout(Duration.minutes(TIMEOUT_MINUTES))
-                .reservedConcurrency(1)
-                // A run that waited longer than one interval is superseded by the next one.
-                .asyncInvoke(0, Duration.minutes(Math.min(props.intervalHours() * 60, MAX_EVENT_AGE_MINUTES)))
-                .build());
-        IotGrants.listedCaCertificates(function.getRole(), props.caCertificateIds(), CA_ACTIONS.toArray(String[]::new));
-        IotGrants.certificates(function.getRole(), CERTIFICATE_ACTIONS.toArray(String[]::new));
-        IotGrants.withoutResourceType(function.getRole(), UNTYPED_ACTIONS.toArray(String[]::new));
-
-        schedule = Rule.Builder.create(this, "Schedule")
-                .description("Runs the expiry watch every " + props.intervalHours() + " hour(s)")
-                .schedule(Schedule.rate(Duration.hours(props.intervalHours())))
-                .targets(List.of(LambdaFunction.Builder.create(function.getAlias()).retryAttempts(0).build()))
-                .build();
-    }
-
-    public JavaFunction getFunction() {
-        return function;
-    }
-
-    public Rule getSchedule() {
-        return schedule;
+                .timeout(Duration.minutes(TIMEOUT_MINUTES));
     }
 
     /**

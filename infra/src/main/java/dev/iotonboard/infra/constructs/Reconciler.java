@@ -6,9 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.services.events.Rule;
-import software.amazon.awscdk.services.events.Schedule;
-import software.amazon.awscdk.services.events.targets.LambdaFunction;
 import software.constructs.Construct;
 
 /**
@@ -20,7 +17,7 @@ import software.constructs.Construct;
  * or throttled run is not retried, by EventBridge or by Lambda: the next scheduled run starts again from the newest
  * certificate, so a retry would only spend quota twice.
  */
-public final class Reconciler extends Construct {
+public final class Reconciler extends ScheduledFunction {
     public static final String HANDLER = "dev.iotonboard.lambda.reconciler.ReconcilerHandler::handleRequest";
     /**
      * Exactly the IoT calls ReconcilerHandler declares (ReconcilerService and the activation path it reuses), by IAM
@@ -33,15 +30,15 @@ public final class Reconciler extends Construct {
     public static final List<String> UNTYPED_ACTIONS = List.of("iot:ListCertificatesByCA", "iot:ListAttachedPolicies");
     /** A run stops itself 20 s before its timeout (lambdas/README.md); it never outlasts the interval. */
     public static final int MAX_TIMEOUT_MINUTES = 5;
-    /** Lambda keeps an asynchronous event at most 6 hours. */
-    private static final int MAX_EVENT_AGE_MINUTES = 360;
-
-    private final JavaFunction function;
-    private final Rule schedule;
 
     public Reconciler(Construct scope, String id, Props props) {
-        super(scope, id);
-        function = new JavaFunction(this, "Function", JavaFunction.Props.builder()
+        super(scope, id, function(props), Duration.minutes(props.intervalMinutes()),
+                "Runs the JITR reconciler every " + props.intervalMinutes() + " minute(s)",
+                props.caCertificateIds(), new IotActions(CA_ACTIONS, CERTIFICATE_ACTIONS, UNTYPED_ACTIONS));
+    }
+
+    private static JavaFunction.Props.Builder function(Props props) {
+        return JavaFunction.Props.builder()
                 .jar(props.jar())
                 .handler(HANDLER)
                 .description("JITR reconciler: completes certificates of the CA the registered-event path missed")
@@ -53,28 +50,7 @@ public final class Reconciler extends Construct {
                         "MAX_REQUESTS_PER_SECOND", Integer.toString(props.maxRequestsPerSecond()),
                         "THING_NAME_PATTERN", props.thingNamePattern(),
                         "CA_STATUS_CACHE_SECONDS", Integer.toString(props.caStatusCacheSeconds())))
-                .timeout(Duration.minutes(Math.min(props.intervalMinutes(), MAX_TIMEOUT_MINUTES)))
-                .reservedConcurrency(1)
-                // A run that waited longer than one interval is superseded by the next one.
-                .asyncInvoke(0, Duration.minutes(Math.min(props.intervalMinutes(), MAX_EVENT_AGE_MINUTES)))
-                .build());
-        IotGrants.listedCaCertificates(function.getRole(), props.caCertificateIds(), CA_ACTIONS.toArray(String[]::new));
-        IotGrants.certificates(function.getRole(), CERTIFICATE_ACTIONS.toArray(String[]::new));
-        IotGrants.withoutResourceType(function.getRole(), UNTYPED_ACTIONS.toArray(String[]::new));
-
-        schedule = Rule.Builder.create(this, "Schedule")
-                .description("Runs the JITR reconciler every " + props.intervalMinutes() + " minute(s)")
-                .schedule(Schedule.rate(Duration.minutes(props.intervalMinutes())))
-                .targets(List.of(LambdaFunction.Builder.create(function.getAlias()).retryAttempts(0).build()))
-                .build();
-    }
-
-    public JavaFunction getFunction() {
-        return function;
-    }
-
-    public Rule getSchedule() {
-        return schedule;
+                .timeout(Duration.minutes(Math.min(props.intervalMinutes(), MAX_TIMEOUT_MINUTES)));
     }
 
     /**

@@ -74,17 +74,7 @@ public final class ThingGroups {
         synchronized (store.lock) {
             ThingGroup group = get(name);
             requireVersion(group, expectedVersion);
-            Map<String, String> updated = new LinkedHashMap<>(merge || attributes == null ? group.attributes()
-                    : Map.of());
-            if (attributes != null) {
-                attributes.forEach((key, value) -> {
-                    if (value == null || value.isEmpty()) {
-                        updated.remove(key);
-                    } else {
-                        updated.put(key, value);
-                    }
-                });
-            }
+            Map<String, String> updated = Things.updatedAttributes(group.attributes(), attributes, merge);
             ThingGroup next = new ThingGroup(name, group.id(), description != null ? description
                     : group.description(), Map.copyOf(updated), group.version() + 1, group.creationDate());
             store.thingGroups.put(name, next);

@@ -101,23 +101,33 @@ public final class Things {
             if (type != null && !type.equals(thing.thingTypeName())) {
                 ThingTypes.requireUsable(store, type);
             }
-            Map<String, String> updated = new LinkedHashMap<>(merge || attributes == null ? thing.attributes()
-                    : Map.of());
-            if (attributes != null) {
-                attributes.forEach((key, value) -> {
-                    if (value == null || value.isEmpty()) {
-                        updated.remove(key);
-                    } else {
-                        updated.put(key, value);
-                    }
-                });
-            }
+            Map<String, String> updated = updatedAttributes(thing.attributes(), attributes, merge);
             requireAttributeCount(name, updated, type);
             Thing next = new Thing(name, thing.id(), Map.copyOf(updated), thing.version() + 1, type);
             store.things.put(name, next);
             store.save();
             return next;
         }
+    }
+
+    /**
+     * The attributes after an update (UpdateThing, UpdateThingGroup) of {@code current} with {@code attributes}: null
+     * leaves them; otherwise they replace them or, with {@code merge}, are merged into them, an empty value removing
+     * its attribute.
+     */
+    static Map<String, String> updatedAttributes(Map<String, String> current, Map<String, String> attributes,
+            boolean merge) {
+        Map<String, String> updated = new LinkedHashMap<>(merge || attributes == null ? current : Map.of());
+        if (attributes != null) {
+            attributes.forEach((key, value) -> {
+                if (value == null || value.isEmpty()) {
+                    updated.remove(key);
+                } else {
+                    updated.put(key, value);
+                }
+            });
+        }
+        return updated;
     }
 
     /**

@@ -9,7 +9,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
-/** Requests to an {@link IotApi} over a fresh registry on a clock standing still, without a transport. */
+/** Requests to an {@link IotApi} over a fresh registry, without a transport, on a clock standing still or the test's. */
 final class ApiCalls {
     static final String REGION = "eu-west-1";
     static final String ACCOUNT = "123456789012";
@@ -25,8 +25,18 @@ final class ApiCalls {
     /** The registry's time, standing still (propagating detachments are tested in lambda-testing, on the double). */
     static final Instant NOW = Instant.parse("2026-11-01T00:00:00Z");
 
-    final Registry registry = new Registry(REGION, ACCOUNT, null, Clock.fixed(NOW, ZoneOffset.UTC));
-    final IotApi api = new IotApi(registry, "iot.test", line -> { });
+    final Registry registry;
+    final IotApi api;
+
+    /** On a clock standing still at {@link #NOW}. */
+    ApiCalls() {
+        this(Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    ApiCalls(Clock clock) {
+        registry = new Registry(REGION, ACCOUNT, null, clock);
+        api = new IotApi(registry, "iot.test", line -> { });
+    }
 
     /** {@code pathAndQuery} as the client sends it (encoded); {@code principal} the x-amzn-principal header or null. */
     Answer send(String method, String pathAndQuery, String principal, String body) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,8 +49,8 @@ class RegistryOperationsTest {
     }
 
     private final MovingClock clock = new MovingClock();
-    private final Registry registry = new Registry(ApiCalls.REGION, ApiCalls.ACCOUNT, null, clock);
-    private final IotApi api = new IotApi(registry, "iot.test", line -> { });
+    private final ApiCalls calls = new ApiCalls(clock);
+    private final Registry registry = calls.registry;
 
     // ---- thing types ----
 
@@ -345,26 +344,11 @@ class RegistryOperationsTest {
     }
 
     private ApiCalls.Answer send(String method, String pathAndQuery, String body) {
-        return request(method, pathAndQuery, null, body);
+        return calls.send(method, pathAndQuery, null, body);
     }
 
     private ApiCalls.Answer sendAs(String method, String pathAndQuery, String principal) {
-        return request(method, pathAndQuery, principal, null);
-    }
-
-    private ApiCalls.Answer request(String method, String pathAndQuery, String principal, String body) {
-        int q = pathAndQuery.indexOf('?');
-        IotApi.Call call = api.resolve(method, q < 0 ? pathAndQuery : pathAndQuery.substring(0, q),
-                q < 0 ? null : pathAndQuery.substring(q + 1),
-                name -> name.equalsIgnoreCase("x-amzn-principal") ? principal : null,
-                body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8));
-        IotApi.Response response = call.invoke();
-        try {
-            return new ApiCalls.Answer(response.status(), response.errorType(),
-                    RestJson.JSON.readTree(response.body()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return calls.send(method, pathAndQuery, principal, null);
     }
 
     private static String attributes(int count, String type) {

@@ -1,19 +1,17 @@
 package dev.iotonboard.iot.model;
 
+import static dev.iotonboard.iot.model.IotCli.names;
+import static dev.iotonboard.iot.model.IotCli.texts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.iotonboard.lambda.testing.AwsCli;
+import dev.iotonboard.iot.model.IotCli.Run;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.TestPki;
-import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -27,31 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class IotModelCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String DEBIAN_CLI = "/usr/bin/aws";
     private static final TestPki PKI = TestPki.newCa("cli-ca");
-
-    /** A CLI's exit code and output. */
-    private record Run(int exit, String out, String err) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(out);
-            } catch (IOException e) {
-                throw new AssertionError("not JSON: " + out + err, e);
-            }
-        }
-
-        /** Asserts the CLI failed with this error code ("An error occurred (Code) when calling ..."). */
-        Run failedWith(String errorCode) {
-            assertNotEquals(0, exit, out);
-            assertTrue(err.contains("An error occurred (" + errorCode + ")"), err);
-            return this;
-        }
-
-        Run succeeded() {
-            assertEquals(0, exit, err);
-            return this;
-        }
-    }
 
     private final IotDouble iot = IotDouble.start();
 
@@ -60,26 +34,10 @@ class IotModelCliTest {
         iot.close();
     }
 
-    /** Each distinct AWS CLI here, by version: Debian's, then the one on the PATH if it is another. */
-    static List<String> clis() throws IOException, InterruptedException {
-        if (!new File(DEBIAN_CLI).canExecute()) {
-            throw new IllegalStateException(DEBIAN_CLI + " is missing: install Debian's awscli (apt-get install"
-                    + " awscli; CI installs it)");
-        }
-        Map<String, String> byVersion = new LinkedHashMap<>();
-        for (String cli : List.of(DEBIAN_CLI, "aws")) {
-            Run version = run(List.of(cli, "--version"));
-            if (version.exit() == 0) {
-                byVersion.putIfAbsent((version.out() + version.err()).trim().split(" ")[0], cli);
-            }
-        }
-        return List.copyOf(byVersion.values());
-    }
-
     // ---- item 7: input validation ----
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void item7_theServiceModelsConstraintsAndTheSemanticChecks(String cli) throws Exception {
         iot.addPolicy("app");
         aws(cli, "create-thing", "--thing-name", "t1").succeeded();
@@ -108,7 +66,7 @@ class IotModelCliTest {
     // ---- item 8: the operations ----
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void deleteCertificate_stateAndAttachmentRules(String cli) throws Exception {
         String id = iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE");
         String arn = iot.certificateArn(id);
@@ -128,7 +86,7 @@ class IotModelCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void deleteThing_refusedWhileAttached_versionChecked_missingThingSucceeds(String cli) throws Exception {
         String arn = iot.certificateArn(iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE"));
         iot.addThing("t1", arn);
@@ -145,7 +103,7 @@ class IotModelCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void detachThingPrincipal_showsAfterThePropagationDelay(String cli) throws Exception {
         String arn = iot.certificateArn(iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE"));
         iot.addThing("t1", arn);
@@ -165,7 +123,7 @@ class IotModelCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void deleteCaCertificate_refusedWhileActive(String cli) throws Exception {
         TestPki ca = TestPki.newCa("cli-ca-to-delete");
         iot.setCaStatus(ca.caId(), "ACTIVE");
@@ -176,7 +134,7 @@ class IotModelCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void listCertificatesThingsPoliciesAndTargets(String cli) throws Exception {
         String id = iot.addCertificate(PKI.issueDevice().pem(), PKI.caId(), "ACTIVE");
         String arn = iot.certificateArn(id);
@@ -203,7 +161,7 @@ class IotModelCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void updateThing_mergesAttributes_andChecksTheVersion(String cli) throws Exception {
         aws(cli, "create-thing", "--thing-name", "t1", "--attribute-payload",
                 "{\"attributes\":{\"a\":\"1\",\"b\":\"2\"}}").succeeded();
@@ -218,7 +176,7 @@ class IotModelCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void thingAttributes_atMostThreeWithoutAThingType(String cli) throws Exception {
         aws(cli, "create-thing", "--thing-name", "t1", "--attribute-payload",
                 "{\"attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\"}}")
@@ -234,7 +192,7 @@ class IotModelCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void topicRules_listedAndGot_unknownIsUnauthorized(String cli) throws Exception {
         iot.registry().topicRules().put("provision", "{\"Sql\":\"SELECT thingName FROM 'jitr/request'\","
                 + "\"AwsIotSqlVersion\":\"2016-03-23\",\"RuleDisabled\":false,\"Actions\":[{\"Lambda\":"
@@ -253,26 +211,7 @@ class IotModelCliTest {
 
     // ---- the CLI ----
 
-    /** {@code aws iot <args>} against the double, with any credentials, in eu-west-1, JSON output. */
     private Run aws(String cli, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(cli, "--endpoint-url", iot.endpoint().toString(), "--region",
-                IotDouble.REGION, "--output", "json", "iot"));
-        command.addAll(List.of(args));
-        return run(command);
-    }
-
-    private static Run run(List<String> command) throws IOException, InterruptedException {
-        AwsCli.Result result = AwsCli.run(command);
-        return new Run(result.exit(), result.out(), result.err());
-    }
-
-    private static List<String> texts(JsonNode array) {
-        return names(array, null);
-    }
-
-    private static List<String> names(JsonNode array, String field) {
-        List<String> names = new ArrayList<>();
-        array.forEach(n -> names.add(field == null ? n.asText() : n.path(field).asText()));
-        return names;
+        return IotCli.aws(iot, cli, args);
     }
 }

@@ -1,23 +1,19 @@
 package dev.iotonboard.iot.model;
 
+import static dev.iotonboard.iot.model.IotCli.names;
+import static dev.iotonboard.iot.model.IotCli.texts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.iot.model.IotCli.Run;
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.lambda.testing.AwsCli;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.TestPki;
-import java.io.File;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.PrincipalThingObject;
 import software.amazon.awssdk.services.iot.model.ThingPrincipalObject;
@@ -34,32 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is another version; the V2 listings only with a CLI that has them (Debian's 2.9.19 has not).
  */
 class RegistryOperationsCliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String DEBIAN_CLI = "/usr/bin/aws";
     private static final String ALLOW = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
             + "\"Action\":\"iot:Publish\",\"Resource\":\"*\"}]}";
-
-    /** A CLI's exit code and output. */
-    private record Run(int exit, String out, String err) {
-        JsonNode json() {
-            try {
-                return JSON.readTree(out);
-            } catch (IOException e) {
-                throw new AssertionError("not JSON: " + out + err, e);
-            }
-        }
-
-        Run failedWith(String errorCode) {
-            assertNotEquals(0, exit, out);
-            assertTrue(err.contains("An error occurred (" + errorCode + ")"), err);
-            return this;
-        }
-
-        Run succeeded() {
-            assertEquals(0, exit, err);
-            return this;
-        }
-    }
 
     private final IotDouble iot = IotDouble.start();
 
@@ -68,23 +40,8 @@ class RegistryOperationsCliTest {
         iot.close();
     }
 
-    static List<String> clis() throws IOException, InterruptedException {
-        if (!new File(DEBIAN_CLI).canExecute()) {
-            throw new IllegalStateException(DEBIAN_CLI + " is missing: install Debian's awscli (apt-get install"
-                    + " awscli; CI installs it)");
-        }
-        Map<String, String> byVersion = new LinkedHashMap<>();
-        for (String cli : List.of(DEBIAN_CLI, "aws")) {
-            Run version = run(List.of(cli, "--version"));
-            if (version.exit() == 0) {
-                byVersion.putIfAbsent((version.out() + version.err()).trim().split(" ")[0], cli);
-            }
-        }
-        return List.copyOf(byVersion.values());
-    }
-
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void thingTypes_andAThingOfADeprecatedType(String cli) throws Exception {
         JsonNode created = aws(cli, "create-thing-type", "--thing-type-name", "sensor", "--thing-type-properties",
                 "{\"thingTypeDescription\":\"a sensor\",\"searchableAttributes\":[\"site\"]}").succeeded().json();
@@ -124,7 +81,7 @@ class RegistryOperationsCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void thingGroups_andTheirThings(String cli) throws Exception {
         aws(cli, "create-thing", "--thing-name", "t1").succeeded();
         JsonNode group = aws(cli, "create-thing-group", "--thing-group-name", "plant-a", "--thing-group-properties",
@@ -161,7 +118,7 @@ class RegistryOperationsCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void policyVersions_aSixthIsRefused_theDefaultCannotBeDeleted(String cli) throws Exception {
         assertEquals("1", aws(cli, "create-policy", "--policy-name", "app", "--policy-document", ALLOW).succeeded()
                 .json().path("policyVersionId").asText());
@@ -189,7 +146,7 @@ class RegistryOperationsCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void deletePolicy_refusedWhileAttachedToAThingGroup_orWithOtherVersions(String cli) throws Exception {
         aws(cli, "create-policy", "--policy-name", "fleet", "--policy-document", ALLOW).succeeded();
         String groupArn = aws(cli, "create-thing-group", "--thing-group-name", "fleet").succeeded().json()
@@ -211,7 +168,7 @@ class RegistryOperationsCliTest {
     }
 
     @ParameterizedTest
-    @MethodSource("clis")
+    @MethodSource("dev.iotonboard.iot.model.IotCli#clis")
     void registerCertificate_withAndWithoutCa_andRegistrationConfig(String cli) throws Exception {
         TestPki pki = TestPki.newCa("cli-register-ca");
         String caPem = CertificateIds.toPem(pki.caCertificate());
@@ -282,24 +239,6 @@ class RegistryOperationsCliTest {
     // ---- the CLI ----
 
     private Run aws(String cli, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(cli, "--endpoint-url", iot.endpoint().toString(), "--region",
-                IotDouble.REGION, "--output", "json", "iot"));
-        command.addAll(List.of(args));
-        return run(command);
-    }
-
-    private static Run run(List<String> command) throws IOException, InterruptedException {
-        AwsCli.Result result = AwsCli.run(command);
-        return new Run(result.exit(), result.out(), result.err());
-    }
-
-    private static List<String> texts(JsonNode array) {
-        return names(array, null);
-    }
-
-    private static List<String> names(JsonNode array, String field) {
-        List<String> names = new ArrayList<>();
-        array.forEach(n -> names.add(field == null ? n.asText() : n.path(field).asText()));
-        return names;
+        return IotCli.aws(iot, cli, args);
     }
 }
