@@ -8,6 +8,7 @@ import dev.iotonboard.infra.constructs.DevicePolicies;
 import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
+import dev.iotonboard.infra.constructs.ThingPlacementResources;
 import dev.iotonboard.infra.constructs.Truststore;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,7 @@ public final class OnboardingStack extends Stack {
     private final DeviceApi deviceApi;
     private final Optional<Reconciler> reconciler;
     private final Optional<ExpiryWatch> expiryWatch;
+    private final ThingPlacementResources placement;
 
     public OnboardingStack(Construct scope, String id, StackProps props, OnboardingConfig config, LambdaJars jars) {
         super(scope, id, props);
@@ -58,7 +60,9 @@ public final class OnboardingStack extends Stack {
                 .jitrRequestTopic(config.jitrRequestTopic())
                 .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
                 .renewalWindowHours(config.renewalWindowHours())
+                .placement(config.placement())
                 .build());
+        placement = new ThingPlacementResources(this, "Placement", config.placement());
         reconciler = Optional.of(config.caCertificateIds()).filter(ids -> !ids.isEmpty()).map(ids -> new Reconciler(
                 this, "Reconciler", Reconciler.Props.builder()
                         .jar(jars.reconciler())
