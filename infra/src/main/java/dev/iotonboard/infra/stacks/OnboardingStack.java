@@ -58,7 +58,8 @@ public final class OnboardingStack extends Stack {
                 .thingNamePattern(config.thingNamePattern())
                 .caStatusCacheSeconds(config.caStatusCacheSeconds())
                 .jitrRequestTopic(config.jitrRequestTopic())
-                .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
+                .reservedConcurrency(sizing.activationConcurrency(),
+                        sizing.provisioningConcurrency(config.placement().thingGroupNames().size()))
                 .renewalWindowHours(config.renewalWindowHours())
                 .placement(config.placement())
                 .build());
