@@ -41,7 +41,8 @@ import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
  *       does not exist has no principals, so a new device costs one DescribeThing (350 TPS quota) instead of a
  *       ListThingPrincipals (10 TPS). CreateThing succeeds for an existing thing, so it cannot detect ownership:
  *       these reads do.</li>
- *   <li>CreateThing (idempotent; ResourceAlreadyExists also counts as done) then AttachThingPrincipal with
+ *   <li>CreateThing for a thing DescribeThing did not find (ResourceAlreadyExists: created meanwhile, read again
+ *       and reconciled; an existing thing is only reconciled, see Placement) then AttachThingPrincipal with
  *       EXCLUSIVE_THING (idempotent), then ListThingPrincipals again: if another certificate raced onto the thing,
  *       this certificate is detached and the request rejected (both racers lose; neither gets the app policy).</li>
  *   <li>AttachPolicy (app policy) then DetachPolicy (JITR policy) last, so the device always has a policy.</li>
