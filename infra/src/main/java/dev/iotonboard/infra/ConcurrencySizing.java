@@ -71,6 +71,15 @@ public record ConcurrencySizing(IotQuotas quotas, int callLatencyMs) {
         return reservedConcurrency(PROVISIONING_CALLS);
     }
 
+    /** With placement: one AddThingToThingGroup per thing group in each invocation (its rate does not set R here). */
+    public int provisioningConcurrency(int thingGroups) {
+        Map<String, Integer> calls = new LinkedHashMap<>(PROVISIONING_CALLS);
+        if (thingGroups > 0) {
+            calls.put("AddThingToThingGroup", thingGroups);
+        }
+        return reservedConcurrency(calls);
+    }
+
     /**
      * max(1, ceil(R x calls x latency)), computed per operation as ceil(min(quota / callsPerDevice) x ...) without
      * rounding R first, so exact products (5 x 8 x 0.05 = 2) stay exact.

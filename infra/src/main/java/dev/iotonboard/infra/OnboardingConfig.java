@@ -45,6 +45,7 @@ import java.util.regex.Pattern;
  *                         {@code caCertificateIds})
  * @param renewalWindowHours how long a device's announcement of its next certificate lets that certificate take its
  *                         thing over (thing-provisioning's RENEWAL_WINDOW_HOURS)
+ * @param placement        the thing type, thing groups and certificate-derived attributes of a new thing
  */
 public record OnboardingConfig(
         String domainName,
@@ -62,7 +63,8 @@ public record OnboardingConfig(
         int iotCallLatencyMs,
         Reconciler reconciler,
         ExpiryWatch expiryWatch,
-        int renewalWindowHours) {
+        int renewalWindowHours,
+        ThingPlacement placement) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -223,6 +225,7 @@ public record OnboardingConfig(
         checkExpiryWatchLeavesQuota(expiryWatch, reconciler, iotQuotas, problems);
         int renewalWindowHours = in.integer(RENEWAL_WINDOW_HOURS, DEFAULT_RENEWAL_WINDOW_HOURS, 1,
                 MAX_RENEWAL_WINDOW_HOURS);
+        ThingPlacement placement = ThingPlacement.fromContext(context, problems);
 
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
@@ -236,7 +239,7 @@ public record OnboardingConfig(
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateIds, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
                 jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch,
-                renewalWindowHours);
+                renewalWindowHours, placement);
     }
 
     /**

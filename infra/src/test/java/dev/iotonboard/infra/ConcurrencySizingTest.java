@@ -70,4 +70,13 @@ class ConcurrencySizingTest {
     void latency_mustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> new ConcurrencySizing(IotQuotas.defaults(), 0));
     }
+
+    @Test
+    void thingGroups_addTheirCallsToEachProvisioningInvocation() {
+        ConcurrencySizing sizing = new ConcurrencySizing(IotQuotas.defaults(), 50);
+
+        assertEquals(2, sizing.provisioningConcurrency(0), "5/s x 8 calls x 0.05 s");
+        assertEquals(sizing.provisioningConcurrency(), sizing.provisioningConcurrency(0));
+        assertEquals(3, sizing.provisioningConcurrency(2), "5/s x 10 calls x 0.05 s = 2.5");
+    }
 }

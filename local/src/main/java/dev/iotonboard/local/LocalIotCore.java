@@ -83,6 +83,18 @@ public final class LocalIotCore implements AutoCloseable {
             registry.policies().put(policy.name(), policy.document());
             log.event("template", "IoT policy " + policy.name());
         }
+        for (StackTemplate.ThingType type : stack.thingTypes().values()) {
+            if (registry.thingTypes().list().stream().noneMatch(t -> t.name().equals(type.name()))) {
+                registry.thingTypes().create(type.name(), type.description(), type.searchableAttributes());
+            }
+            log.event("template", "thing type " + type.name() + " searchable " + type.searchableAttributes());
+        }
+        for (StackTemplate.ThingGroup group : stack.thingGroups().values()) {
+            if (registry.thingGroups().list().stream().noneMatch(g -> g.name().equals(group.name()))) {
+                registry.thingGroups().create(group.name(), group.description(), java.util.Map.of());
+            }
+            log.event("template", "thing group " + group.name());
+        }
         for (StackTemplate.TopicRule rule : stack.rules().values()) {
             registry.topicRules().put(rule.name(), rule.payload());
             log.event("template", "topic rule " + rule.name() + ": " + rule.sql() + " -> " + rule.lambdaFunctions());

@@ -72,6 +72,11 @@ class FunctionGrantsTest {
     /** The project's functions, by the construct id in their logical id. */
     private static final List<String> FUNCTIONS = List.of("CertificateActivation", "ThingProvisioning",
             "RenewalAnnouncement", "Authorizer", "Sample", "Reconciler", "ExpiryWatch");
+    /** Actions the Service Authorization Reference requires both of their resource types for (thinggroup*, thing*). */
+    private static final Set<String> BOTH_TYPES_REQUIRED = Set.of("AddThingToThingGroup");
+    /** The placement variant's thing groups. */
+    private static final List<String> GROUPS = List.of("fleet", "eu-sensors");
+
     /** A device certificate, a thing and a policy the stack cannot know at deploy time. */
     private static final String DEVICE_CERTIFICATE_ID = "5e1f".repeat(16);
     private static final String THING_NAME = "7f9c2ba4-e88f-4d24-8a6d-0b1f2c3d4e5f";
@@ -106,7 +111,7 @@ class FunctionGrantsTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"caCertificateId", "allowAnyCa"})
+    @ValueSource(strings = {"caCertificateId", "allowAnyCa", "placement"})
     void everyOperationAHandlerDeclaresIsGrantedOnItsResourceType(String variant) throws IOException {
         StackTemplate stack = stack(variant);
         FunctionRoles roles = FunctionRoles.from(stack);
@@ -123,6 +128,10 @@ class FunctionGrantsTest {
                 } else if (!role.allows("iot:" + operation, resourceFor(authorization.get(), variant))) {
                     problems.add(function + ": iot:" + operation + " is not allowed on "
                             + resourceFor(authorization.get(), variant) + describeType(authorization.get()));
+                } else if (BOTH_TYPES_REQUIRED.contains(operation)
+                        && !role.allows("iot:" + operation, IamResources.arn(REGION, ACCOUNT, "thing", THING_NAME))) {
+                    problems.add(function + ": iot:" + operation + " is not allowed on the thing " + THING_NAME
+                            + " (IAM authorizes it on the thing group and the thing both)");
                 }
             }
         });
@@ -139,7 +148,7 @@ class FunctionGrantsTest {
 
     /** Least privilege: no IoT action beyond the declaration, and no wildcard action. */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"caCertificateId", "allowAnyCa"})
+    @ValueSource(strings = {"caCertificateId", "allowAnyCa", "placement"})
     void noRoleHoldsAnIotActionItsHandlerDoesNotDeclare(String variant) throws IOException {
         StackTemplate stack = stack(variant);
         FunctionRoles roles = FunctionRoles.from(stack);
@@ -171,6 +180,10 @@ class FunctionGrantsTest {
                 String pem = CertificateIds.toPem(Pki.rootCa("Grants test CA", Duration.ofDays(1)).certificate());
                 Files.writeString(truststore, pem);
                 Map<String, Object> context = new HashMap<>(Map.of("truststorePath", truststore.toString()));
+                if (variant.equals("placement")) {
+                    context.putAll(Map.of("thingTypeName", "sensor", "thingGroupNames", String.join(",", GROUPS),
+                            "thingAttributes", "org=O,certSerial=serial"));
+                }
                 if (variant.equals("allowAnyCa")) {
                     context.put("allowAnyCa", "true");
                 } else {
@@ -215,6 +228,7 @@ class FunctionGrantsTest {
             case "cacert" -> variant.equals("allowAnyCa") ? ANY_CA_ID : caCertificateId;
             case "thing" -> THING_NAME;
             case "policy" -> "some-policy";
+            case "thinggroup" -> GROUPS.get(1);
             default -> "some-" + authorization.type();
         };
         return IamResources.arn(REGION, ACCOUNT, authorization.type(), id);

@@ -32,6 +32,23 @@ final class IotGrants {
                 Nag.iotResourceFinding(Stack.of(role), "thing/*"));
     }
 
+    /**
+     * {@code actions} that IAM authorizes on a thing and a thing group both (AddThingToThingGroup): on the listed
+     * groups and any thing (the thing's suppression is {@link #things}'s, which the role also holds).
+     */
+    static void thingsInGroups(Role role, List<String> groupNames, String... actions) {
+        if (groupNames.isEmpty()) {
+            throw new IllegalArgumentException("no thing group to grant " + List.of(actions) + " on");
+        }
+        List<String> resources = new java.util.ArrayList<>(groupNames.stream()
+                .map(group -> DevicePolicies.iotArn(Stack.of(role), "thinggroup", group)).toList());
+        resources.add(DevicePolicies.iotArn(Stack.of(role), "thing", "*"));
+        role.addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .actions(List.of(actions))
+                .resources(resources)
+                .build());
+    }
+
     /** {@code actions} on each registered CA certificate of {@code caCertificateIds} (at least one): no wildcard. */
     static void listedCaCertificates(Role role, List<String> caCertificateIds, String... actions) {
         if (caCertificateIds.isEmpty()) {

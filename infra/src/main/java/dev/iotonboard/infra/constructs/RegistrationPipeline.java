@@ -1,6 +1,7 @@
 package dev.iotonboard.infra.constructs;
 
 import dev.iotonboard.infra.OnboardingConfig;
+import dev.iotonboard.infra.ThingPlacement;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -93,6 +94,21 @@ public final class RegistrationPipeline extends Construct {
     public static final List<String> PROVISIONING_THING_ACTIONS = List.of("iot:CreateThing", "iot:DescribeThing",
             "iot:ListThingPrincipals", "iot:UpdateThing");
 
+    /** AddThingToThingGroup: IAM authorizes it on the thing group and the thing both. */
+    public static final List<String> PROVISIONING_GROUP_ACTIONS = List.of("iot:AddThingToThingGroup");
+    /**
+     * With a thing type or attributes, an invocation may also read the thing again after a CreateThing conflict and
+     * reconcile it (DescribeThing, UpdateThing), or reconcile it in a renewal (UpdateThing).
+     */
+    public static final int PLACEMENT_EXTRA_CALLS = 2;
+
+    /** The most IoT calls one provisioning invocation makes with this placement: one more per thing group. */
+    public static int provisioningMaxCalls(ThingPlacement placement) {
+        boolean reconciles = placement.thingTypeName().isPresent() || !placement.thingAttributes().isEmpty();
+        return Math.max(PROVISIONING_MAX_CALLS, PROVISIONING_RENEWAL_MAX_CALLS)
+                + (reconciles ? PLACEMENT_EXTRA_CALLS : 0) + placement.thingGroupNames().size();
+    }
+
     /** Lambda's retries of a failed asynchronous (IoT rule) invocation before the event goes to the failure queue. */
     public static final int ASYNC_RETRY_ATTEMPTS = 2;
 
@@ -129,14 +145,24 @@ public final class RegistrationPipeline extends Construct {
         IotGrants.caCertificates(activation.getRole(), props.caCertificateIds(), ACTIVATION_CA_ACTIONS.toArray(String[]::new));
 
         provisioningFailures = failureQueue("ProvisioningFailures");
+        Map<String, String> provisioningEnvironment = new java.util.HashMap<>(Map.of(
+                "JITR_POLICY_NAME", props.jitrPolicyName(), "APP_POLICY_NAME", props.appPolicyName(),
+                "CA_CERTIFICATE_IDS", caCertificateIds, "THING_NAME_PATTERN", props.thingNamePattern(),
+                "RENEWAL_WINDOW_HOURS", Integer.toString(props.renewalWindowHours())));
+        ThingPlacement placement = props.placement();
+        placement.thingTypeName().ifPresent(type -> provisioningEnvironment.put("THING_TYPE_NAME", type));
+        if (!placement.thingGroupNames().isEmpty()) {
+            provisioningEnvironment.put("THING_GROUP_NAMES", String.join(",", placement.thingGroupNames()));
+        }
+        if (!placement.thingAttributes().isEmpty()) {
+            provisioningEnvironment.put("THING_ATTRIBUTES", placement.attributesEnvironmentValue());
+        }
         provisioning = new JavaFunction(this, "ThingProvisioning", JavaFunction.Props.builder()
                 .jar(props.provisioningJar())
                 .handler(PROVISIONING_HANDLER)
                 .description("JITR: creates the device's thing, attaches the certificate and swaps JITR for app policy")
-                .environment(Map.of("JITR_POLICY_NAME", props.jitrPolicyName(), "APP_POLICY_NAME", props.appPolicyName(),
-                        "CA_CERTIFICATE_IDS", caCertificateIds, "THING_NAME_PATTERN", props.thingNamePattern(),
-                        "RENEWAL_WINDOW_HOURS", Integer.toString(props.renewalWindowHours())))
-                .timeout(RetryBudget.timeout(Math.max(PROVISIONING_MAX_CALLS, PROVISIONING_RENEWAL_MAX_CALLS)))
+                .environment(provisioningEnvironment)
+                .timeout(RetryBudget.timeout(provisioningMaxCalls(placement)))
                 .reservedConcurrency(props.provisioningConcurrency())
                 .onFailure(new SqsDestination(provisioningFailures))
                 .asyncInvoke(ASYNC_RETRY_ATTEMPTS, Duration.hours(6))
@@ -144,6 +170,10 @@ public final class RegistrationPipeline extends Construct {
         IotGrants.certificates(provisioning.getRole(), PROVISIONING_CERTIFICATE_ACTIONS.toArray(String[]::new));
         IotGrants.things(provisioning.getRole(), PROVISIONING_THING_ACTIONS.toArray(String[]::new));
         IotGrants.withoutResourceType(provisioning.getRole(), PROVISIONING_UNTYPED_ACTIONS.toArray(String[]::new));
+        if (!placement.thingGroupNames().isEmpty()) {
+            IotGrants.thingsInGroups(provisioning.getRole(), placement.thingGroupNames(),
+                    PROVISIONING_GROUP_ACTIONS.toArray(String[]::new));
+        }
 
         renewalFailures = failureQueue("RenewalFailures");
         renewal = new JavaFunction(this, "RenewalAnnouncement", JavaFunction.Props.builder()
@@ -296,12 +326,15 @@ public final class RegistrationPipeline extends Construct {
      * @param activationConcurrency   reserved concurrency of certificate-activation (see ConcurrencySizing)
      * @param provisioningConcurrency reserved concurrency of thing-provisioning (see ConcurrencySizing)
      * @param renewalWindowHours how long a renewal announcement lets the announced certificate take the thing over
+     * @param placement the type, groups and attributes provisioning gives a thing (THING_TYPE_NAME, THING_GROUP_NAMES,
+     *                  THING_ATTRIBUTES)
      */
     public record Props(Path activationJar, Path provisioningJar, String jitrPolicyName, String appPolicyName,
                         List<String> caCertificateIds, String thingNamePattern, int caStatusCacheSeconds,
                         String jitrRequestTopic, int activationConcurrency, int provisioningConcurrency,
-                        int renewalWindowHours) {
+                        int renewalWindowHours, ThingPlacement placement) {
         public Props {
+            Objects.requireNonNull(placement, "placement");
             Objects.requireNonNull(activationJar, "activationJar");
             Objects.requireNonNull(provisioningJar, "provisioningJar");
             Objects.requireNonNull(jitrPolicyName, "jitrPolicyName");
@@ -331,6 +364,7 @@ public final class RegistrationPipeline extends Construct {
             private int activationConcurrency = 1;
             private int provisioningConcurrency = 1;
             private int renewalWindowHours = OnboardingConfig.DEFAULT_RENEWAL_WINDOW_HOURS;
+            private ThingPlacement placement = ThingPlacement.NONE;
 
             public Builder activationJar(Path jar) {
                 this.activationJar = jar;
@@ -383,10 +417,15 @@ public final class RegistrationPipeline extends Construct {
                 return this;
             }
 
+            public Builder placement(ThingPlacement placement) {
+                this.placement = placement;
+                return this;
+            }
+
             public Props build() {
                 return new Props(activationJar, provisioningJar, jitrPolicyName, appPolicyName, caCertificateIds,
                         thingNamePattern, caStatusCacheSeconds, jitrRequestTopic, activationConcurrency,
-                        provisioningConcurrency, renewalWindowHours);
+                        provisioningConcurrency, renewalWindowHours, placement);
             }
         }
     }

@@ -8,6 +8,7 @@ import dev.iotonboard.infra.constructs.DevicePolicies;
 import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
+import dev.iotonboard.infra.constructs.ThingPlacementResources;
 import dev.iotonboard.infra.constructs.Truststore;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,7 @@ public final class OnboardingStack extends Stack {
     private final DeviceApi deviceApi;
     private final Optional<Reconciler> reconciler;
     private final Optional<ExpiryWatch> expiryWatch;
+    private final ThingPlacementResources placement;
 
     public OnboardingStack(Construct scope, String id, StackProps props, OnboardingConfig config, LambdaJars jars) {
         super(scope, id, props);
@@ -56,9 +58,12 @@ public final class OnboardingStack extends Stack {
                 .thingNamePattern(config.thingNamePattern())
                 .caStatusCacheSeconds(config.caStatusCacheSeconds())
                 .jitrRequestTopic(config.jitrRequestTopic())
-                .reservedConcurrency(sizing.activationConcurrency(), sizing.provisioningConcurrency())
+                .reservedConcurrency(sizing.activationConcurrency(),
+                        sizing.provisioningConcurrency(config.placement().thingGroupNames().size()))
                 .renewalWindowHours(config.renewalWindowHours())
+                .placement(config.placement())
                 .build());
+        placement = new ThingPlacementResources(this, "Placement", config.placement());
         reconciler = Optional.of(config.caCertificateIds()).filter(ids -> !ids.isEmpty()).map(ids -> new Reconciler(
                 this, "Reconciler", Reconciler.Props.builder()
                         .jar(jars.reconciler())

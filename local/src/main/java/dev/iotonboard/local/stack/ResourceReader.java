@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
 final class ResourceReader {
 
     /** Resource types the tool reads. */
-    static final Set<String> HONOURED = Set.of("AWS::IoT::Policy", "AWS::IoT::TopicRule", "AWS::Lambda::Function",
+    static final Set<String> HONOURED = Set.of("AWS::IoT::Policy", "AWS::IoT::TopicRule", "AWS::IoT::ThingType",
+            "AWS::IoT::ThingGroup", "AWS::Lambda::Function",
             "AWS::Lambda::EventInvokeConfig", "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule",
             "AWS::SQS::Queue");
     /**
@@ -48,6 +49,8 @@ final class ResourceReader {
     private final Map<String, String> assetPaths;
     final Map<String, IotPolicy> policies = new LinkedHashMap<>();
     final Map<String, TopicRule> rules = new LinkedHashMap<>();
+    final Map<String, StackTemplate.ThingType> thingTypes = new LinkedHashMap<>();
+    final Map<String, StackTemplate.ThingGroup> thingGroups = new LinkedHashMap<>();
     final Map<String, Function> functions = new LinkedHashMap<>();
     final Map<String, Alias> aliases = new LinkedHashMap<>();
     final Map<String, Queue> queues = new LinkedHashMap<>();
@@ -78,6 +81,8 @@ final class ResourceReader {
             }
             switch (type) {
                 case "AWS::IoT::Policy" -> readPolicy(id);
+                case "AWS::IoT::ThingType" -> readThingType(id);
+                case "AWS::IoT::ThingGroup" -> readThingGroup(id);
                 case "AWS::IoT::TopicRule" -> {
                     // read after the functions, below
                 }
@@ -169,6 +174,40 @@ final class ResourceReader {
         String text = document.isTextual() ? document.asText() : document.toString();
         String name = intrinsics.ref(id, id);
         policies.put(id, new IotPolicy(id, name, text));
+    }
+
+    /** A thing type: its name (ThingTypeName, else what Ref gives), description and searchable attributes. */
+    private void readThingType(String id) {
+        JsonNode properties = intrinsics.resolvedProperties(id);
+        if (properties.has("DeprecateThingType") || properties.has("Tags")) {
+            throw new IllegalArgumentException(id + " (AWS::IoT::ThingType): DeprecateThingType and Tags are not "
+                    + "supported by the local IoT Core");
+        }
+        JsonNode typeProperties = properties.path("ThingTypeProperties");
+        List<String> searchable = new ArrayList<>();
+        typeProperties.path("SearchableAttributes").forEach(name -> searchable.add(name.asText()));
+        String name = properties.path("ThingTypeName").asText(intrinsics.ref(id, id));
+        thingTypes.put(id, new StackTemplate.ThingType(id, name,
+                typeProperties.path("ThingTypeDescription").asText(null), List.copyOf(searchable)));
+    }
+
+    /** A static thing group: its name (ThingGroupName, else what Ref gives) and description. */
+    private void readThingGroup(String id) {
+        JsonNode properties = intrinsics.resolvedProperties(id);
+        for (String unsupported : List.of("ParentGroupName", "QueryString", "Tags")) {
+            if (properties.has(unsupported)) {
+                throw new IllegalArgumentException(id + " (AWS::IoT::ThingGroup): " + unsupported + " is not supported "
+                        + "by the local IoT Core (static groups without parents only)");
+            }
+        }
+        JsonNode groupProperties = properties.path("ThingGroupProperties");
+        if (groupProperties.has("AttributePayload")) {
+            throw new IllegalArgumentException(id + " (AWS::IoT::ThingGroup): group attributes (AttributePayload) are "
+                    + "not supported by the local IoT Core");
+        }
+        String name = properties.path("ThingGroupName").asText(intrinsics.ref(id, id));
+        thingGroups.put(id, new StackTemplate.ThingGroup(id, name,
+                groupProperties.path("ThingGroupDescription").asText(null)));
     }
 
     private void readFunction(String id, Map<String, JsonNode> invokeConfigs) {

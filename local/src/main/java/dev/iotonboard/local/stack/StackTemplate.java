@@ -28,6 +28,14 @@ public final class StackTemplate {
     public record IotPolicy(String logicalId, String name, String document) {
     }
 
+    /** A thing type the stack creates (AWS::IoT::ThingType). */
+    public record ThingType(String logicalId, String name, String description, List<String> searchableAttributes) {
+    }
+
+    /** A static thing group the stack creates (AWS::IoT::ThingGroup). */
+    public record ThingGroup(String logicalId, String name, String description) {
+    }
+
     /**
      * A topic rule's Lambda action list and error action; {@code payload} is its TopicRulePayload as resolved JSON
      * (what the IoT model answers GetTopicRule with).
@@ -110,6 +118,14 @@ public final class StackTemplate {
 
     public Map<String, TopicRule> rules() {
         return resources.rules;
+    }
+
+    public Map<String, ThingType> thingTypes() {
+        return resources.thingTypes;
+    }
+
+    public Map<String, ThingGroup> thingGroups() {
+        return resources.thingGroups;
     }
 
     public Map<String, Function> functions() {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 public class StackTemplateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -207,6 +208,43 @@ public class StackTemplateTest {
         Files.writeString(file, template.toString());
         return assertThrows(IllegalArgumentException.class,
                 () -> StackTemplate.fromTemplate(file, "IotOnboarding", "000000000000", "us-east-1"));
+    }
+
+    @Test
+    void thingTypesAndThingGroups_areReadWithTheirNamesAndProperties(@TempDir Path dir) throws IOException {
+        StackTemplate stack = snapStartStack(dir, r -> {
+            try {
+                r.set("Type", JSON.readTree("""
+                        {"Type": "AWS::IoT::ThingType", "Properties": {"ThingTypeName": "sensor",
+                         "ThingTypeProperties": {"ThingTypeDescription": "d", "SearchableAttributes": ["org", "unit"]}}}"""));
+                r.set("Group", JSON.readTree("""
+                        {"Type": "AWS::IoT::ThingGroup", "Properties": {"ThingGroupName": "fleet",
+                         "ThingGroupProperties": {"ThingGroupDescription": "all"}}}"""));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+
+        assertEquals(Map.of("Type", new StackTemplate.ThingType("Type", "sensor", "d", List.of("org", "unit"))),
+                stack.thingTypes());
+        assertEquals(Map.of("Group", new StackTemplate.ThingGroup("Group", "fleet", "all")), stack.thingGroups());
+        assertTrue(stack.ignored().stream().noneMatch(id -> id.startsWith("Type") || id.startsWith("Group")));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"ParentGroupName\": \"p\"}", "{\"QueryString\": \"q\"}",
+            "{\"ThingGroupProperties\": {\"AttributePayload\": {\"Attributes\": {\"a\": \"b\"}}}}"})
+    void thingGroupPropertiesTheLocalIotCoreDoesNotModel_areAnError(String properties, @TempDir Path dir)
+            throws IOException {
+        IllegalArgumentException e = failure(dir, r -> {
+            try {
+                r.set("Group", JSON.readTree("{\"Type\": \"AWS::IoT::ThingGroup\", \"Properties\": " + properties
+                        + "}"));
+            } catch (IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        });
+        assertTrue(e.getMessage().startsWith("Group (AWS::IoT::ThingGroup)"), e.getMessage());
     }
 
     @Test

@@ -9,7 +9,9 @@ import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
 import java.time.Clock;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +19,7 @@ import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
 import software.amazon.awssdk.services.iot.model.CertificateStateException;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
+import software.amazon.awssdk.services.iot.model.DescribeThingResponse;
 import software.amazon.awssdk.services.iot.model.InvalidRequestException;
 import software.amazon.awssdk.services.iot.model.ResourceAlreadyExistsException;
 import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
@@ -38,11 +41,21 @@ import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
  *       does not exist has no principals, so a new device costs one DescribeThing (350 TPS quota) instead of a
  *       ListThingPrincipals (10 TPS). CreateThing succeeds for an existing thing, so it cannot detect ownership:
  *       these reads do.</li>
- *   <li>CreateThing (idempotent; ResourceAlreadyExists also counts as done) then AttachThingPrincipal with
+ *   <li>CreateThing for a thing DescribeThing did not find (ResourceAlreadyExists: created meanwhile, read again
+ *       and reconciled; an existing thing is only reconciled, see Placement) then AttachThingPrincipal with
  *       EXCLUSIVE_THING (idempotent), then ListThingPrincipals again: if another certificate raced onto the thing,
  *       this certificate is detached and the request rejected (both racers lose; neither gets the app policy).</li>
  *   <li>AttachPolicy (app policy) then DetachPolicy (JITR policy) last, so the device always has a policy.</li>
  * </ol>
+ *
+ * <p><b>Placement</b> ({@link Placement}, docs/contracts.md). The thing's attributes are read from the certificate's
+ * PEM before any write; a missing field or a value outside IoT's attribute value pattern rejects the request
+ * ({@code CERTIFICATE_FIELD_NOT_ATTRIBUTE}) with nothing written. A new thing is created with the type and the
+ * attributes; an existing one (a crash, a replay, a renewal, an operator's edit) is reconciled with one UpdateThing
+ * (merge, so other attributes, the renewal announcement among them, stay) when its type or one of the configured
+ * attributes differs; IoT refusing that (a deprecated type, too many attributes) rejects the request
+ * ({@code PLACEMENT_REFUSED}) before any other write. After the exclusive attachment, AddThingToThingGroup for each
+ * configured group (idempotent), before the policy swap: a device with its app policy is always placed.
  *
  * <p><b>Renewal.</b> A thing that has another principal is refused, unless its renewal announcement
  * ({@link RenewalAttributes}, recorded by {@link RenewalAnnouncementService} when the thing's current certificate
@@ -124,13 +137,21 @@ public final class ProvisioningService {
         }
         String arn = certificate.certificateArn();
         String attested;
+        X509Certificate parsed;
         try {
-            attested = config.thingNames().thingOf(CertificateIds.parsePem(certificate.certificatePem()));
+            parsed = CertificateIds.parsePem(certificate.certificatePem());
+            attested = config.thingNames().thingOf(parsed);
         } catch (IllegalArgumentException e) {
             return reject(request, Reason.CERTIFICATE_NAMES_NO_THING, e.getMessage());
         }
         if (!attested.equals(thingName)) {
             return deactivate(request, attested, arn);
+        }
+        Map<String, String> expected;
+        try {
+            expected = config.placement().attributesOf(parsed);
+        } catch (IllegalArgumentException e) {
+            return reject(request, Reason.CERTIFICATE_FIELD_NOT_ATTRIBUTE, e.getMessage());
         }
 
         List<String> otherThings = IotLookups.thingsOf(iot, arn).stream()
@@ -139,9 +160,10 @@ public final class ProvisioningService {
             return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
                     "the certificate is already attached to thing(s) " + otherThings);
         }
-        Optional<Map<String, String>> attributes = thingAttributes(thingName);
-        List<String> otherPrincipals = attributes.isPresent() ? otherPrincipals(thingName, certificateId) : List.of();
-        Optional<RenewalAttributes> renewal = attributes.flatMap(RenewalAttributes::of)
+        Optional<DescribeThingResponse> existing = describeThing(thingName);
+        List<String> otherPrincipals = existing.isPresent() ? otherPrincipals(thingName, certificateId) : List.of();
+        Optional<RenewalAttributes> renewal = existing.map(DescribeThingResponse::attributes)
+                .flatMap(RenewalAttributes::of)
                 .filter(announced -> announced.certificateId().equals(certificateId));
         if (!otherPrincipals.isEmpty()) {
             if (renewal.isEmpty()) {
@@ -149,13 +171,12 @@ public final class ProvisioningService {
                         "the thing already has " + otherPrincipals.size() + " other principal(s) and no renewal "
                                 + "announcement names this certificate");
             }
-            return renew(request, arn, renewal.get(), otherPrincipals);
+            return renew(request, arn, renewal.get(), otherPrincipals, existing.get(), expected);
         }
 
-        try {
-            iot.createThing(r -> r.thingName(thingName));
-        } catch (ResourceAlreadyExistsException e) {
-            LOG.info("thing already exists", "thingName", thingName);
+        Optional<String> refused = placeThing(thingName, existing, expected);
+        if (refused.isPresent()) {
+            return reject(request, Reason.PLACEMENT_REFUSED, refused.get());
         }
         try {
             iot.attachThingPrincipal(r -> r.thingName(thingName).principal(arn)
@@ -171,6 +192,7 @@ public final class ProvisioningService {
                     "another certificate was attached to the thing concurrently; this one was detached again");
         }
         LOG.info("certificate attached to thing", "thingName", thingName, "certificateId", certificateId);
+        addToGroups(thingName);
 
         iot.attachPolicy(r -> r.policyName(config.appPolicyName()).target(arn));
         detachJitrPolicy(arn, certificateId);
@@ -214,14 +236,69 @@ public final class ProvisioningService {
     }
 
     /**
-     * DescribeThing: the thing's attributes, empty when it does not exist (then it has no principals either, so
+     * DescribeThing: the thing (type, attributes), empty when it does not exist (then it has no principals either, so
      * ListThingPrincipals is not needed).
      */
-    private Optional<Map<String, String>> thingAttributes(String thingName) {
+    private Optional<DescribeThingResponse> describeThing(String thingName) {
         try {
-            return Optional.of(iot.describeThing(r -> r.thingName(thingName)).attributes());
+            return Optional.of(iot.describeThing(r -> r.thingName(thingName)));
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The thing with its configured type and attributes: CreateThing for a new one (a conflict means it was created
+     * meanwhile: it is read again and reconciled), one UpdateThing (merge) for an existing one whose type or
+     * attributes differ, nothing for one already placed. IoT's refusal is the reason, returned.
+     */
+    private Optional<String> placeThing(String thingName, Optional<DescribeThingResponse> existing,
+            Map<String, String> expected) {
+        Optional<String> type = config.placement().thingTypeName();
+        try {
+            if (existing.isEmpty()) {
+                try {
+                    iot.createThing(r -> r.thingName(thingName).thingTypeName(type.orElse(null))
+                            .attributePayload(p -> p.attributes(expected)));
+                    return Optional.empty();
+                } catch (ResourceAlreadyExistsException e) {
+                    LOG.info("thing already exists", "thingName", thingName);
+                    existing = describeThing(thingName);
+                    if (existing.isEmpty()) {
+                        throw e;
+                    }
+                }
+            }
+            DescribeThingResponse thing = existing.get();
+            Optional<String> otherType = type.filter(name -> !name.equals(thing.thingTypeName()));
+            Map<String, String> differing = new LinkedHashMap<>();
+            expected.forEach((name, value) -> {
+                if (!value.equals(thing.attributes().get(name))) {
+                    differing.put(name, value);
+                }
+            });
+            if (otherType.isEmpty() && differing.isEmpty()) {
+                return Optional.empty();
+            }
+            iot.updateThing(r -> r.thingName(thingName).thingTypeName(otherType.orElse(null))
+                    .attributePayload(p -> p.attributes(differing).merge(true)));
+            LOG.info("existing thing reconciled to its placement", "thingName", thingName,
+                    "fromThingType", String.valueOf(thing.thingTypeName()), "thingType", type.orElse(""),
+                    "attributes", differing.keySet().toString());
+            return Optional.empty();
+        } catch (InvalidRequestException | ResourceNotFoundException e) {
+            return Optional.of("IoT refused to give thing " + thingName + " its type " + type.orElse("(none)")
+                    + " and attributes " + expected.keySet() + ": " + e.awsErrorDetails().errorMessage());
+        }
+    }
+
+    /** AddThingToThingGroup for each configured group; adding a thing already in a group succeeds. */
+    private void addToGroups(String thingName) {
+        for (String group : config.placement().groupNames()) {
+            iot.addThingToThingGroup(r -> r.thingGroupName(group).thingName(thingName));
+        }
+        if (!config.placement().groupNames().isEmpty()) {
+            LOG.info("thing in its groups", "thingName", thingName, "groups", config.placement().groupNames());
         }
     }
 
@@ -229,12 +306,13 @@ public final class ProvisioningService {
      * The renewal path: the thing has other principals, and its announcement names this certificate. Accepted when
      * the announcement is within the window and, unless it is an operator's override, its announcer is still one
      * of the thing's principals. Then, each step idempotent and in an order a retry converges
-     * from: this certificate attached (EXCLUSIVE_THING), the app policy on, the JITR policy off; every other
+     * from: the thing reconciled to this certificate's attributes (serial and notAfter follow it); this certificate
+     * attached (EXCLUSIVE_THING), added to the groups, the app policy on, the JITR policy off; every other
      * principal retired (a certificate set INACTIVE unless REVOKED, its policies detached, then detached from the thing,
      * last, so a retry still finds it among the principals); the announcement cleared, last of all.
      */
     private ProvisioningResult renew(ProvisioningRequest request, String arn, RenewalAttributes renewal,
-            List<String> otherPrincipals) {
+            List<String> otherPrincipals, DescribeThingResponse thing, Map<String, String> expected) {
         String thingName = request.thingName();
         String certificateId = request.certificateId();
         Duration age = Duration.between(renewal.announcedAt(), clock.instant());
@@ -248,6 +326,10 @@ public final class ProvisioningService {
             return securityReject(request, Reason.RENEWAL_ANNOUNCER_NOT_ON_THING, "the certificate "
                     + renewal.announcedBy() + " that announced this one is no longer attached to the thing");
         }
+        Optional<String> refused = placeThing(thingName, Optional.of(thing), expected);
+        if (refused.isPresent()) {
+            return reject(request, Reason.PLACEMENT_REFUSED, refused.get());
+        }
 
         try {
             iot.attachThingPrincipal(r -> r.thingName(thingName).principal(arn)
@@ -256,6 +338,7 @@ public final class ProvisioningService {
             return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
                     "IoT refused the exclusive attachment: " + e.awsErrorDetails().errorMessage());
         }
+        addToGroups(thingName);
         iot.attachPolicy(r -> r.policyName(config.appPolicyName()).target(arn));
         detachJitrPolicy(arn, certificateId);
         LOG.info("renewal: certificate attached to thing with the app policy", "thingName", thingName,

@@ -12,6 +12,7 @@ import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -52,11 +53,12 @@ public final class ThingProvisioningHandler extends IotHandler<ProvisioningReque
      * The anti-hijack reads, the thing and its exclusive attachment, the policy swap; DetachThingPrincipal only to
      * undo a race onto the thing, UpdateCertificate only to set INACTIVE a certificate asking for another thing.
      * A renewal also retires the thing's old certificates (UpdateCertificate INACTIVE, ListAttachedPolicies and
-     * DetachPolicy of each, DetachThingPrincipal) and clears the announcement (UpdateThing).
+     * DetachPolicy of each, DetachThingPrincipal) and clears the announcement (UpdateThing). Placement: CreateThing
+     * and UpdateThing carry the type and attributes; AddThingToThingGroup only when groups are configured.
      */
     @Override
     protected List<Consumer<IotClient>> iotRequests() {
-        return List.of(
+        List<Consumer<IotClient>> requests = new ArrayList<>(List.of(
                 c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
                 c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN)),
                 c -> c.describeThing(r -> r.thingName(PRIMING_THING)),
@@ -70,7 +72,10 @@ public final class ThingProvisioningHandler extends IotHandler<ProvisioningReque
                 c -> c.updateCertificate(r -> r.certificateId(CERTIFICATE_ID).newStatus(CertificateStatus.INACTIVE)),
                 c -> c.listAttachedPolicies(r -> r.target(CERTIFICATE_ARN)),
                 c -> c.updateThing(r -> r.thingName(PRIMING_THING)
-                        .attributePayload(p -> p.attributes(RenewalAttributes.cleared()).merge(true))));
+                        .attributePayload(p -> p.attributes(RenewalAttributes.cleared()).merge(true)))));
+        config.placement().groupNames().stream().findFirst().ifPresent(group -> requests.add(
+                c -> c.addThingToThingGroup(r -> r.thingGroupName(group).thingName(PRIMING_THING))));
+        return requests;
     }
 
     @Override

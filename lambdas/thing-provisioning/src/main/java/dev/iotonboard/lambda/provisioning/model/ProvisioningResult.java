@@ -33,7 +33,11 @@ public record ProvisioningResult(String thingName, String certificateId, Outcome
         /** A renewal announcement names the certificate, but it is older than the renewal window. */
         RENEWAL_ANNOUNCEMENT_EXPIRED,
         /** The certificate that announced this one is no longer attached to the thing. */
-        RENEWAL_ANNOUNCER_NOT_ON_THING
+        RENEWAL_ANNOUNCER_NOT_ON_THING,
+        /** A configured thing attribute's certificate field is missing, ambiguous or not a valid attribute value. */
+        CERTIFICATE_FIELD_NOT_ATTRIBUTE,
+        /** IoT refused the thing's type or attributes (a deprecated type, too many attributes): nothing written. */
+        PLACEMENT_REFUSED
     }
 
     public static ProvisioningResult provisioned(String thingName, String certificateId) {
