@@ -63,9 +63,9 @@ class CaRotationStackTest {
     @Test
     void functions_getTheCommaSeparatedList() {
         String ids = id1 + "," + id2;
-        // activation, provisioning, the renewal announcement, the reconciler and the authorizer
+        // activation, provisioning, the renewal announcement, the reconciler, the expiry watch and the authorizer
         template.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
-                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ids)))), 5);
+                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ids)))), 6);
         assertFalse(template.toJSON().toString().contains("CA_CERTIFICATE_ID="), "no single-CA variable is set");
     }
 
@@ -74,11 +74,11 @@ class CaRotationStackTest {
         Map<String, Object> both = Map.of("Action", "iot:DescribeCACertificate", "Effect", "Allow",
                 "Resource", List.of(caArn(id1), caArn(id2)));
         template.resourcePropertiesCountIs("AWS::IAM::Policy", Map.of("PolicyDocument", Map.of("Statement",
-                Match.arrayWith(List.of(both)))), 2);
+                Match.arrayWith(List.of(both)))), 3);  // activation, reconciler, expiry watch
         assertFalse(template.toJSON().toString().contains("cacert/*"), "no cacert wildcard");
     }
 
-    private static Map<String, Object> caArn(String id) {
+    private static String caArn(String id) {
         return Cfn.iotArn("cacert/" + id);
     }
 }
