@@ -35,8 +35,8 @@ Options:
 
 $(aws_options_help)
 The stack is read with \`aws cloudformation describe-stacks\` (with --region and --profile, not --endpoint-url).
-Needs: cloudformation:DescribeStacks (without --policy-name); iot:ListTargetsForPolicy and, with --yes,
-iot:DetachPolicy on each policy (policy/P).
+Needs: cloudformation:DescribeStacks (without --policy-name); iot:ListTargetsForPolicy on each policy (policy/P);
+with --yes, iot:DetachPolicy on each target (cert/<id>, thinggroup/<name>).
 
 Exit codes:
   0  every target detached (without --yes: the plan was printed)
