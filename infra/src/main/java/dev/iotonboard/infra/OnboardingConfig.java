@@ -46,6 +46,8 @@ import java.util.regex.Pattern;
  * @param renewalWindowHours how long a device's announcement of its next certificate lets that certificate take its
  *                         thing over (thing-provisioning's RENEWAL_WINDOW_HOURS)
  * @param placement        the thing type, thing groups and certificate-derived attributes of a new thing
+ * @param deployment       account-dependent deploy settings: reserved concurrency on or off, and the API certificate's
+ *                         ACM type with its ownership verification certificate
  */
 public record OnboardingConfig(
         String domainName,
@@ -64,7 +66,8 @@ public record OnboardingConfig(
         Reconciler reconciler,
         ExpiryWatch expiryWatch,
         int renewalWindowHours,
-        ThingPlacement placement) {
+        ThingPlacement placement,
+        Deployment deployment) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -88,6 +91,9 @@ public record OnboardingConfig(
     public static final String EXPIRY_WARNING_DAYS = "expiryWarningDays";
     public static final String EXPIRY_MAX_REQUESTS_PER_SECOND = "expiryMaxRequestsPerSecond";
     public static final String RENEWAL_WINDOW_HOURS = "renewalWindowHours";
+    public static final String RESERVED_CONCURRENCY = "reservedConcurrency";
+    public static final String CERTIFICATE_TYPE = "certificateType";
+    public static final String OWNERSHIP_VERIFICATION_CERTIFICATE_ARN = "ownershipVerificationCertificateArn";
     /** A week; the handler accepts 1 to 8760 (thing-provisioning's ProvisioningConfig). */
     public static final int DEFAULT_RENEWAL_WINDOW_HOURS = 168;
     public static final int MAX_RENEWAL_WINDOW_HOURS = 8760;
@@ -121,6 +127,34 @@ public record OnboardingConfig(
     private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
     public record HostedZoneRef(String id, String name) {
+    }
+
+    /**
+     * The API certificate's type, as ACM's DescribeCertificate reports it ({@code Certificate.Type}). An ACM ARN looks
+     * the same for all three, so synthesis is told: API Gateway needs an ownership verification certificate (a public
+     * certificate ACM issued for the same domain) with mutual TLS when the regional certificate is IMPORTED or PRIVATE.
+     */
+    public enum CertificateType {
+        AMAZON_ISSUED, IMPORTED, PRIVATE;
+
+        boolean needsOwnershipVerification() {
+            return this != AMAZON_ISSUED;
+        }
+    }
+
+    /**
+     * Account-dependent deploy settings.
+     *
+     * @param reservedConcurrency whether functions get reserved concurrency (JITR sizing, one run at a time for the
+     *                            reconciler and expiry watch); off for accounts whose concurrency quota is too low
+     * @param certificateType     the ACM type of {@code certificateArn} (AMAZON_ISSUED for a certificate the stack
+     *                            creates)
+     * @param ownershipVerificationCertificateArn the ACM-issued certificate proving domain ownership, needed with an
+     *                            IMPORTED or PRIVATE certificate
+     */
+    public record Deployment(boolean reservedConcurrency, CertificateType certificateType,
+                             Optional<String> ownershipVerificationCertificateArn) {
+        public static final Deployment DEFAULTS = new Deployment(true, CertificateType.AMAZON_ISSUED, Optional.empty());
     }
 
     /**
@@ -227,6 +261,8 @@ public record OnboardingConfig(
                 MAX_RENEWAL_WINDOW_HOURS);
         ThingPlacement placement = ThingPlacement.fromContext(context, problems);
 
+        Deployment deployment = deployment(in, problems, certificateArn);
+
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
         if (truststorePem != null) {
@@ -239,7 +275,42 @@ public record OnboardingConfig(
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateIds, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
                 jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch,
-                renewalWindowHours, placement);
+                renewalWindowHours, placement, deployment);
+    }
+
+    private static Deployment deployment(Reader in, List<String> problems, Optional<String> certificateArn) {
+        boolean reservedConcurrency = in.optional(RESERVED_CONCURRENCY).isEmpty() || in.bool(RESERVED_CONCURRENCY);
+        String typeName = in.optional(CERTIFICATE_TYPE).orElse(CertificateType.AMAZON_ISSUED.name());
+        CertificateType type;
+        try {
+            type = CertificateType.valueOf(typeName);
+        } catch (IllegalArgumentException e) {
+            problems.add(CERTIFICATE_TYPE + ": '" + typeName + "' is none of AMAZON_ISSUED, IMPORTED, PRIVATE (the "
+                    + "certificate's Type in `aws acm describe-certificate --certificate-arn <certificateArn>`).");
+            type = CertificateType.AMAZON_ISSUED;
+        }
+        Optional<String> ownership = in.optional(OWNERSHIP_VERIFICATION_CERTIFICATE_ARN);
+        ownership.filter(arn -> !ACM_ARN.matcher(arn).matches()).ifPresent(arn -> problems.add(
+                OWNERSHIP_VERIFICATION_CERTIFICATE_ARN + ": '" + arn + "' is not an ACM certificate ARN "
+                        + "(arn:aws:acm:<region>:<account>:certificate/<uuid>)."));
+        if (type.needsOwnershipVerification() && certificateArn.isEmpty()) {
+            problems.add(CERTIFICATE_TYPE + ": " + type + " applies to a given " + CERTIFICATE_ARN
+                    + "; the certificate the stack creates in the hosted zone is AMAZON_ISSUED.");
+        } else if (type.needsOwnershipVerification() && ownership.isEmpty()) {
+            problems.add(OWNERSHIP_VERIFICATION_CERTIFICATE_ARN + ": missing; with mutual TLS, API Gateway accepts an "
+                    + (type == CertificateType.IMPORTED ? "imported" : "ACM Private CA")
+                    + " certificate (" + CERTIFICATE_TYPE + "=" + type + ") for the custom domain only together with a "
+                    + "public certificate ACM issued for the same domain, which proves you own it (it is not used in "
+                    + "the TLS handshake): request one in ACM (DNS validation) and give its ARN.");
+        } else if (!type.needsOwnershipVerification() && ownership.isPresent()) {
+            problems.add(OWNERSHIP_VERIFICATION_CERTIFICATE_ARN + ": given, but " + CERTIFICATE_TYPE + " is "
+                    + type + "; it is needed (and used) only with an IMPORTED or PRIVATE " + CERTIFICATE_ARN + ".");
+        }
+        if (ownership.isPresent() && ownership.equals(certificateArn)) {
+            problems.add(OWNERSHIP_VERIFICATION_CERTIFICATE_ARN + ": the same ARN as " + CERTIFICATE_ARN
+                    + "; it must be a separate certificate that ACM issued (AMAZON_ISSUED) for the domain.");
+        }
+        return new Deployment(reservedConcurrency, type, ownership);
     }
 
     /**

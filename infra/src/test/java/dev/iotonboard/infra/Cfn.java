@@ -33,9 +33,12 @@ public final class Cfn {
     }
 
     /** What Stack.formatArn renders for an IoT resource in the shared stack (concrete account and region). */
-    public static Map<String, Object> iotArn(String resource) {
-        return Map.of("Fn::Join", List.of("", List.of("arn:", ref("AWS::Partition"),
-                ":iot:" + SynthesizedStack.REGION + ":" + SynthesizedStack.ACCOUNT + ":" + resource)));
+    /**
+     * An IoT ARN in the synthesized stack's environment. Its region is concrete, so the partition is a literal
+     * (feature flag @aws-cdk/core:enablePartitionLiterals), not a Ref to AWS::Partition.
+     */
+    public static String iotArn(String resource) {
+        return "arn:aws:iot:" + SynthesizedStack.REGION + ":" + SynthesizedStack.ACCOUNT + ":" + resource;
     }
 
     public static Map<String, Object> ref(String name) {

@@ -285,6 +285,62 @@ class OnboardingConfigTest {
         assertTrue(e.getMessage().contains("-c key=value") && e.getMessage().contains("cdk.json"), e.getMessage());
     }
 
+    @Test
+    void fromContext_deploymentDefaults_reserveConcurrency_andTakeAnAmazonIssuedCertificate() {
+        assertEquals(OnboardingConfig.Deployment.DEFAULTS, read().deployment());
+    }
+
+    @Test
+    void fromContext_readsReservedConcurrencyOff_andRejectsAnythingButABoolean() {
+        context.put("reservedConcurrency", false);
+        assertFalse(read().deployment().reservedConcurrency());
+        context.put("reservedConcurrency", "true");
+        assertTrue(read().deployment().reservedConcurrency());
+        context.put("reservedConcurrency", "off");
+        assertProblems(List.of("reservedConcurrency: 'off' is neither true nor false."));
+    }
+
+    @Test
+    void fromContext_needsAnOwnershipVerificationCertificate_forAnImportedOrPrivateCertificate() {
+        context.put("certificateType", "PRIVATE");
+        assertProblems(List.of("ownershipVerificationCertificateArn: missing; with mutual TLS, API Gateway accepts an "
+                + "ACM Private CA certificate (certificateType=PRIVATE)"));
+        context.put("certificateType", "IMPORTED");
+        assertProblems(List.of("ownershipVerificationCertificateArn: missing; with mutual TLS, API Gateway accepts an "
+                + "imported certificate"));
+
+        String ownership = "arn:aws:acm:eu-west-1:111122223333:certificate/abcdef01-2345-6789-abcd-ef0123456789";
+        context.put("ownershipVerificationCertificateArn", ownership);
+        assertEquals(new OnboardingConfig.Deployment(true, OnboardingConfig.CertificateType.IMPORTED,
+                Optional.of(ownership)), read().deployment());
+    }
+
+    @Test
+    void fromContext_rejectsBadCertificateTypesAndOwnershipCertificates() {
+        context.put("certificateType", "imported");
+        assertProblems(List.of("certificateType: 'imported' is none of AMAZON_ISSUED, IMPORTED, PRIVATE"));
+
+        context.put("certificateType", "AMAZON_ISSUED");
+        context.put("ownershipVerificationCertificateArn", CERTIFICATE_ARN.replace("1234", "9999"));
+        assertProblems(List.of("ownershipVerificationCertificateArn: given, but certificateType is AMAZON_ISSUED"));
+
+        context.put("certificateType", "IMPORTED");
+        context.put("ownershipVerificationCertificateArn", "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/x");
+        assertProblems(List.of("ownershipVerificationCertificateArn: 'arn:aws:acm-pca"));
+
+        context.put("ownershipVerificationCertificateArn", CERTIFICATE_ARN);
+        assertProblems(List.of("ownershipVerificationCertificateArn: the same ARN as certificateArn"));
+    }
+
+    @Test
+    void fromContext_rejectsAnImportedCertificateTypeForTheCertificateTheStackCreates() {
+        context.put("certificateArn", "");
+        context.put("hostedZoneId", "Z0123456789ABCDEFGHIJ");
+        context.put("hostedZoneName", "acme.org");
+        context.put("certificateType", "IMPORTED");
+        assertProblems(List.of("certificateType: IMPORTED applies to a given certificateArn"));
+    }
+
     private OnboardingConfig read() {
         return OnboardingConfig.fromContext(context::get, SynthesizedStack.ROOT);
     }

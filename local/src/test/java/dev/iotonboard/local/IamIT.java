@@ -117,8 +117,9 @@ class IamIT {
         String certificate = ARN + "cert/" + "5e1f".repeat(16);
 
         assertAllowed(iotAs(provisioning, "create-thing", "--thing-name", "made-by-provisioning"));
-        assertDenied(iotAs(provisioning, "list-attached-policies", "--target", certificate),
-                denied("ThingProvisioningHandler", "ListAttachedPolicies", "*"));
+        // Provisioning may list a certificate's policies (its policy swap); listing a CA's certificates it may not.
+        assertDenied(iotAs(provisioning, "list-certificates-by-ca", "--ca-certificate-id", caId),
+                denied("ThingProvisioningHandler", "ListCertificatesByCA", "*"));
         assertDenied(iotAs(authorizer, "update-certificate", "--certificate-id", "5e1f".repeat(16),
                 "--new-status", "REVOKED"), denied("DeviceAuthorizerHandler", "UpdateCertificate", certificate));
         assertDenied(iotAs(keyOf("SampleHandler"), "list-things"), denied("SampleHandler", "ListThings", "*"));

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -152,6 +154,24 @@ class WorkflowsTest {
     for (Step s : setupNode) {
       assertEquals("22", s.with().get("node-version"), workflow + ": " + s);
     }
+  }
+
+  /** The deploy runs the CDK CLI that package.json pins and package-lock.json locks, installed by npm ci. */
+  @Test
+  void deploy_runsThePinnedCdkCli_installedByNpmCiBeforeAnyCredentials() throws IOException {
+    List<Step> steps = steps("deploy.yml");
+    int install = indexOf(steps, s -> s.run() != null && s.run().startsWith("npm ci"), "npm ci");
+    int deploy = deployStep(steps);
+    assertTrue(install < credentialsStep(steps) && install < deploy, steps.toString());
+    assertTrue(steps.get(deploy).run().contains("npx --no-install cdk deploy "), steps.get(deploy).run());
+
+    String pkg = Files.readString(Sandbox.REPO_ROOT.resolve("package.json"));
+    Matcher pinned = Pattern.compile("\"aws-cdk\":\\s*\"(\\d+\\.\\d+\\.\\d+)\"").matcher(pkg);
+    assertTrue(pinned.find(), "package.json pins aws-cdk to an exact version: " + pkg);
+    String lock = Files.readString(Sandbox.REPO_ROOT.resolve("package-lock.json"));
+    assertTrue(lock.contains("\"node_modules/aws-cdk\": {\n      \"version\": \"" + pinned.group(1) + "\""),
+        "package-lock.json locks the same aws-cdk version");
+    assertTrue(Files.readAllLines(Sandbox.REPO_ROOT.resolve(".gitignore")).contains("node_modules/"));
   }
 
   /** A run: script gets repository variables and secrets through env:, never pasted in (script injection). */

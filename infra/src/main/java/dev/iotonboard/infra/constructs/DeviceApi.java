@@ -9,6 +9,8 @@ import java.util.Optional;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.apigateway.AccessLogFormat;
 import software.amazon.awscdk.services.apigateway.AuthorizationType;
+import software.amazon.awscdk.services.apigateway.CfnAuthorizer;
+import software.amazon.awscdk.services.apigateway.CfnDomainName;
 import software.amazon.awscdk.services.apigateway.DomainName;
 import software.amazon.awscdk.services.apigateway.EndpointType;
 import software.amazon.awscdk.services.apigateway.LambdaIntegration;
@@ -46,6 +48,8 @@ public final class DeviceApi extends Construct {
     public static final String SAMPLE_HANDLER = "dev.iotonboard.lambda.api.SampleHandler::handleRequest";
     public static final String STAGE_NAME = "v1";
     public static final int AUTH_CACHE_TTL_SECONDS = 60;
+    /** Longer than the authorizer's IoT budget ({@link RetryBudget#AUTHORIZER_BUDGET}): it answers Deny, never times out. */
+    public static final Duration AUTHORIZER_TIMEOUT = Duration.seconds(10);
     /** Exactly the IoT calls of lambdas/device-api's AuthorizerService; the sample function calls none. */
     public static final List<String> AUTHORIZER_CERTIFICATE_ACTIONS =
             List.of("iot:DescribeCertificate", "iot:ListPrincipalThings");
@@ -75,7 +79,7 @@ public final class DeviceApi extends Construct {
                 .environment(Map.of("CA_CERTIFICATE_IDS", String.join(",", props.caCertificateIds()),
                         "THING_NAME_PATTERN", props.thingNamePattern(),
                         "AUTH_CACHE_TTL_SECONDS", Integer.toString(AUTH_CACHE_TTL_SECONDS)))
-                .timeout(Duration.seconds(10))
+                .timeout(AUTHORIZER_TIMEOUT)
                 .build());
         IotGrants.certificates(authorizerFunction.getRole(), AUTHORIZER_CERTIFICATE_ACTIONS.toArray(String[]::new));
         sampleFunction = new JavaFunction(this, "Sample", JavaFunction.Props.builder()
@@ -117,6 +121,9 @@ public final class DeviceApi extends Construct {
                 .identitySources(List.of())
                 .resultsCacheTtl(Duration.seconds(0))
                 .build();
+        // With no identity sources CDK renders IdentitySource as "", which nothing shows API Gateway accepts; it is
+        // optional when caching is off, so leave it out (as the serverless framework does since serverless#10168).
+        ((CfnAuthorizer) authorizer.getNode().getDefaultChild()).addPropertyDeletionOverride("IdentitySource");
         RequestValidator validator = api.addRequestValidator("Validator", RequestValidatorOptions.builder()
                 .validateRequestParameters(true)
                 .validateRequestBody(true)
@@ -152,6 +159,9 @@ public final class DeviceApi extends Construct {
                         .build())
                 .mapping(api)
                 .build();
+        // An imported or ACM Private CA certificate needs, with mutual TLS, a public ACM certificate proving ownership.
+        props.ownershipVerificationCertificateArn().ifPresent(arn ->
+                ((CfnDomainName) domain.getNode().getDefaultChild()).setOwnershipVerificationCertificateArn(arn));
         if (props.hostedZoneId().isPresent()) {
             ARecord.Builder.create(this, "AliasRecord")
                     .zone(hostedZone(props))
@@ -198,11 +208,18 @@ public final class DeviceApi extends Construct {
     /**
      * Give {@code certificateArn} (an ACM certificate for {@code domainName} in the stack's region) or the hosted zone
      * ({@code hostedZoneId} and {@code hostedZoneName}): a DNS-validated certificate and an alias record are then created.
+     * {@code ownershipVerificationCertificateArn}: with an imported or ACM Private CA {@code certificateArn}, a public
+     * ACM certificate for the domain (API Gateway requires it with mutual TLS).
      */
     public record Props(String domainName, Optional<String> certificateArn, Optional<String> hostedZoneId,
                         Optional<String> hostedZoneName, Truststore truststore, Path deviceApiJar,
-                        List<String> caCertificateIds, String thingNamePattern) {
+                        List<String> caCertificateIds, String thingNamePattern,
+                        Optional<String> ownershipVerificationCertificateArn) {
         public Props {
+            Objects.requireNonNull(ownershipVerificationCertificateArn, "ownershipVerificationCertificateArn");
+            if (ownershipVerificationCertificateArn.isPresent() && certificateArn.isEmpty()) {
+                throw new IllegalArgumentException("an ownership verification certificate goes with a given certificateArn");
+            }
             caCertificateIds = List.copyOf(Objects.requireNonNull(caCertificateIds, "caCertificateIds"));
             Objects.requireNonNull(thingNamePattern, "thingNamePattern");
             Objects.requireNonNull(domainName, "domainName");
@@ -226,6 +243,13 @@ public final class DeviceApi extends Construct {
             private Path deviceApiJar;
             private List<String> caCertificateIds = List.of();
             private String thingNamePattern = OnboardingConfig.DEFAULT_THING_NAME_PATTERN;
+            private Optional<String> ownershipVerificationCertificateArn = Optional.empty();
+
+            /** The public ACM certificate proving domain ownership, with an imported or private certificateArn. */
+            public Builder ownershipVerificationCertificateArn(Optional<String> arn) {
+                this.ownershipVerificationCertificateArn = arn;
+                return this;
+            }
 
             public Builder domainName(String domainName) {
                 this.domainName = domainName;
@@ -267,7 +291,7 @@ public final class DeviceApi extends Construct {
 
             public Props build() {
                 return new Props(domainName, certificateArn, hostedZoneId, hostedZoneName, truststore, deviceApiJar,
-                        caCertificateIds, thingNamePattern);
+                        caCertificateIds, thingNamePattern, ownershipVerificationCertificateArn);
             }
         }
     }

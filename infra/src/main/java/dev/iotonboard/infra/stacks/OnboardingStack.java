@@ -9,6 +9,7 @@ import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.constructs.ThingPlacementResources;
+import dev.iotonboard.infra.constructs.ReservedConcurrency;
 import dev.iotonboard.infra.constructs.Truststore;
 import java.util.List;
 import java.util.Optional;
@@ -99,9 +100,11 @@ public final class OnboardingStack extends Stack {
                 .truststore(truststore)
                 .deviceApiJar(jars.deviceApi())
                 .caCertificateIds(config.caCertificateIds())
-                .thingNamePattern(config.thingNamePattern());
+                .thingNamePattern(config.thingNamePattern())
+                .ownershipVerificationCertificateArn(config.deployment().ownershipVerificationCertificateArn());
         config.hostedZone().ifPresent(zone -> api.hostedZone(zone.id(), zone.name()));
         deviceApi = new DeviceApi(this, "DeviceApi", api.build());
+        ReservedConcurrency.apply(this, config.deployment().reservedConcurrency());
 
         output("ApiDomainName", config.domainName(), "The device API's custom domain (mutual TLS): https://<it>/sample");
         output("ApiDomainAliasTarget", deviceApi.getDomain().getDomainNameAliasDomainName(),

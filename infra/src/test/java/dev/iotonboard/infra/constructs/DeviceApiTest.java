@@ -5,6 +5,7 @@ import static dev.iotonboard.infra.Cfn.iotArn;
 import static dev.iotonboard.infra.Cfn.properties;
 import static dev.iotonboard.infra.Cfn.ref;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.infra.Cfn;
@@ -74,6 +75,8 @@ class DeviceApiTest {
         assertEquals("REQUEST", authorizerProperties.get("Type"));
         // No API Gateway result cache: the certificate cannot be a cache key; the function caches itself.
         assertEquals(0, ((Number) authorizerProperties.get("AuthorizerResultTtlInSeconds")).intValue());
+        assertFalse(authorizerProperties.containsKey("IdentitySource"),
+                "with caching off the identity source is left out, not an empty string: " + authorizerProperties);
         assertTrue(authorizerProperties.get("AuthorizerUri").toString()
                 .contains(Cfn.logicalId(api.getAuthorizerFunction().getAlias())), "the authorizer invokes the alias");
     }
@@ -103,6 +106,15 @@ class DeviceApiTest {
         assertEquals("dev.iotonboard.lambda.api.SampleHandler::handleRequest", sample.get("Handler"));
         assertEquals(Map.of("Variables", Map.of("JAVA_TOOL_OPTIONS", JavaFunction.JAVA_TOOL_OPTIONS)),
                 sample.get("Environment"));
+    }
+
+    @Test
+    void authorizerTimeout_exceedsItsIotRetryBudget_soAnOutageEndsInADenyNotA500() {
+        Map<String, Object> authorizer = properties(api.getAuthorizerFunction().getFunction());
+        assertEquals(10, ((Number) authorizer.get("Timeout")).intValue());
+        assertEquals(6, RetryBudget.AUTHORIZER_BUDGET.toSeconds().intValue());
+        assertTrue(RetryBudget.AUTHORIZER_BUDGET.toSeconds().intValue()
+                < ((Number) authorizer.get("Timeout")).intValue(), authorizer.toString());
     }
 
     @Test

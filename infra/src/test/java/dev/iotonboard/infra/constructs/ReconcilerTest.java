@@ -70,12 +70,13 @@ class ReconcilerTest {
                         Map.of("Action", "iot:DescribeCACertificate",
                                 "Effect", "Allow",
                                 "Resource", iotArn("cacert/" + SynthesizedStack.CA_CERTIFICATE_ID)),
-                        Map.of("Action", List.of("iot:DescribeCertificate", "iot:UpdateCertificate", "iot:AttachPolicy",
-                                        "iot:ListPrincipalThings"),
+                        // Actions sorted: @aws-cdk/aws-iam:minimizePolicies sorts and merges statements.
+                        Map.of("Action", List.of("iot:AttachPolicy", "iot:DescribeCertificate", "iot:ListPrincipalThings",
+                                        "iot:UpdateCertificate"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("cert/*")),
                         // IAM has no resource type for these two: a scoped ARN would deny them.
-                        Map.of("Action", List.of("iot:ListCertificatesByCA", "iot:ListAttachedPolicies"),
+                        Map.of("Action", List.of("iot:ListAttachedPolicies", "iot:ListCertificatesByCA"),
                                 "Effect", "Allow",
                                 "Resource", "*")),
                 RegistrationPipelineTest.iotStatements(reconciler.getFunction()));

@@ -170,7 +170,8 @@ class RegistrationPipelineTest {
     @Test
     void activationRole_mayOnlyDescribeActivateAndAttachOnCertificates() {
         assertEquals(List.of(Map.of(
-                        "Action", List.of("iot:DescribeCertificate", "iot:UpdateCertificate", "iot:AttachPolicy"),
+                        // Actions sorted: @aws-cdk/aws-iam:minimizePolicies sorts and merges statements.
+                        "Action", List.of("iot:AttachPolicy", "iot:DescribeCertificate", "iot:UpdateCertificate"),
                         "Effect", "Allow",
                         "Resource", iotArn("cert/*")),
                         // IAM has no resource type for ListAttachedPolicies: a scoped ARN would deny it.
@@ -186,9 +187,10 @@ class RegistrationPipelineTest {
     @Test
     void provisioningRole_mayOnlyMakeItsIotCalls() {
         assertEquals(List.of(
-                        Map.of("Action", List.of("iot:DescribeCertificate", "iot:ListPrincipalThings",
-                                        "iot:AttachThingPrincipal", "iot:DetachThingPrincipal", "iot:AttachPolicy",
-                                        "iot:DetachPolicy", "iot:UpdateCertificate"),
+                        // Actions sorted: @aws-cdk/aws-iam:minimizePolicies sorts and merges statements.
+                        Map.of("Action", List.of("iot:AttachPolicy", "iot:AttachThingPrincipal",
+                                        "iot:DescribeCertificate", "iot:DetachPolicy", "iot:DetachThingPrincipal",
+                                        "iot:ListPrincipalThings", "iot:UpdateCertificate"),
                                 "Effect", "Allow",
                                 "Resource", iotArn("cert/*")),
                         Map.of("Action", List.of("iot:CreateThing", "iot:DescribeThing", "iot:ListThingPrincipals",

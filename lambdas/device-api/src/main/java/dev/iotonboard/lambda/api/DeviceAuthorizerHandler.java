@@ -15,6 +15,7 @@ import dev.iotonboard.lambda.core.JsonLogger;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Consumer;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
 
 /**
@@ -22,13 +23,17 @@ import software.amazon.awssdk.services.iot.IotClient;
  * authorizer. Event: {@link AuthorizerEvent} ({@code methodArn}, {@code requestContext.identity.clientCert});
  * result: an {@link AuthorizerResponse}, an Allow policy with {@code principalId} and {@code context.thingName} = the
  * certificate's thing, or a Deny policy (also for a malformed event); service: {@link AuthorizerService}; IoT
- * operations: {@link #iotRequests}. An IoT failure that outlasts the SDK retries is rethrown: API Gateway answers
- * 500 and nothing is cached.
+ * operations: {@link #iotRequests}. An IoT failure that outlasts the SDK retries (bounded by
+ * {@link IotClients#apiAuthorizationBudget()}, inside the function's timeout) is answered with a Deny, logged at ERROR
+ * with reason {@value #IOT_UNAVAILABLE}, and not cached: the device gets 403 and may retry, instead of a Lambda
+ * timeout that API Gateway would turn into a 500.
  */
 public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, AuthorizerResponse> {
 
     private static final JsonLogger LOG = JsonLogger.get(DeviceAuthorizerHandler.class);
     private static final String ANONYMOUS = "anonymous";
+    /** The logged reason of a Deny answered because IoT failed past the SDK's retry budget. */
+    public static final String IOT_UNAVAILABLE = "IOT_UNAVAILABLE";
 
     private final AuthorizerConfig config = AuthorizerConfig.from(env());
     private final AuthorizerService service = new AuthorizerService(iot(), config,
@@ -58,7 +63,14 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
     @Override
     protected AuthorizerResponse handle(AuthorizerEvent event, Context context) {
         String methodArn = methodArn(event);
-        AuthorizerService.Outcome outcome = service.decide(event.clientCertPem());
+        AuthorizerService.Outcome outcome;
+        try {
+            outcome = service.decide(event.clientCertPem());
+        } catch (SdkException e) {
+            LOG.error("API call denied: IoT failed past the retry budget", e, "reason", IOT_UNAVAILABLE,
+                    "methodArn", methodArn);
+            return AuthorizerResponse.deny(ANONYMOUS, methodArn);
+        }
         Decision decision = outcome.decision();
         if (decision.allowed()) {
             LOG.info("API call allowed", "certificateId", decision.certificateId(), "thingName",
@@ -74,11 +86,6 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
     @Override
     protected AuthorizerResponse rejected(String detail) {
         return AuthorizerResponse.deny(ANONYMOUS, "*");
-    }
-
-    @Override
-    protected String iotFailureOutcome() {
-        return "failing the authorization (API Gateway answers 500)";
     }
 
     @Override

@@ -19,7 +19,16 @@ import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.MutableClock;
 import dev.iotonboard.lambda.testing.TestPki;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +39,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
 
 class DeviceAuthorizerHandlerTest extends HandlerTest {
@@ -414,18 +424,93 @@ class DeviceAuthorizerHandlerTest extends HandlerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"DescribeCertificate", "ListPrincipalThings"})
-    void authorize_failsWhenThrottlingOutlastsRetries_andCachesNothing(String operation) {
+    void authorize_deniesWhenThrottlingOutlastsRetries_andCachesNothing(String operation) {
         iot.addThing(thingName, arn);
         iot.failAlways(operation, Fault.THROTTLING);
         DeviceAuthorizerHandler handler = handler();
 
-        assertThrows(SdkException.class, () -> Handlers.invoke(handler, event(device.pem())));
+        assertDenied(Handlers.invoke(handler, event(device.pem())));
         assertEquals(IotClients.MAX_ATTEMPTS, iot.calls(operation).size());
+        assertLoggedIotUnavailable();
         iot.clearFaults();
         iot.clearCalls();
 
         assertAllowed(Handlers.invoke(handler, event(device.pem())), thingName);
         assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+    }
+
+    /** The production client (forApiRequests: its attempts, backoff and timeouts), every call of one operation failing. */
+    static Stream<Arguments> persistentFaults() {
+        return Stream.of("DescribeCertificate", "ListPrincipalThings").flatMap(operation -> Stream.of(
+                Arguments.of(operation, Fault.THROTTLING), Arguments.of(operation, Fault.INTERNAL_FAILURE),
+                Arguments.of(operation, Fault.SERVICE_UNAVAILABLE)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("persistentFaults")
+    void authorize_withTheApiClient_deniesWithinTheBudget_whenIotFailsEveryAttempt(String operation, Fault fault) {
+        iot.addThing(thingName, arn);
+        iot.failAlways(operation, fault);
+        try (IotClient api = IotClients.forApiRequests(apiEnv(iot.endpoint().toString()), List.of())) {
+            DeviceAuthorizerHandler handler = new DeviceAuthorizerHandler(api,
+                    Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId())), clock);
+
+            long start = System.nanoTime();
+            JsonNode answer = Handlers.invoke(handler, event(device.pem()));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertDenied(answer);
+            assertEquals(IotClients.API_MAX_ATTEMPTS, iot.calls(operation).size());
+            assertTrue(took.compareTo(IotClients.apiAuthorizationBudget()) < 0, took.toString());
+            assertLoggedIotUnavailable();
+        }
+    }
+
+    @Test
+    void authorize_withTheApiClient_deniesWithinTheBudget_whenIotNeverAnswers() throws IOException {
+        HttpServer silent = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger requests = new AtomicInteger();
+        silent.createContext("/", exchange -> {
+            requests.incrementAndGet();
+            try {
+                stop.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        silent.setExecutor(Executors.newCachedThreadPool());
+        silent.start();
+        String endpoint = "http://127.0.0.1:" + silent.getAddress().getPort();
+        try (IotClient api = IotClients.forApiRequests(apiEnv(endpoint), List.of())) {
+            DeviceAuthorizerHandler handler = new DeviceAuthorizerHandler(api,
+                    Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId())), clock);
+
+            long start = System.nanoTime();
+            JsonNode answer = Handlers.invoke(handler, event(device.pem()));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            assertDenied(answer);
+            assertTrue(requests.get() >= 1, "no request reached the silent endpoint");
+            // One call (DescribeCertificate) timed out: it took its whole call timeout, no more.
+            assertTrue(took.compareTo(IotClients.API_CALL_TIMEOUT.plusMillis(500)) < 0, took.toString());
+            assertTrue(took.compareTo(IotClients.API_CALL_ATTEMPT_TIMEOUT) >= 0, took.toString());
+            assertLoggedIotUnavailable();
+        } finally {
+            stop.countDown();
+            silent.stop(0);
+        }
+    }
+
+    private static Env apiEnv(String endpoint) {
+        return Env.of(Map.of("AWS_REGION", "eu-west-1", "AWS_ENDPOINT_URL", endpoint,
+                "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret"));
+    }
+
+    private void assertLoggedIotUnavailable() {
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"ERROR\"")
+                && l.contains("\"reason\":\"" + DeviceAuthorizerHandler.IOT_UNAVAILABLE + "\"")), logs.toString());
     }
 
     // ---- SnapStart priming ----------------------------------------------------------------------------------------
