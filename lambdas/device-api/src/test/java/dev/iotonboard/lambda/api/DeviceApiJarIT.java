@@ -59,13 +59,16 @@ class DeviceApiJarIT {
     }
 
     @Test
-    void jar_authorizerGivesUpAfterThreeThrottledAttempts() {
+    void jar_authorizerGivesUpAfterThreeThrottledAttempts_andDenies() throws Exception {
         jar.iot().failAlways("DescribeCertificate", Fault.THROTTLING);
 
         JarRunner.Run run = jar.run(jar.env(), authorizerEvent);
 
-        assertEquals(1, run.exitCode(), run.stdout());
-        assertTrue(run.stderr().contains("ThrottlingException"), run.stderr());
+        assertEquals(0, run.exitCode(), "a Deny, not a failed invocation (API Gateway's 500):\n" + run.stderr());
+        JsonNode answer = Json.MAPPER.readTree(JarRunner.answer(run));
+        assertEquals("Deny", answer.get("policyDocument").get("Statement").get(0).get("Effect").asText());
+        String logged = run.stdout() + run.stderr();
+        assertTrue(logged.contains("IOT_UNAVAILABLE") && logged.contains("ThrottlingException"), logged);
         assertEquals(3, jar.iot().calls("DescribeCertificate").size());
     }
 
