@@ -123,7 +123,8 @@ public record OnboardingConfig(
     private static final Pattern ACM_ARN = Pattern.compile(
             "arn:aws(-[a-z]+)*:acm:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:certificate/[0-9a-f-]{36}");
     private static final Pattern HOSTED_ZONE = Pattern.compile("Z[A-Z0-9]{1,31}");
-    private static final Pattern CA_ID = Pattern.compile("[0-9a-f]{64}");
+    /** A CA certificate id: the lowercase hex SHA-256 of the CA certificate's DER. */
+    public static final Pattern CA_ID = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
     public record HostedZoneRef(String id, String name) {

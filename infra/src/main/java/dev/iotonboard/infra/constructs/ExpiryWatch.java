@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import software.amazon.awscdk.Duration;
 import software.constructs.Construct;
 
@@ -35,7 +34,6 @@ public final class ExpiryWatch extends ScheduledFunction {
     public static final List<String> UNTYPED_ACTIONS = List.of("iot:ListCertificatesByCA");
     /** Lambda's longest timeout; a run stops itself 20 s before it (lambdas/README.md). */
     public static final int TIMEOUT_MINUTES = 15;
-    private static final Pattern CA_ID = Pattern.compile("[0-9a-f]{64}");
 
     public ExpiryWatch(Construct scope, String id, Props props) {
         super(scope, id, function(props), Duration.hours(props.intervalHours()),
@@ -76,7 +74,7 @@ public final class ExpiryWatch extends ScheduledFunction {
             if (caCertificateIds.stream().distinct().count() != caCertificateIds.size()) {
                 throw new IllegalArgumentException("a CA certificate id is given twice: " + caCertificateIds);
             }
-            caCertificateIds.stream().filter(ca -> !CA_ID.matcher(ca).matches()).findFirst().ifPresent(ca -> {
+            caCertificateIds.stream().filter(ca -> !OnboardingConfig.CA_ID.matcher(ca).matches()).findFirst().ifPresent(ca -> {
                 throw new IllegalArgumentException("not a CA certificate id (64 lowercase hex characters): " + ca);
             });
             if (intervalHours < 1 || intervalHours > 168) {
