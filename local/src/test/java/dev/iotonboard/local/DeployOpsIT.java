@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.local.stack.StackTemplate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,11 +38,9 @@ class DeployOpsIT {
                 Path.of("lambdas/thing-provisioning/target/thing-provisioning.jar"),
                 Path.of("lambdas/device-api/target/device-api.jar"));
         Path cdkOut = e2e.createCaAndSynthesize();
-        StackTemplate stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
-        Map<String, String> env = E2eFixture.function(stack, "ThingProvisioningHandler").environment();
-        appPolicy = env.get("APP_POLICY_NAME");
-        jitrPolicy = env.get("JITR_POLICY_NAME");
-        assertTrue(appPolicy != null && jitrPolicy != null, "APP_POLICY_NAME/JITR_POLICY_NAME missing: " + env);
+        E2eFixture.PolicyNames policies = E2eFixture.policyNames(cdkOut);
+        appPolicy = policies.app();
+        jitrPolicy = policies.jitr();
         e2e.startToolOnFreePorts(cdkOut, "--retry-delays", "0.5,1", "--function-env", "AUTH_CACHE_TTL_SECONDS=1");
         assertTrue(e2e.apiPort() > 0, "API endpoint in the ready line:\n" + e2e.output());
         e2e.registerCa();

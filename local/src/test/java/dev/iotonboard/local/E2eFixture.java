@@ -183,6 +183,19 @@ public final class E2eFixture implements AutoCloseable {
                 .orElseThrow(() -> new AssertionError("no " + handlerClass + " function in the stack"));
     }
 
+    /** The JITR and app policy names, as the stack gives them to the provisioning function. */
+    public record PolicyNames(String jitr, String app) {
+    }
+
+    /** {@link PolicyNames} of the stack synthesized into {@code cdkOut}; fails the test when either is missing. */
+    public static PolicyNames policyNames(Path cdkOut) {
+        StackTemplate stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
+        Map<String, String> env = function(stack, "ThingProvisioningHandler").environment();
+        PolicyNames names = new PolicyNames(env.get("JITR_POLICY_NAME"), env.get("APP_POLICY_NAME"));
+        assertTrue(names.jitr() != null && names.app() != null, "APP_POLICY_NAME/JITR_POLICY_NAME missing: " + env);
+        return names;
+    }
+
     /** scripts/ca/register-ca.sh against the tool; fails the test unless it exits 0. Returns its output (the CA id). */
     public String registerCa() {
         Run register = run(List.of(script("ca/register-ca.sh"), "--endpoint-url", endpoint()), Map.of(), 120);

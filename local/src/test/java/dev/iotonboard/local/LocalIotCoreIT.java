@@ -56,14 +56,11 @@ class LocalIotCoreIT {
         certs = e2e.certs;
         Path cdkOut = e2e.createCaAndSynthesize();
 
-        // the policy names as the stack gives them to the provisioning function
         StackTemplate stack = StackTemplate.load(cdkOut, "IotOnboarding", "000000000000", "us-east-1");
-        StackTemplate.Function provisioning = E2eFixture.function(stack, "ThingProvisioningHandler");
-        provisioningFunction = provisioning.logicalId();
-        Map<String, String> env = provisioning.environment();
-        appPolicy = env.get("APP_POLICY_NAME");
-        jitrPolicy = env.get("JITR_POLICY_NAME");
-        assertTrue(appPolicy != null && jitrPolicy != null, "APP_POLICY_NAME/JITR_POLICY_NAME missing: " + env);
+        provisioningFunction = E2eFixture.function(stack, "ThingProvisioningHandler").logicalId();
+        E2eFixture.PolicyNames policies = E2eFixture.policyNames(cdkOut);
+        appPolicy = policies.app();
+        jitrPolicy = policies.jitr();
 
         e2e.startToolOnFreePorts(cdkOut, "--retry-delays", "0.5,1");
         httpsPort = e2e.httpsPort();
