@@ -1,10 +1,7 @@
 package dev.iotonboard.lambda.reconciler;
 
-import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.ThingNameRule;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -18,7 +15,7 @@ import java.util.List;
 public record ExpiryWatchConfig(List<String> caCertificateIds, int warningDays, int maxRequestsPerSecond,
         ThingNameRule thingNames) {
 
-    public static final String CA_CERTIFICATE_IDS = "CA_CERTIFICATE_IDS";
+    public static final String CA_CERTIFICATE_IDS = Env.CA_CERTIFICATE_IDS;
 
     public ExpiryWatchConfig {
         caCertificateIds = List.copyOf(caCertificateIds);
@@ -26,21 +23,11 @@ public record ExpiryWatchConfig(List<String> caCertificateIds, int warningDays, 
 
     /** @throws IllegalStateException naming the variable that is missing or malformed */
     public static ExpiryWatchConfig from(Env env) {
-        String raw = env.required(CA_CERTIFICATE_IDS);
-        LinkedHashSet<String> ids = new LinkedHashSet<>();
-        for (String part : raw.split(",", -1)) {
-            String id = part.trim();
-            if (!CertificateIds.isCertificateId(id)) {
-                throw new IllegalStateException("environment variable " + CA_CERTIFICATE_IDS + " must be "
-                        + "comma-separated CA certificate ids (64 lowercase hex characters each): '"
-                        + ThingNameRule.forLog(id) + "' is not one");
-            }
-            if (!ids.add(id)) {
-                throw new IllegalStateException("environment variable " + CA_CERTIFICATE_IDS + " names " + id
-                        + " twice");
-            }
+        List<String> ids = env.certificateIds(CA_CERTIFICATE_IDS);
+        if (ids.isEmpty()) {
+            throw new IllegalStateException("environment variable " + CA_CERTIFICATE_IDS + " is not set");
         }
-        return new ExpiryWatchConfig(new ArrayList<>(ids), env.integer("WARNING_DAYS", 30, 1, 3650),
+        return new ExpiryWatchConfig(ids, env.integer("WARNING_DAYS", 30, 1, 3650),
                 env.integer("MAX_REQUESTS_PER_SECOND", 2, 1, 100), ThingNameRule.from(env));
     }
 }
