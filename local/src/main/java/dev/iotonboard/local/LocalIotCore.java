@@ -7,6 +7,10 @@ import dev.iotonboard.local.apigateway.ApiDefinition;
 import dev.iotonboard.local.apigateway.ApiGateway;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.dynamodb.Dynalite;
+import dev.iotonboard.local.dynamodb.DynamoDb;
+import dev.iotonboard.local.dynamodb.DynamoDbApi;
+import dev.iotonboard.local.events.CloudTrailEvents;
 import dev.iotonboard.local.events.Scheduler;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.iam.FunctionRoles;
@@ -61,6 +65,8 @@ public final class LocalIotCore implements AutoCloseable {
     private final Quotas quotas;
     private final Faults faults;
     private final Scheduler scheduler;
+    private final DynamoDb dynamo;
+    private final CloudTrailEvents cloudTrail;
 
     /** Starts everything; throws IllegalArgumentException for a bad or missing cloud assembly. */
     public LocalIotCore(Options options, EventLog log) throws IOException {
@@ -113,6 +119,14 @@ public final class LocalIotCore implements AutoCloseable {
         }
         List<AutoCloseable> started = new ArrayList<>();
         try {
+            dynamo = stack.tables().isEmpty() ? null : DynamoDb.start(Dynalite.find(options.dynalite(),
+                    List.of(options.cdkOut(), Path.of(""), jarDir())), options.dynamoDbDir(), stack.tables().values(),
+                    options.region(), log);
+            if (dynamo != null) {
+                started.add(dynamo);
+            } else {
+                log.event("dynamodb", "off: the stack has no AWS::DynamoDB::Table");
+            }
             controlPlane = new ControlPlane(registry, options.host(), log, quotas, faults);
             // the IoT routes answer every path: the gateway's fallback, after the admin routes, SQS and Lambda
             gateway = new Gateway(options.controlPort(), controlPlane);
@@ -126,9 +140,16 @@ public final class LocalIotCore implements AutoCloseable {
                     faults);
             started.add(lambdas);
             controlPlane.crashTargets(lambdas);
-            if (roles != null) {
-                controlPlane.iam(new IamAuthorizer(roles, lambdas, options.account()));
+            DynamoDbApi dynamoApi = new DynamoDbApi(dynamo == null ? null : dynamo.endpoint(), options.region(),
+                    options.account(), log);
+            gateway.addHandler(dynamoApi);
+            IamAuthorizer iam = roles == null ? null : new IamAuthorizer(roles, lambdas, options.account());
+            if (iam != null) {
+                controlPlane.iam(iam);
+                dynamoApi.iam(iam);
             }
+            cloudTrail = cloudTrail(stack, options, iam, log);
+            controlPlane.apiCalls(cloudTrail::called);
             rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,
@@ -229,6 +250,54 @@ public final class LocalIotCore implements AutoCloseable {
         dataPlane.close();
         lambdas.close();
         gateway.close();
+        if (dynamo != null) {
+            dynamo.close();
+        }
+    }
+
+    /** The CloudTrail events of the IoT calls, delivered as the template's trails (or --cloudtrail) say. */
+    private CloudTrailEvents cloudTrail(StackTemplate stack, Options options, IamAuthorizer iam, EventLog log) {
+        List<String> trails = stack.trails().values().stream()
+                .filter(t -> t.logging() && t.managementWriteEvents()).map(StackTemplate.Trail::logicalId).toList();
+        boolean delivering = switch (options.cloudTrail()) {
+            case ON -> true;
+            case OFF -> false;
+            case AUTO -> !trails.isEmpty();
+        };
+        CloudTrailEvents events = new CloudTrailEvents(stack.eventRules().values(), delivering,
+                key -> iam == null ? null : iam.role(key)
+                        .map(r -> new CloudTrailEvents.Caller(key, r.roleName(), r.functionName())).orElse(null),
+                (function, payload) -> lambdas.invokeAsync(function, payload, "cloudtrail"), options.region(),
+                options.account(), log, java.time.Clock.systemUTC());
+        String rules = stack.eventRules().isEmpty() ? "no event-pattern rules"
+                : "rules " + String.join(", ", stack.eventRules().keySet());
+        log.event("events", "CloudTrail events " + (delivering ? "on" : "off") + " ("
+                + switch (options.cloudTrail()) {
+                    case ON -> "--cloudtrail on: the account has a trail";
+                    case OFF -> "--cloudtrail off";
+                    case AUTO -> trails.isEmpty() ? "no trail of the stack logs management write events"
+                            : "trail " + String.join(", ", trails) + " logs management write events";
+                } + "); " + rules);
+        return events;
+    }
+
+    /** The CloudTrail event delivery (tests: what was delivered). */
+    public CloudTrailEvents cloudTrailEvents() {
+        return cloudTrail;
+    }
+
+    /** The stack's DynamoDB (dynalite), or empty when the stack has no table. */
+    public Optional<DynamoDb> dynamoDb() {
+        return Optional.ofNullable(dynamo);
+    }
+
+    /** The directory of this tool's jar (or classes), where a repository checkout may hold node_modules above. */
+    private static Path jarDir() {
+        try {
+            return Path.of(LocalIotCore.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        } catch (URISyntaxException | RuntimeException e) {
+            return Path.of("");
+        }
     }
 
     private static Path defaultRuntimeDir() {

@@ -19,7 +19,13 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         String bind, String host, Path stateDir, Path stateFile, Path lambdaRuntime, int defaultConcurrency,
         List<Duration> retryDelays, Duration initTimeout, int mqttPort, int apiPort,
         Map<String, String> functionEnv, boolean quotasEnabled, Map<String, Double> quotaRates,
-        List<String> faults, Optional<Duration> scheduleInterval, Duration detachDelay, boolean iamEnabled) {
+        List<String> faults, Optional<Duration> scheduleInterval, Duration detachDelay, boolean iamEnabled,
+        Optional<Path> dynalite, Optional<Path> dynamoDbDir, CloudTrail cloudTrail) {
+
+    /** Whether CloudTrail events reach the stack's EventBridge rules: as the template's trails say, always, never. */
+    public enum CloudTrail {
+        AUTO, ON, OFF
+    }
 
     /** DetachThingPrincipal takes effect after this (AWS: "might take several seconds"; an assumption). */
     static final Duration DEFAULT_DETACH_DELAY = Duration.ofSeconds(2);
@@ -48,6 +54,9 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         List<String> faults = new ArrayList<>();
         Duration detachDelay = DEFAULT_DETACH_DELAY;
         boolean iam = true;
+        Optional<Path> dynalite = Optional.empty();
+        Optional<Path> dynamoDbDir = Optional.empty();
+        CloudTrail cloudTrail = CloudTrail.AUTO;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (option.equals("-h") || option.equals("--help")) {
@@ -108,6 +117,14 @@ public record Options(Path cdkOut, String stack, String region, String account, 
                         }
                         iam = value.equals("on");
                     }
+                    case "--dynalite" -> dynalite = Optional.of(Path.of(value));
+                    case "--dynamodb-dir" -> dynamoDbDir = Optional.of(Path.of(value));
+                    case "--cloudtrail" -> {
+                        if (!value.equals("auto") && !value.equals("on") && !value.equals("off")) {
+                            throw new UsageException("--cloudtrail is auto, on or off, not " + value);
+                        }
+                        cloudTrail = CloudTrail.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+                    }
                     case "--quota" -> {
                         int eq = value.indexOf('=');
                         if (eq <= 0) {
@@ -153,7 +170,7 @@ public record Options(Path cdkOut, String stack, String region, String account, 
         return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
                 runtime, concurrency, delays, init, mqtt, api,
                 Map.copyOf(functionEnv), quotas, Map.copyOf(rates), List.copyOf(faults),
-                scheduleInterval, detachDelay, iam);
+                scheduleInterval, detachDelay, iam, dynalite, dynamoDbDir, cloudTrail);
     }
 
     private static int port(String value) {
@@ -212,5 +229,13 @@ public record Options(Path cdkOut, String stack, String region, String account, 
                                         propagates asynchronously (default: 2; 0: at once)
               --schedule-interval S     run every scheduled (EventBridge rate) function every S seconds instead of
                                         at its rule's rate (default: the rule's rate)
+              --dynalite PATH           dynalite's cli.js (or the directory holding node_modules/dynalite), run
+                                        when the stack has DynamoDB tables (default: found above the cdk.out, the
+                                        working directory or this jar; install it with npm ci)
+              --dynamodb-dir DIR        keep the DynamoDB tables in a LevelDB store there (default: in memory)
+              --cloudtrail auto|on|off  deliver "AWS API Call via CloudTrail" events of the IoT calls to the
+                                        stack's EventBridge rules: auto when the stack has a trail logging
+                                        management events, on when the account has one outside the stack
+                                        (default: auto)
             """;
 }

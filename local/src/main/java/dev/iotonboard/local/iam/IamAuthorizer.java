@@ -2,6 +2,8 @@ package dev.iotonboard.local.iam;
 
 import dev.iotonboard.local.iot.policy.PolicyEvaluator;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Decides a call signed with a function's credentials: the role of the function whose credentials the access key id
@@ -15,6 +17,8 @@ import java.util.Optional;
  * the role session after the function.
  */
 public final class IamAuthorizer {
+    private static final Pattern ACCESS_KEY = Pattern.compile("Credential=([^/,\\s]+)/");
+
     private final FunctionRoles roles;
     private final CallerIdentities callers;
     private final String account;
@@ -23,6 +27,21 @@ public final class IamAuthorizer {
         this.roles = roles;
         this.callers = callers;
         this.account = account;
+    }
+
+    /** The access key id of a SigV4 {@code Authorization} header, or null. */
+    public static String accessKeyId(String authorization) {
+        if (authorization == null) {
+            return null;
+        }
+        Matcher matcher = ACCESS_KEY.matcher(authorization);
+        return matcher.find() ? matcher.group(1) : null;
+    }
+
+    /** The role whose session signs with {@code accessKeyId}: a function's; empty for anyone else. */
+    public Optional<FunctionRoles.Role> role(String accessKeyId) {
+        return (accessKeyId == null ? Optional.<String>empty() : callers.function(accessKeyId))
+                .flatMap(roles::of);
     }
 
     /**

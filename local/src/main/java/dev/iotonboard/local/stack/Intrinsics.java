@@ -106,7 +106,10 @@ final class Intrinsics {
         return "arn:aws:lambda:" + region + ":" + account + ":function:" + functionName;
     }
 
-    /** What {@code Fn::GetAtt} gives. Arn of IoT, Lambda, SQS and IAM resources; other attributes are placeholders. */
+    /**
+     * What {@code Fn::GetAtt} gives. Arn of IoT, Lambda, SQS, IAM, DynamoDB and CloudTrail resources, a table's
+     * StreamArn; other attributes are placeholders.
+     */
     String getAtt(String logicalId, String attribute, String context) {
         JsonNode resource = template.path("Resources").path(logicalId);
         if (resource.isMissingNode()) {
@@ -135,11 +138,30 @@ final class Intrinsics {
                     return "arn:aws:logs:" + region + ":" + account + ":log-group:" + name + ":*";
                 case "AWS::S3::Bucket":
                     return "arn:aws:s3:::" + name.toLowerCase(java.util.Locale.ROOT);
+                case "AWS::DynamoDB::Table":
+                    return tableArn(name);
+                case "AWS::CloudTrail::Trail":
+                    return "arn:aws:cloudtrail:" + region + ":" + account + ":trail/" + name;
                 default:
                     break;
             }
         }
+        if (type.equals("AWS::DynamoDB::Table") && attribute.equals("StreamArn")) {
+            if (!resource.path("Properties").has("StreamSpecification")) {
+                throw new IllegalArgumentException(context + ": Fn::GetAtt " + logicalId + ".StreamArn: the table has"
+                        + " no StreamSpecification, so CloudFormation gives no StreamArn");
+            }
+            // CloudFormation's StreamArn ends with the stream's creation time; every local stream is labelled alike
+            return tableArn(name) + "/stream/" + STREAM_LABEL;
+        }
         return "local:" + type + ":" + logicalId + "." + attribute;
+    }
+
+    /** The label of every local table stream (AWS: the stream's creation time, e.g. 2015-06-27T00:48:05.899). */
+    static final String STREAM_LABEL = "1970-01-01T00:00:00.000";
+
+    private String tableArn(String tableName) {
+        return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + tableName;
     }
 
     private String physicalName(String logicalId, JsonNode resource) {
@@ -152,6 +174,8 @@ final class Intrinsics {
             case "AWS::IAM::Role" -> "RoleName";
             case "AWS::Logs::LogGroup" -> "LogGroupName";
             case "AWS::Events::Rule" -> "Name";
+            case "AWS::DynamoDB::Table" -> "TableName";
+            case "AWS::CloudTrail::Trail" -> "TrailName";
             default -> null;
         };
         if (field != null && resource.path("Properties").has(field)) {

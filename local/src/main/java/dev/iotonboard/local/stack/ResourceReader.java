@@ -31,7 +31,7 @@ final class ResourceReader {
     static final Set<String> HONOURED = Set.of("AWS::IoT::Policy", "AWS::IoT::TopicRule", "AWS::IoT::ThingType",
             "AWS::IoT::ThingGroup", "AWS::Lambda::Function",
             "AWS::Lambda::EventInvokeConfig", "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule",
-            "AWS::SQS::Queue");
+            "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::CloudTrail::Trail");
     /**
      * Resource types with no local meaning (permissions, logs, queue policies, buckets, the truststore upload),
      * ignored. API Gateway resources are kept resolved for the API stand-in.
@@ -55,6 +55,9 @@ final class ResourceReader {
     final Map<String, Alias> aliases = new LinkedHashMap<>();
     final Map<String, Queue> queues = new LinkedHashMap<>();
     final Map<String, Schedule> schedules = new LinkedHashMap<>();
+    final Map<String, StackTemplate.EventRule> eventRules = new LinkedHashMap<>();
+    final Map<String, StackTemplate.Table> tables = new LinkedHashMap<>();
+    final Map<String, StackTemplate.Trail> trails = new LinkedHashMap<>();
     final List<String> ignored = new ArrayList<>();
 
     ResourceReader(Intrinsics intrinsics, String stackName, JsonNode template, Path assemblyDir,
@@ -91,6 +94,8 @@ final class ResourceReader {
                 }
                 case "AWS::Lambda::EventInvokeConfig" -> invokeConfigs.put(id, intrinsics.resolvedProperties(id));
                 case "AWS::SQS::Queue" -> queues.put(id, new Queue(id, intrinsics.ref(id, id), intrinsics.getAtt(id, "Arn", id)));
+                case "AWS::DynamoDB::Table" -> tables.put(id, TableReader.read(id, intrinsics));
+                case "AWS::CloudTrail::Trail" -> readTrail(id);
                 case "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule" -> {
                     // read after the functions, below
                 }
@@ -113,7 +118,16 @@ final class ResourceReader {
             readRule(id);
         }
         for (String id : intrinsics.resourcesOfType("AWS::Events::Rule")) {
-            readSchedule(id);
+            JsonNode properties = intrinsics.resolvedProperties(id);
+            if (properties.has("EventPattern") && properties.has("ScheduleExpression")) {
+                throw new IllegalArgumentException(id + " (AWS::Events::Rule): both EventPattern and ScheduleExpression;"
+                        + " the local IoT Core runs a rule of one kind");
+            }
+            if (properties.has("EventPattern")) {
+                readEventRule(id, properties);
+            } else {
+                readSchedule(id);
+            }
         }
     }
 
@@ -122,6 +136,77 @@ final class ResourceReader {
         Function function = function(functionName).orElseThrow(() -> new IllegalArgumentException(id
                 + " (AWS::Lambda::Alias): its function " + functionName + " is not a function of this stack"));
         aliases.put(id, new Alias(id, intrinsics.resolvedProperties(id).path("Name").asText(), function.logicalId(), intrinsics.ref(id, id)));
+    }
+
+    /** Properties of an event-pattern rule the tool honours; RoleArn and Description have no local meaning. */
+    private static final Set<String> EVENT_RULE_PROPERTIES = Set.of("Name", "Description", "EventPattern", "State",
+            "Targets", "EventBusName", "RoleArn");
+    /**
+     * Properties of a rule's Lambda target the tool honours. RetryPolicy and DeadLetterConfig are EventBridge's when
+     * it cannot hand the event to Lambda, which locally never happens; Lambda's own async retries still apply.
+     */
+    private static final Set<String> EVENT_TARGET_PROPERTIES = Set.of("Id", "Arn", "RetryPolicy", "DeadLetterConfig");
+
+    private void readEventRule(String id, JsonNode properties) {
+        String where = id + " (AWS::Events::Rule)";
+        properties.fieldNames().forEachRemaining(name -> {
+            if (!EVENT_RULE_PROPERTIES.contains(name)) {
+                throw new IllegalArgumentException(where + ": " + name + " is not supported by the local IoT Core");
+            }
+        });
+        String bus = properties.path("EventBusName").asText("default");
+        if (!bus.equals("default") && !bus.endsWith(":event-bus/default")) {
+            throw new IllegalArgumentException(where + ": event bus " + bus + ": the local IoT Core delivers to the"
+                    + " default bus only (where AWS services send their events)");
+        }
+        String state = properties.path("State").asText("ENABLED");
+        if (!state.equals("ENABLED") && !state.equals("DISABLED")) {
+            throw new IllegalArgumentException(where + ": State " + state + " is not supported by the local IoT Core"
+                    + " (ENABLED or DISABLED)");
+        }
+        List<String> targets = new ArrayList<>();
+        for (JsonNode target : properties.path("Targets")) {
+            target.fieldNames().forEachRemaining(name -> {
+                if (!EVENT_TARGET_PROPERTIES.contains(name)) {
+                    throw new IllegalArgumentException(where + ": target " + target.path("Id").asText() + ": " + name
+                            + " is not supported by the local IoT Core (the event is delivered as it is)");
+                }
+            });
+            String arn = target.path("Arn").asText();
+            Function function = functionByArn(arn).orElseThrow(() -> new IllegalArgumentException(where
+                    + ": its target " + arn + " is not a Lambda function of this stack"));
+            if (!function.runnable()) {
+                throw new IllegalArgumentException(where + ": its target " + function.logicalId() + " has runtime "
+                        + function.runtime() + "; only Java functions can run");
+            }
+            targets.add(function.logicalId());
+        }
+        JsonNode pattern = properties.get("EventPattern");
+        String patternText = pattern.isTextual() ? pattern.asText() : pattern.toString();
+        eventRules.put(id, new StackTemplate.EventRule(id, intrinsics.ref(id, id), intrinsics.getAtt(id, "Arn", id),
+                patternText, state.equals("ENABLED"), List.copyOf(targets)));
+    }
+
+    /**
+     * A trail: whether it logs and records management write events. Advanced event selectors are refused: the tool
+     * does not evaluate them.
+     */
+    private void readTrail(String id) {
+        JsonNode properties = intrinsics.resolvedProperties(id);
+        if (properties.has("AdvancedEventSelectors")) {
+            throw new IllegalArgumentException(id + " (AWS::CloudTrail::Trail): AdvancedEventSelectors are not"
+                    + " evaluated by the local IoT Core (EventSelectors are)");
+        }
+        boolean writes = !properties.has("EventSelectors") || properties.path("EventSelectors").isEmpty();
+        for (JsonNode selector : properties.path("EventSelectors")) {
+            String readWrite = selector.path("ReadWriteType").asText("All");
+            if (selector.path("IncludeManagementEvents").asBoolean(true)
+                    && (readWrite.equals("All") || readWrite.equals("WriteOnly"))) {
+                writes = true;
+            }
+        }
+        trails.put(id, new StackTemplate.Trail(id, intrinsics.ref(id, id),
+                properties.path("IsLogging").asBoolean(false), writes));
     }
 
     private void readSchedule(String id) {

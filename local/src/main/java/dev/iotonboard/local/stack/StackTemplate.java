@@ -10,8 +10,8 @@ import java.util.Optional;
  * A synthesized stack read from a cloud assembly ({@code cdk.out}): the template with the intrinsics the stack uses
  * resolved ({@code Ref}, {@code Fn::GetAtt}, {@code Fn::Join}, {@code Fn::Sub}, {@code Fn::Select}, {@code Fn::Split},
  * pseudo parameters), and the resources the local IoT Core runs: IoT policies, topic rules, Lambda functions (with
- * their event invoke configs), EventBridge schedules, SQS queues and, raw but resolved, any other resource for later
- * use (API Gateway).
+ * their event invoke configs), EventBridge schedules and event-pattern rules, SQS queues, DynamoDB tables, CloudTrail
+ * trails and, raw but resolved, any other resource for later use (API Gateway).
  *
  * <p>Physical names: a resource without an explicit name (PolicyName, FunctionName, RuleName, QueueName) is named by
  * its logical id, and {@code Ref} resolves to that name; as in CloudFormation, {@code Ref} of a Lambda alias or
@@ -85,6 +85,30 @@ public final class StackTemplate {
         }
     }
 
+    /**
+     * A DynamoDB table (AWS::DynamoDB::Table): its name (what Ref gives), its ARN (what Fn::GetAtt Arn gives), and
+     * {@code createTable}, the CreateTable request (JSON) that makes it in the local engine.
+     */
+    public record Table(String logicalId, String name, String arn, String createTable) {
+    }
+
+    /**
+     * An EventBridge rule of the default bus with an event pattern (AWS::Events::Rule with EventPattern).
+     * {@code eventPattern} is the pattern as resolved JSON; {@code targetFunctions} the logical ids of the Lambda
+     * functions it targets.
+     */
+    public record EventRule(String logicalId, String name, String arn, String eventPattern, boolean enabled,
+            List<String> targetFunctions) {
+    }
+
+    /**
+     * A CloudTrail trail (AWS::CloudTrail::Trail): {@code logging} its IsLogging, {@code managementWriteEvents}
+     * whether it records the management events that write (its event selectors' IncludeManagementEvents and
+     * ReadWriteType; without selectors, it records all management events).
+     */
+    public record Trail(String logicalId, String name, boolean logging, boolean managementWriteEvents) {
+    }
+
     private final Intrinsics intrinsics;
     private final ResourceReader resources;
 
@@ -145,6 +169,21 @@ public final class StackTemplate {
     /** EventBridge schedule rules by logical id, the unsupported ones ({@link Schedule#supported()}) included. */
     public Map<String, Schedule> schedules() {
         return resources.schedules;
+    }
+
+    /** DynamoDB tables by logical id. */
+    public Map<String, Table> tables() {
+        return resources.tables;
+    }
+
+    /** EventBridge rules with an event pattern by logical id (the schedule rules are {@link #schedules()}). */
+    public Map<String, EventRule> eventRules() {
+        return resources.eventRules;
+    }
+
+    /** CloudTrail trails by logical id. */
+    public Map<String, Trail> trails() {
+        return resources.trails;
     }
 
     /**

@@ -19,8 +19,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.Consumer;
 
 /**
  * The IoT control plane, for the AWS CLI ({@code --endpoint-url}) and the SDK ({@code endpointOverride}): the IoT
@@ -54,8 +53,6 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
         }
     }
 
-    private static final Pattern ACCESS_KEY = Pattern.compile("Credential=([^/,\\s]+)/");
-
     private final IotApi api;
     private final EventLog log;
     private final Quotas quotas;
@@ -64,6 +61,7 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
     private final Gateway own;
     private volatile CrashTarget crashTargets;
     private volatile IamAuthorizer iam;
+    private volatile Consumer<ApiCall> apiCalls = call -> { };
 
     /**
      * The IoT routes for a shared gateway, as its fallback.
@@ -105,6 +103,14 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
         this.iam = iam;
     }
 
+    /**
+     * Who hears of each control-plane call that named an operation, after its answer (or after it took effect, when
+     * a crash fault killed its caller): CloudTrail's view of the call ({@link ApiCall}).
+     */
+    public void apiCalls(Consumer<ApiCall> listener) {
+        this.apiCalls = listener;
+    }
+
     public Quotas quotas() {
         return quotas;
     }
@@ -133,17 +139,21 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
     @Override
     public boolean handle(HttpExchange exchange) throws IOException {
         com.sun.net.httpserver.Headers headers = exchange.getRequestHeaders();
+        byte[] body = exchange.getRequestBody().readAllBytes();
         IotApi.Call call = api.resolve(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-                exchange.getRequestURI().getRawQuery(), headers::getFirst, exchange.getRequestBody().readAllBytes());
+                exchange.getRequestURI().getRawQuery(), headers::getFirst, body);
+        String requestId = UUID.randomUUID().toString();
         IotApi.Response response;
         try {
             response = call.operation() == null ? call.invoke() : call(call, headers.getFirst("Authorization"));
         } catch (CallerCrashed e) {
+            heard(call, body, exchange, requestId, null);
             return true;
         } catch (IotException e) {
             response = IotApi.error(e);
         }
-        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        heard(call, body, exchange, requestId, response);
+        exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         if (response.errorType() != null) {
             exchange.getResponseHeaders().set("x-amzn-ErrorType", response.errorType());
@@ -199,10 +209,28 @@ public final class ControlPlane implements Gateway.Handler, AutoCloseable {
 
     /** The access key id of a SigV4 {@code Authorization} header, or null. */
     static String accessKeyId(String authorization) {
-        if (authorization == null) {
-            return null;
+        return IamAuthorizer.accessKeyId(authorization);
+    }
+
+    /** Tells the listener of a call that named an operation; {@code response} null: it took effect, unanswered. */
+    private void heard(IotApi.Call call, byte[] body, HttpExchange exchange, String requestId,
+            IotApi.Response response) {
+        if (call.operation() == null) {
+            return;
         }
-        Matcher matcher = ACCESS_KEY.matcher(authorization);
-        return matcher.find() ? matcher.group(1) : null;
+        String errorCode = null;
+        String errorMessage = null;
+        if (response != null && response.errorType() != null) {
+            errorCode = response.errorType();
+            errorMessage = RequestParameters.message(response.body());
+        }
+        try {
+            apiCalls.accept(new ApiCall(call.operation(), RequestParameters.of(call, body),
+                    accessKeyId(exchange.getRequestHeaders().getFirst("Authorization")),
+                    exchange.getRemoteAddress().getAddress().getHostAddress(),
+                    exchange.getRequestHeaders().getFirst("User-Agent"), requestId, errorCode, errorMessage));
+        } catch (RuntimeException e) {
+            log.event("control", "the listener of " + call.operation() + " failed: " + e);
+        }
     }
 }
