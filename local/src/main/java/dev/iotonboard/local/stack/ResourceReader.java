@@ -213,8 +213,8 @@ final class ResourceReader {
         JsonNode properties = intrinsics.resolvedProperties(id);
         String expression = properties.path("ScheduleExpression").asText(null);
         if (expression == null) {
-            throw new IllegalArgumentException(id + " (AWS::Events::Rule): only schedule rules (ScheduleExpression) are"
-                    + " supported, not event patterns");
+            throw new IllegalArgumentException(id + " (AWS::Events::Rule): neither ScheduleExpression nor EventPattern;"
+                    + " a rule needs one");
         }
         List<String> targets = new ArrayList<>();
         for (JsonNode target : properties.path("Targets")) {

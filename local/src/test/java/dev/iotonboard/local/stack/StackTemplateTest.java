@@ -169,10 +169,10 @@ public class StackTemplateTest {
     }
 
     @Test
-    void scheduleWithAnEventPatternOrAForeignTarget_isAnError(@TempDir Path dir) throws IOException {
+    void aRuleWithoutScheduleOrPattern_orWithAForeignTarget_isAnError(@TempDir Path dir) throws IOException {
         IllegalArgumentException pattern = assertThrows(IllegalArgumentException.class, () -> snapStartStack(dir,
                 r -> ((ObjectNode) r.path("Every5").path("Properties")).remove("ScheduleExpression")));
-        assertTrue(pattern.getMessage().startsWith("Every5 (AWS::Events::Rule): only schedule rules"),
+        assertTrue(pattern.getMessage().startsWith("Every5 (AWS::Events::Rule): neither ScheduleExpression nor"),
                 pattern.getMessage());
         IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class, () -> snapStartStack(
                 Files.createDirectory(dir.resolve("2")), r -> ((ObjectNode) r.path("Every5").path("Properties")
