@@ -7,7 +7,8 @@ usage() {
 Usage: scripts/demo.sh [--keep] [--no-build] [-h|--help]
 
 Runs the complete onboarding flow offline against the local IoT Core (local/):
-  1. builds the project if a jar is missing or older than its sources
+  1. builds the project if a jar is missing or older than its sources, and installs dynalite (the local
+     DynamoDB engine, pinned by package-lock.json) with npm ci if node_modules/dynalite is missing
   2. creates a CA (scripts/ca/create-ca.sh)
   3. synthesizes the CDK stack into .local/demo/cdk.out, for that CA (-c caCertificateId: the SHA-256 of
      the CA certificate's DER, the id AWS IoT gives it)
@@ -21,7 +22,7 @@ stopped at the end, also on failure or Ctrl-C. Exit 0 only if every step behaved
 
 Options:
   --keep       leave the local IoT Core running at the end (stop it with Ctrl-C)
-  --no-build   never run Maven's build (fail if the jars are missing)
+  --no-build   never run Maven's build or npm ci (fail if the jars or dynalite are missing)
   -h, --help   this help
 
 Environment:
@@ -119,6 +120,23 @@ build() {
   fi
 }
 
+# dynalite, the local IoT Core's DynamoDB engine, comes from npm ci (package.json pins it, package-lock.json locks it).
+install_dynalite() {
+  demo_step "DynamoDB engine (dynalite)"
+  if [[ -f $REPO_ROOT/node_modules/dynalite/cli.js ]]; then
+    ok "dynalite is installed (node_modules/dynalite)"
+  elif [[ $BUILD -eq 0 ]]; then
+    fail "dynalite is not installed; run: npm ci (in $REPO_ROOT)"
+  else
+    require_tools npm
+    log "running: npm ci (installs dynalite and the CDK CLI that package-lock.json locks)"
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund) >"$DEMO_DIR/npm-ci.log" 2>&1 \
+      || { tail -n 20 "$DEMO_DIR/npm-ci.log" >&2; fail "npm ci failed (log: ${DEMO_DIR#"$REPO_ROOT"/}/npm-ci.log)"; }
+    [[ -f $REPO_ROOT/node_modules/dynalite/cli.js ]] || fail "npm ci did not install node_modules/dynalite"
+    ok "installed dynalite with npm ci"
+  fi
+}
+
 # synthesize ca-id: the stack for the CA whose certificate id (64 lowercase hex) is given.
 synthesize() {
   demo_step "Synthesize the CDK stack for CA $1 (cdk-nag checks included)"
@@ -137,7 +155,7 @@ start_tool() {
   demo_step "Start the local IoT Core"
   java -jar "$LOCAL_JAR" --cdk-out "$DEMO_DIR/cdk.out" --state-dir "$DEMO_DIR/state" \
     --ports "$CONTROL_PORT,$HTTPS_PORT" --mqtt-port "$MQTT_PORT" --api-port "$API_PORT" \
-    --function-env "AUTH_CACHE_TTL_SECONDS=2" \
+    --function-env "AUTH_CACHE_TTL_SECONDS=2" --dynalite "$REPO_ROOT" \
     >"$TOOL_LOG" 2>&1 &
   TOOL_PID=$!
   local waited=0
@@ -163,6 +181,7 @@ main() {
   unset AWS_PROFILE AWS_ENDPOINT_URL_IOT
 
   build
+  install_dynalite
 
   # The CA exists before synthesis: the stack is synthesized for its id (-c caCertificateId), which AWS IoT
   # (and the local IoT Core) derive from the certificate: the SHA-256 of its DER encoding.
