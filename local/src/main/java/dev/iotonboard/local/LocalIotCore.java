@@ -128,7 +128,7 @@ public final class LocalIotCore implements AutoCloseable {
                 log.event("dynamodb", "off: the stack has no AWS::DynamoDB::Table");
             }
             controlPlane = new ControlPlane(registry, options.host(), log, quotas, faults);
-            // the IoT routes answer every path: the gateway's fallback, after the admin routes, SQS and Lambda
+            // the IoT routes answer every path: the gateway's fallback, after DynamoDB, the admin routes, SQS and Lambda
             gateway = new Gateway(options.controlPort(), controlPlane);
             started.add(gateway);
             Path runtimeDir = options.lambdaRuntime() != null ? options.lambdaRuntime() : defaultRuntimeDir();

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /** Runs the README's "try it" command, scripts/demo.sh, unmodified: every step must report ok and it must exit 0. */
 class DemoScriptIT {
 
-    private static final List<String> STEPS = List.of("Build", "Create the root CA", "Synthesize the CDK stack",
-            "Start the local IoT Core", "Register the CA", "Create a device", "Onboard it",
+    private static final List<String> STEPS = List.of("Build", "DynamoDB engine (dynalite)", "Create the root CA",
+            "Synthesize the CDK stack", "Start the local IoT Core", "Register the CA", "Create a device", "Onboard it",
             "Call the API with the device certificate", "Call the API without a certificate",
             "Revoke the certificate");
 

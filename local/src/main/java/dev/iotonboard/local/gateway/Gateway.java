@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
 /**
  * The shared HTTP edge on the control-plane port (plain HTTP, loopback), where the AWS CLI and SDKs point
  * {@code --endpoint-url}: each API served there is a {@link Handler}. A request goes to the handlers in the order
- * they were added (in the tool: the admin routes, SQS, Lambda Invoke), then to the fallback, which answers whatever
+ * they were added (in the tool: DynamoDB, the admin routes, SQS, Lambda Invoke), then to the fallback, which answers whatever
  * no handler took (in the tool: the IoT control plane, whose routes cover every other path).
  */
 public final class Gateway implements AutoCloseable {
