@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.testing.AwsCli;
+import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -188,6 +189,29 @@ class LocalDynamoDbIT {
                 "User: arn:aws:sts::000000000000:assumed-role/SyncRole/sync is not authorized to perform:"
                         + " dynamodb:GetItem"), sync.awsErrorDetails().errorMessage());
         assertTrue(log.toString(StandardCharsets.UTF_8).contains("[dynamodb] AccessDeniedException: User:"));
+    }
+
+    @Test
+    void aFunction_reachesDynamodb_fromItsEnvironment_withItsOwnKey_heldToItsRole() throws Exception {
+        LambdaRunner.Result updated = core.lambdas().invoke("Writer", """
+                {"operation": "UpdateItem", "request": {"TableName": "%s", "Key": {"pk": {"S": "cert#fn"}},
+                 "UpdateExpression": "SET thingName = :t", "ExpressionAttributeValues": {":t": {"S": "thing-fn"}}}}"""
+                .formatted(TABLE));
+        assertFalse(updated.error(), updated.body());
+        JsonNode answer = JSON.readTree(updated.body());
+        assertEquals(200, answer.path("status").asInt(), updated.body());
+        assertEquals(TABLE, answer.path("table").asText(), "DEVICE_REGISTRY_TABLE is the table's Ref");
+        assertEquals("thing-fn", dynamo("operator").getItem(b -> b.tableName(TABLE).key(key("cert#fn"))).item()
+                .get("thingName").s());
+
+        LambdaRunner.Result put = core.lambdas().invoke("Writer", """
+                {"operation": "PutItem", "request": {"TableName": "%s", "Item": {"pk": {"S": "cert#fn-put"}}}}"""
+                .formatted(TABLE));
+        JsonNode denied = JSON.readTree(put.body());
+        assertEquals(400, denied.path("status").asInt(), put.body());
+        assertEquals("com.amazon.coral.service#AccessDeniedException", denied.path("body").path("__type").asText());
+        assertTrue(denied.path("body").path("Message").asText().startsWith("User: arn:aws:sts::000000000000:"
+                + "assumed-role/WriterRole/writer is not authorized to perform: dynamodb:PutItem"), put.body());
     }
 
     @Test

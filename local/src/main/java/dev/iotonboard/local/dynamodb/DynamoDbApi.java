@@ -20,7 +20,7 @@ import java.util.UUID;
 
 /**
  * DynamoDB's JSON protocol on the control-plane port ({@code POST /}, {@code X-Amz-Target: DynamoDB_20120810.<Op>}),
- * where the functions' SDK clients ({@code AWS_ENDPOINT_URL}) and the AWS CLI ({@code --endpoint-url}) send it.
+ * where the functions' SDK clients ({@code AWS_ENDPOINT_URL_DYNAMODB}) and the AWS CLI ({@code --endpoint-url}) send it.
  * A request signed with a function's credentials is first held to the function role's IAM policies
  * ({@link DynamoDbAuthorization} says on what); denied, it never reaches the engine and is answered as DynamoDB
  * answers: HTTP 400, {@code {"__type":"com.amazon.coral.service#AccessDeniedException","Message":"User: ... is not

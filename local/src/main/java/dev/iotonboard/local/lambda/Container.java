@@ -86,6 +86,8 @@ final class Container {
         env.put("AWS_SECRET_ACCESS_KEY", "local-iot-core-secret");
         env.put("AWS_SESSION_TOKEN", "local-iot-core-session");
         env.put("AWS_ENDPOINT_URL_IOT", settings.iotEndpointUrl());
+        // the same gateway serves DynamoDB (dynamodb.DynamoDbApi), so the functions' DynamoDB client goes there too
+        env.put("AWS_ENDPOINT_URL_DYNAMODB", settings.iotEndpointUrl());
         env.put("AWS_LAMBDA_RUNTIME_API", api.address());
         env.put("_HANDLER", function.handler());
         env.put("AWS_EXECUTION_ENV", "AWS_Lambda_" + function.runtime());

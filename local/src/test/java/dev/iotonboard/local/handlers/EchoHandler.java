@@ -23,7 +23,8 @@ public class EchoHandler implements RequestStreamHandler {
             throw new IllegalStateException("failing on purpose; env MARKER=" + System.getenv("MARKER"));
         }
         output.write(("{\"echo\":" + event + ",\"region\":\"" + System.getenv("AWS_REGION") + "\",\"iot\":\""
-                + System.getenv("AWS_ENDPOINT_URL_IOT") + "\",\"marker\":\"" + System.getenv("MARKER")
+                + System.getenv("AWS_ENDPOINT_URL_IOT") + "\",\"dynamodb\":\"" + System.getenv("AWS_ENDPOINT_URL_DYNAMODB")
+                + "\",\"marker\":\"" + System.getenv("MARKER")
                 + "\",\"accessKeyId\":\"" + System.getenv("AWS_ACCESS_KEY_ID") + "\"}")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }

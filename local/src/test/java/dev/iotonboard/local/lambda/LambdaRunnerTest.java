@@ -90,6 +90,7 @@ class LambdaRunnerTest {
         assertEquals(1, answer.path("echo").path("n").asInt());
         assertEquals("eu-west-1", answer.path("region").asText());
         assertEquals("http://127.0.0.1:4566", answer.path("iot").asText());
+        assertEquals("http://127.0.0.1:4566", answer.path("dynamodb").asText());
         assertEquals("from-template", answer.path("marker").asText());
         assertFalse(runner.invoke("Echo", "{\"n\":2}").error());
         assertEquals(1, containersStarted(), "the second invocation reuses the warm container:\n" + log());
