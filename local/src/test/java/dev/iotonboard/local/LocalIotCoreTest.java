@@ -54,6 +54,23 @@ class LocalIotCoreTest {
     }
 
     @Test
+    void dynamoDbAndCloudTrailOptions_defaultsAndValidation() {
+        Options defaults = Options.parse(new String[0]);
+        assertEquals(java.util.Optional.empty(), defaults.dynalite());
+        assertEquals(java.util.Optional.empty(), defaults.dynamoDbDir());
+        assertEquals(Options.CloudTrail.AUTO, defaults.cloudTrail());
+        Options given = Options.parse(new String[] {"--dynalite", "/opt/dynalite/cli.js", "--dynamodb-dir", "db",
+            "--cloudtrail", "on"});
+        assertEquals(java.util.Optional.of(Path.of("/opt/dynalite/cli.js")), given.dynalite());
+        assertEquals(java.util.Optional.of(Path.of("db")), given.dynamoDbDir());
+        assertEquals(Options.CloudTrail.ON, given.cloudTrail());
+        assertEquals(Options.CloudTrail.OFF, Options.parse(new String[] {"--cloudtrail", "off"}).cloudTrail());
+        String[] bad = outErr("--cloudtrail", "yes");
+        assertEquals("2", bad[0]);
+        assertTrue(bad[2].contains("--cloudtrail is auto, on or off, not yes"), bad[2]);
+    }
+
+    @Test
     void iam_isOnByDefault_offOnRequest_andValidated() {
         assertTrue(Options.parse(new String[0]).iamEnabled());
         assertFalse(Options.parse(new String[] {"--iam", "off"}).iamEnabled());
