@@ -292,6 +292,36 @@ class LocalDynamoDbIT {
     }
 
     @Test
+    void killingTheToolOutright_endsDynaliteToo() throws Exception {
+        Path target = Path.of(LocalDynamoDbIT.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .getParent();
+        Path assembly = assembly(dir.resolve("killed/cdk.out"));
+        Process tool = new ProcessBuilder("java", "-jar", target.resolve("local-iot-core.jar").toString(),
+                "--cdk-out", assembly.toString(), "--stack", "Dyn", "--ports", "0,0", "--mqtt-port", "0", "--api-port",
+                "0", "--state-dir", dir.resolve("killed/state").toString()).redirectErrorStream(true).start();
+        long dynalite = -1;
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(tool.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            java.util.regex.Pattern pid = java.util.regex.Pattern.compile("\\[dynamodb] dynalite .* \\(pid (\\d+),");
+            StringBuilder seen = new StringBuilder();
+            for (String line; (line = out.readLine()) != null && !line.contains("[core] ready"); ) {
+                seen.append(line).append('\n');
+                java.util.regex.Matcher matcher = pid.matcher(line);
+                if (matcher.find()) {
+                    dynalite = Long.parseLong(matcher.group(1));
+                }
+            }
+            assertTrue(dynalite > 0, "no dynalite pid in the log:\n" + seen);
+            assertTrue(ProcessHandle.of(dynalite).map(ProcessHandle::isAlive).orElse(false));
+            tool.destroyForcibly().waitFor();
+        }
+        ProcessHandle orphan = ProcessHandle.of(dynalite).orElse(null);
+        if (orphan != null) {
+            orphan.onExit().get(15, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void dynalite_endsWithTheTool_andAMissingOne_saysRunNpmCi(@TempDir Path other) throws Exception {
         Path assembly = assembly(other.resolve("cdk.out"));
         long pid;
