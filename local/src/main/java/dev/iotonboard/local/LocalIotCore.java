@@ -7,6 +7,8 @@ import dev.iotonboard.local.apigateway.ApiDefinition;
 import dev.iotonboard.local.apigateway.ApiGateway;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.cloudwatch.AlarmDefinition;
+import dev.iotonboard.local.cloudwatch.CloudWatch;
 import dev.iotonboard.local.events.Scheduler;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.iam.FunctionRoles;
@@ -61,6 +63,7 @@ public final class LocalIotCore implements AutoCloseable {
     private final Quotas quotas;
     private final Faults faults;
     private final Scheduler scheduler;
+    private final CloudWatch cloudWatch;
 
     /** Starts everything; throws IllegalArgumentException for a bad or missing cloud assembly. */
     public LocalIotCore(Options options, EventLog log) throws IOException {
@@ -112,6 +115,8 @@ public final class LocalIotCore implements AutoCloseable {
                     ? " (function " + fault.spec().target() + ")" : ""));
         }
         List<AutoCloseable> started = new ArrayList<>();
+        cloudWatch = new CloudWatch(AlarmDefinition.from(stack), log);
+        started.add(cloudWatch);
         try {
             controlPlane = new ControlPlane(registry, options.host(), log, quotas, faults);
             // the IoT routes answer every path: the gateway's fallback, after the admin routes, SQS and Lambda
@@ -125,11 +130,23 @@ public final class LocalIotCore implements AutoCloseable {
                     options.initTimeout(), options.retryDelays(), options.stateDir().resolve("lambda-failures")), log,
                     faults);
             started.add(lambdas);
+            lambdas.observe(new LambdaRunner.Observer() {
+                @Override
+                public void output(StackTemplate.Function function, String line) {
+                    cloudWatch.functionLog(function.name(), line);
+                }
+
+                @Override
+                public void attempt(StackTemplate.Function function, LambdaRunner.Result result) {
+                    cloudWatch.services().lambdaAttempt(function.name(), result.error());
+                }
+            });
             controlPlane.crashTargets(lambdas);
             if (roles != null) {
                 controlPlane.iam(new IamAuthorizer(roles, lambdas, options.account()));
             }
             rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
+            rules.onAction((rule, actionType, failed) -> cloudWatch.services().ruleAction(rule, actionType, failed));
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,
                     new String[] {"localhost", options.host()}, new String[] {"127.0.0.1"});
@@ -143,7 +160,8 @@ public final class LocalIotCore implements AutoCloseable {
                     options.httpsPort());
             started.add(dataPlane);
             gateway.addHandler(new AdminRoutes(quotas, faults, controlPlane::stats, lambdas::stats,
-                    lambdas::pendingAsync, admission::connectThrottled));
+                    lambdas::pendingAsync, admission::connectThrottled, cloudWatch::metricsView,
+                    cloudWatch::alarmsView));
             SqsQueues sqs = new SqsQueues(options.region(), options.account());
             for (StackTemplate.Queue queue : stack.queues().values()) {
                 sqs.create(queue.name(), stack.resolvedProperties(queue.logicalId()));
@@ -165,7 +183,14 @@ public final class LocalIotCore implements AutoCloseable {
                     options.apiPort());
             if (api != null) {
                 started.add(api);
+                String apiName = stack.resolvedProperties(apiDefinition.get().apiId()).path("Name")
+                        .asText(apiDefinition.get().apiId());
+                api.onResponse(status -> cloudWatch.services().apiResponse(apiName, apiDefinition.get().stage(),
+                        status));
             }
+            cloudWatch.start(metrics -> sqs.names().forEach(queue -> metrics.queueDepth(queue,
+                    Long.parseLong(sqs.attributes(queue, List.of("ApproximateNumberOfMessages"))
+                            .get("ApproximateNumberOfMessages")))));
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable closeable : started) {
                 try {
@@ -221,6 +246,7 @@ public final class LocalIotCore implements AutoCloseable {
 
     @Override
     public void close() {
+        cloudWatch.close();
         scheduler.close();
         if (api != null) {
             api.close();
