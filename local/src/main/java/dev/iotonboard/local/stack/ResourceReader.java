@@ -38,7 +38,7 @@ final class ResourceReader {
      */
     static final Set<String> IGNORED_PREFIXES = Set.of("AWS::IAM::", "AWS::Logs::", "AWS::SQS::QueuePolicy",
             "AWS::S3::", "AWS::Lambda::Permission", "Custom::AWS", "AWS::CDK::Metadata", "AWS::ApiGateway::",
-            "AWS::SSM::", "AWS::CloudWatch::Dashboard", "AWS::SNS::");
+            "AWS::SSM::", "AWS::CloudWatch::Dashboard", "AWS::SNS::", "AWS::KMS::");
 
     private static final Pattern RATE = Pattern.compile("rate\\(\\s*(\\d+)\\s+(minute|minutes|hour|hours|day|days)\\s*\\)");
 
