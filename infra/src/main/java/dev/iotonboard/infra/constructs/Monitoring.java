@@ -86,7 +86,7 @@ public final class Monitoring extends Construct {
         topicKey.addToResourcePolicy(PolicyStatement.Builder.create()
                 .sid("CloudWatchAlarmsPublishToTheEncryptedTopic")
                 .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
-                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey*"))
+                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
                 .resources(List.of("*"))
                 .build());
         topic = Topic.Builder.create(this, "AlarmTopic")
