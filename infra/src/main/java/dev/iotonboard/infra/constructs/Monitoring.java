@@ -100,10 +100,11 @@ public final class Monitoring extends Construct {
                 .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
                 .actions(List.of("sns:Publish"))
                 .resources(List.of(topic.getTopicArn()))
-                .conditions(Map.of(
+                // Sorted, so the template does not change from one synthesis to the next.
+                .conditions(new TreeMap<>(Map.of(
                         "StringEquals", Map.of("aws:SourceAccount", stack.getAccount()),
                         "ArnLike", Map.of("aws:SourceArn", "arn:" + stack.getPartition() + ":cloudwatch:"
-                                + stack.getRegion() + ":" + stack.getAccount() + ":alarm:*")))
+                                + stack.getRegion() + ":" + stack.getAccount() + ":alarm:*"))))
                 .build());
         settings.email().ifPresent(email -> topic.addSubscription(new EmailSubscription(email)));
 
