@@ -105,11 +105,11 @@ class MonitoringTest {
     }
 
     @Test
-    void reconcilerRepairsAndDrift_alarmAboveZero_overOneRunInterval() {
+    void reconcilerRepairsAndDrift_alarmAboveZero_overOneRunInterval_keepingTheLastRunsVerdict() {
         assertAlarm("Reconciler-PendingRepaired", "IotOnboarding", "ReconcilerPendingRepaired", null, "Sum", 300, 0,
-                "GreaterThanThreshold", "notBreaching");
+                "GreaterThanThreshold", "ignore");
         assertAlarm("Reconciler-Drift", "IotOnboarding", "ReconcilerDrift", null, "Sum", 300, 0,
-                "GreaterThanThreshold", "notBreaching");
+                "GreaterThanThreshold", "ignore");
     }
 
     @Test
@@ -148,7 +148,7 @@ class MonitoringTest {
                         "Sid", "CloudWatchAlarmsPublishToTheEncryptedTopic",
                         "Effect", "Allow",
                         "Principal", Map.of("Service", "cloudwatch.amazonaws.com"),
-                        "Action", List.of("kms:Decrypt", "kms:GenerateDataKey*"),
+                        "Action", List.of("kms:Decrypt", "kms:GenerateDataKey"),
                         "Resource", "*"))))));
         template.hasResourceProperties("AWS::SNS::TopicPolicy", Map.of(
                 "Topics", List.of(topicRef),
@@ -187,6 +187,72 @@ class MonitoringTest {
         for (String queue : template.findResources("AWS::SQS::Queue").keySet()) {
             assertTrue(body.contains("{\"Fn::GetAtt\":[\"" + queue + "\",\"QueueName\"]}"), queue + " charted");
         }
+    }
+
+    @Test
+    void outputs_nameTheTopicDashboardAndWhatTheRunbookReads() {
+        template.hasOutput("AlarmTopicArn", Map.of("Value", topicRef));
+        template.hasOutput("DashboardName", Map.of("Value", ref(Cfn.logicalId(monitoring.getDashboard()))));
+        template.hasOutput("ReconcilerFunctionName", Map.of("Value",
+                ref(Cfn.logicalId(stack.getReconciler().orElseThrow().getFunction().getFunction()))));
+        template.hasOutput("RuleErrorsLogGroupName", Map.of("Value",
+                ref(Cfn.logicalId(stack.getRegistration().getRuleErrors()))));
+        template.hasOutput("ApiAccessLogGroupName", Map.of("Value",
+                ref(Cfn.logicalId(stack.getDeviceApi().getAccessLogs()))));
+    }
+
+    /** docs/operations.md "Alarms" is the runbook: every alarm has its entry, by name or by its kind. */
+    @Test
+    void runbook_coversEveryAlarm() throws java.io.IOException {
+        String runbook = alarmsSection();
+        for (String name : monitoring.getAlarms().keySet()) {
+            int dash = name.indexOf('-');
+            boolean byKind = dash > 0 && runbook.contains("`<") && runbook.contains(">" + name.substring(dash) + "`")
+                    && runbook.contains("`" + name.substring(0, dash) + "`");
+            assertTrue(runbook.contains("`" + name + "`") || byKind, name + " has no runbook entry");
+        }
+    }
+
+    /** Each script the runbook runs exists, and each option given to it is one its usage documents. */
+    @Test
+    void runbook_runsOnlyScriptsAndOptionsThatExist() throws java.io.IOException {
+        String runbook = alarmsSection().replace("\\\n", " ");
+        java.util.regex.Matcher command = java.util.regex.Pattern.compile("(scripts/[a-z/-]+\\.sh)([^\n`]*)")
+                .matcher(runbook);
+        int commands = 0;
+        while (command.find()) {
+            java.nio.file.Path script = SynthesizedStack.ROOT.resolve(command.group(1));
+            assertTrue(java.nio.file.Files.isRegularFile(script), command.group(1));
+            String usage = help(script);
+            java.util.regex.Matcher option = java.util.regex.Pattern.compile("--[a-z-]+").matcher(command.group(2));
+            while (option.find()) {
+                assertTrue(usage.contains(option.group() + " ") || usage.contains(option.group() + "\n")
+                        || usage.contains(option.group() + ")") || usage.contains(option.group() + "|"),
+                        command.group(1) + " has no option " + option.group());
+            }
+            commands++;
+        }
+        assertTrue(commands >= 8, "scripts run by the runbook: " + commands);
+    }
+
+    private static String help(java.nio.file.Path script) throws java.io.IOException {
+        Process process = new ProcessBuilder("bash", script.toString(), "--help").redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            assertEquals(0, process.waitFor(), script + " --help: " + out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    private static String alarmsSection() throws java.io.IOException {
+        String operations = java.nio.file.Files.readString(SynthesizedStack.ROOT.resolve("docs/operations.md"));
+        int start = operations.indexOf("\n## Alarms\n");
+        assertTrue(start >= 0, "docs/operations.md has a section Alarms");
+        int end = operations.indexOf("\n## ", start + 1);
+        return operations.substring(start, end < 0 ? operations.length() : end);
     }
 
     @Test

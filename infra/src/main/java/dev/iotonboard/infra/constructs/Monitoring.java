@@ -50,9 +50,10 @@ import software.constructs.IConstruct;
  * <p>All alarms are single-metric, one evaluation period, with the plain properties a tool can evaluate over recorded
  * metric lines (the local IoT Core does): namespace, metric, dimensions, statistic, period, threshold, comparison and
  * treatment of missing data. Counts that a service or handler writes only when something happened (failures, errors,
- * throttles, 5xx, denials, reconciler findings) treat missing data as not breaching: no data is "none happened". The
- * expiry figures are gauges the expiry watch writes on every scan, zero included; between scans (the watch runs at
- * most daily, the alarm's period is at most a day) missing data is ignored, so the last scan's verdict stands.
+ * throttles, 5xx, denials) treat missing data as not breaching: no data is "none happened". The reconciler's findings
+ * and the expiry figures are written on every finished run or scan, zeros included, so their alarms ignore missing
+ * data (a period without a finished run) and the last run's verdict stands until the next one; a run that fails
+ * writes nothing, and its function's Errors alarm reports it.
  */
 public final class Monitoring extends Construct {
     public static final String NAMESPACE = ExpiryWatch.METRICS_NAMESPACE;
@@ -86,7 +87,7 @@ public final class Monitoring extends Construct {
         topicKey.addToResourcePolicy(PolicyStatement.Builder.create()
                 .sid("CloudWatchAlarmsPublishToTheEncryptedTopic")
                 .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
-                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey*"))
+                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
                 .resources(List.of("*"))
                 .build());
         topic = Topic.Builder.create(this, "AlarmTopic")
@@ -99,10 +100,11 @@ public final class Monitoring extends Construct {
                 .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
                 .actions(List.of("sns:Publish"))
                 .resources(List.of(topic.getTopicArn()))
-                .conditions(Map.of(
+                // Sorted, so the template does not change from one synthesis to the next.
+                .conditions(new TreeMap<>(Map.of(
                         "StringEquals", Map.of("aws:SourceAccount", stack.getAccount()),
                         "ArnLike", Map.of("aws:SourceArn", "arn:" + stack.getPartition() + ":cloudwatch:"
-                                + stack.getRegion() + ":" + stack.getAccount() + ":alarm:*")))
+                                + stack.getRegion() + ":" + stack.getAccount() + ":alarm:*"))))
                 .build());
         settings.email().ifPresent(email -> topic.addSubscription(new EmailSubscription(email)));
 
@@ -145,11 +147,11 @@ public final class Monitoring extends Construct {
             alarm("Reconciler-PendingRepaired", "The reconciler activated certificate(s) left PENDING_ACTIVATION: "
                             + "their registered event was lost or failed.",
                     custom("ReconcilerPendingRepaired", "Sum", run), 0, ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    TreatMissingData.NOT_BREACHING);
+                    TreatMissingData.IGNORE);
             alarm("Reconciler-Drift", "The reconciler found certificate(s) not in line with the contract (repaired "
                             + "or not): its report names them.",
                     custom("ReconcilerDrift", "Sum", run), 0, ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    TreatMissingData.NOT_BREACHING);
+                    TreatMissingData.IGNORE);
         });
         props.expiryWatch().ifPresent(watch -> {
             Duration scan = Duration.hours(Math.min(watch.intervalHours(), MAX_PERIOD_MINUTES / 60));

@@ -145,6 +145,12 @@ public final class OnboardingStack extends Stack {
         output("AlarmTopicArn", monitoring.getTopic().getTopicArn(), "Every alarm notifies this SNS topic "
                 + "(subscribe with -c alarmEmail=<address>); runbook: " + Monitoring.RUNBOOK);
         output("DashboardName", monitoring.getDashboard().getDashboardName(), "The operations dashboard (CloudWatch)");
+        reconciler.ifPresent(r -> output("ReconcilerFunctionName", r.getFunction().getFunction().getFunctionName(),
+                "The reconciler; run it now with aws lambda invoke --function-name <it> --qualifier live out.json"));
+        output("RuleErrorsLogGroupName", registration.getRuleErrors().getLogGroupName(),
+                "Where the topic rules' error action logs each failed action, with the message it failed on");
+        output("ApiAccessLogGroupName", deviceApi.getAccessLogs().getLogGroupName(),
+                "The device API's access log (status, authorizer error, client certificate serial, thing name)");
         output("IotDataEndpointHint", IOT_ENDPOINT_HINT, "Run this for the MQTT/HTTPS endpoint devices connect to");
     }
 
