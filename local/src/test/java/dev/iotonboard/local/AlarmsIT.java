@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
  * <ol>
  * <li>an embedded-metric-format line: a device made by the unmodified create-device.sh with {@code --days 5},
  * onboarded by jitr.sh, is reported by the scheduled expiry watch (every 3 s here) as expiring soon: the
- * {@code CertificatesExpiringSoon} line, and the template's alarm on it;</li>
+ * {@code CertificatesExpiringSoon} line, and the template's alarm on it; its call of the device API by the
+ * unmodified call-api.sh is a {@code AWS/ApiGateway 5XXError} data point of 0 under the dimensions of the template's
+ * 5xx alarm, which stays OK;</li>
  * <li>AWS metrics: with every UpdateCertificate failing ({@code UpdateCertificate:every=1:500} added through the
  * admin route), a second device's registered event fails every attempt of the activation function: its
  * {@code AWS/Lambda Errors}, then the event's record in the function's on-failure queue and that queue's
@@ -70,6 +72,9 @@ class AlarmsIT {
                 Map.of("QueueName", queue));
         AlarmDefinition provisioningErrors = alarm("AWS/Lambda", "Errors",
                 Map.of("FunctionName", provisioning.name()));
+        AlarmDefinition api5xx = alarms.stream().filter(a -> a.supported()
+                && a.namespace().equals("AWS/ApiGateway") && a.metricName().equals("5XXError")).findFirst()
+                .orElseThrow(() -> new AssertionError("the template has no alarm on AWS/ApiGateway 5XXError"));
         assertEquals(List.of(), e2e.adminJson("/_local/alarms").path("alarms").findValuesAsText("unsupported"),
                 "every alarm of the stack is one the tool evaluates");
         e2e.registerCa();
@@ -85,6 +90,15 @@ class AlarmsIT {
         assertTrue(line.path("datapoints").get(0).path("source").asText().startsWith("/aws/lambda/"),
                 "from the function's log: " + line);
         e2e.waitFor(expiring.name() + " in ALARM", Duration.ofSeconds(30), () -> state(expiring).equals("ALARM"));
+
+        // The API answers the onboarded device: a 5XXError data point of 0 under the alarm's ApiName and Stage.
+        E2eFixture.Run call = e2e.run(List.of(e2e.script("device/call-api.sh"), "--domain", "localhost", "--port",
+                Integer.toString(e2e.apiPort()), "--cacert", e2e.serverCa().toString(), "--thing-name", shortLived),
+                Map.of(), 60);
+        assertEquals(0, call.exit(), "call-api.sh exit " + call.exit() + ":\n" + call.err());
+        assertEquals(List.of(0.0), values("AWS/ApiGateway", "5XXError", api5xx.dimensions()),
+                "one answer, not a 5xx, recorded under " + api5xx.dimensions());
+        assertEquals("OK", state(api5xx));
 
         // 2. AWS metrics: activation fails every attempt, its event ends in the on-failure queue.
         assertNotEquals("ALARM", state(activationErrors), "no activation error yet");
