@@ -160,7 +160,7 @@ public final class LocalIotCore implements AutoCloseable {
                     options.httpsPort());
             started.add(dataPlane);
             gateway.addHandler(new AdminRoutes(quotas, faults, controlPlane::stats, lambdas::stats,
-                    lambdas::pendingAsync, admission::connectThrottled, cloudWatch::metricsView,
+                    lambdas::pendingAsync, admission::connectThrottled, filters -> cloudWatch.metricsView(filters),
                     cloudWatch::alarmsView));
             SqsQueues sqs = new SqsQueues(options.region(), options.account());
             for (StackTemplate.Queue queue : stack.queues().values()) {

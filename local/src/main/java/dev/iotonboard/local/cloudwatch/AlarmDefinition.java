@@ -76,7 +76,7 @@ public record AlarmDefinition(String logicalId, String name, String namespace, S
     }
 
     /** Reads one alarm's resolved Properties. */
-    static AlarmDefinition read(String logicalId, JsonNode p) {
+    public static AlarmDefinition read(String logicalId, JsonNode p) {
         String name = p.path("AlarmName").asText(logicalId);
         if (p.has("Metrics")) {
             return unsupported(logicalId, name, "metric math alarms (Metrics) are not evaluated by the local"

@@ -91,10 +91,24 @@ public final class CloudWatch implements AutoCloseable {
 
     /** {@code GET /_local/metrics}: every metric recorded with its data points, and the refused EMF lines. */
     public JsonNode metricsView() {
+        return metricsView(Map.of());
+    }
+
+    /**
+     * {@code GET /_local/metrics?namespace=N&metricName=M}: the metrics of that namespace and name (either filter may
+     * be left out), with their data points, and the refused EMF lines.
+     */
+    public JsonNode metricsView(Map<String, String> filters) {
+        String namespace = filters.get("namespace");
+        String metricName = filters.get("metricName");
         ObjectNode out = JSON.createObjectNode();
         Map<String, ObjectNode> byMetric = new LinkedHashMap<>();
         ArrayNode metrics = out.putArray("metrics");
         for (Datum datum : store.all()) {
+            if (namespace != null && !namespace.equals(datum.namespace())
+                    || metricName != null && !metricName.equals(datum.name())) {
+                continue;
+            }
             String key = datum.namespace() + "\u0000" + datum.name() + "\u0000" + datum.dimensions();
             ObjectNode metric = byMetric.computeIfAbsent(key, k -> {
                 ObjectNode m = metrics.addObject().put("namespace", datum.namespace()).put("metricName",
