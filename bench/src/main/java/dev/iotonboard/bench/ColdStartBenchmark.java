@@ -166,6 +166,8 @@ public final class ColdStartBenchmark {
                         }
                     }
                 }
+                Map<Mode, double[]> ownTotals = new LinkedHashMap<>();
+                Map<Mode, double[]> ownInvokes = new LinkedHashMap<>();
                 for (Subject subject : subjects) {
                     ObjectNode entry = functions.addObject();
                     entry.put("function", function.logicalId());
@@ -196,6 +198,14 @@ public final class ColdStartBenchmark {
                         putStats(setting.putObject("initMs"), init);
                         putStats(setting.putObject("firstInvocationMs"), invoke);
                         putStats(setting.putObject("startToAnswerMs"), total);
+                        if (subject.variant() == null) {
+                            ownTotals.put(mode, total);
+                            ownInvokes.put(mode, invoke);
+                        } else {
+                            ObjectNode paired = setting.putObject("minusOwnJarMs");
+                            putStats(paired.putObject("startToAnswer"), minus(total, ownTotals.get(mode)));
+                            putStats(paired.putObject("firstInvocation"), minus(invoke, ownInvokes.get(mode)));
+                        }
                     }
                     log(entry.toString());
                 }
@@ -264,6 +274,18 @@ public final class ColdStartBenchmark {
         }
     }
 
+    /**
+     * Run-by-run differences {@code a[i] - b[i]}: a variant's and the own jar's i-th runs are back to back, so the
+     * machine's load drifts out of the difference.
+     */
+    static double[] minus(double[] a, double[] b) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] - b[i];
+        }
+        return out;
+    }
+
     static void putStats(ObjectNode node, double[] values) {
         double[] sorted = values.clone();
         java.util.Arrays.sort(sorted);
@@ -271,6 +293,10 @@ public final class ColdStartBenchmark {
         node.put("p90", OnboardingReport.round(OnboardingReport.percentile(sorted, 90), 1));
         node.put("min", OnboardingReport.round(sorted[0], 1));
         node.put("max", OnboardingReport.round(sorted[sorted.length - 1], 1));
+        ArrayNode runs = node.putArray("runs");
+        for (double value : values) {
+            runs.add(OnboardingReport.round(value, 1));
+        }
     }
 
     static double median(double[] sorted) {
@@ -279,15 +305,17 @@ public final class ColdStartBenchmark {
     }
 
     static String text(ObjectNode report) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-30s %-27s %10s %13s %13s %13s %6s%n",
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-30s %-27s %10s %13s %13s %13s %6s %s%n",
                 "handler (ms: median/p90)", "setting", "jar bytes", "init", "1st invoke", "start→answer",
-                "errors"));
+                "errors", "variant minus own jar, run by run: start→answer, 1st invoke"));
         report.path("functions").forEach(f -> f.path("settings").forEach(s -> out.append(String.format(Locale.ROOT,
-                "%-30s %-27s %10d %13s %13s %13s %6d%n",
+                "%-30s %-27s %10d %13s %13s %13s %6d %s%n",
                 f.path("handler").asText().replaceAll("^.*\\.", "").replace("::handleRequest", "")
                         + (f.path("variant").isTextual() ? " [" + f.path("variant").asText() + "]" : ""),
                 s.path("setting").asText(), f.path("jarBytes").asLong(), pair(s.path("initMs")),
-                pair(s.path("firstInvocationMs")), pair(s.path("startToAnswerMs")), s.path("errors").asInt()))));
+                pair(s.path("firstInvocationMs")), pair(s.path("startToAnswerMs")), s.path("errors").asInt(),
+                s.has("minusOwnJarMs") ? pair(s.path("minusOwnJarMs").path("startToAnswer")) + ", "
+                        + pair(s.path("minusOwnJarMs").path("firstInvocation")) : ""))));
         return out.toString();
     }
 

@@ -26,6 +26,13 @@ class ColdStartReportTest {
         assertEquals(400.0, node.path("p90").asDouble());
         assertEquals(100.0, node.path("min").asDouble());
         assertEquals(400.0, node.path("max").asDouble());
+        assertEquals("[400.0,100.0,300.0,200.0]", node.path("runs").toString(), "the runs in their order");
+    }
+
+    @Test
+    void minus_isTheRunByRunDifference() {
+        assertEquals(List.of(10.0, -5.0, 0.0), java.util.Arrays.stream(ColdStartBenchmark.minus(
+                new double[] {110, 95, 300}, new double[] {100, 100, 300})).boxed().toList());
     }
 
     @Test
@@ -68,13 +75,15 @@ class ColdStartReportTest {
         ObjectNode report = (ObjectNode) new ObjectMapper().readTree("""
                 {"functions":[{"handler":"a.b.ActivationHandler::handleRequest","variant":"powertools-metrics",
                   "jarBytes":1,"settings":[{"setting":"s","errors":0,"initMs":{},"firstInvocationMs":{},
-                  "startToAnswerMs":{}}]},
+                  "startToAnswerMs":{},"minusOwnJarMs":{"startToAnswer":{"median":42,"p90":90},
+                  "firstInvocation":{"median":7,"p90":9}}}]},
                  {"handler":"a.b.ActivationHandler::handleRequest","variant":null,"jarBytes":1,"settings":[
                   {"setting":"s","errors":0,"initMs":{},"firstInvocationMs":{},"startToAnswerMs":{}}]}]}""");
 
         String[] lines = ColdStartBenchmark.text(report).split("\\n");
 
         assertTrue(lines[1].startsWith("ActivationHandler [powertools-metrics] "), lines[1]);
+        assertTrue(lines[1].endsWith(" 42/90, 7/9"), lines[1]);
         assertTrue(lines[2].startsWith("ActivationHandler "), lines[2]);
         assertFalse(lines[2].contains("["), lines[2]);
     }
