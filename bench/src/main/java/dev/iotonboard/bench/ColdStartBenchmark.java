@@ -39,13 +39,22 @@ public final class ColdStartBenchmark {
               --runs K          fresh JVMs per function and JVM setting (default 10)
               --out FILE        JSON report (default bench/target/cold-start.json)
               --repo DIR        repository root (default .)
-              --work-dir DIR    CA, cdk.out, tool state and log (default a new temporary folder)""";
+              --work-dir DIR    CA, cdk.out, tool state and log (default a new temporary folder)
+              --only CLASS      run only this handler class (simple or full name); repeatable
+              --variant NAME=JAR
+                                also run JAR in place of the function's own jar, for each function whose handler
+                                class JAR holds, alternating with the own jar run by run; repeatable
+                                (docs/performance.md, "Metrics and logging: Powertools or hand-written")""";
 
     /**
      * The JVM settings compared: none, the stack's JAVA_TOOL_OPTIONS, and (for handlers with a public {@code prime()})
      * the stack's options with {@code prime()} called before the runtime starts ({@link PrimeThenRun}).
      */
     record Mode(String name, String javaToolOptions, boolean prime) {
+    }
+
+    /** A jar run for a function: its own ({@code variant} null) or a variant's. */
+    record Subject(String variant, Path jar) {
     }
 
     private ColdStartBenchmark() {
@@ -56,6 +65,8 @@ public final class ColdStartBenchmark {
         Path out = Path.of("bench/target/cold-start.json");
         Path root = Path.of(".");
         Path work = null;
+        List<String> only = new ArrayList<>();
+        Map<String, Path> variants = new LinkedHashMap<>();
         try {
             for (int i = 0; i < args.length; i++) {
                 if (args[i].equals("-h") || args[i].equals("--help")) {
@@ -71,6 +82,20 @@ public final class ColdStartBenchmark {
                     case "--out" -> out = Path.of(value);
                     case "--repo" -> root = Path.of(value);
                     case "--work-dir" -> work = Path.of(value);
+                    case "--only" -> only.add(value);
+                    case "--variant" -> {
+                        int eq = value.indexOf('=');
+                        if (eq < 1 || eq == value.length() - 1) {
+                            throw new IllegalArgumentException("--variant takes NAME=JAR: " + value);
+                        }
+                        Path jar = Path.of(value.substring(eq + 1));
+                        if (!Files.isRegularFile(jar)) {
+                            throw new IllegalArgumentException("--variant " + value + ": no such file");
+                        }
+                        if (variants.put(value.substring(0, eq), jar.toAbsolutePath()) != null) {
+                            throw new IllegalArgumentException("--variant " + value.substring(0, eq) + " given twice");
+                        }
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
                 }
             }
@@ -84,10 +109,11 @@ public final class ColdStartBenchmark {
         }
         root = root.toAbsolutePath().normalize();
         work = work != null ? Files.createDirectories(work) : Files.createTempDirectory("cold-start-bench");
-        System.exit(run(root, work, runs, out));
+        System.exit(run(root, work, runs, out, only, variants));
     }
 
-    static int run(Path root, Path work, int runs, Path out) throws Exception {
+    static int run(Path root, Path work, int runs, Path out, List<String> only, Map<String, Path> variants)
+            throws Exception {
         List<Path> runtime = runtimeJars(root);
         Path jni = extractJni(runtime, work);
         try (Stage stage = Stage.create(root, work, Map.of(), stack -> List.of("--quotas", "off"))) {
@@ -101,6 +127,9 @@ public final class ColdStartBenchmark {
             ArrayNode functions = report.putArray("functions");
             int failures = 0;
             for (StackInfo.Function function : stage.stack.functions()) {
+                if (!selected(function.handlerClass(), only)) {
+                    continue;
+                }
                 Optional<Path> jar = jarOf(root, function.handlerClass());
                 if (jar.isEmpty()) {
                     log("no jar under lambdas/*/target holds " + function.handlerClass() + ": skipped");
@@ -113,49 +142,73 @@ public final class ColdStartBenchmark {
                     modes.add(new Mode("stack's options + prime()", templateOptions, true));
                 }
                 String event = events.forHandler(function.handlerClass());
-                ObjectNode entry = functions.addObject();
-                entry.put("function", function.logicalId());
-                entry.put("handler", function.handler());
-                entry.put("jar", root.relativize(jar.get()).toString());
-                entry.put("jarBytes", Files.size(jar.get()));
-                entry.put("memoryMb", function.memoryMb());
-                Map<Mode, List<RuntimeApiServer.Outcome>> byMode = new LinkedHashMap<>();
-                Map<Mode, List<Long>> starts = new LinkedHashMap<>();
+                List<Subject> subjects = new ArrayList<>(List.of(new Subject(null, jar.get())));
+                variants.forEach((name, variantJar) -> {
+                    if (holds(variantJar, function.handlerClass())) {
+                        subjects.add(new Subject(name, variantJar));
+                    }
+                });
+                Map<Subject, Map<Mode, List<RuntimeApiServer.Outcome>>> byMode = new LinkedHashMap<>();
+                Map<Subject, Map<Mode, List<Long>>> starts = new LinkedHashMap<>();
                 for (int i = 0; i < runs; i++) {
-                    for (Mode mode : modes) {
-                        long[] started = new long[1];
-                        RuntimeApiServer.Outcome outcome = once(function, jar.get(), runtime, jni, mode, event,
-                                stage, started);
-                        byMode.computeIfAbsent(mode, m -> new ArrayList<>()).add(outcome);
-                        starts.computeIfAbsent(mode, m -> new ArrayList<>()).add(started[0]);
-                        if (outcome.error()) {
-                            failures++;
+                    for (Subject subject : subjects) {
+                        for (Mode mode : modes) {
+                            long[] started = new long[1];
+                            RuntimeApiServer.Outcome outcome = once(function, subject.jar(), runtime, jni, mode,
+                                    event, stage, started);
+                            byMode.computeIfAbsent(subject, x -> new LinkedHashMap<>())
+                                    .computeIfAbsent(mode, m -> new ArrayList<>()).add(outcome);
+                            starts.computeIfAbsent(subject, x -> new LinkedHashMap<>())
+                                    .computeIfAbsent(mode, m -> new ArrayList<>()).add(started[0]);
+                            if (outcome.error()) {
+                                failures++;
+                            }
                         }
                     }
                 }
-                ArrayNode settings = entry.putArray("settings");
-                for (Mode mode : modes) {
-                    List<RuntimeApiServer.Outcome> outcomes = byMode.get(mode);
-                    List<Long> t0 = starts.get(mode);
-                    double[] init = new double[outcomes.size()];
-                    double[] total = new double[outcomes.size()];
-                    double[] invoke = new double[outcomes.size()];
-                    for (int i = 0; i < outcomes.size(); i++) {
-                        init[i] = (outcomes.get(i).firstNextNanos() - t0.get(i)) / 1e6;
-                        total[i] = (outcomes.get(i).answeredNanos() - t0.get(i)) / 1e6;
-                        invoke[i] = (outcomes.get(i).answeredNanos() - outcomes.get(i).firstNextNanos()) / 1e6;
+                Map<Mode, double[]> ownTotals = new LinkedHashMap<>();
+                Map<Mode, double[]> ownInvokes = new LinkedHashMap<>();
+                for (Subject subject : subjects) {
+                    ObjectNode entry = functions.addObject();
+                    entry.put("function", function.logicalId());
+                    entry.put("handler", function.handler());
+                    entry.put("variant", subject.variant());
+                    entry.put("jar", subject.jar().startsWith(root) ? root.relativize(subject.jar()).toString()
+                            : subject.jar().toString());
+                    entry.put("jarBytes", Files.size(subject.jar()));
+                    entry.put("memoryMb", function.memoryMb());
+                    ArrayNode settings = entry.putArray("settings");
+                    for (Mode mode : modes) {
+                        List<RuntimeApiServer.Outcome> outcomes = byMode.get(subject).get(mode);
+                        List<Long> t0 = starts.get(subject).get(mode);
+                        double[] init = new double[outcomes.size()];
+                        double[] total = new double[outcomes.size()];
+                        double[] invoke = new double[outcomes.size()];
+                        for (int i = 0; i < outcomes.size(); i++) {
+                            init[i] = (outcomes.get(i).firstNextNanos() - t0.get(i)) / 1e6;
+                            total[i] = (outcomes.get(i).answeredNanos() - t0.get(i)) / 1e6;
+                            invoke[i] = (outcomes.get(i).answeredNanos() - outcomes.get(i).firstNextNanos()) / 1e6;
+                        }
+                        ObjectNode setting = settings.addObject();
+                        setting.put("setting", mode.name());
+                        setting.put("javaToolOptions", mode.javaToolOptions());
+                        setting.put("primedBeforeFirstEvent", mode.prime());
+                        setting.put("errors", outcomes.stream().filter(RuntimeApiServer.Outcome::error).count());
+                        setting.put("firstAnswer", outcomes.get(0).body());
+                        putStats(setting.putObject("initMs"), init);
+                        putStats(setting.putObject("firstInvocationMs"), invoke);
+                        putStats(setting.putObject("startToAnswerMs"), total);
+                        if (subject.variant() == null) {
+                            ownTotals.put(mode, total);
+                            ownInvokes.put(mode, invoke);
+                        } else {
+                            ObjectNode paired = setting.putObject("minusOwnJarMs");
+                            putStats(paired.putObject("startToAnswer"), minus(total, ownTotals.get(mode)));
+                            putStats(paired.putObject("firstInvocation"), minus(invoke, ownInvokes.get(mode)));
+                        }
                     }
-                    ObjectNode setting = settings.addObject();
-                    setting.put("setting", mode.name());
-                    setting.put("javaToolOptions", mode.javaToolOptions());
-                    setting.put("primedBeforeFirstEvent", mode.prime());
-                    setting.put("errors", outcomes.stream().filter(RuntimeApiServer.Outcome::error).count());
-                    setting.put("firstAnswer", outcomes.get(0).body());
-                    putStats(setting.putObject("initMs"), init);
-                    putStats(setting.putObject("firstInvocationMs"), invoke);
-                    putStats(setting.putObject("startToAnswerMs"), total);
+                    log(entry.toString());
                 }
-                log(entry.toString());
             }
             System.out.println(text(report));
             Files.createDirectories(out.toAbsolutePath().getParent());
@@ -221,6 +274,18 @@ public final class ColdStartBenchmark {
         }
     }
 
+    /**
+     * Run-by-run differences {@code a[i] - b[i]}: a variant's and the own jar's i-th runs are back to back, so the
+     * machine's load drifts out of the difference.
+     */
+    static double[] minus(double[] a, double[] b) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i] - b[i];
+        }
+        return out;
+    }
+
     static void putStats(ObjectNode node, double[] values) {
         double[] sorted = values.clone();
         java.util.Arrays.sort(sorted);
@@ -228,6 +293,10 @@ public final class ColdStartBenchmark {
         node.put("p90", OnboardingReport.round(OnboardingReport.percentile(sorted, 90), 1));
         node.put("min", OnboardingReport.round(sorted[0], 1));
         node.put("max", OnboardingReport.round(sorted[sorted.length - 1], 1));
+        ArrayNode runs = node.putArray("runs");
+        for (double value : values) {
+            runs.add(OnboardingReport.round(value, 1));
+        }
     }
 
     static double median(double[] sorted) {
@@ -236,14 +305,17 @@ public final class ColdStartBenchmark {
     }
 
     static String text(ObjectNode report) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-30s %-27s %10s %13s %13s %13s %6s%n",
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-30s %-27s %10s %13s %13s %13s %6s %s%n",
                 "handler (ms: median/p90)", "setting", "jar bytes", "init", "1st invoke", "start→answer",
-                "errors"));
+                "errors", "variant minus own jar, run by run: start→answer, 1st invoke"));
         report.path("functions").forEach(f -> f.path("settings").forEach(s -> out.append(String.format(Locale.ROOT,
-                "%-30s %-27s %10d %13s %13s %13s %6d%n",
-                f.path("handler").asText().replaceAll("^.*\\.", "").replace("::handleRequest", ""),
+                "%-30s %-27s %10d %13s %13s %13s %6d %s%n",
+                f.path("handler").asText().replaceAll("^.*\\.", "").replace("::handleRequest", "")
+                        + (f.path("variant").isTextual() ? " [" + f.path("variant").asText() + "]" : ""),
                 s.path("setting").asText(), f.path("jarBytes").asLong(), pair(s.path("initMs")),
-                pair(s.path("firstInvocationMs")), pair(s.path("startToAnswerMs")), s.path("errors").asInt()))));
+                pair(s.path("firstInvocationMs")), pair(s.path("startToAnswerMs")), s.path("errors").asInt(),
+                s.has("minusOwnJarMs") ? pair(s.path("minusOwnJarMs").path("startToAnswer")) + ", "
+                        + pair(s.path("minusOwnJarMs").path("firstInvocation")) : ""))));
         return out.toString();
     }
 
@@ -266,6 +338,21 @@ public final class ColdStartBenchmark {
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether {@code handlerClass} is among {@code only} (full or simple names); an empty list selects all. */
+    static boolean selected(String handlerClass, List<String> only) {
+        return only.isEmpty() || only.stream().anyMatch(name -> name.equals(handlerClass)
+                || name.equals(handlerClass.substring(handlerClass.lastIndexOf('.') + 1)));
+    }
+
+    /** Whether {@code jar} holds the class file of {@code handlerClass}. */
+    static boolean holds(Path jar, String handlerClass) {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            return zip.getEntry(handlerClass.replace('.', '/') + ".class") != null;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Whether the handler class has a public no-argument {@code prime()} (SnapStart priming). */

@@ -48,6 +48,7 @@ import java.util.regex.Pattern;
  * @param placement        the thing type, thing groups and certificate-derived attributes of a new thing
  * @param deployment       account-dependent deploy settings: reserved concurrency on or off, and the API certificate's
  *                         ACM type with its ownership verification certificate
+ * @param alarms           the alarm topic's email subscription and the alarm thresholds ({@link AlarmSettings})
  */
 public record OnboardingConfig(
         String domainName,
@@ -67,7 +68,8 @@ public record OnboardingConfig(
         ExpiryWatch expiryWatch,
         int renewalWindowHours,
         ThingPlacement placement,
-        Deployment deployment) {
+        Deployment deployment,
+        AlarmSettings alarms) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -263,6 +265,7 @@ public record OnboardingConfig(
         ThingPlacement placement = ThingPlacement.fromContext(context, problems);
 
         Deployment deployment = deployment(in, problems, certificateArn);
+        AlarmSettings alarms = AlarmSettings.fromContext(context, problems);
 
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
@@ -276,7 +279,7 @@ public record OnboardingConfig(
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateIds, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
                 jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch,
-                renewalWindowHours, placement, deployment);
+                renewalWindowHours, placement, deployment, alarms);
     }
 
     private static Deployment deployment(Reader in, List<String> problems, Optional<String> certificateArn) {

@@ -7,6 +7,8 @@ import dev.iotonboard.local.apigateway.ApiDefinition;
 import dev.iotonboard.local.apigateway.ApiGateway;
 import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.chaos.Quotas;
+import dev.iotonboard.local.cloudwatch.AlarmDefinition;
+import dev.iotonboard.local.cloudwatch.CloudWatch;
 import dev.iotonboard.local.dynamodb.Dynalite;
 import dev.iotonboard.local.dynamodb.DynamoDb;
 import dev.iotonboard.local.dynamodb.DynamoDbApi;
@@ -67,6 +69,7 @@ public final class LocalIotCore implements AutoCloseable {
     private final Scheduler scheduler;
     private final DynamoDb dynamo;
     private final CloudTrailEvents cloudTrail;
+    private final CloudWatch cloudWatch;
 
     /** Starts everything; throws IllegalArgumentException for a bad or missing cloud assembly. */
     public LocalIotCore(Options options, EventLog log) throws IOException {
@@ -118,6 +121,8 @@ public final class LocalIotCore implements AutoCloseable {
                     ? " (function " + fault.spec().target() + ")" : ""));
         }
         List<AutoCloseable> started = new ArrayList<>();
+        cloudWatch = new CloudWatch(AlarmDefinition.from(stack), log);
+        started.add(cloudWatch);
         try {
             dynamo = stack.tables().isEmpty() ? null : DynamoDb.start(Dynalite.find(options.dynalite(),
                     List.of(options.cdkOut(), Path.of(""), jarDir())), options.dynamoDbDir(), stack.tables().values(),
@@ -139,6 +144,17 @@ public final class LocalIotCore implements AutoCloseable {
                     options.initTimeout(), options.retryDelays(), options.stateDir().resolve("lambda-failures")), log,
                     faults);
             started.add(lambdas);
+            lambdas.observe(new LambdaRunner.Observer() {
+                @Override
+                public void output(StackTemplate.Function function, String line) {
+                    cloudWatch.functionLog(function.name(), line);
+                }
+
+                @Override
+                public void attempt(StackTemplate.Function function, LambdaRunner.Result result) {
+                    cloudWatch.services().lambdaAttempt(function.name(), result.error());
+                }
+            });
             controlPlane.crashTargets(lambdas);
             DynamoDbApi dynamoApi = new DynamoDbApi(dynamo == null ? null : dynamo.endpoint(), options.region(),
                     options.account(), log);
@@ -151,6 +167,7 @@ public final class LocalIotCore implements AutoCloseable {
             cloudTrail = cloudTrail(stack, options, iam, log);
             controlPlane.apiCalls(cloudTrail::called);
             rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
+            rules.onAction((rule, actionType, failed) -> cloudWatch.services().ruleAction(rule, actionType, failed));
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,
                     new String[] {"localhost", options.host()}, new String[] {"127.0.0.1"});
@@ -164,7 +181,8 @@ public final class LocalIotCore implements AutoCloseable {
                     options.httpsPort());
             started.add(dataPlane);
             gateway.addHandler(new AdminRoutes(quotas, faults, controlPlane::stats, lambdas::stats,
-                    lambdas::pendingAsync, admission::connectThrottled));
+                    lambdas::pendingAsync, admission::connectThrottled, filters -> cloudWatch.metricsView(filters),
+                    cloudWatch::alarmsView));
             SqsQueues sqs = new SqsQueues(options.region(), options.account());
             for (StackTemplate.Queue queue : stack.queues().values()) {
                 sqs.create(queue.name(), stack.resolvedProperties(queue.logicalId()));
@@ -186,7 +204,14 @@ public final class LocalIotCore implements AutoCloseable {
                     options.apiPort());
             if (api != null) {
                 started.add(api);
+                String apiName = stack.resolvedProperties(apiDefinition.get().apiId()).path("Name")
+                        .asText(apiDefinition.get().apiId());
+                api.onResponse(status -> cloudWatch.services().apiResponse(apiName, apiDefinition.get().stage(),
+                        status));
             }
+            cloudWatch.start(metrics -> sqs.names().forEach(queue -> metrics.queueDepth(queue,
+                    Long.parseLong(sqs.attributes(queue, List.of("ApproximateNumberOfMessages"))
+                            .get("ApproximateNumberOfMessages")))));
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable closeable : started) {
                 try {
@@ -242,6 +267,7 @@ public final class LocalIotCore implements AutoCloseable {
 
     @Override
     public void close() {
+        cloudWatch.close();
         scheduler.close();
         if (api != null) {
             api.close();

@@ -239,6 +239,16 @@ public final class E2eFixture implements AutoCloseable {
         }
     }
 
+    /** {@code GET} of an admin route that answers JSON, e.g. {@code /_local/metrics} or {@code /_local/alarms}. */
+    public JsonNode adminJson(String path) {
+        String body = admin("GET", path);
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new AssertionError(path + " is not JSON: " + body, e);
+        }
+    }
+
     /** {@code DELETE /_local/faults}. */
     public void clearFaults() {
         admin("DELETE", "/_local/faults");

@@ -6,6 +6,7 @@ import dev.iotonboard.infra.OnboardingConfig;
 import dev.iotonboard.infra.constructs.DeviceApi;
 import dev.iotonboard.infra.constructs.DevicePolicies;
 import dev.iotonboard.infra.constructs.ExpiryWatch;
+import dev.iotonboard.infra.constructs.Monitoring;
 import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.constructs.ThingPlacementResources;
@@ -13,6 +14,7 @@ import dev.iotonboard.infra.constructs.ReservedConcurrency;
 import dev.iotonboard.infra.constructs.Truststore;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Stack;
@@ -30,6 +32,7 @@ public final class OnboardingStack extends Stack {
     private final Optional<Reconciler> reconciler;
     private final Optional<ExpiryWatch> expiryWatch;
     private final ThingPlacementResources placement;
+    private final Monitoring monitoring;
 
     public OnboardingStack(Construct scope, String id, StackProps props, OnboardingConfig config, LambdaJars jars) {
         super(scope, id, props);
@@ -105,6 +108,11 @@ public final class OnboardingStack extends Stack {
         config.hostedZone().ifPresent(zone -> api.hostedZone(zone.id(), zone.name()));
         deviceApi = new DeviceApi(this, "DeviceApi", api.build());
         ReservedConcurrency.apply(this, config.deployment().reservedConcurrency());
+        // Last: it alarms on every queue, function and topic rule built above.
+        monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config.alarms(),
+                config.deployment().reservedConcurrency(), deviceApi.getApi(),
+                reconciler.isPresent() ? OptionalInt.of(config.reconciler().intervalMinutes()) : OptionalInt.empty(),
+                expiryWatch.map(watch -> config.expiryWatch())));
 
         output("ApiDomainName", config.domainName(), "The device API's custom domain (mutual TLS): https://<it>/sample");
         output("ApiDomainAliasTarget", deviceApi.getDomain().getDomainNameAliasDomainName(),
@@ -134,6 +142,15 @@ public final class OnboardingStack extends Stack {
                 "The renewal announcement function; redrive its failures with scripts/ops/redrive.sh --function <it>");
         output("TruststoreUri", truststore.getUri(), "The mutual TLS truststore (CA bundle)");
         output("TruststoreVersion", truststore.getVersionId(), "The truststore object version the domain uses");
+        output("AlarmTopicArn", monitoring.getTopic().getTopicArn(), "Every alarm notifies this SNS topic "
+                + "(subscribe with -c alarmEmail=<address>); runbook: " + Monitoring.RUNBOOK);
+        output("DashboardName", monitoring.getDashboard().getDashboardName(), "The operations dashboard (CloudWatch)");
+        reconciler.ifPresent(r -> output("ReconcilerFunctionName", r.getFunction().getFunction().getFunctionName(),
+                "The reconciler; run it now with aws lambda invoke --function-name <it> --qualifier live out.json"));
+        output("RuleErrorsLogGroupName", registration.getRuleErrors().getLogGroupName(),
+                "Where the topic rules' error action logs each failed action, with the message it failed on");
+        output("ApiAccessLogGroupName", deviceApi.getAccessLogs().getLogGroupName(),
+                "The device API's access log (status, authorizer error, client certificate serial, thing name)");
         output("IotDataEndpointHint", IOT_ENDPOINT_HINT, "Run this for the MQTT/HTTPS endpoint devices connect to");
     }
 
@@ -151,6 +168,10 @@ public final class OnboardingStack extends Stack {
 
     public Truststore getTruststore() {
         return truststore;
+    }
+
+    public Monitoring getMonitoring() {
+        return monitoring;
     }
 
     public DeviceApi getDeviceApi() {

@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * The tool's own routes on the control-plane port, under {@code /_local/} (no IoT API path starts so):
  * {@code GET /_local/stats}; {@code GET|POST|DELETE /_local/faults} (list, add one spec as {@code {"spec":"..."}}
  * or plain text, clear); {@code GET|PUT /_local/quotas} ({@code {"enabled":true|false,"rates":{"OP":rate}}}, both
- * members optional). Answers JSON; a bad input is 400 {@code {"message": ...}} naming the problem.
+ * members optional); {@code GET /_local/metrics[?namespace=N&metricName=M]} and {@code GET /_local/alarms} (the CloudWatch room's recorded
+ * data points and the stack's alarms evaluated now). Answers JSON; a bad input is 400 {@code {"message": ...}} naming the problem.
  */
 public final class AdminRoutes implements Gateway.Handler {
     public static final String PREFIX = "/_local/";
@@ -35,6 +36,8 @@ public final class AdminRoutes implements Gateway.Handler {
     private final Supplier<Map<String, LambdaRunner.FunctionStats>> functions;
     private final LongSupplier pendingAsync;
     private final LongSupplier connectThrottled;
+    private final java.util.function.Function<Map<String, String>, JsonNode> metrics;
+    private final Supplier<JsonNode> alarms;
 
     /**
      * @param quotas           the quotas it reads and changes
@@ -47,6 +50,22 @@ public final class AdminRoutes implements Gateway.Handler {
     public AdminRoutes(Quotas quotas, Faults faults, Supplier<Map<String, ControlPlane.OperationStats>> operations,
             Supplier<Map<String, LambdaRunner.FunctionStats>> functions, LongSupplier pendingAsync,
             LongSupplier connectThrottled) {
+        this(quotas, faults, operations, functions, pendingAsync, connectThrottled, null, null);
+    }
+
+    /**
+     * With the CloudWatch room's views as well.
+     *
+     * @param metrics {@code GET /_local/metrics}: the recorded data points, filtered by the query's {@code namespace}
+     *                and {@code metricName} (null: not served)
+     * @param alarms  {@code GET /_local/alarms}: the stack's alarms evaluated now (null: not served)
+     */
+    public AdminRoutes(Quotas quotas, Faults faults, Supplier<Map<String, ControlPlane.OperationStats>> operations,
+            Supplier<Map<String, LambdaRunner.FunctionStats>> functions, LongSupplier pendingAsync,
+            LongSupplier connectThrottled, java.util.function.Function<Map<String, String>, JsonNode> metrics,
+            Supplier<JsonNode> alarms) {
+        this.metrics = metrics;
+        this.alarms = alarms;
         this.quotas = quotas;
         this.faults = faults;
         this.operations = operations;
@@ -74,8 +93,13 @@ public final class AdminRoutes implements Gateway.Handler {
                 }
                 case "quotas GET" -> showQuotas();
                 case "quotas PUT" -> setQuotas(body);
+                case "metrics GET" -> view(metrics == null ? null
+                        : () -> metrics.apply(query(exchange.getRequestURI().getRawQuery(),
+                                java.util.Set.of("namespace", "metricName"))), path);
+                case "alarms GET" -> view(alarms, path);
                 default -> throw new AdminError(404, "no admin route " + method + " " + path
-                        + " (GET /_local/stats, GET|POST|DELETE /_local/faults, GET|PUT /_local/quotas)");
+                        + " (GET /_local/stats, GET|POST|DELETE /_local/faults, GET|PUT /_local/quotas,"
+                        + " GET /_local/metrics, GET /_local/alarms)");
             };
             send(exchange, 200, answer);
         } catch (AdminError e) {
@@ -91,6 +115,31 @@ public final class AdminRoutes implements Gateway.Handler {
             super(message);
             this.status = status;
         }
+    }
+
+    /** The query's parameters; one not in {@code allowed}, or given twice, is 400. */
+    private static Map<String, String> query(String raw, java.util.Set<String> allowed) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            if (!allowed.contains(name) || parameters.put(name, value) != null) {
+                throw new AdminError(400, "query parameter " + name + " is not one of " + new java.util.TreeSet<>(
+                        allowed) + " or is given twice");
+            }
+        }
+        return parameters;
+    }
+
+    private static JsonNode view(Supplier<JsonNode> view, String path) {
+        if (view == null) {
+            throw new AdminError(404, "no admin route GET " + path + " in this configuration");
+        }
+        return view.get();
     }
 
     private JsonNode stats() {

@@ -84,6 +84,7 @@ public final class ApiGateway implements AutoCloseable {
     private final MutualTls mutualTls;
     private final HttpsServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(8, Threads.daemon("api-request"));
+    private volatile java.util.function.IntConsumer responses = status -> { };
 
     /** @param domain the custom domain's name (the tool's {@code --host}): the SNI clients must send */
     public ApiGateway(ApiDefinition api, Invoker lambdas, EventLog log, Pki.Issued serverCertificate,
@@ -204,7 +205,13 @@ public final class ApiGateway implements AutoCloseable {
         }
     }
 
-    private static void send(HttpExchange exchange, Response response, String requestId) throws IOException {
+    /** Told the status of every answer the API gives a request (the 5XXError and 4XXError metrics). */
+    public void onResponse(java.util.function.IntConsumer listener) {
+        this.responses = listener;
+    }
+
+    private void send(HttpExchange exchange, Response response, String requestId) throws IOException {
+        responses.accept(response.status());
         response.headers().forEach((name, values) -> exchange.getResponseHeaders().put(name, values));
         exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
         exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);

@@ -174,6 +174,7 @@ final class Container {
             String line;
             while ((line = reader.readLine()) != null) {
                 host.log.event("fn " + name, line);
+                host.observer.output(function, line);
             }
         } catch (IOException e) {
             // the process ended

@@ -16,6 +16,7 @@ final class ContainerHost {
     final Path nativeLibrary;
     final Map<String, Container> byAccessKeyId = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    volatile LambdaRunner.Observer observer = LambdaRunner.Observer.NONE;
 
     ContainerHost(LambdaRunner.Settings settings, EventLog log) {
         this.settings = settings;

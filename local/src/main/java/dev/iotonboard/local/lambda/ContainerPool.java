@@ -61,6 +61,9 @@ final class ContainerPool {
         if (result.error()) {
             errors.incrementAndGet();
         }
+        if (!host.closed()) {
+            host.observer.attempt(function, result);
+        }
         host.log.event("lambda", function.logicalId() + " " + requestId + " " + (result.error() ? "ERROR" : "OK")
                 + " in " + (System.nanoTime() - start) / 1_000_000 + " ms (container " + container.name()
                 + ")" + (result.error() ? ": " + Container.abbreviate(result.body()) : ""));

@@ -51,6 +51,18 @@ public final class LambdaRunner implements AutoCloseable, CrashTarget, CallerIde
         }
     }
 
+    /** Told what the functions do: each line a container writes to its log, and each attempt's result. */
+    public interface Observer {
+        Observer NONE = new Observer() {
+        };
+
+        default void output(StackTemplate.Function function, String line) {
+        }
+
+        default void attempt(StackTemplate.Function function, Result result) {
+        }
+    }
+
     /** Environment and limits every container shares. */
     public record Settings(String region, String account, String iotEndpointUrl, List<Path> runtimeClasspath,
             int defaultConcurrency, Duration initTimeout, List<Duration> asyncRetryDelays, Path failureDir) {
@@ -113,6 +125,11 @@ public final class LambdaRunner implements AutoCloseable, CrashTarget, CallerIde
         Map<String, FunctionStats> stats = new LinkedHashMap<>();
         pools.forEach((id, pool) -> stats.put(id, async.stats(pool)));
         return stats;
+    }
+
+    /** Tells {@code observer} every function's log lines and attempts (the CloudWatch room). */
+    public void observe(Observer observer) {
+        host.observer = observer;
     }
 
     /** Where on-failure records go besides the file: (destination ARN, record) -> sent. */

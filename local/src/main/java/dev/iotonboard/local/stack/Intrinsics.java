@@ -97,9 +97,15 @@ final class Intrinsics {
                 return lambdaArn(aliasFunction(name)) + ":" + resolvedProperties(name).path("Name").asText();
             case "AWS::Lambda::Version":
                 return lambdaArn(aliasFunction(name)) + ":" + versionNumber(name);
+            case "AWS::SNS::Topic":
+                return snsArn(physicalName(name, resource));
             default:
                 return physicalName(name, resource);
         }
+    }
+
+    private String snsArn(String topicName) {
+        return "arn:aws:sns:" + region + ":" + account + ":" + topicName;
     }
 
     private String lambdaArn(String functionName) {
@@ -120,8 +126,18 @@ final class Intrinsics {
         if (type.equals("AWS::Lambda::Version") && attribute.equals("Version")) {
             return versionNumber(logicalId);
         }
+        if (type.equals("AWS::SQS::Queue") && attribute.equals("QueueName")
+                || type.equals("AWS::SNS::Topic") && attribute.equals("TopicName")
+                || type.equals("AWS::CloudWatch::Alarm") && attribute.equals("AlarmName")) {
+            return name;
+        }
+        if (type.equals("AWS::SNS::Topic") && attribute.equals("TopicArn")) {
+            return snsArn(name);
+        }
         if (attribute.equals("Arn")) {
             switch (type) {
+                case "AWS::CloudWatch::Alarm":
+                    return "arn:aws:cloudwatch:" + region + ":" + account + ":alarm:" + name;
                 case "AWS::Events::Rule":
                     return "arn:aws:events:" + region + ":" + account + ":rule/" + name;
                 case "AWS::Lambda::Function":
@@ -176,6 +192,9 @@ final class Intrinsics {
             case "AWS::Events::Rule" -> "Name";
             case "AWS::DynamoDB::Table" -> "TableName";
             case "AWS::CloudTrail::Trail" -> "TrailName";
+            case "AWS::SNS::Topic" -> "TopicName";
+            case "AWS::CloudWatch::Alarm" -> "AlarmName";
+            case "AWS::ApiGateway::Stage" -> "StageName";
             default -> null;
         };
         if (field != null && resource.path("Properties").has(field)) {

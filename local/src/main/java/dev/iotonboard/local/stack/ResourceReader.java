@@ -31,14 +31,15 @@ final class ResourceReader {
     static final Set<String> HONOURED = Set.of("AWS::IoT::Policy", "AWS::IoT::TopicRule", "AWS::IoT::ThingType",
             "AWS::IoT::ThingGroup", "AWS::Lambda::Function",
             "AWS::Lambda::EventInvokeConfig", "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule",
-            "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::CloudTrail::Trail");
+            "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::CloudTrail::Trail", "AWS::CloudWatch::Alarm",
+            "AWS::CloudWatch::CompositeAlarm");
     /**
      * Resource types with no local meaning (permissions, logs, queue policies, buckets, the truststore upload),
      * ignored. API Gateway resources are kept resolved for the API stand-in.
      */
     static final Set<String> IGNORED_PREFIXES = Set.of("AWS::IAM::", "AWS::Logs::", "AWS::SQS::QueuePolicy",
             "AWS::S3::", "AWS::Lambda::Permission", "Custom::AWS", "AWS::CDK::Metadata", "AWS::ApiGateway::",
-            "AWS::SSM::");
+            "AWS::SSM::", "AWS::CloudWatch::Dashboard", "AWS::SNS::", "AWS::KMS::");
 
     private static final Pattern RATE = Pattern.compile("rate\\(\\s*(\\d+)\\s+(minute|minutes|hour|hours|day|days)\\s*\\)");
 
@@ -98,6 +99,9 @@ final class ResourceReader {
                 case "AWS::CloudTrail::Trail" -> readTrail(id);
                 case "AWS::Lambda::Alias", "AWS::Lambda::Version", "AWS::Events::Rule" -> {
                     // read after the functions, below
+                }
+                case "AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm" -> {
+                    // read by the CloudWatch room (cloudwatch.AlarmDefinition)
                 }
                 default -> {
                     if (IGNORED_PREFIXES.stream().noneMatch(type::startsWith)) {

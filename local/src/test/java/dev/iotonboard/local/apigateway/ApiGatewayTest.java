@@ -209,6 +209,21 @@ class ApiGatewayTest {
     }
 
     @Test
+    void onResponse_isToldTheStatusOfEveryAnswer_theMutualTlsRefusalIncluded() throws Exception {
+        java.util.List<Integer> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+        gateway.onResponse(statuses::add);
+        try {
+            assertEquals(403, get(Pki.issue(deviceCa, "device", Duration.ofDays(1), false, null, null), deviceCa)
+                    .statusCode());
+            assertEquals(ApiGateway.FORBIDDEN, get(Pki.issue(deviceCa, "d", Duration.ofMinutes(-1), false, null,
+                    null), deviceCa).body());
+        } finally {
+            gateway.onResponse(status -> { });
+        }
+        assertEquals(java.util.List.of(403, 403), statuses, "the missing route, then the expired certificate");
+    }
+
+    @Test
     void tls_noCertificate_tls11_refusedAtTheHandshake() {
         assertThrows(IOException.class, () -> get(null, deviceCa));
         assertThrows(Exception.class, () -> get(Pki.issue(deviceCa, "d", Duration.ofDays(1), false, null, null),

@@ -6,7 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
-/** Test function: answers its event; {"sleepMs": n} first sleeps n ms; {"fail": true} throws. */
+/**
+ * Test function: answers its event; {"sleepMs": n} first sleeps n ms; {"print": "line"} writes the line to standard
+ * output; {"fail": true} throws.
+ */
 public class EchoHandler implements RequestStreamHandler {
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
@@ -18,6 +21,11 @@ public class EchoHandler implements RequestStreamHandler {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        java.util.regex.Matcher print = java.util.regex.Pattern.compile("\"print\"\\s*:\\s*\"([^\"]*)\"")
+                .matcher(event);
+        if (print.find()) {
+            System.out.println(print.group(1));
         }
         if (event.contains("\"fail\":true")) {
             throw new IllegalStateException("failing on purpose; env MARKER=" + System.getenv("MARKER"));

@@ -97,6 +97,35 @@ class LambdaRunnerTest {
     }
 
     @Test
+    void observer_isToldEachLogLineAndEachAttempt() throws Exception {
+        runner(1, 30, 2);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        runner.observe(new LambdaRunner.Observer() {
+            @Override
+            public void output(StackTemplate.Function function, String line) {
+                if (line.startsWith("marker-")) {
+                    seen.add(function.name() + " line " + line);
+                }
+            }
+
+            @Override
+            public void attempt(StackTemplate.Function function, LambdaRunner.Result result) {
+                seen.add(function.name() + " attempt error=" + result.error());
+            }
+        });
+
+        assertFalse(runner.invoke("Echo", "{\"print\":\"marker-1\"}").error(), log());
+        assertTrue(runner.invoke("Echo", "{\"fail\":true}").error());
+
+        for (int i = 0; i < 50 && !seen.contains("echo-fn line marker-1"); i++) {
+            Thread.sleep(100); // the container's output is read by its own thread
+        }
+        assertTrue(seen.contains("echo-fn line marker-1"), seen + "\n" + log());
+        assertEquals(List.of("echo-fn attempt error=false", "echo-fn attempt error=true"),
+                seen.stream().filter(s -> s.contains("attempt")).toList());
+    }
+
+    @Test
     void invoke_reportsTheHandlersError() throws Exception {
         runner(1, 30, 2);
         LambdaRunner.Result result = runner.invoke("Echo", "{\"fail\":true}");

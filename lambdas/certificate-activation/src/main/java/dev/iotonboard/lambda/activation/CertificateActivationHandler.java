@@ -6,6 +6,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import dev.iotonboard.lambda.activation.model.ActivationResult;
 import dev.iotonboard.lambda.activation.model.ActivationResult.Reason;
 import dev.iotonboard.lambda.activation.model.RegisteredEvent;
+import dev.iotonboard.lambda.core.EmbeddedMetrics;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
@@ -49,6 +50,12 @@ public final class CertificateActivationHandler extends IotHandler<RegisteredEve
     @Override
     protected ActivationResult rejected(String detail) {
         return ActivationResult.rejected(null, Reason.MALFORMED_EVENT, detail);
+    }
+
+    /** Every event and its outcome ({@link ActivationMetrics}). */
+    @Override
+    protected List<EmbeddedMetrics.Record> metrics(ActivationResult result) {
+        return ActivationMetrics.of(result);
     }
 
     @Override

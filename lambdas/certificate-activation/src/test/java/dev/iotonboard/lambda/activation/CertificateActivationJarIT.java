@@ -12,6 +12,7 @@ import dev.iotonboard.lambda.testing.JarRunner;
 import dev.iotonboard.lambda.testing.JarTestBed;
 import dev.iotonboard.lambda.testing.RuntimeApiDouble;
 import dev.iotonboard.lambda.testing.TestPki;
+import dev.iotonboard.lambda.testing.EmfLines;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,6 +53,8 @@ class CertificateActivationJarIT {
         assertEquals("ACTIVATED", answer.get("outcome").asText(), run.stdout());
         assertEquals("ACTIVE", jar.iot().certificateStatus(device.id()));
         assertEquals(List.of("jitr"), jar.iot().policiesOf(jar.iot().certificateArn(device.id())));
+        assertEquals(List.of(Map.of("RegisteredEvents", 1.0, "CertificatesActivated", 1.0)),
+                EmfLines.in(JarRunner.logLines(run)).stream().map(EmfLines.Metrics::values).toList());
     }
 
     @Test

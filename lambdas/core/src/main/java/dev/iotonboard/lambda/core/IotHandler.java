@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.iot.IotClient;
  *       priming runs them ({@link #prime}), {@link #iotOperations} names them, and the grants test holds the
  *       function's IAM policy to them;</li>
  *   <li>{@link #rejected}: its answer to a malformed event;</li>
+ *   <li>{@link #metrics}: the EMF lines of an answer, if it counts its outcomes;</li>
  *   <li>{@link #primingEvent} and {@link #primingAnswer}: one event and one answer for Jackson priming.</li>
  * </ul>
  *
@@ -38,7 +39,8 @@ import software.amazon.awssdk.services.iot.IotClient;
  *   <li>{@link #handleRequest}: the event is parsed; a {@link MalformedEventException} is logged at WARN and
  *       answered {@link #rejected} (the invocation succeeds: Lambda does not retry a permanent error); an
  *       {@link SdkException} that outlasted the SDK retries is logged at ERROR and rethrown (the invocation fails,
- *       so it is retried); otherwise the service's result is written.</li>
+ *       so it is retried); otherwise the service's result is written. Before an answer is written, its
+ *       {@link #metrics} lines are.</li>
  * </ul>
  *
  * <p>Subclasses build their configuration and service in field initializers from {@link #env()}, {@link #iot()}
@@ -126,6 +128,14 @@ public abstract class IotHandler<E, R> implements RequestStreamHandler {
         return Json.parse(event, eventType);
     }
 
+    /**
+     * The embedded-metric-format lines of an answer ({@link #handle}'s or {@link #rejected}'s), written before it;
+     * none by default. An invocation that fails writes none.
+     */
+    protected List<EmbeddedMetrics.Record> metrics(R result) {
+        return List.of();
+    }
+
     /** What an IoT failure does to the invocation, for the ERROR line. */
     protected String iotFailureOutcome() {
         return "failing the invocation so Lambda retries it";
@@ -180,7 +190,7 @@ public abstract class IotHandler<E, R> implements RequestStreamHandler {
         } catch (MalformedEventException e) {
             log.warn("malformed event rejected", "reason", "MALFORMED_EVENT", "detail", e.getMessage(),
                     "eventBytes", bytes.length);
-            Json.write(output, rejected(e.getMessage()));
+            answer(output, rejected(e.getMessage()));
             return;
         }
         R result;
@@ -190,6 +200,11 @@ public abstract class IotHandler<E, R> implements RequestStreamHandler {
             log.error("IoT call failed after the SDK retries; " + iotFailureOutcome(), e, logFields(event));
             throw e;
         }
+        answer(output, result);
+    }
+
+    private void answer(OutputStream output, R result) {
+        metrics(result).forEach(line -> line.emit(clock.instant()));
         Json.write(output, result);
     }
 }

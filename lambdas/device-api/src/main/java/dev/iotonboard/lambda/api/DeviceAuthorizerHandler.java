@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import dev.iotonboard.lambda.api.model.AuthorizerEvent;
 import dev.iotonboard.lambda.api.model.AuthorizerResponse;
 import dev.iotonboard.lambda.api.model.Decision;
+import dev.iotonboard.lambda.core.EmbeddedMetrics;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotHandler;
@@ -26,7 +27,8 @@ import software.amazon.awssdk.services.iot.IotClient;
  * operations: {@link #iotRequests}. An IoT failure that outlasts the SDK retries (bounded by
  * {@link IotClients#apiAuthorizationBudget()}, inside the function's timeout) is answered with a Deny, logged at ERROR
  * with reason {@value #IOT_UNAVAILABLE}, and not cached: the device gets 403 and may retry, instead of a Lambda
- * timeout that API Gateway would turn into a 500.
+ * timeout that API Gateway would turn into a 500. Each call writes its {@link AuthorizerMetrics} lines (a malformed
+ * event: a Deny with reason {@value #MALFORMED_EVENT}).
  */
 public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, AuthorizerResponse> {
 
@@ -34,6 +36,8 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
     private static final String ANONYMOUS = "anonymous";
     /** The logged reason of a Deny answered because IoT failed past the SDK's retry budget. */
     public static final String IOT_UNAVAILABLE = "IOT_UNAVAILABLE";
+    /** The metrics' reason of a Deny answered to a malformed event. */
+    public static final String MALFORMED_EVENT = "MALFORMED_EVENT";
 
     private final AuthorizerConfig config = AuthorizerConfig.from(env());
     private final AuthorizerService service = new AuthorizerService(iot(), config,
@@ -63,15 +67,18 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
     @Override
     protected AuthorizerResponse handle(AuthorizerEvent event, Context context) {
         String methodArn = methodArn(event);
+        long start = System.nanoTime();
         AuthorizerService.Outcome outcome;
         try {
             outcome = service.decide(event.clientCertPem());
         } catch (SdkException e) {
             LOG.error("API call denied: IoT failed past the retry budget", e, "reason", IOT_UNAVAILABLE,
                     "methodArn", methodArn);
+            emit(AuthorizerMetrics.decided(false, IOT_UNAVAILABLE, false, millisSince(start)));
             return AuthorizerResponse.deny(ANONYMOUS, methodArn);
         }
         Decision decision = outcome.decision();
+        emit(AuthorizerMetrics.decided(decision.allowed(), decision.reason(), outcome.cacheHit(), millisSince(start)));
         if (decision.allowed()) {
             LOG.info("API call allowed", "certificateId", decision.certificateId(), "thingName",
                     decision.thingName(), "methodArn", methodArn, "cacheHit", outcome.cacheHit());
@@ -85,6 +92,7 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
 
     @Override
     protected AuthorizerResponse rejected(String detail) {
+        emit(AuthorizerMetrics.denied(MALFORMED_EVENT));
         return AuthorizerResponse.deny(ANONYMOUS, "*");
     }
 
@@ -102,6 +110,14 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
     @Override
     protected AuthorizerResponse primingAnswer() {
         return AuthorizerResponse.deny(ANONYMOUS, "*");
+    }
+
+    private void emit(List<EmbeddedMetrics.Record> lines) {
+        lines.forEach(line -> line.emit(clock().instant()));
+    }
+
+    private static double millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e6;
     }
 
     private static String methodArn(AuthorizerEvent event) {

@@ -12,8 +12,10 @@ import dev.iotonboard.lambda.testing.JarRunner;
 import dev.iotonboard.lambda.testing.JarTestBed;
 import dev.iotonboard.lambda.testing.RuntimeApiDouble;
 import dev.iotonboard.lambda.testing.TestPki;
+import dev.iotonboard.lambda.testing.EmfLines;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +58,10 @@ class DeviceApiJarIT {
         assertEquals(thingName, answer.get("principalId").asText(), run.stdout());
         assertEquals("Allow", answer.get("policyDocument").get("Statement").get(0).get("Effect").asText());
         assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), jar.iot().operations());
+        List<EmfLines.Metrics> metrics = EmfLines.in(JarRunner.logLines(run));
+        assertEquals(List.of(Set.of("AuthorizerAllow"), Set.of("AuthorizerLatency")),
+                metrics.stream().map(m -> m.values().keySet()).toList(), run.stdout());
+        assertEquals(Map.of("Cache", "MISS"), metrics.get(1).dimensions());
     }
 
     @Test

@@ -40,7 +40,8 @@ import software.amazon.awssdk.services.iot.model.ListCertificatesByCaResponse;
  * </ul>
  * Before each page and each certificate the run checks the invocation's remaining time; below
  * {@link #TIME_MARGIN} it stops with {@code complete: false}. An IoT error that outlasts the SDK retries
- * propagates: the invocation fails, and the next scheduled run starts again from the newest certificate.
+ * propagates: the invocation fails, and the next scheduled run starts again from the newest certificate. A run that
+ * ends, complete or not, writes its {@link ReconcilerMetrics} line.
  */
 public final class ReconcilerService {
 
@@ -227,6 +228,8 @@ public final class ReconcilerService {
                     "activated", activated, "rejected", rejected, "activeWithoutThing", activeWithoutThing.count,
                     "thingNotCertificateCn", thingNotCertificateCn.count, "jitrPolicyLeft", jitrPolicyLeft.count,
                     "complete", complete);
+            ReconcilerMetrics.of(activated, activeWithoutThing.count, thingNotCertificateCn.count,
+                    jitrPolicyLeft.count, complete).emit(clock.instant());
             return summary;
         }
     }

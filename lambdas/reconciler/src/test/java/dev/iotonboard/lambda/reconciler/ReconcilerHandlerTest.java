@@ -11,6 +11,7 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 
 import dev.iotonboard.lambda.core.ThingNameRule;
+import dev.iotonboard.lambda.testing.EmfLines;
 import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.HandlerTest;
@@ -546,5 +547,66 @@ class ReconcilerHandlerTest extends HandlerTest {
                         (x, interceptors) -> iot.client()));
 
         assertEquals("environment variable CA_CERTIFICATE_IDS is not set", e.getMessage());
+    }
+
+    // ---- metrics (lambdas/README.md, "Metrics") ----------------------------------------------------------------
+
+    /** The run's one EMF line: every metric, with no dimension. */
+    private EmfLines.Metrics runLine() {
+        List<EmfLines.Metrics> lines = EmfLines.in(logs);
+        assertEquals(1, lines.size(), logs.toString());
+        assertEquals("IotOnboarding", lines.get(0).namespace());
+        assertEquals(List.of(List.of()), lines.get(0).dimensionSets());
+        return lines.get(0);
+    }
+
+    @Test
+    void metrics_countEachKindOfFinding_driftCountsEveryFindingOutOfLine() {
+        certificate("PENDING_ACTIVATION", Duration.ofHours(1));
+        certificate("ACTIVE", Duration.ofHours(1));
+        String otherThing = certificate("ACTIVE", Duration.ofHours(1));
+        iot.addThing("3f2b8c1e-7d4a-4e9b-9c2f-1a2b3c4d5e6f", iot.certificateArn(otherThing));
+        String jitrLeft = certificate("ACTIVE", Duration.ofHours(1));
+        iot.addThing(cn(jitrLeft), iot.certificateArn(jitrLeft));
+        iot.attachPolicy(JITR, iot.certificateArn(jitrLeft));
+        TestPki.Issued caTrue = pki.device(java.util.UUID.randomUUID().toString()).ca(true).issue();
+        iot.setCreationDate(iot.addCertificate(caTrue.pem(), pki.caId(), "PENDING_ACTIVATION"),
+                NOW.minus(Duration.ofHours(2)));
+
+        assertSummary(run(handler()), 5, 1, 1, true);
+
+        assertEquals(Map.of("ReconcilerPendingRepaired", 1.0, "ReconcilerActiveWithoutThing", 1.0,
+                "ReconcilerDrift", 4.0, "ReconcilerScanIncomplete", 0.0), runLine().values(),
+                "drift: the repaired, the thingless, the other thing, the JITR policy left; not the rejected");
+    }
+
+    @Test
+    void metrics_ofACleanRun_areAllZero() {
+        certificate("PENDING_ACTIVATION", Duration.ofMinutes(1));
+
+        run(handler());
+
+        assertEquals(Map.of("ReconcilerPendingRepaired", 0.0, "ReconcilerActiveWithoutThing", 0.0,
+                "ReconcilerDrift", 0.0, "ReconcilerScanIncomplete", 0.0), runLine().values());
+    }
+
+    @Test
+    void metrics_ofARunStoppedForTime_sayItIsIncomplete() {
+        certificate("ACTIVE", Duration.ofHours(1));
+        int tooLittle = (int) ReconcilerService.TIME_MARGIN.toMillis() - 1;
+
+        Handlers.invoke(handler(), "{}", TestContext.withRemainingTime(() -> tooLittle));
+
+        assertEquals(1.0, runLine().value("ReconcilerScanIncomplete"));
+        assertEquals(0.0, runLine().value("ReconcilerDrift"));
+    }
+
+    @Test
+    void metrics_ofAFailedRun_areNotWritten() {
+        iot.failAlways("ListCertificatesByCA", Fault.SERVICE_UNAVAILABLE);
+
+        assertThrows(SdkException.class, () -> run(handler()));
+
+        assertEquals(List.of(), EmfLines.in(logs));
     }
 }

@@ -61,6 +61,12 @@ class ReconcilerJarIT {
         assertEquals(active, summary.get("activeWithoutThing").get(0).asText(), run.stdout());
         assertTrue(summary.get("complete").asBoolean(), run.stdout());
         assertEquals("ACTIVE", jar.iot().certificateStatus(pending));
+        List<dev.iotonboard.lambda.testing.EmfLines.Metrics> metrics =
+                dev.iotonboard.lambda.testing.EmfLines.in(JarRunner.logLines(run));
+        assertEquals(1, metrics.size(), run.stdout());
+        assertEquals(1.0, metrics.get(0).value("ReconcilerPendingRepaired"));
+        assertEquals(1.0, metrics.get(0).value("ReconcilerActiveWithoutThing"));
+        assertEquals(0.0, metrics.get(0).value("ReconcilerScanIncomplete"));
     }
 
     @Test

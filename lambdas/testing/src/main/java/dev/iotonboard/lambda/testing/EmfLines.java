@@ -26,9 +26,12 @@ public final class EmfLines {
             + "|Kilobytes/Second|Megabytes/Second|Gigabytes/Second|Terabytes/Second|Bits/Second|Kilobits/Second"
             + "|Megabits/Second|Gigabits/Second|Terabits/Second|Count/Second|None");
 
-    /** One parsed EMF line: its namespace, dimensions (name to value), metrics (name to value) and units. */
+    /**
+     * One parsed EMF line: its namespace, dimensions (name to value, those its dimension sets name), metrics (name
+     * to value), units, and dimension sets (in the line's order, each its dimension names).
+     */
     public record Metrics(String namespace, long timestamp, Map<String, String> dimensions,
-            Map<String, Double> values, Map<String, String> units) {
+            Map<String, Double> values, Map<String, String> units, List<List<String>> dimensionSets) {
         public double value(String metric) {
             Double value = values.get(metric);
             if (value == null) {
@@ -81,8 +84,10 @@ public final class EmfLines {
         check(dimensionSets != null && dimensionSets.isArray() && dimensionSets.size() >= 1,
                 "Dimensions holds at least one dimension set", line);
         Map<String, String> dimensions = new TreeMap<>();
+        List<List<String>> sets = new ArrayList<>();
         for (JsonNode set : dimensionSets) {
             check(set.isArray() && set.size() <= 30, "a dimension set holds at most 30 keys", line);
+            List<String> keys = new ArrayList<>();
             for (JsonNode key : set) {
                 check(key.isTextual() && !key.asText().isEmpty() && key.asText().length() <= 255,
                         "a dimension key is 1 to 255 characters", line);
@@ -90,7 +95,10 @@ public final class EmfLines {
                 check(value != null && value.isTextual(), "dimension " + key + " is a string member of the root",
                         line);
                 dimensions.put(key.asText(), value.asText());
+                keys.add(key.asText());
             }
+            check(Set.copyOf(keys).size() == keys.size(), "a dimension set names each key once", line);
+            sets.add(List.copyOf(keys));
         }
         JsonNode definitions = directive.get("Metrics");
         check(definitions != null && definitions.isArray() && definitions.size() >= 1 && definitions.size() <= 100,
@@ -111,7 +119,7 @@ public final class EmfLines {
             values.put(name, value.isNumber() ? value.asDouble() : Double.NaN);
             units.put(name, unit);
         }
-        return new Metrics(namespace, aws.get("Timestamp").asLong(), dimensions, values, units);
+        return new Metrics(namespace, aws.get("Timestamp").asLong(), dimensions, values, units, List.copyOf(sets));
     }
 
     private static void check(boolean condition, String rule, String line) {

@@ -60,6 +60,61 @@ class EmbeddedMetricsTest {
     }
 
     @Test
+    void toJson_withDeclaredDimensionSets_writesOnlyThoseSets() throws Exception {
+        String line = EmbeddedMetrics.record().dimension("Reason", "UNKNOWN_CA").dimension("Cache", "HIT")
+                .dimensionSet().dimensionSet("Reason").dimensionSet("Cache", "Reason")
+                .metric("CertificatesRejected", 1, Unit.COUNT)
+                .toJson(AT);
+
+        EmfLines.Metrics metrics = EmfLines.parse(line);
+        assertEquals(List.of(List.of(), List.of("Reason"), List.of("Cache", "Reason")), metrics.dimensionSets());
+        assertEquals(Map.of("Reason", "UNKNOWN_CA", "Cache", "HIT"), metrics.dimensions());
+        assertEquals(1.0, metrics.value("CertificatesRejected"));
+        assertEquals(3, Json.MAPPER.readTree(line).at("/_aws/CloudWatchMetrics/0/Dimensions").size());
+    }
+
+    @Test
+    void toJson_withoutDeclaredSets_writesAllDimensionsAsOneSet() {
+        String line = EmbeddedMetrics.record().dimension("A", "a").dimension("B", "b").metric("M", 1, Unit.COUNT)
+                .toJson(AT);
+
+        assertEquals(List.of(List.of("A", "B")), EmfLines.parse(line).dimensionSets());
+    }
+
+    @Test
+    void count_andCountByReason_countOneEventInTotalAndPerReason() {
+        EmfLines.Metrics total = EmfLines.parse(EmbeddedMetrics.count("CertificatesActivated").toJson(AT));
+        assertEquals(List.of(List.of()), total.dimensionSets());
+        assertEquals(Map.of("CertificatesActivated", 1.0), total.values());
+        assertEquals("Count", total.units().get("CertificatesActivated"));
+
+        EmfLines.Metrics byReason = EmfLines.parse(EmbeddedMetrics.countByReason("CertificatesRejected", "UNKNOWN_CA")
+                .toJson(AT));
+        assertEquals("IotOnboarding", byReason.namespace());
+        assertEquals(List.of(List.of(), List.of("Reason")), byReason.dimensionSets());
+        assertEquals(Map.of("Reason", "UNKNOWN_CA"), byReason.dimensions());
+        assertEquals(Map.of("CertificatesRejected", 1.0), byReason.values());
+    }
+
+    @Test
+    void dimensionSets_areChecked() {
+        assertThrows(IllegalArgumentException.class, () -> EmbeddedMetrics.record().dimensionSet("A", "A"),
+                "a dimension named twice in a set");
+        assertThrows(IllegalArgumentException.class, () -> EmbeddedMetrics.record().dimensionSet("A", "B")
+                .dimensionSet("B", "A"), "the same set declared twice");
+        assertThrows(IllegalArgumentException.class, () -> EmbeddedMetrics.record().dimensionSet()
+                .dimensionSet(), "the empty set declared twice");
+        String[] tooMany = new String[EmbeddedMetrics.MAX_DIMENSIONS + 1];
+        for (int i = 0; i < tooMany.length; i++) {
+            tooMany[i] = "d" + i;
+        }
+        assertThrows(IllegalArgumentException.class, () -> EmbeddedMetrics.record().dimensionSet(tooMany));
+        assertThrows(IllegalStateException.class, () -> EmbeddedMetrics.record().dimensionSet("Reason")
+                .metric("M", 1, Unit.COUNT).toJson(AT), "a set naming a dimension the line does not have");
+        assertThrows(IllegalArgumentException.class, () -> EmbeddedMetrics.countByReason("M", ""));
+    }
+
+    @Test
     void emit_writesTheLineToTheLogOutput_whateverTheLevel() {
         JsonLogger.redirect(lines::add);
         JsonLogger.level(JsonLogger.Level.ERROR);
@@ -127,5 +182,8 @@ class EmbeddedMetricsTest {
         assertThrows(AssertionError.class, () -> EmfLines.parse("{\"_aws\":{\"Timestamp\":1,\"CloudWatchMetrics\":"
                 + "[{\"Namespace\":\"N\",\"Dimensions\":[],\"Metrics\":[{\"Name\":\"m\"}]}]},\"m\":1}"),
                 "no dimension set");
+        assertThrows(AssertionError.class, () -> EmfLines.parse("{\"_aws\":{\"Timestamp\":1,\"CloudWatchMetrics\":"
+                + "[{\"Namespace\":\"N\",\"Dimensions\":[[],[\"d\",\"d\"]],\"Metrics\":[{\"Name\":\"m\"}]}]},"
+                + "\"d\":\"v\",\"m\":1}"), "a dimension set naming a key twice");
     }
 }

@@ -4,6 +4,7 @@ import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ARN;
 import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ID;
 
 import com.amazonaws.services.lambda.runtime.Context;
+import dev.iotonboard.lambda.core.EmbeddedMetrics;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
@@ -86,6 +87,12 @@ public final class ThingProvisioningHandler extends IotHandler<ProvisioningReque
     @Override
     protected ProvisioningResult rejected(String detail) {
         return ProvisioningResult.rejected(null, null, Reason.MALFORMED_EVENT, detail);
+    }
+
+    /** The outcome ({@link ProvisioningMetrics}). */
+    @Override
+    protected List<EmbeddedMetrics.Record> metrics(ProvisioningResult result) {
+        return ProvisioningMetrics.of(result);
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.JarRunner;
 import dev.iotonboard.lambda.testing.JarTestBed;
 import dev.iotonboard.lambda.testing.RuntimeApiDouble;
+import dev.iotonboard.lambda.testing.EmfLines;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,6 +58,8 @@ class ThingProvisioningJarIT {
         assertEquals("PROVISIONED", answer.get("outcome").asText(), run.stdout());
         assertEquals(List.of(arn), jar.iot().principalsOf(thingName));
         assertEquals(List.of("app"), jar.iot().policiesOf(arn));
+        assertEquals(List.of(Map.of("DevicesProvisioned", 1.0)),
+                EmfLines.in(JarRunner.logLines(run)).stream().map(EmfLines.Metrics::values).toList());
     }
 
     @Test

@@ -23,6 +23,9 @@ public final class RuleEngine {
         String invokeAsync(String function, String event, String ruleName);
     }
 
+    /** The ActionType dimension value of a Lambda action (AWS IoT rule action metrics; the value is unconfirmed). */
+    public static final String LAMBDA_ACTION = "Lambda";
+
     private record Rule(StackTemplate.TopicRule definition, RuleSql sql) {
     }
 
@@ -31,6 +34,13 @@ public final class RuleEngine {
     private final EventLog log;
     private final List<Consumer<RuleSql.Message>> listeners = new CopyOnWriteArrayList<>();
     private final List<String> errors = new CopyOnWriteArrayList<>();
+    private volatile ActionListener actions = (rule, actionType, failed) -> { };
+
+    /** Told each rule action run: the rule's name, the action type ({@code Lambda}) and whether it failed. */
+    @FunctionalInterface
+    public interface ActionListener {
+        void action(String ruleName, String actionType, boolean failed);
+    }
 
     /** @param lambdas runs the Lambda actions (the Lambda runner's {@code invokeAsync}) */
     public RuleEngine(Iterable<StackTemplate.TopicRule> definitions, LambdaAction lambdas, EventLog log) {
@@ -48,6 +58,11 @@ public final class RuleEngine {
                         e);
             }
         }
+    }
+
+    /** Tells {@code listener} each action run (the AWS/IoT rule action metrics). */
+    public void onAction(ActionListener listener) {
+        this.actions = listener;
     }
 
     public void addListener(Consumer<RuleSql.Message> listener) {
@@ -84,8 +99,10 @@ public final class RuleEngine {
                     String requestId = lambdas.invokeAsync(function, event, rule.definition().name());
                     log.event("rules", rule.definition().logicalId() + " fired on " + message.topic() + " -> "
                             + function + " (async request " + requestId + ")");
+                    actions.action(rule.definition().name(), LAMBDA_ACTION, false);
                 } catch (RuntimeException e) {
                     errorAction(rule, message, "Lambda action on " + function + " failed: " + e.getMessage());
+                    actions.action(rule.definition().name(), LAMBDA_ACTION, true);
                 }
             }
         }
