@@ -54,13 +54,13 @@ public final class Cfn {
         return Map.of("Fn::GetAtt", List.of(logicalId(construct), attribute));
     }
 
-    /** Every IAM/IoT policy statement of the template, for checks that apply to all of them. */
+    /** Every IAM/IoT policy and KMS key policy statement of the template, for checks that apply to all of them. */
     @SuppressWarnings("unchecked")
     public static List<Map<String, Object>> allStatements(Map<String, Object> template) {
         List<Map<String, Object>> statements = new ArrayList<>();
         ((Map<String, Map<String, Object>>) template.get("Resources")).values().forEach(resource -> {
             Map<String, Object> properties = (Map<String, Object>) resource.getOrDefault("Properties", Map.of());
-            for (String key : List.of("PolicyDocument", "AssumeRolePolicyDocument")) {
+            for (String key : List.of("PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy")) {
                 if (properties.get(key) instanceof Map<?, ?> document) {
                     statements.addAll((List<Map<String, Object>>) document.get("Statement"));
                 }

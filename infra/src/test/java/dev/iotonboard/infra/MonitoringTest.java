@@ -144,12 +144,16 @@ class MonitoringTest {
         Map<String, Object> key = Cfn.properties(monitoring.getTopicKey());
         assertEquals(true, key.get("EnableKeyRotation"));
         template.hasResourceProperties("AWS::KMS::Key", Map.of("KeyPolicy", Map.of("Statement",
-                Match.arrayWith(List.of(Map.of(
+                List.of(Match.objectLike(Map.of(
+                        "Sid", "AccountAdministersTheKey",
+                        "Principal", Map.of("AWS", "arn:aws:iam::" + SynthesizedStack.ACCOUNT + ":root"),
+                        "Action", Match.arrayWith(List.of("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion")))),
+                        Map.of(
                         "Sid", "CloudWatchAlarmsPublishToTheEncryptedTopic",
                         "Effect", "Allow",
                         "Principal", Map.of("Service", "cloudwatch.amazonaws.com"),
                         "Action", List.of("kms:Decrypt", "kms:GenerateDataKey"),
-                        "Resource", "*"))))));
+                        "Resource", "*")))));
         template.hasResourceProperties("AWS::SNS::TopicPolicy", Map.of(
                 "Topics", List.of(topicRef),
                 "PolicyDocument", Map.of("Statement", Match.arrayWith(List.of(

@@ -27,9 +27,12 @@ import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.TextWidget;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
 import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.iam.AccountRootPrincipal;
+import software.amazon.awscdk.services.iam.PolicyDocument;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.iot.CfnTopicRule;
+import software.amazon.awscdk.services.kms.CfnKey;
 import software.amazon.awscdk.services.kms.Key;
 import software.amazon.awscdk.services.lambda.CfnFunction;
 import software.amazon.awscdk.services.sns.Topic;
@@ -61,7 +64,18 @@ public final class Monitoring extends Construct {
     public static final String RUNBOOK = "docs/operations.md#alarms";
     private static final int MAX_PERIOD_MINUTES = AlarmSettings.MAX_PERIOD_MINUTES;
 
-    private final Key topicKey;
+    /**
+     * What the account may do with the topic key (key policy "Allows key administrators to administer the KMS key",
+     * AWS KMS developer guide, with each action named): CloudFormation creates, updates, tags and schedules its
+     * deletion; an administrator may read and change its policy, rotation and state.
+     */
+    static final List<String> KEY_ADMINISTRATION = List.of("kms:CancelKeyDeletion", "kms:DescribeKey",
+            "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
+            "kms:GetKeyRotationStatus", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListResourceTags",
+            "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource",
+            "kms:UntagResource", "kms:UpdateKeyDescription");
+
+    private final CfnKey topicKey;
     private final Topic topic;
     private final Map<String, Alarm> alarms = new LinkedHashMap<>();
     private final Dashboard dashboard;
@@ -74,25 +88,33 @@ public final class Monitoring extends Construct {
         AlarmSettings settings = props.alarms();
         Duration period = Duration.minutes(settings.periodMinutes());
 
-        topicKey = Key.Builder.create(this, "AlarmTopicKey")
-                .description("Encrypts the alarm topic of " + stack.getStackName())
-                .enableKeyRotation(true)
-                // It encrypts notifications in transit through SNS only; nothing stays encrypted under it.
-                .removalPolicy(RemovalPolicy.DESTROY)
-                .pendingWindow(Duration.days(7))
-                .build();
         // CloudWatch publishes to an encrypted topic only when the key lets it (SNS developer guide, "Enabling
         // compatibility between event sources from AWS services and encrypted topics"): the AWS managed SNS key
-        // cannot, hence a customer managed key.
-        topicKey.addToResourcePolicy(PolicyStatement.Builder.create()
-                .sid("CloudWatchAlarmsPublishToTheEncryptedTopic")
-                .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
-                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
-                .resources(List.of("*"))
-                .build());
+        // cannot, hence a customer managed key. Its policy is written out (the L2 Key always adds kms:* for the
+        // account): the account administers the key with the actions named, CloudWatch encrypts with it.
+        topicKey = CfnKey.Builder.create(this, "AlarmTopicKey")
+                .description("Encrypts the alarm topic of " + stack.getStackName())
+                .enableKeyRotation(true)
+                .pendingWindowInDays(7)
+                .keyPolicy(PolicyDocument.Builder.create().statements(List.of(
+                        PolicyStatement.Builder.create()
+                                .sid("AccountAdministersTheKey")
+                                .principals(List.of(new AccountRootPrincipal()))
+                                .actions(KEY_ADMINISTRATION)
+                                .resources(List.of("*"))
+                                .build(),
+                        PolicyStatement.Builder.create()
+                                .sid("CloudWatchAlarmsPublishToTheEncryptedTopic")
+                                .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
+                                .actions(List.of("kms:Decrypt", "kms:GenerateDataKey"))
+                                .resources(List.of("*"))
+                                .build())).build())
+                .build();
+        // It encrypts notifications in transit through SNS only; nothing stays encrypted under it.
+        topicKey.applyRemovalPolicy(RemovalPolicy.DESTROY);
         topic = Topic.Builder.create(this, "AlarmTopic")
                 .displayName("IoT onboarding alarms (" + stack.getStackName() + ")")
-                .masterKey(topicKey)
+                .masterKey(Key.fromKeyArn(this, "AlarmTopicKeyArn", topicKey.getAttrArn()))
                 .enforceSsl(true)
                 .build();
         topic.addToResourcePolicy(PolicyStatement.Builder.create()
@@ -331,7 +353,7 @@ public final class Monitoring extends Construct {
         return topic;
     }
 
-    public Key getTopicKey() {
+    public CfnKey getTopicKey() {
         return topicKey;
     }
 
