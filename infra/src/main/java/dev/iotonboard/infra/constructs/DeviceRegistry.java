@@ -31,6 +31,8 @@ public final class DeviceRegistry extends Construct {
     public static final String TABLE_VARIABLE = "DEVICE_REGISTRY_TABLE";
     /** Certificate activation: writes the certificate and CA items. */
     public static final List<String> ACTIVATION_ACTIONS = List.of("dynamodb:UpdateItem");
+    /** Thing provisioning: reads the certificate item, writes the binding (and a renewal's retired certificates). */
+    public static final List<String> PROVISIONING_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:UpdateItem");
 
     private final Table table;
 

@@ -151,6 +151,7 @@ public final class DeviceRegistry {
         update.status().ifPresent(v -> set.put("status", s(v)));
         update.boundThing().ifPresent(v -> set.put("boundThing", s(v)));
         update.certificatePem().ifPresent(v -> set.put("certificatePem", s(v)));
+        update.certificateArn().ifPresent(v -> set.put("certificateArn", s(v)));
         update.notBefore().ifPresent(v -> set.put("notBefore", n(v)));
         update.notAfter().ifPresent(v -> set.put("notAfter", n(v)));
         update.reason().ifPresent(v -> set.put("reason", s(v)));
@@ -251,7 +252,7 @@ public final class DeviceRegistry {
         String step = text(item, "step");
         return new CertificateItem(text(item, "certificateId"), text(item, "caCertificateId"),
                 text(item, "thingName"), text(item, "status"), text(item, "boundThing"),
-                text(item, "certificatePem"), instant(item, "notBefore"), instant(item, "notAfter"),
+                text(item, "certificatePem"), text(item, "certificateArn"), instant(item, "notBefore"), instant(item, "notAfter"),
                 instant(item, UPDATED_AT), step == null ? null : Step.valueOf(step), text(item, "reason"));
     }
 

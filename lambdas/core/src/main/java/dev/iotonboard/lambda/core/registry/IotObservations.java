@@ -23,6 +23,9 @@ public final class IotObservations {
             Instant observedAt) {
         CertificateUpdate.Builder update = CertificateUpdate.of(described.certificateId(), step, observedAt)
                 .status(described.statusAsString());
+        if (described.certificateArn() != null && !described.certificateArn().isBlank()) {
+            update.certificateArn(described.certificateArn());
+        }
         if (CertificateIds.isCertificateId(described.caCertificateId())) {
             update.caCertificateId(described.caCertificateId());
         }
