@@ -33,6 +33,8 @@ public final class DeviceRegistry extends Construct {
     public static final List<String> ACTIVATION_ACTIONS = List.of("dynamodb:UpdateItem");
     /** Thing provisioning: reads the certificate item, writes the binding (and a renewal's retired certificates). */
     public static final List<String> PROVISIONING_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:UpdateItem");
+    /** The API authorizer: reads the certificate and CA items, nothing else (and no IoT action at all). */
+    public static final List<String> AUTHORIZER_ACTIONS = List.of("dynamodb:GetItem");
 
     private final Table table;
 

@@ -109,6 +109,7 @@ public final class OnboardingStack extends Stack {
                 .ownershipVerificationCertificateArn(config.deployment().ownershipVerificationCertificateArn());
         config.hostedZone().ifPresent(zone -> api.hostedZone(zone.id(), zone.name()));
         deviceApi = new DeviceApi(this, "DeviceApi", api.build());
+        deviceRegistry.use(deviceApi.getAuthorizerFunction(), DeviceRegistry.AUTHORIZER_ACTIONS);
         ReservedConcurrency.apply(this, config.deployment().reservedConcurrency());
 
         output("ApiDomainName", config.domainName(), "The device API's custom domain (mutual TLS): https://<it>/sample");
