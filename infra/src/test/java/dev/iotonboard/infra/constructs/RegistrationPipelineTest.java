@@ -104,11 +104,11 @@ class RegistrationPipelineTest {
 
     @Test
     void functions_haveTheReservedConcurrencyTheQuotasAllow() {
-        // Default quotas and 50 ms per call: R = 5 devices/s; activation 5 x 3 x 0.05 = 0.75 -> 1, provisioning
-        // 5 x 8 x 0.05 = 2.
-        assertEquals(1, ((Number) properties(pipeline.getActivation().getFunction())
+        // Default quotas and 50 ms per call: R = 7.5 devices/s; activation 7.5 x 3 x 0.05 = 1.125 -> 2, provisioning
+        // 7.5 x 7 x 0.05 = 2.625 -> 3.
+        assertEquals(2, ((Number) properties(pipeline.getActivation().getFunction())
                 .get("ReservedConcurrentExecutions")).intValue());
-        assertEquals(2, ((Number) properties(pipeline.getProvisioning().getFunction())
+        assertEquals(3, ((Number) properties(pipeline.getProvisioning().getFunction())
                 .get("ReservedConcurrentExecutions")).intValue());
     }
 
