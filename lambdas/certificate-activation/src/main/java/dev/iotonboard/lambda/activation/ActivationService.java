@@ -15,6 +15,7 @@ import dev.iotonboard.lambda.core.registry.Step;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
@@ -60,6 +61,8 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
 public final class ActivationService {
 
     private static final JsonLogger LOG = JsonLogger.get(ActivationService.class);
+    /** The DynamoDB actions {@link #activate} sends to the device registry (infra grants exactly these). */
+    public static final Set<String> REGISTRY_ACTIONS = Set.of("dynamodb:UpdateItem");
 
     private final IotClient iot;
     private final Optional<DeviceRegistry> registry;

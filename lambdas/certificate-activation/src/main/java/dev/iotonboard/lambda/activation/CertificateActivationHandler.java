@@ -13,6 +13,7 @@ import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
 
@@ -55,6 +56,11 @@ public final class CertificateActivationHandler extends IotHandler<RegisteredEve
     @Override
     protected List<Consumer<IotClient>> iotRequests() {
         return ActivationService.iotRequests(config.jitrPolicyName());
+    }
+
+    /** The DynamoDB actions this function sends to the device registry. */
+    public Set<String> registryActions() {
+        return ActivationService.REGISTRY_ACTIONS;
     }
 
     @Override

@@ -64,6 +64,11 @@ class CertificateActivationHandlerTest extends HandlerTest {
     private String arn;
 
     @Override
+    protected Set<String> declaredRegistryActions() {
+        return ActivationService.REGISTRY_ACTIONS;
+    }
+
+    @Override
     protected Set<String> declaredOperations() {
         return handler().iotOperations();
     }
@@ -79,7 +84,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
         Map<String, String> env = new HashMap<>();
         env.put("JITR_POLICY_NAME", JITR);
         env.put("CA_CERTIFICATE_IDS", configuredCa);
-        return new CertificateActivationHandler(client, registry(), Env.of(env), Clock.systemUTC());
+        return new CertificateActivationHandler(client, handlerRegistry(), Env.of(env), Clock.systemUTC());
     }
 
     private CertificateActivationHandler handler() {
@@ -412,7 +417,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void activate_customThingNamePattern_decidesWhichCnIsValid() {
         TestPki.Issued sensor = pki.issue("sensor-0042");
         iot.addCertificate(sensor.pem(), pki.caId(), "PENDING_ACTIVATION");
-        CertificateActivationHandler custom = new CertificateActivationHandler(client, registry(), Env.of(Map.of(
+        CertificateActivationHandler custom = new CertificateActivationHandler(client, handlerRegistry(), Env.of(Map.of(
                 "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "THING_NAME_PATTERN", "sensor-[0-9]{4}")),
                 Clock.systemUTC());
 
@@ -454,7 +459,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     @Test
     void activate_caStatusIsCachedForItsTtl_thenAskedAgain() {
         MutableClock clock = new MutableClock();
-        CertificateActivationHandler container = new CertificateActivationHandler(client, registry(), Env.of(Map.of(
+        CertificateActivationHandler container = new CertificateActivationHandler(client, handlerRegistry(), Env.of(Map.of(
                 "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "CA_STATUS_CACHE_SECONDS", "30")), clock);
         assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ACTIVATED", null);
         iot.setCaStatus(pki.caId(), "INACTIVE");
@@ -474,7 +479,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
 
     @Test
     void activate_zeroCaStatusTtl_asksForEveryCertificate() {
-        CertificateActivationHandler container = new CertificateActivationHandler(client, registry(), Env.of(Map.of(
+        CertificateActivationHandler container = new CertificateActivationHandler(client, handlerRegistry(), Env.of(Map.of(
                 "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "CA_STATUS_CACHE_SECONDS", "0")),
                 Clock.systemUTC());
         TestPki.Issued second = pki.issueDevice();
@@ -585,7 +590,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
 
     @Test
     void activate_missingJitrPolicyIsThrownNotSwallowed() {
-        CertificateActivationHandler misconfigured = new CertificateActivationHandler(client, registry(),
+        CertificateActivationHandler misconfigured = new CertificateActivationHandler(client, handlerRegistry(),
                 Env.of(Map.of("JITR_POLICY_NAME", "no-such-policy", "CA_CERTIFICATE_ID", pki.caId())),
                 Clock.systemUTC());
 
@@ -844,7 +849,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void activate_evictedCertificate_isCheckedAgainInIot() {
         TestPki.Issued second = pki.issueDevice();
         iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
-        ActivationService service = new ActivationService(client, Optional.of(registry()), new ActivationConfig(JITR,
+        ActivationService service = new ActivationService(client, Optional.of(handlerRegistry()), new ActivationConfig(JITR,
                 List.of(pki.caId()), ThingNameRule.defaultRule(), Duration.ofSeconds(30)), Clock.systemUTC(), 1);
         service.activate(registered(device.id()));
         service.activate(registered(second.id()));
@@ -889,7 +894,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void prime_makesNoNetworkCall_andLeavesTheHandlerWorking() {
         IotPrimer primer = new IotPrimer();
         try (IotClient primed = iot.client(IotDouble.fastRetries(), List.of(primer))) {
-            CertificateActivationHandler container = new CertificateActivationHandler(primed, registry(),
+            CertificateActivationHandler container = new CertificateActivationHandler(primed, handlerRegistry(),
                     Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId())), Clock.systemUTC());
 
             assertEquals(5, container.prime());
@@ -911,14 +916,14 @@ class CertificateActivationHandlerTest extends HandlerTest {
     @Test
     void constructor_failsFastWithoutJitrPolicyName() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new CertificateActivationHandler(client, registry(), Env.of(Map.of()), Clock.systemUTC()));
+                () -> new CertificateActivationHandler(client, handlerRegistry(), Env.of(Map.of()), Clock.systemUTC()));
         assertTrue(e.getMessage().contains("JITR_POLICY_NAME"));
     }
 
     @Test
     void constructor_failsFastOnMalformedCaCertificateId() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new CertificateActivationHandler(client, registry(),
+                () -> new CertificateActivationHandler(client, handlerRegistry(),
                         Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", "not-an-id")),
                         Clock.systemUTC()));
         assertTrue(e.getMessage().contains("CA_CERTIFICATE_ID"));

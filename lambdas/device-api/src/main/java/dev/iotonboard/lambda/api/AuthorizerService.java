@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Decides whether a client certificate may call the API. API Gateway mutual TLS has already checked the chain and
@@ -24,6 +25,9 @@ import java.util.Optional;
  * are not decided (they propagate) and so are never cached.
  */
 public final class AuthorizerService {
+
+    /** The DynamoDB actions {@link #decide} sends to the device registry (infra grants exactly these). */
+    public static final Set<String> REGISTRY_ACTIONS = Set.of("dynamodb:GetItem");
 
     private final DeviceRegistry registry;
     private final AuthorizerConfig config;

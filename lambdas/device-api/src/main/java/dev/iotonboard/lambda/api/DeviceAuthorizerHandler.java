@@ -12,6 +12,7 @@ import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import dev.iotonboard.lambda.core.JsonLogger;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -70,6 +71,11 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
     @Override
     protected List<Consumer<IotClient>> iotRequests() {
         return List.of();
+    }
+
+    /** The DynamoDB actions this function sends to the device registry. */
+    public Set<String> registryActions() {
+        return AuthorizerService.REGISTRY_ACTIONS;
     }
 
     @Override

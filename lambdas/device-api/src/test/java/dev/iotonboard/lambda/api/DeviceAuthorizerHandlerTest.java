@@ -94,6 +94,9 @@ class DeviceAuthorizerHandlerTest extends HandlerTest {
     @AfterEach
     void noIotCallAtAll() {
         assertEquals(List.of(), iot.operations(), "the authorizer decides from the registry alone");
+        List<String> undeclared = reads.stream().map(operation -> "dynamodb:" + operation)
+                .filter(action -> !handler().registryActions().contains(action)).toList();
+        assertEquals(List.of(), undeclared, "DynamoDB actions called but not declared by the handler");
         counted.close();
     }
 

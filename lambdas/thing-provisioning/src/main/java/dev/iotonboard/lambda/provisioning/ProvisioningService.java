@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import dev.iotonboard.lambda.core.registry.CertificateItem;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
@@ -81,6 +82,8 @@ import software.amazon.awssdk.services.iot.model.ThingPrincipalType;
 public final class ProvisioningService {
 
     private static final JsonLogger LOG = JsonLogger.get(ProvisioningService.class);
+    /** The DynamoDB actions {@link #provision} sends to the device registry (infra grants exactly these). */
+    public static final Set<String> REGISTRY_ACTIONS = Set.of("dynamodb:GetItem", "dynamodb:UpdateItem");
 
     private final IotClient iot;
     private final Optional<DeviceRegistry> registry;

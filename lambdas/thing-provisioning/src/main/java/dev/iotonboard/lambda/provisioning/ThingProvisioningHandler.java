@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
@@ -96,6 +97,11 @@ public final class ThingProvisioningHandler extends IotHandler<ProvisioningReque
         config.placement().groupNames().stream().findFirst().ifPresent(group -> requests.add(
                 c -> c.addThingToThingGroup(r -> r.thingGroupName(group).thingName(PRIMING_THING))));
         return requests;
+    }
+
+    /** The DynamoDB actions this function sends to the device registry. */
+    public Set<String> registryActions() {
+        return ProvisioningService.REGISTRY_ACTIONS;
     }
 
     @Override

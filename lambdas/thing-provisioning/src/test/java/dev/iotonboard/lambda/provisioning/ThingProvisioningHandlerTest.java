@@ -62,6 +62,11 @@ class ThingProvisioningHandlerTest extends HandlerTest {
     private String thingName;
 
     @Override
+    protected Set<String> declaredRegistryActions() {
+        return ProvisioningService.REGISTRY_ACTIONS;
+    }
+
+    @Override
     protected Set<String> declaredOperations() {
         return handler(pki.caId()).iotOperations();
     }
@@ -98,7 +103,7 @@ class ThingProvisioningHandlerTest extends HandlerTest {
         env.put("JITR_POLICY_NAME", JITR);
         env.put("APP_POLICY_NAME", APP);
         env.put("CA_CERTIFICATE_IDS", configuredCa);
-        return new ThingProvisioningHandler(client, registry(), Env.of(env));
+        return new ThingProvisioningHandler(client, handlerRegistry(), Env.of(env));
     }
 
     private JsonNode provision(String event) {
@@ -474,7 +479,7 @@ class ThingProvisioningHandlerTest extends HandlerTest {
     void provision_customThingNamePattern_provisionsTheCnItAllows() {
         TestPki.Issued sensor = pki.issue("sensor-0042");
         String sensorArn = activeWithJitrPolicy(sensor);
-        ThingProvisioningHandler custom = new ThingProvisioningHandler(client, registry(), Env.of(Map.of("JITR_POLICY_NAME", JITR,
+        ThingProvisioningHandler custom = new ThingProvisioningHandler(client, handlerRegistry(), Env.of(Map.of("JITR_POLICY_NAME", JITR,
                 "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId(), "THING_NAME_PATTERN", "sensor-[0-9]{4}")));
 
         assertOutcome(Handlers.invoke(custom, request("sensor-0042", sensor.id())), "PROVISIONED", null);
@@ -550,7 +555,7 @@ class ThingProvisioningHandlerTest extends HandlerTest {
                 fresh.addPolicy(APP);
                 fresh.addCertificate(device.pem(), pki.caId(), "ACTIVE");
                 fresh.attachPolicy(JITR, arn);
-                ThingProvisioningHandler handler = new ThingProvisioningHandler(freshClient, registry(), Env.of(Map.of(
+                ThingProvisioningHandler handler = new ThingProvisioningHandler(freshClient, handlerRegistry(), Env.of(Map.of(
                         "JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId())));
                 fresh.failAlways(writes.get(step), Fault.SERVICE_UNAVAILABLE);
                 assertThrows(SdkException.class, () -> Handlers.invoke(handler, request(thingName, device.id())));
@@ -778,7 +783,7 @@ class ThingProvisioningHandlerTest extends HandlerTest {
 
     @Test
     void provision_evictedPair_isProvisionedAgainIdempotently() {
-        ProvisioningService service = new ProvisioningService(client, java.util.Optional.of(registry()),
+        ProvisioningService service = new ProvisioningService(client, java.util.Optional.of(handlerRegistry()),
                 new ProvisioningConfig(JITR, APP, List.of(pki.caId()), ThingNameRule.defaultRule(),
                         java.time.Duration.ofHours(168)), 1, java.time.Clock.systemUTC());
         String secondThing = UUID.randomUUID().toString();
@@ -822,7 +827,7 @@ class ThingProvisioningHandlerTest extends HandlerTest {
     void prime_makesNoNetworkCall_andLeavesTheHandlerWorking() {
         IotPrimer primer = new IotPrimer();
         try (IotClient primed = iot.client(IotDouble.fastRetries(), List.of(primer))) {
-            ThingProvisioningHandler container = new ThingProvisioningHandler(primed, registry(), Env.of(Map.of(
+            ThingProvisioningHandler container = new ThingProvisioningHandler(primed, handlerRegistry(), Env.of(Map.of(
                     "JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId())));
 
             assertEquals(12, container.prime(), "every declared operation, DetachThingPrincipal (a race) included");
@@ -846,7 +851,7 @@ class ThingProvisioningHandlerTest extends HandlerTest {
     @Test
     void constructor_failsFastWithoutAppPolicyName() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new ThingProvisioningHandler(client, registry(), Env.of(Map.of("JITR_POLICY_NAME", JITR))));
+                () -> new ThingProvisioningHandler(client, handlerRegistry(), Env.of(Map.of("JITR_POLICY_NAME", JITR))));
         assertTrue(e.getMessage().contains("APP_POLICY_NAME"));
     }
 }

@@ -40,6 +40,11 @@ class ThingRenewalTest extends HandlerTest {
     private String newArn;
 
     @Override
+    protected Set<String> declaredRegistryActions() {
+        return ProvisioningService.REGISTRY_ACTIONS;
+    }
+
+    @Override
     protected Set<String> declaredOperations() {
         return handler().iotOperations();
     }
@@ -60,7 +65,7 @@ class ThingRenewalTest extends HandlerTest {
     }
 
     private ThingProvisioningHandler handler() {
-        return new ThingProvisioningHandler(client, registry(), Env.of(Map.of("JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP,
+        return new ThingProvisioningHandler(client, handlerRegistry(), Env.of(Map.of("JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP,
                 "CA_CERTIFICATE_ID", pki.caId())));
     }
 
@@ -278,7 +283,7 @@ class ThingRenewalTest extends HandlerTest {
     @Test
     void renewal_windowIsConfigurable() {
         announce(newCert.id(), oldCert.id(), Instant.now().minus(Duration.ofHours(3)));
-        ThingProvisioningHandler shortWindow = new ThingProvisioningHandler(client, registry(), Env.of(Map.of(
+        ThingProvisioningHandler shortWindow = new ThingProvisioningHandler(client, handlerRegistry(), Env.of(Map.of(
                 "JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId(),
                 "RENEWAL_WINDOW_HOURS", "2")));
 
