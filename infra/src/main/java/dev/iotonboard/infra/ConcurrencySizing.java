@@ -11,8 +11,9 @@ import java.util.Map;
  *
  * <p>Every onboarded device costs a fixed chain of rate-limited IoT calls ({@link #ACTIVATION_CALLS} then
  * {@link #PROVISIONING_CALLS}). The account can therefore onboard at most R = min over operations of
- * quota / calls per device devices per second (the quota-bound onboarding rate; 5/s with the default quotas, bound by
- * DescribeCertificate, called once by each function). An execution spends about one IoT call latency per call, so
+ * quota / calls per device devices per second (the quota-bound onboarding rate; 7.5/s with the default quotas, bound
+ * by AttachPolicy, called once by each function; DescribeCertificate is called once, by activation: provisioning
+ * reads the device registry). An execution spends about one IoT call latency per call, so
  * sustaining R needs R x (calls per invocation) x latency concurrent executions of a function. More executions than
  * that cannot go faster: their extra calls are throttled by IoT, retried with backoff and count against the same
  * quota, while Lambda's asynchronous queue would have held the events at no cost. Hence each function's reserved
@@ -36,7 +37,7 @@ public record ConcurrencySizing(IotQuotas quotas, int callLatencyMs) {
             "DescribeCertificate", 1, "AttachPolicy", 1, "UpdateCertificate", 1);
     /** thing-provisioning, new thing. */
     public static final Map<String, Integer> PROVISIONING_CALLS = calls(
-            "DescribeCertificate", 1, "ListPrincipalThings", 1, "DescribeThing", 1, "CreateThing", 1,
+            "ListPrincipalThings", 1, "DescribeThing", 1, "CreateThing", 1,
             "AttachThingPrincipal", 1, "ListThingPrincipals", 1, "AttachPolicy", 1, "DetachPolicy", 1);
 
     private static final int SCALE = 9;

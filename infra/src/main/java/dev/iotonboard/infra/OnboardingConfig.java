@@ -500,7 +500,7 @@ public record OnboardingConfig(
 
     /**
      * The expiry watch and the reconciler are both rate-limited per operation, and both call DescribeCertificate,
-     * which onboarding needs once in each JITR function: together they must leave some of its quota. (The
+     * which onboarding needs once per device (activation): together they must leave some of its quota. (The
      * reconciler's own excess is reported by {@link #checkReconcilerLeavesQuota}.)
      */
     private static void checkExpiryWatchLeavesQuota(ExpiryWatch watch, Reconciler reconciler, IotQuotas quotas,

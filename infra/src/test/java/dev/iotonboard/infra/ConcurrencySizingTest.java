@@ -13,26 +13,27 @@ class ConcurrencySizingTest {
     private final ConcurrencySizing defaults = new ConcurrencySizing(IotQuotas.defaults(), 50);
 
     @Test
-    void defaults_allowFiveDevicesPerSecondBoundByDescribeCertificate() {
-        assertEquals(0, BigDecimal.valueOf(5).compareTo(defaults.onboardingRate()), defaults.onboardingRate().toString());
-        assertEquals(2, ConcurrencySizing.callsPerDevice().get("DescribeCertificate"));
-        assertEquals(11, ConcurrencySizing.callsPerDevice().values().stream().mapToInt(Integer::intValue).sum());
+    void defaults_allowSevenAndAHalfDevicesPerSecondBoundByAttachPolicy() {
+        assertEquals(0, new BigDecimal("7.5").compareTo(defaults.onboardingRate()), defaults.onboardingRate().toString());
+        assertEquals(1, ConcurrencySizing.callsPerDevice().get("DescribeCertificate"), "activation only");
+        assertEquals(2, ConcurrencySizing.callsPerDevice().get("AttachPolicy"));
+        assertEquals(10, ConcurrencySizing.callsPerDevice().values().stream().mapToInt(Integer::intValue).sum());
     }
 
     @Test
     void defaults_giveTheHandComputedConcurrency() {
-        // activation: 5/s x 3 calls x 0.05 s = 0.75 -> 1; provisioning: 5/s x 8 calls x 0.05 s = 2 (exactly, not 3)
-        assertEquals(1, defaults.activationConcurrency());
-        assertEquals(2, defaults.provisioningConcurrency());
+        // activation: 7.5/s x 3 calls x 0.05 s = 1.125 -> 2; provisioning: 7.5/s x 7 calls x 0.05 s = 2.625 -> 3
+        assertEquals(2, defaults.activationConcurrency());
+        assertEquals(3, defaults.provisioningConcurrency());
     }
 
     @Test
     void doubledQuotas_raiseTheConcurrency() {
         ConcurrencySizing doubled = new ConcurrencySizing(IotQuotas.defaults().scaledBy(BigDecimal.valueOf(2)), 50);
 
-        assertEquals(0, BigDecimal.TEN.compareTo(doubled.onboardingRate()));
-        assertEquals(2, doubled.activationConcurrency()); // 10 x 3 x 0.05 = 1.5
-        assertEquals(4, doubled.provisioningConcurrency()); // 10 x 8 x 0.05 = 4
+        assertEquals(0, BigDecimal.valueOf(15).compareTo(doubled.onboardingRate()));
+        assertEquals(3, doubled.activationConcurrency()); // 15 x 3 x 0.05 = 2.25
+        assertEquals(6, doubled.provisioningConcurrency()); // 15 x 7 x 0.05 = 5.25
         assertTrue(doubled.activationConcurrency() > defaults.activationConcurrency());
         assertTrue(doubled.provisioningConcurrency() > defaults.provisioningConcurrency());
     }
@@ -40,8 +41,8 @@ class ConcurrencySizingTest {
     @Test
     void slowerCalls_needMoreExecutions() {
         ConcurrencySizing slow = new ConcurrencySizing(IotQuotas.defaults(), 200);
-        assertEquals(3, slow.activationConcurrency()); // 5 x 3 x 0.2 = 3
-        assertEquals(8, slow.provisioningConcurrency()); // 5 x 8 x 0.2 = 8
+        assertEquals(5, slow.activationConcurrency()); // 7.5 x 3 x 0.2 = 4.5
+        assertEquals(11, slow.provisioningConcurrency()); // 7.5 x 7 x 0.2 = 10.5
     }
 
     @Test
@@ -50,7 +51,7 @@ class ConcurrencySizingTest {
         tiny.put("DescribeCertificate", new BigDecimal("0.1"));
         ConcurrencySizing sizing = new ConcurrencySizing(new IotQuotas(tiny), 1);
 
-        assertEquals(0, new BigDecimal("0.05").compareTo(sizing.onboardingRate()));
+        assertEquals(0, new BigDecimal("0.1").compareTo(sizing.onboardingRate()));
         assertEquals(1, sizing.activationConcurrency());
         assertEquals(1, sizing.provisioningConcurrency());
     }
@@ -58,12 +59,12 @@ class ConcurrencySizingTest {
     @Test
     void anotherBindingQuota_takesOver() {
         Map<String, BigDecimal> quotas = new HashMap<>(IotQuotas.DEFAULTS);
-        quotas.put("DescribeCertificate", BigDecimal.valueOf(1000));
+        quotas.put("AttachPolicy", BigDecimal.valueOf(1000));
         ConcurrencySizing sizing = new ConcurrencySizing(new IotQuotas(quotas), 50);
 
-        // now AttachPolicy (15/s, twice per device) binds: 7.5 devices/s
-        assertEquals(0, new BigDecimal("7.5").compareTo(sizing.onboardingRate()));
-        assertEquals(3, sizing.provisioningConcurrency()); // 7.5 x 8 x 0.05 = 3
+        // now the 10/s quotas of the operations called once per device bind: 10 devices/s
+        assertEquals(0, BigDecimal.TEN.compareTo(sizing.onboardingRate()));
+        assertEquals(4, sizing.provisioningConcurrency()); // 10 x 7 x 0.05 = 3.5
     }
 
     @Test
@@ -75,8 +76,8 @@ class ConcurrencySizingTest {
     void thingGroups_addTheirCallsToEachProvisioningInvocation() {
         ConcurrencySizing sizing = new ConcurrencySizing(IotQuotas.defaults(), 50);
 
-        assertEquals(2, sizing.provisioningConcurrency(0), "5/s x 8 calls x 0.05 s");
+        assertEquals(3, sizing.provisioningConcurrency(0), "7.5/s x 7 calls x 0.05 s = 2.625");
         assertEquals(sizing.provisioningConcurrency(), sizing.provisioningConcurrency(0));
-        assertEquals(3, sizing.provisioningConcurrency(2), "5/s x 10 calls x 0.05 s = 2.5");
+        assertEquals(4, sizing.provisioningConcurrency(2), "7.5/s x 9 calls x 0.05 s = 3.375");
     }
 }

@@ -180,7 +180,7 @@ class MonitoringTest {
                 .get("DashboardBody"));
         for (String metric : List.of("RegisteredEvents", "CertificatesActivated", "DevicesProvisioned",
                 "ApproximateNumberOfMessagesVisible", "Throttles", "ConcurrentExecutions", "RuleMessageThrottled",
-                "4XXError", "5XXError", "AuthorizerAllow", "AuthorizerDeny", "IOT_UNAVAILABLE", "AuthorizerLatency",
+                "4XXError", "5XXError", "AuthorizerAllow", "AuthorizerDeny", "REGISTRY_UNAVAILABLE", "AuthorizerLatency",
                 "p50", "p99", "ReconcilerPendingRepaired", "ReconcilerActiveWithoutThing", "ReconcilerDrift",
                 "CertificatesExpiringSoon", "CertificatesExpired", "CaDaysUntilExpiry")) {
             assertTrue(body.contains("\\\"" + metric + "\\\""), metric + " in " + body);

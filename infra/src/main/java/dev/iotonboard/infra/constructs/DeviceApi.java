@@ -47,12 +47,13 @@ public final class DeviceApi extends Construct {
     public static final String AUTHORIZER_HANDLER = "dev.iotonboard.lambda.api.DeviceAuthorizerHandler::handleRequest";
     public static final String SAMPLE_HANDLER = "dev.iotonboard.lambda.api.SampleHandler::handleRequest";
     public static final String STAGE_NAME = "v1";
-    public static final int AUTH_CACHE_TTL_SECONDS = 60;
-    /** Longer than the authorizer's IoT budget ({@link RetryBudget#AUTHORIZER_BUDGET}): it answers Deny, never times out. */
+    /**
+     * A few seconds: a decision costs one registry GetItem (the CA item is cached too), so the cache only absorbs
+     * bursts; a revocation recorded in the registry reaches the API within it.
+     */
+    public static final int AUTH_CACHE_TTL_SECONDS = 5;
+    /** Longer than the authorizer's read budget ({@link RetryBudget#AUTHORIZER_BUDGET}): it answers Deny, never times out. */
     public static final Duration AUTHORIZER_TIMEOUT = Duration.seconds(10);
-    /** Exactly the IoT calls of lambdas/device-api's AuthorizerService; the sample function calls none. */
-    public static final List<String> AUTHORIZER_CERTIFICATE_ACTIONS =
-            List.of("iot:DescribeCertificate", "iot:ListPrincipalThings");
 
     private static final String ACCESS_LOG_FORMAT = "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\","
             + "\"requestTime\":\"$context.requestTime\",\"httpMethod\":\"$context.httpMethod\","
@@ -81,7 +82,6 @@ public final class DeviceApi extends Construct {
                         "AUTH_CACHE_TTL_SECONDS", Integer.toString(AUTH_CACHE_TTL_SECONDS)))
                 .timeout(AUTHORIZER_TIMEOUT)
                 .build());
-        IotGrants.certificates(authorizerFunction.getRole(), AUTHORIZER_CERTIFICATE_ACTIONS.toArray(String[]::new));
         sampleFunction = new JavaFunction(this, "Sample", JavaFunction.Props.builder()
                 .jar(props.deviceApiJar())
                 .handler(SAMPLE_HANDLER)
@@ -115,7 +115,7 @@ public final class DeviceApi extends Construct {
                 + "private CA complete the mutual TLS handshake; add WAF when the API grows public-facing routes.");
 
         // No API Gateway result cache: the only per-device identity is the client certificate, which cannot be an
-        // identity source. The authorizer function caches its IoT lookups itself (AUTH_CACHE_TTL_SECONDS).
+        // identity source. The authorizer function caches its registry lookups itself (AUTH_CACHE_TTL_SECONDS).
         RequestAuthorizer authorizer = RequestAuthorizer.Builder.create(this, "DeviceAuthorizer")
                 .handler(authorizerFunction.getAlias())
                 .identitySources(List.of())

@@ -237,9 +237,9 @@ public final class Monitoring extends Construct {
         List<IMetric> quotas = new ArrayList<>(rules.entrySet().stream().map(e -> (IMetric) metric("AWS/IoT",
                 "RuleMessageThrottled", Map.of("RuleName", e.getValue().getRef()), "Sum", period)
                 .with(label(e.getKey() + " throttled"))).toList());
-        quotas.add(metric(NAMESPACE, "AuthorizerDeny", Map.of("Reason", "IOT_UNAVAILABLE"), "Sum", period)
-                .with(label("authorizer: IoT throttled or unavailable (Deny IOT_UNAVAILABLE)")));
-        widgets.add(graph("IoT quotas: rule messages throttled, authorizer calls IoT refused", quotas, List.of()));
+        quotas.add(metric(NAMESPACE, "AuthorizerDeny", Map.of("Reason", "REGISTRY_UNAVAILABLE"), "Sum", period)
+                .with(label("authorizer: registry throttled or unavailable (Deny REGISTRY_UNAVAILABLE)")));
+        widgets.add(graph("Throttled: IoT rule messages, authorizer registry reads", quotas, List.of()));
         widgets.add(graph("Device API: 4xx (429 throttles included) and 5xx", List.of(
                 apiMetric(props.api(), "4XXError", period).with(label("4xx, 429 included")),
                 apiMetric(props.api(), "5XXError", period).with(label("5xx"))), List.of()));

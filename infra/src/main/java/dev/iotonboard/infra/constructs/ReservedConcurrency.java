@@ -17,8 +17,7 @@ import software.constructs.IConstruct;
  *
  * <p>Off, every reservation is removed. The JITR functions then scale with the account's unreserved pool: a burst runs
  * more executions than the IoT quotas can serve, the excess is throttled by IoT (SDK retries, then Lambda's retries,
- * then the failure queues and the reconciler), and the burst takes IoT quota from the API authorizer (denials,
- * reason IOT_UNAVAILABLE). Nothing else enforces one run at a time: the reconciler's timeout (at most its interval)
+ * then the failure queues and the reconciler). Nothing else enforces one run at a time: the reconciler's timeout (at most its interval)
  * and the expiry watch's (15 min, its interval is at least an hour), with no retries of a failed run, keep scheduled
  * runs from overlapping, but a late or duplicate scheduled delivery can still run twice at once, at twice the
  * configured request rate; both converge (their repairs and readings are idempotent).

@@ -4,6 +4,7 @@ import dev.iotonboard.infra.ConcurrencySizing;
 import dev.iotonboard.infra.LambdaJars;
 import dev.iotonboard.infra.OnboardingConfig;
 import dev.iotonboard.infra.constructs.DeviceApi;
+import dev.iotonboard.infra.constructs.DeviceRegistry;
 import dev.iotonboard.infra.constructs.DevicePolicies;
 import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Monitoring;
@@ -26,6 +27,7 @@ public final class OnboardingStack extends Stack {
     public static final String IOT_ENDPOINT_HINT = "aws iot describe-endpoint --endpoint-type iot:Data-ATS";
 
     private final DevicePolicies devicePolicies;
+    private final DeviceRegistry deviceRegistry;
     private final RegistrationPipeline registration;
     private final Truststore truststore;
     private final DeviceApi deviceApi;
@@ -48,6 +50,7 @@ public final class OnboardingStack extends Stack {
                     + "is activated, provisioned and allowed on the API, and no reconciler or expiry watch is deployed. "
                     + "Give caCertificateIds instead unless you want every CA of the account on purpose.");
         }
+        deviceRegistry = new DeviceRegistry(this, "DeviceRegistry");
         devicePolicies = new DevicePolicies(this, "DevicePolicies", DevicePolicies.Props.builder()
                 .jitrStartTopic(config.jitrStartTopic())
                 .jitrRequestTopic(config.jitrRequestTopic())
@@ -67,6 +70,8 @@ public final class OnboardingStack extends Stack {
                 .renewalWindowHours(config.renewalWindowHours())
                 .placement(config.placement())
                 .build());
+        deviceRegistry.use(registration.getActivation(), DeviceRegistry.ACTIVATION_ACTIONS);
+        deviceRegistry.use(registration.getProvisioning(), DeviceRegistry.PROVISIONING_ACTIONS);
         placement = new ThingPlacementResources(this, "Placement", config.placement());
         reconciler = Optional.of(config.caCertificateIds()).filter(ids -> !ids.isEmpty()).map(ids -> new Reconciler(
                 this, "Reconciler", Reconciler.Props.builder()
@@ -107,6 +112,7 @@ public final class OnboardingStack extends Stack {
                 .ownershipVerificationCertificateArn(config.deployment().ownershipVerificationCertificateArn());
         config.hostedZone().ifPresent(zone -> api.hostedZone(zone.id(), zone.name()));
         deviceApi = new DeviceApi(this, "DeviceApi", api.build());
+        deviceRegistry.use(deviceApi.getAuthorizerFunction(), DeviceRegistry.AUTHORIZER_ACTIONS);
         ReservedConcurrency.apply(this, config.deployment().reservedConcurrency());
         // Last: it alarms on every queue, function and topic rule built above.
         monitoring = new Monitoring(this, "Monitoring", new Monitoring.Props(config.alarms(),
@@ -140,6 +146,8 @@ public final class OnboardingStack extends Stack {
                 "Renewal announcements the renewal announcement function failed on");
         output("RenewalFunctionName", registration.getRenewal().getFunction().getFunctionName(),
                 "The renewal announcement function; redrive its failures with scripts/ops/redrive.sh --function <it>");
+        output("DeviceRegistryTableName", deviceRegistry.getTable().getTableName(),
+                "The device registry table (DynamoDB): IoT's registry as the functions last observed it");
         output("TruststoreUri", truststore.getUri(), "The mutual TLS truststore (CA bundle)");
         output("TruststoreVersion", truststore.getVersionId(), "The truststore object version the domain uses");
         output("AlarmTopicArn", monitoring.getTopic().getTopicArn(), "Every alarm notifies this SNS topic "
@@ -160,6 +168,10 @@ public final class OnboardingStack extends Stack {
 
     public DevicePolicies getDevicePolicies() {
         return devicePolicies;
+    }
+
+    public DeviceRegistry getDeviceRegistry() {
+        return deviceRegistry;
     }
 
     public RegistrationPipeline getRegistration() {

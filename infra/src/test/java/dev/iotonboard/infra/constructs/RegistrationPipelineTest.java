@@ -104,11 +104,11 @@ class RegistrationPipelineTest {
 
     @Test
     void functions_haveTheReservedConcurrencyTheQuotasAllow() {
-        // Default quotas and 50 ms per call: R = 5 devices/s; activation 5 x 3 x 0.05 = 0.75 -> 1, provisioning
-        // 5 x 8 x 0.05 = 2.
-        assertEquals(1, ((Number) properties(pipeline.getActivation().getFunction())
+        // Default quotas and 50 ms per call: R = 7.5 devices/s; activation 7.5 x 3 x 0.05 = 1.125 -> 2, provisioning
+        // 7.5 x 7 x 0.05 = 2.625 -> 3.
+        assertEquals(2, ((Number) properties(pipeline.getActivation().getFunction())
                 .get("ReservedConcurrentExecutions")).intValue());
-        assertEquals(2, ((Number) properties(pipeline.getProvisioning().getFunction())
+        assertEquals(3, ((Number) properties(pipeline.getProvisioning().getFunction())
                 .get("ReservedConcurrentExecutions")).intValue());
     }
 
@@ -124,6 +124,7 @@ class RegistrationPipelineTest {
                         "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "CA_STATUS_CACHE_SECONDS", "30",
+                        "DEVICE_REGISTRY_TABLE", ref(Cfn.logicalId(SynthesizedStack.stack().getDeviceRegistry().getTable())),
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
                 properties(pipeline.getActivation().getFunction()).get("Environment"));
         assertEquals(Map.of("Variables", Map.of(
@@ -132,6 +133,7 @@ class RegistrationPipelineTest {
                         "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "RENEWAL_WINDOW_HOURS", "168",
+                        "DEVICE_REGISTRY_TABLE", ref(Cfn.logicalId(SynthesizedStack.stack().getDeviceRegistry().getTable())),
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
                 properties(pipeline.getProvisioning().getFunction()).get("Environment"));
         assertEquals(RegistrationPipeline.RENEWAL_HANDLER, properties(pipeline.getRenewal().getFunction()).get("Handler"));

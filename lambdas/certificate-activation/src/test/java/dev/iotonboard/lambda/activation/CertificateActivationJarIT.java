@@ -55,6 +55,8 @@ class CertificateActivationJarIT {
         assertEquals(List.of("jitr"), jar.iot().policiesOf(jar.iot().certificateArn(device.id())));
         assertEquals(List.of(Map.of("RegisteredEvents", 1.0, "CertificatesActivated", 1.0)),
                 EmfLines.in(JarRunner.logLines(run)).stream().map(EmfLines.Metrics::values).toList());
+        assertEquals("ACTIVE", jar.registry().registry().certificate(device.id()).orElseThrow().status(),
+                "the item is written to DEVICE_REGISTRY_TABLE at AWS_ENDPOINT_URL_DYNAMODB");
     }
 
     @Test

@@ -11,13 +11,19 @@ import java.util.List;
  * @param caCertificateIds {@code CA_CERTIFICATE_IDS} (comma-separated; or the single {@code CA_CERTIFICATE_ID}): only
  *                        certificates of these CAs are allowed; empty = any CA
  * @param thingNames      {@code THING_NAME_PATTERN}: what a certificate's CN, its thing name, must look like
- * @param cacheTtl        {@code AUTH_CACHE_TTL_SECONDS} (default 60, 0 disables, at most 3600)
+ * @param cacheTtl        {@code AUTH_CACHE_TTL_SECONDS} (default {@value #DEFAULT_TTL_SECONDS}, 0 disables, at most
+ *                        3600): how long a container keeps a decision and a CA item; a revocation recorded in the
+ *                        registry takes effect within it
  * @param cacheSize       at most this many certificates are cached ({@value #CACHE_SIZE})
  */
 public record AuthorizerConfig(List<String> caCertificateIds, ThingNameRule thingNames, Duration cacheTtl,
         int cacheSize) {
 
-    public static final int DEFAULT_TTL_SECONDS = 60;
+    /**
+     * A few seconds: a cache miss costs one GetItem (milliseconds, no quota shared with onboarding), so the cache
+     * only absorbs a device's bursts, and a revocation through the project's scripts takes effect within 5 s.
+     */
+    public static final int DEFAULT_TTL_SECONDS = 5;
     public static final int MAX_TTL_SECONDS = 3600;
     public static final int CACHE_SIZE = 10_000;
 

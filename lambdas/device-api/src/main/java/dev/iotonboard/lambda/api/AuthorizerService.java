@@ -2,35 +2,44 @@ package dev.iotonboard.lambda.api;
 
 import dev.iotonboard.lambda.api.model.Decision;
 import dev.iotonboard.lambda.core.CertificateIds;
-import dev.iotonboard.lambda.core.IotLookups;
+import dev.iotonboard.lambda.core.registry.CaItem;
+import dev.iotonboard.lambda.core.registry.CertificateItem;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
-import software.amazon.awssdk.services.iot.IotClient;
-import software.amazon.awssdk.services.iot.model.CertificateDescription;
-import software.amazon.awssdk.services.iot.model.CertificateStatus;
-import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
+import java.util.Set;
 
 /**
  * Decides whether a client certificate may call the API. API Gateway mutual TLS has already checked the chain and
- * the validity dates, but not revocation: IoT's certificate status is the source of truth. Allowed only when
- * DescribeCertificate says ACTIVE (and issued by the configured CA), ListPrincipalThings returns exactly one thing,
- * and that thing is the certificate's subject CN (the identity rule: a certificate holds only the thing its CA
- * attested). The validity dates and the CN's form are checked locally first (no IoT call, not cached). Decisions,
- * allow and deny, are cached per certificate id ({@link DecisionCache}), transient denials only briefly; IoT failures
+ * the validity dates, but not revocation: the device registry (DynamoDB, IoT's registry as the project's functions
+ * and its CloudTrail sync last observed it) is what this reads, with no IoT call at all. Allowed only when the
+ * certificate's item ({@code cert#<id>}, one GetItem) says ACTIVE, names the certificate's subject CN as its thing
+ * and is bound to that thing, comes from one of the stack's CAs (any CA when none is configured) whose item
+ * ({@code ca#<id>}, remembered per container for the cache TTL) is ACTIVE, and now is within the item's validity.
+ * The PEM's validity dates and the CN's form are checked locally first (no read, not cached). Decisions, allow and
+ * deny, are cached per certificate id ({@link DecisionCache}), transient denials only briefly; registry failures
  * are not decided (they propagate) and so are never cached.
  */
 public final class AuthorizerService {
 
-    private final IotClient iot;
+    /** The DynamoDB actions {@link #decide} sends to the device registry (infra grants exactly these). */
+    public static final Set<String> REGISTRY_ACTIONS = Set.of("dynamodb:GetItem");
+
+    private final DeviceRegistry registry;
     private final AuthorizerConfig config;
     private final DecisionCache cache;
     private final Clock clock;
+    private final Map<String, CachedCa> cas = new HashMap<>();
 
-    public AuthorizerService(IotClient iot, AuthorizerConfig config, DecisionCache cache, Clock clock) {
-        this.iot = iot;
+    private record CachedCa(Optional<CaItem> item, Instant expiresAt) {
+    }
+
+    public AuthorizerService(DeviceRegistry registry, AuthorizerConfig config, DecisionCache cache, Clock clock) {
+        this.registry = registry;
         this.config = config;
         this.cache = cache;
         this.clock = clock;
@@ -68,38 +77,60 @@ public final class AuthorizerService {
         if (cached.isPresent()) {
             return new Outcome(cached.get(), true);
         }
-        Decision decision = lookUp(certificateId, attested);
+        Decision decision = lookUp(certificateId, attested, now);
         cache.put(certificateId, decision);
         return new Outcome(decision, false);
     }
 
-    private Decision lookUp(String certificateId, String attested) {
-        CertificateDescription certificate;
-        try {
-            certificate = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription();
-        } catch (ResourceNotFoundException e) {
-            return Decision.deny(certificateId, "UNKNOWN_CERTIFICATE");
+    private Decision lookUp(String certificateId, String attested, Instant now) {
+        Optional<CertificateItem> found = registry.certificate(certificateId);
+        if (found.isEmpty()) {
+            return Decision.denyForNow(certificateId, "NOT_REGISTERED");
         }
-        if (certificate.status() == CertificateStatus.PENDING_ACTIVATION) {
+        CertificateItem item = found.get();
+        if ("PENDING_ACTIVATION".equals(item.status())) {
             return Decision.denyForNow(certificateId, "PENDING_ACTIVATION");
         }
-        if (certificate.status() != CertificateStatus.ACTIVE) {
+        if (!"ACTIVE".equals(item.status())) {
             return Decision.deny(certificateId, "NOT_ACTIVE");
         }
-        if (!config.caCertificateIds().isEmpty()
-                && !config.caCertificateIds().contains(certificate.caCertificateId())) {
+        if (item.caCertificateId() == null || (!config.caCertificateIds().isEmpty()
+                && !config.caCertificateIds().contains(item.caCertificateId()))) {
             return Decision.deny(certificateId, "UNKNOWN_CA");
         }
-        List<String> things = IotLookups.thingsOf(iot, certificate.certificateArn());
-        if (things.isEmpty()) {
+        Optional<CaItem> ca = ca(item.caCertificateId(), now);
+        if (ca.isEmpty() || !"ACTIVE".equals(ca.get().status())) {
+            return Decision.deny(certificateId, "CA_NOT_ACTIVE");
+        }
+        if (item.notBefore() != null && item.notAfter() != null && !item.isValidAt(now)) {
+            return Decision.deny(certificateId, now.isBefore(item.notBefore()) ? "NOT_YET_VALID" : "EXPIRED");
+        }
+        if (item.thingName() != null && !item.thingName().equals(attested)) {
+            return Decision.deny(certificateId, "THING_NOT_CERTIFICATE_CN");
+        }
+        if (item.boundThing() == null) {
             return Decision.denyForNow(certificateId, "NO_THING");
         }
-        if (things.size() > 1) {
-            return Decision.deny(certificateId, "SEVERAL_THINGS");
-        }
-        if (!things.get(0).equals(attested)) {
+        if (!item.boundThing().equals(attested)) {
             return Decision.deny(certificateId, "THING_NOT_CERTIFICATE_CN");
         }
         return Decision.allow(certificateId, attested);
+    }
+
+    /** The CA's item, remembered for the decision cache's TTL (a CA changes status rarely; thousands share one). */
+    private Optional<CaItem> ca(String caCertificateId, Instant now) {
+        synchronized (cas) {
+            CachedCa cached = cas.get(caCertificateId);
+            if (cached != null && now.isBefore(cached.expiresAt())) {
+                return cached.item();
+            }
+        }
+        Optional<CaItem> item = registry.ca(caCertificateId);
+        if (!config.cacheTtl().isZero()) {
+            synchronized (cas) {
+                cas.put(caCertificateId, new CachedCa(item, now.plus(config.cacheTtl())));
+            }
+        }
+        return item;
     }
 }

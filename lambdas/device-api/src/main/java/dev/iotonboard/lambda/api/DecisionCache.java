@@ -10,8 +10,8 @@ import java.util.Optional;
 
 /**
  * Authorization decisions per certificate id, for a bounded time and a bounded number of certificates (least
- * recently used evicted first). Keeps the authorizer under the 10 TPS DescribeCertificate quota; the price is that
- * a revoked or deactivated certificate keeps API access for at most the TTL. A TTL of zero disables the cache.
+ * recently used evicted first). Absorbs a device's bursts of calls; the price is that a revoked or deactivated
+ * certificate keeps API access for at most the TTL after the registry records it. A TTL of zero disables the cache.
  * A transient denial (no thing yet, still pending activation) is kept at most {@link #TRANSIENT_TTL}, so a device that
  * calls the API just before onboarding finishes is not refused for the whole TTL.
  */

@@ -1,8 +1,5 @@
 package dev.iotonboard.lambda.api;
 
-import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ARN;
-import static dev.iotonboard.lambda.core.IotPrimer.CERTIFICATE_ID;
-
 import com.amazonaws.services.lambda.runtime.Context;
 import dev.iotonboard.lambda.api.model.AuthorizerEvent;
 import dev.iotonboard.lambda.api.model.AuthorizerResponse;
@@ -11,10 +8,12 @@ import dev.iotonboard.lambda.core.EmbeddedMetrics;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotHandler;
-import dev.iotonboard.lambda.core.IotPrimer;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import dev.iotonboard.lambda.core.JsonLogger;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -23,45 +22,64 @@ import software.amazon.awssdk.services.iot.IotClient;
  * Lambda entry point {@code dev.iotonboard.lambda.api.DeviceAuthorizerHandler::handleRequest}: the REST API REQUEST
  * authorizer. Event: {@link AuthorizerEvent} ({@code methodArn}, {@code requestContext.identity.clientCert});
  * result: an {@link AuthorizerResponse}, an Allow policy with {@code principalId} and {@code context.thingName} = the
- * certificate's thing, or a Deny policy (also for a malformed event); service: {@link AuthorizerService}; IoT
- * operations: {@link #iotRequests}. An IoT failure that outlasts the SDK retries (bounded by
- * {@link IotClients#apiAuthorizationBudget()}, inside the function's timeout) is answered with a Deny, logged at ERROR
- * with reason {@value #IOT_UNAVAILABLE}, and not cached: the device gets 403 and may retry, instead of a Lambda
- * timeout that API Gateway would turn into a 500. Each call writes its {@link AuthorizerMetrics} lines (a malformed
- * event: a Deny with reason {@value #MALFORMED_EVENT}).
+ * certificate's thing, or a Deny policy (also for a malformed event); service: {@link AuthorizerService}, which
+ * reads the device registry (DynamoDB) and makes no IoT call ({@link #iotRequests} is empty, and the function has no
+ * IoT grant). A registry failure that outlasts the SDK retries (bounded by
+ * {@link DynamoDbClients#apiAuthorizationBudget()}, inside the function's timeout) is answered with a Deny, logged at
+ * ERROR with reason {@value #REGISTRY_UNAVAILABLE}, and not cached: the device gets 403 and may retry, instead of a
+ * Lambda timeout that API Gateway would turn into a 500. Each call writes its {@link AuthorizerMetrics} lines (a
+ * malformed event: a Deny with reason {@value #MALFORMED_EVENT}).
  */
 public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, AuthorizerResponse> {
 
     private static final JsonLogger LOG = JsonLogger.get(DeviceAuthorizerHandler.class);
     private static final String ANONYMOUS = "anonymous";
-    /** The logged reason of a Deny answered because IoT failed past the SDK's retry budget. */
-    public static final String IOT_UNAVAILABLE = "IOT_UNAVAILABLE";
+    /** The logged reason of a Deny answered because the registry failed past the SDK's retry budget. */
+    public static final String REGISTRY_UNAVAILABLE = "REGISTRY_UNAVAILABLE";
     /** The metrics' reason of a Deny answered to a malformed event. */
     public static final String MALFORMED_EVENT = "MALFORMED_EVENT";
 
     private final AuthorizerConfig config = AuthorizerConfig.from(env());
-    private final AuthorizerService service = new AuthorizerService(iot(), config,
-            new DecisionCache(config.cacheTtl(), config.cacheSize(), clock()), clock());
+    private final AuthorizerService service;
 
     /**
-     * Used by Lambda: one IoT client (with {@link IotClients#API_MAX_ATTEMPTS} attempts: a caller is waiting, and
-     * an {@link IotPrimer}), one configuration and one cache per container.
+     * Used by Lambda: one DynamoDB client ({@link DynamoDbClients#forApiRequests}: few, short attempts, a caller
+     * is waiting), one configuration and one cache per container; the registry table is
+     * {@code DEVICE_REGISTRY_TABLE}. The IoT client {@link IotHandler} builds is never called.
      */
     public DeviceAuthorizerHandler() {
         super(AuthorizerEvent.class, IotClients::forApiRequests);
+        service = service(DeviceRegistry.fromEnvironment(env(), DynamoDbClients.forApiRequests(env(), List.of())));
     }
 
-    /** Used by tests: primes only through an {@link IotPrimer} installed on {@code iot}. */
+    /**
+     * Used by tools that read the declarations (local's FunctionGrantsTest): the registry is
+     * {@code DEVICE_REGISTRY_TABLE}, its client built from {@code env} on first use.
+     */
     public DeviceAuthorizerHandler(IotClient iot, Env env, Clock clock) {
-        super(AuthorizerEvent.class, iot, env, clock);
+        this(iot, DeviceRegistry.fromEnvironment(env), env, clock);
     }
 
-    /** Is the certificate ACTIVE, and which thing is it attached to. */
+    /** Used by tests. */
+    public DeviceAuthorizerHandler(IotClient iot, DeviceRegistry registry, Env env, Clock clock) {
+        super(AuthorizerEvent.class, iot, env, clock);
+        service = service(registry);
+    }
+
+    private AuthorizerService service(DeviceRegistry registry) {
+        return new AuthorizerService(registry, config,
+                new DecisionCache(config.cacheTtl(), config.cacheSize(), clock()), clock());
+    }
+
+    /** None: the decision comes from the device registry. */
     @Override
     protected List<Consumer<IotClient>> iotRequests() {
-        return List.of(
-                c -> c.describeCertificate(r -> r.certificateId(CERTIFICATE_ID)),
-                c -> c.listPrincipalThings(r -> r.principal(CERTIFICATE_ARN)));
+        return List.of();
+    }
+
+    /** The DynamoDB actions this function sends to the device registry. */
+    public Set<String> registryActions() {
+        return AuthorizerService.REGISTRY_ACTIONS;
     }
 
     @Override
@@ -72,9 +90,9 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
         try {
             outcome = service.decide(event.clientCertPem());
         } catch (SdkException e) {
-            LOG.error("API call denied: IoT failed past the retry budget", e, "reason", IOT_UNAVAILABLE,
-                    "methodArn", methodArn);
-            emit(AuthorizerMetrics.decided(false, IOT_UNAVAILABLE, false, millisSince(start)));
+            LOG.error("API call denied: the device registry failed past the retry budget", e, "reason",
+                    REGISTRY_UNAVAILABLE, "methodArn", methodArn);
+            emit(AuthorizerMetrics.decided(false, REGISTRY_UNAVAILABLE, false, millisSince(start)));
             return AuthorizerResponse.deny(ANONYMOUS, methodArn);
         }
         Decision decision = outcome.decision();

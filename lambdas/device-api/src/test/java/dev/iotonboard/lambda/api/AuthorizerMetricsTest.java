@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.registry.CaItem;
+import dev.iotonboard.lambda.core.registry.CertificateUpdate;
+import dev.iotonboard.lambda.core.registry.Step;
 import dev.iotonboard.lambda.testing.EmfLines;
-import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.MutableClock;
 import dev.iotonboard.lambda.testing.TestPki;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +26,6 @@ class AuthorizerMetricsTest extends HandlerTest {
 
     private final MutableClock clock = new MutableClock();
     private TestPki.Issued device;
-    private String arn;
     private String thingName;
     private DeviceAuthorizerHandler handler;
 
@@ -32,13 +34,30 @@ class AuthorizerMetricsTest extends HandlerTest {
         return handler.iotOperations();
     }
 
+    @Override
+    protected Set<String> declaredRegistryActions() {
+        return handler.registryActions();
+    }
+
+    /** A device as activation records it in the registry: its CA and its certificate ACTIVE, no thing yet. */
     @BeforeEach
     void activeDevice() {
         thingName = UUID.randomUUID().toString();
         device = pki.issue(thingName);
-        iot.addCertificate(device.pem(), pki.caId(), "ACTIVE");
-        arn = iot.certificateArn(device.id());
-        handler = new DeviceAuthorizerHandler(client, Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId())), clock);
+        Instant at = clock.instant().minusSeconds(60);
+        registry().write(new CaItem(pki.caId(), "ACTIVE", null, at, Step.ACTIVATED));
+        registry().write(CertificateUpdate.of(device.id(), Step.ACTIVATED, at).caCertificateId(pki.caId())
+                .thingName(thingName).status("ACTIVE").certificatePem(device.pem())
+                .validity(device.certificate().getNotBefore().toInstant(),
+                        device.certificate().getNotAfter().toInstant())
+                .build());
+        handler = new DeviceAuthorizerHandler(client, handlerRegistry(),
+                Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId())), clock);
+    }
+
+    private void bound(String thing) {
+        registry().write(CertificateUpdate.of(device.id(), Step.PROVISIONED, clock.instant().minusSeconds(30))
+                .boundThing(thing).build());
     }
 
     private String authorize(String pem) {
@@ -47,8 +66,8 @@ class AuthorizerMetricsTest extends HandlerTest {
     }
 
     @Test
-    void allow_isCounted_withItsLatency_fromIotThenFromTheCache() {
-        iot.addThing(thingName, arn);
+    void allow_isCounted_withItsLatency_fromTheRegistryThenFromTheCache() {
+        bound(thingName);
 
         assertEquals("Allow", authorize(device.pem()));
         assertDecision("AuthorizerAllow", null, "MISS");
@@ -59,7 +78,7 @@ class AuthorizerMetricsTest extends HandlerTest {
 
     @Test
     void denyOfTheCertificate_isCountedPerReason() {
-        iot.setCertificateStatus(device.id(), "REVOKED");
+        registry().write(CertificateUpdate.of(device.id(), Step.REVOKED, clock.instant()).status("REVOKED").build());
 
         assertEquals("Deny", authorize(device.pem()));
         assertDecision("AuthorizerDeny", "NOT_ACTIVE", "MISS");
@@ -70,7 +89,7 @@ class AuthorizerMetricsTest extends HandlerTest {
 
     @Test
     void denyOfTheIdentityRule_isCountedPerReason() {
-        iot.addThing(UUID.randomUUID().toString(), arn);
+        bound(UUID.randomUUID().toString());
 
         assertEquals("Deny", authorize(device.pem()));
         assertDecision("AuthorizerDeny", "THING_NOT_CERTIFICATE_CN", "MISS");
@@ -86,12 +105,13 @@ class AuthorizerMetricsTest extends HandlerTest {
     }
 
     @Test
-    void denyWhenIotIsUnavailable_isCountedPerReason_withTheTimeItTook() {
-        iot.addThing(thingName, arn);
-        iot.failAlways("DescribeCertificate", Fault.INTERNAL_FAILURE);
+    void denyWhenTheRegistryIsUnavailable_isCountedPerReason_withTheTimeItTook() {
+        bound(thingName);
+        handler = new DeviceAuthorizerHandler(client, handlerRegistry("no-such-table"),
+                Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId())), clock);
 
         assertEquals("Deny", authorize(device.pem()));
-        assertDecision("AuthorizerDeny", "IOT_UNAVAILABLE", "MISS");
+        assertDecision("AuthorizerDeny", DeviceAuthorizerHandler.REGISTRY_UNAVAILABLE, "MISS");
     }
 
     @Test

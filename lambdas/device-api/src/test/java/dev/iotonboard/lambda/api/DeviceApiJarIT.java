@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Json;
-import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.JarRunner;
 import dev.iotonboard.lambda.testing.JarTestBed;
 import dev.iotonboard.lambda.testing.RuntimeApiDouble;
 import dev.iotonboard.lambda.testing.TestPki;
+import dev.iotonboard.lambda.core.registry.CaItem;
+import dev.iotonboard.lambda.core.registry.CertificateUpdate;
+import dev.iotonboard.lambda.core.registry.Step;
+import java.time.Instant;
 import dev.iotonboard.lambda.testing.EmfLines;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +36,18 @@ class DeviceApiJarIT {
     private String thingName;
     private String authorizerEvent;
 
-    /** A provisioned device: its certificate ACTIVE and attached to the thing its CN names. */
+    /** A provisioned device as the registry records it: ACTIVE, bound to the thing its CN names, its CA ACTIVE. */
     @BeforeEach
     void provisionedDevice() {
         thingName = UUID.randomUUID().toString();
         TestPki.Issued device = jar.pki().issue(thingName);
-        String id = jar.iot().addCertificate(device.pem(), jar.pki().caId(), "ACTIVE");
-        jar.iot().addThing(thingName, jar.iot().certificateArn(id));
+        Instant at = Instant.now().minusSeconds(1);
+        jar.registry().registry().write(new CaItem(jar.pki().caId(), "ACTIVE", null, at, Step.ACTIVATED));
+        jar.registry().registry().write(CertificateUpdate.of(device.id(), Step.PROVISIONED, at)
+                .caCertificateId(jar.pki().caId()).thingName(thingName).status("ACTIVE").boundThing(thingName)
+                .validity(device.certificate().getNotBefore().toInstant(),
+                        device.certificate().getNotAfter().toInstant())
+                .build());
         authorizerEvent = Fixtures.event("authorizer.json", Map.of("clientCertPem", Fixtures.jsonString(device.pem())));
     }
 
@@ -57,7 +65,7 @@ class DeviceApiJarIT {
         JsonNode answer = Json.MAPPER.readTree(JarRunner.answer(run));
         assertEquals(thingName, answer.get("principalId").asText(), run.stdout());
         assertEquals("Allow", answer.get("policyDocument").get("Statement").get(0).get("Effect").asText());
-        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), jar.iot().operations());
+        assertEquals(List.of(), jar.iot().operations(), "no IoT call: the decision comes from the registry");
         List<EmfLines.Metrics> metrics = EmfLines.in(JarRunner.logLines(run));
         assertEquals(List.of(Set.of("AuthorizerAllow"), Set.of("AuthorizerLatency")),
                 metrics.stream().map(m -> m.values().keySet()).toList(), run.stdout());
@@ -65,17 +73,14 @@ class DeviceApiJarIT {
     }
 
     @Test
-    void jar_authorizerGivesUpAfterThreeThrottledAttempts_andDenies() throws Exception {
-        jar.iot().failAlways("DescribeCertificate", Fault.THROTTLING);
-
-        JarRunner.Run run = jar.run(jar.env(), authorizerEvent);
+    void jar_authorizerDeniesWhenTheRegistryFails() throws Exception {
+        JarRunner.Run run = jar.run(jar.env("DEVICE_REGISTRY_TABLE", "no-such-table"), authorizerEvent);
 
         assertEquals(0, run.exitCode(), "a Deny, not a failed invocation (API Gateway's 500):\n" + run.stderr());
         JsonNode answer = Json.MAPPER.readTree(JarRunner.answer(run));
         assertEquals("Deny", answer.get("policyDocument").get("Statement").get(0).get("Effect").asText());
         String logged = run.stdout() + run.stderr();
-        assertTrue(logged.contains("IOT_UNAVAILABLE") && logged.contains("ThrottlingException"), logged);
-        assertEquals(3, jar.iot().calls("DescribeCertificate").size());
+        assertTrue(logged.contains("REGISTRY_UNAVAILABLE") && logged.contains("ResourceNotFoundException"), logged);
     }
 
     @Test

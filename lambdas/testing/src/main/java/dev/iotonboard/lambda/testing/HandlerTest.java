@@ -3,7 +3,11 @@ package dev.iotonboard.lambda.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Optional;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -11,12 +15,23 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.provider.Arguments;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.iot.IotClient;
 
 /**
  * The base of every handler test: around each test a fresh {@link IotDouble} holding the JITR and app policies, a
- * real SDK client aimed at it, the handler's log lines collected; after each test, the check that the handler
- * declares every IoT operation the double received ({@link #declaredOperations()}), then everything closed. Two CAs,
+ * real SDK client aimed at it, the handler's log lines collected, a device registry table on demand
+ * ({@link #registryTable()}); after each test, the check that the handler
+ * declares every IoT operation the double received ({@link #declaredOperations()}) and every DynamoDB action its
+ * registry client sent ({@link #declaredRegistryActions()}, through {@link #handlerRegistry()}), then everything
+ * closed. Two CAs,
  * made once per JVM, issue the test certificates. A subclass's {@code @BeforeEach} methods run after this set-up, its
  * {@code @AfterEach} methods before these checks.
  */
@@ -30,6 +45,9 @@ public abstract class HandlerTest {
 
     protected IotDouble iot;
     protected IotClient client;
+    private RegistryTable registryTable;
+    private DynamoDbClient handlerRegistryClient;
+    private final List<String> registryOperations = Collections.synchronizedList(new ArrayList<>());
     protected final List<String> logs = new ArrayList<>();
 
     /** Every (operation, fault) pair, as arguments of a parameterized test. */
@@ -49,14 +67,69 @@ public abstract class HandlerTest {
         JsonLogger.redirect(logs::add);
     }
 
+    /**
+     * This test's device registry table, created on first use (a fresh, empty table in the JVM's
+     * {@link SharedDynalite}).
+     */
+    protected RegistryTable registryTable() {
+        if (registryTable == null) {
+            registryTable = RegistryTable.on(SharedDynalite.get());
+        }
+        return registryTable;
+    }
+
+    /** The registry on {@link #registryTable()}, for the test's own set-up and assertions. */
+    protected DeviceRegistry registry() {
+        return registryTable().registry();
+    }
+
+    /**
+     * The registry to give the handler under test: the same table through a client that records each DynamoDB
+     * operation, which must be among {@link #declaredRegistryActions()}.
+     */
+    protected DeviceRegistry handlerRegistry() {
+        return handlerRegistry(registryTable().name());
+    }
+
+    /** {@link #handlerRegistry()} on the table {@code tableName} (e.g. one that does not exist). */
+    protected DeviceRegistry handlerRegistry(String tableName) {
+        if (handlerRegistryClient == null) {
+            handlerRegistryClient = DynamoDbClients.create(Region.of(IotDouble.REGION),
+                    Optional.of(registryTable().endpoint()),
+                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")),
+                    IotDouble.fastRetries(), List.of(new ExecutionInterceptor() {
+                        @Override
+                        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                            registryOperations.add("dynamodb:"
+                                    + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+                        }
+                    }), null, null);
+        }
+        return new DeviceRegistry(handlerRegistryClient, tableName);
+    }
+
+    /** The DynamoDB actions the handler under test declares (its {@code registryActions()}); none by default. */
+    protected Set<String> declaredRegistryActions() {
+        return Set.of();
+    }
+
     @AfterEach
     final void checkDeclarationAndStopIot() {
         JsonLogger.redirect(null);
         client.close();
+        if (handlerRegistryClient != null) {
+            handlerRegistryClient.close();
+        }
+        if (registryTable != null) {
+            registryTable.close();
+        }
         try {
             Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
             undeclared.removeAll(declaredOperations());
             assertEquals(Set.of(), undeclared, "IoT operations called but not declared by the handler");
+            Set<String> undeclaredRegistry = new TreeSet<>(registryOperations);
+            undeclaredRegistry.removeAll(declaredRegistryActions());
+            assertEquals(Set.of(), undeclaredRegistry, "DynamoDB actions called but not declared by the handler");
         } finally {
             iot.close();
         }
