@@ -8,17 +8,20 @@ import java.util.List;
  * The API authorization benchmark's command line: its own options, and every other one passed to
  * {@link OnboardingOptions} (the stage and the onboarding of the devices are the onboarding benchmark's).
  */
-public record ApiAuthorizationOptions(boolean help, int devices, int concurrency, String path, int withOnboarding,
-        Path out, OnboardingOptions onboarding) {
+public record ApiAuthorizationOptions(boolean help, int devices, int concurrency, int batch, String path,
+        int withOnboarding, Path out, OnboardingOptions onboarding) {
 
     public static final String USAGE = """
             Usage: java -cp bench/target/bench.jar dev.iotonboard.bench.ApiAuthorizationBenchmark [options]
             Run from the repository root after mvn -DskipTests package and mvn -Pbench -pl bench package.
             N devices are onboarded through the real JITR flow (quotas on, the default faults), then each calls the
-            API once (cache misses), then once more (cache hits).
+            API once (cache misses), then once more (cache hits), batch by batch.
 
               --devices N             devices that call the API (default 2000)
               --concurrency C         API calls in flight at once (default 32)
+              --batch B               devices per batch: each batch's devices call once (miss pass), then once
+                                      more (hit pass), so the second call comes within the authorizer's cache TTL
+                                      (default 250)
               --path PATH             the API route each device GETs (default /sample)
               --with-onboarding M     also measure onboarding and API traffic at the same time: M devices onboard
                                       alone, then M more while half of the N devices call the API (default 0: off)
@@ -34,6 +37,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
         boolean help = false;
         int devices = 2000;
         int concurrency = 32;
+        int batch = 250;
         String path = "/sample";
         int withOnboarding = 0;
         Path out = Path.of("bench/target/api-authorization.json");
@@ -43,7 +47,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
             String option = args[i];
             switch (option) {
                 case "-h", "--help" -> help = true;
-                case "--devices", "--concurrency", "--path", "--with-onboarding", "--out" -> {
+                case "--devices", "--concurrency", "--batch", "--path", "--with-onboarding", "--out" -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException(option + " needs a value");
                     }
@@ -51,6 +55,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
                     switch (option) {
                         case "--devices" -> devices = OnboardingOptions.positive(option, value);
                         case "--concurrency" -> concurrency = OnboardingOptions.positive(option, value);
+                        case "--batch" -> batch = OnboardingOptions.positive(option, value);
                         case "--path" -> {
                             if (!value.startsWith("/") || value.chars().anyMatch(c -> c <= ' ')) {
                                 throw new IllegalArgumentException("--path must start with / and hold no spaces, "
@@ -80,6 +85,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
             throw new IllegalArgumentException("--with-onboarding needs --devices 2 or more (half call the API alone, "
                     + "half with the onboarding)");
         }
-        return new ApiAuthorizationOptions(help, devices, concurrency, path, withOnboarding, out, onboarding);
+        return new ApiAuthorizationOptions(help, devices, concurrency, batch, path, withOnboarding, out,
+                onboarding);
     }
 }

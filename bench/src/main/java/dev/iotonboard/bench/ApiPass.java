@@ -1,5 +1,6 @@
 package dev.iotonboard.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,6 +23,10 @@ public final class ApiPass {
         public double millis() {
             return (endNanos - startNanos) / 1e6;
         }
+    }
+
+    /** The calls of one batch, with the authorizer's log samples and the tool's counters of its window. */
+    public record Window(List<Call> calls, AuthorizerLog.Samples samples, JsonNode stats) {
     }
 
     private ApiPass() {

@@ -26,8 +26,33 @@ public final class ApiReport {
      */
     public static ObjectNode pass(String name, List<ApiPass.Call> calls, AuthorizerLog.Samples samples,
             JsonNode stats, String authorizer, boolean iotCallsAreOurs) {
+        return pass(name, calls, samples, stats, authorizer, iotCallsAreOurs, wallSeconds(calls), 1);
+    }
+
+    /**
+     * A pass measured in batches (one window each): the calls, samples and counters of all, and as wall time the sum
+     * of the batches' wall times (the time between batches, spent in other passes, is not the pass's).
+     */
+    public static ObjectNode pass(String name, List<ApiPass.Window> windows, String authorizer,
+            boolean iotCallsAreOurs) {
+        List<ApiPass.Call> calls = new java.util.ArrayList<>();
+        AuthorizerLog.Samples samples = new AuthorizerLog.Samples(AuthorizerLog.SOURCE_NONE, List.of(), List.of(), 0);
+        JsonNode stats = JSON.createObjectNode();
+        double wall = 0;
+        for (ApiPass.Window window : windows) {
+            calls.addAll(window.calls());
+            samples = samples.plus(window.samples());
+            stats = StatsDelta.plus(stats, window.stats());
+            wall += wallSeconds(window.calls());
+        }
+        return pass(name, calls, samples, stats, authorizer, iotCallsAreOurs, wall, windows.size());
+    }
+
+    private static ObjectNode pass(String name, List<ApiPass.Call> calls, AuthorizerLog.Samples samples,
+            JsonNode stats, String authorizer, boolean iotCallsAreOurs, double wall, int batches) {
         ObjectNode pass = JSON.createObjectNode();
         pass.put("name", name);
+        pass.put("batches", batches);
         long devices = calls.stream().map(ApiPass.Call::thingName).distinct().count();
         long authorizedDevices = calls.stream().filter(ApiPass.Call::authorized).map(ApiPass.Call::thingName)
                 .distinct().count();
@@ -40,7 +65,6 @@ public final class ApiReport {
         ObjectNode statuses = pass.putObject("statuses");
         new TreeMap<>(calls.stream().collect(Collectors.groupingBy(c -> String.valueOf(c.status()),
                 Collectors.counting()))).forEach(statuses::put);
-        double wall = wallSeconds(calls);
         pass.put("wallSeconds", OnboardingReport.round(wall, 3));
         pass.put("authorizedDevicesPerSecond", OnboardingReport.round(wall > 0 ? authorizedDevices / wall : 0, 2));
         pass.put("requestsPerSecond", OnboardingReport.round(wall > 0 ? calls.size() / wall : 0, 2));

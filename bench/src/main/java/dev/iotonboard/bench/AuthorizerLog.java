@@ -38,6 +38,17 @@ public final class AuthorizerLog {
 
     /** Latencies in milliseconds; {@code unknown}: invocations whose hit or miss the log does not say. */
     public record Samples(String source, List<Double> miss, List<Double> hit, int unknown) {
+
+        /** These samples and {@code other}'s (the same pass measured in batches). */
+        public Samples plus(Samples other) {
+            List<Double> allMiss = new ArrayList<>(miss);
+            allMiss.addAll(other.miss);
+            List<Double> allHit = new ArrayList<>(hit);
+            allHit.addAll(other.hit);
+            String merged = source.equals(other.source) || other.source.equals(SOURCE_NONE) ? source
+                    : source.equals(SOURCE_NONE) ? other.source : source + "+" + other.source;
+            return new Samples(merged, allMiss, allHit, unknown + other.unknown);
+        }
     }
 
     private AuthorizerLog() {

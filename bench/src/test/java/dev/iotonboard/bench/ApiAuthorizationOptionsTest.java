@@ -16,6 +16,7 @@ class ApiAuthorizationOptionsTest {
         ApiAuthorizationOptions o = ApiAuthorizationOptions.parse(new String[] {"--repo", REPO});
         assertEquals(2000, o.devices());
         assertEquals(32, o.concurrency());
+        assertEquals(250, o.batch());
         assertEquals("/sample", o.path());
         assertEquals(0, o.withOnboarding());
         assertNull(o.onboarding().scheduleInterval(), "--schedule-interval none unless given");
@@ -25,10 +26,11 @@ class ApiAuthorizationOptionsTest {
     @Test
     void onboardingOptionsPassThrough() {
         ApiAuthorizationOptions o = ApiAuthorizationOptions.parse(new String[] {"--repo", REPO, "--devices", "300",
-            "--concurrency", "8", "--with-onboarding", "100", "--device-threads", "50", "--schedule-interval", "10",
+            "--concurrency", "8", "--batch", "100", "--with-onboarding", "100", "--device-threads", "50", "--schedule-interval", "10",
             "--no-default-faults", "--path", "/sample"});
         assertEquals(300, o.devices());
         assertEquals(8, o.concurrency());
+        assertEquals(100, o.batch());
         assertEquals(100, o.withOnboarding());
         assertEquals(50, o.onboarding().deviceThreads());
         assertEquals("10", o.onboarding().scheduleInterval());
@@ -37,7 +39,7 @@ class ApiAuthorizationOptionsTest {
 
     @Test
     void badValuesAreRefused() {
-        for (String[] args : new String[][] {{"--devices", "0"}, {"--concurrency", "x"}, {"--path", "sample"},
+        for (String[] args : new String[][] {{"--devices", "0"}, {"--concurrency", "x"}, {"--batch", "0"}, {"--path", "sample"},
             {"--with-onboarding"}, {"--bogus", "1"}, {"--devices", "1", "--with-onboarding", "5"}}) {
             String[] withRepo = new String[args.length + 2];
             withRepo[0] = "--repo";

@@ -55,4 +55,28 @@ class ApiReportTest {
                 JSON.createObjectNode(), "Auth", false);
         assertTrue(pass.path("iotCalls").path("perApiRequest").asText().startsWith("not attributable"));
     }
+
+    @Test
+    void passInBatches_addsTheBatchesCallsCountersAndWallTimes() throws Exception {
+        ApiPass.Window first = new ApiPass.Window(List.of(new ApiPass.Call("a", 200, 0, 500 * MS)),
+                new AuthorizerLog.Samples(AuthorizerLog.SOURCE_EMF, List.of(10.0), List.of(), 0),
+                JSON.readTree("{\"operations\":{\"DescribeCertificate\":{\"calls\":1,\"throttled\":0}},"
+                        + "\"pendingAsync\":3}"));
+        ApiPass.Window second = new ApiPass.Window(List.of(new ApiPass.Call("b", 200, 9000 * MS, 9500 * MS)),
+                new AuthorizerLog.Samples(AuthorizerLog.SOURCE_EMF, List.of(20.0), List.of(1.0), 1),
+                JSON.readTree("{\"operations\":{\"DescribeCertificate\":{\"calls\":2,\"throttled\":1}},"
+                        + "\"pendingAsync\":0}"));
+
+        ObjectNode pass = ApiReport.pass("miss pass", List.of(first, second), "Auth", true);
+
+        assertEquals(2, pass.path("batches").asInt());
+        assertEquals(1.0, pass.path("wallSeconds").asDouble(), "0.5 s + 0.5 s, not the 9.5 s between them");
+        assertEquals(2.0, pass.path("authorizedDevicesPerSecond").asDouble());
+        assertEquals(3, pass.path("iotCalls").path("total").asLong());
+        assertEquals(1, pass.path("iotCalls").path("throttled").path("DescribeCertificate").asLong());
+        assertEquals(2, pass.path("authorizerLatencyMs").path("miss").path("n").asInt());
+        assertEquals(1, pass.path("authorizerLatencyMs").path("hit").path("n").asInt());
+        assertEquals(1, pass.path("authorizerLatencyMs").path("unclassified").asInt());
+        assertEquals("emf", pass.path("authorizerLatencyMs").path("source").asText());
+    }
 }
