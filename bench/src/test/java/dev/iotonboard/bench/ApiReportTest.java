@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 class ApiReportTest {
     private static final long MS = 1_000_000L;
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ApiReport.ApiFunctions API = new ApiReport.ApiFunctions("Auth", "Sample");
 
     @Test
     void pass_countsDevicesDenialsAndIotCallsPerRequest() throws Exception {
@@ -23,11 +24,12 @@ class ApiReportTest {
                 new ApiPass.Call("d", DeviceConnection.CONNECTION_FAILED, 200 * MS, 1000 * MS));
         JsonNode stats = JSON.readTree("{\"operations\":{\"DescribeCertificate\":{\"calls\":6,\"throttled\":2},"
                 + "\"ListPrincipalThings\":{\"calls\":4,\"throttled\":0},\"CreateThing\":{\"calls\":0}},"
-                + "\"functions\":{\"Auth\":{\"invocations\":4,\"errors\":0}}}");
+                + "\"functions\":{\"Auth\":{\"invocations\":4,\"errors\":0},\"Sample\":{\"invocations\":2},"
+                + "\"Reconciler\":{\"invocations\":1},\"Activation\":{\"invocations\":0}}}");
         AuthorizerLog.Samples samples = new AuthorizerLog.Samples(AuthorizerLog.SOURCE_EMF, List.of(10.0, 30.0),
                 List.of(1.0), 0);
 
-        ObjectNode pass = ApiReport.pass("miss pass", calls, samples, stats, "Auth", true);
+        ObjectNode pass = ApiReport.pass("miss pass", calls, samples, stats, API, true);
 
         assertEquals(4, pass.path("devices").asInt());
         assertEquals(2, pass.path("authorized").asInt());
@@ -44,6 +46,8 @@ class ApiReportTest {
         assertEquals(1, pass.path("authorizerLatencyMs").path("hit").path("n").asInt());
         assertEquals("emf", pass.path("authorizerLatencyMs").path("source").asText());
         assertEquals(4, pass.path("authorizerFunction").path("invocations").asInt());
+        assertEquals("{\"Reconciler\":1}", pass.path("otherFunctionInvocations").toString(),
+                "what else ran in the window (and called IoT)");
         assertEquals(800.0, pass.path("clientLatencyMs").path("max").asDouble());
         assertTrue(ApiReport.text(pass).contains("2 authorized, 1 denied, 1 failed"), ApiReport.text(pass));
     }
@@ -52,7 +56,7 @@ class ApiReportTest {
     void pass_withConcurrentOnboarding_doesNotDivideTheIotCallsByTheRequests() {
         ObjectNode pass = ApiReport.pass("p", List.of(new ApiPass.Call("a", 200, 0, MS)),
                 new AuthorizerLog.Samples(AuthorizerLog.SOURCE_NONE, List.of(), List.of(), 0),
-                JSON.createObjectNode(), "Auth", false);
+                JSON.createObjectNode(), API, false);
         assertTrue(pass.path("iotCalls").path("perApiRequest").asText().startsWith("not attributable"));
     }
 
@@ -67,7 +71,7 @@ class ApiReportTest {
                 JSON.readTree("{\"operations\":{\"DescribeCertificate\":{\"calls\":2,\"throttled\":1}},"
                         + "\"pendingAsync\":0}"));
 
-        ObjectNode pass = ApiReport.pass("miss pass", List.of(first, second), "Auth", true);
+        ObjectNode pass = ApiReport.pass("miss pass", List.of(first, second), API, true);
 
         assertEquals(2, pass.path("batches").asInt());
         assertEquals(1.0, pass.path("wallSeconds").asDouble(), "0.5 s + 0.5 s, not the 9.5 s between them");
