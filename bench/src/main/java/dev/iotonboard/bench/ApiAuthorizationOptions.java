@@ -29,7 +29,8 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
             The onboarding benchmark's options apply to the onboarding runs (--device-threads, --repo, --work-dir,
             --quotas, --no-default-faults, --fault, --tool-arg, --synth-context, --deadline, --start-backoff,
             --mqtt-backoff, --resend-after, --warmup); --schedule-interval defaults to none here (the stack's own
-            reconciler rate), so the reconciler's IoT calls stay out of the API passes' counts.
+            rates: the reconciler every 5 minutes), so its IoT calls stay out of most API passes (each pass names
+            any other function that ran during it).
             Exit: 0 every device authorized in every pass and the registry in order, 1 devices lost in onboarding
             or API calls denied or failed, 2 bad arguments, 3 registry problems.""";
 
