@@ -58,7 +58,7 @@ Options:
                          doubling up to 120 s (default: \$JITR_RESEND_AFTER or 15; 0: never)
   --initial-delay S      first retry delay in seconds (default: \$JITR_INITIAL_DELAY or 1); retry k waits a
                          random time between half of it and min(--max-delay, --initial-delay * 2^k)
-  --max-delay S          retry delay cap in seconds (default: \$JITR_MAX_DELAY or 60)
+  --max-delay S          retry delay cap in seconds (default: \$JITR_MAX_DELAY or 16)
   -h, --help             show this help
 
 $(aws_options_help)
@@ -88,7 +88,7 @@ timeout=${JITR_TIMEOUT:-120}
 mqtt_timeout=${JITR_MQTT_TIMEOUT:-120}
 resend_after=${JITR_RESEND_AFTER:-15}
 initial_delay=${JITR_INITIAL_DELAY:-1}
-max_delay=${JITR_MAX_DELAY:-60}
+max_delay=${JITR_MAX_DELAY:-16}
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -189,8 +189,7 @@ check_thing_name_is_the_certificate_cn
 # bench/src/main/java/dev/iotonboard/bench/Backoff.java): retry k (0 = the first after reset_backoff) waits a
 # uniformly random time between half of --initial-delay and min(--max-delay, --initial-delay * 2^k). The first
 # retry waits between half and all of --initial-delay; later ones spread over the whole range, so a fleet that
-# powers on at once does not retry in waves, and the long cap keeps a device whose certificate stays pending from
-# republishing its registered event every few seconds. The floor keeps every retry off the heels of the last one.
+# powers on at once does not retry in waves. The floor keeps every retry off the heels of the last one.
 ceiling_ms=0
 reset_backoff() {
   ceiling_ms=$((initial_delay * 1000))

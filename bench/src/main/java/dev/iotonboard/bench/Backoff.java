@@ -7,10 +7,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * Exponential backoff with full jitter above a floor, the algorithm of scripts/device/jitr.sh: retry k (0 = the first)
  * waits a uniformly random time between {@code initial / 2} and {@code min(cap, initial * 2^k)}. The first retry
  * waits between half and all of {@code initial}; later ones spread over [initial / 2, ceiling] ("full jitter", AWS
- * Architecture Blog, "Exponential Backoff And Jitter"), so a fleet that powers on at once does not retry in waves,
- * and a long cap keeps a device that waits long from retrying every few seconds. The floor keeps every retry off the
- * heels of the last attempt: with JITR, each retry while the certificate is PENDING_ACTIVATION republishes the
- * registered event (a duplicate for the activation function).
+ * Architecture Blog, "Exponential Backoff And Jitter"), so a fleet that powers on at once does not retry in waves.
+ * The floor keeps every retry off the heels of the last attempt: with JITR, each retry while the certificate is
+ * PENDING_ACTIVATION republishes the registered event (a duplicate for the activation function).
  */
 public record Backoff(Duration initial, Duration cap) {
 
