@@ -56,7 +56,8 @@ Options:
   --mqtt-timeout S       longest wait for the MQTT publish to be accepted, step 3 (default: \$JITR_MQTT_TIMEOUT or 120)
   --resend-after S       during step 3, send the step-2 request again after S seconds of refusals,
                          doubling up to 120 s (default: \$JITR_RESEND_AFTER or 15; 0: never)
-  --initial-delay S      first retry delay in seconds (default: \$JITR_INITIAL_DELAY or 1)
+  --initial-delay S      first retry delay in seconds (default: \$JITR_INITIAL_DELAY or 1); retry k waits a
+                         random time between half of it and min(--max-delay, --initial-delay * 2^k)
   --max-delay S          retry delay cap in seconds (default: \$JITR_MAX_DELAY or 16)
   -h, --help             show this help
 
@@ -184,28 +185,38 @@ make_work_dir ""
 check_thing_name_is_the_certificate_cn
 
 # --- backoff ------------------------------------------------------------------------------------
-delay_ms=0
+# Exponential backoff with full jitter above a floor (the benchmark's simulated devices use the same algorithm,
+# bench/src/main/java/dev/iotonboard/bench/Backoff.java): retry k (0 = the first after reset_backoff) waits a
+# uniformly random time between half of --initial-delay and min(--max-delay, --initial-delay * 2^k). The first
+# retry waits between half and all of --initial-delay; later ones spread over the whole range, so a fleet that
+# powers on at once does not retry in waves. The floor keeps every retry off the heels of the last one.
+ceiling_ms=0
 reset_backoff() {
-  delay_ms=$((initial_delay * 1000))
+  ceiling_ms=$((initial_delay * 1000))
 }
-# backoff_sleep deadline: sleep the current delay with jitter (half fixed, half random), never past
-# the deadline (a $SECONDS value); double the delay up to --max-delay. Returns 1 when time is up.
+# backoff_sleep deadline: sleep the current wait, never past the deadline (a $SECONDS value); double the ceiling
+# up to --max-delay. Returns 1 when time is up.
 backoff_sleep() {
-  local deadline=$1 remaining_ms sleep_ms
+  local deadline=$1 remaining_ms cap_ms ceiling floor_ms sleep_ms
   remaining_ms=$(((deadline - SECONDS) * 1000))
   if [[ $remaining_ms -le 0 ]]; then
     return 1
   fi
-  sleep_ms=$((delay_ms / 2 + RANDOM * (delay_ms - delay_ms / 2) / 32767))
+  cap_ms=$((max_delay * 1000))
+  ceiling=$ceiling_ms
+  if [[ $ceiling -gt $cap_ms ]]; then ceiling=$cap_ms; fi
+  floor_ms=$((initial_delay * 1000 / 2))
+  if [[ $floor_ms -gt $ceiling ]]; then floor_ms=$ceiling; fi
+  sleep_ms=$((floor_ms + (RANDOM * 32768 + RANDOM) % (ceiling - floor_ms + 1)))
   if [[ $sleep_ms -gt $remaining_ms ]]; then
     sleep_ms=$remaining_ms
   fi
   if [[ $sleep_ms -gt 0 ]]; then
     sleep "$((sleep_ms / 1000)).$(printf '%03d' $((sleep_ms % 1000)))"
   fi
-  delay_ms=$((delay_ms * 2))
-  if [[ $delay_ms -gt $((max_delay * 1000)) ]]; then
-    delay_ms=$((max_delay * 1000))
+  ceiling_ms=$((ceiling * 2))
+  if [[ $ceiling_ms -gt $cap_ms ]]; then
+    ceiling_ms=$cap_ms
   fi
   [[ $SECONDS -lt $deadline ]]
 }

@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Exponential backoff with "equal jitter" (half the step fixed, half random): attempt k waits
- * {@code min(cap, initial * 2^k) * (0.5 + random/2)}. Equal rather than full jitter, so a device never retries at
- * once: with JITR every early retry of a PENDING_ACTIVATION certificate republishes the registered event.
+ * Exponential backoff with full jitter above a floor, the algorithm of scripts/device/jitr.sh: retry k (0 = the first)
+ * waits a uniformly random time between {@code initial / 2} and {@code min(cap, initial * 2^k)}. The first retry
+ * waits between half and all of {@code initial}; later ones spread over [initial / 2, ceiling] ("full jitter", AWS
+ * Architecture Blog, "Exponential Backoff And Jitter"), so a fleet that powers on at once does not retry in waves.
+ * The floor keeps every retry off the heels of the last attempt: with JITR, each retry while the certificate is
+ * PENDING_ACTIVATION republishes the registered event (a duplicate for the activation function).
  */
 public record Backoff(Duration initial, Duration cap) {
 
@@ -16,15 +19,20 @@ public record Backoff(Duration initial, Duration cap) {
         }
     }
 
-    /** The step before jitter for attempt {@code attempt} (0 = the first retry). */
-    public long stepMillis(int attempt) {
-        long step = initial.toMillis() << Math.min(attempt, 20);
-        return Math.min(cap.toMillis(), step);
+    /** The shortest wait of any retry: half the initial delay. */
+    public long floorMillis() {
+        return initial.toMillis() / 2;
     }
 
-    /** The wait before retry {@code attempt}, jittered. */
+    /** The longest wait of retry {@code attempt} (0 = the first retry): min(cap, initial * 2^attempt). */
+    public long ceilingMillis(int attempt) {
+        long ceiling = initial.toMillis() << Math.min(attempt, 20);
+        return Math.min(cap.toMillis(), ceiling);
+    }
+
+    /** The wait before retry {@code attempt}, uniformly random between the floor and its ceiling. */
     public long delayMillis(int attempt) {
-        long step = stepMillis(attempt);
-        return step / 2 + ThreadLocalRandom.current().nextLong(step / 2 + 1);
+        long floor = floorMillis();
+        return floor + ThreadLocalRandom.current().nextLong(ceilingMillis(attempt) - floor + 1);
     }
 }

@@ -35,15 +35,28 @@ public final class DeviceClient implements DeviceConnection {
     @Override
     public int publishHttps(String topic, String json) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        String head = "POST /topics/" + topic + "?qos=1 HTTP/1.1\r\nHost: " + host + ":" + httpsPort
+        return exchange(httpsPort, "POST /topics/" + topic + "?qos=1 HTTP/1.1\r\nHost: " + host + ":" + httpsPort
                 + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                + "\r\nConnection: close\r\n\r\n";
-        try (SSLSocket socket = open(httpsPort)) {
+                + "\r\nConnection: close\r\n\r\n", body, false);
+    }
+
+    /**
+     * {@code GET path} on {@code port} (the API custom domain), as scripts/device/call-api.sh does with curl: the HTTP
+     * status, {@link #NO_ANSWER} or {@link #CONNECTION_FAILED}. The response is read to its end.
+     */
+    public int get(int port, String path) {
+        return exchange(port, "GET " + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+                + "\r\nAccept: */*\r\nConnection: close\r\n\r\n", new byte[0], true);
+    }
+
+    private int exchange(int port, String head, byte[] body, boolean readToEnd) {
+        try (SSLSocket socket = open(port)) {
             OutputStream out = socket.getOutputStream();
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
-            String status = readLine(socket.getInputStream());
+            InputStream in = socket.getInputStream();
+            String status = readLine(in);
             if (status == null) {
                 return NO_ANSWER;
             }
@@ -51,7 +64,11 @@ public final class DeviceClient implements DeviceConnection {
             if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
                 return CONNECTION_FAILED;
             }
-            return Integer.parseInt(parts[1]);
+            int code = Integer.parseInt(parts[1]);
+            if (readToEnd) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            return code;
         } catch (IOException | NumberFormatException e) {
             return CONNECTION_FAILED;
         }

@@ -31,17 +31,19 @@ import java.util.concurrent.TimeoutException;
 public final class LocalTool implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The endpoints of the ready line. */
-    public record Endpoints(URI controlPlane, String host, int httpsPort, int mqttPort, Path serverCa) {
+    /** The endpoints of the ready line; {@code apiPort} is -1 when the tool serves no API custom domain. */
+    public record Endpoints(URI controlPlane, String host, int httpsPort, int mqttPort, int apiPort, Path serverCa) {
     }
 
     private final Process process;
     private final Endpoints endpoints;
+    private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private LocalTool(Process process, Endpoints endpoints) {
+    private LocalTool(Process process, Endpoints endpoints, Path log) {
         this.process = process;
         this.endpoints = endpoints;
+        this.log = log;
     }
 
     /**
@@ -69,7 +71,9 @@ public final class LocalTool implements AutoCloseable {
                     out.newLine();
                     if (!ready.isDone() && line.contains("[core] ready ")) {
                         ready.complete(line);
-                        out.flush();
+                    }
+                    if (!in.ready()) {
+                        out.flush(); // the log file is current whenever the tool is quiet (read by the benchmarks)
                     }
                 }
             } catch (IOException e) {
@@ -81,7 +85,7 @@ public final class LocalTool implements AutoCloseable {
         pump.start();
         try {
             String line = ready.get(120, TimeUnit.SECONDS);
-            return new LocalTool(process, parseReadyLine(line));
+            return new LocalTool(process, parseReadyLine(line), log);
         } catch (ExecutionException | TimeoutException e) {
             destroy(process);
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
@@ -106,8 +110,9 @@ public final class LocalTool implements AutoCloseable {
         }
         URI https = URI.create(fields.get("https"));
         URI mqtt = URI.create(fields.get("mqtt"));
+        int api = fields.containsKey("api") ? URI.create(fields.get("api")).getPort() : -1;
         return new Endpoints(URI.create(fields.get("control-plane")), https.getHost(), https.getPort(),
-                mqtt.getPort(), Path.of(fields.get("server-ca")));
+                mqtt.getPort(), api, Path.of(fields.get("server-ca")));
     }
 
     /** Whether the jar's {@code --help} mentions {@code option} (options added by later versions of the tool). */
@@ -121,6 +126,11 @@ public final class LocalTool implements AutoCloseable {
 
     public Endpoints endpoints() {
         return endpoints;
+    }
+
+    /** The file the tool's output (its log, and its functions' output as {@code [fn <container>]} lines) goes to. */
+    public Path log() {
+        return log;
     }
 
     public JsonNode stats() throws IOException, InterruptedException {

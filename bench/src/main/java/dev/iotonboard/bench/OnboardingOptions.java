@@ -31,7 +31,8 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
               --schedule-interval S   seconds between the reconciler's runs in the tool (default 10; "none": its rate)
               --synth-context K=V     one more CDK context value for synthesis; repeatable
               --deadline SECONDS      a device not onboarded by then is LOST (default max(300, 4 N / R))
-              --start-backoff MS,MS   jitr/start and jitr/request retry backoff: initial,cap (default 1000,8000)
+              --start-backoff MS,MS   jitr/start and jitr/request retry backoff: initial,cap (default 1000,16000;
+                                      retry k waits between initial/2 and min(cap, initial*2^k), as jitr.sh)
               --mqtt-backoff MS,MS    MQTT connect retry backoff: initial,cap (default 1000,8000)
               --resend-after SECONDS  send jitr/request again when MQTT still refuses after this (default 15)
               --warmup N              devices onboarded before the measured run, not counted (default 5; 0: none)
@@ -52,7 +53,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
         String schedule = "10";
         Map<String, String> context = new LinkedHashMap<>();
         Duration deadline = null;
-        Backoff start = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
+        Backoff start = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(16000));
         Backoff mqtt = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
         Duration resend = Duration.ofSeconds(15);
         int warmup = 5;
@@ -124,7 +125,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
         return new SimulatedDevice.Behaviour(startBackoff, mqttBackoff, resendAfter);
     }
 
-    private static int positive(String option, String value) {
+    static int positive(String option, String value) {
         try {
             int n = Integer.parseInt(value);
             if (n > 0) {

@@ -22,6 +22,28 @@ final class StatsDelta {
         return subtract(before == null ? JsonNodeFactory.instance.objectNode() : before, after);
     }
 
+    /** The sum of two differences: counters added, gauges the later one's (for a pass measured in batches). */
+    static JsonNode plus(JsonNode earlier, JsonNode later) {
+        if (!later.isObject()) {
+            return later;
+        }
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        earlier.fields().forEachRemaining(field -> out.set(field.getKey(), field.getValue()));
+        for (Iterator<Map.Entry<String, JsonNode>> it = later.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> field = it.next();
+            JsonNode value = field.getValue();
+            JsonNode old = earlier.path(field.getKey());
+            if (value.isObject()) {
+                out.set(field.getKey(), plus(old.isObject() ? old : JsonNodeFactory.instance.objectNode(), value));
+            } else if (value.isIntegralNumber() && !GAUGES.contains(field.getKey())) {
+                out.put(field.getKey(), value.asLong() + old.asLong(0));
+            } else {
+                out.set(field.getKey(), value);
+            }
+        }
+        return out;
+    }
+
     private static JsonNode subtract(JsonNode before, JsonNode after) {
         if (!after.isObject()) {
             return after;

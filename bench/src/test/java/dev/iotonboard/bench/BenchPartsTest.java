@@ -14,16 +14,28 @@ import org.junit.jupiter.api.Test;
 class BenchPartsTest {
 
     @Test
-    void backoff_doublesUpToTheCapWithEqualJitter() {
+    void backoff_ceilingDoublesUpToTheCap_waitsAreFullyJitteredAboveHalfTheInitialDelay() {
         Backoff backoff = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
-        assertEquals(1000, backoff.stepMillis(0));
-        assertEquals(4000, backoff.stepMillis(2));
-        assertEquals(8000, backoff.stepMillis(3));
-        assertEquals(8000, backoff.stepMillis(60));
+        assertEquals(500, backoff.floorMillis());
+        assertEquals(1000, backoff.ceilingMillis(0));
+        assertEquals(4000, backoff.ceilingMillis(2));
+        assertEquals(8000, backoff.ceilingMillis(3));
+        assertEquals(8000, backoff.ceilingMillis(60));
         for (int i = 0; i < 1000; i++) {
-            long delay = backoff.delayMillis(1);
-            assertTrue(delay >= 1000 && delay <= 2000, "delay " + delay);
+            long first = backoff.delayMillis(0);
+            assertTrue(first >= 500 && first <= 1000, "first retry " + first);
         }
+        long shortest = Long.MAX_VALUE;
+        long longest = 0;
+        for (int i = 0; i < 1000; i++) {
+            long delay = backoff.delayMillis(5);
+            assertTrue(delay >= 500 && delay <= 8000, "delay " + delay);
+            shortest = Math.min(shortest, delay);
+            longest = Math.max(longest, delay);
+        }
+        // Full jitter: the waits of a late retry cover the whole range, not only its upper half (equal jitter).
+        assertTrue(shortest < 1500, "shortest of 1000 waits " + shortest);
+        assertTrue(longest > 7000, "longest of 1000 waits " + longest);
         assertThrows(IllegalArgumentException.class, () -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
     }
 
@@ -51,8 +63,11 @@ class BenchPartsTest {
         assertEquals("localhost", endpoints.host());
         assertEquals(41001, endpoints.httpsPort());
         assertEquals(41002, endpoints.mqttPort());
+        assertEquals(41003, endpoints.apiPort());
         assertEquals(Path.of("/tmp/s/server-ca.pem"), endpoints.serverCa());
         assertThrows(IllegalArgumentException.class, () -> LocalTool.parseReadyLine("[core] ready https=x"));
+        assertEquals(-1, LocalTool.parseReadyLine("[core] ready control-plane=http://127.0.0.1:1 https=https://h:2 "
+                + "mqtt=mqtts://h:3 server-ca=/s.pem").apiPort(), "no api=: no API custom domain");
     }
 
     @Test

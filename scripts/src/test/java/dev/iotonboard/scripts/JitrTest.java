@@ -184,6 +184,31 @@ class JitrTest {
     assertEquals(List.of(), sandbox.calls("mosquitto_pub"));
   }
 
+  /**
+   * The backoff, the same algorithm as the benchmark's simulated devices: retry k waits a uniformly random time
+   * between half of --initial-delay and min(--max-delay, --initial-delay * 2^k) (full jitter above a floor).
+   */
+  @Test
+  void jitr_backoffIsFullJitterAboveHalfTheInitialDelay_upToTheCap() {
+    String[] answers = new String[42];
+    java.util.Arrays.fill(answers, EMPTY_REPLY);
+    answers[40] = OK;
+    answers[41] = OK;
+    sandbox.installFake("scripted", "sleep").script("sleep", "0");
+    sandbox.script("curl", answers).script("mosquitto_pub", "0");
+
+    sandbox.run("device/jitr.sh", "--endpoint", "localhost", "--initial-delay", "2", "--max-delay", "4",
+        "--timeout", "600").assertExit(0);
+
+    List<Double> waits = sandbox.calls("sleep").stream().map(Double::parseDouble).toList();
+    assertEquals(40, waits.size(), "one wait per retry of jitr/start: " + waits);
+    assertTrue(waits.get(0) >= 1 && waits.get(0) <= 2, "the first between half and all of --initial-delay: " + waits);
+    assertTrue(waits.stream().allMatch(w -> w >= 1 && w <= 4), "between 1 s and --max-delay: " + waits);
+    // Full jitter: later waits cover [1, 4], not only the upper half of the ceiling (equal jitter: [2, 4]).
+    assertTrue(waits.stream().skip(1).anyMatch(w -> w < 2), "some below half the ceiling: " + waits);
+    assertTrue(waits.stream().skip(1).anyMatch(w -> w > 3), "some near the cap: " + waits);
+  }
+
   @Test
   void jitr_keepsRetryingWhileResetOrDropped() {
     sandbox.script("curl", EMPTY_REPLY, "35 000", "56 000", EMPTY_REPLY, OK, OK).script("mosquitto_pub", "0");
