@@ -4,6 +4,7 @@ import dev.iotonboard.infra.ConcurrencySizing;
 import dev.iotonboard.infra.LambdaJars;
 import dev.iotonboard.infra.OnboardingConfig;
 import dev.iotonboard.infra.constructs.DeviceApi;
+import dev.iotonboard.infra.constructs.DeviceRegistry;
 import dev.iotonboard.infra.constructs.DevicePolicies;
 import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
@@ -24,6 +25,7 @@ public final class OnboardingStack extends Stack {
     public static final String IOT_ENDPOINT_HINT = "aws iot describe-endpoint --endpoint-type iot:Data-ATS";
 
     private final DevicePolicies devicePolicies;
+    private final DeviceRegistry deviceRegistry;
     private final RegistrationPipeline registration;
     private final Truststore truststore;
     private final DeviceApi deviceApi;
@@ -45,6 +47,7 @@ public final class OnboardingStack extends Stack {
                     + "is activated, provisioned and allowed on the API, and no reconciler or expiry watch is deployed. "
                     + "Give caCertificateIds instead unless you want every CA of the account on purpose.");
         }
+        deviceRegistry = new DeviceRegistry(this, "DeviceRegistry");
         devicePolicies = new DevicePolicies(this, "DevicePolicies", DevicePolicies.Props.builder()
                 .jitrStartTopic(config.jitrStartTopic())
                 .jitrRequestTopic(config.jitrRequestTopic())
@@ -132,6 +135,8 @@ public final class OnboardingStack extends Stack {
                 "Renewal announcements the renewal announcement function failed on");
         output("RenewalFunctionName", registration.getRenewal().getFunction().getFunctionName(),
                 "The renewal announcement function; redrive its failures with scripts/ops/redrive.sh --function <it>");
+        output("DeviceRegistryTableName", deviceRegistry.getTable().getTableName(),
+                "The device registry table (DynamoDB): IoT's registry as the functions last observed it");
         output("TruststoreUri", truststore.getUri(), "The mutual TLS truststore (CA bundle)");
         output("TruststoreVersion", truststore.getVersionId(), "The truststore object version the domain uses");
         output("IotDataEndpointHint", IOT_ENDPOINT_HINT, "Run this for the MQTT/HTTPS endpoint devices connect to");
@@ -143,6 +148,10 @@ public final class OnboardingStack extends Stack {
 
     public DevicePolicies getDevicePolicies() {
         return devicePolicies;
+    }
+
+    public DeviceRegistry getDeviceRegistry() {
+        return deviceRegistry;
     }
 
     public RegistrationPipeline getRegistration() {

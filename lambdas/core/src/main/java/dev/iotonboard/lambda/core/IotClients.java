@@ -138,8 +138,18 @@ public final class IotClients {
      * @throws IllegalStateException when the value is not an absolute http(s) URL
      */
     public static Optional<URI> endpointOverride(Env env) {
-        Optional<String> name = env.optional("AWS_ENDPOINT_URL_IOT").isPresent()
-                ? Optional.of("AWS_ENDPOINT_URL_IOT")
+        return endpointOverride(env, "AWS_ENDPOINT_URL_IOT");
+    }
+
+    /**
+     * The endpoint override of one service: {@code serviceVariable} (e.g. {@code AWS_ENDPOINT_URL_DYNAMODB}), else
+     * {@code AWS_ENDPOINT_URL}, else none.
+     *
+     * @throws IllegalStateException when the value is not an absolute http(s) URL
+     */
+    public static Optional<URI> endpointOverride(Env env, String serviceVariable) {
+        Optional<String> name = env.optional(serviceVariable).isPresent()
+                ? Optional.of(serviceVariable)
                 : env.optional("AWS_ENDPOINT_URL").map(v -> "AWS_ENDPOINT_URL");
         if (name.isEmpty()) {
             return Optional.empty();
@@ -159,7 +169,8 @@ public final class IotClients {
         return Optional.of(uri);
     }
 
-    static AwsCredentialsProvider credentials(Env env) {
+    /** The Lambda environment's credentials when {@code env} has them, else the SDK's default chain. */
+    public static AwsCredentialsProvider credentials(Env env) {
         Optional<String> keyId = env.optional("AWS_ACCESS_KEY_ID");
         Optional<String> secret = env.optional("AWS_SECRET_ACCESS_KEY");
         if (keyId.isEmpty() || secret.isEmpty()) {

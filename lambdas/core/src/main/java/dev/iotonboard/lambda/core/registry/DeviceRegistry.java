@@ -1,0 +1,268 @@
+package dev.iotonboard.lambda.core.registry;
+
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.Env;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * The device registry table: IoT's registry projected into DynamoDB (docs/contracts.md, "Device registry"). One
+ * item per certificate ({@code cert#<id>}), per CA ({@code ca#<id>}) and per allow-list entry
+ * ({@code allow#<thing>}); partition key {@code pk}; GSI {@value #BY_THING_INDEX} on {@code thingName}, {@code pk}.
+ *
+ * <p>Writes are UpdateItem calls that set only what the writer observed, on the condition
+ * {@code attribute_not_exists(pk) OR updatedAt <= :updatedAt}: a late retry that observed older state leaves newer
+ * state alone, and that is success ({@code false} from a {@code write}), not an error. Every other DynamoDB error
+ * surfaces as the SDK's exception after the client's retries: {@code ResourceNotFoundException} for a missing
+ * table, {@code ProvisionedThroughputExceededException}/{@code ThrottlingException} for throttling that outlasted
+ * them, {@code DynamoDbException} otherwise; event handlers let them fail the invocation so Lambda retries.
+ */
+public final class DeviceRegistry {
+    /** The environment variable that names the table. */
+    public static final String TABLE_VARIABLE = "DEVICE_REGISTRY_TABLE";
+    /** The GSI on thingName (partition) and pk (sort). */
+    public static final String BY_THING_INDEX = "byThing";
+    /** The status of a certificate IoT no longer has. */
+    public static final String DELETED = "DELETED";
+
+    static final String PK = "pk";
+    static final String KIND = "kind";
+    static final String UPDATED_AT = "updatedAt";
+    static final String CERTIFICATE_PREFIX = "cert#";
+    static final String CA_PREFIX = "ca#";
+    static final String ALLOW_PREFIX = "allow#";
+    private static final String CONDITION = "attribute_not_exists(#pk) OR #updatedAt <= :updatedAt";
+
+    private final DynamoDbClient client;
+    private final String tableName;
+
+    public DeviceRegistry(DynamoDbClient client, String tableName) {
+        this.client = Objects.requireNonNull(client, "client");
+        if (tableName == null || tableName.isBlank()) {
+            throw new IllegalArgumentException("tableName must not be blank");
+        }
+        this.tableName = tableName;
+    }
+
+    /**
+     * The registry whose table {@code env} names in {@value #TABLE_VARIABLE}.
+     *
+     * @throws IllegalStateException when the variable is unset
+     */
+    public static DeviceRegistry fromEnvironment(Env env, DynamoDbClient client) {
+        return new DeviceRegistry(client, env.required(TABLE_VARIABLE));
+    }
+
+    public String tableName() {
+        return tableName;
+    }
+
+    /** The certificate's item, eventually consistent (the authorizer's read). */
+    public Optional<CertificateItem> certificate(String certificateId) {
+        return getItem(certificateKey(certificateId), false).map(DeviceRegistry::certificateItem);
+    }
+
+    /** The certificate's item, strongly consistent: sees every write that succeeded before the call. */
+    public Optional<CertificateItem> latestCertificate(String certificateId) {
+        return getItem(certificateKey(certificateId), true).map(DeviceRegistry::certificateItem);
+    }
+
+    /** The CA's item, eventually consistent. */
+    public Optional<CaItem> ca(String caCertificateId) {
+        return getItem(CA_PREFIX + requireCertificateId(caCertificateId, "caCertificateId"), false)
+                .map(DeviceRegistry::caItem);
+    }
+
+    /** The allow-list entry of {@code thingName}, strongly consistent. */
+    public Optional<AllowEntry> allowEntry(String thingName) {
+        return getItem(ALLOW_PREFIX + Objects.requireNonNull(thingName, "thingName"), true)
+                .map(DeviceRegistry::allowEntry);
+    }
+
+    /** The certificate items whose thingName (CN) is {@code thingName}, from the {@value #BY_THING_INDEX} index. */
+    public List<CertificateItem> certificatesOfThing(String thingName) {
+        List<CertificateItem> items = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryResponse page = client.query(QueryRequest.builder()
+                    .tableName(tableName)
+                    .indexName(BY_THING_INDEX)
+                    .keyConditionExpression("#thingName = :thingName AND begins_with(#pk, :prefix)")
+                    .expressionAttributeNames(Map.of("#thingName", "thingName", "#pk", PK))
+                    .expressionAttributeValues(Map.of(":thingName", s(thingName), ":prefix", s(CERTIFICATE_PREFIX)))
+                    .exclusiveStartKey(start)
+                    .build());
+            page.items().forEach(item -> items.add(certificateItem(item)));
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return List.copyOf(items);
+    }
+
+    /**
+     * Records what one writer observed about a certificate.
+     *
+     * @return true when written; false when the item already holds state observed later (left as it is)
+     */
+    public boolean write(CertificateUpdate update) {
+        Map<String, AttributeValue> set = new LinkedHashMap<>();
+        set.put(KIND, s("CERTIFICATE"));
+        set.put("certificateId", s(update.certificateId()));
+        set.put("step", s(update.step().name()));
+        update.caCertificateId().ifPresent(v -> set.put("caCertificateId", s(v)));
+        update.thingName().ifPresent(v -> set.put("thingName", s(v)));
+        update.status().ifPresent(v -> set.put("status", s(v)));
+        update.boundThing().ifPresent(v -> set.put("boundThing", s(v)));
+        update.certificatePem().ifPresent(v -> set.put("certificatePem", s(v)));
+        update.notBefore().ifPresent(v -> set.put("notBefore", n(v)));
+        update.notAfter().ifPresent(v -> set.put("notAfter", n(v)));
+        update.reason().ifPresent(v -> set.put("reason", s(v)));
+        List<String> remove = new ArrayList<>();
+        if (update.unbound()) {
+            remove.add("boundThing");
+        }
+        if (update.reason().isEmpty()) {
+            remove.add("reason");
+        }
+        return update(certificateKey(update.certificateId()), update.updatedAt(), set, remove);
+    }
+
+    /**
+     * Records a CA's observed status.
+     *
+     * @return true when written; false when the item already holds state observed later
+     */
+    public boolean write(CaItem ca) {
+        Map<String, AttributeValue> set = new LinkedHashMap<>();
+        set.put(KIND, s("CA"));
+        set.put("caCertificateId", s(ca.caCertificateId()));
+        set.put("status", s(ca.status()));
+        set.put("step", s(ca.step().name()));
+        if (ca.notAfter() != null) {
+            set.put("notAfter", n(ca.notAfter()));
+        }
+        return update(CA_PREFIX + ca.caCertificateId(), ca.updatedAt(), set, List.of());
+    }
+
+    /**
+     * Records an allow-list entry as given (a null fingerprint or usedBy removes it).
+     *
+     * @return true when written; false when the item already holds state observed later
+     */
+    public boolean write(AllowEntry entry) {
+        Map<String, AttributeValue> set = new LinkedHashMap<>();
+        set.put(KIND, s("ALLOW"));
+        set.put("thingName", s(entry.thingName()));
+        List<String> remove = new ArrayList<>();
+        if (entry.fingerprint() != null) {
+            set.put("fingerprint", s(entry.fingerprint()));
+        } else {
+            remove.add("fingerprint");
+        }
+        if (entry.usedBy() != null) {
+            set.put("usedBy", s(entry.usedBy()));
+        } else {
+            remove.add("usedBy");
+        }
+        return update(ALLOW_PREFIX + entry.thingName(), entry.updatedAt(), set, remove);
+    }
+
+    private boolean update(String pk, Instant updatedAt, Map<String, AttributeValue> set, List<String> remove) {
+        Map<String, String> names = new LinkedHashMap<>();
+        Map<String, AttributeValue> values = new LinkedHashMap<>();
+        names.put("#pk", PK);
+        names.put("#updatedAt", UPDATED_AT);
+        values.put(":updatedAt", n(updatedAt));
+        StringBuilder expression = new StringBuilder("SET #updatedAt = :updatedAt");
+        int i = 0;
+        for (Map.Entry<String, AttributeValue> attribute : set.entrySet()) {
+            names.put("#a" + i, attribute.getKey());
+            values.put(":a" + i, attribute.getValue());
+            expression.append(", #a").append(i).append(" = :a").append(i);
+            i++;
+        }
+        if (!remove.isEmpty()) {
+            expression.append(" REMOVE ");
+            for (int r = 0; r < remove.size(); r++) {
+                names.put("#r" + r, remove.get(r));
+                expression.append(r == 0 ? "" : ", ").append("#r").append(r);
+            }
+        }
+        try {
+            client.updateItem(request -> request
+                    .tableName(tableName)
+                    .key(Map.of(PK, s(pk)))
+                    .updateExpression(expression.toString())
+                    .conditionExpression(CONDITION)
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException newer) {
+            return false;
+        }
+    }
+
+    private Optional<Map<String, AttributeValue>> getItem(String pk, boolean consistent) {
+        Map<String, AttributeValue> item = client.getItem(request -> request
+                .tableName(tableName)
+                .key(Map.of(PK, s(pk)))
+                .consistentRead(consistent)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(item);
+    }
+
+    private static CertificateItem certificateItem(Map<String, AttributeValue> item) {
+        String step = text(item, "step");
+        return new CertificateItem(text(item, "certificateId"), text(item, "caCertificateId"),
+                text(item, "thingName"), text(item, "status"), text(item, "boundThing"),
+                text(item, "certificatePem"), instant(item, "notBefore"), instant(item, "notAfter"),
+                instant(item, UPDATED_AT), step == null ? null : Step.valueOf(step), text(item, "reason"));
+    }
+
+    private static CaItem caItem(Map<String, AttributeValue> item) {
+        return new CaItem(text(item, "caCertificateId"), text(item, "status"), instant(item, "notAfter"),
+                instant(item, UPDATED_AT), Step.valueOf(text(item, "step")));
+    }
+
+    private static AllowEntry allowEntry(Map<String, AttributeValue> item) {
+        return new AllowEntry(text(item, "thingName"), text(item, "fingerprint"), text(item, "usedBy"),
+                instant(item, UPDATED_AT));
+    }
+
+    private static String certificateKey(String certificateId) {
+        return CERTIFICATE_PREFIX + requireCertificateId(certificateId, "certificateId");
+    }
+
+    static String requireCertificateId(String id, String name) {
+        if (!CertificateIds.isCertificateId(id)) {
+            throw new IllegalArgumentException(name + " is not a certificate id (64 lowercase hex characters): " + id);
+        }
+        return id;
+    }
+
+    private static String text(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null ? null : value.s();
+    }
+
+    private static Instant instant(Map<String, AttributeValue> item, String name) {
+        AttributeValue value = item.get(name);
+        return value == null || value.n() == null ? null : Instant.ofEpochMilli(Long.parseLong(value.n()));
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(Instant value) {
+        return AttributeValue.fromN(Long.toString(value.toEpochMilli()));
+    }
+}

@@ -1,0 +1,206 @@
+package dev.iotonboard.lambda.core.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.testing.Dynalite;
+import dev.iotonboard.lambda.testing.RegistryTable;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+
+class DeviceRegistryTest {
+    private static final String CERT = "a".repeat(64);
+    private static final String OTHER_CERT = "b".repeat(64);
+    private static final String CA = "c".repeat(64);
+    private static final Instant T0 = Instant.ofEpochMilli(1_780_000_000_000L);
+    private static final String PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+    private static Dynalite dynamo;
+    private RegistryTable table;
+    private DeviceRegistry registry;
+
+    @BeforeAll
+    static void startEngine() {
+        dynamo = Dynalite.start();
+    }
+
+    @AfterAll
+    static void stopEngine() {
+        dynamo.close();
+    }
+
+    @BeforeEach
+    void createTable() {
+        table = RegistryTable.on(dynamo);
+        registry = table.registry();
+    }
+
+    @AfterEach
+    void closeTable() {
+        table.close();
+    }
+
+    private CertificateUpdate activated(Instant at) {
+        return CertificateUpdate.of(CERT, Step.ACTIVATED, at).caCertificateId(CA).thingName("sensor-1")
+                .status("ACTIVE").certificatePem(PEM).validity(T0.minusSeconds(60), T0.plusSeconds(86_400)).build();
+    }
+
+    @Test
+    void certificate_roundTripsEveryAttribute() {
+        assertTrue(registry.write(activated(T0)));
+        assertTrue(registry.write(CertificateUpdate.of(CERT, Step.PROVISIONED, T0.plusMillis(5)).status("ACTIVE")
+                .boundThing("sensor-1").build()));
+
+        CertificateItem item = registry.certificate(CERT).orElseThrow();
+        assertEquals(new CertificateItem(CERT, CA, "sensor-1", "ACTIVE", "sensor-1", PEM, T0.minusSeconds(60),
+                T0.plusSeconds(86_400), T0.plusMillis(5), Step.PROVISIONED, null), item);
+        assertEquals(item, registry.latestCertificate(CERT).orElseThrow());
+        assertEquals(Optional.of("sensor-1"), item.bound());
+        assertTrue(item.isValidAt(T0));
+        assertFalse(item.isValidAt(T0.plusSeconds(86_401)));
+        assertEquals("CERTIFICATE", raw("cert#" + CERT).get("kind").s());
+        assertEquals(Long.toString(T0.plusMillis(5).toEpochMilli()), raw("cert#" + CERT).get("updatedAt").n());
+    }
+
+    @Test
+    void ca_roundTrips() {
+        CaItem ca = new CaItem(CA, "ACTIVE", T0.plusSeconds(3_600), T0, Step.ACTIVATED);
+        assertTrue(registry.write(ca));
+        assertEquals(Optional.of(ca), registry.ca(CA));
+        assertEquals("CA", raw("ca#" + CA).get("kind").s());
+        CaItem withoutExpiry = new CaItem(CA, "INACTIVE", null, T0.plusMillis(1), Step.SYNCED);
+        assertTrue(registry.write(withoutExpiry));
+        assertEquals(Optional.of(new CaItem(CA, "INACTIVE", T0.plusSeconds(3_600), T0.plusMillis(1), Step.SYNCED)),
+                registry.ca(CA), "a writer that did not observe notAfter leaves it");
+    }
+
+    @Test
+    void allowEntry_roundTrips_andUsedByIsRecorded() {
+        AllowEntry listed = new AllowEntry("sensor-1", CERT, null, T0);
+        assertTrue(registry.write(listed));
+        assertEquals(Optional.of(listed), registry.allowEntry("sensor-1"));
+        AllowEntry used = new AllowEntry("sensor-1", CERT, CERT, T0.plusMillis(1));
+        assertTrue(registry.write(used));
+        assertEquals(Optional.of(used), registry.allowEntry("sensor-1"));
+        assertEquals("ALLOW", raw("allow#sensor-1").get("kind").s());
+    }
+
+    @Test
+    void missingItems_areEmpty() {
+        assertEquals(Optional.empty(), registry.certificate(CERT));
+        assertEquals(Optional.empty(), registry.ca(CA));
+        assertEquals(Optional.empty(), registry.allowEntry("sensor-1"));
+        assertEquals(List.of(), registry.certificatesOfThing("sensor-1"));
+    }
+
+    @Test
+    void lateWrite_withOlderUpdatedAt_doesNotOverwriteNewerState_andIsNotAnError() {
+        assertTrue(registry.write(activated(T0)));
+        assertTrue(registry.write(CertificateUpdate.of(CERT, Step.REVOKED, T0.plusSeconds(10)).status("REVOKED")
+                .unbound().build()));
+
+        boolean written = registry.write(CertificateUpdate.of(CERT, Step.PROVISIONED, T0.plusSeconds(5))
+                .status("ACTIVE").boundThing("sensor-1").build());
+
+        assertFalse(written);
+        CertificateItem item = registry.certificate(CERT).orElseThrow();
+        assertEquals("REVOKED", item.status());
+        assertNull(item.boundThing());
+        assertEquals(Step.REVOKED, item.step());
+        assertEquals(T0.plusSeconds(10), item.updatedAt());
+        assertTrue(registry.write(new CaItem(CA, "ACTIVE", null, T0, Step.ACTIVATED)));
+        assertFalse(registry.write(new CaItem(CA, "INACTIVE", null, T0.minusSeconds(2), Step.SYNCED)));
+        assertEquals("ACTIVE", registry.ca(CA).orElseThrow().status());
+    }
+
+    @Test
+    void retryOfTheSameObservation_isWrittenAgain() {
+        assertTrue(registry.write(activated(T0)));
+        assertTrue(registry.write(activated(T0)));
+        assertEquals(Step.ACTIVATED, registry.certificate(CERT).orElseThrow().step());
+    }
+
+    @Test
+    void write_setsOnlyWhatTheWriterObserved_andReplacesStepAndReason() {
+        assertTrue(registry.write(CertificateUpdate.of(CERT, Step.REFUSED, T0).status("ACTIVE")
+                .reason("THING_OWNED_BY_ANOTHER_CERTIFICATE").build()));
+        assertTrue(registry.write(activated(T0.plusMillis(1))));
+        assertTrue(registry.write(CertificateUpdate.of(CERT, Step.RETIRED, T0.plusMillis(3)).status("INACTIVE")
+                .unbound().build()));
+
+        CertificateItem item = registry.certificate(CERT).orElseThrow();
+        assertEquals("INACTIVE", item.status());
+        assertEquals(Step.RETIRED, item.step());
+        assertNull(item.reason(), "a step without a reason removes the previous one");
+        assertEquals(PEM, item.certificatePem());
+        assertEquals("sensor-1", item.thingName());
+        assertEquals(CA, item.caCertificateId());
+        assertEquals(Optional.empty(), item.bound());
+    }
+
+    @Test
+    void rejection_recordsItsReason() {
+        assertTrue(registry.write(CertificateUpdate.of(CERT, Step.REJECTED, T0).caCertificateId(CA)
+                .thingName("bad name").status("REVOKED").reason("CN_NOT_A_THING_NAME").build()));
+        CertificateItem item = registry.certificate(CERT).orElseThrow();
+        assertEquals("CN_NOT_A_THING_NAME", item.reason());
+        assertEquals(Step.REJECTED, item.step());
+        assertEquals("REVOKED", item.status());
+    }
+
+    @Test
+    void certificatesOfThing_readsTheIndex_certificateItemsOnly() {
+        registry.write(activated(T0));
+        registry.write(CertificateUpdate.of(OTHER_CERT, Step.ACTIVATED, T0).thingName("sensor-1").status("ACTIVE")
+                .build());
+        registry.write(CertificateUpdate.of("d".repeat(64), Step.ACTIVATED, T0).thingName("sensor-2")
+                .status("ACTIVE").build());
+        registry.write(new AllowEntry("sensor-1", null, null, T0));
+
+        List<String> ids = registry.certificatesOfThing("sensor-1").stream().map(CertificateItem::certificateId)
+                .sorted().toList();
+
+        assertEquals(List.of(CERT, OTHER_CERT), ids);
+    }
+
+    @Test
+    void missingTable_surfacesAsResourceNotFound() {
+        DeviceRegistry nowhere = new DeviceRegistry(table.client(), "no-such-table");
+        assertThrows(ResourceNotFoundException.class, () -> nowhere.certificate(CERT));
+        assertThrows(ResourceNotFoundException.class, () -> nowhere.write(activated(T0)));
+    }
+
+    @Test
+    void badKeys_areRefusedBeforeAnyCall() {
+        assertThrows(IllegalArgumentException.class, () -> registry.certificate("not-an-id"));
+        assertThrows(IllegalArgumentException.class, () -> CertificateUpdate.of("A".repeat(64), Step.ACTIVATED, T0));
+        assertThrows(IllegalArgumentException.class, () -> new CaItem("x", "ACTIVE", null, T0, Step.SYNCED));
+    }
+
+    @Test
+    void fromEnvironment_readsTheTableName_andNamesTheVariableWhenUnset() {
+        assertEquals(table.name(), DeviceRegistry.fromEnvironment(
+                Env.of(Map.of(DeviceRegistry.TABLE_VARIABLE, table.name())), table.client()).tableName());
+        IllegalStateException unset = assertThrows(IllegalStateException.class,
+                () -> DeviceRegistry.fromEnvironment(Env.of(Map.of()), table.client()));
+        assertTrue(unset.getMessage().contains("DEVICE_REGISTRY_TABLE"), unset.getMessage());
+    }
+
+    private Map<String, AttributeValue> raw(String pk) {
+        return table.client().getItem(r -> r.tableName(table.name()).key(Map.of("pk", AttributeValue.fromS(pk))))
+                .item();
+    }
+}
