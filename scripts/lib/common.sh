@@ -357,7 +357,7 @@ now_millis() {
 }
 
 # registry_write_certificate id step status [unbind]: the certificate item cert#<id> after an IoT write the caller
-# observed succeed: step, updatedAt = now, status (unless empty) and, with unbind, boundThing removed, by UpdateItem
+# observed succeed: step, updatedAt = now, status (unless empty), reason removed and, with unbind, boundThing removed, by UpdateItem
 # with the registry's condition (attribute_not_exists(pk) OR updatedAt <= now). A failed condition means someone
 # recorded newer state: success. Any other failure returns 1 with the CLI's error in $REGISTRY_ERR. Needs WORK_DIR.
 REGISTRY_ERR=""
@@ -370,8 +370,11 @@ registry_write_certificate() {
     expression+=', #status = :status'
     names+=',"#status":"status"'
   fi
+  # A step without a reason removes the previous step's (docs/contracts.md).
+  expression+=' REMOVE #reason'
+  names+=',"#reason":"reason"'
   if [[ -n $unbind ]]; then
-    expression+=' REMOVE #boundThing'
+    expression+=', #boundThing'
     names+=',"#boundThing":"boundThing"'
   fi
   names+='}'
