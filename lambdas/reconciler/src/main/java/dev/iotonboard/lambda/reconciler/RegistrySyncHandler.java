@@ -21,7 +21,8 @@ import software.amazon.awssdk.services.iot.IotClient;
  * Lambda entry point {@code dev.iotonboard.lambda.reconciler.RegistrySyncHandler::handleRequest}, invoked by an
  * EventBridge rule on "AWS API Call via CloudTrail" events of AWS IoT ({@link RegistrySyncService#EVENT_NAMES}).
  * Event: {@link CloudTrailEvent}; result: {@link SyncResult}; service: {@link RegistrySyncService}; IoT operations:
- * {@link #iotRequests}; the table: {@code DEVICE_REGISTRY_TABLE} (dynamodb:UpdateItem). A malformed event is
+ * {@link #iotRequests}; the table: {@code DEVICE_REGISTRY_TABLE} (dynamodb:UpdateItem); the stack's CAs:
+ * {@code CA_CERTIFICATE_IDS} (optional: a change to another CA is ignored; unset, every CA). A malformed event is
  * answered REJECTED (not retried); an IoT or DynamoDB failure that outlasts the SDK retries fails the invocation, so
  * Lambda retries it (and, after its retries, the event is lost: the reconciler repairs what it would have).
  * It lives in the reconciler jar: the same job (keep the table true to IoT) with the same clients.
@@ -44,7 +45,8 @@ public final class RegistrySyncHandler extends IotHandler<CloudTrailEvent, SyncR
     public RegistrySyncHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients,
             DynamoDbClient dynamo) {
         super(CloudTrailEvent.class, env, clock, clients);
-        this.service = new RegistrySyncService(iot(), DeviceRegistry.fromEnvironment(env, dynamo), clock);
+        this.service = new RegistrySyncService(iot(), DeviceRegistry.fromEnvironment(env, dynamo), clock,
+                env.caCertificateIds());
     }
 
     /** The certificate's status, its things, the CA's status. */

@@ -40,11 +40,17 @@ public final class RegistrySyncService {
     private final IotClient iot;
     private final DeviceRegistry registry;
     private final Clock clock;
+    private final List<String> caCertificateIds;
 
-    public RegistrySyncService(IotClient iot, DeviceRegistry registry, Clock clock) {
+    /**
+     * @param caCertificateIds the stack's CAs (CA_CERTIFICATE_IDS): a change to another CA is ignored (the function
+     *                         may not describe it); empty: every CA (allowAnyCa)
+     */
+    public RegistrySyncService(IotClient iot, DeviceRegistry registry, Clock clock, List<String> caCertificateIds) {
         this.iot = iot;
         this.registry = registry;
         this.clock = clock;
+        this.caCertificateIds = List.copyOf(caCertificateIds);
     }
 
     /**
@@ -62,6 +68,9 @@ public final class RegistrySyncService {
         String name = event.detail().eventName();
         if (target.ignored() != null) {
             return SyncResult.ignored(name, target.ignored());
+        }
+        if (target.ca() && !caCertificateIds.isEmpty() && !caCertificateIds.contains(target.id())) {
+            return SyncResult.ignored(name, "not a CA of the stack");
         }
         return target.ca() ? syncCa(name, target.id()) : syncCertificate(name, target.id());
     }

@@ -223,6 +223,24 @@ class RegistrySyncHandlerTest extends HandlerTest {
         assertEquals(List.of("DescribeCACertificate"), iot.operations());
     }
 
+    @Test
+    void aCaOtherThanTheStacks_isIgnored_whenTheStackListsItsCas() {
+        RegistrySyncHandler handler = new RegistrySyncHandler(Env.of(Map.of(DeviceRegistry.TABLE_VARIABLE,
+                table.name(), "CA_CERTIFICATE_IDS", pki.caId())), CLOCK, (e, interceptors) -> {
+                    IotClient c = iot.client(IotDouble.fastRetries(), interceptors);
+                    clients.add(c);
+                    return c;
+                }, table.client());
+        iot.setCaStatus(otherPki.caId(), "INACTIVE");
+
+        JsonNode result = Handlers.invoke(handler, "{\"source\":\"aws.iot\",\"detail\":{\"eventName\":"
+                + "\"UpdateCACertificate\",\"requestParameters\":{\"certificateId\":\"" + otherPki.caId() + "\"}}}");
+
+        assertEquals("IGNORED", result.get("outcome").asText(), result.toString());
+        assertEquals(List.of(), iot.operations());
+        assertTrue(registry.ca(otherPki.caId()).isEmpty());
+    }
+
     // ---- what is ignored or refused ----------------------------------------------------------------------------------
 
     @Test
