@@ -8,6 +8,7 @@ import dev.iotonboard.infra.constructs.DeviceRegistry;
 import dev.iotonboard.infra.constructs.DevicePolicies;
 import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
+import dev.iotonboard.infra.constructs.RegistrySync;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.constructs.ThingPlacementResources;
 import dev.iotonboard.infra.constructs.ReservedConcurrency;
@@ -26,6 +27,7 @@ public final class OnboardingStack extends Stack {
 
     private final DevicePolicies devicePolicies;
     private final DeviceRegistry deviceRegistry;
+    private final Optional<RegistrySync> registrySync;
     private final RegistrationPipeline registration;
     private final Truststore truststore;
     private final DeviceApi deviceApi;
@@ -96,6 +98,18 @@ public final class OnboardingStack extends Stack {
                         .maxRequestsPerSecond(config.expiryWatch().maxRequestsPerSecond())
                         .thingNamePattern(config.thingNamePattern())
                         .build()));
+        registrySync = config.registrySync() == OnboardingConfig.RegistrySync.OFF ? Optional.empty()
+                : Optional.of(new RegistrySync(this, "RegistrySync", new RegistrySync.Props(jars.reconciler(),
+                        deviceRegistry, config.caCertificateIds(),
+                        config.registrySync() == OnboardingConfig.RegistrySync.CREATE_TRAIL)));
+        if (registrySync.isEmpty()) {
+            Annotations.of(this).addWarningV2("iotonboard:no-registry-sync", OnboardingConfig.REGISTRY_SYNC + "=off: "
+                    + "certificates revoked, deactivated, deleted or detached outside the project's functions and "
+                    + "scripts (console, CLI, another tool) reach the device registry table, which the API authorizer "
+                    + "reads, only at the reconciler's next run; until then the API may still allow them. Set "
+                    + OnboardingConfig.REGISTRY_SYNC + "=createTrail, or existingTrail when the account has a trail of "
+                    + "management write events.");
+        }
         truststore = new Truststore(this, "Truststore", Truststore.Props.builder().pem(config.truststorePem()).build());
         DeviceApi.Props.Builder api = DeviceApi.Props.builder()
                 .domainName(config.domainName())
@@ -152,6 +166,11 @@ public final class OnboardingStack extends Stack {
 
     public DeviceRegistry getDeviceRegistry() {
         return deviceRegistry;
+    }
+
+    /** The registry sync; empty with registrySync=off. */
+    public Optional<RegistrySync> getRegistrySync() {
+        return registrySync;
     }
 
     public RegistrationPipeline getRegistration() {
