@@ -82,6 +82,7 @@ public final class OnboardingStack extends Stack {
                         .thingNamePattern(config.thingNamePattern())
                         .caStatusCacheSeconds(config.caStatusCacheSeconds())
                         .build()));
+        reconciler.ifPresent(r -> r.compareWith(deviceRegistry));
         if (reconciler.isEmpty()) {
             Annotations.of(this).addWarningV2("iotonboard:no-reconciler", "No reconciler is deployed: it scans the "
                     + "certificates of the listed CAs, and allowAnyCa lists none. Certificates whose registered "
