@@ -107,7 +107,8 @@ public final class OnboardingStack extends Stack {
             Annotations.of(this).addWarningV2("iotonboard:no-registry-sync", OnboardingConfig.REGISTRY_SYNC + "=off: "
                     + "certificates revoked, deactivated, deleted or detached outside the project's functions and "
                     + "scripts (console, CLI, another tool) reach the device registry table, which the API authorizer "
-                    + "reads, only at the reconciler's next run; until then the API may still allow them. Set "
+                    + "reads, only at the reconciler's next run (if it examines them: certificates registered within its lookback; "
+                    + "no reconciler with allowAnyCa); until then the API may still allow them. Set "
                     + OnboardingConfig.REGISTRY_SYNC + "=createTrail, or existingTrail when the account has a trail of "
                     + "management write events.");
         }
