@@ -29,6 +29,10 @@ public final class DeviceRegistry extends Construct {
     public static final String THING_NAME = "thingName";
     /** The environment variable functions read the table name from (lambda-core's DeviceRegistry). */
     public static final String TABLE_VARIABLE = "DEVICE_REGISTRY_TABLE";
+    /** Certificate activation: writes the certificate and CA items. */
+    public static final List<String> ACTIVATION_ACTIONS = List.of("dynamodb:UpdateItem");
+    /** Thing provisioning: reads the certificate item, writes the binding (and a renewal's retired certificates). */
+    public static final List<String> PROVISIONING_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:UpdateItem");
 
     private final Table table;
 
@@ -58,6 +62,12 @@ public final class DeviceRegistry extends Construct {
     /** The ARN of the {@value #BY_THING_INDEX} index (Query on it is authorized on this ARN, not the table's). */
     public String getByThingIndexArn() {
         return table.getTableArn() + "/index/" + BY_THING_INDEX;
+    }
+
+    /** Gives {@code function} the table's name in {@value #TABLE_VARIABLE} and exactly {@code actions} on it. */
+    public void use(JavaFunction function, List<String> actions) {
+        function.getFunction().addEnvironment(TABLE_VARIABLE, table.getTableName());
+        grant(function.getRole(), actions);
     }
 
     /**

@@ -69,6 +69,8 @@ public final class OnboardingStack extends Stack {
                 .renewalWindowHours(config.renewalWindowHours())
                 .placement(config.placement())
                 .build());
+        deviceRegistry.use(registration.getActivation(), DeviceRegistry.ACTIVATION_ACTIONS);
+        deviceRegistry.use(registration.getProvisioning(), DeviceRegistry.PROVISIONING_ACTIONS);
         placement = new ThingPlacementResources(this, "Placement", config.placement());
         reconciler = Optional.of(config.caCertificateIds()).filter(ids -> !ids.isEmpty()).map(ids -> new Reconciler(
                 this, "Reconciler", Reconciler.Props.builder()

@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.iotonboard.infra.SynthesizedStack;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.App;
 import software.amazon.awscdk.Stack;
@@ -68,6 +72,68 @@ class DeviceRegistryTest {
         assertEquals(List.of(), SynthesizedStack.annotations()
                 .findWarning(path + "*", Match.stringLikeRegexp("AwsSolutions-.*")).stream()
                 .map(e -> e.getId() + " " + e.getEntry().getData()).toList());
+    }
+
+    /** The DynamoDB actions each function's handler calls on the table (lambda-core DeviceRegistry's callers). */
+    private static final Map<String, Set<String>> EXPECTED_ACTIONS = Map.of(
+            "CertificateActivation", Set.of("dynamodb:UpdateItem"),
+            "ThingProvisioning", Set.of("dynamodb:GetItem", "dynamodb:UpdateItem"));
+
+    @Test
+    void eachFunction_getsTheTableNameAndExactlyTheActionsItsHandlerUses_onTheTableOnly() {
+        Map<String, Map<String, Object>> template = SynthesizedStack.template().toJSON().entrySet().stream()
+                .filter(e -> e.getKey().equals("Resources")).map(e -> castMap(e.getValue())).findFirst().orElseThrow()
+                .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> castMap(e.getValue())));
+        Map<String, Object> tableArn = Map.of("Fn::GetAtt", List.of(logicalId(registry.getTable()), "Arn"));
+        Map<String, Set<String>> actionsByRole = new TreeMap<>();
+        template.forEach((id, resource) -> {
+            if (!"AWS::IAM::Policy".equals(resource.get("Type"))) {
+                return;
+            }
+            Map<String, Object> properties = castMap(resource.get("Properties"));
+            for (Object statement : (List<?>) castMap(properties.get("PolicyDocument")).get("Statement")) {
+                Map<String, Object> s = castMap(statement);
+                List<String> actions = s.get("Action") instanceof List<?> l ? l.stream().map(Object::toString).toList()
+                        : List.of(s.get("Action").toString());
+                List<String> dynamo = actions.stream().filter(a -> a.startsWith("dynamodb:")).toList();
+                if (dynamo.isEmpty()) {
+                    continue;
+                }
+                assertEquals(dynamo.size(), actions.size(), "DynamoDB actions in a statement of their own: " + s);
+                assertEquals(tableArn, s.get("Resource"), "only on the table: " + s);
+                for (Object role : (List<?>) properties.get("Roles")) {
+                    actionsByRole.computeIfAbsent(castMap(role).get("Ref").toString(), r -> new TreeSet<>())
+                            .addAll(dynamo);
+                }
+            }
+        });
+        Map<String, Set<String>> byFunction = new TreeMap<>();
+        Set<String> withTable = new TreeSet<>();
+        template.forEach((id, resource) -> {
+            if (!"AWS::Lambda::Function".equals(resource.get("Type"))) {
+                return;
+            }
+            Map<String, Object> properties = castMap(resource.get("Properties"));
+            String role = ((List<?>) castMap(properties.get("Role")).get("Fn::GetAtt")).get(0).toString();
+            String function = EXPECTED_ACTIONS.keySet().stream().filter(id::contains).findFirst().orElse(id);
+            Object environment = properties.get("Environment");
+            Object variables = environment == null ? null : castMap(environment).get("Variables");
+            if (variables != null && castMap(variables).containsKey("DEVICE_REGISTRY_TABLE")) {
+                assertEquals(Map.of("Ref", logicalId(registry.getTable())),
+                        castMap(variables).get("DEVICE_REGISTRY_TABLE"));
+                withTable.add(function);
+            }
+            if (actionsByRole.containsKey(role)) {
+                byFunction.put(function, actionsByRole.get(role));
+            }
+        });
+        assertEquals(new TreeMap<>(EXPECTED_ACTIONS), byFunction);
+        assertEquals(new TreeSet<>(EXPECTED_ACTIONS.keySet()), withTable);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object value) {
+        return (Map<String, Object>) value;
     }
 
     @Test

@@ -124,6 +124,7 @@ class RegistrationPipelineTest {
                         "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "CA_STATUS_CACHE_SECONDS", "30",
+                        "DEVICE_REGISTRY_TABLE", ref(Cfn.logicalId(SynthesizedStack.stack().getDeviceRegistry().getTable())),
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
                 properties(pipeline.getActivation().getFunction()).get("Environment"));
         assertEquals(Map.of("Variables", Map.of(
@@ -132,6 +133,7 @@ class RegistrationPipelineTest {
                         "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "RENEWAL_WINDOW_HOURS", "168",
+                        "DEVICE_REGISTRY_TABLE", ref(Cfn.logicalId(SynthesizedStack.stack().getDeviceRegistry().getTable())),
                         "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=1")),
                 properties(pipeline.getProvisioning().getFunction()).get("Environment"));
         assertEquals(RegistrationPipeline.RENEWAL_HANDLER, properties(pipeline.getRenewal().getFunction()).get("Handler"));

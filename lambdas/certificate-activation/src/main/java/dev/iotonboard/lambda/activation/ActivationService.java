@@ -8,6 +8,10 @@ import dev.iotonboard.lambda.core.IotLookups;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.RecentlyDone;
+import dev.iotonboard.lambda.core.registry.CertificateUpdate;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.IotObservations;
+import dev.iotonboard.lambda.core.registry.Step;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -35,6 +39,13 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  * Permanent problems return a REJECTED result; IoT errors other than the ones handled here propagate, so the
  * invocation fails and Lambda retries the event.
  *
+ * <p><b>Device registry</b> (when given one; docs/contracts.md): the CA item as read, written before AttachPolicy;
+ * after UpdateCertificate ACTIVE (and for ALREADY_ACTIVE) the certificate item: CA, subject CN, status ACTIVE, PEM,
+ * validity, step ACTIVATED; for a rejection of a certificate IoT has from the event's CA, the status observed, step
+ * REJECTED and the reason. Each write follows the IoT call it records, so a crash between them leaves IoT ahead of
+ * the table, and Lambda's retry (ALREADY_ACTIVE, or the whole path again) writes the item; provisioning also
+ * writes it when it finds none. A DynamoDB error fails the invocation like an IoT error.
+ *
  * <p><b>Duplicates.</b> IoT publishes the registered event again every time a device presents a certificate that is
  * still PENDING_ACTIVATION, so a fleet retrying at once sends many duplicates, and each would cost
  * DescribeCertificate + ListAttachedPolicies against 10 TPS quotas. The service therefore remembers, per container,
@@ -51,6 +62,8 @@ public final class ActivationService {
     private static final JsonLogger LOG = JsonLogger.get(ActivationService.class);
 
     private final IotClient iot;
+    private final Optional<DeviceRegistry> registry;
+    private final Clock clock;
     private final ActivationConfig config;
     private final CertificateProfile profile;
     private final CaStatusCache caStatus;
@@ -60,8 +73,17 @@ public final class ActivationService {
     private record Done(String certificateId, String caCertificateId, String registeredAt) {
     }
 
+    /** Activation that records what it did in {@code registry}. */
+    public ActivationService(IotClient iot, DeviceRegistry registry, ActivationConfig config, Clock clock) {
+        this(iot, Optional.of(registry), config, clock, RecentlyDone.DEFAULT_CAPACITY);
+    }
+
+    /**
+     * Activation without the registry (the reconciler's path for lost events): provisioning writes the certificate
+     * item when it finds none.
+     */
     public ActivationService(IotClient iot, ActivationConfig config, Clock clock) {
-        this(iot, config, clock, RecentlyDone.DEFAULT_CAPACITY);
+        this(iot, Optional.empty(), config, clock, RecentlyDone.DEFAULT_CAPACITY);
     }
 
     /**
@@ -80,8 +102,11 @@ public final class ActivationService {
     }
 
     /** @param memory how many activated certificates the container remembers to answer duplicates without a call */
-    public ActivationService(IotClient iot, ActivationConfig config, Clock clock, int memory) {
+    public ActivationService(IotClient iot, Optional<DeviceRegistry> registry, ActivationConfig config, Clock clock,
+            int memory) {
         this.iot = iot;
+        this.registry = registry;
+        this.clock = clock;
         this.config = config;
         this.profile = new CertificateProfile(clock, config.thingNames());
         this.caStatus = new CaStatusCache(iot, config.caStatusTtl(), clock);
@@ -123,23 +148,24 @@ public final class ActivationService {
 
         CertificateStatus status = certificate.status();
         if (status == CertificateStatus.ACTIVE) {
-            ActivationResult result = alreadyActive(certificateId, certificate.certificateArn());
+            ActivationResult result = alreadyActive(certificate);
             if (result.outcome() == ActivationResult.Outcome.ALREADY_ACTIVE) {
                 done.remember(key);
             }
             return result;
         }
         if (status != CertificateStatus.PENDING_ACTIVATION) {
-            return reject(certificateId, Reason.NOT_PENDING_ACTIVATION,
+            return reject(certificate, Reason.NOT_PENDING_ACTIVATION,
                     "status is " + certificate.statusAsString() + "; only PENDING_ACTIVATION is ever activated");
         }
         Optional<String> problem = profile.problem(certificateId, certificate.certificatePem());
         if (problem.isPresent()) {
-            return reject(certificateId, Reason.INVALID_CERTIFICATE, problem.get());
+            return reject(certificate, Reason.INVALID_CERTIFICATE, problem.get());
         }
-        Optional<String> caProblem = caStatus.problem(certificate.caCertificateId());
-        if (caProblem.isPresent()) {
-            return reject(certificateId, Reason.CA_NOT_ACTIVE, caProblem.get()
+        CaStatusCache.Check ca = caStatus.check(certificate.caCertificateId());
+        registry.ifPresent(r -> ca.observed().ifPresent(r::write));
+        if (ca.problem().isPresent()) {
+            return reject(certificate, Reason.CA_NOT_ACTIVE, ca.problem().get()
                     + "; the certificate stays PENDING_ACTIVATION");
         }
 
@@ -149,26 +175,49 @@ public final class ActivationService {
         try {
             iot.updateCertificate(r -> r.certificateId(certificateId).newStatus(CertificateStatus.ACTIVE));
         } catch (CertificateStateException e) {
+            registry.ifPresent(r -> r.write(CertificateUpdate.of(certificateId, Step.REJECTED, clock.instant())
+                    .reason(Reason.STATE_CHANGED.name()).build()));
             return reject(certificateId, Reason.STATE_CHANGED,
                     "IoT refused the activation (the certificate changed state meanwhile): " + e.getMessage());
         }
+        record(IotObservations.certificate(certificate, Step.ACTIVATED, clock.instant())
+                .status(CertificateStatus.ACTIVE.toString()));
         done.remember(key);
         LOG.info("certificate activated", "certificateId", certificateId, "caCertificateId",
                 certificate.caCertificateId());
         return ActivationResult.activated(certificateId);
     }
 
-    private ActivationResult alreadyActive(String certificateId, String arn) {
-        List<String> policies = IotLookups.policiesOf(iot, arn);
+    private ActivationResult alreadyActive(CertificateDescription certificate) {
+        String certificateId = certificate.certificateId();
+        List<String> policies = IotLookups.policiesOf(iot, certificate.certificateArn());
         if (policies.isEmpty()) {
+            record(IotObservations.certificate(certificate, Step.REJECTED, clock.instant())
+                    .reason(Reason.ACTIVE_WITHOUT_POLICY.name()));
             LOG.warn("certificate is ACTIVE without any policy; left unchanged", "certificateId", certificateId,
                     "reason", Reason.ACTIVE_WITHOUT_POLICY.name());
             return ActivationResult.rejected(certificateId, Reason.ACTIVE_WITHOUT_POLICY,
                     "ACTIVE without any policy: activated outside this function; left unchanged");
         }
+        record(IotObservations.certificate(certificate, Step.ACTIVATED, clock.instant()));
         LOG.info("certificate already ACTIVE with a policy: duplicate delivery", "certificateId", certificateId,
                 "policies", policies);
         return ActivationResult.alreadyActive(certificateId, "already ACTIVE with policies " + policies);
+    }
+
+    /** A rejection of a certificate IoT described: the status observed, step REJECTED and the reason recorded. */
+    private ActivationResult reject(CertificateDescription certificate, Reason reason, String detail) {
+        record(IotObservations.certificate(certificate, Step.REJECTED, clock.instant()).reason(reason.name()));
+        return reject(certificate.certificateId(), reason, detail);
+    }
+
+    private void record(CertificateUpdate.Builder update) {
+        registry.ifPresent(r -> {
+            if (!r.write(update.build())) {
+                LOG.info("registry already holds a later observation; left as it is", "certificateId",
+                        update.build().certificateId());
+            }
+        });
     }
 
     private static ActivationResult reject(String certificateId, Reason reason, String detail) {

@@ -6,7 +6,12 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import dev.iotonboard.lambda.core.CertificateIds;
+import dev.iotonboard.lambda.core.registry.CaItem;
+import dev.iotonboard.lambda.core.registry.IotObservations;
+import dev.iotonboard.lambda.core.registry.Step;
 import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CACertificateDescription;
 import software.amazon.awssdk.services.iot.model.CACertificateStatus;
 import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
 
@@ -18,7 +23,16 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  */
 public final class CaStatusCache {
 
-    private record Entry(Optional<String> problem, Instant expiresAt) {
+    /**
+     * What IoT said about a CA.
+     *
+     * @param problem  empty when the CA is ACTIVE, else why it is not
+     * @param observed the CA's registry item as observed; empty when IoT has no such CA
+     */
+    public record Check(Optional<String> problem, Optional<CaItem> observed) {
+    }
+
+    private record Entry(Check check, Instant expiresAt) {
     }
 
     private final IotClient iot;
@@ -34,30 +48,38 @@ public final class CaStatusCache {
 
     /** Empty when the CA is ACTIVE, else why it is not; an IoT error other than not-found propagates. */
     public Optional<String> problem(String caCertificateId) {
+        return check(caCertificateId).problem();
+    }
+
+    /** The CA's status, as last observed within the TTL; an IoT error other than not-found propagates. */
+    public Check check(String caCertificateId) {
         Instant now = clock.instant();
         synchronized (entries) {
             Entry entry = entries.get(caCertificateId);
             if (entry != null && now.isBefore(entry.expiresAt())) {
-                return entry.problem();
+                return entry.check();
             }
         }
-        Optional<String> problem = lookUp(caCertificateId);
+        Check check = lookUp(caCertificateId, now);
         if (!ttl.isZero()) {
             synchronized (entries) {
-                entries.put(caCertificateId, new Entry(problem, now.plus(ttl)));
+                entries.put(caCertificateId, new Entry(check, now.plus(ttl)));
             }
         }
-        return problem;
+        return check;
     }
 
-    private Optional<String> lookUp(String caCertificateId) {
-        CACertificateStatus status;
+    private Check lookUp(String caCertificateId, Instant now) {
+        CACertificateDescription described;
         try {
-            status = iot.describeCACertificate(r -> r.certificateId(caCertificateId)).certificateDescription().status();
+            described = iot.describeCACertificate(r -> r.certificateId(caCertificateId)).certificateDescription();
         } catch (ResourceNotFoundException e) {
-            return Optional.of("IoT has no CA " + caCertificateId);
+            return new Check(Optional.of("IoT has no CA " + caCertificateId), Optional.empty());
         }
-        return status == CACertificateStatus.ACTIVE ? Optional.empty()
-                : Optional.of("the CA " + caCertificateId + " is " + status + ", not ACTIVE");
+        CACertificateStatus status = described.status();
+        Optional<CaItem> observed = CertificateIds.isCertificateId(described.certificateId())
+                ? Optional.of(IotObservations.ca(described, Step.ACTIVATED, now)) : Optional.empty();
+        return new Check(status == CACertificateStatus.ACTIVE ? Optional.empty()
+                : Optional.of("the CA " + caCertificateId + " is " + status + ", not ACTIVE"), observed);
     }
 }

@@ -9,6 +9,8 @@ import dev.iotonboard.lambda.activation.model.RegisteredEvent;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Consumer;
@@ -24,16 +26,30 @@ import software.amazon.awssdk.services.iot.IotClient;
 public final class CertificateActivationHandler extends IotHandler<RegisteredEvent, ActivationResult> {
 
     private final ActivationConfig config = ActivationConfig.from(env());
-    private final ActivationService service = new ActivationService(iot(), config, clock());
+    private final ActivationService service;
 
-    /** Used by Lambda: one IoT client (with an {@link IotPrimer}) and one configuration per container. */
+    /**
+     * Used by Lambda: one IoT client (with an {@link IotPrimer}), one DynamoDB client and one configuration per
+     * container; the registry table is {@code DEVICE_REGISTRY_TABLE}.
+     */
     public CertificateActivationHandler() {
         super(RegisteredEvent.class);
+        service = new ActivationService(iot(),
+                DeviceRegistry.fromEnvironment(env(), DynamoDbClients.fromEnvironment(env())), config, clock());
+    }
+
+    /**
+     * Used by tools that read the declarations (local's FunctionGrantsTest): the registry is
+     * {@code DEVICE_REGISTRY_TABLE}, its client built from {@code env} on first use.
+     */
+    public CertificateActivationHandler(IotClient iot, Env env, Clock clock) {
+        this(iot, DeviceRegistry.fromEnvironment(env), env, clock);
     }
 
     /** Used by tests: primes only through an {@link IotPrimer} installed on {@code iot}. */
-    public CertificateActivationHandler(IotClient iot, Env env, Clock clock) {
+    public CertificateActivationHandler(IotClient iot, DeviceRegistry registry, Env env, Clock clock) {
         super(RegisteredEvent.class, iot, env, clock);
+        service = new ActivationService(iot, registry, config, clock);
     }
 
     @Override

@@ -13,6 +13,11 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
 
 import dev.iotonboard.lambda.core.ThingNameRule;
+import dev.iotonboard.lambda.core.registry.CaItem;
+import dev.iotonboard.lambda.core.registry.CertificateItem;
+import dev.iotonboard.lambda.core.registry.CertificateUpdate;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.Step;
 import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.Fixtures;
 import dev.iotonboard.lambda.testing.HandlerTest;
@@ -28,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import java.util.UUID;
@@ -45,6 +51,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.iot.IotClient;
 
 class CertificateActivationHandlerTest extends HandlerTest {
@@ -72,7 +79,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
         Map<String, String> env = new HashMap<>();
         env.put("JITR_POLICY_NAME", JITR);
         env.put("CA_CERTIFICATE_IDS", configuredCa);
-        return new CertificateActivationHandler(client, Env.of(env), Clock.systemUTC());
+        return new CertificateActivationHandler(client, registry(), Env.of(env), Clock.systemUTC());
     }
 
     private CertificateActivationHandler handler() {
@@ -405,7 +412,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void activate_customThingNamePattern_decidesWhichCnIsValid() {
         TestPki.Issued sensor = pki.issue("sensor-0042");
         iot.addCertificate(sensor.pem(), pki.caId(), "PENDING_ACTIVATION");
-        CertificateActivationHandler custom = new CertificateActivationHandler(client, Env.of(Map.of(
+        CertificateActivationHandler custom = new CertificateActivationHandler(client, registry(), Env.of(Map.of(
                 "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "THING_NAME_PATTERN", "sensor-[0-9]{4}")),
                 Clock.systemUTC());
 
@@ -421,7 +428,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
             "CA_STATUS_CACHE_SECONDS|-1", "CA_STATUS_CACHE_SECONDS|3601", "CA_STATUS_CACHE_SECONDS|soon"})
     void constructor_failsFastOnABadVariable(String variable, String value) {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new CertificateActivationHandler(
-                client, Env.of(Map.of("JITR_POLICY_NAME", JITR, variable, value)), Clock.systemUTC()));
+                client, registry(), Env.of(Map.of("JITR_POLICY_NAME", JITR, variable, value)), Clock.systemUTC()));
         assertTrue(e.getMessage().contains(variable), e.getMessage());
     }
 
@@ -447,7 +454,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     @Test
     void activate_caStatusIsCachedForItsTtl_thenAskedAgain() {
         MutableClock clock = new MutableClock();
-        CertificateActivationHandler container = new CertificateActivationHandler(client, Env.of(Map.of(
+        CertificateActivationHandler container = new CertificateActivationHandler(client, registry(), Env.of(Map.of(
                 "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "CA_STATUS_CACHE_SECONDS", "30")), clock);
         assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ACTIVATED", null);
         iot.setCaStatus(pki.caId(), "INACTIVE");
@@ -467,7 +474,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
 
     @Test
     void activate_zeroCaStatusTtl_asksForEveryCertificate() {
-        CertificateActivationHandler container = new CertificateActivationHandler(client, Env.of(Map.of(
+        CertificateActivationHandler container = new CertificateActivationHandler(client, registry(), Env.of(Map.of(
                 "JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId(), "CA_STATUS_CACHE_SECONDS", "0")),
                 Clock.systemUTC());
         TestPki.Issued second = pki.issueDevice();
@@ -578,7 +585,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
 
     @Test
     void activate_missingJitrPolicyIsThrownNotSwallowed() {
-        CertificateActivationHandler misconfigured = new CertificateActivationHandler(client,
+        CertificateActivationHandler misconfigured = new CertificateActivationHandler(client, registry(),
                 Env.of(Map.of("JITR_POLICY_NAME", "no-such-policy", "CA_CERTIFICATE_ID", pki.caId())),
                 Clock.systemUTC());
 
@@ -601,6 +608,114 @@ class CertificateActivationHandlerTest extends HandlerTest {
 
         assertEquals(FRESH, iot.operations());
         assertEquals(List.of(JITR), iot.policiesOf(arn));
+    }
+
+    // ---- the device registry ----------------------------------------------------------------------------------
+
+    @Test
+    void activate_recordsTheCertificateAndTheCaItRead() {
+        Instant before = Instant.now().minusMillis(1);
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+
+        CertificateItem item = registry().certificate(device.id()).orElseThrow();
+        assertEquals(device.id(), item.certificateId());
+        assertEquals(pki.caId(), item.caCertificateId());
+        assertEquals(cnOf(device), item.thingName());
+        assertEquals("ACTIVE", item.status());
+        assertEquals(device.pem(), item.certificatePem());
+        assertEquals(device.certificate().getNotBefore().toInstant(), item.notBefore());
+        assertEquals(device.certificate().getNotAfter().toInstant(), item.notAfter());
+        assertEquals(Step.ACTIVATED, item.step());
+        assertEquals(null, item.boundThing(), "activation binds no thing");
+        assertTrue(!item.updatedAt().isBefore(before), item.toString());
+        CaItem ca = registry().ca(pki.caId()).orElseThrow();
+        assertEquals("ACTIVE", ca.status());
+        assertEquals(Step.ACTIVATED, ca.step());
+    }
+
+    @Test
+    void activate_crashAfterActivationBeforeTheRegistryWrite_retryRecordsTheCertificate() {
+        // IoT as a crash right after UpdateCertificate leaves it: ACTIVE with the JITR policy, no item.
+        iot.setCertificateStatus(device.id(), "ACTIVE");
+        iot.attachPolicy(JITR, arn);
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+
+        CertificateItem item = registry().certificate(device.id()).orElseThrow();
+        assertEquals("ACTIVE", item.status());
+        assertEquals(Step.ACTIVATED, item.step());
+        assertEquals(device.pem(), item.certificatePem());
+    }
+
+    @Test
+    void activate_registryFailureAfterUpdateCertificate_failsTheInvocation_andTheRetryRecordsIt() {
+        DeviceRegistry failing = new DeviceRegistry(registryTable().client(), "no-such-table");
+        CertificateActivationHandler container = new CertificateActivationHandler(client, failing,
+                Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId())), Clock.systemUTC());
+        assertThrows(ResourceNotFoundException.class,
+                () -> Handlers.invoke(container, event(device.id(), pki.caId())));
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()),
+                "the CA item is written before AttachPolicy, so a missing table stops everything");
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+        assertEquals("ACTIVE", registry().certificate(device.id()).orElseThrow().status());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"REVOKED", "INACTIVE"})
+    void activate_rejection_recordsTheStatusSeenAndTheReason(String status) {
+        iot.setCertificateStatus(device.id(), status);
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "REJECTED", "NOT_PENDING_ACTIVATION");
+
+        CertificateItem item = registry().certificate(device.id()).orElseThrow();
+        assertEquals(status, item.status());
+        assertEquals(Step.REJECTED, item.step());
+        assertEquals("NOT_PENDING_ACTIVATION", item.reason());
+        assertEquals(cnOf(device), item.thingName());
+    }
+
+    @Test
+    void activate_caNotActive_recordsTheCaAndThePendingCertificate() {
+        iot.setCaStatus(pki.caId(), "INACTIVE");
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "REJECTED", "CA_NOT_ACTIVE");
+
+        assertEquals("INACTIVE", registry().ca(pki.caId()).orElseThrow().status());
+        CertificateItem item = registry().certificate(device.id()).orElseThrow();
+        assertEquals("PENDING_ACTIVATION", item.status());
+        assertEquals("CA_NOT_ACTIVE", item.reason());
+    }
+
+    @Test
+    void activate_stateChanged_recordsTheRejectionWithoutClaimingAStatus() {
+        iot.onNext("UpdateCertificate", () -> iot.setCertificateStatus(device.id(), "REVOKED"));
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "REJECTED", "STATE_CHANGED");
+
+        CertificateItem item = registry().certificate(device.id()).orElseThrow();
+        assertEquals(null, item.status());
+        assertEquals("STATE_CHANGED", item.reason());
+    }
+
+    @Test
+    void activate_eventOfAnotherCa_writesNothing() {
+        Handlers.invoke(handler(), event(device.id(), otherPki.caId()));
+        assertEquals(Optional.empty(), registry().certificate(device.id()));
+        assertEquals(Optional.empty(), registry().ca(otherPki.caId()));
+    }
+
+    @Test
+    void activate_lateDuplicate_neverOverwritesANewerObservation() {
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+        Instant later = Instant.now().plusSeconds(3_600);
+        registry().write(CertificateUpdate.of(device.id(), Step.REVOKED, later).status("REVOKED").unbound().build());
+
+        assertOutcome(Handlers.invoke(handler(), event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+
+        CertificateItem item = registry().certificate(device.id()).orElseThrow();
+        assertEquals("REVOKED", item.status());
+        assertEquals(Step.REVOKED, item.step());
     }
 
     // ---- calls per onboarded device (lambdas/README.md, "IoT calls per onboarded device") -------------------
@@ -729,8 +844,8 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void activate_evictedCertificate_isCheckedAgainInIot() {
         TestPki.Issued second = pki.issueDevice();
         iot.addCertificate(second.pem(), pki.caId(), "PENDING_ACTIVATION");
-        ActivationService service = new ActivationService(client, new ActivationConfig(JITR, List.of(pki.caId()),
-                ThingNameRule.defaultRule(), Duration.ofSeconds(30)), Clock.systemUTC(), 1);
+        ActivationService service = new ActivationService(client, Optional.of(registry()), new ActivationConfig(JITR,
+                List.of(pki.caId()), ThingNameRule.defaultRule(), Duration.ofSeconds(30)), Clock.systemUTC(), 1);
         service.activate(registered(device.id()));
         service.activate(registered(second.id()));
         iot.clearCalls();
@@ -739,6 +854,10 @@ class CertificateActivationHandlerTest extends HandlerTest {
         assertEquals(List.of(), iot.operations());
         assertEquals(Outcome.ALREADY_ACTIVE, service.activate(registered(device.id())).outcome());
         assertEquals(List.of("DescribeCertificate", "ListAttachedPolicies"), iot.operations());
+    }
+
+    private static String cnOf(TestPki.Issued issued) {
+        return ThingNameRule.commonNames(issued.certificate().getSubjectX500Principal()).get(0);
     }
 
     private RegisteredEvent registered(String certificateId) {
@@ -770,7 +889,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void prime_makesNoNetworkCall_andLeavesTheHandlerWorking() {
         IotPrimer primer = new IotPrimer();
         try (IotClient primed = iot.client(IotDouble.fastRetries(), List.of(primer))) {
-            CertificateActivationHandler container = new CertificateActivationHandler(primed,
+            CertificateActivationHandler container = new CertificateActivationHandler(primed, registry(),
                     Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", pki.caId())), Clock.systemUTC());
 
             assertEquals(5, container.prime());
@@ -792,14 +911,14 @@ class CertificateActivationHandlerTest extends HandlerTest {
     @Test
     void constructor_failsFastWithoutJitrPolicyName() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new CertificateActivationHandler(client, Env.of(Map.of()), Clock.systemUTC()));
+                () -> new CertificateActivationHandler(client, registry(), Env.of(Map.of()), Clock.systemUTC()));
         assertTrue(e.getMessage().contains("JITR_POLICY_NAME"));
     }
 
     @Test
     void constructor_failsFastOnMalformedCaCertificateId() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new CertificateActivationHandler(client,
+                () -> new CertificateActivationHandler(client, registry(),
                         Env.of(Map.of("JITR_POLICY_NAME", JITR, "CA_CERTIFICATE_ID", "not-an-id")),
                         Clock.systemUTC()));
         assertTrue(e.getMessage().contains("CA_CERTIFICATE_ID"));

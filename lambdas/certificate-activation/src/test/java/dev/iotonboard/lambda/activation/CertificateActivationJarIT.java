@@ -52,6 +52,8 @@ class CertificateActivationJarIT {
         assertEquals("ACTIVATED", answer.get("outcome").asText(), run.stdout());
         assertEquals("ACTIVE", jar.iot().certificateStatus(device.id()));
         assertEquals(List.of("jitr"), jar.iot().policiesOf(jar.iot().certificateArn(device.id())));
+        assertEquals("ACTIVE", jar.registry().registry().certificate(device.id()).orElseThrow().status(),
+                "the item is written to DEVICE_REGISTRY_TABLE at AWS_ENDPOINT_URL_DYNAMODB");
     }
 
     @Test

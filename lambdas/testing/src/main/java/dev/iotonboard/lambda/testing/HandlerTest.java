@@ -3,6 +3,7 @@ package dev.iotonboard.lambda.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -15,7 +16,8 @@ import software.amazon.awssdk.services.iot.IotClient;
 
 /**
  * The base of every handler test: around each test a fresh {@link IotDouble} holding the JITR and app policies, a
- * real SDK client aimed at it, the handler's log lines collected; after each test, the check that the handler
+ * real SDK client aimed at it, the handler's log lines collected, a device registry table on demand
+ * ({@link #registryTable()}); after each test, the check that the handler
  * declares every IoT operation the double received ({@link #declaredOperations()}), then everything closed. Two CAs,
  * made once per JVM, issue the test certificates. A subclass's {@code @BeforeEach} methods run after this set-up, its
  * {@code @AfterEach} methods before these checks.
@@ -30,6 +32,7 @@ public abstract class HandlerTest {
 
     protected IotDouble iot;
     protected IotClient client;
+    private RegistryTable registryTable;
     protected final List<String> logs = new ArrayList<>();
 
     /** Every (operation, fault) pair, as arguments of a parameterized test. */
@@ -49,10 +52,29 @@ public abstract class HandlerTest {
         JsonLogger.redirect(logs::add);
     }
 
+    /**
+     * This test's device registry table, created on first use (a fresh, empty table in the JVM's
+     * {@link SharedDynalite}).
+     */
+    protected RegistryTable registryTable() {
+        if (registryTable == null) {
+            registryTable = RegistryTable.on(SharedDynalite.get());
+        }
+        return registryTable;
+    }
+
+    /** The registry on {@link #registryTable()}. */
+    protected DeviceRegistry registry() {
+        return registryTable().registry();
+    }
+
     @AfterEach
     final void checkDeclarationAndStopIot() {
         JsonLogger.redirect(null);
         client.close();
+        if (registryTable != null) {
+            registryTable.close();
+        }
         try {
             Set<String> undeclared = new TreeSet<>(iot.operationCounts().keySet());
             undeclared.removeAll(declaredOperations());

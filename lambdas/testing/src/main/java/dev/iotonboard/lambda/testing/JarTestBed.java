@@ -29,6 +29,7 @@ public final class JarTestBed implements BeforeEachCallback, AfterEachCallback {
     private final String caName;
     private IotDouble iot;
     private TestPki pki;
+    private RegistryTable registry;
 
     /**
      * @param jarName      the shaded jar under {@code target/}, e.g. {@code certificate-activation.jar}
@@ -49,6 +50,10 @@ public final class JarTestBed implements BeforeEachCallback, AfterEachCallback {
     @Override
     public void afterEach(ExtensionContext context) {
         iot.close();
+        if (registry != null) {
+            registry.close();
+            registry = null;
+        }
     }
 
     public Path jar() {
@@ -63,10 +68,23 @@ public final class JarTestBed implements BeforeEachCallback, AfterEachCallback {
         return pki;
     }
 
-    /** A Lambda container's environment aimed at {@link #iot()}, with the function's own variables (name, value...). */
+    /** This test's device registry table (in the JVM's {@link SharedDynalite}), created on first use. */
+    public RegistryTable registry() {
+        if (registry == null) {
+            registry = RegistryTable.on(SharedDynalite.get());
+        }
+        return registry;
+    }
+
+    /**
+     * A Lambda container's environment aimed at {@link #iot()} and {@link #registry()}, with the function's own
+     * variables (name, value...).
+     */
     public Map<String, String> env(String... variables) {
         Map<String, String> env = new HashMap<>(Map.of("AWS_REGION", IotDouble.REGION,
                 "AWS_ENDPOINT_URL_IOT", iot.endpoint().toString(),
+                "AWS_ENDPOINT_URL_DYNAMODB", registry().endpoint().toString(),
+                "DEVICE_REGISTRY_TABLE", registry().name(),
                 "AWS_ACCESS_KEY_ID", "AKIDTEST", "AWS_SECRET_ACCESS_KEY", "secret"));
         for (int i = 0; i < variables.length; i += 2) {
             env.put(variables[i], variables[i + 1]);

@@ -3,17 +3,21 @@ package dev.iotonboard.lambda.testing;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbWaiter;
 
 /**
  * A device registry table in a real DynamoDB-compatible engine ({@link Dynalite}), shaped as infra's DeviceRegistry
@@ -73,7 +77,15 @@ public final class RegistryTable implements AutoCloseable {
                         .keySchema(k -> k.attributeName("thingName").keyType(KeyType.HASH),
                                 k -> k.attributeName("pk").keyType(KeyType.RANGE))
                         .projection(p -> p.projectionType(ProjectionType.ALL))));
-        client.waiter().waitUntilTableExists(request -> request.tableName(name));
+        // dynalite answers CREATING and turns ACTIVE a moment later; the SDK waiter's default first delay is 20 s.
+        try (DynamoDbWaiter waiter = DynamoDbWaiter.builder().client(client)
+                .overrideConfiguration(WaiterOverrideConfiguration.builder()
+                        .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(Duration.ofMillis(5)))
+                        .maxAttempts(2_000)
+                        .build())
+                .build()) {
+            waiter.waitUntilTableExists(request -> request.tableName(name));
+        }
     }
 
     private static String nextName() {

@@ -15,6 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.iotonboard.lambda.core.registry.CertificateItem;
+import dev.iotonboard.lambda.core.registry.CertificateUpdate;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.IotObservations;
+import dev.iotonboard.lambda.core.registry.Step;
+import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
 import software.amazon.awssdk.services.iot.model.CertificateStateException;
@@ -77,6 +83,7 @@ public final class ProvisioningService {
     private static final JsonLogger LOG = JsonLogger.get(ProvisioningService.class);
 
     private final IotClient iot;
+    private final Optional<DeviceRegistry> registry;
     private final ProvisioningConfig config;
     private final RecentlyDone<Done> done;
     private final Clock clock;
@@ -85,18 +92,16 @@ public final class ProvisioningService {
     private record Done(String certificateId, String thingName) {
     }
 
-    public ProvisioningService(IotClient iot, ProvisioningConfig config) {
-        this(iot, config, RecentlyDone.DEFAULT_CAPACITY, Clock.systemUTC());
-    }
-
-    /** @param memory how many provisioned pairs the container remembers to answer duplicates without a call */
-    public ProvisioningService(IotClient iot, ProvisioningConfig config, int memory) {
-        this(iot, config, memory, Clock.systemUTC());
-    }
-
-    /** @param clock what "now" is for the age of a renewal announcement */
-    public ProvisioningService(IotClient iot, ProvisioningConfig config, int memory, Clock clock) {
+    /**
+     * @param registry the device registry: read instead of DescribeCertificate, written with each outcome; empty:
+     *                 IoT only
+     * @param memory   how many provisioned pairs the container remembers to answer duplicates without a call
+     * @param clock    what "now" is for the age of a renewal announcement and the registry's updatedAt
+     */
+    public ProvisioningService(IotClient iot, Optional<DeviceRegistry> registry, ProvisioningConfig config, int memory,
+            Clock clock) {
         this.iot = iot;
+        this.registry = registry;
         this.clock = clock;
         this.config = config;
         this.done = new RecentlyDone<>(memory);
@@ -120,45 +125,44 @@ public final class ProvisioningService {
             return ProvisioningResult.duplicate(thingName, certificateId);
         }
 
-        CertificateDescription certificate;
-        try {
-            certificate = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription();
-        } catch (ResourceNotFoundException e) {
+        Optional<Known> found = certificate(certificateId);
+        if (found.isEmpty()) {
             return reject(request, Reason.CERTIFICATE_NOT_FOUND, "IoT has no such certificate");
         }
-        if (certificate.status() != CertificateStatus.ACTIVE) {
-            return reject(request, Reason.CERTIFICATE_NOT_ACTIVE,
-                    "certificate status is " + certificate.statusAsString() + ", not ACTIVE");
+        Known certificate = found.get();
+        if (!CertificateStatus.ACTIVE.toString().equals(certificate.status())) {
+            return refuse(certificate, reject(request, Reason.CERTIFICATE_NOT_ACTIVE,
+                    "certificate status is " + certificate.status() + ", not ACTIVE"));
         }
         if (!config.caCertificateIds().isEmpty()
                 && !config.caCertificateIds().contains(certificate.caCertificateId())) {
             return reject(request, Reason.UNKNOWN_CA,
                     "certificate issued by CA " + certificate.caCertificateId() + ", not one of the configured CAs");
         }
-        String arn = certificate.certificateArn();
+        String arn = certificate.arn();
         String attested;
         X509Certificate parsed;
         try {
-            parsed = CertificateIds.parsePem(certificate.certificatePem());
+            parsed = CertificateIds.parsePem(certificate.pem());
             attested = config.thingNames().thingOf(parsed);
         } catch (IllegalArgumentException e) {
-            return reject(request, Reason.CERTIFICATE_NAMES_NO_THING, e.getMessage());
+            return refuse(certificate, reject(request, Reason.CERTIFICATE_NAMES_NO_THING, e.getMessage()));
         }
         if (!attested.equals(thingName)) {
-            return deactivate(request, attested, arn);
+            return deactivate(request, attested, certificate);
         }
         Map<String, String> expected;
         try {
             expected = config.placement().attributesOf(parsed);
         } catch (IllegalArgumentException e) {
-            return reject(request, Reason.CERTIFICATE_FIELD_NOT_ATTRIBUTE, e.getMessage());
+            return refuse(certificate, reject(request, Reason.CERTIFICATE_FIELD_NOT_ATTRIBUTE, e.getMessage()));
         }
 
         List<String> otherThings = IotLookups.thingsOf(iot, arn).stream()
                 .filter(thing -> !thing.equals(thingName)).toList();
         if (!otherThings.isEmpty()) {
-            return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
-                    "the certificate is already attached to thing(s) " + otherThings);
+            return refuse(certificate, securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
+                    "the certificate is already attached to thing(s) " + otherThings));
         }
         Optional<DescribeThingResponse> existing = describeThing(thingName);
         List<String> otherPrincipals = existing.isPresent() ? otherPrincipals(thingName, certificateId) : List.of();
@@ -167,27 +171,29 @@ public final class ProvisioningService {
                 .filter(announced -> announced.certificateId().equals(certificateId));
         if (!otherPrincipals.isEmpty()) {
             if (renewal.isEmpty()) {
-                return securityReject(request, Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE,
+                return refuse(certificate, securityReject(request, Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE,
                         "the thing already has " + otherPrincipals.size() + " other principal(s) and no renewal "
-                                + "announcement names this certificate");
+                                + "announcement names this certificate"));
             }
-            return renew(request, arn, renewal.get(), otherPrincipals, existing.get(), expected);
+            return renew(request, certificate, renewal.get(), otherPrincipals, existing.get(), expected);
         }
 
         Optional<String> refused = placeThing(thingName, existing, expected);
         if (refused.isPresent()) {
-            return reject(request, Reason.PLACEMENT_REFUSED, refused.get());
+            return refuse(certificate, reject(request, Reason.PLACEMENT_REFUSED, refused.get()));
         }
         try {
             iot.attachThingPrincipal(r -> r.thingName(thingName).principal(arn)
                     .thingPrincipalType(ThingPrincipalType.EXCLUSIVE_THING));
         } catch (InvalidRequestException e) {
-            return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
-                    "IoT refused the exclusive attachment: " + e.awsErrorDetails().errorMessage());
+            return refuse(certificate, securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
+                    "IoT refused the exclusive attachment: " + e.awsErrorDetails().errorMessage()));
         }
         List<String> racers = otherPrincipals(thingName, certificateId);
         if (!racers.isEmpty()) {
             iot.detachThingPrincipal(r -> r.thingName(thingName).principal(arn));
+            record(certificate, Step.REFUSED, update -> update.unbound()
+                    .reason(Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE.name()));
             return securityReject(request, Reason.THING_OWNED_BY_ANOTHER_CERTIFICATE,
                     "another certificate was attached to the thing concurrently; this one was detached again");
         }
@@ -204,6 +210,7 @@ public final class ProvisioningService {
                         "announcedAt", renewal.get().announcedAt().toString());
             }
         }
+        record(certificate, Step.PROVISIONED, update -> update.boundThing(thingName));
         done.remember(key);
         LOG.info("thing provisioned", "thingName", thingName, "certificateId", certificateId,
                 "appPolicy", config.appPolicyName(), "detachedPolicy", config.jitrPolicyName());
@@ -214,8 +221,9 @@ public final class ProvisioningService {
      * The certificate asked for a thing its CA did not attest: detach the JITR policy (it cannot ask again), then set
      * the certificate INACTIVE. Both are idempotent; a certificate an operator revoked meanwhile stays REVOKED.
      */
-    private ProvisioningResult deactivate(ProvisioningRequest request, String attested, String arn) {
+    private ProvisioningResult deactivate(ProvisioningRequest request, String attested, Known certificate) {
         String certificateId = request.certificateId();
+        String arn = certificate.arn();
         LOG.warn("SECURITY: certificate asked for a thing other than its subject CN; deactivating it",
                 "security", true, "certificateId", certificateId, "requestedThingName", request.thingName(),
                 "certificateCn", attested, "reason", Reason.THING_NAME_NOT_CERTIFICATE_CN.name());
@@ -224,12 +232,21 @@ public final class ProvisioningService {
         } catch (ResourceNotFoundException e) {
             LOG.info("JITR policy already gone", "certificateId", certificateId);
         }
+        boolean inactive = true;
         try {
             iot.updateCertificate(r -> r.certificateId(certificateId).newStatus(CertificateStatus.INACTIVE));
         } catch (CertificateStateException e) {
+            inactive = false;
             LOG.warn("IoT refused INACTIVE (the certificate changed state meanwhile); left as it is",
                     "certificateId", certificateId, "detail", e.awsErrorDetails().errorMessage());
         }
+        boolean setInactive = inactive;
+        record(certificate, Step.REFUSED, update -> {
+            update.reason(Reason.THING_NAME_NOT_CERTIFICATE_CN.name());
+            if (setInactive) {
+                update.status(CertificateStatus.INACTIVE.toString());
+            }
+        });
         return ProvisioningResult.deactivated(request.thingName(), certificateId,
                 Reason.THING_NAME_NOT_CERTIFICATE_CN, "the certificate's subject CN is " + attested + ", not the "
                         + "requested thing; JITR policy detached and certificate set INACTIVE");
@@ -311,38 +328,41 @@ public final class ProvisioningService {
      * principal retired (a certificate set INACTIVE unless REVOKED, its policies detached, then detached from the thing,
      * last, so a retry still finds it among the principals); the announcement cleared, last of all.
      */
-    private ProvisioningResult renew(ProvisioningRequest request, String arn, RenewalAttributes renewal,
+    private ProvisioningResult renew(ProvisioningRequest request, Known certificate, RenewalAttributes renewal,
             List<String> otherPrincipals, DescribeThingResponse thing, Map<String, String> expected) {
         String thingName = request.thingName();
         String certificateId = request.certificateId();
+        String arn = certificate.arn();
         Duration age = Duration.between(renewal.announcedAt(), clock.instant());
         if (age.compareTo(config.renewalWindow()) > 0) {
-            return securityReject(request, Reason.RENEWAL_ANNOUNCEMENT_EXPIRED, "the renewal announcement of "
-                    + renewal.announcedAt() + " is older than the renewal window of "
-                    + config.renewalWindow().toHours() + " h");
+            return refuse(certificate, securityReject(request, Reason.RENEWAL_ANNOUNCEMENT_EXPIRED,
+                    "the renewal announcement of " + renewal.announcedAt() + " is older than the renewal window of "
+                    + config.renewalWindow().toHours() + " h"));
         }
         if (!renewal.byOperator() && otherPrincipals.stream().noneMatch(
                 principal -> CertificateIds.fromArn(principal).map(renewal.announcedBy()::equals).orElse(false))) {
-            return securityReject(request, Reason.RENEWAL_ANNOUNCER_NOT_ON_THING, "the certificate "
-                    + renewal.announcedBy() + " that announced this one is no longer attached to the thing");
+            return refuse(certificate, securityReject(request, Reason.RENEWAL_ANNOUNCER_NOT_ON_THING,
+                    "the certificate " + renewal.announcedBy()
+                    + " that announced this one is no longer attached to the thing"));
         }
         Optional<String> refused = placeThing(thingName, Optional.of(thing), expected);
         if (refused.isPresent()) {
-            return reject(request, Reason.PLACEMENT_REFUSED, refused.get());
+            return refuse(certificate, reject(request, Reason.PLACEMENT_REFUSED, refused.get()));
         }
 
         try {
             iot.attachThingPrincipal(r -> r.thingName(thingName).principal(arn)
                     .thingPrincipalType(ThingPrincipalType.EXCLUSIVE_THING));
         } catch (InvalidRequestException e) {
-            return securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
-                    "IoT refused the exclusive attachment: " + e.awsErrorDetails().errorMessage());
+            return refuse(certificate, securityReject(request, Reason.CERTIFICATE_ON_ANOTHER_THING,
+                    "IoT refused the exclusive attachment: " + e.awsErrorDetails().errorMessage()));
         }
         addToGroups(thingName);
         iot.attachPolicy(r -> r.policyName(config.appPolicyName()).target(arn));
         detachJitrPolicy(arn, certificateId);
         LOG.info("renewal: certificate attached to thing with the app policy", "thingName", thingName,
                 "certificateId", certificateId, "announcedBy", renewal.announcedBy());
+        record(certificate, Step.RENEWED, update -> update.boundThing(thingName));
         for (String principal : otherPrincipals) {
             retire(thingName, principal);
         }
@@ -368,9 +388,11 @@ public final class ProvisioningService {
      */
     private void retire(String thingName, String principal) {
         Optional<String> id = CertificateIds.fromArn(principal);
+        boolean inactive = false;
         if (id.isPresent()) {
             try {
                 iot.updateCertificate(r -> r.certificateId(id.get()).newStatus(CertificateStatus.INACTIVE));
+                inactive = true;
             } catch (CertificateStateException e) {
                 LOG.info("old certificate left as it is (REVOKED, or in a state IoT does not let become INACTIVE)",
                         "certificateId", id.get(), "detail", e.awsErrorDetails().errorMessage());
@@ -388,11 +410,88 @@ public final class ProvisioningService {
         } catch (ResourceNotFoundException e) {
             LOG.info("principal already detached", "thingName", thingName);
         }
+        if (id.isPresent() && CertificateIds.isCertificateId(id.get()) && registry.isPresent()) {
+            CertificateUpdate.Builder retired = CertificateUpdate.of(id.get(), Step.RETIRED, clock.instant()).unbound();
+            if (inactive) {
+                retired.status(CertificateStatus.INACTIVE.toString());
+            }
+            write(retired.build());
+        }
         LOG.info("renewal: old principal retired (INACTIVE unless REVOKED, no policies, detached)",
                 "thingName", thingName, "principal", id.orElse(principal));
     }
 
     /** UpdateThing with merge: an empty value removes its attribute. */
+    /**
+     * What provisioning knows of a certificate before any write: from its registry item when the item is complete
+     * and says ACTIVE (no IoT call), else from DescribeCertificate ({@code described}), whose answer the next
+     * registry write records.
+     */
+    private record Known(String certificateId, String status, String caCertificateId, String pem, String arn,
+            Optional<CertificateDescription> described) {
+    }
+
+    /** The certificate, from the registry or IoT; empty when IoT has no such certificate. */
+    private Optional<Known> certificate(String certificateId) {
+        Optional<CertificateItem> item = registry.flatMap(r -> r.latestCertificate(certificateId));
+        if (item.isPresent() && usable(item.get())) {
+            CertificateItem i = item.get();
+            return Optional.of(new Known(certificateId, i.status(), i.caCertificateId(), i.certificatePem(), i.certificateArn(),
+                    Optional.empty()));
+        }
+        if (registry.isPresent()) {
+            LOG.info("no complete ACTIVE registry item: reading IoT", "certificateId", certificateId,
+                    "registryItem", item.isPresent());
+        }
+        CertificateDescription described;
+        try {
+            described = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription();
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+        return Optional.of(new Known(certificateId, described.statusAsString(), described.caCertificateId(),
+                described.certificatePem(), described.certificateArn(), Optional.of(described)));
+    }
+
+    /**
+     * An item provisioning can act on without IoT: ACTIVE (any other status is confirmed with IoT, the authority,
+     * since the device's own publish says it was ACTIVE when it connected) and every field the checks read.
+     */
+    private static boolean usable(CertificateItem item) {
+        return CertificateStatus.ACTIVE.toString().equals(item.status()) && item.caCertificateId() != null
+                && item.certificatePem() != null && item.certificateArn() != null;
+    }
+
+    /**
+     * Records a step: what this invocation observed. A certificate read from IoT is recorded whole (status, CA, PEM,
+     * validity); one read from the registry only with what {@code observed} adds, never a status it did not see.
+     */
+    private void record(Known certificate, Step step, Consumer<CertificateUpdate.Builder> observed) {
+        if (registry.isEmpty()) {
+            return;
+        }
+        CertificateUpdate.Builder update = certificate.described()
+                .map(d -> IotObservations.certificate(d, step, clock.instant()))
+                .orElseGet(() -> CertificateUpdate.of(certificate.certificateId(), step, clock.instant()));
+        observed.accept(update);
+        write(update.build());
+    }
+
+    /** A refusal of a known certificate: step REFUSED with the result's reason. */
+    private ProvisioningResult refuse(Known certificate, ProvisioningResult result) {
+        if (result.reason() != null) {
+            record(certificate, Step.REFUSED, update -> update.reason(result.reason().name()));
+        }
+        return result;
+    }
+
+    private void write(CertificateUpdate update) {
+        if (!registry.orElseThrow().write(update)) {
+            LOG.info("registry already holds a later observation; left as it is", "certificateId",
+                    update.certificateId(), "step", update.step().name());
+        }
+    }
+
     private void clearAnnouncement(String thingName) {
         iot.updateThing(r -> r.thingName(thingName)
                 .attributePayload(p -> p.attributes(RenewalAttributes.cleared()).merge(true)));

@@ -8,12 +8,15 @@ import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.RecentlyDone;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
 import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
@@ -31,26 +34,43 @@ public final class ThingProvisioningHandler extends IotHandler<ProvisioningReque
     private static final String PRIMING_THING = "00000000-0000-0000-0000-000000000000";
 
     private final ProvisioningConfig config = ProvisioningConfig.from(env());
-    private final ProvisioningService service = new ProvisioningService(iot(), config,
-            RecentlyDone.DEFAULT_CAPACITY, clock());
+    private final ProvisioningService service;
 
-    /** Used by Lambda: one IoT client (with an {@link IotPrimer}) and one configuration per container. */
+    /**
+     * Used by Lambda: one IoT client (with an {@link IotPrimer}), one DynamoDB client and one configuration per
+     * container; the registry table is {@code DEVICE_REGISTRY_TABLE}.
+     */
     public ThingProvisioningHandler() {
         super(ProvisioningRequest.class);
-    }
-
-    /** Used by tests: primes only through an {@link IotPrimer} installed on {@code iot}. */
-    public ThingProvisioningHandler(IotClient iot, Env env) {
-        this(iot, env, Clock.systemUTC());
-    }
-
-    /** Used by tests: {@code clock} says how old a renewal announcement is. */
-    public ThingProvisioningHandler(IotClient iot, Env env, Clock clock) {
-        super(ProvisioningRequest.class, iot, env, clock);
+        service = service(DeviceRegistry.fromEnvironment(env(), DynamoDbClients.fromEnvironment(env())));
     }
 
     /**
-     * The anti-hijack reads, the thing and its exclusive attachment, the policy swap; DetachThingPrincipal only to
+     * Used by tools that read the declarations (local's FunctionGrantsTest): the registry is
+     * {@code DEVICE_REGISTRY_TABLE}, its client built from {@code env} on first use.
+     */
+    public ThingProvisioningHandler(IotClient iot, Env env) {
+        this(iot, DeviceRegistry.fromEnvironment(env), env, Clock.systemUTC());
+    }
+
+    /** Used by tests: primes only through an {@link IotPrimer} installed on {@code iot}. */
+    public ThingProvisioningHandler(IotClient iot, DeviceRegistry registry, Env env) {
+        this(iot, registry, env, Clock.systemUTC());
+    }
+
+    /** Used by tests: {@code clock} says how old a renewal announcement is. */
+    public ThingProvisioningHandler(IotClient iot, DeviceRegistry registry, Env env, Clock clock) {
+        super(ProvisioningRequest.class, iot, env, clock);
+        service = service(registry);
+    }
+
+    private ProvisioningService service(DeviceRegistry registry) {
+        return new ProvisioningService(iot(), Optional.of(registry), config, RecentlyDone.DEFAULT_CAPACITY, clock());
+    }
+
+    /**
+     * The certificate comes from its registry item (written by activation); DescribeCertificate only when the item
+     * is missing or incomplete, or says other than ACTIVE. The anti-hijack reads, the thing and its exclusive attachment, the policy swap; DetachThingPrincipal only to
      * undo a race onto the thing, UpdateCertificate only to set INACTIVE a certificate asking for another thing.
      * A renewal also retires the thing's old certificates (UpdateCertificate INACTIVE, ListAttachedPolicies and
      * DetachPolicy of each, DetachThingPrincipal) and clears the announcement (UpdateThing). Placement: CreateThing

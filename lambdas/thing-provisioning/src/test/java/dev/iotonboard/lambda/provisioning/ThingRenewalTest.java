@@ -14,6 +14,9 @@ import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.TestPki;
 import java.time.Duration;
 import java.time.Instant;
+import dev.iotonboard.lambda.core.registry.CertificateItem;
+import dev.iotonboard.lambda.core.registry.CertificateUpdate;
+import dev.iotonboard.lambda.core.registry.Step;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -57,7 +60,7 @@ class ThingRenewalTest extends HandlerTest {
     }
 
     private ThingProvisioningHandler handler() {
-        return new ThingProvisioningHandler(client, Env.of(Map.of("JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP,
+        return new ThingProvisioningHandler(client, registry(), Env.of(Map.of("JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP,
                 "CA_CERTIFICATE_ID", pki.caId())));
     }
 
@@ -118,6 +121,25 @@ class ThingRenewalTest extends HandlerTest {
         assertEquals("EXCLUSIVE_THING", iot.calls("AttachThingPrincipal").get(0).query().get("thingPrincipalType"));
         assertTrue(logs.stream().anyMatch(l -> l.contains("thing renewed") && l.contains(oldCert.id())),
                 logs.toString());
+    }
+
+    @Test
+    void renewal_recordsTheNewCertificateRenewedOnTheThing_andTheOldRetiredInactiveAndUnbound() {
+        registry().write(CertificateUpdate.of(oldCert.id(), Step.PROVISIONED, Instant.now().minusSeconds(60))
+                .status("ACTIVE").boundThing(thingName).build());
+        announce(newCert.id(), oldCert.id(), Instant.now());
+
+        assertOutcome(provisionNew(), "PROVISIONED", null);
+
+        CertificateItem renewed = registry().certificate(newCert.id()).orElseThrow();
+        assertEquals(Step.RENEWED, renewed.step());
+        assertEquals(thingName, renewed.boundThing());
+        assertEquals("ACTIVE", renewed.status());
+        assertEquals(newCert.pem(), renewed.certificatePem(), "read from IoT: no item yet, so recorded whole");
+        CertificateItem retired = registry().certificate(oldCert.id()).orElseThrow();
+        assertEquals(Step.RETIRED, retired.step());
+        assertEquals("INACTIVE", retired.status());
+        assertEquals(null, retired.boundThing());
     }
 
     /** The IoT calls of a renewal from one old certificate: RegistrationPipeline.PROVISIONING_RENEWAL_MAX_CALLS. */
@@ -256,7 +278,7 @@ class ThingRenewalTest extends HandlerTest {
     @Test
     void renewal_windowIsConfigurable() {
         announce(newCert.id(), oldCert.id(), Instant.now().minus(Duration.ofHours(3)));
-        ThingProvisioningHandler shortWindow = new ThingProvisioningHandler(client, Env.of(Map.of(
+        ThingProvisioningHandler shortWindow = new ThingProvisioningHandler(client, registry(), Env.of(Map.of(
                 "JITR_POLICY_NAME", JITR, "APP_POLICY_NAME", APP, "CA_CERTIFICATE_ID", pki.caId(),
                 "RENEWAL_WINDOW_HOURS", "2")));
 

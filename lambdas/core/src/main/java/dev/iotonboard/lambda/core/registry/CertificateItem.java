@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param status the IoT status last observed, or {@link DeviceRegistry#DELETED}
  * @param boundThing the thing IoT has the certificate attached to; null when not attached
  * @param certificatePem the PEM IoT returned to activation
+ * @param certificateArn the certificate's ARN as IoT reported it
  * @param notBefore start of validity
  * @param notAfter end of validity
  * @param updatedAt when the last writer observed the state it wrote
@@ -20,7 +21,7 @@ import java.util.Optional;
  * @param reason the refusal or rejection reason of that step; null when it had none
  */
 public record CertificateItem(String certificateId, String caCertificateId, String thingName, String status,
-        String boundThing, String certificatePem, Instant notBefore, Instant notAfter, Instant updatedAt, Step step,
+        String boundThing, String certificatePem, String certificateArn, Instant notBefore, Instant notAfter, Instant updatedAt, Step step,
         String reason) {
 
     /** The thing IoT has the certificate attached to, when attached. */

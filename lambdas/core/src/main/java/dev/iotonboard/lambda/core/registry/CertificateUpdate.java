@@ -23,6 +23,7 @@ public final class CertificateUpdate {
     private final String boundThing;
     private final boolean unbound;
     private final String certificatePem;
+    private final String certificateArn;
     private final Instant notBefore;
     private final Instant notAfter;
     private final String reason;
@@ -37,6 +38,7 @@ public final class CertificateUpdate {
         boundThing = b.boundThing;
         unbound = b.unbound;
         certificatePem = b.certificatePem;
+        certificateArn = b.certificateArn;
         notBefore = b.notBefore;
         notAfter = b.notAfter;
         reason = b.reason;
@@ -85,6 +87,10 @@ public final class CertificateUpdate {
         return Optional.ofNullable(certificatePem);
     }
 
+    public Optional<String> certificateArn() {
+        return Optional.ofNullable(certificateArn);
+    }
+
     public Optional<Instant> notBefore() {
         return Optional.ofNullable(notBefore);
     }
@@ -108,6 +114,7 @@ public final class CertificateUpdate {
         private String boundThing;
         private boolean unbound;
         private String certificatePem;
+        private String certificateArn;
         private Instant notBefore;
         private Instant notAfter;
         private String reason;
@@ -150,6 +157,12 @@ public final class CertificateUpdate {
 
         public Builder certificatePem(String pem) {
             this.certificatePem = requireText(pem, "certificatePem");
+            return this;
+        }
+
+        /** The certificate's ARN as IoT reported it (what IoT's calls about the certificate name it by). */
+        public Builder certificateArn(String arn) {
+            this.certificateArn = requireText(arn, "certificateArn");
             return this;
         }
 

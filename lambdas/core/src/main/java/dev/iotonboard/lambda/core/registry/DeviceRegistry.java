@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -43,15 +44,32 @@ public final class DeviceRegistry {
     static final String ALLOW_PREFIX = "allow#";
     private static final String CONDITION = "attribute_not_exists(#pk) OR #updatedAt <= :updatedAt";
 
-    private final DynamoDbClient client;
+    private final Supplier<DynamoDbClient> clients;
     private final String tableName;
+    private DynamoDbClient client;
 
     public DeviceRegistry(DynamoDbClient client, String tableName) {
-        this.client = Objects.requireNonNull(client, "client");
+        this(supplying(Objects.requireNonNull(client, "client")), tableName);
+    }
+
+    /** A registry whose client is built by {@code clients} on first use (construction needs no AWS settings). */
+    private DeviceRegistry(Supplier<DynamoDbClient> clients, String tableName) {
+        this.clients = clients;
         if (tableName == null || tableName.isBlank()) {
             throw new IllegalArgumentException("tableName must not be blank");
         }
         this.tableName = tableName;
+    }
+
+    private static Supplier<DynamoDbClient> supplying(DynamoDbClient client) {
+        return () -> client;
+    }
+
+    private synchronized DynamoDbClient client() {
+        if (client == null) {
+            client = clients.get();
+        }
+        return client;
     }
 
     /**
@@ -61,6 +79,16 @@ public final class DeviceRegistry {
      */
     public static DeviceRegistry fromEnvironment(Env env, DynamoDbClient client) {
         return new DeviceRegistry(client, env.required(TABLE_VARIABLE));
+    }
+
+    /**
+     * The registry whose table {@code env} names, with the event handlers' client built from {@code env} on first
+     * use ({@link DynamoDbClients#fromEnvironment(Env)}): for code that only reads a handler's declarations.
+     *
+     * @throws IllegalStateException when {@value #TABLE_VARIABLE} is unset
+     */
+    public static DeviceRegistry fromEnvironment(Env env) {
+        return new DeviceRegistry(() -> DynamoDbClients.fromEnvironment(env), env.required(TABLE_VARIABLE));
     }
 
     public String tableName() {
@@ -94,7 +122,7 @@ public final class DeviceRegistry {
         List<CertificateItem> items = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
-            QueryResponse page = client.query(QueryRequest.builder()
+            QueryResponse page = client().query(QueryRequest.builder()
                     .tableName(tableName)
                     .indexName(BY_THING_INDEX)
                     .keyConditionExpression("#thingName = :thingName AND begins_with(#pk, :prefix)")
@@ -123,6 +151,7 @@ public final class DeviceRegistry {
         update.status().ifPresent(v -> set.put("status", s(v)));
         update.boundThing().ifPresent(v -> set.put("boundThing", s(v)));
         update.certificatePem().ifPresent(v -> set.put("certificatePem", s(v)));
+        update.certificateArn().ifPresent(v -> set.put("certificateArn", s(v)));
         update.notBefore().ifPresent(v -> set.put("notBefore", n(v)));
         update.notAfter().ifPresent(v -> set.put("notAfter", n(v)));
         update.reason().ifPresent(v -> set.put("reason", s(v)));
@@ -198,7 +227,7 @@ public final class DeviceRegistry {
             }
         }
         try {
-            client.updateItem(request -> request
+            client().updateItem(request -> request
                     .tableName(tableName)
                     .key(Map.of(PK, s(pk)))
                     .updateExpression(expression.toString())
@@ -212,7 +241,7 @@ public final class DeviceRegistry {
     }
 
     private Optional<Map<String, AttributeValue>> getItem(String pk, boolean consistent) {
-        Map<String, AttributeValue> item = client.getItem(request -> request
+        Map<String, AttributeValue> item = client().getItem(request -> request
                 .tableName(tableName)
                 .key(Map.of(PK, s(pk)))
                 .consistentRead(consistent)).item();
@@ -223,7 +252,7 @@ public final class DeviceRegistry {
         String step = text(item, "step");
         return new CertificateItem(text(item, "certificateId"), text(item, "caCertificateId"),
                 text(item, "thingName"), text(item, "status"), text(item, "boundThing"),
-                text(item, "certificatePem"), instant(item, "notBefore"), instant(item, "notAfter"),
+                text(item, "certificatePem"), text(item, "certificateArn"), instant(item, "notBefore"), instant(item, "notAfter"),
                 instant(item, UPDATED_AT), step == null ? null : Step.valueOf(step), text(item, "reason"));
     }
 

@@ -26,6 +26,7 @@ class DeviceRegistryTest {
     private static final String OTHER_CERT = "b".repeat(64);
     private static final String CA = "c".repeat(64);
     private static final Instant T0 = Instant.ofEpochMilli(1_780_000_000_000L);
+    private static final String ARN = "arn:aws:iot:eu-west-1:111122223333:cert/" + CERT;
     private static final String PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
     private static Dynalite dynamo;
@@ -55,7 +56,7 @@ class DeviceRegistryTest {
 
     private CertificateUpdate activated(Instant at) {
         return CertificateUpdate.of(CERT, Step.ACTIVATED, at).caCertificateId(CA).thingName("sensor-1")
-                .status("ACTIVE").certificatePem(PEM).validity(T0.minusSeconds(60), T0.plusSeconds(86_400)).build();
+                .status("ACTIVE").certificatePem(PEM).certificateArn(ARN).validity(T0.minusSeconds(60), T0.plusSeconds(86_400)).build();
     }
 
     @Test
@@ -65,7 +66,7 @@ class DeviceRegistryTest {
                 .boundThing("sensor-1").build()));
 
         CertificateItem item = registry.certificate(CERT).orElseThrow();
-        assertEquals(new CertificateItem(CERT, CA, "sensor-1", "ACTIVE", "sensor-1", PEM, T0.minusSeconds(60),
+        assertEquals(new CertificateItem(CERT, CA, "sensor-1", "ACTIVE", "sensor-1", PEM, ARN, T0.minusSeconds(60),
                 T0.plusSeconds(86_400), T0.plusMillis(5), Step.PROVISIONED, null), item);
         assertEquals(item, registry.latestCertificate(CERT).orElseThrow());
         assertEquals(Optional.of("sensor-1"), item.bound());
