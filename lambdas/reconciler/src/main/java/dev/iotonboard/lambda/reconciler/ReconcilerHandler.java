@@ -11,6 +11,7 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.RecentlyDone;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import dev.iotonboard.lambda.reconciler.model.ReconcilerSummary;
@@ -72,11 +73,12 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
             BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients, DynamoDbClient dynamo) {
         super(ScheduledEvent.class, env, clock, clients, new RequestRateLimiter(config.maxRequestsPerSecond()));
         this.config = config;
-        ActivationService activation = new ActivationService(iot(),
-                new ActivationConfig(config.jitrPolicyName(), config.caCertificateIds(),
-                        config.thingNames(), config.caStatusTtl()), clock);
         Optional<DeviceRegistry> registry = dynamo == null ? Optional.empty()
                 : env.optional(DeviceRegistry.TABLE_VARIABLE).map(table -> new DeviceRegistry(dynamo, table));
+        // With the table, an activation the reconciler completes is recorded as the activation function records it.
+        ActivationService activation = new ActivationService(iot(), registry,
+                new ActivationConfig(config.jitrPolicyName(), config.caCertificateIds(),
+                        config.thingNames(), config.caStatusTtl()), clock, RecentlyDone.DEFAULT_CAPACITY);
         this.service = new ReconcilerService(iot(), config, activation, clock, registry);
     }
 

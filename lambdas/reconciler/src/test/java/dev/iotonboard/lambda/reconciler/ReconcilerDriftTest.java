@@ -185,14 +185,15 @@ class ReconcilerDriftTest extends HandlerTest {
     }
 
     @Test
-    void certificatesWithinTheGracePeriod_andPendingOnes_areLeftToTheFunctions() {
+    void certificatesWithinTheGracePeriod_areLeft_andPendingOnesAreRecordedByTheActivation() {
         String young = certificate("INACTIVE", false);
         iot.setCreationDate(young, NOW.minusSeconds(10));
         String pending = certificate("PENDING_ACTIVATION", false);
 
         assertCounts(drift(), 0, 0, 0, 0, 0);
         assertTrue(registry.latestCertificate(young).isEmpty());
-        assertTrue(registry.latestCertificate(pending).isEmpty(), "activation records what it does");
+        assertEquals(Step.ACTIVATED, item(pending).step(), "the activation it completed records itself");
+        assertEquals("ACTIVE", item(pending).status());
     }
 
     @Test
