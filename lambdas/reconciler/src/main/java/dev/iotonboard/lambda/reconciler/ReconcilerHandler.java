@@ -78,7 +78,8 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
         // With the table, an activation the reconciler completes is recorded as the activation function records it.
         ActivationService activation = new ActivationService(iot(), registry,
                 new ActivationConfig(config.jitrPolicyName(), config.caCertificateIds(),
-                        config.thingNames(), config.caStatusTtl()), clock, RecentlyDone.DEFAULT_CAPACITY);
+                        config.thingNames(), config.caStatusTtl(), ActivationConfig.allowList(env)), clock,
+                RecentlyDone.DEFAULT_CAPACITY);
         this.service = new ReconcilerService(iot(), config, activation, clock, registry);
     }
 

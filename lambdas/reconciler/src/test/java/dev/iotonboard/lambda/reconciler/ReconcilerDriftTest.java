@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.ThingNameRule;
+import dev.iotonboard.lambda.core.registry.AllowEntry;
 import dev.iotonboard.lambda.core.registry.CertificateItem;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
@@ -194,6 +195,28 @@ class ReconcilerDriftTest extends HandlerTest {
         assertTrue(registry.latestCertificate(young).isEmpty());
         assertEquals(Step.ACTIVATED, item(pending).step(), "the activation it completed records itself");
         assertEquals("ACTIVE", item(pending).status());
+    }
+
+    @Test
+    void withTheAllowList_thePendingCertificatesItCompletesMustBeListed() {
+        String listed = certificate("PENDING_ACTIVATION", false);
+        String unlisted = certificate("PENDING_ACTIVATION", false);
+        registry.write(new AllowEntry(cn(listed), null, null, NOW.minusSeconds(60)));
+        ReconcilerHandler handler = new ReconcilerHandler(Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId(),
+                "JITR_POLICY_NAME", JITR, "MAX_REQUESTS_PER_SECOND", "100", DeviceRegistry.TABLE_VARIABLE,
+                table.name(), "ALLOW_LIST", "true")), CLOCK, (e, interceptors) -> {
+                    IotClient c = iot.client(IotDouble.fastRetries(), interceptors);
+                    clients.add(c);
+                    return c;
+                }, table.client());
+
+        JsonNode summary = Handlers.invoke(handler, Fixtures.event("scheduled.json", Map.of()));
+
+        assertEquals(1, summary.get("activated").asInt(), summary.toString());
+        assertEquals(1, summary.get("rejected").asInt(), summary.toString());
+        assertEquals("ACTIVE", iot.certificateStatus(listed));
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(unlisted));
+        assertEquals(listed, registry.allowEntry(cn(listed)).orElseThrow().usedBy());
     }
 
     @Test
