@@ -77,7 +77,9 @@ class DeviceRegistryTest {
     /** The DynamoDB actions each function's handler calls on the table (lambda-core DeviceRegistry's callers). */
     private static final Map<String, Set<String>> EXPECTED_ACTIONS = Map.of(
             "CertificateActivation", Set.of("dynamodb:UpdateItem"),
-            "ThingProvisioning", Set.of("dynamodb:GetItem", "dynamodb:UpdateItem"));
+            "ThingProvisioning", Set.of("dynamodb:GetItem", "dynamodb:UpdateItem"),
+            "ReconcilerFunction", Set.copyOf(Reconciler.TABLE_ACTIONS),
+            "RegistrySyncFunction", Set.copyOf(RegistrySync.TABLE_ACTIONS));
 
     @Test
     void eachFunction_getsTheTableNameAndExactlyTheActionsItsHandlerUses_onTheTableOnly() {

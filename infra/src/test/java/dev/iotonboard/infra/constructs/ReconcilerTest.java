@@ -46,13 +46,14 @@ class ReconcilerTest {
 
     @Test
     void role_readsAndRepairsTheRegistryTable_withExactlyTwoActions() {
-        List<Map<String, Object>> dynamo = Cfn.allStatements(template.toJSON()).stream()
-                .filter(statement -> statement.get("Action").toString().contains("dynamodb:GetItem"))
-                .toList();
+        Map<String, Object> policy = properties(reconciler.getFunction().getRole().getNode().findChild("DefaultPolicy"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> statements = (List<Map<String, Object>>)
+                ((Map<String, Object>) policy.get("PolicyDocument")).get("Statement");
         assertEquals(List.of(Map.of("Action", List.of("dynamodb:GetItem", "dynamodb:UpdateItem"), "Effect", "Allow",
                 "Resource", Cfn.getAtt(SynthesizedStack.stack().getDeviceRegistry().getTable().getNode()
-                        .getDefaultChild(), "Arn"))), dynamo.stream().filter(statement -> statement.get("Action")
-                .equals(Reconciler.TABLE_ACTIONS)).toList());
+                        .getDefaultChild(), "Arn"))), statements.stream()
+                .filter(statement -> statement.get("Action").toString().contains("dynamodb:")).toList());
     }
 
     @Test
