@@ -50,6 +50,8 @@ import java.util.regex.Pattern;
  *                         ACM type with its ownership verification certificate
  * @param registrySync     whether changes made outside the project reach the device registry table through
  *                         CloudTrail, and whether the stack creates the trail for it
+ * @param allowList        true: activation refuses a certificate whose CN has no unused entry on the manufacturing
+ *                         allow-list (scripts/ops/allow-list.sh), and uses each entry once
  */
 public record OnboardingConfig(
         String domainName,
@@ -70,7 +72,8 @@ public record OnboardingConfig(
         int renewalWindowHours,
         ThingPlacement placement,
         Deployment deployment,
-        RegistrySync registrySync) {
+        RegistrySync registrySync,
+        boolean allowList) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -98,6 +101,7 @@ public record OnboardingConfig(
     public static final String CERTIFICATE_TYPE = "certificateType";
     public static final String OWNERSHIP_VERIFICATION_CERTIFICATE_ARN = "ownershipVerificationCertificateArn";
     public static final String REGISTRY_SYNC = "registrySync";
+    public static final String ALLOW_LIST = "allowList";
     /** A week; the handler accepts 1 to 8760 (thing-provisioning's ProvisioningConfig). */
     public static final int DEFAULT_RENEWAL_WINDOW_HOURS = 168;
     public static final int MAX_RENEWAL_WINDOW_HOURS = 8760;
@@ -296,6 +300,7 @@ public record OnboardingConfig(
         ThingPlacement placement = ThingPlacement.fromContext(context, problems);
 
         Deployment deployment = deployment(in, problems, certificateArn);
+        boolean allowList = in.bool(ALLOW_LIST);
         String syncValue = in.optional(REGISTRY_SYNC).orElse(RegistrySync.CREATE_TRAIL.value());
         RegistrySync registrySync = RegistrySync.of(syncValue).orElseGet(() -> {
             problems.add(REGISTRY_SYNC + ": '" + syncValue + "' is none of createTrail (the stack creates a trail of "
@@ -316,7 +321,7 @@ public record OnboardingConfig(
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateIds, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
                 jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch,
-                renewalWindowHours, placement, deployment, registrySync);
+                renewalWindowHours, placement, deployment, registrySync, allowList);
     }
 
     private static Deployment deployment(Reader in, List<String> problems, Optional<String> certificateArn) {

@@ -26,6 +26,11 @@ public final class OnboardingStack extends Stack {
     public static final String IOT_ENDPOINT_HINT = "aws iot describe-endpoint --endpoint-type iot:Data-ATS";
 
     private final DevicePolicies devicePolicies;
+    /** The activation handler's switch for the allow-list (lambda-core cannot be a dependency of the CDK app). */
+    public static final String ALLOW_LIST_VARIABLE = "ALLOW_LIST";
+    /** What activation needs beyond its UpdateItem with the allow-list: the entry's GetItem. */
+    public static final List<String> ALLOW_LIST_ACTIONS = List.of("dynamodb:GetItem");
+
     private final DeviceRegistry deviceRegistry;
     private final Optional<RegistrySync> registrySync;
     private final RegistrationPipeline registration;
@@ -85,6 +90,12 @@ public final class OnboardingStack extends Stack {
                         .caStatusCacheSeconds(config.caStatusCacheSeconds())
                         .build()));
         reconciler.ifPresent(r -> r.compareWith(deviceRegistry));
+        if (config.allowList()) {
+            // Activation, and the reconciler's completion of it, read and use the allow-list entry of the CN.
+            registration.getActivation().getFunction().addEnvironment(ALLOW_LIST_VARIABLE, "true");
+            deviceRegistry.grant(registration.getActivation().getRole(), ALLOW_LIST_ACTIONS);
+            reconciler.ifPresent(r -> r.getFunction().getFunction().addEnvironment(ALLOW_LIST_VARIABLE, "true"));
+        }
         if (reconciler.isEmpty()) {
             Annotations.of(this).addWarningV2("iotonboard:no-reconciler", "No reconciler is deployed: it scans the "
                     + "certificates of the listed CAs, and allowAnyCa lists none. Certificates whose registered "
