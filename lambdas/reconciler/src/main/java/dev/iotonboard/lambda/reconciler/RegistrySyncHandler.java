@@ -6,7 +6,6 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
-import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import dev.iotonboard.lambda.reconciler.model.CloudTrailEvent;
 import dev.iotonboard.lambda.reconciler.model.SyncResult;
 import java.time.Clock;
@@ -33,7 +32,17 @@ public final class RegistrySyncHandler extends IotHandler<CloudTrailEvent, SyncR
 
     /** Used by Lambda: one IoT and one DynamoDB client per container, from the process environment. */
     public RegistrySyncHandler() {
-        this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment, DynamoDbClients.fromEnvironment());
+        this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment);
+    }
+
+    /**
+     * Used by Lambda and by tools that read the declarations (local's FunctionGrantsTest): the table is
+     * {@code DEVICE_REGISTRY_TABLE}, its client built from {@code env} on first use.
+     *
+     * @throws IllegalStateException when DEVICE_REGISTRY_TABLE is unset
+     */
+    public RegistrySyncHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients) {
+        this(env, clock, clients, DeviceRegistry.fromEnvironment(env));
     }
 
     /**
@@ -44,9 +53,13 @@ public final class RegistrySyncHandler extends IotHandler<CloudTrailEvent, SyncR
      */
     public RegistrySyncHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients,
             DynamoDbClient dynamo) {
+        this(env, clock, clients, DeviceRegistry.fromEnvironment(env, dynamo));
+    }
+
+    private RegistrySyncHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients,
+            DeviceRegistry registry) {
         super(CloudTrailEvent.class, env, clock, clients);
-        this.service = new RegistrySyncService(iot(), DeviceRegistry.fromEnvironment(env, dynamo), clock,
-                env.caCertificateIds());
+        this.service = new RegistrySyncService(iot(), registry, clock, env.caCertificateIds());
     }
 
     /** The certificate's status, its things, the CA's status. */

@@ -312,6 +312,19 @@ class RegistrySyncHandlerTest extends HandlerTest {
     }
 
     @Test
+    void declarations_canBeReadWithoutAnyAwsSetting() {
+        RegistrySyncHandler offline = new RegistrySyncHandler(Env.of(Map.of(DeviceRegistry.TABLE_VARIABLE, "t")),
+                CLOCK, (e, interceptors) -> {
+                    IotClient c = iot.client(IotDouble.fastRetries(), interceptors);
+                    clients.add(c);
+                    return c;
+                });
+
+        assertEquals(Set.of("DescribeCertificate", "ListPrincipalThings", "DescribeCACertificate"),
+                offline.iotOperations());
+    }
+
+    @Test
     void withoutTheTableVariable_theHandlerRefusesToStart() {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new RegistrySyncHandler(
                 Env.of(Map.of()), CLOCK, (env, interceptors) -> iot.client(), table.client()));
