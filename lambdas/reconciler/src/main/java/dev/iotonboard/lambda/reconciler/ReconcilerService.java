@@ -7,6 +7,7 @@ import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.IotLookups;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.RecentlyDone;
+import dev.iotonboard.lambda.core.registry.CaItem;
 import dev.iotonboard.lambda.core.registry.CertificateItem;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
@@ -22,6 +23,7 @@ import java.util.Optional;
 import java.util.function.IntSupplier;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.Certificate;
+import software.amazon.awssdk.services.iot.model.CACertificateDescription;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
 import software.amazon.awssdk.services.iot.model.ListCertificatesByCaResponse;
@@ -51,7 +53,8 @@ import software.amazon.awssdk.services.iot.model.ListCertificatesByCaResponse;
  *       observed at the time of the page's listing, so newer state written meanwhile is kept); an ACTIVE
  *       certificate whose PEM was read also gets its CN, validity and PEM, so the API authorizer can decide on a
  *       re-created item. This is the backstop of the CloudTrail sync, for the certificates each run examines: those
- *       registered within the lookback window.</li>
+ *       registered within the lookback window. Each configured CA's item is compared with DescribeCACertificate
+ *       first (one call per CA and run) and rewritten when missing or of another status.</li>
  * </ul>
  * Before each page and each certificate the run checks the invocation's remaining time; below
  * {@link #TIME_MARGIN} it stops with {@code complete: false}. An IoT error that outlasts the SDK retries
@@ -94,6 +97,7 @@ public final class ReconcilerService {
     /** One run. {@code remainingMillis}: the invocation's remaining time (Lambda context). */
     public ReconcilerSummary reconcile(IntSupplier remainingMillis) {
         Run run = new Run(clock.instant(), remainingMillis);
+        registry.ifPresent(table -> config.caCertificateIds().forEach(ca -> compareCa(table, ca, run)));
         for (String caCertificateId : config.caCertificateIds()) {
             if (!scan(caCertificateId, run)) {
                 return run.summary(false);
@@ -138,6 +142,26 @@ public final class ReconcilerService {
         }
         Observed observed = certificate.status() == CertificateStatus.ACTIVE ? checkThing(certificate, run) : null;
         registry.ifPresent(table -> compare(table, caCertificateId, certificate, observed, listed, run));
+    }
+
+    /**
+     * The CA's item against DescribeCACertificate (one call per CA and run): the API authorizer allows only
+     * certificates of a CA whose item is ACTIVE, so a missing item or another status is rewritten (step RECONCILED).
+     */
+    private void compareCa(DeviceRegistry table, String caCertificateId, Run run) {
+        Instant observed = clock.instant();
+        CACertificateDescription ca = iot.describeCACertificate(r -> r.certificateId(caCertificateId))
+                .certificateDescription();
+        Optional<CaItem> item = table.ca(caCertificateId);
+        if (item.isPresent() && item.get().status().equals(ca.statusAsString())) {
+            return;
+        }
+        run.drift.cas++;
+        LOG.warn("device registry drift: rewriting the CA item from IoT", "caCertificateId", caCertificateId,
+                "reason", "REGISTRY_DRIFT", "tableStatus", item.map(CaItem::status).orElse(null),
+                "iotStatus", ca.statusAsString());
+        table.write(new CaItem(caCertificateId, ca.statusAsString(),
+                ca.validity() == null ? null : ca.validity().notAfter(), observed, Step.RECONCILED));
     }
 
     /** What a run read of an ACTIVE certificate: its things, and its description when it was asked for. */
@@ -290,10 +314,11 @@ public final class ReconcilerService {
         int status;
         int binding;
         int repaired;
+        int cas;
 
         ReconcilerSummary.RegistryDrift summary() {
             return new ReconcilerSummary.RegistryDrift(checked, missing, status, binding, repaired,
-                    drifted.reported());
+                    drifted.reported(), cas);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.ThingNameRule;
 import dev.iotonboard.lambda.core.registry.AllowEntry;
+import dev.iotonboard.lambda.core.registry.CaItem;
 import dev.iotonboard.lambda.core.registry.CertificateItem;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
@@ -217,6 +218,21 @@ class ReconcilerDriftTest extends HandlerTest {
         assertEquals("ACTIVE", iot.certificateStatus(listed));
         assertEquals("PENDING_ACTIVATION", iot.certificateStatus(unlisted));
         assertEquals(listed, registry.allowEntry(cn(listed)).orElseThrow().usedBy());
+    }
+
+    @Test
+    void theCaItem_isComparedOncePerRun_andRewrittenWhenItDiffers() {
+        iot.setCaStatus(pki.caId(), "ACTIVE");
+        registry.write(new CaItem(pki.caId(), "ACTIVE", null, NOW.minusSeconds(60), Step.ACTIVATED));
+
+        assertEquals(0, drift().get("cas").asInt());
+        iot.setCaStatus(pki.caId(), "INACTIVE");
+        JsonNode drift = drift();
+
+        assertEquals(1, drift.get("cas").asInt(), drift.toString());
+        CaItem ca = registry.ca(pki.caId()).orElseThrow();
+        assertEquals("INACTIVE", ca.status());
+        assertEquals(Step.RECONCILED, ca.step());
     }
 
     @Test

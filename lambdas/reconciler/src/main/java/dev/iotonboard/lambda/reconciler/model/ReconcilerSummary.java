@@ -37,10 +37,11 @@ public record ReconcilerSummary(List<String> caCertificateIds, int scanned, int 
      * @param repaired items rewritten from IoT (step RECONCILED); a drifted item that newer state reached meanwhile is
      *                 left as it is
      * @param drifted  the certificates that drifted (at most {@value ReconcilerSummary#MAX_REPORTED})
+     * @param cas      CA items rewritten because they were missing or named another status than IoT's
      */
     public record RegistryDrift(int checked, int missing, int status, int binding, int repaired,
-            List<String> drifted) {
-        public static final RegistryDrift NONE = new RegistryDrift(0, 0, 0, 0, 0, List.of());
+            List<String> drifted, int cas) {
+        public static final RegistryDrift NONE = new RegistryDrift(0, 0, 0, 0, 0, List.of(), 0);
 
         public RegistryDrift {
             drifted = List.copyOf(drifted);
