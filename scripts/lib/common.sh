@@ -301,3 +301,92 @@ make_work_dir() {
   fi
   trap cleanup_work_dir EXIT
 }
+
+# The device registry table (DynamoDB; docs/contracts.md, "Device registry"): its name and endpoint, collected by
+# the scripts' --table and --dynamodb-endpoint-url options, used by every DynamoDB call through aws_ddb.
+REGISTRY_TABLE_OPT=""
+DYNAMODB_ENDPOINT_URL_OPT=""
+REGISTRY_TABLE=""
+DDB_ARGS=()
+
+registry_options_help() {
+  cat <<'EOF2'
+Device registry options (the DynamoDB table the stack's functions and the API authorizer read):
+  --table NAME            the table (default: $DEVICE_REGISTRY_TABLE; the stack output DeviceRegistryTableName)
+  --dynamodb-endpoint-url URL
+                          DynamoDB endpoint override (default: $AWS_ENDPOINT_URL_DYNAMODB, then --endpoint-url,
+                          then $AWS_ENDPOINT_URL); --region and --profile as for the AWS calls
+EOF2
+}
+
+# is_table_name name: a DynamoDB table name (3 to 255 of a-z A-Z 0-9 _ . -).
+is_table_name() {
+  [[ $1 =~ ^[a-zA-Z0-9_.-]{3,255}$ ]]
+}
+
+# finish_registry_options: REGISTRY_TABLE (empty: no table given) and DDB_ARGS; a usage error for a bad name.
+# Call after finish_aws_options.
+finish_registry_options() {
+  REGISTRY_TABLE=${REGISTRY_TABLE_OPT:-${DEVICE_REGISTRY_TABLE:-}}
+  if [[ -n $REGISTRY_TABLE ]] && ! is_table_name "$REGISTRY_TABLE"; then
+    usage_error "the table name must be 3 to 255 of a-z A-Z 0-9 _ . -, not '$REGISTRY_TABLE'"
+  fi
+  local endpoint=${DYNAMODB_ENDPOINT_URL_OPT:-${AWS_ENDPOINT_URL_DYNAMODB:-${AWS_ENDPOINT_URL_OPT:-${AWS_ENDPOINT_URL:-}}}}
+  local region=${AWS_REGION_OPT:-${AWS_REGION:-${AWS_DEFAULT_REGION:-}}}
+  local profile=${AWS_PROFILE_OPT:-${AWS_PROFILE:-}}
+  DDB_ARGS=()
+  if [[ -n $endpoint ]]; then DDB_ARGS+=(--endpoint-url "$endpoint"); fi
+  if [[ -n $region ]]; then DDB_ARGS+=(--region "$region"); fi
+  if [[ -n $profile ]]; then DDB_ARGS+=(--profile "$profile"); fi
+}
+
+# aws_ddb subcommand args...: JSON on stdout, the CLI's error on stderr.
+aws_ddb() {
+  AWS_PAGER="" aws ${DDB_ARGS[@]+"${DDB_ARGS[@]}"} --output json dynamodb "$@"
+}
+
+# now_millis: the time, epoch milliseconds (the registry's unit).
+now_millis() {
+  local ns
+  ns=$(date -u +%s%N 2>/dev/null) || ns=""
+  if [[ $ns =~ ^[0-9]{19}$ ]]; then
+    printf '%s\n' "${ns:0:13}"
+  else
+    printf '%s000\n' "$(date -u +%s)"
+  fi
+}
+
+# registry_write_certificate id step status [unbind]: the certificate item cert#<id> after an IoT write the caller
+# observed succeed: step, updatedAt = now, status (unless empty), reason removed and, with unbind, boundThing removed, by UpdateItem
+# with the registry's condition (attribute_not_exists(pk) OR updatedAt <= now). A failed condition means someone
+# recorded newer state: success. Any other failure returns 1 with the CLI's error in $REGISTRY_ERR. Needs WORK_DIR.
+REGISTRY_ERR=""
+registry_write_certificate() {
+  local id=$1 step=$2 status=$3 unbind=${4:-} now expression values names
+  now=$(now_millis)
+  expression='SET #kind = :kind, #certificateId = :id, #step = :step, #updatedAt = :now'
+  names='{"#pk":"pk","#kind":"kind","#certificateId":"certificateId","#step":"step","#updatedAt":"updatedAt"'
+  if [[ -n $status ]]; then
+    expression+=', #status = :status'
+    names+=',"#status":"status"'
+  fi
+  # A step without a reason removes the previous step's (docs/contracts.md).
+  expression+=' REMOVE #reason'
+  names+=',"#reason":"reason"'
+  if [[ -n $unbind ]]; then
+    expression+=', #boundThing'
+    names+=',"#boundThing":"boundThing"'
+  fi
+  names+='}'
+  values=$(jq -cn --arg id "$id" --arg status "$status" --arg step "$step" --arg now "$now" \
+    '{":kind": {S: "CERTIFICATE"}, ":id": {S: $id}, ":step": {S: $step}, ":now": {N: $now}}
+     + (if $status == "" then {} else {":status": {S: $status}} end)')
+  REGISTRY_ERR="${WORK_DIR:?}/registry.err"
+  if aws_ddb update-item --table-name "$REGISTRY_TABLE" --key "{\"pk\":{\"S\":\"cert#$id\"}}" \
+    --update-expression "$expression" \
+    --condition-expression 'attribute_not_exists(#pk) OR #updatedAt <= :now' \
+    --expression-attribute-names "$names" --expression-attribute-values "$values" >/dev/null 2>"$REGISTRY_ERR"; then
+    return 0
+  fi
+  grep -q '(ConditionalCheckFailedException)' "$REGISTRY_ERR"
+}

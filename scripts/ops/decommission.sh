@@ -30,6 +30,11 @@ Take device T out of service for good, in this order:
      asynchronous), bounded by --detach-timeout;
   5. delete each certificate, but keep a REVOKED one (with --revoke, all of them are REVOKED);
   6. delete T, retrying while IoT still says "still attached", bounded by --detach-timeout.
+With a device registry table (--table or \$DEVICE_REGISTRY_TABLE), each certificate's item is updated right
+after each IoT write of steps 1, 4 and 5 (step DECOMMISSIONED, with --revoke REVOKED; status INACTIVE or REVOKED,
+then DELETED once deleted; boundThing removed once detached), so the API authorizer, which reads the table, refuses
+the device within its cache TTL. Without a table, nothing but IoT is changed (a warning says so): the table then
+learns it from the CloudTrail sync or the reconciler.
 Every step is idempotent and prints what it did. A run that stops anywhere (an error, a timeout, Ctrl-C) is
 resumed by running the same command again, from any machine: the certificates are found through T, or, once
 detached from it, through the record on T (state in IoT, no local file). A REVOKED certificate is never set
@@ -54,9 +59,11 @@ Options:
   -h, --help              show this help
 
 $(aws_options_help)
+$(registry_options_help)
 Needs: iot:DescribeThing, iot:ListThingPrincipals, iot:UpdateThing, iot:DeleteThing (thing/T);
 iot:DescribeCertificate, iot:UpdateCertificate, iot:DeleteCertificate, iot:DetachPolicy,
-iot:DetachThingPrincipal (cert/<id>); iot:ListAttachedPolicies (*). --dry-run: the Describe and List actions.
+iot:DetachThingPrincipal (cert/<id>); iot:ListAttachedPolicies (*); with a table, dynamodb:UpdateItem on it.
+--dry-run: the Describe and List actions.
 
 Exit codes:
   0  decommissioned (with --dry-run: the plan was printed)
@@ -78,6 +85,8 @@ while [[ $# -gt 0 ]]; do
     --endpoint-url) need_value "$@"; AWS_ENDPOINT_URL_OPT=$2; shift 2 ;;
     --region) need_value "$@"; AWS_REGION_OPT=$2; shift 2 ;;
     --profile) need_value "$@"; AWS_PROFILE_OPT=$2; shift 2 ;;
+    --table) need_value "$@"; REGISTRY_TABLE_OPT=$2; shift 2 ;;
+    --dynamodb-endpoint-url) need_value "$@"; DYNAMODB_ENDPOINT_URL_OPT=$2; shift 2 ;;
     *) usage_error "unknown argument: $1" ;;
   esac
 done
@@ -87,6 +96,7 @@ if [[ ! $detach_timeout =~ ^[1-9][0-9]{0,3}$ ]]; then
   usage_error "--detach-timeout must be 1 to 9999 seconds, not '$detach_timeout'"
 fi
 finish_aws_options
+finish_registry_options
 
 require_tools aws jq
 
@@ -119,6 +129,26 @@ act() {
   fi
   "$@" >/dev/null || fail "$what"
   log "$what: done"
+}
+
+# registry id status [unbind]: record in the registry table what IoT says now of certificate id (status: empty
+# leaves it; unbind: boundThing removed); nothing without a table. A failure exits 1: running again resumes.
+registry() {
+  local id=$1 status=$2 unbind=${3:-} step=DECOMMISSIONED what
+  [[ -n $REGISTRY_TABLE ]] || return 0
+  if [[ $revoke -eq 1 ]]; then step=REVOKED; fi
+  what="status $status"
+  if [[ -n $unbind ]]; then what="not bound"; fi
+  if [[ $dry_run -eq 1 ]]; then
+    log "dry run: would record certificate $id in table $REGISTRY_TABLE ($what, step $step)"
+    return 0
+  fi
+  if ! registry_write_certificate "$id" "$step" "$status" "$unbind"; then
+    cat "$REGISTRY_ERR" >&2
+    die "recording certificate $id in table $REGISTRY_TABLE failed (IoT is changed, the table not yet): fix the" \
+      "cause and run the same command again to resume"
+  fi
+  log "certificate $id: recorded in table $REGISTRY_TABLE ($what, step $step)"
 }
 
 cert_id() {
@@ -164,11 +194,14 @@ stop() {
   if [[ $revoke -eq 1 ]]; then target=REVOKED; fi
   if [[ $status == deleted ]]; then
     log "certificate $id: already deleted"
+    registry "$id" DELETED
   elif [[ $status == REVOKED || $status == "$target" ]]; then
     log "certificate $id: already $status"
+    registry "$id" "$status"
   else
     act "set certificate $id $target (was $status)" \
       call update-certificate --certificate-id "$id" --new-status "$target"
+    registry "$id" "$target"
   fi
 }
 
@@ -230,14 +263,17 @@ detach_from_thing() {
   id=$(cert_id "$arn")
   if not_listed "$arn"; then
     log "certificate $id: not attached to thing $thing"
+    registry "$id" "" unbind
     return 0
   fi
   act "detach certificate $id from thing $thing" \
     call detach-thing-principal --thing-name "$thing" --principal "$arn"
-  [[ $dry_run -eq 0 ]] || return 0
-  log "waiting until thing $thing no longer lists certificate $id (DetachThingPrincipal is asynchronous)"
-  wait_until "detaching certificate $id from thing $thing" "$detach_timeout" not_listed "$arn"
-  log "certificate $id: detachment shows"
+  if [[ $dry_run -eq 0 ]]; then
+    log "waiting until thing $thing no longer lists certificate $id (DetachThingPrincipal is asynchronous)"
+    wait_until "detaching certificate $id from thing $thing" "$detach_timeout" not_listed "$arn"
+    log "certificate $id: detachment shows"
+  fi
+  registry "$id" "" unbind
 }
 
 # delete_certificate id: step 5 for one certificate.
@@ -246,6 +282,7 @@ delete_certificate() {
   status=$(certificate_status "$id") || exit "$EXIT_ERROR"
   if [[ $status == deleted ]]; then
     log "certificate $id: already deleted"
+    registry "$id" DELETED
     return 0
   fi
   if [[ $status == REVOKED ]]; then
@@ -253,6 +290,7 @@ delete_certificate() {
     return 0
   fi
   act "delete certificate $id" call delete-certificate --certificate-id "$id"
+  registry "$id" DELETED
 }
 
 # keep_certificate id: step 5 with --revoke for one certificate.
@@ -286,6 +324,10 @@ main() {
   if [[ $dry_run -eq 1 ]]; then mode=" (dry run: nothing is changed)"; fi
   if [[ $revoke -eq 1 ]]; then target=REVOKED; fi
   step "decommissioning thing $thing, certificates to $target$mode"
+  if [[ -z $REGISTRY_TABLE ]]; then
+    warn "no device registry table (--table or DEVICE_REGISTRY_TABLE): only IoT is changed; the API authorizer" \
+      "reads the table, which learns it from the CloudTrail sync or the reconciler's next run"
+  fi
 
   thing_json=$(describe_thing) || exit $?
   recorded=$(jq -r --arg a "$RECORD_ATTRIBUTE" '.attributes[$a] // ""' <<<"$thing_json")

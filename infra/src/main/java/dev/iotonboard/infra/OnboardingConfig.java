@@ -49,6 +49,10 @@ import java.util.regex.Pattern;
  * @param deployment       account-dependent deploy settings: reserved concurrency on or off, and the API certificate's
  *                         ACM type with its ownership verification certificate
  * @param alarms           the alarm topic's email subscription and the alarm thresholds ({@link AlarmSettings})
+ * @param registrySync     whether changes made outside the project reach the device registry table through
+ *                         CloudTrail, and whether the stack creates the trail for it
+ * @param allowList        true: activation refuses a certificate whose CN has no unused entry on the manufacturing
+ *                         allow-list (scripts/ops/allow-list.sh), and uses each entry once
  */
 public record OnboardingConfig(
         String domainName,
@@ -69,7 +73,9 @@ public record OnboardingConfig(
         int renewalWindowHours,
         ThingPlacement placement,
         Deployment deployment,
-        AlarmSettings alarms) {
+        AlarmSettings alarms,
+        RegistrySync registrySync,
+        boolean allowList) {
 
     public static final String DOMAIN_NAME = "domainName";
     public static final String CERTIFICATE_ARN = "certificateArn";
@@ -96,6 +102,8 @@ public record OnboardingConfig(
     public static final String RESERVED_CONCURRENCY = "reservedConcurrency";
     public static final String CERTIFICATE_TYPE = "certificateType";
     public static final String OWNERSHIP_VERIFICATION_CERTIFICATE_ARN = "ownershipVerificationCertificateArn";
+    public static final String REGISTRY_SYNC = "registrySync";
+    public static final String ALLOW_LIST = "allowList";
     /** A week; the handler accepts 1 to 8760 (thing-provisioning's ProvisioningConfig). */
     public static final int DEFAULT_RENEWAL_WINDOW_HOURS = 168;
     public static final int MAX_RENEWAL_WINDOW_HOURS = 8760;
@@ -158,6 +166,35 @@ public record OnboardingConfig(
     public record Deployment(boolean reservedConcurrency, CertificateType certificateType,
                              Optional<String> ownershipVerificationCertificateArn) {
         public static final Deployment DEFAULTS = new Deployment(true, CertificateType.AMAZON_ISSUED, Optional.empty());
+    }
+
+    /**
+     * Context key {@value #REGISTRY_SYNC}: the registry sync (an EventBridge rule on CloudTrail's events of IoT calls
+     * made outside the project, and its function) with a trail the stack creates ({@code createTrail}, the default),
+     * with a trail the account has already ({@code existingTrail}: no second copy of its management events), or no
+     * sync ({@code off}: only the reconciler's runs repair the table; synthesis warns).
+     */
+    public enum RegistrySync {
+        CREATE_TRAIL("createTrail"), EXISTING_TRAIL("existingTrail"), OFF("off");
+
+        private final String value;
+
+        RegistrySync(String value) {
+            this.value = value;
+        }
+
+        public String value() {
+            return value;
+        }
+
+        static Optional<RegistrySync> of(String value) {
+            for (RegistrySync mode : values()) {
+                if (mode.value.equals(value)) {
+                    return Optional.of(mode);
+                }
+            }
+            return Optional.empty();
+        }
     }
 
     /**
@@ -266,6 +303,14 @@ public record OnboardingConfig(
 
         Deployment deployment = deployment(in, problems, certificateArn);
         AlarmSettings alarms = AlarmSettings.fromContext(context, problems);
+        boolean allowList = in.bool(ALLOW_LIST);
+        String syncValue = in.optional(REGISTRY_SYNC).orElse(RegistrySync.CREATE_TRAIL.value());
+        RegistrySync registrySync = RegistrySync.of(syncValue).orElseGet(() -> {
+            problems.add(REGISTRY_SYNC + ": '" + syncValue + "' is none of createTrail (the stack creates a trail of "
+                    + "management write events for the sync), existingTrail (the account has one already), off (no "
+                    + "sync: only the reconciler repairs the device registry table).");
+            return RegistrySync.CREATE_TRAIL;
+        });
 
         Path truststorePath = repositoryRoot.resolve(in.optional(TRUSTSTORE_PATH).orElse(DEFAULT_TRUSTSTORE_PATH)).normalize();
         String truststorePem = readTruststore(truststorePath, problems);
@@ -279,7 +324,7 @@ public record OnboardingConfig(
         return new OnboardingConfig(domainName, certificateArn, hostedZone, caCertificateIds, allowAnyCa, thingNamePattern,
                 caStatusCacheSeconds, truststorePath, truststorePem,
                 jitrStartTopic, jitrRequestTopic, iotQuotas, iotCallLatencyMs, reconciler, expiryWatch,
-                renewalWindowHours, placement, deployment, alarms);
+                renewalWindowHours, placement, deployment, alarms, registrySync, allowList);
     }
 
     private static Deployment deployment(Reader in, List<String> problems, Optional<String> certificateArn) {

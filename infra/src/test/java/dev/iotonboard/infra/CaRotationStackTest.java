@@ -64,19 +64,21 @@ class CaRotationStackTest {
     @Test
     void functions_getTheCommaSeparatedList() {
         String ids = id1 + "," + id2;
-        // activation, provisioning, the renewal announcement, the reconciler, the expiry watch and the authorizer
+        // activation, provisioning, the renewal announcement, the reconciler, the expiry watch, the authorizer and
+        // the registry sync
         template.resourcePropertiesCountIs("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
-                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ids)))), 6);
+                Match.objectLike(Map.of("CA_CERTIFICATE_IDS", ids)))), 7);
         assertFalse(template.toJSON().toString().contains("CA_CERTIFICATE_ID="), "no single-CA variable is set");
     }
 
     @Test
     void caGrants_nameEachCaCertificate_neverAWildcard() {
-        // activation, the reconciler, the expiry watch; IAM statements are minimized, which sorts their resources
+        // activation, the reconciler, the expiry watch, the registry sync; IAM statements are minimized, which sorts
+        // their resources
         List<Object> described = Cfn.allStatements(template.toJSON()).stream()
                 .filter(statement -> "iot:DescribeCACertificate".equals(statement.get("Action")))
                 .map(statement -> statement.get("Resource")).toList();
-        assertEquals(3, described.size(), described.toString());
+        assertEquals(4, described.size(), described.toString());
         for (Object resources : described) {
             assertEquals(Set.of(caArn(id1), caArn(id2)), Set.copyOf((List<?>) resources), described.toString());
         }

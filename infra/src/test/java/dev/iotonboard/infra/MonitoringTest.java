@@ -57,7 +57,7 @@ class MonitoringTest {
     @Test
     void everyFunctionOfTheTemplate_hasAnErrorsAndAThrottlesAlarm() {
         Set<String> functions = projectFunctions();
-        assertEquals(7, functions.size(), functions.toString());
+        assertEquals(8, functions.size(), functions.toString());
         Map<String, JavaFunction> named = Map.of(
                 "CertificateActivation", stack.getRegistration().getActivation(),
                 "ThingProvisioning", stack.getRegistration().getProvisioning(),
@@ -65,7 +65,8 @@ class MonitoringTest {
                 "Authorizer", stack.getDeviceApi().getAuthorizerFunction(),
                 "Sample", stack.getDeviceApi().getSampleFunction(),
                 "Reconciler", stack.getReconciler().orElseThrow().getFunction(),
-                "ExpiryWatch", stack.getExpiryWatch().orElseThrow().getFunction());
+                "ExpiryWatch", stack.getExpiryWatch().orElseThrow().getFunction(),
+                "RegistrySync", stack.getRegistrySync().orElseThrow().getFunction());
         assertEquals(functions, named.values().stream().map(f -> Cfn.logicalId(f.getFunction()))
                 .collect(Collectors.toSet()));
         named.forEach((name, function) -> {
@@ -127,7 +128,7 @@ class MonitoringTest {
         Set<String> names = template.findResources(ALARM).values().stream()
                 .map(alarm -> (String) properties(alarm).get("AlarmName"))
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(27, names.size(), names.toString());
+        assertEquals(29, names.size(), names.toString());
         names.forEach(name -> assertTrue(name.matches(PREFIX + "[A-Za-z0-9]+(-[A-Za-z0-9]+)*"), name));
         assertEquals(names, monitoring.getAlarms().keySet().stream().map(name -> PREFIX + name)
                 .collect(Collectors.toCollection(TreeSet::new)));
@@ -279,7 +280,7 @@ class MonitoringTest {
                 "TopicArn", ref(stackLogicalId(synthesis.stack(), synthesis.stack().getMonitoring().getTopic()))));
         Map<String, Map<String, Object>> byName = other.findResources(ALARM).values().stream().collect(
                 Collectors.toMap(alarm -> (String) properties(alarm).get("AlarmName"), MonitoringTest::properties));
-        assertEquals(27 - 2 * 2 - 3 - 2, byName.size(), "no reconciler, no expiry watch: " + byName.keySet());
+        assertEquals(29 - 2 * 2 - 3 - 2, byName.size(), "no reconciler, no expiry watch: " + byName.keySet());
         assertEquals(Set.of(), byName.keySet().stream().filter(n -> n.contains("Reconciler") || n.contains("Expir"))
                 .collect(Collectors.toSet()));
         assertThresholds(byName, "-CertificateActivation-Errors", 3);

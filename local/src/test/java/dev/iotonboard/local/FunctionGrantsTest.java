@@ -9,6 +9,7 @@ import dev.iotonboard.infra.constructs.DeviceApi;
 import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
+import dev.iotonboard.infra.constructs.RegistrySync;
 import dev.iotonboard.iot.model.IamResources;
 import dev.iotonboard.lambda.activation.CertificateActivationHandler;
 import dev.iotonboard.lambda.api.DeviceAuthorizerHandler;
@@ -19,6 +20,7 @@ import dev.iotonboard.lambda.provisioning.RenewalAnnouncementHandler;
 import dev.iotonboard.lambda.provisioning.ThingProvisioningHandler;
 import dev.iotonboard.lambda.reconciler.ExpiryWatchHandler;
 import dev.iotonboard.lambda.reconciler.ReconcilerHandler;
+import dev.iotonboard.lambda.reconciler.RegistrySyncHandler;
 import dev.iotonboard.local.iam.FunctionRoles;
 import dev.iotonboard.local.stack.StackTemplate;
 import dev.iotonboard.local.tls.Pki;
@@ -71,7 +73,7 @@ class FunctionGrantsTest {
 
     /** The project's functions, by the construct id in their logical id. */
     private static final List<String> FUNCTIONS = List.of("CertificateActivation", "ThingProvisioning",
-            "RenewalAnnouncement", "Authorizer", "Sample", "Reconciler", "ExpiryWatch");
+            "RenewalAnnouncement", "Authorizer", "Sample", "Reconciler", "ExpiryWatch", "RegistrySync");
     /** Actions the Service Authorization Reference requires both of their resource types for (thinggroup*, thing*). */
     private static final Set<String> BOTH_TYPES_REQUIRED = Set.of("AddThingToThingGroup");
     /** The placement variant's thing groups. */
@@ -102,6 +104,9 @@ class FunctionGrantsTest {
                     .iotOperations(),
             ExpiryWatch.HANDLER,
             env -> new ExpiryWatchHandler(env, Clock.systemUTC(), (e, interceptors) -> offlineClient(interceptors))
+                    .iotOperations(),
+            RegistrySync.HANDLER,
+            env -> new RegistrySyncHandler(env, Clock.systemUTC(), (e, interceptors) -> offlineClient(interceptors))
                     .iotOperations(),
             DeviceApi.SAMPLE_HANDLER, env -> Set.of());
 

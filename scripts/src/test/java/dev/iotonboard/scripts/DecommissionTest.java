@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,13 +17,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * ops/decommission.sh against a fake aws (src/test/resources/fakes/aws-decommission) holding things, certificates
  * and policies in a folder, with AWS's refusals. The real AWS CLI against the local IoT Core, interrupted after each
- * step, runs in local's DecommissionIT.
+ * step, runs in local's DecommissionIT. The device registry table: the real AWS CLI against a real dynalite (the fake
+ * hands dynamodb calls to it).
  */
 class DecommissionTest {
   static final String THING = "3f2b6c1e-8d4a-4e5f-9a7b-1c2d3e4f5a6b";
   static final String A = "a".repeat(64);
   static final String B = "b".repeat(64);
   static final String ARN = "arn:aws:iot:us-east-1:000000000000:cert/";
+
+  /** Started by the first test that needs it. */
+  static RegistryTable table;
 
   @TempDir Path tmp;
   Sandbox sandbox;
@@ -36,6 +41,30 @@ class DecommissionTest {
     sandbox = new Sandbox(tmp).installFake("aws-decommission", "aws")
         .env("FAKE_AWS_LOG", awsLog.toString())
         .env("FAKE_AWS_STATE", state.toString());
+  }
+
+  @AfterAll
+  static void stopTable() {
+    if (table != null) {
+      table.close();
+    }
+  }
+
+  /** The sandbox with the device registry table (in a real dynalite) as DEVICE_REGISTRY_TABLE. */
+  RegistryTable withTable() {
+    if (table == null) {
+      table = RegistryTable.start();
+    }
+    sandbox.env("FAKE_REAL_AWS", RegistryTable.AWS).env("DEVICE_REGISTRY_TABLE", RegistryTable.NAME)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", table.endpoint());
+    RegistryTable.cliEnv().forEach(sandbox::env);
+    return table;
+  }
+
+  /** The AWS calls in order, as "iot <subcommand>" or "dynamodb <subcommand> <key>". */
+  List<String> callsWithTable() {
+    return awsCalls().stream().map(c -> c.replaceAll("^.*? (iot [a-z-]+|dynamodb [a-z-]+).*$", "$1")
+        + c.replaceAll("^.*\\b(cert#[0-9a-f]{4})[0-9a-f]{60}\\b.*$|^.*$", " $1").stripTrailing()).toList();
   }
 
   Sandbox.Result decommission(String... args) {
@@ -301,5 +330,137 @@ class DecommissionTest {
     decommission("--thing-name", THING).assertExit(1)
         .assertStderrContains("principals that are not certificates (us-east-1:1234abcd-cognito)");
     assertEquals("ACTIVE", status(A));
+  }
+
+  // ---- the device registry table ---------------------------------------------------------------------------------
+
+  @Test
+  void withTable_eachCertificateItemFollowsRightAfterEachIotWrite_untilDeleted() {
+    withTable();
+    String a = "1a".repeat(32);
+    String b = "1b".repeat(32);
+    thing("{}", a, b);
+    certificate(a, "ACTIVE", "AppPolicy");
+    certificate(b, "REVOKED");
+    table.putCertificate(a, THING, "ACTIVE", THING, "PROVISIONED", 1_000L);
+    table.putCertificate(b, THING, "REVOKED", THING, "SYNCED", 1_000L);
+
+    Sandbox.Result r = decommission("--thing-name", THING, "--endpoint-url", "http://127.0.0.1:4566").assertExit(0);
+
+    assertEquals("caCertificateId=" + "c".repeat(64) + " certificateId=" + a + " kind=CERTIFICATE pk=cert#" + a
+        + " status=DELETED step=DECOMMISSIONED thingName=" + THING,
+        table.item("cert#" + a).replaceFirst(" updatedAt=\\d{13}", ""), r.all());
+    assertEquals("REVOKED", table.attribute("cert#" + b, "status"));
+    assertEquals("", table.attribute("cert#" + b, "boundThing"), "detached");
+    assertEquals("DECOMMISSIONED", table.attribute("cert#" + b, "step"));
+    assertTrue(Long.parseLong(table.attribute("cert#" + a, "updatedAt")) > 1_000L);
+    List<String> calls = callsWithTable().stream().filter(c -> !c.startsWith("iot describe-")
+        && !c.startsWith("iot list-")).toList();
+    assertEquals(List.of("iot update-certificate", "dynamodb update-item cert#1a1a", "dynamodb update-item cert#1b1b",
+        "iot update-thing", "iot detach-policy",
+        "iot detach-thing-principal", "dynamodb update-item cert#1a1a",
+        "iot detach-thing-principal", "dynamodb update-item cert#1b1b",
+        "iot delete-certificate", "dynamodb update-item cert#1a1a", "iot delete-thing"), calls, r.all());
+    assertTrue(awsCalls().stream().filter(c -> c.contains(" dynamodb "))
+        .allMatch(c -> c.startsWith("--endpoint-url " + table.endpoint() + " ")), awsCalls()::toString);
+    r.assertStderrContains("certificate " + a + ": recorded in table DeviceRegistry (status INACTIVE, step DECOMMISSIONED)",
+        "certificate " + a + ": recorded in table DeviceRegistry (not bound, step DECOMMISSIONED)",
+        "certificate " + a + ": recorded in table DeviceRegistry (status DELETED, step DECOMMISSIONED)");
+  }
+
+  @Test
+  void withTable_revoke_recordsRevokedUnbound_andKeepsTheItem() {
+    withTable();
+    String a = "2a".repeat(32);
+    thing("{}", a);
+    certificate(a, "ACTIVE");
+    table.putCertificate(a, THING, "ACTIVE", THING, "PROVISIONED", 1_000L);
+
+    decommission("--thing-name", THING, "--revoke", "--table", RegistryTable.NAME).assertExit(0);
+
+    assertEquals("REVOKED", table.attribute("cert#" + a, "status"));
+    assertEquals("REVOKED", table.attribute("cert#" + a, "step"));
+    assertEquals("", table.attribute("cert#" + a, "boundThing"));
+    assertEquals(THING, table.attribute("cert#" + a, "thingName"));
+  }
+
+  @Test
+  void withTable_aFailedTableWrite_stopsAfterTheIotWrite_andRunningAgainConverges() {
+    withTable();
+    String a = "3a".repeat(32);
+    thing("{}", a);
+    certificate(a, "ACTIVE", "AppPolicy");
+    table.putCertificate(a, THING, "ACTIVE", THING, "PROVISIONED", 1_000L);
+
+    decommission("--thing-name", THING, "--dynamodb-endpoint-url", "http://127.0.0.1:9").assertExit(1)
+        .assertStderrContains("recording certificate " + a + " in table DeviceRegistry failed",
+            "run the same command again to resume");
+    assertEquals("INACTIVE", status(a), "IoT first");
+    assertEquals("ACTIVE", table.attribute("cert#" + a, "status"));
+
+    decommission("--thing-name", THING).assertExit(0)
+        .assertStderrContains("certificate " + a + ": already INACTIVE",
+            "certificate " + a + ": recorded in table DeviceRegistry (status INACTIVE, step DECOMMISSIONED)");
+    assertEquals("DELETED", table.attribute("cert#" + a, "status"));
+    assertEquals("", table.attribute("cert#" + a, "boundThing"));
+  }
+
+  @Test
+  void withTable_newerStateInTheTable_isLeftAsItIs_andIsNoError() {
+    withTable();
+    String a = "4a".repeat(32);
+    thing("{}", a);
+    certificate(a, "ACTIVE");
+    long future = System.currentTimeMillis() + 3_600_000L;
+    table.putCertificate(a, THING, "REVOKED", THING, "SYNCED", future);
+
+    decommission("--thing-name", THING).assertExit(0);
+
+    assertEquals("SYNCED", table.attribute("cert#" + a, "step"));
+    assertEquals(Long.toString(future), table.attribute("cert#" + a, "updatedAt"));
+  }
+
+  @Test
+  void withTable_anItemTheTableLacks_isCreatedWithWhatTheScriptObserved() {
+    withTable();
+    String a = "5a".repeat(32);
+    thing("{}", a);
+    certificate(a, "ACTIVE");
+
+    decommission("--thing-name", THING, "--revoke").assertExit(0);
+
+    assertEquals("certificateId=" + a + " kind=CERTIFICATE pk=cert#" + a + " status=REVOKED step=REVOKED",
+        table.item("cert#" + a).replaceFirst(" updatedAt=\\d{13}", ""));
+  }
+
+  @Test
+  void withTable_dryRun_writesNothingToTheTable_andSaysWhatItWould() {
+    withTable();
+    String a = "6a".repeat(32);
+    thing("{}", a);
+    certificate(a, "ACTIVE");
+    table.putCertificate(a, THING, "ACTIVE", THING, "PROVISIONED", 1_000L);
+
+    decommission("--thing-name", THING, "--dry-run").assertExit(0)
+        .assertStderrContains("dry run: would record certificate " + a
+            + " in table DeviceRegistry (status INACTIVE, step DECOMMISSIONED)");
+
+    assertTrue(awsCalls().stream().noneMatch(c -> c.contains(" dynamodb ")), awsCalls()::toString);
+    assertEquals("PROVISIONED", table.attribute("cert#" + a, "step"));
+  }
+
+  @Test
+  void withoutTable_warnsThatOnlyIotIsChanged() {
+    thing("{}", A);
+    certificate(A, "ACTIVE");
+    decommission("--thing-name", THING).assertExit(0)
+        .assertStderrContains("no device registry table (--table or DEVICE_REGISTRY_TABLE): only IoT is changed");
+    assertTrue(awsCalls().stream().noneMatch(c -> c.contains(" dynamodb ")), awsCalls()::toString);
+  }
+
+  @Test
+  void badTableName_isAUsageError() {
+    decommission("--thing-name", THING, "--table", "a/b").assertUsageError();
+    assertEquals(List.of(), awsCalls());
   }
 }

@@ -208,6 +208,11 @@ final class Sandbox {
     return execute(new ProcessBuilder(command), 60);
   }
 
+  /** Runs a prepared process (its own environment), like {@link #tool}. */
+  static Result tool(ProcessBuilder pb) {
+    return execute(pb, 60);
+  }
+
   private static Result execute(ProcessBuilder pb, int timeoutSeconds) {
     try {
       Process p = pb.start();

@@ -37,6 +37,19 @@ public final class Reconciler extends ScheduledFunction {
                 props.caCertificateIds(), new IotActions(CA_ACTIONS, CERTIFICATE_ACTIONS, UNTYPED_ACTIONS));
     }
 
+    /** The table actions of {@link #compareWith}: read an item, rewrite a drifted one. */
+    public static final List<String> TABLE_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:UpdateItem");
+
+    /**
+     * Makes every run compare the device registry table with IoT and repair drift: the table's name in
+     * DEVICE_REGISTRY_TABLE, and exactly {@link #TABLE_ACTIONS} on it.
+     */
+    public void compareWith(DeviceRegistry registry) {
+        getFunction().getFunction().addEnvironment(DeviceRegistry.TABLE_VARIABLE,
+                registry.getTable().getTableName());
+        registry.grant(getFunction().getRole(), TABLE_ACTIONS);
+    }
+
     private static JavaFunction.Props.Builder function(Props props) {
         return JavaFunction.Props.builder()
                 .jar(props.jar())

@@ -9,6 +9,7 @@ import dev.iotonboard.infra.constructs.DevicePolicies;
 import dev.iotonboard.infra.constructs.ExpiryWatch;
 import dev.iotonboard.infra.constructs.Monitoring;
 import dev.iotonboard.infra.constructs.Reconciler;
+import dev.iotonboard.infra.constructs.RegistrySync;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.constructs.ThingPlacementResources;
 import dev.iotonboard.infra.constructs.ReservedConcurrency;
@@ -27,7 +28,13 @@ public final class OnboardingStack extends Stack {
     public static final String IOT_ENDPOINT_HINT = "aws iot describe-endpoint --endpoint-type iot:Data-ATS";
 
     private final DevicePolicies devicePolicies;
+    /** The activation handler's switch for the allow-list (lambda-core cannot be a dependency of the CDK app). */
+    public static final String ALLOW_LIST_VARIABLE = "ALLOW_LIST";
+    /** What activation needs beyond its UpdateItem with the allow-list: the entry's GetItem. */
+    public static final List<String> ALLOW_LIST_ACTIONS = List.of("dynamodb:GetItem");
+
     private final DeviceRegistry deviceRegistry;
+    private final Optional<RegistrySync> registrySync;
     private final RegistrationPipeline registration;
     private final Truststore truststore;
     private final DeviceApi deviceApi;
@@ -85,6 +92,13 @@ public final class OnboardingStack extends Stack {
                         .thingNamePattern(config.thingNamePattern())
                         .caStatusCacheSeconds(config.caStatusCacheSeconds())
                         .build()));
+        reconciler.ifPresent(r -> r.compareWith(deviceRegistry));
+        if (config.allowList()) {
+            // Activation, and the reconciler's completion of it, read and use the allow-list entry of the CN.
+            registration.getActivation().getFunction().addEnvironment(ALLOW_LIST_VARIABLE, "true");
+            deviceRegistry.grant(registration.getActivation().getRole(), ALLOW_LIST_ACTIONS);
+            reconciler.ifPresent(r -> r.getFunction().getFunction().addEnvironment(ALLOW_LIST_VARIABLE, "true"));
+        }
         if (reconciler.isEmpty()) {
             Annotations.of(this).addWarningV2("iotonboard:no-reconciler", "No reconciler is deployed: it scans the "
                     + "certificates of the listed CAs, and allowAnyCa lists none. Certificates whose registered "
@@ -101,6 +115,19 @@ public final class OnboardingStack extends Stack {
                         .maxRequestsPerSecond(config.expiryWatch().maxRequestsPerSecond())
                         .thingNamePattern(config.thingNamePattern())
                         .build()));
+        registrySync = config.registrySync() == OnboardingConfig.RegistrySync.OFF ? Optional.empty()
+                : Optional.of(new RegistrySync(this, "RegistrySync", new RegistrySync.Props(jars.reconciler(),
+                        deviceRegistry, config.caCertificateIds(),
+                        config.registrySync() == OnboardingConfig.RegistrySync.CREATE_TRAIL)));
+        if (registrySync.isEmpty()) {
+            Annotations.of(this).addWarningV2("iotonboard:no-registry-sync", OnboardingConfig.REGISTRY_SYNC + "=off: "
+                    + "certificates revoked, deactivated, deleted or detached outside the project's functions and "
+                    + "scripts (console, CLI, another tool) reach the device registry table, which the API authorizer "
+                    + "reads, only at the reconciler's next run (if it examines them: certificates registered within its lookback; "
+                    + "no reconciler with allowAnyCa); until then the API may still allow them. Set "
+                    + OnboardingConfig.REGISTRY_SYNC + "=createTrail, or existingTrail when the account has a trail of "
+                    + "management write events.");
+        }
         truststore = new Truststore(this, "Truststore", Truststore.Props.builder().pem(config.truststorePem()).build());
         DeviceApi.Props.Builder api = DeviceApi.Props.builder()
                 .domainName(config.domainName())
@@ -172,6 +199,11 @@ public final class OnboardingStack extends Stack {
 
     public DeviceRegistry getDeviceRegistry() {
         return deviceRegistry;
+    }
+
+    /** The registry sync; empty with registrySync=off. */
+    public Optional<RegistrySync> getRegistrySync() {
+        return registrySync;
     }
 
     public RegistrationPipeline getRegistration() {

@@ -101,7 +101,9 @@ class DeviceRegistryTest {
     private static final Map<String, Set<String>> EXPECTED_ACTIONS = Map.of(
             "CertificateActivation", Set.of("dynamodb:UpdateItem"),
             "ThingProvisioning", Set.of("dynamodb:GetItem", "dynamodb:UpdateItem"),
-            "Authorizer", Set.of("dynamodb:GetItem"));
+            "Authorizer", Set.of("dynamodb:GetItem"),
+            "ReconcilerFunction", Set.copyOf(Reconciler.TABLE_ACTIONS),
+            "RegistrySyncFunction", Set.copyOf(RegistrySync.TABLE_ACTIONS));
 
     @Test
     void eachFunction_getsTheTableNameAndExactlyTheActionsItsHandlerUses_onTheTableOnly() {

@@ -24,7 +24,8 @@ class JavaFunctionTest {
             stack.getDeviceApi().getAuthorizerFunction(),
             stack.getDeviceApi().getSampleFunction(),
             stack.getReconciler().orElseThrow().getFunction(),
-            stack.getExpiryWatch().orElseThrow().getFunction());
+            stack.getExpiryWatch().orElseThrow().getFunction(),
+            stack.getRegistrySync().orElseThrow().getFunction());
 
     @Test
     void everyFunction_runsJava25WithTheContractSettings() {

@@ -36,10 +36,24 @@ class ReconcilerTest {
                         "MAX_REQUESTS_PER_SECOND", "2",
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
                         "CA_STATUS_CACHE_SECONDS", "30",
-                        "JAVA_TOOL_OPTIONS", JavaFunction.JAVA_TOOL_OPTIONS)),
+                        "JAVA_TOOL_OPTIONS", JavaFunction.JAVA_TOOL_OPTIONS,
+                        "DEVICE_REGISTRY_TABLE", ref(Cfn.logicalId(SynthesizedStack.stack().getDeviceRegistry()
+                                .getTable().getNode().getDefaultChild())))),
                 function.get("Environment"));
         assertEquals(1, ((Number) function.get("ReservedConcurrentExecutions")).intValue());
         assertEquals(300, ((Number) function.get("Timeout")).intValue(), "a few minutes, never past the interval");
+    }
+
+    @Test
+    void role_readsAndRepairsTheRegistryTable_withExactlyTwoActions() {
+        Map<String, Object> policy = properties(reconciler.getFunction().getRole().getNode().findChild("DefaultPolicy"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> statements = (List<Map<String, Object>>)
+                ((Map<String, Object>) policy.get("PolicyDocument")).get("Statement");
+        assertEquals(List.of(Map.of("Action", List.of("dynamodb:GetItem", "dynamodb:UpdateItem"), "Effect", "Allow",
+                "Resource", Cfn.getAtt(SynthesizedStack.stack().getDeviceRegistry().getTable().getNode()
+                        .getDefaultChild(), "Arn"))), statements.stream()
+                .filter(statement -> statement.get("Action").toString().contains("dynamodb:")).toList());
     }
 
     @Test

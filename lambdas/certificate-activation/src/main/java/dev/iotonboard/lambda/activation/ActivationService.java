@@ -8,6 +8,7 @@ import dev.iotonboard.lambda.core.IotLookups;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.RecentlyDone;
+import dev.iotonboard.lambda.core.registry.AllowEntry;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.IotObservations;
@@ -171,6 +172,12 @@ public final class ActivationService {
             return reject(certificate, Reason.CA_NOT_ACTIVE, ca.problem().get()
                     + "; the certificate stays PENDING_ACTIVATION");
         }
+        if (config.allowList()) {
+            Optional<ActivationResult> refused = useAllowEntry(certificate);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
+        }
 
         String arn = certificate.certificateArn();
         iot.attachPolicy(r -> r.policyName(config.jitrPolicyName()).target(arn));
@@ -189,6 +196,34 @@ public final class ActivationService {
         LOG.info("certificate activated", "certificateId", certificateId, "caCertificateId",
                 certificate.caCertificateId());
         return ActivationResult.activated(certificateId);
+    }
+
+    /**
+     * allowList: the CN's entry must exist, name this certificate's fingerprint if it names one, and be unused or
+     * used by this certificate; it is then used (a conditional write, before any IoT write, so two certificates with
+     * the same CN never both pass). A refused certificate stays PENDING_ACTIVATION: listing its CN later lets the
+     * device's next attempt through.
+     */
+    private Optional<ActivationResult> useAllowEntry(CertificateDescription certificate) {
+        String certificateId = certificate.certificateId();
+        DeviceRegistry table = registry.orElseThrow(() -> new IllegalStateException(
+                "ALLOW_LIST=true needs the device registry table (DEVICE_REGISTRY_TABLE)"));
+        String thing = config.thingNames().thingOf(CertificateIds.parsePem(certificate.certificatePem()));
+        Optional<AllowEntry> entry = table.allowEntry(thing);
+        if (entry.isEmpty()) {
+            return Optional.of(reject(certificate, Reason.NOT_ALLOWED, "the CN " + thing
+                    + " is not on the allow-list; the certificate stays PENDING_ACTIVATION"));
+        }
+        if (entry.get().fingerprint() != null && !entry.get().fingerprint().equals(certificateId)) {
+            return Optional.of(reject(certificate, Reason.NOT_ALLOWED, "the CN " + thing
+                    + " is listed for another certificate (fingerprint " + entry.get().fingerprint() + ")"));
+        }
+        if (!table.useAllowEntry(thing, certificateId, clock.instant())) {
+            return Optional.of(reject(certificate, Reason.ALLOW_ENTRY_USED, "the allow-list entry of " + thing
+                    + " was used by another certificate already"));
+        }
+        LOG.info("allow-list entry used", "certificateId", certificateId, "thingName", thing);
+        return Optional.empty();
     }
 
     private ActivationResult alreadyActive(CertificateDescription certificate) {

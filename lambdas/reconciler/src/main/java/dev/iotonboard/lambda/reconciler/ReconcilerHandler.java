@@ -11,15 +11,20 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.RecentlyDone;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import dev.iotonboard.lambda.reconciler.model.ReconcilerSummary;
 import dev.iotonboard.lambda.reconciler.model.ScheduledEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.iot.IotClient;
 
 /**
@@ -36,9 +41,14 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
     private final ReconcilerConfig config;
     private final ReconcilerService service;
 
-    /** Used by Lambda: one rate-limited IoT client (with an {@link IotPrimer}) and one configuration per container. */
+    /**
+     * Used by Lambda: one rate-limited IoT client (with an {@link IotPrimer}), one configuration and, when
+     * {@code DEVICE_REGISTRY_TABLE} is set, one DynamoDB client per container.
+     */
     public ReconcilerHandler() {
-        this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment);
+        this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment,
+                Env.system().optional(DeviceRegistry.TABLE_VARIABLE).isPresent()
+                        ? DynamoDbClients.fromEnvironment() : null);
     }
 
     /**
@@ -47,17 +57,30 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
      * so aborted priming requests never reach the limiter). A bad configuration fails before any client is built.
      */
     public ReconcilerHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients) {
-        this(ReconcilerConfig.from(env), env, clock, clients);
+        this(env, clock, clients, null);
+    }
+
+    /**
+     * Used by tests: as above, and with {@code dynamo} (null: none) the device registry table that
+     * {@code DEVICE_REGISTRY_TABLE} names is compared with IoT on every run.
+     */
+    public ReconcilerHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients,
+            DynamoDbClient dynamo) {
+        this(ReconcilerConfig.from(env), env, clock, clients, dynamo);
     }
 
     private ReconcilerHandler(ReconcilerConfig config, Env env, Clock clock,
-            BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients) {
+            BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients, DynamoDbClient dynamo) {
         super(ScheduledEvent.class, env, clock, clients, new RequestRateLimiter(config.maxRequestsPerSecond()));
         this.config = config;
-        ActivationService activation = new ActivationService(iot(),
+        Optional<DeviceRegistry> registry = dynamo == null ? Optional.empty()
+                : env.optional(DeviceRegistry.TABLE_VARIABLE).map(table -> new DeviceRegistry(dynamo, table));
+        // With the table, an activation the reconciler completes is recorded as the activation function records it.
+        ActivationService activation = new ActivationService(iot(), registry,
                 new ActivationConfig(config.jitrPolicyName(), config.caCertificateIds(),
-                        config.thingNames(), config.caStatusTtl()), clock);
-        this.service = new ReconcilerService(iot(), config, activation, clock);
+                        config.thingNames(), config.caStatusTtl(), ActivationConfig.allowList(env)), clock,
+                RecentlyDone.DEFAULT_CAPACITY);
+        this.service = new ReconcilerService(iot(), config, activation, clock, registry);
     }
 
     /** The scan of a CA's certificates and the checks of ACTIVE ones, plus the activation path. */
@@ -103,6 +126,7 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
 
     @Override
     protected ReconcilerSummary primingAnswer() {
-        return new ReconcilerSummary(List.of(CERTIFICATE_ID), 0, 0, 0, List.of(), List.of(), List.of(), true);
+        return new ReconcilerSummary(List.of(CERTIFICATE_ID), 0, 0, 0, List.of(), List.of(), List.of(), true,
+                ReconcilerSummary.RegistryDrift.NONE);
     }
 }

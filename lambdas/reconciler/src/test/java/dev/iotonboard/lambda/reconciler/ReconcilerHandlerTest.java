@@ -576,7 +576,8 @@ class ReconcilerHandlerTest extends HandlerTest {
         assertSummary(run(handler()), 5, 1, 1, true);
 
         assertEquals(Map.of("ReconcilerPendingRepaired", 1.0, "ReconcilerActiveWithoutThing", 1.0,
-                "ReconcilerDrift", 4.0, "ReconcilerScanIncomplete", 0.0), runLine().values(),
+                "ReconcilerDrift", 4.0, "ReconcilerRegistryDrift", 0.0, "ReconcilerScanIncomplete", 0.0),
+                runLine().values(),
                 "drift: the repaired, the thingless, the other thing, the JITR policy left; not the rejected");
     }
 
@@ -587,7 +588,8 @@ class ReconcilerHandlerTest extends HandlerTest {
         run(handler());
 
         assertEquals(Map.of("ReconcilerPendingRepaired", 0.0, "ReconcilerActiveWithoutThing", 0.0,
-                "ReconcilerDrift", 0.0, "ReconcilerScanIncomplete", 0.0), runLine().values());
+                "ReconcilerDrift", 0.0, "ReconcilerRegistryDrift", 0.0, "ReconcilerScanIncomplete", 0.0),
+                runLine().values());
     }
 
     @Test

@@ -23,7 +23,11 @@ public record ActivationResult(String certificateId, Outcome outcome, Reason rea
         ACTIVE_WITHOUT_POLICY,
         INVALID_CERTIFICATE,
         CA_NOT_ACTIVE,
-        STATE_CHANGED
+        STATE_CHANGED,
+        /** allowList=true: the certificate's CN is not on the allow-list, or listed with another fingerprint. */
+        NOT_ALLOWED,
+        /** allowList=true: the CN's entry was used by another certificate already. */
+        ALLOW_ENTRY_USED
     }
 
     public static ActivationResult activated(String certificateId) {

@@ -205,6 +205,29 @@ public final class DeviceRegistry {
         return update(ALLOW_PREFIX + entry.thingName(), entry.updatedAt(), set, remove);
     }
 
+    /**
+     * Uses the allow-list entry of {@code thingName} for {@code certificateId}, once: sets {@code usedBy} on the
+     * condition that the entry exists and is unused or already used by this certificate (a retry), so two
+     * certificates with the same CN can never both take it.
+     *
+     * @return true when the entry is (now) used by {@code certificateId}; false when it is missing or used by another
+     */
+    public boolean useAllowEntry(String thingName, String certificateId, Instant at) {
+        requireCertificateId(certificateId, "certificateId");
+        try {
+            client().updateItem(request -> request
+                    .tableName(tableName)
+                    .key(Map.of(PK, s(ALLOW_PREFIX + Objects.requireNonNull(thingName, "thingName"))))
+                    .updateExpression("SET #usedBy = :id, #updatedAt = :at")
+                    .conditionExpression("attribute_exists(#pk) AND (attribute_not_exists(#usedBy) OR #usedBy = :id)")
+                    .expressionAttributeNames(Map.of("#pk", PK, "#usedBy", "usedBy", "#updatedAt", UPDATED_AT))
+                    .expressionAttributeValues(Map.of(":id", s(certificateId), ":at", n(at))));
+            return true;
+        } catch (ConditionalCheckFailedException taken) {
+            return false;
+        }
+    }
+
     private boolean update(String pk, Instant updatedAt, Map<String, AttributeValue> set, List<String> remove) {
         Map<String, String> names = new LinkedHashMap<>();
         Map<String, AttributeValue> values = new LinkedHashMap<>();

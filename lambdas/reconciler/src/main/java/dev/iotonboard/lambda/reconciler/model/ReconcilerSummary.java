@@ -17,11 +17,34 @@ import java.util.List;
  * @param jitrPolicyLeft        ACTIVE certificates with their thing that still hold the JITR policy (a failed
  *                              DetachPolicy at provisioning): they may still publish to the JITR topics
  * @param complete              false when the run stopped early to stay inside its time; the next run starts again
+ * @param registryDrift         where the device registry table disagreed with IoT about the certificates examined,
+ *                              and what was repaired (all zero without a table)
  */
 public record ReconcilerSummary(List<String> caCertificateIds, int scanned, int activated, int rejected,
         List<String> activeWithoutThing, List<String> thingNotCertificateCn, List<String> jitrPolicyLeft,
-        boolean complete) {
+        boolean complete, RegistryDrift registryDrift) {
 
     /** The most certificate ids each list carries. */
     public static final int MAX_REPORTED = 100;
+
+    /**
+     * The table compared with IoT, for each certificate past the grace period the run examined.
+     *
+     * @param checked  certificates compared (0: no table configured)
+     * @param missing  IoT has the certificate, the table no item
+     * @param status   the item's status differs from IoT's
+     * @param binding  an ACTIVE certificate's item names another thing (or none) than IoT has it attached to
+     * @param repaired items rewritten from IoT (step RECONCILED); a drifted item that newer state reached meanwhile is
+     *                 left as it is
+     * @param drifted  the certificates that drifted (at most {@value ReconcilerSummary#MAX_REPORTED})
+     * @param cas      CA items rewritten because they were missing or named another status than IoT's
+     */
+    public record RegistryDrift(int checked, int missing, int status, int binding, int repaired,
+            List<String> drifted, int cas) {
+        public static final RegistryDrift NONE = new RegistryDrift(0, 0, 0, 0, 0, List.of(), 0);
+
+        public RegistryDrift {
+            drifted = List.copyOf(drifted);
+        }
+    }
 }
