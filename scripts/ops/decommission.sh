@@ -11,7 +11,7 @@ readonly RECORD_ATTRIBUTE=decommissionCertificateIds
 # An attribute value holds at most 800 characters: 12 ids of 64 hex digits and their commas.
 readonly MAX_CERTIFICATES=12
 # The authorizer's decision cache (AUTH_CACHE_TTL_SECONDS in the stack, infra DeviceApi).
-readonly API_CACHE_SECONDS=60
+readonly API_CACHE_SECONDS=5
 
 usage() {
   cat <<EOF
@@ -21,8 +21,10 @@ Take device T out of service for good, in this order:
   1. stop it: set each of T's certificates INACTIVE (with --revoke: REVOKED). Only an ACTIVE certificate
      reaches the API (the authorizer allows ACTIVE certificates bound to the thing of their CN) and MQTT, so
      this is the step that stops the device: new MQTT connections are refused at once, AWS IoT drops open ones
-     within a few minutes; the API refuses it within $API_CACHE_SECONDS s (each warm authorizer container caches
-     its decision that long, AUTH_CACHE_TTL_SECONDS; API Gateway caches nothing on top);
+     within a few minutes; the API refuses it within $API_CACHE_SECONDS s of the device registry table recording
+     the new status (written right after this step with --table; otherwise the registry sync or the
+     reconciler records it), since each warm authorizer container caches its decision that long
+     (AUTH_CACHE_TTL_SECONDS; API Gateway caches nothing on top);
   2. record the certificate ids on the thing (attribute $RECORD_ATTRIBUTE; the thing's other attributes
      are replaced: the thing is deleted at the end, and a thing without a type holds at most 3 attributes);
   3. detach every policy of each certificate (list-attached-policies);
@@ -361,7 +363,8 @@ main() {
   for id in ${ids[@]+"${ids[@]}"}; do stop "$id"; done
   if [[ ${#ids[@]} -gt 0 ]]; then
     log "new MQTT connections are refused now and open ones dropped by AWS IoT within a few minutes; a warm" \
-      "authorizer container may still allow the API for up to $API_CACHE_SECONDS s (AUTH_CACHE_TTL_SECONDS)"
+      "authorizer container may still allow the API for up to $API_CACHE_SECONDS s (AUTH_CACHE_TTL_SECONDS) after" \
+      "the device registry table records the new status"
   fi
 
   step "2/6 record the certificates on the thing, so that a later run finds them once detached"

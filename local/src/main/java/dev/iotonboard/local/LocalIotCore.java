@@ -158,6 +158,7 @@ public final class LocalIotCore implements AutoCloseable {
             controlPlane.crashTargets(lambdas);
             DynamoDbApi dynamoApi = new DynamoDbApi(dynamo == null ? null : dynamo.endpoint(), options.region(),
                     options.account(), log);
+            dynamoApi.faults(faults);
             gateway.addHandler(dynamoApi);
             IamAuthorizer iam = roles == null ? null : new IamAuthorizer(roles, lambdas, options.account());
             if (iam != null) {

@@ -167,6 +167,10 @@ public record Options(Path cdkOut, String stack, String region, String account, 
                 throw new UsageException(option + ": not a number: " + value);
             }
         }
+        if (dynamoDbDir.isEmpty() && stateFile != null) {
+            // the registry persists across restarts, so do the tables, as both do across a redeploy on AWS
+            dynamoDbDir = Optional.of(stateFile.resolveSibling(stateFile.getFileName() + ".dynamodb"));
+        }
         return new Options(cdkOut, stack, region, account, control, https, bind, host, stateDir, stateFile,
                 runtime, concurrency, delays, init, mqtt, api,
                 Map.copyOf(functionEnv), quotas, Map.copyOf(rates), List.copyOf(faults),
@@ -232,7 +236,8 @@ public record Options(Path cdkOut, String stack, String region, String account, 
               --dynalite PATH           dynalite's cli.js (or the directory holding node_modules/dynalite), run
                                         when the stack has DynamoDB tables (default: found above the cdk.out, the
                                         working directory or this jar; install it with npm ci)
-              --dynamodb-dir DIR        keep the DynamoDB tables in a LevelDB store there (default: in memory)
+              --dynamodb-dir DIR        keep the DynamoDB tables in a LevelDB store there (default: with
+                                        --state-file FILE, FILE.dynamodb next to it; otherwise in memory)
               --cloudtrail auto|on|off  deliver "AWS API Call via CloudTrail" events of the IoT calls to the
                                         stack's EventBridge rules: auto when the stack has a trail logging
                                         management events, on when the account has one outside the stack

@@ -65,6 +65,12 @@ class LocalIotCoreTest {
         assertEquals(java.util.Optional.of(Path.of("db")), given.dynamoDbDir());
         assertEquals(Options.CloudTrail.ON, given.cloudTrail());
         assertEquals(Options.CloudTrail.OFF, Options.parse(new String[] {"--cloudtrail", "off"}).cloudTrail());
+        assertEquals(java.util.Optional.of(Path.of("state/registry.json.dynamodb")),
+                Options.parse(new String[] {"--state-file", "state/registry.json"}).dynamoDbDir(),
+                "a persisted registry keeps its tables next to it");
+        assertEquals(java.util.Optional.of(Path.of("db")),
+                Options.parse(new String[] {"--state-file", "state/registry.json", "--dynamodb-dir", "db"})
+                        .dynamoDbDir());
         String[] bad = outErr("--cloudtrail", "yes");
         assertEquals("2", bad[0]);
         assertTrue(bad[2].contains("--cloudtrail is auto, on or off, not yes"), bad[2]);

@@ -186,7 +186,7 @@ class DecommissionTest {
         "detach policy AppPolicy from certificate " + A + ": done",
         "certificate " + B + ": no policy attached",
         "certificate " + B + ": kept, REVOKED",
-        "up to 60 s", "thing " + THING + " decommissioned");
+        "up to 5 s", "thing " + THING + " decommissioned");
   }
 
   @Test

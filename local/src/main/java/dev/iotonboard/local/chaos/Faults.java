@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Fault injection: parsed specs, matching and counters. Grammar (local/README.md "Quotas and faults"):
  * <pre>
  *   OP:WHEN:KIND          fail a control-plane call of OP with KIND (the call has no effect)
+ *   DynamoDB.OP:WHEN:KIND fail a DynamoDB call of OP (e.g. DynamoDB.GetItem) with KIND = 500 | throttle, in
+ *                         DynamoDB's shapes (InternalServerError; ProvisionedThroughputExceededException)
  *   crash:OP:WHEN         kill the calling Lambda container right after its call of OP took effect, unanswered
  *   drop:FUNCTION:WHEN    discard an asynchronous invocation of FUNCTION (never run, no retry, no record)
  *   WHEN = N (the Nth matching call, once) | every=K (every Kth)
@@ -111,6 +113,12 @@ public final class Faults {
     }
 
     /** Parses the syntax of a spec (operation names included; function names are resolved by {@link #add}). */
+    /** The prefix of a DynamoDB operation in a FAIL spec: {@code DynamoDB.GetItem:every=1:throttle}. */
+    public static final String DYNAMODB = "DynamoDB.";
+    /** The DynamoDB operations the device registry uses, which a spec may fail. */
+    public static final Set<String> DYNAMODB_OPERATIONS = Set.of("GetItem", "UpdateItem", "PutItem", "DeleteItem",
+            "Query", "BatchGetItem", "BatchWriteItem");
+
     public static Spec parse(String text) {
         String spec = text == null ? "" : text.trim();
         String[] parts = spec.split(":", -1);
@@ -127,7 +135,12 @@ public final class Faults {
         if (target.isEmpty()) {
             throw new SpecException(spec, type == Type.DROP ? "no function" : "no operation");
         }
-        if (type != Type.DROP && !Quotas.CONTROL_PLANE_OPERATIONS.contains(target)) {
+        boolean dynamo = type == Type.FAIL && target.startsWith(DYNAMODB);
+        if (dynamo && !DYNAMODB_OPERATIONS.contains(target.substring(DYNAMODB.length()))) {
+            throw new SpecException(spec, "unknown DynamoDB operation " + target + " (known: "
+                    + String.join(", ", new TreeSet<>(DYNAMODB_OPERATIONS)) + ")");
+        }
+        if (type != Type.DROP && !dynamo && !Quotas.CONTROL_PLANE_OPERATIONS.contains(target)) {
             throw new SpecException(spec, "unknown operation " + target + " (known: "
                     + String.join(", ", new TreeSet<>(Quotas.CONTROL_PLANE_OPERATIONS)) + ")");
         }
@@ -141,6 +154,9 @@ public final class Faults {
         Kind kind = null;
         if (type == Type.FAIL) {
             kind = Kind.of(parts[2]).orElseThrow(() -> new SpecException(spec, "unknown kind " + parts[2]));
+            if (dynamo && kind != Kind.INTERNAL && kind != Kind.THROTTLE) {
+                throw new SpecException(spec, "a DynamoDB call fails with 500 or throttle, not " + parts[2]);
+            }
         }
         return new Spec(spec, type, target, nth, every, kind);
     }
@@ -194,10 +210,18 @@ public final class Faults {
 
     /** Counts a call of {@code operation} (over no quota); the error to answer instead, if a spec fires. */
     public Optional<IotException> failure(String operation) {
-        Optional<IotException> failure = Optional.empty();
+        return failureKind(operation).map(Kind::exception);
+    }
+
+    /**
+     * Counts a call of {@code operation} ({@link #DYNAMODB} and the operation for a DynamoDB call); the kind of
+     * error to answer instead, if a spec fires.
+     */
+    public Optional<Kind> failureKind(String operation) {
+        Optional<Kind> failure = Optional.empty();
         for (Active a : active) {
             if (a.spec.type() == Type.FAIL && a.spec.target().equals(operation) && a.count() && failure.isEmpty()) {
-                failure = Optional.of(a.spec.kind().exception());
+                failure = Optional.of(a.spec.kind());
             }
         }
         return failure;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.sun.net.httpserver.HttpExchange;
 import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.iam.IamAuthorizer;
 import java.io.IOException;
@@ -44,12 +45,18 @@ public final class DynamoDbApi implements Gateway.Handler {
     private final EventLog log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private volatile IamAuthorizer iam;
+    private volatile Faults faults = Faults.none();
 
     /** @param engine dynalite's endpoint, or null when the stack has no table (and no dynalite runs) */
     public DynamoDbApi(URI engine, String region, String account, EventLog log) {
         this.engine = engine;
         this.authorization = new DynamoDbAuthorization(region, account);
         this.log = log;
+    }
+
+    /** The injected failures of DynamoDB calls ({@code DynamoDB.GetItem:every=1:throttle}); none by default. */
+    public void faults(Faults faults) {
+        this.faults = faults;
     }
 
     /** Who authorizes the requests signed with a function's credentials; without one IAM is not checked. */
@@ -75,6 +82,19 @@ public final class DynamoDbApi implements Gateway.Handler {
         if (denial.isPresent()) {
             log.event("dynamodb", "AccessDeniedException: " + denial.get());
             answerError(exchange, "com.amazon.coral.service#AccessDeniedException", "Message", denial.get());
+            return true;
+        }
+        Optional<Faults.Kind> failure = faults.failureKind(Faults.DYNAMODB + operation);
+        if (failure.isPresent()) {
+            log.event("dynamodb", operation + " failed by an injected fault (" + failure.get() + ")");
+            if (failure.get() == Faults.Kind.THROTTLE) {
+                answerError(exchange, "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                        "message", "The level of configured provisioned throughput for the table was exceeded."
+                                + " (injected)");
+            } else {
+                answerError(exchange, "com.amazonaws.dynamodb.v20120810#InternalServerError", "message",
+                        "Internal server error (injected)");
+            }
             return true;
         }
         proxy(exchange, body);

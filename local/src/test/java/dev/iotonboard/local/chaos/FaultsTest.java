@@ -59,6 +59,9 @@ class FaultsTest {
             {"crash:AttachPolicy:-2", "positive whole number"},
             {"drop::1", "no function"},
             {"", "three ':'-separated parts"},
+            {"DynamoDB.Scan:1:500", "unknown DynamoDB operation DynamoDB.Scan"},
+            {"DynamoDB.GetItem:1:503", "a DynamoDB call fails with 500 or throttle"},
+            {"crash:DynamoDB.GetItem:1", "unknown operation DynamoDB.GetItem"},
         };
         for (String[] c : cases) {
             Faults.SpecException e = assertThrows(Faults.SpecException.class, () -> Faults.parse(c[0]), c[0]);
@@ -80,6 +83,16 @@ class FaultsTest {
         assertEquals(7, list.get(0).matched());
         assertEquals(1, list.get(0).injected());
         assertEquals(3, list.get(1).injected());
+    }
+
+    @Test
+    void dynamoDbOperations_failByTheirPrefixedName_only() {
+        Faults faults = new Faults(FUNCTIONS);
+        faults.add("DynamoDB.GetItem:every=2:throttle");
+        assertEquals(List.of(2, 4, 6), firing(7, () -> faults.failureKind("DynamoDB.GetItem")
+                .filter(kind -> kind == Faults.Kind.THROTTLE).isPresent()));
+        assertEquals(List.of(), firing(7, () -> faults.failure("GetItem").isPresent()));
+        assertEquals(List.of(), firing(7, () -> faults.failureKind("DynamoDB.UpdateItem").isPresent()));
     }
 
     @Test
