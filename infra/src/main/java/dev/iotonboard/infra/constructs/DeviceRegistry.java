@@ -29,8 +29,8 @@ public final class DeviceRegistry extends Construct {
     public static final String THING_NAME = "thingName";
     /** The environment variable functions read the table name from (lambda-core's DeviceRegistry). */
     public static final String TABLE_VARIABLE = "DEVICE_REGISTRY_TABLE";
-    /** Certificate activation: writes the certificate and CA items. */
-    public static final List<String> ACTIVATION_ACTIONS = List.of("dynamodb:UpdateItem");
+    /** Certificate activation: reads the certificate item (duplicate events), writes the certificate and CA items. */
+    public static final List<String> ACTIVATION_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:UpdateItem");
     /** Thing provisioning: reads the certificate item, writes the binding (and a renewal's retired certificates). */
     public static final List<String> PROVISIONING_ACTIONS = List.of("dynamodb:GetItem", "dynamodb:UpdateItem");
     /** The API authorizer: reads the certificate and CA items, nothing else (and no IoT action at all). */

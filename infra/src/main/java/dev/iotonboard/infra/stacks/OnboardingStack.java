@@ -30,8 +30,6 @@ public final class OnboardingStack extends Stack {
     private final DevicePolicies devicePolicies;
     /** The activation handler's switch for the allow-list (lambda-core cannot be a dependency of the CDK app). */
     public static final String ALLOW_LIST_VARIABLE = "ALLOW_LIST";
-    /** What activation needs beyond its UpdateItem with the allow-list: the entry's GetItem. */
-    public static final List<String> ALLOW_LIST_ACTIONS = List.of("dynamodb:GetItem");
 
     private final DeviceRegistry deviceRegistry;
     private final Optional<RegistrySync> registrySync;
@@ -94,9 +92,9 @@ public final class OnboardingStack extends Stack {
                         .build()));
         reconciler.ifPresent(r -> r.compareWith(deviceRegistry));
         if (config.allowList()) {
-            // Activation, and the reconciler's completion of it, read and use the allow-list entry of the CN.
+            // Activation, and the reconciler's completion of it, read and use the allow-list entry of the CN: the
+            // GetItem and UpdateItem activation holds anyway (it reads duplicates' items and writes certificates').
             registration.getActivation().getFunction().addEnvironment(ALLOW_LIST_VARIABLE, "true");
-            deviceRegistry.grant(registration.getActivation().getRole(), ALLOW_LIST_ACTIONS);
             reconciler.ifPresent(r -> r.getFunction().getFunction().addEnvironment(ALLOW_LIST_VARIABLE, "true"));
         }
         if (reconciler.isEmpty()) {

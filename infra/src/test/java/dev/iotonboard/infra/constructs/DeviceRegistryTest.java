@@ -99,7 +99,7 @@ class DeviceRegistryTest {
 
     /** The DynamoDB actions each function's handler calls on the table (lambda-core DeviceRegistry's callers). */
     private static final Map<String, Set<String>> EXPECTED_ACTIONS = Map.of(
-            "CertificateActivation", Set.of("dynamodb:UpdateItem"),
+            "CertificateActivation", Set.of("dynamodb:GetItem", "dynamodb:UpdateItem"),
             "ThingProvisioning", Set.of("dynamodb:GetItem", "dynamodb:UpdateItem"),
             "Authorizer", Set.of("dynamodb:GetItem"),
             "ReconcilerFunction", Set.copyOf(Reconciler.TABLE_ACTIONS),

@@ -14,6 +14,7 @@ import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.IotObservations;
 import dev.iotonboard.lambda.core.registry.Step;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -58,12 +59,19 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  * activate. Only a certificate deleted (decommissioned) and presented again is registered anew: that registration
  * has its own {@code certificateRegistrationTimestamp}, which is part of what is remembered, so it is activated. If an operator revoked or deactivated the certificate since, the answer ALREADY_ACTIVE is stale but
  * harmless: nothing is written, and the certificate stays as the operator left it.
+ *
+ * <p>A duplicate that reaches another container (or one whose memory was lost) is absorbed by the registry: one
+ * GetItem of the certificate's item, and when it says ACTIVE (step not REJECTED), the event's CA, and {@code updatedAt}
+ * at or after the event's {@code certificateRegistrationTimestamp}, the answer is ALREADY_ACTIVE without any IoT
+ * call. Someone observed this registration ACTIVE, and it cannot have gone back to PENDING_ACTIVATION; a deleted and
+ * registered again certificate carries a newer registration time than any observation of the old one, so it takes
+ * the full path (docs/contracts.md, "Duplicate registered events").
  */
 public final class ActivationService {
 
     private static final JsonLogger LOG = JsonLogger.get(ActivationService.class);
     /** The DynamoDB actions {@link #activate} sends to the device registry (infra grants exactly these). */
-    public static final Set<String> REGISTRY_ACTIONS = Set.of("dynamodb:UpdateItem");
+    public static final Set<String> REGISTRY_ACTIONS = Set.of("dynamodb:GetItem", "dynamodb:UpdateItem");
 
     private final IotClient iot;
     private final Optional<DeviceRegistry> registry;
@@ -137,6 +145,13 @@ public final class ActivationService {
                     + "no IoT call", "certificateId", certificateId, "duplicate", true);
             return ActivationResult.alreadyActive(certificateId,
                     "duplicate seen by this container: already ACTIVE with a policy (no IoT call)");
+        }
+        if (registryShowsActiveSince(event)) {
+            done.remember(key);
+            LOG.info("duplicate event: the registry saw the certificate ACTIVE at or after this registration; "
+                    + "no IoT call", "certificateId", certificateId, "duplicate", true);
+            return ActivationResult.alreadyActive(certificateId,
+                    "duplicate: the registry saw it ACTIVE at or after this registration (no IoT call)");
         }
 
         CertificateDescription certificate;
@@ -224,6 +239,39 @@ public final class ActivationService {
         }
         LOG.info("allow-list entry used", "certificateId", certificateId, "thingName", thing);
         return Optional.empty();
+    }
+
+    /**
+     * True when the registry's item proves the event a duplicate: ACTIVE (not a rejection), of the event's CA, and
+     * observed so at or after the event's registration time. Any older item, a missing one or an event without a
+     * usable registration time proves nothing, and the event takes the full path. The read is eventually
+     * consistent: every version it can return was a true observation, so a stale one can only fail to prove.
+     */
+    private boolean registryShowsActiveSince(RegisteredEvent event) {
+        if (registry.isEmpty()) {
+            return false;
+        }
+        Optional<Instant> registeredAt = registrationTime(event.certificateRegistrationTimestamp());
+        if (registeredAt.isEmpty()) {
+            return false;
+        }
+        return registry.get().certificate(event.certificateId())
+                .filter(item -> CertificateStatus.ACTIVE.toString().equals(item.status()))
+                .filter(item -> item.step() != Step.REJECTED)
+                .filter(item -> event.caCertificateId().equals(item.caCertificateId()))
+                .filter(item -> item.updatedAt() != null && !item.updatedAt().isBefore(registeredAt.get()))
+                .isPresent();
+    }
+
+    /**
+     * The event's {@code certificateRegistrationTimestamp}: epoch milliseconds as a decimal string. Anything else,
+     * and a value before 2001-09-09 (10^12 ms; a count of seconds would look like that), is no usable time.
+     */
+    static Optional<Instant> registrationTime(String timestamp) {
+        if (timestamp == null || !timestamp.matches("[0-9]{13,18}")) {
+            return Optional.empty();
+        }
+        return Optional.of(Instant.ofEpochMilli(Long.parseLong(timestamp)));
     }
 
     private ActivationResult alreadyActive(CertificateDescription certificate) {

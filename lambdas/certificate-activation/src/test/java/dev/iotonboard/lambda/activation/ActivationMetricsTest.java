@@ -29,11 +29,20 @@ class ActivationMetricsTest extends HandlerTest {
         return handler.iotOperations();
     }
 
+    @Override
+    protected Set<String> declaredRegistryActions() {
+        return handler.registryActions();
+    }
+
     @BeforeEach
     void pendingDevice() {
         device = pki.issueDevice();
         iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
-        handler = new CertificateActivationHandler(client, Env.of(Map.of("JITR_POLICY_NAME", JITR,
+        handler = newContainer();
+    }
+
+    private CertificateActivationHandler newContainer() {
+        return new CertificateActivationHandler(client, handlerRegistry(), Env.of(Map.of("JITR_POLICY_NAME", JITR,
                 "CA_CERTIFICATE_IDS", pki.caId())), Clock.systemUTC());
     }
 
@@ -68,6 +77,19 @@ class ActivationMetricsTest extends HandlerTest {
         EmfLines.Metrics line = onlyLine();
         assertEquals(Map.of("RegisteredEvents", 1.0, "CertificatesAlreadyActive", 1.0), line.values());
         assertEquals(List.of(List.of()), line.dimensionSets());
+    }
+
+    @Test
+    void duplicateAbsorbedByTheRegistryInAnotherContainer_countsAsAlreadyActive() {
+        activate(device.id(), pki.caId());
+        handler = newContainer();
+        iot.clearCalls();
+        logs.clear();
+
+        assertEquals("ALREADY_ACTIVE", activate(device.id(), pki.caId()));
+
+        assertEquals(List.of(), iot.operations(), "absorbed by the registry item");
+        assertEquals(Map.of("RegisteredEvents", 1.0, "CertificatesAlreadyActive", 1.0), onlyLine().values());
     }
 
     @Test

@@ -51,6 +51,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.iot.IotClient;
 
@@ -186,8 +187,10 @@ class CertificateActivationHandlerTest extends HandlerTest {
     // ---- duplicates -------------------------------------------------------------------------------------------
 
     @Test
-    void activate_duplicateDeliveryOfActivatedCertificate_succeedsWithoutWrites() {
+    void activate_duplicateDeliveryOfActivatedCertificate_withoutRegistryItem_succeedsWithoutWrites() {
         activate(event(device.id(), pki.caId()));
+        registryTable().client().deleteItem(r -> r.tableName(registryTable().name())
+                .key(Map.of("pk", AttributeValue.fromS("cert#" + device.id()))));
         iot.clearCalls();
 
         JsonNode result = activate(event(device.id(), pki.caId()));
@@ -723,6 +726,157 @@ class CertificateActivationHandlerTest extends HandlerTest {
         assertEquals(Step.REVOKED, item.step());
     }
 
+    // ---- duplicates absorbed by the registry (another container) -----------------------------------------------
+
+    /** The registered event of {@code device} with {@code certificateRegistrationTimestamp} = {@code at}. */
+    private String registeredAt(Instant at) {
+        return event(device.id(), pki.caId()).replace("1732838399000", Long.toString(at.toEpochMilli()));
+    }
+
+    private List<String> registryOperationsSince(int mark) {
+        List<String> all = registryOperations();
+        return all.subList(mark, all.size());
+    }
+
+    @Test
+    void activate_duplicateInAnotherContainer_isAbsorbedByOneGetItem_withoutIotCallOrWrite() {
+        assertOutcome(Handlers.invoke(handler(), event(device.id(), pki.caId())), "ACTIVATED", null);
+        CertificateItem activated = registry().certificate(device.id()).orElseThrow();
+        iot.clearCalls();
+        int mark = registryOperations().size();
+
+        JsonNode duplicate = Handlers.invoke(handler(), event(device.id(), pki.caId()));
+
+        assertOutcome(duplicate, "ALREADY_ACTIVE", null);
+        assertTrue(duplicate.get("detail").asText().contains("registry"), duplicate.toString());
+        assertEquals(List.of(), iot.operations());
+        assertEquals(List.of("dynamodb:GetItem"), registryOperationsSince(mark));
+        assertEquals(activated, registry().certificate(device.id()).orElseThrow(), "nothing written");
+    }
+
+    @Test
+    void activate_duplicateAbsorbedByTheRegistry_isRememberedByTheContainer() {
+        activate(event(device.id(), pki.caId()));
+        CertificateActivationHandler container = handler();
+        Handlers.invoke(container, event(device.id(), pki.caId()));
+        iot.clearCalls();
+        int mark = registryOperations().size();
+
+        assertOutcome(Handlers.invoke(container, event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+
+        assertEquals(List.of(), iot.operations());
+        assertEquals(List.of(), registryOperationsSince(mark));
+    }
+
+    /** Observed ACTIVE at the registration instant is proof; one millisecond before it is not. */
+    @ParameterizedTest
+    @CsvSource({"0, ALREADY_ACTIVE", "1, ACTIVATED"})
+    void activate_registrationTimeAgainstTheItemsObservation_decides(long registeredAfterMillis, String outcome) {
+        Instant observed = Instant.now().minusSeconds(60);
+        registry().write(CertificateUpdate.of(device.id(), Step.ACTIVATED, observed).caCertificateId(pki.caId())
+                .status("ACTIVE").build());
+
+        JsonNode result = activate(registeredAt(observed.plusMillis(registeredAfterMillis)));
+
+        assertOutcome(result, outcome, null);
+        assertEquals(outcome.equals("ACTIVATED") ? FRESH : List.of(), iot.operations());
+        assertEquals(outcome.equals("ACTIVATED") ? "ACTIVE" : "PENDING_ACTIVATION",
+                iot.certificateStatus(device.id()));
+    }
+
+    @Test
+    void activate_reRegistrationAfterDeletionOutsideTheProject_isActivatedThroughIot() {
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+        // Deleted with the CLI (no registry write: the item still says ACTIVE), then presented again.
+        client.updateCertificate(r -> r.certificateId(device.id()).newStatus(CertificateStatus.INACTIVE));
+        client.detachPolicy(r -> r.policyName(JITR).target(arn));
+        client.deleteCertificate(r -> r.certificateId(device.id()));
+        iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
+        Instant registeredAgain = registry().certificate(device.id()).orElseThrow().updatedAt().plusMillis(1);
+        iot.clearCalls();
+
+        JsonNode result = activate(registeredAt(registeredAgain));
+
+        assertOutcome(result, "ACTIVATED", null);
+        assertEquals(FRESH, iot.operations());
+        assertEquals("ACTIVE", iot.certificateStatus(device.id()));
+        assertEquals(List.of(JITR), iot.policiesOf(arn));
+        assertTrue(!registry().certificate(device.id()).orElseThrow().updatedAt().isBefore(registeredAgain));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"REVOKED", "INACTIVE"})
+    void activate_itemRevokedOrInactive_isNotAbsorbed_fullPathNeverActivates(String status) {
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+        iot.setCertificateStatus(device.id(), status);
+        registry().write(CertificateUpdate.of(device.id(), Step.REVOKED, Instant.now().plusMillis(1)).status(status)
+                .build());
+        iot.clearCalls();
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "REJECTED", "NOT_PENDING_ACTIVATION");
+        assertEquals(List.of("DescribeCertificate"), iot.operations());
+        assertEquals(status, iot.certificateStatus(device.id()));
+        assertEquals(status, registry().certificate(device.id()).orElseThrow().status());
+    }
+
+    /**
+     * Items and events that prove nothing: each takes the full path, which here activates the certificate IoT still
+     * has PENDING_ACTIVATION (an absorbed event would leave it so).
+     */
+    static Stream<Arguments> noProof() {
+        return Stream.of(
+                Arguments.of("item of another CA", "ACTIVE", Step.ACTIVATED, otherPki.caId(), "1732838399000"),
+                Arguments.of("rejection of an ACTIVE certificate without policy", "ACTIVE", Step.REJECTED,
+                        pki.caId(), "1732838399000"),
+                Arguments.of("item PENDING_ACTIVATION", "PENDING_ACTIVATION", Step.REJECTED, pki.caId(),
+                        "1732838399000"),
+                Arguments.of("item DELETED", "DELETED", Step.DECOMMISSIONED, pki.caId(), "1732838399000"),
+                Arguments.of("registration time in seconds", "ACTIVE", Step.ACTIVATED, pki.caId(), "1732838399"),
+                Arguments.of("registration time not a number", "ACTIVE", Step.ACTIVATED, pki.caId(), "yesterday"),
+                Arguments.of("no registration time", "ACTIVE", Step.ACTIVATED, pki.caId(), null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("noProof")
+    void activate_itemOrEventThatProvesNothing_takesTheFullPath(String label, String status, Step step, String ca,
+            String registrationTimestamp) {
+        registry().write(CertificateUpdate.of(device.id(), step, Instant.now()).caCertificateId(ca).status(status)
+                .build());
+        String event = event(device.id(), pki.caId());
+        event = registrationTimestamp == null
+                ? event.replace(",\n  \"certificateRegistrationTimestamp\": \"1732838399000\"", "")
+                : event.replace("1732838399000", registrationTimestamp);
+        assertEquals(registrationTimestamp == null, !event.contains("certificateRegistrationTimestamp"), event);
+
+        assertOutcome(activate(event), "ACTIVATED", null);
+
+        assertEquals(FRESH, iot.operations());
+        assertEquals("ACTIVE", iot.certificateStatus(device.id()));
+    }
+
+    @Test
+    void activate_crashBetweenUpdateCertificateAndTheItemWrite_convergesThroughTheFullPath() {
+        // IoT as the crash leaves it: JITR policy attached, ACTIVE; the item as an earlier rejection wrote it
+        // (PENDING_ACTIVATION while the CA was INACTIVE), so it proves nothing.
+        registry().write(CertificateUpdate.of(device.id(), Step.REJECTED, Instant.now()).caCertificateId(pki.caId())
+                .status("PENDING_ACTIVATION").reason("CA_NOT_ACTIVE").build());
+        iot.attachPolicy(JITR, arn);
+        iot.setCertificateStatus(device.id(), "ACTIVE");
+        iot.clearCalls();
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+
+        assertEquals(List.of("DescribeCertificate", "ListAttachedPolicies"), iot.operations());
+        CertificateItem item = registry().certificate(device.id()).orElseThrow();
+        assertEquals("ACTIVE", item.status());
+        assertEquals(Step.ACTIVATED, item.step());
+        iot.clearCalls();
+        assertOutcome(activate(event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
+        assertEquals(List.of(), iot.operations(), "the next duplicate is absorbed by the item the retry wrote");
+    }
+
     // ---- calls per onboarded device (lambdas/README.md, "IoT calls per onboarded device") -------------------
 
     @Test
@@ -744,10 +898,12 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void callsPerDevice_duplicateInAnotherContainer_matchTheReadmeTable() {
         activate(event(device.id(), pki.caId()));
         iot.clearCalls();
+        int before = registryOperations().size();
 
         assertOutcome(activate(event(device.id(), pki.caId())), "ALREADY_ACTIVE", null);
 
-        assertEquals(Map.of("DescribeCertificate", 1L, "ListAttachedPolicies", 1L), iot.operationCounts());
+        assertEquals(Map.of(), iot.operationCounts());
+        assertEquals(List.of("dynamodb:GetItem"), registryOperations().subList(before, registryOperations().size()));
     }
 
     // ---- in-container memory of activated certificates ------------------------------------------------------
@@ -779,7 +935,8 @@ class CertificateActivationHandlerTest extends HandlerTest {
         client.detachPolicy(r -> r.policyName(JITR).target(arn));
         client.deleteCertificate(r -> r.certificateId(device.id()));
         iot.addCertificate(device.pem(), pki.caId(), "PENDING_ACTIVATION");
-        String registeredAgain = event(device.id(), pki.caId()).replace("1732838399000", "1732839999000");
+        String registeredAgain = registeredAt(registry().certificate(device.id()).orElseThrow().updatedAt()
+                .plusMillis(1));
         iot.clearCalls();
 
         assertOutcome(Handlers.invoke(container, registeredAgain), "ACTIVATED", null);

@@ -34,8 +34,10 @@ import software.amazon.awssdk.services.iot.IotClient;
  *   <li>Construction: Lambda's no-arg constructor builds one IoT client per container from the process
  *       environment, with an {@link IotPrimer} installed, and registers the SnapStart hook
  *       ({@link SnapStartPriming}); tests pass their own client (with an {@link IotPrimer} or without), {@link Env}
- *       and {@link Clock}.</li>
- *   <li>{@link #prime}: refused without a primer; otherwise Jackson and {@link #iotRequests}, no network call.</li>
+ *       and {@link Clock}. A handler that declares no IoT request may be built without any IoT client
+ *       ({@link #IotHandler(Class, Env, Clock)}): building one costs cold-start time for nothing.</li>
+ *   <li>{@link #prime}: refused without a primer; otherwise Jackson and {@link #iotRequests}, no network call;
+ *       Jackson only for a handler without an IoT client.</li>
  *   <li>{@link #handleRequest}: the event is parsed; a {@link MalformedEventException} is logged at WARN and
  *       answered {@link #rejected} (the invocation succeeds: Lambda does not retry a permanent error); an
  *       {@link SdkException} that outlasted the SDK retries is logged at ERROR and rethrown (the invocation fails,
@@ -83,6 +85,20 @@ public abstract class IotHandler<E, R> implements RequestStreamHandler {
     protected IotHandler(Class<E> eventType, Env env, Clock clock,
             BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients, ExecutionInterceptor... interceptors) {
         this(eventType, clients.apply(env, primerFirst(interceptors)), env, clock);
+    }
+
+    /**
+     * For a handler that declares no IoT request ({@link #iotRequests} empty), e.g. one that reads only DynamoDB:
+     * no IoT client at all ({@link #iot()} refuses); {@link #prime} primes Jackson only, and the SnapStart hook is
+     * registered.
+     */
+    protected IotHandler(Class<E> eventType, Env env, Clock clock) {
+        this.eventType = eventType;
+        this.iot = null;
+        this.primer = null;
+        this.env = env;
+        this.clock = clock;
+        this.snapStart = SnapStartPriming.register(this::prime);
     }
 
     /**
@@ -146,7 +162,16 @@ public abstract class IotHandler<E, R> implements RequestStreamHandler {
         return new Object[0];
     }
 
+    /**
+     * The IoT client.
+     *
+     * @throws IllegalStateException for a handler built without one ({@link #IotHandler(Class, Env, Clock)})
+     */
     protected final IotClient iot() {
+        if (iot == null) {
+            throw new IllegalStateException("this handler was built without an IoT client (it declares no IoT "
+                    + "request)");
+        }
         return iot;
     }
 
@@ -168,16 +193,30 @@ public abstract class IotHandler<E, R> implements RequestStreamHandler {
      * benchmark can measure its effect): the priming event and answer through Jackson, and {@link #iotRequests}
      * through the SDK, each aborted before transmission ({@link IotPrimer}). Changes no state.
      *
-     * @return the number of IoT requests primed
-     * @throws IllegalStateException when the handler's client has no {@link IotPrimer}
+     * A handler without an IoT client primes Jackson only.
+     *
+     * @return the number of IoT requests primed (0 without an IoT client)
+     * @throws IllegalStateException when the handler's client has no {@link IotPrimer}, or when a handler without
+     *         an IoT client declares IoT requests
      */
     public final int prime() {
+        if (iot == null) {
+            if (!iotRequests().isEmpty()) {
+                throw new IllegalStateException("this handler declares IoT requests but has no IoT client");
+            }
+            primeJackson();
+            return 0;
+        }
         if (primer == null) {
             throw new IllegalStateException("this handler's IoT client has no IotPrimer installed");
         }
+        primeJackson();
+        return primer.prime(iot, iotRequests());
+    }
+
+    private void primeJackson() {
         parse(primingEvent().getBytes(StandardCharsets.UTF_8));
         Json.toJson(primingAnswer());
-        return primer.prime(iot, iotRequests());
     }
 
     @Override

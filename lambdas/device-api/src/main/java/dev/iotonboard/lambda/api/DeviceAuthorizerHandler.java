@@ -6,7 +6,6 @@ import dev.iotonboard.lambda.api.model.AuthorizerResponse;
 import dev.iotonboard.lambda.api.model.Decision;
 import dev.iotonboard.lambda.core.EmbeddedMetrics;
 import dev.iotonboard.lambda.core.Env;
-import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.DynamoDbClients;
@@ -45,11 +44,22 @@ public final class DeviceAuthorizerHandler extends IotHandler<AuthorizerEvent, A
     /**
      * Used by Lambda: one DynamoDB client ({@link DynamoDbClients#forApiRequests}: few, short attempts, a caller
      * is waiting), one configuration and one cache per container; the registry table is
-     * {@code DEVICE_REGISTRY_TABLE}. The IoT client {@link IotHandler} builds is never called.
+     * {@code DEVICE_REGISTRY_TABLE}. No IoT client is built (the function makes no IoT call); SnapStart priming
+     * primes Jackson.
      */
     public DeviceAuthorizerHandler() {
-        super(AuthorizerEvent.class, IotClients::forApiRequests);
-        service = service(DeviceRegistry.fromEnvironment(env(), DynamoDbClients.forApiRequests(env(), List.of())));
+        this(Env.system());
+    }
+
+    private DeviceAuthorizerHandler(Env env) {
+        this(DeviceRegistry.fromEnvironment(env, DynamoDbClients.forApiRequests(env, List.of())), env,
+                Clock.systemUTC());
+    }
+
+    /** Without an IoT client, as Lambda builds it, on {@code registry}. */
+    public DeviceAuthorizerHandler(DeviceRegistry registry, Env env, Clock clock) {
+        super(AuthorizerEvent.class, env, clock);
+        service = service(registry);
     }
 
     /**

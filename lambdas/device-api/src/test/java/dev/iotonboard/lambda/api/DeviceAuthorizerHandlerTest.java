@@ -497,6 +497,22 @@ class DeviceAuthorizerHandlerTest extends HandlerTest {
     // ---- SnapStart priming ----------------------------------------------------------------------------------------
 
     @Test
+    void withoutAnIotClient_asLambdaBuildsIt_primesJacksonOnly_andDecidesFromTheRegistry() {
+        bound(device, thingName);
+        DeviceAuthorizerHandler container = new DeviceAuthorizerHandler(registry,
+                Env.of(Map.of("CA_CERTIFICATE_ID", pki.caId())), clock);
+
+        assertEquals(0, container.prime());
+        assertEquals(List.of(), reads);
+
+        assertAllowed(Handlers.invoke(container, event(device.pem())), thingName);
+        assertEquals(List.of("GetItem", "GetItem"), reads);
+        status(device, "REVOKED");
+        clock.advance(Duration.ofMinutes(10));
+        assertDenied(Handlers.invoke(container, event(device.pem())), "NOT_ACTIVE");
+    }
+
+    @Test
     void prime_makesNoNetworkCallAndCachesNothing_andLeavesTheHandlerWorking() {
         bound(device, thingName);
         IotPrimer primer = new IotPrimer();

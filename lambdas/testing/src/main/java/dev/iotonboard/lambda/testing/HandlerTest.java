@@ -108,6 +108,16 @@ public abstract class HandlerTest {
         return new DeviceRegistry(handlerRegistryClient, tableName);
     }
 
+    /**
+     * The DynamoDB actions the handler under test sent through {@link #handlerRegistry()} so far, in order
+     * ({@code dynamodb:GetItem}, ...).
+     */
+    protected List<String> registryOperations() {
+        synchronized (registryOperations) {
+            return List.copyOf(registryOperations);
+        }
+    }
+
     /** The DynamoDB actions the handler under test declares (its {@code registryActions()}); none by default. */
     protected Set<String> declaredRegistryActions() {
         return Set.of();
