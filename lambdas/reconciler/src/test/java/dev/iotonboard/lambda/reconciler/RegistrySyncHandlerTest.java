@@ -12,7 +12,6 @@ import dev.iotonboard.lambda.core.registry.CertificateItem;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.Step;
-import dev.iotonboard.lambda.testing.Dynalite;
 import dev.iotonboard.lambda.testing.Fault;
 import dev.iotonboard.lambda.testing.HandlerTest;
 import dev.iotonboard.lambda.testing.Handlers;
@@ -29,9 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,33 +40,16 @@ class RegistrySyncHandlerTest extends HandlerTest {
 
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-    private static Dynalite dynalite;
 
     private final List<IotClient> clients = new ArrayList<>();
     private RegistryTable table;
     private DeviceRegistry registry;
 
-    @BeforeAll
-    static void startDynalite() {
-        dynalite = Dynalite.start();
-    }
-
-    @AfterAll
-    static void stopDynalite() {
-        if (dynalite != null) {
-            dynalite.close();
-        }
-    }
-
+    /** This test's table, in the JVM's shared dynalite; HandlerTest drops it after the test. */
     @BeforeEach
     void newTable() {
-        table = RegistryTable.on(dynalite);
+        table = registryTable();
         registry = table.registry();
-    }
-
-    @AfterEach
-    void closeTable() {
-        table.close();
     }
 
     @Override
