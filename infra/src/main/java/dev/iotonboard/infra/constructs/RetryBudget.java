@@ -15,15 +15,16 @@ public final class RetryBudget {
     public static final int MARGIN_SECONDS = 30;
 
     /**
-     * The API authorizer's IoT budget, mirrored from lambda-core's IotClients (change both together): each of its
-     * {@value #AUTHORIZER_IOT_CALLS} calls is cut off by the SDK after {@value #AUTHORIZER_CALL_TIMEOUT_SECONDS} s,
-     * every attempt (3, each at most 1 s) and backoff (at most 1 s) included. The authorizer's function timeout must
-     * exceed it, so an IoT outage ends in a logged Deny, not in a Lambda timeout that API Gateway answers with 500.
+     * The API authorizer's device registry budget, mirrored from lambda-core's DynamoDbClients (change both
+     * together): each of its {@value #AUTHORIZER_REGISTRY_READS} reads is cut off by the SDK after
+     * {@value #AUTHORIZER_READ_TIMEOUT_SECONDS} s, every attempt (3, each at most 1 s) and backoff included. The
+     * authorizer's function timeout must exceed it, so a registry outage ends in a logged Deny, not in a Lambda
+     * timeout that API Gateway answers with 500.
      */
-    public static final int AUTHORIZER_IOT_CALLS = 2;
-    public static final int AUTHORIZER_CALL_TIMEOUT_SECONDS = 3;
+    public static final int AUTHORIZER_REGISTRY_READS = 2;
+    public static final int AUTHORIZER_READ_TIMEOUT_SECONDS = 2;
     public static final Duration AUTHORIZER_BUDGET =
-            Duration.seconds(AUTHORIZER_IOT_CALLS * AUTHORIZER_CALL_TIMEOUT_SECONDS);
+            Duration.seconds(AUTHORIZER_REGISTRY_READS * AUTHORIZER_READ_TIMEOUT_SECONDS);
 
     private RetryBudget() {
     }

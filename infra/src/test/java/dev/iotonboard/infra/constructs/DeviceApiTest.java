@@ -111,10 +111,10 @@ class DeviceApiTest {
     }
 
     @Test
-    void authorizerTimeout_exceedsItsIotRetryBudget_soAnOutageEndsInADenyNotA500() {
+    void authorizerTimeout_exceedsItsRegistryRetryBudget_soAnOutageEndsInADenyNotA500() {
         Map<String, Object> authorizer = properties(api.getAuthorizerFunction().getFunction());
         assertEquals(10, ((Number) authorizer.get("Timeout")).intValue());
-        assertEquals(6, RetryBudget.AUTHORIZER_BUDGET.toSeconds().intValue());
+        assertEquals(4, RetryBudget.AUTHORIZER_BUDGET.toSeconds().intValue());
         assertTrue(RetryBudget.AUTHORIZER_BUDGET.toSeconds().intValue()
                 < ((Number) authorizer.get("Timeout")).intValue(), authorizer.toString());
     }

@@ -117,7 +117,6 @@ class IotClientsTest {
     void apiAuthorizationBudget_isTheCallTimeoutPerCall_andEndsWellBeforeTheAuthorizersTenSecondTimeout() {
         assertEquals(java.time.Duration.ofSeconds(6), IotClients.apiAuthorizationBudget());
         assertTrue(IotClients.API_CALL_ATTEMPT_TIMEOUT.compareTo(IotClients.API_CALL_TIMEOUT) < 0);
-        // infra's RetryBudget.AUTHORIZER_BUDGET mirrors this figure against the function's timeout (10 s).
         assertTrue(IotClients.apiAuthorizationBudget().compareTo(java.time.Duration.ofSeconds(10)) < 0);
     }
 
