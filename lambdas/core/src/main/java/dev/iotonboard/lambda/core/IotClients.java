@@ -33,11 +33,7 @@ import software.amazon.awssdk.services.iot.IotClientBuilder;
  *       full jitter capped at {@link #MAX_BACKOFF} (throttling from 500 ms, other errors from 100 ms): at most
  *       ~22 s of waiting per call, ~11 s on average, which rides out bursts against the 10 TPS quotas; whatever
  *       survives fails the invocation so Lambda retries the event. The SDK's own cap (20 s) would allow ~70 s.
- *       The API authorizer ({@link #forApiRequests()}): {@value #API_MAX_ATTEMPTS} attempts, backoff capped at
- *       1 s, each attempt cut off after {@link #API_CALL_ATTEMPT_TIMEOUT} and each call, its attempts and backoffs
- *       together, after {@link #API_CALL_TIMEOUT}: its {@value #API_CALLS_PER_AUTHORIZATION} calls end within
- *       {@link #apiAuthorizationBudget()}, before the function's 10 s timeout (infra RetryBudget mirrors these
- *       figures), so the authorizer answers a Deny instead of timing out.</li>
+ *       (The API authorizer calls no IoT: its short-budget client is {@code registry.DynamoDbClients}'.)</li>
  *   <li>Region: {@code AWS_REGION}, else {@code AWS_DEFAULT_REGION}.</li>
  *   <li>Endpoint override: {@code AWS_ENDPOINT_URL_IOT}, else {@code AWS_ENDPOINT_URL} (the local IoT Core).</li>
  *   <li>Credentials: the Lambda environment variables when present (skips the provider chain's probing), else the
@@ -50,16 +46,6 @@ public final class IotClients {
     public static final int MAX_ATTEMPTS = 8;
     /** Longest wait between two attempts for the event handlers. */
     public static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    /** Attempts per IoT call for the API authorizer. */
-    public static final int API_MAX_ATTEMPTS = 3;
-    /** Longest wait between two attempts for the API authorizer. */
-    public static final Duration API_MAX_BACKOFF = Duration.ofSeconds(1);
-    /** Longest single attempt of an API authorizer call (an in-region IoT call takes tens of milliseconds). */
-    public static final Duration API_CALL_ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
-    /** Longest API authorizer call, every attempt and backoff included (the SDK's apiCallTimeout). */
-    public static final Duration API_CALL_TIMEOUT = Duration.ofSeconds(3);
-    /** IoT calls of one authorization: DescribeCertificate and ListPrincipalThings. */
-    public static final int API_CALLS_PER_AUTHORIZATION = 2;
 
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(5);
@@ -72,27 +58,6 @@ public final class IotClients {
         return fromEnvironment(Env.system());
     }
 
-    /** The client for the API authorizer's container: fewer, shorter retries (a caller is waiting). */
-    public static IotClient forApiRequests() {
-        return forApiRequests(List.of());
-    }
-
-    /** The API authorizer's client with {@code interceptors} (e.g. the SnapStart {@link IotPrimer}). */
-    public static IotClient forApiRequests(List<ExecutionInterceptor> interceptors) {
-        return forApiRequests(Env.system(), interceptors);
-    }
-
-    /** The API authorizer's client configured from {@code env}, with {@code interceptors}. */
-    public static IotClient forApiRequests(Env env, List<ExecutionInterceptor> interceptors) {
-        return create(region(env), endpointOverride(env), credentials(env),
-                retryStrategy(API_MAX_ATTEMPTS, API_MAX_BACKOFF), interceptors,
-                API_CALL_ATTEMPT_TIMEOUT, API_CALL_TIMEOUT);
-    }
-
-    /** The longest the API authorizer's IoT calls can take together: calls x {@link #API_CALL_TIMEOUT}. */
-    public static Duration apiAuthorizationBudget() {
-        return API_CALL_TIMEOUT.multipliedBy(API_CALLS_PER_AUTHORIZATION);
-    }
 
     /** The client configured from {@code env} with the event handlers' retry strategy. */
     public static IotClient fromEnvironment(Env env) {

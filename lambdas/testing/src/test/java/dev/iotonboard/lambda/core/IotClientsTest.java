@@ -107,17 +107,8 @@ class IotClientsTest {
     }
 
     @Test
-    void retryStrategy_allowsEightAttemptsForEventsAndThreeForTheApi() {
+    void retryStrategy_allowsEightAttemptsForEvents() {
         assertEquals(8, IotClients.retryStrategy().maxAttempts());
-        assertEquals(3, IotClients.retryStrategy(IotClients.API_MAX_ATTEMPTS, IotClients.API_MAX_BACKOFF)
-                .maxAttempts());
-    }
-
-    @Test
-    void apiAuthorizationBudget_isTheCallTimeoutPerCall_andEndsWellBeforeTheAuthorizersTenSecondTimeout() {
-        assertEquals(java.time.Duration.ofSeconds(6), IotClients.apiAuthorizationBudget());
-        assertTrue(IotClients.API_CALL_ATTEMPT_TIMEOUT.compareTo(IotClients.API_CALL_TIMEOUT) < 0);
-        assertTrue(IotClients.apiAuthorizationBudget().compareTo(java.time.Duration.ofSeconds(10)) < 0);
     }
 
     @Test

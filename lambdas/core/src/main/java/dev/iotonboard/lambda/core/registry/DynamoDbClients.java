@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
  *       capped at 5 s; DynamoDB's throttling errors, {@code ProvisionedThroughputExceededException},
  *       {@code ThrottlingException} and {@code RequestLimitExceeded}, take the throttling backoff). An on-demand
  *       table throttles only past twice its previous peak; what survives fails the invocation so Lambda retries.
- *       The API authorizer ({@link #forApiRequests()}): {@value #API_MAX_ATTEMPTS} attempts, backoff capped at
+ *       The API authorizer ({@link #forApiRequests(Env, List)}): {@value #API_MAX_ATTEMPTS} attempts, backoff capped at
  *       {@link #API_MAX_BACKOFF}, each attempt cut off after {@link #API_CALL_ATTEMPT_TIMEOUT} and each call after
  *       {@link #API_CALL_TIMEOUT}: its {@value #API_CALLS_PER_AUTHORIZATION} reads end within
  *       {@link #apiAuthorizationBudget()}, well before the function's timeout, so it answers a Deny instead of
@@ -68,12 +68,8 @@ public final class DynamoDbClients {
                 IotClients.retryStrategy(), List.of(), null, null);
     }
 
-    /** The client for the API authorizer's container: fewer, shorter retries (a caller is waiting). */
-    public static DynamoDbClient forApiRequests() {
-        return forApiRequests(Env.system(), List.of());
-    }
-
-    /** The API authorizer's client configured from {@code env}, with {@code interceptors}. */
+    /** The API authorizer's client configured from {@code env}, with {@code interceptors}: fewer, shorter retries (a
+     * caller is waiting). */
     public static DynamoDbClient forApiRequests(Env env, List<ExecutionInterceptor> interceptors) {
         return create(IotClients.region(env), endpointOverride(env), IotClients.credentials(env),
                 IotClients.retryStrategy(API_MAX_ATTEMPTS, API_MAX_BACKOFF), interceptors,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.testing.Dynalite;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.RegistryTable;
@@ -116,6 +117,9 @@ class DynamoDbClientsTest {
     void apiAuthorizationBudget_isTheCallTimeoutPerRead_andEndsWellBeforeTheAuthorizersTimeout() {
         assertEquals(DynamoDbClients.API_CALL_TIMEOUT.multipliedBy(2), DynamoDbClients.apiAuthorizationBudget());
         assertTrue(DynamoDbClients.apiAuthorizationBudget().compareTo(Duration.ofSeconds(10)) < 0);
+        assertTrue(DynamoDbClients.API_CALL_ATTEMPT_TIMEOUT.compareTo(DynamoDbClients.API_CALL_TIMEOUT) < 0);
+        assertEquals(3, IotClients.retryStrategy(DynamoDbClients.API_MAX_ATTEMPTS, DynamoDbClients.API_MAX_BACKOFF)
+                .maxAttempts());
     }
 
     private AtomicInteger answer(int status, String body, Duration delay) throws IOException {
