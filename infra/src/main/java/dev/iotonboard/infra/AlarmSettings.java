@@ -38,42 +38,19 @@ public record AlarmSettings(Optional<String> email, int periodMinutes, int funct
 
     /** Reads the alarm keys; adds one line per bad key to {@code problems}. */
     public static AlarmSettings fromContext(Function<String, Object> context, List<String> problems) {
-        Optional<String> email = text(context, ALARM_EMAIL);
+        OnboardingConfig.Reader in = new OnboardingConfig.Reader(context, problems);
+        Optional<String> email = in.optional(ALARM_EMAIL);
         email.filter(address -> address.length() > 254 || !EMAIL.matcher(address).matches())
                 .ifPresent(address -> problems.add(ALARM_EMAIL + ": '" + address + "' is not an email address such as "
                         + "ops@example.org; the alarm topic subscribes it (it must confirm the subscription), or leave "
                         + "it unset for no subscription."));
         return new AlarmSettings(
                 email.filter(EMAIL.asMatchPredicate()),
-                integer(context, problems, ALARM_PERIOD_MINUTES, DEFAULTS.periodMinutes(), 1, MAX_PERIOD_MINUTES),
-                integer(context, problems, ALARM_FUNCTION_ERRORS, DEFAULTS.functionErrors(), 0, MAX_THRESHOLD),
-                integer(context, problems, ALARM_FUNCTION_THROTTLES, DEFAULTS.functionThrottles(), 0, MAX_THRESHOLD),
-                integer(context, problems, ALARM_RULE_FAILURES, DEFAULTS.ruleFailures(), 0, MAX_THRESHOLD),
-                integer(context, problems, ALARM_API_5XX, DEFAULTS.api5xx(), 0, MAX_THRESHOLD),
-                integer(context, problems, ALARM_AUTHORIZER_DENIALS, DEFAULTS.authorizerDenials(), 0, MAX_THRESHOLD));
-    }
-
-    private static Optional<String> text(Function<String, Object> context, String key) {
-        Object value = context.apply(key);
-        return value == null ? Optional.empty() : Optional.of(value.toString().trim()).filter(s -> !s.isEmpty());
-    }
-
-    private static int integer(Function<String, Object> context, List<String> problems, String key, int defaultValue,
-                               int min, int max) {
-        Optional<String> value = text(context, key);
-        if (value.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            int number = Integer.parseInt(value.get());
-            if (number >= min && number <= max) {
-                return number;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        problems.add(key + ": '" + value.get() + "' is not a whole number from " + min + " to " + max
-                + " (default " + defaultValue + ").");
-        return defaultValue;
+                in.integer(ALARM_PERIOD_MINUTES, DEFAULTS.periodMinutes(), 1, MAX_PERIOD_MINUTES),
+                in.integer(ALARM_FUNCTION_ERRORS, DEFAULTS.functionErrors(), 0, MAX_THRESHOLD),
+                in.integer(ALARM_FUNCTION_THROTTLES, DEFAULTS.functionThrottles(), 0, MAX_THRESHOLD),
+                in.integer(ALARM_RULE_FAILURES, DEFAULTS.ruleFailures(), 0, MAX_THRESHOLD),
+                in.integer(ALARM_API_5XX, DEFAULTS.api5xx(), 0, MAX_THRESHOLD),
+                in.integer(ALARM_AUTHORIZER_DENIALS, DEFAULTS.authorizerDenials(), 0, MAX_THRESHOLD));
     }
 }

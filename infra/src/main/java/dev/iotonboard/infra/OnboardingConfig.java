@@ -620,7 +620,8 @@ public record OnboardingConfig(
         return pem;
     }
 
-    private record Reader(Function<String, Object> context, List<String> problems) {
+    /** Reads context keys, adding one line per bad value to {@code problems} (also used by {@link AlarmSettings}). */
+    record Reader(Function<String, Object> context, List<String> problems) {
         Optional<String> optional(String key) {
             Object value = context.apply(key);
             return value == null ? Optional.empty() : Optional.of(value.toString().trim()).filter(s -> !s.isEmpty());
