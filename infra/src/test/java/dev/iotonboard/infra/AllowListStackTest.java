@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.iotonboard.infra.constructs.JavaFunction;
 import dev.iotonboard.infra.stacks.OnboardingStack;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -55,11 +54,7 @@ class AllowListStackTest {
     }
 
     private static OnboardingApp.Synthesis synthesize(String value, ByteArrayOutputStream err) {
-        return OnboardingApp.synthesize(SynthesizedStack.ROOT, SynthesizedStack.scratchDirectory("cdk.out"),
-                Map.of(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(), OnboardingConfig.CA_CERTIFICATE_ID,
-                        SynthesizedStack.CA_CERTIFICATE_ID, OnboardingConfig.ALLOW_LIST, value),
-                Environment.builder().account(SynthesizedStack.ACCOUNT).region(SynthesizedStack.REGION).build(),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return SynthesizedStack.synthesizeWith(Map.of(OnboardingConfig.ALLOW_LIST, value), err);
     }
 
     /** The function's resource properties in its own stack's template. */

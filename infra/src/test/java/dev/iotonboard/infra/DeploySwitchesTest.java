@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.infra.constructs.ReservedConcurrency;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.assertions.Annotations;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
@@ -108,13 +105,7 @@ class DeploySwitchesTest {
     }
 
     private static OnboardingApp.Synthesis synthesize(Map<String, String> extra, ByteArrayOutputStream err) {
-        Map<String, Object> context = new HashMap<>(Map.of(
-                OnboardingConfig.CA_CERTIFICATE_ID, CA_ID,
-                OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString()));
-        context.putAll(extra);
-        return OnboardingApp.synthesize(SynthesizedStack.ROOT, SynthesizedStack.scratchDirectory("cdk.out"), context,
-                Environment.builder().account(SynthesizedStack.ACCOUNT).region(SynthesizedStack.REGION).build(),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return SynthesizedStack.synthesizeWith(extra, err);
     }
 
     @SuppressWarnings("unchecked")

@@ -13,16 +13,13 @@ import dev.iotonboard.infra.constructs.Monitoring;
 import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.stacks.OnboardingStack;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.assertions.Annotations;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
@@ -360,13 +357,7 @@ class MonitoringTest {
     }
 
     private static OnboardingApp.Synthesis synthesize(Map<String, String> extra, ByteArrayOutputStream err) {
-        Map<String, Object> context = new HashMap<>(Map.of(
-                OnboardingConfig.CA_CERTIFICATE_ID, SynthesizedStack.CA_CERTIFICATE_ID,
-                OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString()));
-        context.putAll(extra);
-        return OnboardingApp.synthesize(SynthesizedStack.ROOT, SynthesizedStack.scratchDirectory("cdk.out"), context,
-                Environment.builder().account(SynthesizedStack.ACCOUNT).region(SynthesizedStack.REGION).build(),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return SynthesizedStack.synthesizeWith(extra, err);
     }
 
     @SuppressWarnings("unchecked")

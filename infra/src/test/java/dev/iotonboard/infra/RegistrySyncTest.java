@@ -12,10 +12,8 @@ import dev.iotonboard.infra.constructs.Reconciler;
 import dev.iotonboard.infra.constructs.RegistrySync;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -187,12 +185,7 @@ class RegistrySyncTest {
     }
 
     private static OnboardingApp.Synthesis synthesize(String value, ByteArrayOutputStream err) {
-        Map<String, Object> context = new HashMap<>(Map.of(OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString(),
-                OnboardingConfig.CA_CERTIFICATE_ID, SynthesizedStack.CA_CERTIFICATE_ID,
-                OnboardingConfig.REGISTRY_SYNC, value));
-        return OnboardingApp.synthesize(SynthesizedStack.ROOT, SynthesizedStack.scratchDirectory("cdk.out"), context,
-                Environment.builder().account(SynthesizedStack.ACCOUNT).region(SynthesizedStack.REGION).build(),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return SynthesizedStack.synthesizeWith(Map.of(OnboardingConfig.REGISTRY_SYNC, value), err);
     }
 
     private static List<String> warnings(Annotations annotations) {

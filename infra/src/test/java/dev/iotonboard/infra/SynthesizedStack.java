@@ -53,6 +53,20 @@ public final class SynthesizedStack {
         annotations = Annotations.fromStack(stack);
     }
 
+    /**
+     * A synthesis of its own (not the shared stack): the test CA and its id, plus {@code extra} context keys, in the
+     * shared stack's account and region; main's messages go to {@code err}.
+     */
+    public static OnboardingApp.Synthesis synthesizeWith(Map<String, String> extra, ByteArrayOutputStream err) {
+        Map<String, Object> context = new java.util.HashMap<>(Map.of(
+                OnboardingConfig.CA_CERTIFICATE_ID, CA_CERTIFICATE_ID,
+                OnboardingConfig.TRUSTSTORE_PATH, TestCa.pem().toString()));
+        context.putAll(extra);
+        return OnboardingApp.synthesize(ROOT, scratchDirectory("cdk.out"), context,
+                Environment.builder().account(ACCOUNT).region(REGION).build(),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
     /** A temporary folder removed when the test JVM exits (cloud assemblies hold copies of the 14 MB jars). */
     public static Path scratchDirectory(String prefix) {
         try {
