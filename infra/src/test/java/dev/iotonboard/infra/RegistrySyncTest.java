@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotonboard.infra.constructs.JavaFunction;
 import dev.iotonboard.infra.constructs.Reconciler;
+import dev.iotonboard.infra.constructs.RegistrationPipeline;
 import dev.iotonboard.infra.constructs.RegistrySync;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,14 +31,18 @@ class RegistrySyncTest {
     private final RegistrySync sync = SynthesizedStack.stack().getRegistrySync().orElseThrow();
 
     @Test
-    void function_runsTheSyncHandlerFromTheReconcilerJar_withTheTableAndTheStacksCas() {
+    void function_runsTheSyncHandlerFromTheReconcilerJar_withTheTableTheStacksCasAndTheWriterRoles() {
         Map<String, Object> function = properties(sync.getFunction().getFunction());
+        RegistrationPipeline registration = SynthesizedStack.stack().getRegistration();
         assertEquals(RegistrySync.HANDLER, function.get("Handler"));
         assertEquals("dev.iotonboard.lambda.reconciler.RegistrySyncHandler::handleRequest", function.get("Handler"));
         assertEquals(Map.of("Variables", Map.of(
                         "DEVICE_REGISTRY_TABLE", ref(Cfn.logicalId(
                                 SynthesizedStack.stack().getDeviceRegistry().getTable().getNode().getDefaultChild())),
                         "CA_CERTIFICATE_IDS", SynthesizedStack.CA_CERTIFICATE_ID,
+                        RegistrySync.WRITER_ROLE_ARNS, Map.of("Fn::Join", List.of(",", List.of(
+                                Cfn.getAtt(registration.getActivation().getRole(), "Arn"),
+                                Cfn.getAtt(registration.getProvisioning().getRole(), "Arn")))),
                         "JAVA_TOOL_OPTIONS", JavaFunction.JAVA_TOOL_OPTIONS)),
                 function.get("Environment"));
         Reconciler reconciler = SynthesizedStack.stack().getReconciler().orElseThrow();
@@ -78,6 +83,14 @@ class RegistrySyncTest {
                 .map(name -> "\"" + name + "\"").toList()) + ")";
         assertTrue(service.replaceAll("\\s+", " ").contains("EVENT_NAMES = " + declared.replaceAll("\\s+", " ")),
                 "RegistrySyncService.EVENT_NAMES differs from " + declared);
+    }
+
+    @Test
+    void writerRoleVariable_isTheHandlers() throws IOException {
+        String handler = Files.readString(SynthesizedStack.ROOT.resolve(
+                "lambdas/reconciler/src/main/java/dev/iotonboard/lambda/reconciler/RegistrySyncHandler.java"));
+        assertTrue(handler.contains("WRITER_ROLE_ARNS = \"" + RegistrySync.WRITER_ROLE_ARNS + "\";"),
+                "RegistrySyncHandler.WRITER_ROLE_ARNS differs from " + RegistrySync.WRITER_ROLE_ARNS);
     }
 
     @Test

@@ -7,12 +7,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.cloudtrail.ReadWriteType;
 import software.amazon.awscdk.services.cloudtrail.Trail;
 import software.amazon.awscdk.services.events.EventPattern;
 import software.amazon.awscdk.services.events.Rule;
 import software.amazon.awscdk.services.events.targets.LambdaFunction;
+import software.amazon.awscdk.services.iam.IRole;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
@@ -23,7 +25,10 @@ import software.constructs.Construct;
  * device registry table. An EventBridge rule matches CloudTrail's "AWS API Call via CloudTrail" events of AWS IoT for
  * {@link #EVENT_NAMES} and invokes the sync function (the reconciler jar's third handler), which re-reads IoT and
  * rewrites the item. EventBridge receives these events only while a trail logs the account's management write
- * events: the stack creates one (with its S3 bucket) or assumes one exists ({@link Props#createTrail}).
+ * events: the stack creates one (with its S3 bucket) or assumes one exists ({@link Props#createTrail}). Calls made by
+ * the functions that write the item themselves after each IoT write ({@link Props#writerRoles}) reach it too (a rule
+ * pattern cannot leave them out without also leaving out callers that have no role); the handler skips them by the
+ * role that issued the caller's session ({@value #WRITER_ROLE_ARNS}), so they cost no IoT read.
  */
 public final class RegistrySync extends Construct {
     public static final String HANDLER = "dev.iotonboard.lambda.reconciler.RegistrySyncHandler::handleRequest";
@@ -41,6 +46,8 @@ public final class RegistrySync extends Construct {
     public static final int TIMEOUT_SECONDS = 30;
     /** Lambda's asynchronous retries of a failed sync (IoT or DynamoDB failing past the SDK's retries). */
     public static final int RETRY_ATTEMPTS = 2;
+    /** The handler's variable naming the roles whose calls it skips (RegistrySyncHandler.WRITER_ROLE_ARNS). */
+    public static final String WRITER_ROLE_ARNS = "REGISTRY_WRITER_ROLE_ARNS";
 
     private final JavaFunction function;
     private final Rule rule;
@@ -53,6 +60,10 @@ public final class RegistrySync extends Construct {
                 DeviceRegistry.TABLE_VARIABLE, props.registry().getTable().getTableName()));
         if (!props.caCertificateIds().isEmpty()) {
             environment.put("CA_CERTIFICATE_IDS", String.join(",", props.caCertificateIds()));
+        }
+        if (!props.writerRoles().isEmpty()) {
+            environment.put(WRITER_ROLE_ARNS, Fn.join(",", props.writerRoles().stream().map(IRole::getRoleArn)
+                    .toList()));
         }
         function = new JavaFunction(this, "Function", JavaFunction.Props.builder()
                 .jar(props.jar())
@@ -127,12 +138,16 @@ public final class RegistrySync extends Construct {
      *                         every CA certificate)
      * @param createTrail      true: the stack creates a single-region trail of management write events and its S3
      *                         bucket; false: a trail the account has already delivers them
+     * @param writerRoles      the roles of the functions that write the certificate item after each of their IoT
+     *                         writes (activation, provisioning): the sync skips their calls
      */
-    public record Props(Path jar, DeviceRegistry registry, List<String> caCertificateIds, boolean createTrail) {
+    public record Props(Path jar, DeviceRegistry registry, List<String> caCertificateIds, boolean createTrail,
+            List<IRole> writerRoles) {
         public Props {
             Objects.requireNonNull(jar, "jar");
             Objects.requireNonNull(registry, "registry");
             caCertificateIds = List.copyOf(Objects.requireNonNull(caCertificateIds, "caCertificateIds"));
+            writerRoles = List.copyOf(Objects.requireNonNull(writerRoles, "writerRoles"));
         }
     }
 }

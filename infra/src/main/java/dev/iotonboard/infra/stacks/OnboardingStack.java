@@ -116,7 +116,8 @@ public final class OnboardingStack extends Stack {
         registrySync = config.registrySync() == OnboardingConfig.RegistrySync.OFF ? Optional.empty()
                 : Optional.of(new RegistrySync(this, "RegistrySync", new RegistrySync.Props(jars.reconciler(),
                         deviceRegistry, config.caCertificateIds(),
-                        config.registrySync() == OnboardingConfig.RegistrySync.CREATE_TRAIL)));
+                        config.registrySync() == OnboardingConfig.RegistrySync.CREATE_TRAIL,
+                        List.of(registration.getActivation().getRole(), registration.getProvisioning().getRole()))));
         if (registrySync.isEmpty()) {
             Annotations.of(this).addWarningV2("iotonboard:no-registry-sync", OnboardingConfig.REGISTRY_SYNC + "=off: "
                     + "certificates revoked, deactivated, deleted or detached outside the project's functions and "

@@ -9,9 +9,12 @@ import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.reconciler.model.CloudTrailEvent;
 import dev.iotonboard.lambda.reconciler.model.SyncResult;
 import java.time.Clock;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -21,12 +24,17 @@ import software.amazon.awssdk.services.iot.IotClient;
  * EventBridge rule on "AWS API Call via CloudTrail" events of AWS IoT ({@link RegistrySyncService#EVENT_NAMES}).
  * Event: {@link CloudTrailEvent}; result: {@link SyncResult}; service: {@link RegistrySyncService}; IoT operations:
  * {@link #iotRequests}; the table: {@code DEVICE_REGISTRY_TABLE} (dynamodb:UpdateItem); the stack's CAs:
- * {@code CA_CERTIFICATE_IDS} (optional: a change to another CA is ignored; unset, every CA). A malformed event is
+ * {@code CA_CERTIFICATE_IDS} (optional: a change to another CA is ignored; unset, every CA); the roles whose calls
+ * are skipped: {@code REGISTRY_WRITER_ROLE_ARNS} (optional, comma-separated IAM role ARNs). A malformed event is
  * answered REJECTED (not retried); an IoT or DynamoDB failure that outlasts the SDK retries fails the invocation, so
  * Lambda retries it (and, after its retries, the event is lost: the reconciler repairs what it would have).
  * It lives in the reconciler jar: the same job (keep the table true to IoT) with the same clients.
  */
 public final class RegistrySyncHandler extends IotHandler<CloudTrailEvent, SyncResult> {
+
+    /** The environment variable naming the roles whose calls the sync skips. */
+    public static final String WRITER_ROLE_ARNS = "REGISTRY_WRITER_ROLE_ARNS";
+    private static final Pattern ROLE_ARN = Pattern.compile("^arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$");
 
     private final RegistrySyncService service;
 
@@ -59,7 +67,26 @@ public final class RegistrySyncHandler extends IotHandler<CloudTrailEvent, SyncR
     private RegistrySyncHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients,
             DeviceRegistry registry) {
         super(CloudTrailEvent.class, env, clock, clients);
-        this.service = new RegistrySyncService(iot(), registry, clock, env.caCertificateIds());
+        this.service = new RegistrySyncService(iot(), registry, clock, env.caCertificateIds(), writerRoleArns(env));
+    }
+
+    /**
+     * {@value #WRITER_ROLE_ARNS}: the IAM role ARNs (comma-separated) of the functions that write the item after each
+     * of their IoT writes; empty when unset.
+     *
+     * @throws IllegalStateException when an entry is not an IAM role ARN
+     */
+    static Set<String> writerRoleArns(Env env) {
+        Set<String> arns = new LinkedHashSet<>();
+        for (String entry : env.optional(WRITER_ROLE_ARNS).map(raw -> raw.split(",", -1)).orElse(new String[0])) {
+            String arn = entry.trim();
+            if (!ROLE_ARN.matcher(arn).matches()) {
+                throw new IllegalStateException("environment variable " + WRITER_ROLE_ARNS + " is not a "
+                        + "comma-separated list of IAM role ARNs (arn:aws:iam::ACCOUNT:role/NAME): '" + arn + "'");
+            }
+            arns.add(arn);
+        }
+        return Set.copyOf(arns);
     }
 
     /** The certificate's status, its things, the CA's status. */

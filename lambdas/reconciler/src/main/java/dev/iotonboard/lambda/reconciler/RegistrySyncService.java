@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,6 +28,13 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  * rewrites the item (step SYNCED). It never trusts the record's parameters for the state, only for which certificate
  * or CA to read: a replayed or reordered event converges on IoT's current state, and the write's condition on
  * {@code updatedAt} (the time before the first read) keeps newer state written meanwhile.
+ *
+ * <p>Calls made by the stack's own functions that write the item themselves after each IoT write (activation and
+ * provisioning: {@code writerRoleArns}) are skipped: re-reading IoT for them would spend the DescribeCertificate and
+ * ListPrincipalThings quota that onboarding is bound by, to rewrite what the function has just written. A function
+ * that fails between its IoT write and its item write fails its invocation, and Lambda's retry writes the item; the
+ * reconciler compares the table with IoT as the backstop. Only the role a session was issued by is trusted for this,
+ * and only CloudTrail can put an {@code aws.iot} event on the bus.
  */
 public final class RegistrySyncService {
     /** The CloudTrail event names the sync handles (the EventBridge rule's pattern). */
@@ -41,16 +49,21 @@ public final class RegistrySyncService {
     private final DeviceRegistry registry;
     private final Clock clock;
     private final List<String> caCertificateIds;
+    private final Set<String> writerRoleArns;
 
     /**
      * @param caCertificateIds the stack's CAs (CA_CERTIFICATE_IDS): a change to another CA is ignored (the function
      *                         may not describe it); empty: every CA (allowAnyCa)
+     * @param writerRoleArns   the roles of the stack's functions that write the item after each of their IoT writes
+     *                         (REGISTRY_WRITER_ROLE_ARNS): their calls are ignored
      */
-    public RegistrySyncService(IotClient iot, DeviceRegistry registry, Clock clock, List<String> caCertificateIds) {
+    public RegistrySyncService(IotClient iot, DeviceRegistry registry, Clock clock, List<String> caCertificateIds,
+            Set<String> writerRoleArns) {
         this.iot = iot;
         this.registry = registry;
         this.clock = clock;
         this.caCertificateIds = List.copyOf(caCertificateIds);
+        this.writerRoleArns = Set.copyOf(writerRoleArns);
     }
 
     /**
@@ -68,6 +81,13 @@ public final class RegistrySyncService {
         String name = event.detail().eventName();
         if (target.ignored() != null) {
             return SyncResult.ignored(name, target.ignored());
+        }
+        Optional<String> writer = event.detail().callerRoleArn().filter(writerRoleArns::contains);
+        if (writer.isPresent()) {
+            LOG.info("skipped: the call was made by a function that writes the item itself", "eventName", name,
+                    "id", target.id(), "role", writer.get());
+            return SyncResult.ignored(name, "made by the stack's function role " + writer.get()
+                    + ", which writes the item itself");
         }
         if (target.ca() && !caCertificateIds.isEmpty() && !caCertificateIds.contains(target.id())) {
             return SyncResult.ignored(name, "not a CA of the stack");

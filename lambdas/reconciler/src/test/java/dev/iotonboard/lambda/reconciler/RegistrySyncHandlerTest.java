@@ -60,7 +60,13 @@ class RegistrySyncHandlerTest extends HandlerTest {
     }
 
     private RegistrySyncHandler handler() {
-        return new RegistrySyncHandler(Env.of(Map.of(DeviceRegistry.TABLE_VARIABLE, table.name())), CLOCK,
+        return handler(Map.of());
+    }
+
+    private RegistrySyncHandler handler(Map<String, String> moreEnvironment) {
+        Map<String, String> environment = new java.util.HashMap<>(moreEnvironment);
+        environment.put(DeviceRegistry.TABLE_VARIABLE, table.name());
+        return new RegistrySyncHandler(Env.of(environment), CLOCK,
                 (e, interceptors) -> {
                     IotClient c = iot.client(IotDouble.fastRetries(), interceptors);
                     clients.add(c);
@@ -73,13 +79,18 @@ class RegistrySyncHandlerTest extends HandlerTest {
     }
 
     private JsonNode run(String eventName, String requestParameters, String errorCode) {
-        String event = "{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"AWS API Call via "
+        return Handlers.invoke(handler(), event(eventName, requestParameters, errorCode, null));
+    }
+
+    /** The EventBridge event of a CloudTrail record; {@code userIdentity} (JSON) left out when null. */
+    private static String event(String eventName, String requestParameters, String errorCode, String userIdentity) {
+        return "{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"AWS API Call via "
                 + "CloudTrail\",\"source\":\"aws.iot\",\"account\":\"123456789012\",\"time\":\"" + NOW + "\","
                 + "\"region\":\"eu-west-1\",\"resources\":[],\"detail\":{\"eventVersion\":\"1.08\","
+                + (userIdentity == null ? "" : "\"userIdentity\":" + userIdentity + ",")
                 + "\"eventSource\":\"iot.amazonaws.com\",\"eventName\":\"" + eventName + "\",\"eventTime\":\"" + NOW
                 + "\"," + (errorCode == null ? "" : "\"errorCode\":\"" + errorCode + "\",")
                 + "\"requestParameters\":" + requestParameters + ",\"responseElements\":null}}";
-        return Handlers.invoke(handler(), event);
     }
 
     /** A device certificate registered in IoT with this status; attached to its thing (its CN) when bound. */
@@ -220,6 +231,89 @@ class RegistrySyncHandlerTest extends HandlerTest {
         assertEquals("IGNORED", result.get("outcome").asText(), result.toString());
         assertEquals(List.of(), iot.operations());
         assertTrue(registry.ca(otherPki.caId()).isEmpty());
+    }
+
+    // ---- the stack's own writers ------------------------------------------------------------------------------------
+
+    private static final String WRITER = "arn:aws:iam::123456789012:role/Stack-ProvisioningRole-ABC";
+    private static final String OTHER_ROLE = "arn:aws:iam::123456789012:role/ops/Operator";
+
+    /** CloudTrail's userIdentity of a call made in a session of {@code roleArn} (a Lambda function's calls). */
+    private static String assumedRole(String roleArn) {
+        String name = roleArn.substring(roleArn.lastIndexOf('/') + 1);
+        return "{\"type\":\"AssumedRole\",\"principalId\":\"AROAEXAMPLE:fn\",\"arn\":\"arn:aws:sts::123456789012:"
+                + "assumed-role/" + name + "/fn\",\"accountId\":\"123456789012\",\"sessionContext\":{"
+                + "\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROAEXAMPLE\",\"arn\":\"" + roleArn
+                + "\",\"accountId\":\"123456789012\",\"userName\":\"" + name + "\"},\"attributes\":{"
+                + "\"creationDate\":\"" + NOW + "\",\"mfaAuthenticated\":\"false\"}}}";
+    }
+
+    private JsonNode runAs(String userIdentity, Device device) {
+        return Handlers.invoke(handler(Map.of(RegistrySyncHandler.WRITER_ROLE_ARNS, WRITER + ", "
+                + "arn:aws:iam::123456789012:role/Stack-ActivationRole-DEF")), event("UpdateCertificate",
+                "{\"certificateId\":\"" + device.id() + "\",\"newStatus\":\"INACTIVE\"}", null, userIdentity));
+    }
+
+    @Test
+    void aCallByAFunctionThatWritesTheItemItself_isIgnored_withoutAnyIotCall() {
+        Device device = device("INACTIVE", true);
+        provisioned(device);
+
+        JsonNode result = runAs(assumedRole(WRITER), device);
+
+        assertEquals("IGNORED", result.get("outcome").asText(), result.toString());
+        assertTrue(result.get("detail").asText().contains(WRITER), result.toString());
+        assertEquals(List.of(), iot.operations());
+        assertEquals(Step.PROVISIONED, item(device.id()).step());
+    }
+
+    @Test
+    void aCallByAnotherRole_isSynced() {
+        Device device = device("INACTIVE", true);
+        provisioned(device);
+
+        JsonNode result = runAs(assumedRole(OTHER_ROLE), device);
+
+        assertEquals("SYNCED", result.get("outcome").asText(), result.toString());
+        assertEquals("INACTIVE", item(device.id()).status());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        // an IAM user: no session issuer
+        "{\"type\":\"IAMUser\",\"principalId\":\"AIDAEXAMPLE\",\"arn\":\"arn:aws:iam::123456789012:user/ops\","
+                + "\"accountId\":\"123456789012\",\"userName\":\"ops\"}",
+        // the writer's ARN where a role session's issuer is not: only the issuer counts
+        "{\"type\":\"IAMUser\",\"arn\":\"" + WRITER + "\",\"sessionContext\":{\"attributes\":{}}}",
+        // a federated session whose issuer is a user, not a role
+        "{\"type\":\"FederatedUser\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"IAMUser\",\"arn\":\""
+                + WRITER + "\"}}}",
+        "{\"type\":\"Root\",\"arn\":\"arn:aws:iam::123456789012:root\"}"})
+    void aCallByAnyoneButAWriterRole_isSynced(String userIdentity) {
+        Device device = device("INACTIVE", true);
+        provisioned(device);
+
+        JsonNode result = runAs(userIdentity, device);
+
+        assertEquals("SYNCED", result.get("outcome").asText(), result.toString());
+        assertEquals(List.of("DescribeCertificate", "ListPrincipalThings"), iot.operations());
+    }
+
+    @Test
+    void aCallWithoutUserIdentity_isSynced() {
+        Device device = device("INACTIVE", true);
+        provisioned(device);
+
+        assertEquals("SYNCED", runAs(null, device).get("outcome").asText());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"arn:aws:iam::123456789012:user/ops", "Stack-ProvisioningRole-ABC",
+        "arn:aws:iam::12345:role/x", WRITER + ",,"})
+    void aWriterListThatIsNotRoleArns_stopsTheHandler(String value) {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> handler(Map.of(RegistrySyncHandler.WRITER_ROLE_ARNS, value)));
+        assertTrue(e.getMessage().contains(RegistrySyncHandler.WRITER_ROLE_ARNS), e.getMessage());
     }
 
     // ---- what is ignored or refused ----------------------------------------------------------------------------------
