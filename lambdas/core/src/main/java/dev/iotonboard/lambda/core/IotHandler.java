@@ -7,10 +7,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -152,7 +154,7 @@ public abstract class IotHandler<E, R> implements RequestStreamHandler {
         return List.of();
     }
 
-    /** What an IoT failure does to the invocation, for the ERROR line. */
+    /** What an AWS call's failure (IoT, the device registry) does to the invocation, for the ERROR line. */
     protected String iotFailureOutcome() {
         return "failing the invocation so Lambda retries it";
     }
@@ -236,10 +238,24 @@ public abstract class IotHandler<E, R> implements RequestStreamHandler {
         try {
             result = handle(event, context);
         } catch (SdkException e) {
-            log.error("IoT call failed after the SDK retries; " + iotFailureOutcome(), e, logFields(event));
+            String service = serviceOf(e);
+            Object[] fields = logFields(event);
+            Object[] withService = Arrays.copyOf(fields, fields.length + 2);
+            withService[fields.length] = "service";
+            withService[fields.length + 1] = service;
+            log.error(service + " call failed after the SDK retries; " + iotFailureOutcome(), e, withService);
             throw e;
         }
         answer(output, result);
+    }
+
+    /** The AWS service whose call failed (as the SDK names it: Iot, DynamoDb), or AWS when the SDK did not say. */
+    static String serviceOf(SdkException e) {
+        if (e instanceof AwsServiceException service && service.awsErrorDetails() != null
+                && service.awsErrorDetails().serviceName() != null) {
+            return service.awsErrorDetails().serviceName();
+        }
+        return "AWS";
     }
 
     private void answer(OutputStream output, R result) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Env;
+import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.registry.CaItem;
 import dev.iotonboard.lambda.core.registry.CertificateItem;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
@@ -366,9 +367,18 @@ class RegistrySyncHandlerTest extends HandlerTest {
         provisioned(device);
         iot.failAlways("DescribeCertificate", Fault.INTERNAL_FAILURE);
 
-        assertThrows(SdkException.class,
-                () -> run("UpdateCertificate", "{\"certificateId\":\"" + device.id() + "\"}"));
+        List<String> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        JsonLogger.redirect(logs::add);
+        try {
+            assertThrows(SdkException.class,
+                    () -> run("UpdateCertificate", "{\"certificateId\":\"" + device.id() + "\"}"));
+        } finally {
+            JsonLogger.redirect(null);
+        }
         assertEquals(Step.PROVISIONED, item(device.id()).step());
+        assertTrue(logs.stream().anyMatch(line -> line.contains("\"level\":\"ERROR\"")
+                && line.contains("\"message\":\"Iot call failed after the SDK retries;")
+                && line.contains("\"service\":\"Iot\"")), String.join("\n", logs));
     }
 
     @Test
@@ -381,9 +391,18 @@ class RegistrySyncHandlerTest extends HandlerTest {
                     return c;
                 }, table.client());
 
-        assertThrows(SdkException.class, () -> Handlers.invoke(handler, "{\"source\":\"aws.iot\",\"detail\":{"
-                + "\"eventName\":\"UpdateCertificate\",\"requestParameters\":{\"certificateId\":\"" + device.id()
-                + "\"}}}"));
+        List<String> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        JsonLogger.redirect(logs::add);
+        try {
+            assertThrows(SdkException.class, () -> Handlers.invoke(handler, "{\"source\":\"aws.iot\",\"detail\":{"
+                    + "\"eventName\":\"UpdateCertificate\",\"requestParameters\":{\"certificateId\":\"" + device.id()
+                    + "\"}}}"));
+        } finally {
+            JsonLogger.redirect(null);
+        }
+        assertTrue(logs.stream().anyMatch(line -> line.contains("\"message\":\"DynamoDb call failed after the SDK "
+                + "retries;") && line.contains("\"service\":\"DynamoDb\"")), "the ERROR line names the registry, "
+                + "not IoT:\n" + String.join("\n", logs));
     }
 
     @Test
