@@ -208,6 +208,7 @@ public final class Monitoring extends Construct {
                 custom("DevicesProvisioned", "Sum", period).with(label("devices provisioned"))), List.of()));
         widgets.add(graph("Refusals and duplicates", List.of(
                 custom("CertificatesAlreadyActive", "Sum", period),
+                custom("ActivationsInProgress", "Sum", period),
                 custom("CertificatesRejected", "Sum", period),
                 custom("ProvisioningRefused", "Sum", period),
                 custom("RenewalsAnnounced", "Sum", period),

@@ -9,13 +9,14 @@ import java.util.List;
 /**
  * The embedded-metric-format lines of one registered event (lambdas/README.md, "Metrics"): {@value #REGISTERED_EVENTS}
  * for every event answered (duplicates and malformed events included), and its outcome: {@value #ACTIVATED},
- * {@value #ALREADY_ACTIVE}, or {@value #REJECTED} in total and per {@code Reason}.
+ * {@value #ALREADY_ACTIVE}, {@value #IN_PROGRESS}, or {@value #REJECTED} in total and per {@code Reason}.
  */
 public final class ActivationMetrics {
 
     public static final String REGISTERED_EVENTS = "RegisteredEvents";
     public static final String ACTIVATED = "CertificatesActivated";
     public static final String ALREADY_ACTIVE = "CertificatesAlreadyActive";
+    public static final String IN_PROGRESS = "ActivationsInProgress";
     public static final String REJECTED = "CertificatesRejected";
 
     private ActivationMetrics() {
@@ -27,6 +28,7 @@ public final class ActivationMetrics {
             case ACTIVATED -> List.of(EmbeddedMetrics.count(ACTIVATED).metric(REGISTERED_EVENTS, 1, Unit.COUNT));
             case ALREADY_ACTIVE -> List.of(EmbeddedMetrics.count(ALREADY_ACTIVE)
                     .metric(REGISTERED_EVENTS, 1, Unit.COUNT));
+            case IN_PROGRESS -> List.of(EmbeddedMetrics.count(IN_PROGRESS).metric(REGISTERED_EVENTS, 1, Unit.COUNT));
             case REJECTED -> List.of(EmbeddedMetrics.count(REGISTERED_EVENTS),
                     EmbeddedMetrics.countByReason(REJECTED, result.reason().name()));
         };

@@ -14,11 +14,13 @@ import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.IotObservations;
 import dev.iotonboard.lambda.core.registry.Step;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
 import software.amazon.awssdk.services.iot.model.CertificateStateException;
@@ -125,7 +127,22 @@ public final class ActivationService {
         this.done = new RecentlyDone<>(memory);
     }
 
+    /**
+     * Lambda's longest function timeout: no invocation can hold an activation claim longer, so none is taken for
+     * longer.
+     */
+    public static final Duration MAX_CLAIM = Duration.ofMinutes(15);
+
+    /** {@link #activate(RegisteredEvent, Duration)} for a caller with no deadline of its own: claims last {@link #MAX_CLAIM}. */
     public ActivationResult activate(RegisteredEvent event) {
+        return activate(event, MAX_CLAIM);
+    }
+
+    /**
+     * @param remaining how long the calling invocation can still run: an activation claim lasts no longer (at most
+     *                  {@link #MAX_CLAIM}), so a claim whose holder died lapses
+     */
+    public ActivationResult activate(RegisteredEvent event, Duration remaining) {
         String certificateId = event.certificateId();
         if (!CertificateIds.isCertificateId(certificateId)) {
             return reject(certificateId, Reason.MALFORMED_EVENT,
@@ -146,14 +163,53 @@ public final class ActivationService {
             return ActivationResult.alreadyActive(certificateId,
                     "duplicate seen by this container: already ACTIVE with a policy (no IoT call)");
         }
-        if (registryShowsActiveSince(event)) {
-            done.remember(key);
-            LOG.info("duplicate event: the registry saw the certificate ACTIVE at or after this registration; "
-                    + "no IoT call", "certificateId", certificateId, "duplicate", true);
-            return ActivationResult.alreadyActive(certificateId,
-                    "duplicate: the registry saw it ACTIVE at or after this registration (no IoT call)");
+        if (registryShowsActiveSince(event, false)) {
+            return duplicateSeenByTheRegistry(key);
         }
+        if (registry.isEmpty()) {
+            return activateClaimed(event, key);
+        }
+        Instant now = clock.instant();
+        Duration lease = remaining.compareTo(MAX_CLAIM) > 0 ? MAX_CLAIM : remaining;
+        Optional<String> claim = registry.get().claimActivation(certificateId, event.caCertificateId(),
+                registrationTime(event.certificateRegistrationTimestamp()), now, now.plus(lease));
+        if (claim.isEmpty()) {
+            if (registryShowsActiveSince(event, true)) {
+                return duplicateSeenByTheRegistry(key);
+            }
+            LOG.info("duplicate event: another invocation is activating this registration; no IoT call",
+                    "certificateId", certificateId, "duplicate", true);
+            return ActivationResult.inProgress(certificateId,
+                    "duplicate: another invocation holds this registration's activation claim (no IoT call)");
+        }
+        try {
+            return activateClaimed(event, key);
+        } finally {
+            release(certificateId, claim.get());
+        }
+    }
 
+    private ActivationResult duplicateSeenByTheRegistry(Done key) {
+        done.remember(key);
+        LOG.info("duplicate event: the registry saw the certificate ACTIVE at or after this registration; "
+                + "no IoT call", "certificateId", key.certificateId(), "duplicate", true);
+        return ActivationResult.alreadyActive(key.certificateId(),
+                "duplicate: the registry saw it ACTIVE at or after this registration (no IoT call)");
+    }
+
+    /** Releases the claim; when DynamoDB fails, the claim lapses at its expiry instead (it only delays duplicates). */
+    private void release(String certificateId, String claim) {
+        try {
+            registry.orElseThrow().releaseActivation(certificateId, claim);
+        } catch (SdkException e) {
+            LOG.warn("activation claim not released; it lapses at its expiry", "certificateId", certificateId,
+                    "detail", e.getMessage());
+        }
+    }
+
+    /** The activation itself, by the one invocation that holds the registration's claim (or with no registry). */
+    private ActivationResult activateClaimed(RegisteredEvent event, Done key) {
+        String certificateId = event.certificateId();
         CertificateDescription certificate;
         try {
             certificate = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription();
@@ -247,7 +303,7 @@ public final class ActivationService {
      * usable registration time proves nothing, and the event takes the full path. The read is eventually
      * consistent: every version it can return was a true observation, so a stale one can only fail to prove.
      */
-    private boolean registryShowsActiveSince(RegisteredEvent event) {
+    private boolean registryShowsActiveSince(RegisteredEvent event, boolean consistent) {
         if (registry.isEmpty()) {
             return false;
         }
@@ -255,7 +311,8 @@ public final class ActivationService {
         if (registeredAt.isEmpty()) {
             return false;
         }
-        return registry.get().certificate(event.certificateId())
+        return (consistent ? registry.get().latestCertificate(event.certificateId())
+                : registry.get().certificate(event.certificateId()))
                 .filter(item -> CertificateStatus.ACTIVE.toString().equals(item.status()))
                 .filter(item -> item.step() != Step.REJECTED)
                 .filter(item -> event.caCertificateId().equals(item.caCertificateId()))

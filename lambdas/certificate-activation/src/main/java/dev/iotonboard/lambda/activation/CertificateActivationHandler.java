@@ -13,6 +13,7 @@ import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -66,7 +67,8 @@ public final class CertificateActivationHandler extends IotHandler<RegisteredEve
 
     @Override
     protected ActivationResult handle(RegisteredEvent event, Context context) {
-        return service.activate(event);
+        return context == null ? service.activate(event)
+                : service.activate(event, Duration.ofMillis(context.getRemainingTimeInMillis()));
     }
 
     @Override

@@ -93,6 +93,18 @@ class ActivationMetricsTest extends HandlerTest {
     }
 
     @Test
+    void duplicateWhileAnotherInvocationActivates_countsAsInProgress() {
+        java.time.Instant now = java.time.Instant.now();
+        registry().claimActivation(device.id(), pki.caId(), java.util.Optional.of(
+                java.time.Instant.ofEpochMilli(1732838399000L)), now, now.plusSeconds(60)).orElseThrow();
+
+        assertEquals("IN_PROGRESS", activate(device.id(), pki.caId()));
+
+        assertEquals(Map.of("RegisteredEvents", 1.0, "ActivationsInProgress", 1.0), onlyLine().values());
+        assertEquals(List.of(List.of()), onlyLine().dimensionSets());
+    }
+
+    @Test
     void rejected_countsTheEvent_andTheRejectionInTotalAndPerReason() {
         TestPki.Issued foreign = otherPki.issueDevice();
 

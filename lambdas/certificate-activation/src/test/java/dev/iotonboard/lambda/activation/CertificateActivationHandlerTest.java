@@ -726,6 +726,98 @@ class CertificateActivationHandlerTest extends HandlerTest {
         assertEquals(Step.REVOKED, item.step());
     }
 
+    // ---- one activation per registration: the claim ------------------------------------------------------------
+
+    /** The registration timestamp of the fixture's registered event. */
+    private static final Instant FIXTURE_REGISTERED_AT = Instant.ofEpochMilli(1732838399000L);
+
+    @Test
+    void activate_whileAnotherInvocationHoldsTheClaim_isInProgress_withoutIotCallOrWrite() {
+        Instant now = Instant.now();
+        String held = registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), now,
+                now.plusSeconds(60)).orElseThrow();
+
+        JsonNode result = activate(event(device.id(), pki.caId()));
+
+        assertOutcome(result, "IN_PROGRESS", null);
+        assertEquals(List.of(), iot.operations());
+        assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
+        assertEquals(List.of(), iot.policiesOf(arn));
+        registry().releaseActivation(device.id(), held);
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+    }
+
+    @Test
+    void activate_aClaimWhoseHolderDied_lapses() {
+        Instant past = Instant.now().minusSeconds(120);
+        registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), past,
+                past.plusSeconds(60)).orElseThrow();
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+    }
+
+    @Test
+    void activate_holdsTheClaimFromBeforeItsFirstIotReadUntilAfterItsLastWrite_thenReleasesIt() {
+        List<Optional<String>> rivals = new java.util.ArrayList<>();
+        Runnable rival = () -> rivals.add(registry().claimActivation(device.id(), pki.caId(),
+                Optional.of(FIXTURE_REGISTERED_AT), Instant.now(), Instant.now().plusSeconds(60)));
+        iot.onNext("DescribeCertificate", rival);
+        iot.onNext("UpdateCertificate", rival);
+
+        assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+
+        assertEquals(List.of(Optional.empty(), Optional.empty()), rivals, "no other invocation could claim meanwhile");
+        assertFalse(registryTable().client().getItem(r -> r.tableName(registryTable().name())
+                .key(Map.of("pk", AttributeValue.fromS("cert#" + device.id())))).item()
+                .containsKey("activationClaimUntil"), "released");
+    }
+
+    /**
+     * The race an onboarding benchmark found (activation concurrency 2): one container finds no proof in the registry
+     * (its GetItem, or no registration time) and is about to go on when another activates, the device is provisioned
+     * (JITR policy detached), and only then does the first go on. It used to describe the certificate as PENDING_ACTIVATION first and attach the JITR
+     * policy again after provisioning; now it must take the claim before it reads IoT, and it cannot.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void activate_aDuplicateOvertakenByAnotherContainer_neverAttachesTheJitrPolicyAgain(boolean registrationTime) {
+        java.util.concurrent.atomic.AtomicBoolean overtaken = new java.util.concurrent.atomic.AtomicBoolean();
+        String event = registrationTime ? event(device.id(), pki.caId())
+                : event(device.id(), pki.caId()).replace("1732838399000", "not-a-time");
+        software.amazon.awssdk.services.dynamodb.DynamoDbClient racing = dev.iotonboard.lambda.core.registry
+                .DynamoDbClients.create(software.amazon.awssdk.regions.Region.of(IotDouble.REGION),
+                        Optional.of(registryTable().endpoint()),
+                        software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("AKIDTEST", "s")),
+                        IotDouble.fastRetries(), List.of(new software.amazon.awssdk.core.interceptor
+                                .ExecutionInterceptor() {
+                            @Override
+                            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution c,
+                                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                                if (attributes.getAttribute(software.amazon.awssdk.core.interceptor
+                                        .SdkExecutionAttribute.OPERATION_NAME).equals("UpdateItem")
+                                        && overtaken.compareAndSet(false, true)) {
+                                    assertOutcome(activate(event), "ACTIVATED", null);
+                                    client.attachPolicy(r -> r.policyName(APP).target(arn));
+                                    client.detachPolicy(r -> r.policyName(JITR).target(arn));
+                                    iot.clearCalls();
+                                }
+                            }
+                        }), null, null);
+        CertificateActivationHandler overtakenContainer = new CertificateActivationHandler(client,
+                new DeviceRegistry(racing, registryTable().name()), Env.of(Map.of("JITR_POLICY_NAME", JITR,
+                        "CA_CERTIFICATE_IDS", pki.caId())), Clock.systemUTC());
+
+        JsonNode result = Handlers.invoke(overtakenContainer, event);
+
+        assertTrue(overtaken.get());
+        assertOutcome(result, "ALREADY_ACTIVE", null);
+        assertEquals(List.of(APP), iot.policiesOf(arn));
+        assertFalse(iot.operations().contains("AttachPolicy"), iot.operations().toString());
+        assertFalse(iot.operations().contains("UpdateCertificate"), iot.operations().toString());
+        racing.close();
+    }
+
     // ---- duplicates absorbed by the registry (another container) -----------------------------------------------
 
     /** The registered event of {@code device} with {@code certificateRegistrationTimestamp} = {@code at}. */

@@ -230,11 +230,11 @@ public final class ReconcilerService {
                 "certificateId", certificate.certificateId(), "creationDate", certificate.creationDate().toString());
         ActivationResult result = activation.activate(new RegisteredEvent(certificate.certificateId(),
                 caCertificateId, null, CertificateStatus.PENDING_ACTIVATION.toString(), null,
-                Long.toString(certificate.creationDate().toEpochMilli())));
+                Long.toString(certificate.creationDate().toEpochMilli())), run.remaining());
         switch (result.outcome()) {
             case ACTIVATED -> run.activated++;
             case REJECTED -> run.rejected++;
-            case ALREADY_ACTIVE -> {
+            case ALREADY_ACTIVE, IN_PROGRESS -> {
             }
         }
     }
@@ -335,6 +335,7 @@ public final class ReconcilerService {
         int scanned;
         int activated;
         int rejected;
+        int lastRemaining = Integer.MAX_VALUE;
 
         Run(Instant now, IntSupplier remainingMillis) {
             this.graceEnd = now.minus(config.gracePeriod());
@@ -342,8 +343,14 @@ public final class ReconcilerService {
             this.remainingMillis = remainingMillis;
         }
 
+        /** The invocation's remaining time at the last check ({@link #outOfTime}, made before each certificate). */
+        Duration remaining() {
+            return Duration.ofMillis(lastRemaining);
+        }
+
         boolean outOfTime() {
             int remaining = remainingMillis.getAsInt();
+            lastRemaining = remaining;
             if (remaining >= TIME_MARGIN.toMillis()) {
                 return false;
             }

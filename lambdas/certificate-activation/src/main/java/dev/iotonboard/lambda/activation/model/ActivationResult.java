@@ -5,14 +5,15 @@ package dev.iotonboard.lambda.activation.model;
  * there for tests, manual invocations and the local tool.
  *
  * @param certificateId the certificate the event named (null when the event had none)
- * @param outcome       ACTIVATED, ALREADY_ACTIVE or REJECTED
+ * @param outcome       ACTIVATED, ALREADY_ACTIVE, IN_PROGRESS (a duplicate that arrived while another invocation
+ *                      activates the same registration) or REJECTED
  * @param reason        for REJECTED: a stable code (see {@link Reason}); otherwise null
  * @param detail        human-readable explanation
  */
 public record ActivationResult(String certificateId, Outcome outcome, Reason reason, String detail) {
 
     /** The result of one event. */
-    public enum Outcome { ACTIVATED, ALREADY_ACTIVE, REJECTED }
+    public enum Outcome { ACTIVATED, ALREADY_ACTIVE, IN_PROGRESS, REJECTED }
 
     /** Why an event was rejected (permanent: the event is not retried). */
     public enum Reason {
@@ -36,6 +37,10 @@ public record ActivationResult(String certificateId, Outcome outcome, Reason rea
 
     public static ActivationResult alreadyActive(String certificateId, String detail) {
         return new ActivationResult(certificateId, Outcome.ALREADY_ACTIVE, null, detail);
+    }
+
+    public static ActivationResult inProgress(String certificateId, String detail) {
+        return new ActivationResult(certificateId, Outcome.IN_PROGRESS, null, detail);
     }
 
     public static ActivationResult rejected(String certificateId, Reason reason, String detail) {

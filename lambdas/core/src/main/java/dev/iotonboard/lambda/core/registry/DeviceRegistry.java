@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -42,7 +43,11 @@ public final class DeviceRegistry {
     static final String CERTIFICATE_PREFIX = "cert#";
     static final String CA_PREFIX = "ca#";
     static final String ALLOW_PREFIX = "allow#";
-    private static final String CONDITION = "attribute_not_exists(#pk) OR #updatedAt <= :updatedAt";
+    // An item made by an activation claim alone has no updatedAt yet: any observation is newer than none.
+    private static final String CONDITION =
+            "attribute_not_exists(#pk) OR attribute_not_exists(#updatedAt) OR #updatedAt <= :updatedAt";
+    static final String CLAIM = "activationClaim";
+    static final String CLAIM_UNTIL = "activationClaimUntil";
 
     private final Supplier<DynamoDbClient> clients;
     private final String tableName;
@@ -225,6 +230,65 @@ public final class DeviceRegistry {
             return true;
         } catch (ConditionalCheckFailedException taken) {
             return false;
+        }
+    }
+
+    /**
+     * Claims the activation of a certificate's registration for one invocation, so no two invocations (containers,
+     * the reconciler) activate the same registration at once: an invocation that read PENDING_ACTIVATION before
+     * another activated it, and wrote after the device was provisioned, would attach the JITR policy again. The claim
+     * is taken on the condition that no unexpired claim holds the item ({@code activationClaimUntil} before
+     * {@code now}) and, when the registration time is known, that the item does not already show the certificate
+     * ACTIVE (not REJECTED) from {@code caCertificateId} observed at or after it. Only the claim's two attributes (and
+     * the item's kind and id, for an item that did not exist) are written; {@code updatedAt} is left alone.
+     *
+     * @param until the claim's expiry: no later than the claiming invocation can still run, so a claim whose holder
+     *              died lapses
+     * @return the claim's token (for {@link #releaseActivation}); empty when the condition failed
+     */
+    public Optional<String> claimActivation(String certificateId, String caCertificateId,
+            Optional<Instant> registeredAt, Instant now, Instant until) {
+        String token = UUID.randomUUID().toString();
+        Map<String, String> names = new LinkedHashMap<>(Map.of("#until", CLAIM_UNTIL, "#claim", CLAIM, "#kind", KIND,
+                "#id", "certificateId"));
+        Map<String, AttributeValue> values = new LinkedHashMap<>(Map.of(":now", n(now), ":until", n(until),
+                ":token", s(token), ":kind", s("CERTIFICATE"), ":id", s(certificateId)));
+        StringBuilder condition = new StringBuilder("(attribute_not_exists(#until) OR #until < :now)");
+        if (registeredAt.isPresent()) {
+            condition.append(" AND NOT (#status = :active AND #step <> :rejected AND #ca = :ca"
+                    + " AND #updatedAt >= :registeredAt)");
+            names.putAll(Map.of("#status", "status", "#step", "step", "#ca", "caCertificateId",
+                    "#updatedAt", UPDATED_AT));
+            values.putAll(Map.of(":active", s("ACTIVE"), ":rejected", s(Step.REJECTED.name()),
+                    ":ca", s(requireCertificateId(caCertificateId, "caCertificateId")),
+                    ":registeredAt", n(registeredAt.get())));
+        }
+        try {
+            client().updateItem(request -> request
+                    .tableName(tableName)
+                    .key(Map.of(PK, s(certificateKey(certificateId))))
+                    .updateExpression("SET #until = :until, #claim = :token, #kind = :kind, #id = :id")
+                    .conditionExpression(condition.toString())
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
+            return Optional.of(token);
+        } catch (ConditionalCheckFailedException held) {
+            return Optional.empty();
+        }
+    }
+
+    /** Releases a claim this invocation took ({@code token}); a claim that lapsed and was taken since is left alone. */
+    public void releaseActivation(String certificateId, String token) {
+        try {
+            client().updateItem(request -> request
+                    .tableName(tableName)
+                    .key(Map.of(PK, s(certificateKey(certificateId))))
+                    .updateExpression("REMOVE #until, #claim")
+                    .conditionExpression("#claim = :token")
+                    .expressionAttributeNames(Map.of("#until", CLAIM_UNTIL, "#claim", CLAIM))
+                    .expressionAttributeValues(Map.of(":token", s(token))));
+        } catch (ConditionalCheckFailedException notOurs) {
+            // lapsed and taken by another invocation: theirs now
         }
     }
 

@@ -177,6 +177,69 @@ class DeviceRegistryTest {
         assertEquals(List.of(CERT, OTHER_CERT), ids);
     }
 
+    // ---- activation claims -------------------------------------------------------------------------------------
+
+    private Optional<String> claim(Optional<Instant> registeredAt, Instant now) {
+        return registry.claimActivation(CERT, CA, registeredAt, now, now.plusSeconds(30));
+    }
+
+    @Test
+    void claim_isExclusiveUntilItLapses_orIsReleased() {
+        Optional<String> first = claim(Optional.of(T0), T0);
+        assertTrue(first.isPresent());
+        assertEquals(Optional.empty(), claim(Optional.of(T0), T0.plusSeconds(29)), "held");
+        Optional<String> afterLapse = claim(Optional.of(T0), T0.plusSeconds(31));
+        assertTrue(afterLapse.isPresent(), "a claim whose holder died lapses");
+
+        registry.releaseActivation(CERT, first.get());
+        assertEquals(Optional.empty(), claim(Optional.of(T0), T0.plusSeconds(32)),
+                "a lapsed holder's release leaves the new claim alone");
+        registry.releaseActivation(CERT, afterLapse.get());
+        assertTrue(claim(Optional.of(T0), T0.plusSeconds(32)).isPresent());
+    }
+
+    @Test
+    void claim_isRefused_whenTheItemShowsThisRegistrationActive() {
+        registry.write(activated(T0.plusMillis(10)));
+
+        assertEquals(Optional.empty(), claim(Optional.of(T0.plusMillis(10)), T0.plusSeconds(1)),
+                "observed ACTIVE at the registration instant: done");
+        assertTrue(claim(Optional.of(T0.plusMillis(11)), T0.plusSeconds(1)).isPresent(),
+                "a later registration (deleted and presented again) is claimed");
+    }
+
+    @Test
+    void claim_isTaken_overARejectionOrAnotherCasItem_orWithoutARegistrationTime() {
+        registry.write(CertificateUpdate.of(CERT, Step.REJECTED, T0).caCertificateId(CA).status("ACTIVE")
+                .reason("ACTIVE_WITHOUT_POLICY").build());
+        Optional<String> overRejection = claim(Optional.of(T0), T0);
+        assertTrue(overRejection.isPresent());
+        registry.releaseActivation(CERT, overRejection.get());
+
+        registry.write(CertificateUpdate.of(CERT, Step.ACTIVATED, T0.plusMillis(1)).caCertificateId(OTHER_CERT)
+                .status("ACTIVE").build());
+        Optional<String> otherCa = claim(Optional.of(T0), T0);
+        assertTrue(otherCa.isPresent());
+        registry.releaseActivation(CERT, otherCa.get());
+
+        registry.write(activated(T0.plusMillis(2)));
+        assertTrue(claim(Optional.empty(), T0).isPresent(), "without a registration time only a claim stops it");
+    }
+
+    @Test
+    void claim_onAMissingItem_leavesAnItemEveryLaterObservationOverwrites() {
+        assertTrue(claim(Optional.of(T0), T0).isPresent());
+        CertificateItem claimed = registry.latestCertificate(CERT).orElseThrow();
+        assertNull(claimed.status());
+        assertNull(claimed.updatedAt());
+        assertNull(claimed.step());
+        assertEquals("CERTIFICATE", raw("cert#" + CERT).get("kind").s());
+
+        assertTrue(registry.write(activated(T0)), "an item with no observation yet takes the first one");
+        assertEquals("ACTIVE", registry.latestCertificate(CERT).orElseThrow().status());
+        assertTrue(raw("cert#" + CERT).containsKey("activationClaimUntil"), "a write keeps the claim");
+    }
+
     @Test
     void missingTable_surfacesAsResourceNotFound() {
         DeviceRegistry nowhere = new DeviceRegistry(table.client(), "no-such-table");
