@@ -28,6 +28,7 @@ deactivates a certificate that asks for another name than its CN.
      While MQTT refuses, the request of step 2 is sent again after --resend-after seconds, then after
      twice as long each time (up to 120 s): a provisioning run that was lost (throttled past its
      retries, dropped) starts over, and one that finished or is running converges (it is idempotent).
+     After each resend the MQTT retries start again from --initial-delay.
 
 Renewal (--renew, after scripts/device/renew-device.sh made <device-dir>/next/):
   1. With the CURRENT certificate (client id = the thing name), publish {"certificateId":"<new id>"} to
@@ -399,6 +400,8 @@ resend_request_when_due() {
   fail_on_local_tls_problem
   request_sent_at=$SECONDS
   requests_resent=$((requests_resent + 1))
+  # A new request: provisioning answers it in about a second, so MQTT's backoff starts again from --initial-delay.
+  reset_backoff
   if answered_ok; then
     log "    MQTT refused for ${waited}s since the request: sent it again (accepted)"
   else

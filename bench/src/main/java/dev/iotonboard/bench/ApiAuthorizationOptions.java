@@ -9,7 +9,7 @@ import java.util.List;
  * {@link OnboardingOptions} (the stage and the onboarding of the devices are the onboarding benchmark's).
  */
 public record ApiAuthorizationOptions(boolean help, int devices, int concurrency, int batch, String path,
-        int withOnboarding, Path out, OnboardingOptions onboarding) {
+        int withOnboarding, int apiWarmupDevices, Path out, OnboardingOptions onboarding) {
 
     public static final String USAGE = """
             Usage: java -cp bench/target/bench.jar dev.iotonboard.bench.ApiAuthorizationBenchmark [options]
@@ -25,6 +25,10 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
               --path PATH             the API route each device GETs (default /sample)
               --with-onboarding M     also measure onboarding and API traffic at the same time: M devices onboard
                                       alone, then M more while half of the N devices call the API (default 0: off)
+              --api-warmup-devices W  W more devices are onboarded and make one unmeasured miss pass first, so
+                                      the measured passes find the JIT-compiled miss path (the authorizer's
+                                      registry read, the tool's DynamoDB gateway); they never call again
+                                      (default 0)
               --out FILE              JSON report (default bench/target/api-authorization.json)
             The onboarding benchmark's options apply to the onboarding runs (--device-threads, --repo, --work-dir,
             --quotas, --no-default-faults, --fault, --tool-arg, --synth-context, --deadline, --start-backoff,
@@ -41,6 +45,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
         int batch = 250;
         String path = "/sample";
         int withOnboarding = 0;
+        int apiWarmupDevices = 0;
         Path out = Path.of("bench/target/api-authorization.json");
         boolean schedule = false;
         List<String> rest = new ArrayList<>();
@@ -48,7 +53,8 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
             String option = args[i];
             switch (option) {
                 case "-h", "--help" -> help = true;
-                case "--devices", "--concurrency", "--batch", "--path", "--with-onboarding", "--out" -> {
+                case "--devices", "--concurrency", "--batch", "--path", "--with-onboarding", "--api-warmup-devices",
+                        "--out" -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException(option + " needs a value");
                     }
@@ -65,6 +71,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
                             path = value;
                         }
                         case "--with-onboarding" -> withOnboarding = OnboardingOptions.positive(option, value);
+                        case "--api-warmup-devices" -> apiWarmupDevices = OnboardingOptions.positive(option, value);
                         default -> out = Path.of(value);
                     }
                 }
@@ -77,7 +84,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
         if (!schedule) {
             rest.addAll(List.of("--schedule-interval", "none"));
         }
-        rest.addAll(List.of("--devices", String.valueOf(Math.max(devices, withOnboarding))));
+        rest.addAll(List.of("--devices", String.valueOf(Math.max(devices + apiWarmupDevices, withOnboarding))));
         if (help) {
             rest.add("--help");
         }
@@ -86,7 +93,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
             throw new IllegalArgumentException("--with-onboarding needs --devices 2 or more (half call the API alone, "
                     + "half with the onboarding)");
         }
-        return new ApiAuthorizationOptions(help, devices, concurrency, batch, path, withOnboarding, out,
-                onboarding);
+        return new ApiAuthorizationOptions(help, devices, concurrency, batch, path, withOnboarding, apiWarmupDevices,
+                out, onboarding);
     }
 }

@@ -59,6 +59,15 @@ public final class OnboardingReport {
         attempts.put("jitrRequest",
                 round(devices.stream().mapToInt(DeviceResult::requestAttempts).average().orElse(0), 2));
         attempts.put("mqtt", round(devices.stream().mapToInt(DeviceResult::mqttAttempts).average().orElse(0), 2));
+        ArrayNode slowest = report.putArray("slowestDevices");
+        onboarded.stream().sorted(java.util.Comparator.comparingDouble(DeviceResult::latencySeconds).reversed())
+                .limit(EXAMPLES).forEach(d -> slowest.addObject().put("thingName", d.thingName())
+                        .put("latencySeconds", round(d.latencySeconds(), 2))
+                        .put("activationSeconds", round(seconds(d.startedNanos(), d.activatedNanos()), 2))
+                        .put("requestSeconds", round(seconds(d.activatedNanos(), d.requestedNanos()), 2))
+                        .put("mqttSeconds", round(seconds(d.requestedNanos(), d.onboardedNanos()), 2))
+                        .put("startAttempts", d.startAttempts()).put("requestAttempts", d.requestAttempts())
+                        .put("mqttAttempts", d.mqttAttempts()));
         ArrayNode lostExamples = report.putArray("lostExamples");
         devices.stream().filter(d -> !d.onboarded()).limit(EXAMPLES)
                 .forEach(d -> lostExamples.addObject().put("thingName", d.thingName())
@@ -144,4 +153,10 @@ public final class OnboardingReport {
                 .append(l.path("lastProblem").asText()).append('\n'));
         return out.toString();
     }
+
+    /** Seconds from {@code from} to {@code to} (nanoseconds); NaN when either step was not reached. */
+    private static double seconds(long from, long to) {
+        return from == 0 || to == 0 ? Double.NaN : (to - from) / 1e9;
+    }
+
 }

@@ -19,6 +19,7 @@ class ApiAuthorizationOptionsTest {
         assertEquals(250, o.batch());
         assertEquals("/sample", o.path());
         assertEquals(0, o.withOnboarding());
+        assertEquals(0, o.apiWarmupDevices());
         assertNull(o.onboarding().scheduleInterval(), "--schedule-interval none unless given");
         assertEquals(30, o.onboarding().deviceThreads());
     }
@@ -38,9 +39,19 @@ class ApiAuthorizationOptionsTest {
     }
 
     @Test
+    void apiWarmupDevices_areOnboardedOnTopOfTheMeasuredOnes() {
+        ApiAuthorizationOptions o = ApiAuthorizationOptions.parse(new String[] {"--repo", REPO, "--devices", "2000",
+            "--api-warmup-devices", "500"});
+        assertEquals(2000, o.devices());
+        assertEquals(500, o.apiWarmupDevices());
+        assertEquals(2500, o.onboarding().devices());
+    }
+
+    @Test
     void badValuesAreRefused() {
         for (String[] args : new String[][] {{"--devices", "0"}, {"--concurrency", "x"}, {"--batch", "0"}, {"--path", "sample"},
-            {"--with-onboarding"}, {"--bogus", "1"}, {"--devices", "1", "--with-onboarding", "5"}}) {
+            {"--with-onboarding"}, {"--bogus", "1"}, {"--devices", "1", "--with-onboarding", "5"},
+            {"--api-warmup-devices", "0"}, {"--api-warmup-devices"}}) {
             String[] withRepo = new String[args.length + 2];
             withRepo[0] = "--repo";
             withRepo[1] = REPO;
