@@ -104,8 +104,8 @@ class CaRotationIT {
                 "--mqtt-timeout", "240");
         assertEquals(0, jitr.exit(), jitr.err());
         assertEquals(ca2, caOf(onlyPrincipal(fresh)));
-        assertEquals(0, callApi(freshDevice).exit());
-        assertEquals(0, callApi(e2e.certs.resolve("devices/" + things.get(0))).exit());
+        assertEquals(0, e2e.callApi(freshDevice).exit());
+        assertEquals(0, e2e.callApi(e2e.certs.resolve("devices/" + things.get(0))).exit());
     }
 
     @Test
@@ -166,10 +166,10 @@ class CaRotationIT {
                 Files.readString(Path.of(context.get("truststorePath"))), "the truststore holds CA 2 alone");
 
         // API Gateway's mutual TLS refuses a certificate whose issuer left the truststore: 403, call-api.sh exit 3
-        Run old = callApi(oldDevice);
+        Run old = e2e.callApi(oldDevice);
         assertEquals(3, old.exit(), old.err());
-        assertEquals(0, callApi(e2e.certs.resolve("devices/" + things.get(0))).exit());
-        assertEquals(0, callApi(freshDevice).exit());
+        assertEquals(0, e2e.callApi(e2e.certs.resolve("devices/" + things.get(0))).exit());
+        assertEquals(0, e2e.callApi(freshDevice).exit());
 
         // a certificate CA 1 signs now is not registered: an INACTIVE CA registers nothing
         String late = e2e.createDevice();
@@ -217,12 +217,6 @@ class CaRotationIT {
                 Map.of("CERTS_DIR", certsDir.toString()), 60);
         assertEquals(0, device.exit(), device.err());
         return device.out().trim();
-    }
-
-    private static Run callApi(Path deviceDir) {
-        return e2e.run(List.of(e2e.script("device/call-api.sh"), "--domain", "localhost", "--port",
-                Integer.toString(e2e.apiPort()), "--cacert", e2e.serverCa().toString(), "--device-dir",
-                deviceDir.toString()), Map.of(), 60);
     }
 
     private static String onlyPrincipal(String thing) {

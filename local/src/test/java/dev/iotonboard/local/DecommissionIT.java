@@ -89,7 +89,7 @@ class DecommissionIT {
         assertEquals(List.of(device.arn), principals(device.thing));
         assertEquals(List.of(appPolicy), e2e.policyNames(device.arn));
         assertTrue(e2e.cli("describe-thing", "--thing-name", device.thing).path("attributes").isEmpty());
-        assertEquals(0, callApi(device).exit(), "the API still accepts the device after a dry run");
+        assertEquals(0, e2e.callApi(device.dir).exit(), "the API still accepts the device after a dry run");
 
         // What the script's order rests on, as the real CLI meets it in the local IoT Core (as on AWS):
         assertIotError("CertificateStateException", "Certificate must be deactivated (not ACTIVE) before deletion",
@@ -227,7 +227,7 @@ class DecommissionIT {
         String id = CertificateIds.fromPem(Files.readString(dir.resolve("deviceCert.crt")));
         Device device = new Device(thing, id, "arn:aws:iot:us-east-1:000000000000:cert/" + id, dir);
         assertEquals(List.of(device.arn), principals(thing));
-        e2e.waitFor("the API to accept " + thing, Duration.ofSeconds(30), () -> callApi(device).exit() == 0);
+        e2e.waitFor("the API to accept " + thing, Duration.ofSeconds(30), () -> e2e.callApi(device.dir).exit() == 0);
         return device;
     }
 
@@ -286,7 +286,7 @@ class DecommissionIT {
         E2eFixture.Run[] last = new E2eFixture.Run[1];
         e2e.waitFor("the API to refuse " + device.thing + " (authorizer cache TTL 1 s here)", Duration.ofSeconds(30),
                 () -> {
-                    last[0] = callApi(device);
+                    last[0] = e2e.callApi(device.dir);
                     return last[0].exit() == 3;
                 });
         assertTrue(last[0].err().contains("HTTP 403"), last[0].err());
@@ -325,12 +325,6 @@ class DecommissionIT {
         List<String> list = new ArrayList<>();
         e2e.cli("list-targets-for-policy", "--policy-name", policy).path("targets").forEach(t -> list.add(t.asText()));
         return list;
-    }
-
-    private static E2eFixture.Run callApi(Device device) {
-        return e2e.run(List.of(e2e.script("device/call-api.sh"), "--domain", "localhost", "--port",
-                Integer.toString(e2e.apiPort()), "--cacert", e2e.serverCa().toString(), "--device-dir",
-                device.dir.toString()), Map.of(), 60);
     }
 
     private static E2eFixture.Run mqttPublish(Device device) throws IOException {

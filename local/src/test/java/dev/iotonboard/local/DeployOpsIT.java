@@ -61,7 +61,7 @@ class DeployOpsIT {
         try {
             e2e.addFault("DynamoDB.GetItem:every=1:throttle");
             long start = System.nanoTime();
-            E2eFixture.Run refused = callApi(device);
+            E2eFixture.Run refused = e2e.callApi(device);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
 
             assertEquals(3, refused.exit(), refused.err());
@@ -73,7 +73,7 @@ class DeployOpsIT {
         } finally {
             e2e.clearFaults();
         }
-        e2e.waitFor("the API to accept the device again", Duration.ofSeconds(30), () -> callApi(device).exit() == 0);
+        e2e.waitFor("the API to accept the device again", Duration.ofSeconds(30), () -> e2e.callApi(device).exit() == 0);
     }
 
     @Test
@@ -108,7 +108,7 @@ class DeployOpsIT {
                 "1", "--max-delay", "4");
         assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
         Path dir = e2e.certs.resolve("devices/" + thing);
-        e2e.waitFor("the API to accept " + thing, Duration.ofSeconds(30), () -> callApi(dir).exit() == 0);
+        e2e.waitFor("the API to accept " + thing, Duration.ofSeconds(30), () -> e2e.callApi(dir).exit() == 0);
         return dir;
     }
 
@@ -123,11 +123,5 @@ class DeployOpsIT {
         List<String> list = new ArrayList<>();
         e2e.cli("list-targets-for-policy", "--policy-name", policy).path("targets").forEach(t -> list.add(t.asText()));
         return list;
-    }
-
-    private static E2eFixture.Run callApi(Path deviceDir) {
-        return e2e.run(List.of(e2e.script("device/call-api.sh"), "--domain", "localhost", "--port",
-                Integer.toString(e2e.apiPort()), "--cacert", e2e.serverCa().toString(), "--device-dir",
-                deviceDir.toString()), Map.of(), 60);
     }
 }

@@ -229,6 +229,19 @@ public final class E2eFixture implements AutoCloseable {
         return run(command, extraEnv, timeoutSeconds);
     }
 
+    /**
+     * The unmodified {@code scripts/device/call-api.sh} with the device in {@code deviceDir} against the tool's API
+     * custom domain ({@code localhost} on the {@code api=} port, trusting the tool's server CA); {@code extra}
+     * arguments follow. Exit 0: HTTP 200; 3: refused (401/403).
+     */
+    public Run callApi(Path deviceDir, String... extra) {
+        List<String> command = new ArrayList<>(List.of(script("device/call-api.sh"), "--domain", "localhost",
+                "--port", Integer.toString(apiPort()), "--cacert", serverCa().toString(), "--device-dir",
+                deviceDir.toString()));
+        command.addAll(List.of(extra));
+        return run(command, Map.of(), 60);
+    }
+
     /** {@code GET /_local/stats}. */
     public JsonNode stats() {
         String body = admin("GET", "/_local/stats");

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -60,7 +59,7 @@ class RegistrySyncIT {
         assertEquals(0, jitr.exit(), "jitr.sh exit " + jitr.exit() + ":\n" + jitr.err());
         Path dir = e2e.certs.resolve("devices/" + thing);
         String id = CertificateIds.fromPem(Files.readString(dir.resolve("deviceCert.crt")));
-        e2e.waitFor("the API to accept " + thing, Duration.ofSeconds(30), () -> callApi(dir).exit() == 0);
+        e2e.waitFor("the API to accept " + thing, Duration.ofSeconds(30), () -> e2e.callApi(dir).exit() == 0);
 
         e2e.waitFor("the sync to skip the activation's UpdateCertificate of " + id, Duration.ofSeconds(30),
                 () -> skipped().contains(id));
@@ -78,7 +77,7 @@ class RegistrySyncIT {
         E2eFixture.Run[] last = new E2eFixture.Run[1];
         e2e.waitFor("the API to refuse " + thing + " (authorizer cache TTL 1 s here)", Duration.ofSeconds(30),
                 () -> {
-                    last[0] = callApi(dir);
+                    last[0] = e2e.callApi(dir);
                     return last[0].exit() == 3;
                 });
         assertTrue(last[0].err().contains("HTTP 403"), last[0].err());
@@ -105,11 +104,5 @@ class RegistrySyncIT {
     private static JsonNode item(String id) {
         return e2e.aws("dynamodb", "get-item", "--table-name", table, "--consistent-read", "--key",
                 "{\"pk\":{\"S\":\"cert#" + id + "\"}}").path("Item");
-    }
-
-    private static E2eFixture.Run callApi(Path dir) {
-        return e2e.run(List.of(e2e.script("device/call-api.sh"), "--domain", "localhost", "--port",
-                Integer.toString(e2e.apiPort()), "--cacert", e2e.serverCa().toString(), "--device-dir",
-                dir.toString()), Map.of(), 60);
     }
 }

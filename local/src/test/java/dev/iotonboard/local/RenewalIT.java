@@ -49,7 +49,7 @@ class RenewalIT {
         String thing = onboardedDevice();
         Path dir = deviceDir(thing);
         String oldId = certificateId(dir);
-        assertEquals(0, callApi(dir, thing).exit(), "the API works with the first certificate");
+        assertEquals(0, e2e.callApi(dir, "--thing-name", thing).exit(), "the API works with the first certificate");
         List<String> appPolicy = e2e.policyNames(arn(oldId));
         String newId = renewDevice(thing);
 
@@ -73,9 +73,9 @@ class RenewalIT {
         assertEquals(0, mqttPublish(dir, thing), "MQTT accepts the new certificate");
         assertNotEquals(0, mqttPublish(dir.resolve("previous"), thing), "MQTT refuses the old certificate");
         Thread.sleep(1_500);
-        E2eFixture.Run apiNew = callApi(dir, thing);
+        E2eFixture.Run apiNew = e2e.callApi(dir, "--thing-name", thing);
         assertEquals(0, apiNew.exit(), "the API accepts the new certificate:\n" + apiNew.err());
-        E2eFixture.Run apiOld = callApi(dir.resolve("previous"), thing);
+        E2eFixture.Run apiOld = e2e.callApi(dir.resolve("previous"), "--thing-name", thing);
         assertEquals(3, apiOld.exit(), "the API refuses the old certificate (HTTP 403):\n" + apiOld.err());
 
         E2eFixture.Run again = e2e.jitr(thing, 120, "--renew", "--timeout", "30", "--mqtt-timeout", "30");
@@ -100,7 +100,7 @@ class RenewalIT {
         assertEquals(0, e2e.cli("list-principal-things", "--principal", arn(newId)).path("things").size(),
                 "the new certificate got no thing");
         assertEquals(0, mqttPublish(dir, thing), "the first certificate keeps working on MQTT");
-        assertEquals(0, callApi(dir, thing).exit(), "and on the API");
+        assertEquals(0, e2e.callApi(dir, "--thing-name", thing).exit(), "and on the API");
     }
 
     @Test
@@ -163,12 +163,6 @@ class RenewalIT {
                 "--key", dir.resolve("deviceCert.key").toString(), "-i", thing, "-t",
                 "things/" + thing + "/confirmation", "-q", "1", "-m", "{\"message\":\"renewal test\"}"),
                 Map.of(), 60).exit();
-    }
-
-    private static E2eFixture.Run callApi(Path dir, String thing) {
-        return e2e.run(List.of(e2e.script("device/call-api.sh"), "--domain", "localhost", "--port",
-                Integer.toString(e2e.apiPort()), "--cacert", e2e.serverCa().toString(), "--device-dir",
-                dir.toString(), "--thing-name", thing), Map.of(), 60);
     }
 
     private static String certificateId(Path dir) throws IOException {
