@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -133,16 +134,21 @@ public final class ActivationService {
      */
     public static final Duration MAX_CLAIM = Duration.ofMinutes(15);
 
-    /** {@link #activate(RegisteredEvent, Duration)} for a caller with no deadline of its own: claims last {@link #MAX_CLAIM}. */
+    /**
+     * {@link #activate(RegisteredEvent, Duration, String)} for a caller with no deadline or invocation id of its own:
+     * claims last {@link #MAX_CLAIM}.
+     */
     public ActivationResult activate(RegisteredEvent event) {
-        return activate(event, MAX_CLAIM);
+        return activate(event, MAX_CLAIM, null);
     }
 
     /**
-     * @param remaining how long the calling invocation can still run: an activation claim lasts no longer (at most
-     *                  {@link #MAX_CLAIM}), so a claim whose holder died lapses
+     * @param remaining    how long the calling invocation can still run: an activation claim lasts no longer (at most
+     *                     {@link #MAX_CLAIM}), so a claim whose holder died lapses
+     * @param invocationId the Lambda request id, which Lambda's retries of an asynchronous invocation keep: a retry
+     *                     takes over the claim its crashed or timed-out attempt left; null: a random one
      */
-    public ActivationResult activate(RegisteredEvent event, Duration remaining) {
+    public ActivationResult activate(RegisteredEvent event, Duration remaining, String invocationId) {
         String certificateId = event.certificateId();
         if (!CertificateIds.isCertificateId(certificateId)) {
             return reject(certificateId, Reason.MALFORMED_EVENT,
@@ -171,8 +177,9 @@ public final class ActivationService {
         }
         Instant now = clock.instant();
         Duration lease = remaining.compareTo(MAX_CLAIM) > 0 ? MAX_CLAIM : remaining;
+        String token = invocationId == null || invocationId.isBlank() ? UUID.randomUUID().toString() : invocationId;
         Optional<String> claim = registry.get().claimActivation(certificateId, event.caCertificateId(),
-                registrationTime(event.certificateRegistrationTimestamp()), now, now.plus(lease));
+                registrationTime(event.certificateRegistrationTimestamp()), now, now.plus(lease), token);
         if (claim.isEmpty()) {
             if (registryShowsActiveSince(event, true)) {
                 return duplicateSeenByTheRegistry(key);

@@ -68,7 +68,8 @@ public final class CertificateActivationHandler extends IotHandler<RegisteredEve
     @Override
     protected ActivationResult handle(RegisteredEvent event, Context context) {
         return context == null ? service.activate(event)
-                : service.activate(event, Duration.ofMillis(context.getRemainingTimeInMillis()));
+                : service.activate(event, Duration.ofMillis(context.getRemainingTimeInMillis()),
+                        context.getAwsRequestId());
     }
 
     @Override

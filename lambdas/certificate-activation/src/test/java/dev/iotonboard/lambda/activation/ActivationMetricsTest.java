@@ -96,7 +96,7 @@ class ActivationMetricsTest extends HandlerTest {
     void duplicateWhileAnotherInvocationActivates_countsAsInProgress() {
         java.time.Instant now = java.time.Instant.now();
         registry().claimActivation(device.id(), pki.caId(), java.util.Optional.of(
-                java.time.Instant.ofEpochMilli(1732838399000L)), now, now.plusSeconds(60)).orElseThrow();
+                java.time.Instant.ofEpochMilli(1732838399000L)), now, now.plusSeconds(60), "another-invocation").orElseThrow();
 
         assertEquals("IN_PROGRESS", activate(device.id(), pki.caId()));
 

@@ -735,7 +735,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void activate_whileAnotherInvocationHoldsTheClaim_isInProgress_withoutIotCallOrWrite() {
         Instant now = Instant.now();
         String held = registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), now,
-                now.plusSeconds(60)).orElseThrow();
+                now.plusSeconds(60), "another-invocation").orElseThrow();
 
         JsonNode result = activate(event(device.id(), pki.caId()));
 
@@ -751,16 +751,31 @@ class CertificateActivationHandlerTest extends HandlerTest {
     void activate_aClaimWhoseHolderDied_lapses() {
         Instant past = Instant.now().minusSeconds(120);
         registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), past,
-                past.plusSeconds(60)).orElseThrow();
+                past.plusSeconds(60), "a-dead-invocation").orElseThrow();
 
         assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
+    }
+
+    /** Lambda retries a crashed or timed-out asynchronous invocation with the same request id. */
+    @Test
+    void activate_theRetryOfAnAttemptThatDiedHoldingTheClaim_takesItOver() {
+        Instant now = Instant.now();
+        registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), now,
+                now.plusSeconds(600), "request-of-the-crashed-attempt").orElseThrow();
+        assertOutcome(activate(event(device.id(), pki.caId())), "IN_PROGRESS", null);
+
+        JsonNode retry = Handlers.invoke(handler(), event(device.id(), pki.caId()),
+                dev.iotonboard.lambda.testing.TestContext.withRequestId("request-of-the-crashed-attempt"));
+
+        assertOutcome(retry, "ACTIVATED", null);
+        assertEquals("ACTIVE", iot.certificateStatus(device.id()));
     }
 
     @Test
     void activate_holdsTheClaimFromBeforeItsFirstIotReadUntilAfterItsLastWrite_thenReleasesIt() {
         List<Optional<String>> rivals = new java.util.ArrayList<>();
         Runnable rival = () -> rivals.add(registry().claimActivation(device.id(), pki.caId(),
-                Optional.of(FIXTURE_REGISTERED_AT), Instant.now(), Instant.now().plusSeconds(60)));
+                Optional.of(FIXTURE_REGISTERED_AT), Instant.now(), Instant.now().plusSeconds(60), "a-rival"));
         iot.onNext("DescribeCertificate", rival);
         iot.onNext("UpdateCertificate", rival);
 

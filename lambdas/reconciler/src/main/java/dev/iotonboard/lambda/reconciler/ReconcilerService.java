@@ -230,7 +230,7 @@ public final class ReconcilerService {
                 "certificateId", certificate.certificateId(), "creationDate", certificate.creationDate().toString());
         ActivationResult result = activation.activate(new RegisteredEvent(certificate.certificateId(),
                 caCertificateId, null, CertificateStatus.PENDING_ACTIVATION.toString(), null,
-                Long.toString(certificate.creationDate().toEpochMilli())), run.remaining());
+                Long.toString(certificate.creationDate().toEpochMilli())), run.remaining(), null);
         switch (result.outcome()) {
             case ACTIVATED -> run.activated++;
             case REJECTED -> run.rejected++;

@@ -11,7 +11,7 @@ import java.util.function.IntSupplier;
 /** A Lambda {@link Context} for handler tests: 30 s remaining, unless built with {@link #withRemainingTime}. */
 public final class TestContext implements Context {
 
-    private final String requestId = UUID.randomUUID().toString();
+    private final String requestId;
     private final IntSupplier remainingMillis;
 
     public TestContext() {
@@ -19,7 +19,17 @@ public final class TestContext implements Context {
     }
 
     private TestContext(IntSupplier remainingMillis) {
+        this(UUID.randomUUID().toString(), remainingMillis);
+    }
+
+    private TestContext(String requestId, IntSupplier remainingMillis) {
+        this.requestId = requestId;
         this.remainingMillis = remainingMillis;
+    }
+
+    /** A context with this request id (as Lambda's retry of an asynchronous invocation keeps it) and 30 s left. */
+    public static TestContext withRequestId(String requestId) {
+        return new TestContext(requestId, () -> 30_000);
     }
 
     /** A context whose {@link #getRemainingTimeInMillis()} asks {@code remainingMillis} on every call. */

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -238,22 +237,27 @@ public final class DeviceRegistry {
      * the reconciler) activate the same registration at once: an invocation that read PENDING_ACTIVATION before
      * another activated it, and wrote after the device was provisioned, would attach the JITR policy again. The claim
      * is taken on the condition that no unexpired claim holds the item ({@code activationClaimUntil} before
-     * {@code now}) and, when the registration time is known, that the item does not already show the certificate
+     * {@code now}), or that the claim holding it is this same {@code token} (Lambda retries an asynchronous invocation
+     * with the same request id, after the attempt that took the claim ended: crashed or timed out), and, when the registration time is known, that the item does not already show the certificate
      * ACTIVE (not REJECTED) from {@code caCertificateId} observed at or after it. Only the claim's two attributes (and
      * the item's kind and id, for an item that did not exist) are written; {@code updatedAt} is left alone.
      *
      * @param until the claim's expiry: no later than the claiming invocation can still run, so a claim whose holder
      *              died lapses
+     * @param token the claiming invocation's id (its request id; a random one when it has none)
      * @return the claim's token (for {@link #releaseActivation}); empty when the condition failed
      */
     public Optional<String> claimActivation(String certificateId, String caCertificateId,
-            Optional<Instant> registeredAt, Instant now, Instant until) {
-        String token = UUID.randomUUID().toString();
+            Optional<Instant> registeredAt, Instant now, Instant until, String token) {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("token must not be blank");
+        }
         Map<String, String> names = new LinkedHashMap<>(Map.of("#until", CLAIM_UNTIL, "#claim", CLAIM, "#kind", KIND,
                 "#id", "certificateId"));
         Map<String, AttributeValue> values = new LinkedHashMap<>(Map.of(":now", n(now), ":until", n(until),
                 ":token", s(token), ":kind", s("CERTIFICATE"), ":id", s(certificateId)));
-        StringBuilder condition = new StringBuilder("(attribute_not_exists(#until) OR #until < :now)");
+        StringBuilder condition = new StringBuilder(
+                "(attribute_not_exists(#until) OR #until < :now OR #claim = :token)");
         if (registeredAt.isPresent()) {
             condition.append(" AND NOT (#status = :active AND #step <> :rejected AND #ca = :ca"
                     + " AND #updatedAt >= :registeredAt)");

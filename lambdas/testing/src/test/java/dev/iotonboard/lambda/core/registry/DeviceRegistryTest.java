@@ -180,7 +180,19 @@ class DeviceRegistryTest {
     // ---- activation claims -------------------------------------------------------------------------------------
 
     private Optional<String> claim(Optional<Instant> registeredAt, Instant now) {
-        return registry.claimActivation(CERT, CA, registeredAt, now, now.plusSeconds(30));
+        return registry.claimActivation(CERT, CA, registeredAt, now, now.plusSeconds(30),
+                java.util.UUID.randomUUID().toString());
+    }
+
+    @Test
+    void claim_isTakenOverByTheSameInvocationsRetry_only() {
+        Instant until = T0.plusSeconds(30);
+        assertEquals(Optional.of("request-1"),
+                registry.claimActivation(CERT, CA, Optional.of(T0), T0, until, "request-1"));
+        assertEquals(Optional.empty(), registry.claimActivation(CERT, CA, Optional.of(T0), T0.plusSeconds(1),
+                until, "request-2"), "another invocation");
+        assertEquals(Optional.of("request-1"), registry.claimActivation(CERT, CA, Optional.of(T0),
+                T0.plusSeconds(1), until, "request-1"), "Lambda's retry of the attempt that crashed holding it");
     }
 
     @Test
