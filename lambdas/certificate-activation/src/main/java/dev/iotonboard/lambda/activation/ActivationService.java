@@ -178,9 +178,8 @@ public final class ActivationService {
         Instant now = clock.instant();
         Duration lease = remaining.compareTo(MAX_CLAIM) > 0 ? MAX_CLAIM : remaining;
         String token = invocationId == null || invocationId.isBlank() ? UUID.randomUUID().toString() : invocationId;
-        Optional<String> claim = registry.get().claimActivation(certificateId, event.caCertificateId(),
-                registrationTime(event.certificateRegistrationTimestamp()), now, now.plus(lease), token);
-        if (claim.isEmpty()) {
+        if (!registry.get().claimActivation(certificateId, event.caCertificateId(),
+                registrationTime(event.certificateRegistrationTimestamp()), now, now.plus(lease), token)) {
             if (registryShowsActiveSince(event, true)) {
                 return duplicateSeenByTheRegistry(key);
             }
@@ -192,7 +191,7 @@ public final class ActivationService {
         try {
             return activateClaimed(event, key);
         } finally {
-            release(certificateId, claim.get());
+            release(certificateId, token);
         }
     }
 

@@ -734,8 +734,8 @@ class CertificateActivationHandlerTest extends HandlerTest {
     @Test
     void activate_whileAnotherInvocationHoldsTheClaim_isInProgress_withoutIotCallOrWrite() {
         Instant now = Instant.now();
-        String held = registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), now,
-                now.plusSeconds(60), "another-invocation").orElseThrow();
+        assertTrue(registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), now,
+                now.plusSeconds(60), "another-invocation"));
 
         JsonNode result = activate(event(device.id(), pki.caId()));
 
@@ -743,15 +743,15 @@ class CertificateActivationHandlerTest extends HandlerTest {
         assertEquals(List.of(), iot.operations());
         assertEquals("PENDING_ACTIVATION", iot.certificateStatus(device.id()));
         assertEquals(List.of(), iot.policiesOf(arn));
-        registry().releaseActivation(device.id(), held);
+        registry().releaseActivation(device.id(), "another-invocation");
         assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
     }
 
     @Test
     void activate_aClaimWhoseHolderDied_lapses() {
         Instant past = Instant.now().minusSeconds(120);
-        registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), past,
-                past.plusSeconds(60), "a-dead-invocation").orElseThrow();
+        assertTrue(registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), past,
+                past.plusSeconds(60), "a-dead-invocation"));
 
         assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
     }
@@ -760,8 +760,8 @@ class CertificateActivationHandlerTest extends HandlerTest {
     @Test
     void activate_theRetryOfAnAttemptThatDiedHoldingTheClaim_takesItOver() {
         Instant now = Instant.now();
-        registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), now,
-                now.plusSeconds(600), "request-of-the-crashed-attempt").orElseThrow();
+        assertTrue(registry().claimActivation(device.id(), pki.caId(), Optional.of(FIXTURE_REGISTERED_AT), now,
+                now.plusSeconds(600), "request-of-the-crashed-attempt"));
         assertOutcome(activate(event(device.id(), pki.caId())), "IN_PROGRESS", null);
 
         JsonNode retry = Handlers.invoke(handler(), event(device.id(), pki.caId()),
@@ -773,7 +773,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
 
     @Test
     void activate_holdsTheClaimFromBeforeItsFirstIotReadUntilAfterItsLastWrite_thenReleasesIt() {
-        List<Optional<String>> rivals = new java.util.ArrayList<>();
+        List<Boolean> rivals = new java.util.ArrayList<>();
         Runnable rival = () -> rivals.add(registry().claimActivation(device.id(), pki.caId(),
                 Optional.of(FIXTURE_REGISTERED_AT), Instant.now(), Instant.now().plusSeconds(60), "a-rival"));
         iot.onNext("DescribeCertificate", rival);
@@ -781,7 +781,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
 
         assertOutcome(activate(event(device.id(), pki.caId())), "ACTIVATED", null);
 
-        assertEquals(List.of(Optional.empty(), Optional.empty()), rivals, "no other invocation could claim meanwhile");
+        assertEquals(List.of(false, false), rivals, "no other invocation could claim meanwhile");
         assertFalse(registryTable().client().getItem(r -> r.tableName(registryTable().name())
                 .key(Map.of("pk", AttributeValue.fromS("cert#" + device.id())))).item()
                 .containsKey("activationClaimUntil"), "released");

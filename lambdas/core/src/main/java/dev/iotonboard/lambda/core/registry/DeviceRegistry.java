@@ -244,10 +244,11 @@ public final class DeviceRegistry {
      *
      * @param until the claim's expiry: no later than the claiming invocation can still run, so a claim whose holder
      *              died lapses
-     * @param token the claiming invocation's id (its request id; a random one when it has none)
-     * @return the claim's token (for {@link #releaseActivation}); empty when the condition failed
+     * @param token the claiming invocation's id (its request id; a random one when it has none), which
+     *              {@link #releaseActivation} takes
+     * @return true when the claim is this token's; false when the condition failed
      */
-    public Optional<String> claimActivation(String certificateId, String caCertificateId,
+    public boolean claimActivation(String certificateId, String caCertificateId,
             Optional<Instant> registeredAt, Instant now, Instant until, String token) {
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("token must not be blank");
@@ -275,9 +276,9 @@ public final class DeviceRegistry {
                     .conditionExpression(condition.toString())
                     .expressionAttributeNames(names)
                     .expressionAttributeValues(values));
-            return Optional.of(token);
+            return true;
         } catch (ConditionalCheckFailedException held) {
-            return Optional.empty();
+            return false;
         }
     }
 

@@ -179,44 +179,40 @@ class DeviceRegistryTest {
 
     // ---- activation claims -------------------------------------------------------------------------------------
 
-    private Optional<String> claim(Optional<Instant> registeredAt, Instant now) {
-        return registry.claimActivation(CERT, CA, registeredAt, now, now.plusSeconds(30),
-                java.util.UUID.randomUUID().toString());
+    private boolean claim(String token, Optional<Instant> registeredAt, Instant now) {
+        return registry.claimActivation(CERT, CA, registeredAt, now, now.plusSeconds(30), token);
     }
 
     @Test
     void claim_isTakenOverByTheSameInvocationsRetry_only() {
         Instant until = T0.plusSeconds(30);
-        assertEquals(Optional.of("request-1"),
-                registry.claimActivation(CERT, CA, Optional.of(T0), T0, until, "request-1"));
-        assertEquals(Optional.empty(), registry.claimActivation(CERT, CA, Optional.of(T0), T0.plusSeconds(1),
-                until, "request-2"), "another invocation");
-        assertEquals(Optional.of("request-1"), registry.claimActivation(CERT, CA, Optional.of(T0),
-                T0.plusSeconds(1), until, "request-1"), "Lambda's retry of the attempt that crashed holding it");
+        assertTrue(registry.claimActivation(CERT, CA, Optional.of(T0), T0, until, "request-1"));
+        assertFalse(registry.claimActivation(CERT, CA, Optional.of(T0), T0.plusSeconds(1), until, "request-2"),
+                "another invocation");
+        assertTrue(registry.claimActivation(CERT, CA, Optional.of(T0), T0.plusSeconds(1), until, "request-1"),
+                "Lambda's retry of the attempt that crashed holding it");
     }
 
     @Test
     void claim_isExclusiveUntilItLapses_orIsReleased() {
-        Optional<String> first = claim(Optional.of(T0), T0);
-        assertTrue(first.isPresent());
-        assertEquals(Optional.empty(), claim(Optional.of(T0), T0.plusSeconds(29)), "held");
-        Optional<String> afterLapse = claim(Optional.of(T0), T0.plusSeconds(31));
-        assertTrue(afterLapse.isPresent(), "a claim whose holder died lapses");
+        assertTrue(claim("first", Optional.of(T0), T0));
+        assertFalse(claim("second", Optional.of(T0), T0.plusSeconds(29)), "held");
+        assertTrue(claim("after-lapse", Optional.of(T0), T0.plusSeconds(31)), "a claim whose holder died lapses");
 
-        registry.releaseActivation(CERT, first.get());
-        assertEquals(Optional.empty(), claim(Optional.of(T0), T0.plusSeconds(32)),
+        registry.releaseActivation(CERT, "first");
+        assertFalse(claim("third", Optional.of(T0), T0.plusSeconds(32)),
                 "a lapsed holder's release leaves the new claim alone");
-        registry.releaseActivation(CERT, afterLapse.get());
-        assertTrue(claim(Optional.of(T0), T0.plusSeconds(32)).isPresent());
+        registry.releaseActivation(CERT, "after-lapse");
+        assertTrue(claim("fourth", Optional.of(T0), T0.plusSeconds(32)));
     }
 
     @Test
     void claim_isRefused_whenTheItemShowsThisRegistrationActive() {
         registry.write(activated(T0.plusMillis(10)));
 
-        assertEquals(Optional.empty(), claim(Optional.of(T0.plusMillis(10)), T0.plusSeconds(1)),
+        assertFalse(claim("duplicate", Optional.of(T0.plusMillis(10)), T0.plusSeconds(1)),
                 "observed ACTIVE at the registration instant: done");
-        assertTrue(claim(Optional.of(T0.plusMillis(11)), T0.plusSeconds(1)).isPresent(),
+        assertTrue(claim("new-registration", Optional.of(T0.plusMillis(11)), T0.plusSeconds(1)),
                 "a later registration (deleted and presented again) is claimed");
     }
 
@@ -224,23 +220,21 @@ class DeviceRegistryTest {
     void claim_isTaken_overARejectionOrAnotherCasItem_orWithoutARegistrationTime() {
         registry.write(CertificateUpdate.of(CERT, Step.REJECTED, T0).caCertificateId(CA).status("ACTIVE")
                 .reason("ACTIVE_WITHOUT_POLICY").build());
-        Optional<String> overRejection = claim(Optional.of(T0), T0);
-        assertTrue(overRejection.isPresent());
-        registry.releaseActivation(CERT, overRejection.get());
+        assertTrue(claim("over-rejection", Optional.of(T0), T0));
+        registry.releaseActivation(CERT, "over-rejection");
 
         registry.write(CertificateUpdate.of(CERT, Step.ACTIVATED, T0.plusMillis(1)).caCertificateId(OTHER_CERT)
                 .status("ACTIVE").build());
-        Optional<String> otherCa = claim(Optional.of(T0), T0);
-        assertTrue(otherCa.isPresent());
-        registry.releaseActivation(CERT, otherCa.get());
+        assertTrue(claim("other-ca", Optional.of(T0), T0));
+        registry.releaseActivation(CERT, "other-ca");
 
         registry.write(activated(T0.plusMillis(2)));
-        assertTrue(claim(Optional.empty(), T0).isPresent(), "without a registration time only a claim stops it");
+        assertTrue(claim("no-time", Optional.empty(), T0), "without a registration time only a claim stops it");
     }
 
     @Test
     void claim_onAMissingItem_leavesAnItemEveryLaterObservationOverwrites() {
-        assertTrue(claim(Optional.of(T0), T0).isPresent());
+        assertTrue(claim("only", Optional.of(T0), T0));
         CertificateItem claimed = registry.latestCertificate(CERT).orElseThrow();
         assertNull(claimed.status());
         assertNull(claimed.updatedAt());
