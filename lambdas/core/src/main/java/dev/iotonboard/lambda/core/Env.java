@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Read-only view of environment variables, so that handlers read their configuration once (in the no-arg
@@ -97,23 +98,38 @@ public final class Env {
      * @throws IllegalStateException when an entry is empty or not a certificate id, or an id is repeated
      */
     public List<String> certificateIds(String name) {
+        List<String> ids = list(name, CertificateIds::isCertificateId,
+                "certificate ids (64 lowercase hex characters each)");
+        for (int i = 0; i < ids.size(); i++) {
+            if (ids.subList(0, i).contains(ids.get(i))) {
+                throw new IllegalStateException("environment variable " + name + " names " + ids.get(i) + " twice");
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * A comma-separated list (blanks around each entry are ignored) whose every entry is {@code valid}, in order, or
+     * an empty list when unset.
+     *
+     * @param expected what a valid entry is, for the message
+     * @throws IllegalStateException when an entry is empty or not valid, naming the variable and the entry
+     */
+    public List<String> list(String name, Predicate<String> valid, String expected) {
         Optional<String> raw = optional(name);
         if (raw.isEmpty()) {
             return List.of();
         }
-        List<String> ids = new ArrayList<>();
-        for (String entry : raw.get().split(",", -1)) {
-            String id = entry.trim();
-            if (!CertificateIds.isCertificateId(id)) {
+        List<String> entries = new ArrayList<>();
+        for (String part : raw.get().split(",", -1)) {
+            String entry = part.trim();
+            if (!valid.test(entry)) {
                 throw new IllegalStateException("environment variable " + name + " is not a comma-separated list of "
-                        + "certificate ids (64 lowercase hex characters each): '" + id + "'");
+                        + expected + ": '" + entry + "'");
             }
-            if (ids.contains(id)) {
-                throw new IllegalStateException("environment variable " + name + " names " + id + " twice");
-            }
-            ids.add(id);
+            entries.add(entry);
         }
-        return List.copyOf(ids);
+        return List.copyOf(entries);
     }
 
     /**

@@ -9,7 +9,6 @@ import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.reconciler.model.CloudTrailEvent;
 import dev.iotonboard.lambda.reconciler.model.SyncResult;
 import java.time.Clock;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiFunction;
@@ -77,16 +76,8 @@ public final class RegistrySyncHandler extends IotHandler<CloudTrailEvent, SyncR
      * @throws IllegalStateException when an entry is not an IAM role ARN
      */
     static Set<String> writerRoleArns(Env env) {
-        Set<String> arns = new LinkedHashSet<>();
-        for (String entry : env.optional(WRITER_ROLE_ARNS).map(raw -> raw.split(",", -1)).orElse(new String[0])) {
-            String arn = entry.trim();
-            if (!ROLE_ARN.matcher(arn).matches()) {
-                throw new IllegalStateException("environment variable " + WRITER_ROLE_ARNS + " is not a "
-                        + "comma-separated list of IAM role ARNs (arn:aws:iam::ACCOUNT:role/NAME): '" + arn + "'");
-            }
-            arns.add(arn);
-        }
-        return Set.copyOf(arns);
+        return Set.copyOf(env.list(WRITER_ROLE_ARNS, ROLE_ARN.asMatchPredicate(),
+                "IAM role ARNs (arn:aws:iam::ACCOUNT:role/NAME)"));
     }
 
     /** The certificate's status, its things, the CA's status. */
