@@ -12,8 +12,10 @@ import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.EmfLines;
 import dev.iotonboard.lambda.testing.TestPki;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,9 +97,9 @@ class ActivationMetricsTest extends HandlerTest {
 
     @Test
     void duplicateWhileAnotherInvocationActivates_countsAsInProgress() {
-        java.time.Instant now = java.time.Instant.now();
-        assertTrue(registry().claimActivation(device.id(), pki.caId(), java.util.Optional.of(
-                java.time.Instant.ofEpochMilli(1732838399000L)), now, now.plusSeconds(60), "another-invocation"));
+        Instant now = Instant.now();
+        assertTrue(registry().claimActivation(device.id(), pki.caId(),
+                Optional.of(Instant.ofEpochMilli(1732838399000L)), now, now.plusSeconds(60), "another-invocation"));
 
         assertEquals("IN_PROGRESS", activate(device.id(), pki.caId()));
 

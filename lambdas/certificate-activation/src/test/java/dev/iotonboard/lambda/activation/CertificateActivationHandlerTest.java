@@ -25,10 +25,12 @@ import dev.iotonboard.lambda.testing.Handlers;
 import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.MutableClock;
 import dev.iotonboard.lambda.testing.RecordedCall;
+import dev.iotonboard.lambda.testing.TestContext;
 import dev.iotonboard.lambda.testing.TestPki;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -51,6 +54,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -765,7 +773,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
         assertOutcome(activate(event(device.id(), pki.caId())), "IN_PROGRESS", null);
 
         JsonNode retry = Handlers.invoke(handler(), event(device.id(), pki.caId()),
-                dev.iotonboard.lambda.testing.TestContext.withRequestId("request-of-the-crashed-attempt"));
+                TestContext.withRequestId("request-of-the-crashed-attempt"));
 
         assertOutcome(retry, "ACTIVATED", null);
         assertEquals("ACTIVE", iot.certificateStatus(device.id()));
@@ -773,7 +781,7 @@ class CertificateActivationHandlerTest extends HandlerTest {
 
     @Test
     void activate_holdsTheClaimFromBeforeItsFirstIotReadUntilAfterItsLastWrite_thenReleasesIt() {
-        List<Boolean> rivals = new java.util.ArrayList<>();
+        List<Boolean> rivals = new ArrayList<>();
         Runnable rival = () -> rivals.add(registry().claimActivation(device.id(), pki.caId(),
                 Optional.of(FIXTURE_REGISTERED_AT), Instant.now(), Instant.now().plusSeconds(60), "a-rival"));
         iot.onNext("DescribeCertificate", rival);
@@ -796,29 +804,21 @@ class CertificateActivationHandlerTest extends HandlerTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void activate_aDuplicateOvertakenByAnotherContainer_neverAttachesTheJitrPolicyAgain(boolean registrationTime) {
-        java.util.concurrent.atomic.AtomicBoolean overtaken = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean overtaken = new AtomicBoolean();
         String event = registrationTime ? event(device.id(), pki.caId())
                 : event(device.id(), pki.caId()).replace("1732838399000", "not-a-time");
-        software.amazon.awssdk.services.dynamodb.DynamoDbClient racing = dev.iotonboard.lambda.core.registry
-                .DynamoDbClients.create(software.amazon.awssdk.regions.Region.of(IotDouble.REGION),
-                        Optional.of(registryTable().endpoint()),
-                        software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("AKIDTEST", "s")),
-                        IotDouble.fastRetries(), List.of(new software.amazon.awssdk.core.interceptor
-                                .ExecutionInterceptor() {
-                            @Override
-                            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution c,
-                                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
-                                if (attributes.getAttribute(software.amazon.awssdk.core.interceptor
-                                        .SdkExecutionAttribute.OPERATION_NAME).equals("UpdateItem")
-                                        && overtaken.compareAndSet(false, true)) {
-                                    assertOutcome(activate(event), "ACTIVATED", null);
-                                    client.attachPolicy(r -> r.policyName(APP).target(arn));
-                                    client.detachPolicy(r -> r.policyName(JITR).target(arn));
-                                    iot.clearCalls();
-                                }
-                            }
-                        }), null, null);
+        DynamoDbClient racing = registryClient(new ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(Context.BeforeExecution c, ExecutionAttributes attributes) {
+                if (attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME).equals("UpdateItem")
+                        && overtaken.compareAndSet(false, true)) {
+                    assertOutcome(activate(event), "ACTIVATED", null);
+                    client.attachPolicy(r -> r.policyName(APP).target(arn));
+                    client.detachPolicy(r -> r.policyName(JITR).target(arn));
+                    iot.clearCalls();
+                }
+            }
+        });
         CertificateActivationHandler overtakenContainer = new CertificateActivationHandler(client,
                 new DeviceRegistry(racing, registryTable().name()), Env.of(Map.of("JITR_POLICY_NAME", JITR,
                         "CA_CERTIFICATE_IDS", pki.caId())), Clock.systemUTC());

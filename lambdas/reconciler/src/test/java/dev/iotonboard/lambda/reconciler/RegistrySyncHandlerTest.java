@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.lambda.core.Env;
-import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.registry.CaItem;
 import dev.iotonboard.lambda.core.registry.CertificateItem;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
@@ -25,6 +24,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,7 +65,7 @@ class RegistrySyncHandlerTest extends HandlerTest {
     }
 
     private RegistrySyncHandler handler(Map<String, String> moreEnvironment) {
-        Map<String, String> environment = new java.util.HashMap<>(moreEnvironment);
+        Map<String, String> environment = new HashMap<>(moreEnvironment);
         environment.put(DeviceRegistry.TABLE_VARIABLE, table.name());
         return new RegistrySyncHandler(Env.of(environment), CLOCK,
                 (e, interceptors) -> {
@@ -367,14 +367,8 @@ class RegistrySyncHandlerTest extends HandlerTest {
         provisioned(device);
         iot.failAlways("DescribeCertificate", Fault.INTERNAL_FAILURE);
 
-        List<String> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
-        JsonLogger.redirect(logs::add);
-        try {
-            assertThrows(SdkException.class,
-                    () -> run("UpdateCertificate", "{\"certificateId\":\"" + device.id() + "\"}"));
-        } finally {
-            JsonLogger.redirect(null);
-        }
+        assertThrows(SdkException.class,
+                () -> run("UpdateCertificate", "{\"certificateId\":\"" + device.id() + "\"}"));
         assertEquals(Step.PROVISIONED, item(device.id()).step());
         assertTrue(logs.stream().anyMatch(line -> line.contains("\"level\":\"ERROR\"")
                 && line.contains("\"message\":\"Iot call failed after the SDK retries;")
@@ -391,15 +385,9 @@ class RegistrySyncHandlerTest extends HandlerTest {
                     return c;
                 }, table.client());
 
-        List<String> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
-        JsonLogger.redirect(logs::add);
-        try {
-            assertThrows(SdkException.class, () -> Handlers.invoke(handler, "{\"source\":\"aws.iot\",\"detail\":{"
-                    + "\"eventName\":\"UpdateCertificate\",\"requestParameters\":{\"certificateId\":\"" + device.id()
-                    + "\"}}}"));
-        } finally {
-            JsonLogger.redirect(null);
-        }
+        assertThrows(SdkException.class, () -> Handlers.invoke(handler, "{\"source\":\"aws.iot\",\"detail\":{"
+                + "\"eventName\":\"UpdateCertificate\",\"requestParameters\":{\"certificateId\":\"" + device.id()
+                + "\"}}}"));
         assertTrue(logs.stream().anyMatch(line -> line.contains("\"message\":\"DynamoDb call failed after the SDK "
                 + "retries;") && line.contains("\"service\":\"DynamoDb\"")), "the ERROR line names the registry, "
                 + "not IoT:\n" + String.join("\n", logs));

@@ -94,18 +94,24 @@ public abstract class HandlerTest {
     /** {@link #handlerRegistry()} on the table {@code tableName} (e.g. one that does not exist). */
     protected DeviceRegistry handlerRegistry(String tableName) {
         if (handlerRegistryClient == null) {
-            handlerRegistryClient = DynamoDbClients.create(Region.of(IotDouble.REGION),
-                    Optional.of(registryTable().endpoint()),
-                    StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")),
-                    IotDouble.fastRetries(), List.of(new ExecutionInterceptor() {
-                        @Override
-                        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-                            registryOperations.add("dynamodb:"
-                                    + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
-                        }
-                    }), null, null);
+            handlerRegistryClient = registryClient(new ExecutionInterceptor() {
+                @Override
+                public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                    registryOperations.add("dynamodb:" + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+                }
+            });
         }
         return new DeviceRegistry(handlerRegistryClient, tableName);
+    }
+
+    /**
+     * A client of {@link #registryTable()} as the handlers build theirs (the SDK's DynamoDB client, fast retries),
+     * with {@code interceptor}, e.g. one that lets another invocation run at a chosen call; the caller closes it.
+     */
+    protected DynamoDbClient registryClient(ExecutionInterceptor interceptor) {
+        return DynamoDbClients.create(Region.of(IotDouble.REGION), Optional.of(registryTable().endpoint()),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")),
+                IotDouble.fastRetries(), List.of(interceptor), null, null);
     }
 
     /**
