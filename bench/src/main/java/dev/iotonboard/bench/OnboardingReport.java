@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,7 +61,7 @@ public final class OnboardingReport {
                 round(devices.stream().mapToInt(DeviceResult::requestAttempts).average().orElse(0), 2));
         attempts.put("mqtt", round(devices.stream().mapToInt(DeviceResult::mqttAttempts).average().orElse(0), 2));
         ArrayNode slowest = report.putArray("slowestDevices");
-        onboarded.stream().sorted(java.util.Comparator.comparingDouble(DeviceResult::latencySeconds).reversed())
+        onboarded.stream().sorted(Comparator.comparingDouble(DeviceResult::latencySeconds).reversed())
                 .limit(EXAMPLES).forEach(d -> slowest.addObject().put("thingName", d.thingName())
                         .put("latencySeconds", round(d.latencySeconds(), 2))
                         .put("activationSeconds", round(seconds(d.startedNanos(), d.activatedNanos()), 2))
@@ -158,5 +159,4 @@ public final class OnboardingReport {
     private static double seconds(long from, long to) {
         return from == 0 || to == 0 ? Double.NaN : (to - from) / 1e9;
     }
-
 }

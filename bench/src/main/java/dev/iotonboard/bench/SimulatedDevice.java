@@ -10,8 +10,9 @@ import java.util.function.LongSupplier;
  * PUBLISH to things/<thing>/confirmation acknowledged by PUBACK: onboarded. Every step retries with backoff.
  * jitr/request is sent again when MQTT still refuses {@code resendAfter} after the last request, the wait doubling
  * after each resend (at most {@link #MAX_RESEND_INTERVAL}), so a backlog of provisioning events is not flooded with
- * duplicates; after a resend the MQTT backoff starts again from its initial delay. A 403 on jitr/start or jitr/request means the JITR policy is gone (provisioning done): go on with MQTT.
- * Past the deadline the device gives up: it is LOST.
+ * duplicates; after a resend the MQTT backoff starts again from its initial delay. A 403 on jitr/start or
+ * jitr/request means the JITR policy is gone (provisioning done): go on with MQTT. Past the deadline the device gives
+ * up: it is LOST.
  */
 public final class SimulatedDevice {
 

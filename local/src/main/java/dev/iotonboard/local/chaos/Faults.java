@@ -112,13 +112,13 @@ public final class Faults {
         return new Faults(List.of());
     }
 
-    /** Parses the syntax of a spec (operation names included; function names are resolved by {@link #add}). */
     /** The prefix of a DynamoDB operation in a FAIL spec: {@code DynamoDB.GetItem:every=1:throttle}. */
     public static final String DYNAMODB = "DynamoDB.";
     /** The DynamoDB operations the device registry uses, which a spec may fail. */
     public static final Set<String> DYNAMODB_OPERATIONS = Set.of("GetItem", "UpdateItem", "PutItem", "DeleteItem",
             "Query", "BatchGetItem", "BatchWriteItem");
 
+    /** Parses the syntax of a spec (operation names included; function names are resolved by {@link #add}). */
     public static Spec parse(String text) {
         String spec = text == null ? "" : text.trim();
         String[] parts = spec.split(":", -1);
