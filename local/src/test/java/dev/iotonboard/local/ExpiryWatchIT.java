@@ -76,6 +76,9 @@ class ExpiryWatchIT {
         assertEquals(shortCertificate, soonest.get("certificateId").asText());
         assertEquals(4, soonest.get("daysLeft").asLong(), "five days from creation, whole days left: " + report);
         assertEquals(longLived, report.at("/soonestExpiring/1/thingName").asText());
+        assertTrue(functionLines().stream().anyMatch(l -> l.contains("\"message\":\"expiry scan finished\"")
+                && l.contains("\"certificatesDescribed\":0") && l.contains(shortCertificate)),
+                "validity read from the device registry table, with no DescribeCertificate");
 
         List<EmfLines.Metrics> metrics = EmfLines.in(functionLines());
         EmfLines.Metrics caLine = metrics.stream()

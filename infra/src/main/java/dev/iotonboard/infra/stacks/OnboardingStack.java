@@ -113,6 +113,7 @@ public final class OnboardingStack extends Stack {
                         .maxRequestsPerSecond(config.expiryWatch().maxRequestsPerSecond())
                         .thingNamePattern(config.thingNamePattern())
                         .build()));
+        expiryWatch.ifPresent(watch -> watch.readValidityFrom(deviceRegistry));
         registrySync = config.registrySync() == OnboardingConfig.RegistrySync.OFF ? Optional.empty()
                 : Optional.of(new RegistrySync(this, "RegistrySync", new RegistrySync.Props(jars.reconciler(),
                         deviceRegistry, config.caCertificateIds(),

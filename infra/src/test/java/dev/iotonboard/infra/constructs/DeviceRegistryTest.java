@@ -103,6 +103,7 @@ class DeviceRegistryTest {
             "ThingProvisioning", Set.of("dynamodb:GetItem", "dynamodb:UpdateItem"),
             "Authorizer", Set.of("dynamodb:GetItem"),
             "ReconcilerFunction", Set.copyOf(Reconciler.TABLE_ACTIONS),
+            "ExpiryWatchFunction", Set.copyOf(ExpiryWatch.TABLE_ACTIONS),
             "RegistrySyncFunction", Set.copyOf(RegistrySync.TABLE_ACTIONS));
 
     @Test

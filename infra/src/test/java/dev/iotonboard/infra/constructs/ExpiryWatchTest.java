@@ -36,6 +36,8 @@ class ExpiryWatchTest {
                         "WARNING_DAYS", "30",
                         "MAX_REQUESTS_PER_SECOND", "2",
                         "THING_NAME_PATTERN", OnboardingConfig.DEFAULT_THING_NAME_PATTERN,
+                        "DEVICE_REGISTRY_TABLE", ref(Cfn.logicalId(SynthesizedStack.stack().getDeviceRegistry()
+                                .getTable().getNode().getDefaultChild())),
                         "JAVA_TOOL_OPTIONS", JavaFunction.JAVA_TOOL_OPTIONS)),
                 function.get("Environment"));
         assertEquals(1, ((Number) function.get("ReservedConcurrentExecutions")).intValue());

@@ -6,14 +6,19 @@ import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotHandler;
 import dev.iotonboard.lambda.core.IotPrimer;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.DynamoDbClients;
 import dev.iotonboard.lambda.reconciler.model.ExpiryReport;
 import dev.iotonboard.lambda.reconciler.model.ScheduledEvent;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.iot.IotClient;
 
 /**
@@ -31,9 +36,14 @@ public final class ExpiryWatchHandler extends IotHandler<ScheduledEvent, ExpiryR
     private final ExpiryWatchConfig config;
     private final ExpiryWatchService service;
 
-    /** Used by Lambda: one rate-limited IoT client (with an {@link IotPrimer}) and one configuration per container. */
+    /**
+     * Used by Lambda: one rate-limited IoT client (with an {@link IotPrimer}), one configuration and, when
+     * {@code DEVICE_REGISTRY_TABLE} is set, one DynamoDB client per container.
+     */
     public ExpiryWatchHandler() {
-        this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment);
+        this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment,
+                Env.system().optional(DeviceRegistry.TABLE_VARIABLE).isPresent()
+                        ? DynamoDbClients.fromEnvironment() : null);
     }
 
     /**
@@ -41,14 +51,30 @@ public final class ExpiryWatchHandler extends IotHandler<ScheduledEvent, ExpiryR
      * {@link IotPrimer}, then the {@link RequestRateLimiter}). A bad configuration fails before any client is built.
      */
     public ExpiryWatchHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients) {
-        this(ExpiryWatchConfig.from(env), env, clock, clients);
+        this(env, clock, clients, null);
+    }
+
+    /**
+     * Used by tests: as above, and with {@code dynamo} (null: none) the validity of ACTIVE certificates is read from
+     * the device registry table that {@code DEVICE_REGISTRY_TABLE} names.
+     */
+    public ExpiryWatchHandler(Env env, Clock clock, BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients,
+            DynamoDbClient dynamo) {
+        this(ExpiryWatchConfig.from(env), env, clock, clients, dynamo);
     }
 
     private ExpiryWatchHandler(ExpiryWatchConfig config, Env env, Clock clock,
-            BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients) {
+            BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients, DynamoDbClient dynamo) {
         super(ScheduledEvent.class, env, clock, clients, new RequestRateLimiter(config.maxRequestsPerSecond()));
         this.config = config;
-        this.service = new ExpiryWatchService(iot(), config, clock);
+        Optional<DeviceRegistry> registry = dynamo == null ? Optional.empty()
+                : env.optional(DeviceRegistry.TABLE_VARIABLE).map(table -> new DeviceRegistry(dynamo, table));
+        this.service = new ExpiryWatchService(iot(), config, clock, registry);
+    }
+
+    /** The DynamoDB actions this function sends to the device registry. */
+    public Set<String> registryActions() {
+        return ExpiryWatchService.REGISTRY_ACTIONS;
     }
 
     /** The CA's expiry, the listing of its certificates, each ACTIVE one's expiry. */

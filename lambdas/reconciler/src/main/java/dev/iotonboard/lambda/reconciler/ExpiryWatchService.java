@@ -4,6 +4,8 @@ import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.EmbeddedMetrics;
 import dev.iotonboard.lambda.core.EmbeddedMetrics.Unit;
 import dev.iotonboard.lambda.core.JsonLogger;
+import dev.iotonboard.lambda.core.registry.CertificateItem;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.reconciler.model.ExpiryReport;
 import dev.iotonboard.lambda.reconciler.model.ExpiryReport.CaExpiry;
 import dev.iotonboard.lambda.reconciler.model.ExpiryReport.ExpiringDevice;
@@ -13,7 +15,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.function.IntSupplier;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CACertificateDescription;
@@ -32,10 +37,15 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  *       from now. A CA that is not registered is logged and reported ({@code caStatus} null), and its certificates
  *       are not listed.</li>
  *   <li>Then per CA: ListCertificatesByCA, oldest first, {@value #PAGE_SIZE} per page, every page; for each ACTIVE
- *       certificate DescribeCertificate (IoT's validity, else the PEM's): expired, expiring within
+ *       certificate (the listing's status: IoT is the authority) its end of validity: expired, expiring within
  *       {@code WARNING_DAYS}, or neither. Certificates in any other status cost no call and are not counted: they
  *       cannot connect.</li>
  * </ol>
+ * A certificate's validity and subject never change (its id is the hash of its DER), so with the device registry
+ * table the page's ACTIVE certificates are read from it, in BatchGetItem requests, and only a certificate without an
+ * item, or whose item has no validity, costs a DescribeCertificate (IoT's validity, else the PEM's). Without the
+ * table every ACTIVE certificate costs one, within the watch's own rate limit: a fleet of 100,000 then needs hours
+ * of DescribeCertificate quota a run, and takes it from onboarding.
  * Before each page and each ACTIVE certificate the run checks the invocation's remaining time; below
  * {@link #TIME_MARGIN} it stops, and what was not examined is reported {@code complete: false} (oldest first: those
  * are the likeliest to expire first). Each certificate expiring soon or expired, and each CA expiring soon, is
@@ -69,14 +79,19 @@ public final class ExpiryWatchService {
     private static final Comparator<ExpiringDevice> SOONEST = Comparator.comparing(ExpiringDevice::notAfter,
             Comparator.comparing(Instant::parse)).thenComparing(ExpiringDevice::certificateId);
 
+    /** The DynamoDB actions the watch sends to the device registry. */
+    public static final Set<String> REGISTRY_ACTIONS = Set.of("dynamodb:BatchGetItem");
+
     private final IotClient iot;
     private final ExpiryWatchConfig config;
     private final Clock clock;
+    private final Optional<DeviceRegistry> registry;
 
-    public ExpiryWatchService(IotClient iot, ExpiryWatchConfig config, Clock clock) {
+    public ExpiryWatchService(IotClient iot, ExpiryWatchConfig config, Clock clock, Optional<DeviceRegistry> registry) {
         this.iot = iot;
         this.config = config;
         this.clock = clock;
+        this.registry = registry;
     }
 
     /** One scan. {@code remainingMillis}: the invocation's remaining time (Lambda context). */
@@ -131,14 +146,21 @@ public final class ExpiryWatchService {
             String pageMarker = marker;
             ListCertificatesByCaResponse page = iot.listCertificatesByCA(r -> r.caCertificateId(ca.id)
                     .ascendingOrder(true).pageSize(PAGE_SIZE).marker(pageMarker));
-            for (Certificate certificate : page.certificates()) {
-                if (certificate.status() != CertificateStatus.ACTIVE) {
-                    continue;
-                }
+            List<String> active = page.certificates().stream()
+                    .filter(certificate -> certificate.status() == CertificateStatus.ACTIVE)
+                    .map(Certificate::certificateId).toList();
+            Map<String, CertificateItem> items = registry.map(r -> r.certificates(active)).orElse(Map.of());
+            for (String certificateId : active) {
                 if (run.outOfTime()) {
                     return false;
                 }
-                examine(certificate.certificateId(), ca, run);
+                Optional<CertificateItem> item = Optional.ofNullable(items.get(certificateId))
+                        .filter(i -> i.notAfter() != null);
+                if (item.isPresent()) {
+                    count(certificateId, item.get().notAfter(), thingName(item.get()), ca, run);
+                } else {
+                    examine(certificateId, ca, run);
+                }
             }
             marker = page.nextMarker();
         } while (marker != null && !marker.isEmpty());
@@ -146,6 +168,7 @@ public final class ExpiryWatchService {
     }
 
     private void examine(String certificateId, CaScan ca, Run run) {
+        run.described++;
         CertificateDescription description;
         try {
             description = iot.describeCertificate(r -> r.certificateId(certificateId)).certificateDescription();
@@ -161,10 +184,14 @@ public final class ExpiryWatchService {
                     "certificateId", certificateId, "caCertificateId", ca.id, "reason", "EXPIRY_UNKNOWN");
             return;
         }
+        count(certificateId, notAfter, thingName(description.certificatePem()), ca, run);
+    }
+
+    /** An ACTIVE certificate whose validity ends at {@code notAfter}: counted, logged when it is due, kept. */
+    private void count(String certificateId, Instant notAfter, String thingName, CaScan ca, Run run) {
         ca.active++;
         long daysLeft = daysUntil(notAfter, run.now);
-        ExpiringDevice device = new ExpiringDevice(thingName(description.certificatePem()), certificateId, ca.id,
-                notAfter.toString(), daysLeft);
+        ExpiringDevice device = new ExpiringDevice(thingName, certificateId, ca.id, notAfter.toString(), daysLeft);
         if (!notAfter.isAfter(run.now)) {
             ca.expired++;
             LOG.warn("ACTIVE certificate has expired: the device can no longer connect; renew it", "certificateId",
@@ -217,7 +244,8 @@ public final class ExpiryWatchService {
 
         ExpiryReport report = new ExpiryReport(config.warningDays(), complete, figures, run.soonest());
         LOG.info("expiry scan finished", "warningDays", config.warningDays(), "certificatesExpiringSoon",
-                expiringSoon, "certificatesExpired", expired, "complete", complete, "report", report);
+                expiringSoon, "certificatesExpired", expired, "complete", complete,
+                "certificatesDescribed", run.described, "report", report);
         return report;
     }
 
@@ -233,6 +261,12 @@ public final class ExpiryWatchService {
         } catch (IllegalArgumentException e) {
             return null;
         }
+    }
+
+    /** The item's subject CN, when it is a valid thing name (as {@link #thingName(String)} for a PEM). */
+    private String thingName(CertificateItem item) {
+        String cn = item.thingName();
+        return cn != null && config.thingNames().problem(cn).isEmpty() ? cn : null;
     }
 
     private String thingName(String pem) {
@@ -276,6 +310,8 @@ public final class ExpiryWatchService {
         /** The soonest-expiring devices so far: a max-heap on notAfter holding at most MAX_DEVICES. */
         final PriorityQueue<ExpiringDevice> soonest = new PriorityQueue<>(SOONEST.reversed());
         boolean stopped;
+        /** ACTIVE certificates whose validity was read from IoT (no registry, or no usable item). */
+        int described;
 
         Run(Instant now, IntSupplier remainingMillis) {
             this.now = now;

@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.EmbeddedMetrics;
 import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.core.IotClients;
 import dev.iotonboard.lambda.core.IotPrimer;
+import dev.iotonboard.lambda.core.registry.CertificateUpdate;
+import dev.iotonboard.lambda.core.registry.DeviceRegistry;
+import dev.iotonboard.lambda.core.registry.Step;
 import dev.iotonboard.lambda.reconciler.model.ExpiryReport;
 import dev.iotonboard.lambda.testing.EmfLines;
 import dev.iotonboard.lambda.testing.Fault;
@@ -19,6 +23,7 @@ import dev.iotonboard.lambda.testing.IotDouble;
 import dev.iotonboard.lambda.testing.RecordedCall;
 import dev.iotonboard.lambda.testing.TestContext;
 import dev.iotonboard.lambda.testing.TestPki;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,6 +64,11 @@ class ExpiryWatchHandlerTest extends HandlerTest {
         return declared;
     }
 
+    @Override
+    protected Set<String> declaredRegistryActions() {
+        return handler().registryActions();
+    }
+
     // ---- fixtures ----------------------------------------------------------------------------------------------
 
     private ExpiryWatchHandler handler(Map<String, String> overrides) {
@@ -76,6 +86,28 @@ class ExpiryWatchHandlerTest extends HandlerTest {
         return handler(Map.of());
     }
 
+    /** A handler that reads validity from this test's registry table (or the table {@code tableName}). */
+    private ExpiryWatchHandler handlerWithRegistry(String tableName) {
+        return new ExpiryWatchHandler(Env.of(Map.of("CA_CERTIFICATE_IDS", pki.caId(), "MAX_REQUESTS_PER_SECOND", "100",
+                DeviceRegistry.TABLE_VARIABLE, tableName)), CLOCK, (e, interceptors) -> {
+                    IotClient client = iot.client(IotDouble.fastRetries(), interceptors);
+                    clients.add(client);
+                    return client;
+                }, handlerRegistryClient());
+    }
+
+    private ExpiryWatchHandler handlerWithRegistry() {
+        return handlerWithRegistry(registryTable().name());
+    }
+
+    /** The device's item as activation writes it: status, CA, CN and validity read from its PEM. */
+    private void recordInRegistry(Device device, String status) {
+        X509Certificate x509 = CertificateIds.parsePem(device.pem());
+        assertTrue(registry().write(CertificateUpdate.of(device.id(), Step.ACTIVATED, NOW).status(status)
+                .caCertificateId(pki.caId()).thingName(device.thing())
+                .validity(x509.getNotBefore().toInstant(), x509.getNotAfter().toInstant()).build()));
+    }
+
     private static JsonNode run(ExpiryWatchHandler handler) {
         return Handlers.invoke(handler, Fixtures.event("scheduled.json", Map.of()));
     }
@@ -85,10 +117,10 @@ class ExpiryWatchHandlerTest extends HandlerTest {
         String thing = UUID.randomUUID().toString();
         TestPki.Issued issued = ca.device(thing).validity(NOW.minus(Duration.ofDays(400)), NOW.plus(in)).issue();
         iot.addCertificate(issued.pem(), ca.caId(), status);
-        return new Device(thing, issued.id());
+        return new Device(thing, issued.id(), issued.pem());
     }
 
-    private record Device(String thing, String id) {
+    private record Device(String thing, String id, String pem) {
     }
 
     private static JsonNode ca(JsonNode report, String caId) {
@@ -302,6 +334,91 @@ class ExpiryWatchHandlerTest extends HandlerTest {
         assertEquals(IotClients.MAX_ATTEMPTS, iot.callCount("DescribeCertificate"));
         assertEquals(List.of(), EmfLines.in(logs), "no partial figures that an alarm would read as all clear");
         assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"ERROR\"")), logs.toString());
+    }
+
+    // ---- the device registry ----------------------------------------------------------------------------------
+
+    @Test
+    void withRegistry_validityComesFromTheTable_andNoCertificateIsDescribed() {
+        Device in5 = device(pki, "ACTIVE", Duration.ofDays(5));
+        Device expired = device(pki, "ACTIVE", Duration.ofHours(-1));
+        Device in90 = device(pki, "ACTIVE", Duration.ofDays(90));
+        Device inactive = device(pki, "INACTIVE", Duration.ofDays(1));
+        for (Device d : List.of(in5, expired, in90)) {
+            recordInRegistry(d, "ACTIVE");
+        }
+        recordInRegistry(inactive, "INACTIVE");
+
+        JsonNode report = run(handlerWithRegistry());
+
+        assertCounts(ca(report, pki.caId()), 3, 1, 1, true);
+        JsonNode devices = report.get("soonestExpiring");
+        assertEquals(List.of(expired.thing(), in5.thing(), in90.thing()), field(devices, "thingName"));
+        assertEquals(List.of("-1", "5", "90"), field(devices, "daysLeft"));
+        assertEquals(0, iot.callCount("DescribeCertificate"));
+        assertEquals(List.of("dynamodb:BatchGetItem"), registryOperations(), "one request for the page's ACTIVE three");
+        assertTrue(logs.stream().anyMatch(l -> l.contains("expiry scan finished")
+                && l.contains("\"certificatesDescribed\":0")), logs.toString());
+        assertTrue(logs.stream().anyMatch(l -> l.contains("CERTIFICATE_EXPIRED") && l.contains(expired.id())
+                && l.contains(expired.thing())), logs.toString());
+    }
+
+    @Test
+    void withRegistry_aCertificateWithoutAnItem_orWithoutValidityInIt_isDescribed() {
+        Device recorded = device(pki, "ACTIVE", Duration.ofDays(5));
+        Device unrecorded = device(pki, "ACTIVE", Duration.ofDays(6));
+        Device withoutValidity = device(pki, "ACTIVE", Duration.ofDays(7));
+        recordInRegistry(recorded, "ACTIVE");
+        assertTrue(registry().write(CertificateUpdate.of(withoutValidity.id(), Step.SYNCED, NOW).status("ACTIVE")
+                .build()));
+
+        JsonNode report = run(handlerWithRegistry());
+
+        assertCounts(ca(report, pki.caId()), 3, 3, 0, true);
+        assertEquals(List.of(recorded.thing(), unrecorded.thing(), withoutValidity.thing()),
+                field(report.get("soonestExpiring"), "thingName"));
+        assertEquals(Set.of("/certificates/" + unrecorded.id(), "/certificates/" + withoutValidity.id()),
+                Set.copyOf(iot.calls("DescribeCertificate").stream().map(RecordedCall::path).toList()));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("expiry scan finished")
+                && l.contains("\"certificatesDescribed\":2")), logs.toString());
+    }
+
+    @Test
+    void withRegistry_whetherACertificateIsActive_isTheListingsAnswer_notTheItems() {
+        Device activeInIot = device(pki, "ACTIVE", Duration.ofDays(5));
+        Device revokedInIot = device(pki, "REVOKED", Duration.ofDays(5));
+        recordInRegistry(activeInIot, "INACTIVE");
+        recordInRegistry(revokedInIot, "ACTIVE");
+
+        JsonNode report = run(handlerWithRegistry());
+
+        assertCounts(ca(report, pki.caId()), 1, 1, 0, true);
+        assertEquals(List.of(activeInIot.id()), field(report.get("soonestExpiring"), "certificateId"));
+    }
+
+    @Test
+    void withRegistry_readsAPageOfActiveCertificatesAHundredKeysARequest() {
+        for (int i = 0; i < 260; i++) {
+            recordInRegistry(device(pki, "ACTIVE", Duration.ofDays(100 + i)), "ACTIVE");
+        }
+
+        JsonNode report = run(handlerWithRegistry());
+
+        assertCounts(ca(report, pki.caId()), 260, 0, 0, true);
+        assertEquals(2, iot.callCount("ListCertificatesByCA"));
+        assertEquals(0, iot.callCount("DescribeCertificate"));
+        assertEquals(4, registryOperations().size(), "100 + 100 + 50 keys of the first page, 10 of the second");
+    }
+
+    @Test
+    void withRegistry_aTableThatCannotBeRead_failsTheRun_andWritesNoMetric() {
+        device(pki, "ACTIVE", Duration.ofDays(2));
+
+        assertThrows(SdkException.class, () -> run(handlerWithRegistry("no-such-table")));
+
+        assertEquals(List.of(), EmfLines.in(logs));
+        assertTrue(logs.stream().anyMatch(l -> l.contains("\"level\":\"ERROR\"") && l.contains("DynamoDb")),
+                logs.toString());
     }
 
     // ---- CAs and metrics ---------------------------------------------------------------------------------------

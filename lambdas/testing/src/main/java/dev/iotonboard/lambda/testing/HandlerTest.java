@@ -93,6 +93,14 @@ public abstract class HandlerTest {
 
     /** {@link #handlerRegistry()} on the table {@code tableName} (e.g. one that does not exist). */
     protected DeviceRegistry handlerRegistry(String tableName) {
+        return new DeviceRegistry(handlerRegistryClient(), tableName);
+    }
+
+    /**
+     * The client of {@link #handlerRegistry()}, for a handler that builds its registry itself from a client: it
+     * records each DynamoDB operation, which must be among {@link #declaredRegistryActions()}.
+     */
+    protected DynamoDbClient handlerRegistryClient() {
         if (handlerRegistryClient == null) {
             handlerRegistryClient = registryClient(new ExecutionInterceptor() {
                 @Override
@@ -101,7 +109,7 @@ public abstract class HandlerTest {
                 }
             });
         }
-        return new DeviceRegistry(handlerRegistryClient, tableName);
+        return handlerRegistryClient;
     }
 
     /**

@@ -2,8 +2,11 @@ package dev.iotonboard.lambda.core.registry;
 
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.lambda.core.Env;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +15,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
@@ -107,6 +112,48 @@ public final class DeviceRegistry {
     /** The certificate's item, strongly consistent: sees every write that succeeded before the call. */
     public Optional<CertificateItem> latestCertificate(String certificateId) {
         return getItem(certificateKey(certificateId), true).map(DeviceRegistry::certificateItem);
+    }
+
+    /** BatchGetItem's limit of keys per request. */
+    static final int BATCH_GET_KEYS = 100;
+    /** Further BatchGetItem requests for the keys DynamoDB left unprocessed (throttling, response size). */
+    static final int UNPROCESSED_RETRIES = 4;
+
+    /**
+     * The items of {@code certificateIds} that exist, eventually consistent, by id: BatchGetItem, {@value
+     * #BATCH_GET_KEYS} keys a request, the unprocessed keys asked again up to {@value #UNPROCESSED_RETRIES} times
+     * with a short backoff. An id absent from the answer has no item, or DynamoDB kept leaving it unprocessed: a
+     * caller that must know asks the authority.
+     */
+    public Map<String, CertificateItem> certificates(Collection<String> certificateIds) {
+        List<Map<String, AttributeValue>> keys = new LinkedHashSet<>(certificateIds).stream()
+                .map(id -> Map.of(PK, s(certificateKey(id)))).toList();
+        Map<String, CertificateItem> found = new LinkedHashMap<>();
+        for (int from = 0; from < keys.size(); from += BATCH_GET_KEYS) {
+            List<Map<String, AttributeValue>> pending = keys.subList(from, Math.min(keys.size(), from + BATCH_GET_KEYS));
+            for (int attempt = 0; !pending.isEmpty() && attempt <= UNPROCESSED_RETRIES; attempt++) {
+                if (attempt > 0) {
+                    pause(Duration.ofMillis(50L << attempt));
+                }
+                List<Map<String, AttributeValue>> asked = pending;
+                BatchGetItemResponse response = client().batchGetItem(request -> request
+                        .requestItems(Map.of(tableName, KeysAndAttributes.builder().keys(asked).build())));
+                response.responses().getOrDefault(tableName, List.of()).forEach(item -> found.put(
+                        text(item, PK).substring(CERTIFICATE_PREFIX.length()), certificateItem(item)));
+                KeysAndAttributes unprocessed = response.unprocessedKeys().get(tableName);
+                pending = unprocessed == null ? List.of() : unprocessed.keys();
+            }
+        }
+        return found;
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to read unprocessed keys again", e);
+        }
     }
 
     /** The CA's item, eventually consistent. */

@@ -10,15 +10,20 @@ import dev.iotonboard.lambda.core.Env;
 import dev.iotonboard.lambda.testing.Dynalite;
 import dev.iotonboard.lambda.testing.RegistryTable;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 class DeviceRegistryTest {
@@ -247,15 +252,91 @@ class DeviceRegistryTest {
     }
 
     @Test
+    void certificates_readsEveryExistingItemInBatchesOfAHundred_andOmitsTheOthers() {
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < 230; i++) {
+            String id = String.format("%064x", i + 1);
+            written.add(id);
+            assertTrue(registry.write(CertificateUpdate.of(id, Step.ACTIVATED, T0).caCertificateId(CA)
+                    .thingName("sensor-" + i).status("ACTIVE").validity(T0, T0.plusSeconds(i)).build()));
+        }
+        List<String> asked = new ArrayList<>(written);
+        asked.add(CERT);
+        asked.add(written.get(7));
+
+        Map<String, CertificateItem> found = registry.certificates(asked);
+
+        assertEquals(Set.copyOf(written), found.keySet(), "every written id, once; none for CERT");
+        assertEquals("sensor-7", found.get(written.get(7)).thingName());
+        assertEquals(T0.plusSeconds(229), found.get(written.get(229)).notAfter());
+        assertEquals(Map.of(), registry.certificates(List.of()));
+    }
+
+    @Test
+    void certificates_asksAgainForTheKeysDynamoDbLeftUnprocessed() {
+        assertTrue(registry.write(activated(T0)));
+        assertTrue(registry.write(CertificateUpdate.of(OTHER_CERT, Step.ACTIVATED, T0).status("ACTIVE").build()));
+        LeavingUnprocessed client = new LeavingUnprocessed(table.client(), 1);
+
+        Map<String, CertificateItem> found = new DeviceRegistry(client, table.name())
+                .certificates(List.of(CERT, OTHER_CERT));
+
+        assertEquals(Set.of(CERT, OTHER_CERT), found.keySet());
+        assertEquals(2, client.requests);
+    }
+
+    @Test
+    void certificates_keysLeftUnprocessedEveryTime_areAbsent_afterTheRetries() {
+        assertTrue(registry.write(activated(T0)));
+        LeavingUnprocessed client = new LeavingUnprocessed(table.client(), Integer.MAX_VALUE);
+
+        assertEquals(Map.of(), new DeviceRegistry(client, table.name()).certificates(List.of(CERT)));
+        assertEquals(1 + DeviceRegistry.UNPROCESSED_RETRIES, client.requests);
+    }
+
+    /** The real client, whose first {@code times} BatchGetItem answers return every key as unprocessed. */
+    private static final class LeavingUnprocessed implements DynamoDbClient {
+        private final DynamoDbClient real;
+        private final int times;
+        int requests;
+
+        LeavingUnprocessed(DynamoDbClient real, int times) {
+            this.real = real;
+            this.times = times;
+        }
+
+        @Override
+        public BatchGetItemResponse batchGetItem(BatchGetItemRequest request) {
+            requests++;
+            if (requests <= times) {
+                return BatchGetItemResponse.builder().responses(Map.of())
+                        .unprocessedKeys(request.requestItems()).build();
+            }
+            return real.batchGetItem(request);
+        }
+
+        @Override
+        public String serviceName() {
+            return real.serviceName();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
     void missingTable_surfacesAsResourceNotFound() {
         DeviceRegistry nowhere = new DeviceRegistry(table.client(), "no-such-table");
         assertThrows(ResourceNotFoundException.class, () -> nowhere.certificate(CERT));
         assertThrows(ResourceNotFoundException.class, () -> nowhere.write(activated(T0)));
+        assertThrows(ResourceNotFoundException.class, () -> nowhere.certificates(List.of(CERT)));
     }
 
     @Test
     void badKeys_areRefusedBeforeAnyCall() {
         assertThrows(IllegalArgumentException.class, () -> registry.certificate("not-an-id"));
+        assertThrows(IllegalArgumentException.class, () -> registry.certificates(List.of(CERT, "not-an-id")));
         assertThrows(IllegalArgumentException.class, () -> CertificateUpdate.of("A".repeat(64), Step.ACTIVATED, T0));
         assertThrows(IllegalArgumentException.class, () -> new CaItem("x", "ACTIVE", null, T0, Step.SYNCED));
     }
