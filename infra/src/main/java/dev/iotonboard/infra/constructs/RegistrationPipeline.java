@@ -208,10 +208,12 @@ public final class RegistrationPipeline extends Construct {
                         : props.caCertificateIds().size() == 1 ? "the CA " + caCertificateIds
                         : props.caCertificateIds().size() + " CAs (a CA rotation)") + " was registered",
                 registeredEventSql(props.caCertificateIds()), activation.getAlias(), errorAction);
-        // The certificate id comes from the connection (principal()), never from the payload.
+        // The certificate id comes from the connection (principal()) and requestedAt from the rules engine
+        // (timestamp()), never from the payload.
         provisioningRequestRule = rule("ProvisioningRequestRule",
                 "JITR: a device with an activated certificate asks for its thing",
-                "SELECT thingName, principal() AS certificateId FROM '" + props.jitrRequestTopic() + "'",
+                "SELECT thingName, principal() AS certificateId, timestamp() AS requestedAt FROM '"
+                        + props.jitrRequestTopic() + "'",
                 provisioning.getAlias(), errorAction);
         // The announcer comes from the connection (principal()) and the thing from the topic, which the app policy
         // allows a device only for its own thing.

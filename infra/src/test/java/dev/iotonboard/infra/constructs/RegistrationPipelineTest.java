@@ -54,9 +54,10 @@ class RegistrationPipelineTest {
     }
 
     @Test
-    void provisioningRequestRule_takesTheCertificateIdFromTheConnection() {
+    void provisioningRequestRule_takesTheCertificateIdFromTheConnection_andTheTimeFromTheRulesEngine() {
         Object sql = payload(pipeline.getProvisioningRequestRule()).get("Sql");
-        assertEquals("SELECT thingName, principal() AS certificateId FROM 'jitr/request'", sql);
+        assertEquals("SELECT thingName, principal() AS certificateId, timestamp() AS requestedAt FROM 'jitr/request'",
+                sql);
         assertTrue(sql.toString().contains("principal()"));
     }
 

@@ -5,22 +5,23 @@ import dev.iotonboard.lambda.core.IotLookups;
 import dev.iotonboard.lambda.core.JsonLogger;
 import dev.iotonboard.lambda.core.RecentlyDone;
 import dev.iotonboard.lambda.core.ThingNameRule;
-import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
-import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
-import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
-import java.time.Clock;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import dev.iotonboard.lambda.core.registry.CertificateItem;
 import dev.iotonboard.lambda.core.registry.CertificateUpdate;
 import dev.iotonboard.lambda.core.registry.DeviceRegistry;
 import dev.iotonboard.lambda.core.registry.IotObservations;
 import dev.iotonboard.lambda.core.registry.Step;
+import dev.iotonboard.lambda.provisioning.model.ProvisioningRequest;
+import dev.iotonboard.lambda.provisioning.model.ProvisioningResult;
+import dev.iotonboard.lambda.provisioning.model.ProvisioningResult.Reason;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateDescription;
@@ -128,7 +129,15 @@ public final class ProvisioningService {
             return ProvisioningResult.duplicate(thingName, certificateId);
         }
 
-        Optional<Known> found = certificate(certificateId);
+        Optional<CertificateItem> item = registry.flatMap(r -> r.latestCertificate(certificateId));
+        if (item.isPresent() && boundSince(item.get(), request)) {
+            LOG.info("duplicate request: the registry recorded this binding after the request was published; "
+                    + "no IoT call", "thingName", thingName, "certificateId", certificateId, "duplicate", true,
+                    "step", item.get().step().name());
+            done.remember(key);
+            return ProvisioningResult.provisionedSince(thingName, certificateId);
+        }
+        Optional<Known> found = certificate(certificateId, item);
         if (found.isEmpty()) {
             return reject(request, Reason.CERTIFICATE_NOT_FOUND, "IoT has no such certificate");
         }
@@ -434,9 +443,23 @@ public final class ProvisioningService {
             Optional<CertificateDescription> described) {
     }
 
-    /** The certificate, from the registry or IoT; empty when IoT has no such certificate. */
-    private Optional<Known> certificate(String certificateId) {
-        Optional<CertificateItem> item = registry.flatMap(r -> r.latestCertificate(certificateId));
+    /**
+     * True when the item shows this request already served: the last step bound this certificate, ACTIVE, to the
+     * requested thing (PROVISIONED or RENEWED, written after every IoT write of that step), at or after the rules
+     * engine received the request. Such a request was published before provisioning detached the JITR policy: a
+     * resend, or one redelivered. A request received after the binding (an operator attached the JITR policy again)
+     * and an event without {@code requestedAt} take the whole path.
+     */
+    private static boolean boundSince(CertificateItem item, ProvisioningRequest request) {
+        return request.requestedAt() != null && item.updatedAt() != null
+                && (item.step() == Step.PROVISIONED || item.step() == Step.RENEWED)
+                && CertificateStatus.ACTIVE.toString().equals(item.status())
+                && request.thingName().equals(item.boundThing()) && request.thingName().equals(item.thingName())
+                && !item.updatedAt().isBefore(Instant.ofEpochMilli(request.requestedAt()));
+    }
+
+    /** The certificate, from its registry item or IoT; empty when IoT has no such certificate. */
+    private Optional<Known> certificate(String certificateId, Optional<CertificateItem> item) {
         if (item.isPresent() && usable(item.get())) {
             CertificateItem i = item.get();
             return Optional.of(new Known(certificateId, i.status(), i.caCertificateId(), i.certificatePem(), i.certificateArn(),

@@ -727,6 +727,59 @@ class ThingProvisioningHandlerTest extends HandlerTest {
                 "DetachPolicy", 1L), iot.operationCounts());
     }
 
+    // ---- requests already served, by the registry ------------------------------------------------------------
+
+    /** A request as the rule delivers it, received by the rules engine at {@code receivedAt}. */
+    private String requestReceived(String name, String certificateId, Instant receivedAt) {
+        return Fixtures.event("request-received.json", Map.of("thingName", Fixtures.jsonString(name),
+                "certificateId", certificateId, "requestedAt", Long.toString(receivedAt.toEpochMilli())));
+    }
+
+    @Test
+    void provision_aRequestReceivedBeforeTheBindingWasRecorded_isAnsweredFromTheRegistry_withoutAnyIotCall() {
+        String resent = requestReceived(thingName, device.id(), Instant.now().minusSeconds(1));
+        assertOutcome(provision(requestReceived(thingName, device.id(), Instant.now().minusSeconds(5))),
+                "PROVISIONED", null);
+        iot.clearCalls();
+        int registryCalls = registryOperations().size();
+
+        JsonNode duplicate = provision(resent);
+
+        assertOutcome(duplicate, "PROVISIONED", null);
+        assertTrue(duplicate.get("detail").asText().contains("the registry recorded this binding"),
+                duplicate.toString());
+        assertEquals(List.of(), iot.operations(), "another container: no memory of it, the registry answers");
+        assertEquals(List.of("dynamodb:GetItem"), registryOperations().subList(registryCalls,
+                registryOperations().size()));
+        assertProvisioned();
+        assertTrue(logs.stream().anyMatch(l -> l.contains("registry recorded this binding after the request")
+                && l.contains(thingName)), logs.toString());
+    }
+
+    @Test
+    void provision_aRequestReceivedAfterTheBinding_takesTheWholePath() {
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+        iot.attachPolicy(JITR, arn); // an operator has the device provisioned anew
+        iot.clearCalls();
+
+        assertOutcome(provision(requestReceived(thingName, device.id(), Instant.now().plusSeconds(60))),
+                "PROVISIONED", null);
+
+        assertEquals(List.of(APP), iot.policiesOf(arn), "the JITR policy detached again");
+        assertTrue(iot.callCount("ListPrincipalThings") > 0);
+    }
+
+    @Test
+    void provision_theRegistryNeverAnswersForAnotherThing_orAnUnboundCertificate() {
+        assertOutcome(provision(request(thingName, device.id())), "PROVISIONED", null);
+        iot.clearCalls();
+
+        assertOutcome(provision(requestReceived(UUID.randomUUID().toString(), device.id(),
+                Instant.now().minusSeconds(1))), "REJECTED", "THING_NAME_NOT_CERTIFICATE_CN");
+
+        assertTrue(iot.callCount("UpdateCertificate") > 0, "the whole path: the certificate is deactivated");
+    }
+
     // ---- in-container memory of provisioned pairs ------------------------------------------------------------
 
     @Test

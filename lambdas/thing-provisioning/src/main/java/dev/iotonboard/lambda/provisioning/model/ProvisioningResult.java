@@ -59,6 +59,12 @@ public record ProvisioningResult(String thingName, String certificateId, Outcome
                 "duplicate seen by this container: already provisioned (no IoT call)", false);
     }
 
+    /** A request published before the registry recorded this binding: answered without any IoT call. */
+    public static ProvisioningResult provisionedSince(String thingName, String certificateId) {
+        return new ProvisioningResult(thingName, certificateId, Outcome.PROVISIONED, null,
+                "duplicate: the registry recorded this binding after the request was published (no IoT call)", false);
+    }
+
     public static ProvisioningResult rejected(String thingName, String certificateId, Reason reason, String detail) {
         return new ProvisioningResult(thingName, certificateId, Outcome.REJECTED, reason, detail, false);
     }
