@@ -56,7 +56,7 @@ Options:
   --timeout S            longest wait for activation, step 1 (default: \$JITR_TIMEOUT or 120)
   --mqtt-timeout S       longest wait for the MQTT publish to be accepted, step 3 (default: \$JITR_MQTT_TIMEOUT or 120)
   --resend-after S       during step 3, send the step-2 request again after S seconds of refusals,
-                         doubling up to 120 s (default: \$JITR_RESEND_AFTER or 15; 0: never)
+                         doubling up to 120 s (default: \$JITR_RESEND_AFTER or 5; 0: never)
   --initial-delay S      first retry delay in seconds (default: \$JITR_INITIAL_DELAY or 1); retry k waits a
                          random time between half of it and min(--max-delay, --initial-delay * 2^k)
   --max-delay S          retry delay cap in seconds (default: \$JITR_MAX_DELAY or 16)
@@ -87,7 +87,7 @@ mqtt_port=${IOT_MQTT_PORT:-8883}
 cacert=${IOT_CACERT:-}
 timeout=${JITR_TIMEOUT:-120}
 mqtt_timeout=${JITR_MQTT_TIMEOUT:-120}
-resend_after=${JITR_RESEND_AFTER:-15}
+resend_after=${JITR_RESEND_AFTER:-5}
 initial_delay=${JITR_INITIAL_DELAY:-1}
 max_delay=${JITR_MAX_DELAY:-16}
 

@@ -13,7 +13,7 @@ public record ApiAuthorizationOptions(boolean help, int devices, int concurrency
 
     public static final String USAGE = """
             Usage: java -cp bench/target/bench.jar dev.iotonboard.bench.ApiAuthorizationBenchmark [options]
-            Run from the repository root after mvn -DskipTests package and mvn -Pbench -pl bench package.
+            Run from the repository root after mvn -DskipTests package.
             N devices are onboarded through the real JITR flow (quotas on, the default faults), then each calls the
             API once (cache misses), then once more (cache hits), batch by batch.
 

@@ -34,7 +34,7 @@ public final class ColdStartBenchmark {
     private static final String RIC_MAIN = "com.amazonaws.services.lambda.runtime.api.client.AWSLambda";
     static final String USAGE = """
             Usage: java -cp bench/target/bench.jar dev.iotonboard.bench.ColdStartBenchmark [options]
-            Run from the repository root after mvn -DskipTests package and mvn -Pbench -pl bench package.
+            Run from the repository root after mvn -DskipTests package.
 
               --runs K          fresh JVMs per function and JVM setting (default 10)
               --out FILE        JSON report (default bench/target/cold-start.json)

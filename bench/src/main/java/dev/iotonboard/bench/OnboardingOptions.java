@@ -17,7 +17,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
 
     public static final String USAGE = """
             Usage: java -cp bench/target/bench.jar dev.iotonboard.bench.OnboardingBenchmark [options]
-            Run from the repository root after mvn -DskipTests package and mvn -Pbench -pl bench package.
+            Run from the repository root after mvn -DskipTests package.
 
               --devices N             simulated devices (default 1000)
               --device-threads T      devices running at once (default 30; = N: all at the same instant)
@@ -34,7 +34,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
               --start-backoff MS,MS   jitr/start and jitr/request retry backoff: initial,cap (default 1000,16000;
                                       retry k waits between initial/2 and min(cap, initial*2^k), as jitr.sh)
               --mqtt-backoff MS,MS    MQTT connect retry backoff: initial,cap (default 1000,8000)
-              --resend-after SECONDS  send jitr/request again when MQTT still refuses after this (default 15)
+              --resend-after SECONDS  send jitr/request again when MQTT still refuses after this (default 5)
               --warmup N              devices onboarded before the measured run, not counted (default 5; 0: none)
             Exit: 0 all onboarded and the registry in order, 1 devices lost, 2 bad arguments,
             3 registry problems.""";
@@ -55,7 +55,7 @@ public record OnboardingOptions(boolean help, int devices, int deviceThreads, Pa
         Duration deadline = null;
         Backoff start = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(16000));
         Backoff mqtt = new Backoff(Duration.ofMillis(1000), Duration.ofMillis(8000));
-        Duration resend = Duration.ofSeconds(15);
+        Duration resend = Duration.ofSeconds(5);
         int warmup = 5;
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
