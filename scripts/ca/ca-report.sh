@@ -47,10 +47,6 @@ done
 finish_aws_options
 require_tools aws jq
 
-# A timestamp as the AWS CLI prints it (epoch seconds, or ISO 8601 with an offset) in epoch seconds.
-readonly JQ_EPOCH='def epoch: if type == "number" then floor
-  else sub("\\.[0-9]+"; "") | sub("\\+00:00$"; "Z") | fromdateiso8601 end;'
-
 # call what args...: aws iot args..., its JSON on stdout; on failure the CLI's error and exit 1.
 call() {
   local what=$1 out err rc=0
@@ -78,7 +74,7 @@ report_ca() {
   local ca=$1 description status ca_not_after certificates active=0 devices=0 soonest="" arn id things not_after
   description=$(call "describe-ca-certificate $ca" describe-ca-certificate --certificate-id "$ca")
   status=$(jq -r '.certificateDescription.status' <<<"$description")
-  ca_not_after=$(jq -r "$JQ_EPOCH"' .certificateDescription.validity.notAfter | epoch' <<<"$description")
+  ca_not_after=$(jq -r "$JQ_TIME"' .certificateDescription.validity.notAfter | epoch' <<<"$description")
   certificates=$(call "list-certificates-by-ca $ca" list-certificates-by-ca --ca-certificate-id "$ca")
   while read -r id arn; do
     [[ -n $id ]] || continue
@@ -88,7 +84,7 @@ report_ca() {
       devices=$((devices + 1))
     fi
     not_after=$(call "describe-certificate $id" describe-certificate --certificate-id "$id" \
-      | jq -r "$JQ_EPOCH"' .certificateDescription.validity.notAfter | epoch')
+      | jq -r "$JQ_TIME"' .certificateDescription.validity.notAfter | epoch')
     if [[ -z $soonest || $not_after -lt $soonest ]]; then
       soonest=$not_after
     fi

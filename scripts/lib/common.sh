@@ -285,6 +285,13 @@ aws_iot() {
   AWS_PAGER="" aws ${AWS_ARGS[@]+"${AWS_ARGS[@]}"} --output json iot "$@"
 }
 
+# jq definitions for a timestamp as the AWS CLI prints it: epoch seconds (CLI v1's default) or ISO 8601 with an
+# offset (v2's). epoch: in epoch seconds; utc: as ISO 8601 in UTC, seconds, "Z" (the same whichever CLI printed it).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+readonly JQ_TIME='def epoch: if type == "number" then floor
+  else sub("\\.[0-9]+"; "") | sub("\\+00:00$"; "Z") | fromdateiso8601 end;
+def utc: epoch | todate;'
+
 # make_work_dir [parent]: a private scratch folder, removed on exit; inside parent when given (same
 # file system, so results can be moved into place atomically), else in $TMPDIR.
 # Sets WORK_DIR; call it directly, not in $(...).

@@ -83,8 +83,9 @@ show_certificate() {
   description=$(call describe-certificate --certificate-id "$id")
   jq -r --arg t "$thing" '.certificateDescription | [.certificateId, .status, $t] | @tsv' <<<"$description" \
     >>"$WORK_DIR/iot.tsv"
-  jq -r '.certificateDescription | "certificate \(.certificateId)", "  status: \(.status)",
-    "  ca: \(.caCertificateId // "(none)")", "  notAfter: \(.validity.notAfter // "(unknown)")"' <<<"$description"
+  jq -r "$JQ_TIME"' .certificateDescription | "certificate \(.certificateId)", "  status: \(.status)",
+    "  ca: \(.caCertificateId // "(none)")",
+    "  notAfter: \(if .validity.notAfter == null then "(unknown)" else .validity.notAfter | utc end)"' <<<"$description"
   policies=$(call list-attached-policies --target "$principal")
   jq -r '"  policies: " + (if (.policies // []) == [] then "(none)" else [.policies[].policyName] | join(" ") end)' \
     <<<"$policies"
