@@ -83,7 +83,15 @@ public final class ApiGateway implements AutoCloseable {
     private final String account;
     private final MutualTls mutualTls;
     private final HttpsServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(8, Threads.daemon("api-request"));
+    /**
+     * Requests in progress at once (each thread holds one from its TLS handshake to its answer, waiting on the
+     * authorizer and the integration most of the time); as many as the accept backlog. API Gateway itself has no such
+     * small bound (its throttle is per second, 10,000 by default).
+     */
+    static final int REQUESTS_IN_PROGRESS = 64;
+
+    private final ExecutorService executor = Executors.newFixedThreadPool(REQUESTS_IN_PROGRESS,
+            Threads.daemon("api-request"));
     private volatile java.util.function.IntConsumer responses = status -> { };
 
     /** @param domain the custom domain's name (the tool's {@code --host}): the SNI clients must send */
@@ -100,7 +108,8 @@ public final class ApiGateway implements AutoCloseable {
         SSLContext context = Pki.serverContext(serverCertificate, serverRoot, domain,
                 (connection, reason) -> log.event("api", "TLS handshake refused: " + reason),
                 mutualTls.trustManager());
-        server = HttpServers.https(new InetSocketAddress(InetAddress.getByName(bindAddress), port), 64);
+        server = HttpServers.https(new InetSocketAddress(InetAddress.getByName(bindAddress), port),
+                REQUESTS_IN_PROGRESS);
         server.setHttpsConfigurator(new HttpsConfigurator(context) {
             @Override
             public void configure(HttpsParameters params) {

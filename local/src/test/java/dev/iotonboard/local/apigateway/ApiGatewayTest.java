@@ -27,7 +27,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AfterAll;
@@ -197,6 +200,54 @@ class ApiGatewayTest {
                 .connectTimeout(Duration.ofSeconds(10)).build();
         return client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + gateway.port() + "/nope"))
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void requests_areServedSideBySide_notEightAtATime() throws Exception {
+        int together = 16;
+        CountDownLatch allInProgress = new CountDownLatch(together);
+        ApiGateway.Invoker waitingForAll = (function, payload) -> {
+            if (function.equals("AuthFn")) {
+                allInProgress.countDown();
+                try {
+                    if (!allInProgress.await(20, TimeUnit.SECONDS)) {
+                        return new LambdaRunner.Result(true, "{\"errorMessage\":\"not all in progress\"}");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return new LambdaRunner.Result(true, "{\"errorMessage\":\"interrupted\"}");
+                }
+                String methodArn;
+                try {
+                    methodArn = JSON.readTree(payload).path("methodArn").asText();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                return new LambdaRunner.Result(false, ALLOW.replace("%s", methodArn));
+            }
+            return new LambdaRunner.Result(false, "{\"statusCode\":200,\"body\":\"ok\"}");
+        };
+        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
+                new String[] {"127.0.0.1"});
+        Pki.Issued device = Pki.issue(deviceCa, "device", Duration.ofDays(1), false, null, null);
+        try (ApiGateway busy = new ApiGateway(api, waitingForAll, new EventLog(new PrintStream(
+                new ByteArrayOutputStream())), server, serverRoot.certificate(), "localhost", "us-east-1",
+                "000000000000", "127.0.0.1", 0)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .sslContext(dev.iotonboard.local.TestTls.clientContext(
+                            Pki.keyStore(device, deviceCa.certificate()), serverRoot.certificate()))
+                    .connectTimeout(Duration.ofSeconds(10)).build();
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < together; i++) {
+                calls.add(client.sendAsync(HttpRequest.newBuilder(
+                        URI.create("https://localhost:" + busy.port() + "/sample")).timeout(Duration.ofSeconds(40))
+                        .build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (CompletableFuture<HttpResponse<String>> call : calls) {
+                assertEquals(200, call.get(60, TimeUnit.SECONDS).statusCode(), "every authorizer saw all "
+                        + together + " requests in progress");
+            }
+        }
     }
 
     @Test
