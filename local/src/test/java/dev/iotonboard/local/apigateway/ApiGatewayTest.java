@@ -62,8 +62,6 @@ class ApiGatewayTest {
     @BeforeAll
     static void start() throws IOException {
         serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
-        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
-                new String[] {"127.0.0.1"});
         deviceCa = Pki.rootCa("Device CA", Duration.ofDays(1));
         api = new ApiDefinition("Api1", "v1", List.of(
                 new ApiDefinition.Route("GET", "/sample", "Res1", "SampleFn", "AuthFn", "CUSTOM"),
@@ -75,19 +73,28 @@ class ApiGatewayTest {
                 if (authorizerError) {
                     return new LambdaRunner.Result(true, "{\"errorMessage\":\"boom\"}");
                 }
-                String methodArn;
-                try {
-                    methodArn = JSON.readTree(payload).path("methodArn").asText();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                return new LambdaRunner.Result(false, authorizerAnswer.replace("%s", methodArn));
+                return new LambdaRunner.Result(false, authorizerAnswer.replace("%s", methodArnOf(payload)));
             }
             return new LambdaRunner.Result(false, "{\"statusCode\":200,\"headers\":{\"X-Test\":\"1\"},"
                     + "\"body\":\"{\\\"message\\\":\\\"Good.\\\"}\"}");
         };
-        gateway = new ApiGateway(api, invoker, new EventLog(new PrintStream(new ByteArrayOutputStream())), server,
+        gateway = gateway(invoker);
+    }
+
+    /** A gateway for the test's API on a free port, with a new server certificate of the test's root. */
+    private static ApiGateway gateway(ApiGateway.Invoker invoker) throws IOException {
+        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
+                new String[] {"127.0.0.1"});
+        return new ApiGateway(api, invoker, new EventLog(new PrintStream(new ByteArrayOutputStream())), server,
                 serverRoot.certificate(), "localhost", "us-east-1", "000000000000", "127.0.0.1", 0);
+    }
+
+    private static String methodArnOf(String authorizerEvent) {
+        try {
+            return JSON.readTree(authorizerEvent).path("methodArn").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterAll
@@ -217,22 +224,12 @@ class ApiGatewayTest {
                     Thread.currentThread().interrupt();
                     return new LambdaRunner.Result(true, "{\"errorMessage\":\"interrupted\"}");
                 }
-                String methodArn;
-                try {
-                    methodArn = JSON.readTree(payload).path("methodArn").asText();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                return new LambdaRunner.Result(false, ALLOW.replace("%s", methodArn));
+                return new LambdaRunner.Result(false, ALLOW.replace("%s", methodArnOf(payload)));
             }
             return new LambdaRunner.Result(false, "{\"statusCode\":200,\"body\":\"ok\"}");
         };
-        Pki.Issued server = Pki.issue(serverRoot, "localhost", Duration.ofDays(1), true, new String[] {"localhost"},
-                new String[] {"127.0.0.1"});
         Pki.Issued device = Pki.issue(deviceCa, "device", Duration.ofDays(1), false, null, null);
-        try (ApiGateway busy = new ApiGateway(api, waitingForAll, new EventLog(new PrintStream(
-                new ByteArrayOutputStream())), server, serverRoot.certificate(), "localhost", "us-east-1",
-                "000000000000", "127.0.0.1", 0)) {
+        try (ApiGateway busy = gateway(waitingForAll)) {
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .sslContext(dev.iotonboard.local.TestTls.clientContext(
                             Pki.keyStore(device, deviceCa.certificate()), serverRoot.certificate()))
