@@ -42,8 +42,7 @@ public final class ExpiryWatchHandler extends IotHandler<ScheduledEvent, ExpiryR
      */
     public ExpiryWatchHandler() {
         this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment,
-                Env.system().optional(DeviceRegistry.TABLE_VARIABLE).isPresent()
-                        ? DynamoDbClients.fromEnvironment() : null);
+                DynamoDbClients.ifRegistryNamed(Env.system()));
     }
 
     /**
@@ -67,8 +66,7 @@ public final class ExpiryWatchHandler extends IotHandler<ScheduledEvent, ExpiryR
             BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients, DynamoDbClient dynamo) {
         super(ScheduledEvent.class, env, clock, clients, new RequestRateLimiter(config.maxRequestsPerSecond()));
         this.config = config;
-        Optional<DeviceRegistry> registry = dynamo == null ? Optional.empty()
-                : env.optional(DeviceRegistry.TABLE_VARIABLE).map(table -> new DeviceRegistry(dynamo, table));
+        Optional<DeviceRegistry> registry = DeviceRegistry.ifNamed(env, dynamo);
         this.service = new ExpiryWatchService(iot(), config, clock, registry);
     }
 

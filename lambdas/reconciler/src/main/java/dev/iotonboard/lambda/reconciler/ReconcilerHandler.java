@@ -47,8 +47,7 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
      */
     public ReconcilerHandler() {
         this(Env.system(), Clock.systemUTC(), IotClients::fromEnvironment,
-                Env.system().optional(DeviceRegistry.TABLE_VARIABLE).isPresent()
-                        ? DynamoDbClients.fromEnvironment() : null);
+                DynamoDbClients.ifRegistryNamed(Env.system()));
     }
 
     /**
@@ -73,8 +72,7 @@ public final class ReconcilerHandler extends IotHandler<ScheduledEvent, Reconcil
             BiFunction<Env, List<ExecutionInterceptor>, IotClient> clients, DynamoDbClient dynamo) {
         super(ScheduledEvent.class, env, clock, clients, new RequestRateLimiter(config.maxRequestsPerSecond()));
         this.config = config;
-        Optional<DeviceRegistry> registry = dynamo == null ? Optional.empty()
-                : env.optional(DeviceRegistry.TABLE_VARIABLE).map(table -> new DeviceRegistry(dynamo, table));
+        Optional<DeviceRegistry> registry = DeviceRegistry.ifNamed(env, dynamo);
         // With the table, an activation the reconciler completes is recorded as the activation function records it.
         ActivationService activation = new ActivationService(iot(), registry,
                 new ActivationConfig(config.jitrPolicyName(), config.caCertificateIds(),

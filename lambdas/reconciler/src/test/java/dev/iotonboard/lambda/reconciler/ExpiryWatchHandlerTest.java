@@ -75,11 +75,14 @@ class ExpiryWatchHandlerTest extends HandlerTest {
         Map<String, String> env = new HashMap<>(Map.of("CA_CERTIFICATE_IDS", pki.caId(),
                 "MAX_REQUESTS_PER_SECOND", "100"));
         env.putAll(overrides);
-        return new ExpiryWatchHandler(Env.of(env), CLOCK, (e, interceptors) -> {
-            IotClient client = iot.client(IotDouble.fastRetries(), interceptors);
-            clients.add(client);
-            return client;
-        });
+        return new ExpiryWatchHandler(Env.of(env), CLOCK, this::iotClient);
+    }
+
+    /** The handler's IoT client on the double, closed after the test. */
+    private IotClient iotClient(Env env, List<ExecutionInterceptor> interceptors) {
+        IotClient client = iot.client(IotDouble.fastRetries(), interceptors);
+        clients.add(client);
+        return client;
     }
 
     private ExpiryWatchHandler handler() {
@@ -89,11 +92,7 @@ class ExpiryWatchHandlerTest extends HandlerTest {
     /** A handler that reads validity from this test's registry table (or the table {@code tableName}). */
     private ExpiryWatchHandler handlerWithRegistry(String tableName) {
         return new ExpiryWatchHandler(Env.of(Map.of("CA_CERTIFICATE_IDS", pki.caId(), "MAX_REQUESTS_PER_SECOND", "100",
-                DeviceRegistry.TABLE_VARIABLE, tableName)), CLOCK, (e, interceptors) -> {
-                    IotClient client = iot.client(IotDouble.fastRetries(), interceptors);
-                    clients.add(client);
-                    return client;
-                }, handlerRegistryClient());
+                DeviceRegistry.TABLE_VARIABLE, tableName)), CLOCK, this::iotClient, handlerRegistryClient());
     }
 
     private ExpiryWatchHandler handlerWithRegistry() {

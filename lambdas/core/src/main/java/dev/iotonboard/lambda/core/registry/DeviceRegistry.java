@@ -100,6 +100,15 @@ public final class DeviceRegistry {
         return new DeviceRegistry(() -> DynamoDbClients.fromEnvironment(env), env.required(TABLE_VARIABLE));
     }
 
+    /**
+     * For a function that works with or without the table: the registry whose table {@code env} names in
+     * {@value #TABLE_VARIABLE}, on {@code client}; empty when the variable is unset or {@code client} is null.
+     */
+    public static Optional<DeviceRegistry> ifNamed(Env env, DynamoDbClient client) {
+        return client == null ? Optional.empty()
+                : env.optional(TABLE_VARIABLE).map(table -> new DeviceRegistry(client, table));
+    }
+
     public String tableName() {
         return tableName;
     }
@@ -285,8 +294,8 @@ public final class DeviceRegistry {
      * another activated it, and wrote after the device was provisioned, would attach the JITR policy again. The claim
      * is taken on the condition that no unexpired claim holds the item ({@code activationClaimUntil} before
      * {@code now}), or that the claim holding it is this same {@code token} (Lambda retries an asynchronous invocation
-     * with the same request id, after the attempt that took the claim ended: crashed or timed out), and, when the registration time is known, that the item does not already show the certificate
-     * ACTIVE (not REJECTED) from {@code caCertificateId} observed at or after it. Only the claim's two attributes (and
+     * with the same request id, after the attempt that took the claim ended: crashed or timed out), and, when the
+     * registration time is known, that the item does not already show the certificate ACTIVE (not REJECTED) from {@code caCertificateId} observed at or after it. Only the claim's two attributes (and
      * the item's kind and id, for an item that did not exist) are written; {@code updatedAt} is left alone.
      *
      * @param until the claim's expiry: no later than the claiming invocation can still run, so a claim whose holder

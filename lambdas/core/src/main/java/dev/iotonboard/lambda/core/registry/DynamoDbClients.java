@@ -62,6 +62,14 @@ public final class DynamoDbClients {
         return fromEnvironment(Env.system());
     }
 
+    /**
+     * For a function that works with or without the device registry table: the event handlers' client when
+     * {@code env} names the table ({@link DeviceRegistry#TABLE_VARIABLE}), else null (no table, no client).
+     */
+    public static DynamoDbClient ifRegistryNamed(Env env) {
+        return env.optional(DeviceRegistry.TABLE_VARIABLE).isPresent() ? fromEnvironment(env) : null;
+    }
+
     /** The client configured from {@code env} with the event handlers' retry strategy. */
     public static DynamoDbClient fromEnvironment(Env env) {
         return create(IotClients.region(env), endpointOverride(env), IotClients.credentials(env),

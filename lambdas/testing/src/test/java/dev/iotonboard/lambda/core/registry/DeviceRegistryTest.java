@@ -350,6 +350,15 @@ class DeviceRegistryTest {
         assertTrue(unset.getMessage().contains("DEVICE_REGISTRY_TABLE"), unset.getMessage());
     }
 
+    @Test
+    void ifNamed_isTheRegistryOfTheNamedTable_orNoneWithoutNameOrClient() {
+        Env named = Env.of(Map.of(DeviceRegistry.TABLE_VARIABLE, table.name()));
+        assertEquals(Optional.of(table.name()), DeviceRegistry.ifNamed(named, table.client())
+                .map(DeviceRegistry::tableName));
+        assertEquals(Optional.empty(), DeviceRegistry.ifNamed(Env.of(Map.of()), table.client()));
+        assertEquals(Optional.empty(), DeviceRegistry.ifNamed(named, null));
+    }
+
     private Map<String, AttributeValue> raw(String pk) {
         return table.client().getItem(r -> r.tableName(table.name()).key(Map.of("pk", AttributeValue.fromS(pk))))
                 .item();

@@ -1,6 +1,8 @@
 package dev.iotonboard.lambda.core.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +65,18 @@ class DynamoDbClientsTest {
                         Instant.ofEpochMilli(1)).status("ACTIVE").build());
                 assertEquals("ACTIVE", new DeviceRegistry(api, table.name()).certificate(CERT).orElseThrow().status());
             }
+        }
+    }
+
+    @Test
+    void ifRegistryNamed_buildsAClientOnlyWhenTheTableIsNamed() {
+        Env env = Env.of(Map.of("AWS_REGION", IotDouble.REGION, "AWS_ACCESS_KEY_ID", "AKIDTEST",
+                "AWS_SECRET_ACCESS_KEY", "secret"));
+        assertNull(DynamoDbClients.ifRegistryNamed(env));
+        Env named = Env.of(Map.of("AWS_REGION", IotDouble.REGION, "AWS_ACCESS_KEY_ID", "AKIDTEST",
+                "AWS_SECRET_ACCESS_KEY", "secret", DeviceRegistry.TABLE_VARIABLE, "registry"));
+        try (DynamoDbClient client = DynamoDbClients.ifRegistryNamed(named)) {
+            assertNotNull(client);
         }
     }
 
