@@ -9,12 +9,10 @@ import dev.iotonboard.local.chaos.Faults;
 import dev.iotonboard.local.gateway.Gateway;
 import dev.iotonboard.local.iam.IamAuthorizer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -43,7 +41,6 @@ public final class DynamoDbApi implements Gateway.Handler {
     private final URI engine;
     private final DynamoDbAuthorization authorization;
     private final EventLog log;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private volatile IamAuthorizer iam;
     private volatile Faults faults = Faults.none();
 
@@ -125,32 +122,48 @@ public final class DynamoDbApi implements Gateway.Handler {
         return Optional.empty();
     }
 
+    /**
+     * Sends the request to dynalite and returns its answer unchanged. A blocking {@link HttpURLConnection} on the
+     * gateway's thread, kept alive between requests: the function waiting for this answer is on the API's critical
+     * path, and {@code java.net.http.HttpClient} hands each exchange between its selector and executor threads.
+     */
     private void proxy(HttpExchange exchange, byte[] body) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(engine).timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        for (String header : FORWARDED) {
-            String value = exchange.getRequestHeaders().getFirst(header);
-            if (value != null) {
-                request.header(header, value);
-            }
-        }
-        HttpResponse<byte[]> answer;
+        HttpURLConnection connection = (HttpURLConnection) engine.toURL().openConnection();
+        byte[] out;
+        int status;
         try {
-            answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while proxying to dynalite", e);
+            connection.setConnectTimeout(5_000);
+            connection.setReadTimeout(60_000);
+            connection.setRequestMethod("POST");
+            connection.setDoOutput(true);
+            connection.setFixedLengthStreamingMode(body.length);
+            for (String header : FORWARDED) {
+                String value = exchange.getRequestHeaders().getFirst(header);
+                if (value != null) {
+                    connection.setRequestProperty(header, value);
+                }
+            }
+            try (OutputStream request = connection.getOutputStream()) {
+                request.write(body);
+            }
+            status = connection.getResponseCode();
+            try (InputStream answer = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+                out = answer == null ? new byte[0] : answer.readAllBytes();
+            }
         } catch (IOException e) {
+            connection.disconnect();
             log.event("dynamodb", "dynalite did not answer: " + e);
             answerError(exchange, "com.amazonaws.dynamodb.v20120810#InternalServerError", "message",
                     "the local DynamoDB engine (dynalite) did not answer: " + e.getMessage());
             return;
         }
         for (String header : RETURNED) {
-            answer.headers().firstValue(header).ifPresent(v -> exchange.getResponseHeaders().set(header, v));
+            String value = connection.getHeaderField(header);
+            if (value != null) {
+                exchange.getResponseHeaders().set(header, value);
+            }
         }
-        byte[] out = answer.body();
-        exchange.sendResponseHeaders(answer.statusCode(), out.length == 0 ? -1 : out.length);
+        exchange.sendResponseHeaders(status, out.length == 0 ? -1 : out.length);
         try (OutputStream stream = exchange.getResponseBody()) {
             stream.write(out);
         }
