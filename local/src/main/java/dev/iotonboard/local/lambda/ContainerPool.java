@@ -6,17 +6,23 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The containers of one function: a warm one is reused (most recently used first), a new one is started while fewer
  * than the function's reserved concurrency (or the default concurrency) run, and beyond that an invocation waits for
- * one to be free. Counts the attempts, their errors and the containers crashed by faults.
+ * one to be free, first come first served: each free container wakes the one invocation that has waited longest (a
+ * fair semaphore of {@code limit} permits), not every waiting thread. Counts the attempts, their errors and the
+ * containers crashed by faults.
  */
 final class ContainerPool {
     private final StackTemplate.Function function;
     private final ContainerHost host;
     private final int limit;
+    /** One permit per container the function may run; held from acquire to release. */
+    private final Semaphore permits;
+    private boolean waitersReleased;
     private final Deque<Container> idle = new ArrayDeque<>();
     private final List<Container> all = new ArrayList<>();
     private int sequence;
@@ -29,6 +35,7 @@ final class ContainerPool {
         this.host = host;
         this.limit = function.reservedConcurrency() != null && function.reservedConcurrency() > 0
                 ? function.reservedConcurrency() : host.settings.defaultConcurrency();
+        this.permits = new Semaphore(limit, true);
     }
 
     StackTemplate.Function function() {
@@ -55,59 +62,82 @@ final class ContainerPool {
         } catch (IOException e) {
             return LambdaRunner.Result.failed("Runtime.StartFailed", "cannot start a container: " + e);
         }
-        long start = System.nanoTime();
-        invocations.incrementAndGet();
-        LambdaRunner.Result result = container.invoke(payload, requestId);
-        if (result.error()) {
-            errors.incrementAndGet();
-        }
-        if (!host.closed()) {
-            host.observer.attempt(function, result);
-        }
-        host.log.event("lambda", function.logicalId() + " " + requestId + " " + (result.error() ? "ERROR" : "OK")
-                + " in " + (System.nanoTime() - start) / 1_000_000 + " ms (container " + container.name()
-                + ")" + (result.error() ? ": " + Container.abbreviate(result.body()) : ""));
-        release(container);
-        return result;
-    }
-
-    private synchronized Container acquire() throws InterruptedException, IOException {
-        while (true) {
-            if (host.closed()) {
-                throw new InterruptedException("closed");
+        try {
+            long start = System.nanoTime();
+            invocations.incrementAndGet();
+            LambdaRunner.Result result = container.invoke(payload, requestId);
+            if (result.error()) {
+                errors.incrementAndGet();
             }
-            Container container = idle.pollFirst();
-            if (container != null) {
-                if (container.alive()) {
-                    return container;
-                }
-                all.remove(container);
-                continue;
+            if (!host.closed()) {
+                host.observer.attempt(function, result);
             }
-            all.removeIf(c -> !c.alive());
-            if (all.size() < limit) {
-                Container started = new Container(this, function.logicalId() + "-" + (++sequence));
-                all.add(started);
-                return started;
-            }
-            wait(1000);
+            host.log.event("lambda", function.logicalId() + " " + requestId + " " + (result.error() ? "ERROR" : "OK")
+                    + " in " + (System.nanoTime() - start) / 1_000_000 + " ms (container " + container.name()
+                    + ")" + (result.error() ? ": " + Container.abbreviate(result.body()) : ""));
+            return result;
+        } finally {
+            release(container);
         }
     }
 
-    private synchronized void release(Container container) {
-        if (container.alive() && !host.closed()) {
-            idle.addFirst(container);
-        } else {
+    /**
+     * Waits its turn for a permit (an untimed wait: a timed one that expired would rejoin the queue at its end), then
+     * takes the most recently used idle container or starts one.
+     */
+    private Container acquire() throws InterruptedException, IOException {
+        if (host.closed()) {
+            throw new InterruptedException("closed");
+        }
+        permits.acquire();
+        try {
+            return take();
+        } catch (InterruptedException | IOException | RuntimeException e) {
+            permits.release();
+            throw e;
+        }
+    }
+
+    /** With a permit held, a container is free or may be started: the others hold at most {@code limit - 1}. */
+    private synchronized Container take() throws InterruptedException, IOException {
+        if (host.closed()) {
+            throw new InterruptedException("closed");
+        }
+        for (Container container = idle.pollFirst(); container != null; container = idle.pollFirst()) {
+            if (container.alive()) {
+                return container;
+            }
             all.remove(container);
-            container.close();
         }
-        notifyAll();
+        all.removeIf(c -> !c.alive());
+        Container started = new Container(this, function.logicalId() + "-" + (++sequence));
+        all.add(started);
+        return started;
     }
 
-    synchronized void close() {
-        all.forEach(Container::close);
-        all.clear();
-        idle.clear();
-        notifyAll();
+    private void release(Container container) {
+        synchronized (this) {
+            if (container.alive() && !host.closed()) {
+                idle.addFirst(container);
+            } else {
+                all.remove(container);
+                container.close();
+            }
+        }
+        permits.release();
+    }
+
+    /** Stops every container; invocations still waiting for one are let through to find the pool closed. */
+    void close() {
+        synchronized (this) {
+            all.forEach(Container::close);
+            all.clear();
+            idle.clear();
+            if (waitersReleased) {
+                return;
+            }
+            waitersReleased = true;
+        }
+        permits.release(Integer.MAX_VALUE / 2);
     }
 }

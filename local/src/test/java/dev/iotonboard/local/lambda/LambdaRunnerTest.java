@@ -237,6 +237,30 @@ class LambdaRunnerTest {
     }
 
     @Test
+    void invocationsWaitingForABusyContainer_areServedInTheOrderTheyArrived() throws Exception {
+        runner(1, 30, 0);
+        assertFalse(runner.invoke("Echo", "{}").error(), log());
+        CompletableFuture<LambdaRunner.Result> busy = CompletableFuture.supplyAsync(
+                () -> runner.invoke("Echo", "{\"sleepMs\":1500}"));
+        Thread.sleep(300);
+        List<Integer> served = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<CompletableFuture<Void>> waiting = new java.util.ArrayList<>();
+        for (int n = 1; n <= 8; n++) {
+            int arrival = n;
+            waiting.add(CompletableFuture.runAsync(() -> {
+                runner.invoke("Echo", "{\"arrival\":" + arrival + "}");
+                served.add(arrival);
+            }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+            Thread.sleep(50);
+        }
+        assertFalse(busy.get().error(), busy.get().body());
+        for (CompletableFuture<Void> each : waiting) {
+            each.get();
+        }
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), served, log());
+    }
+
+    @Test
     void containersStartingTogether_allServe() throws Exception {
         runner(3, 30, 0);
         List<CompletableFuture<LambdaRunner.Result>> results = List.of(1, 2, 3).stream()
