@@ -51,6 +51,11 @@ final class ContainerPool {
         return limit;
     }
 
+    /** Invocations waiting for a container to be free. */
+    int waiting() {
+        return permits.getQueueLength();
+    }
+
     /** Runs one attempt of an event in a free container, waiting for one when all are busy. */
     LambdaRunner.Result invoke(String payload, String requestId) {
         Container container;

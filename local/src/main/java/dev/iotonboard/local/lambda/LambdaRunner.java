@@ -168,6 +168,11 @@ public final class LambdaRunner implements AutoCloseable, CrashTarget, CallerIde
         return Optional.empty();
     }
 
+    /** Invocations of {@code function} waiting for one of its containers to be free. */
+    int waiting(String function) {
+        return pool(function).waiting();
+    }
+
     private ContainerPool pool(String function) {
         ContainerPool pool = pools.get(function);
         if (pool == null) {

@@ -241,8 +241,8 @@ class LambdaRunnerTest {
         runner(1, 30, 0);
         assertFalse(runner.invoke("Echo", "{}").error(), log());
         CompletableFuture<LambdaRunner.Result> busy = CompletableFuture.supplyAsync(
-                () -> runner.invoke("Echo", "{\"sleepMs\":1500}"));
-        Thread.sleep(300);
+                () -> runner.invoke("Echo", "{\"sleepMs\":3000}"));
+        Thread.sleep(500);
         List<Integer> served = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         List<CompletableFuture<Void>> waiting = new java.util.ArrayList<>();
         for (int n = 1; n <= 8; n++) {
@@ -251,7 +251,11 @@ class LambdaRunnerTest {
                 runner.invoke("Echo", "{\"arrival\":" + arrival + "}");
                 served.add(arrival);
             }, java.util.concurrent.Executors.newSingleThreadExecutor()));
-            Thread.sleep(50);
+            long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (runner.waiting("Echo") < arrival && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(arrival, runner.waiting("Echo"), "invocation " + arrival + " is waiting behind the others");
         }
         assertFalse(busy.get().error(), busy.get().body());
         for (CompletableFuture<Void> each : waiting) {
