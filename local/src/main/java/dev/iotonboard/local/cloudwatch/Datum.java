@@ -26,9 +26,4 @@ public record Datum(String namespace, String name, SortedMap<String, String> dim
             double value, String unit, String source) {
         return new Datum(namespace, name, new TreeMap<>(dimensions), timestamp, List.of(value), unit, source);
     }
-
-    /** Whether this is a data point of the metric (namespace, name and exactly these dimensions). */
-    public boolean isOf(String namespace, String name, Map<String, String> dimensions) {
-        return this.namespace.equals(namespace) && this.name.equals(name) && this.dimensions.equals(dimensions);
-    }
 }

@@ -94,13 +94,13 @@ public final class MetricStore {
     public synchronized List<Datum> of(String namespace, String name, Map<String, String> dimensions, String unit,
             Instant from, Instant to) {
         Metric metric = new Metric(namespace, name, dimensions);
+        NavigableMap<Instant, List<Recorded>> points = series.get(metric);
         List<Datum> found = new ArrayList<>();
-        if (!series.containsKey(metric) || !from.isBefore(to)) {
+        if (points == null || !from.isBefore(to)) {
             return found;
         }
         expire(metric);
-        for (List<Recorded> same : series.getOrDefault(metric, new TreeMap<>()).subMap(from, true, to, false)
-                .values()) {
+        for (List<Recorded> same : points.subMap(from, true, to, false).values()) {
             for (Recorded point : same) {
                 if (unit == null || unit.equals(point.datum().unit())) {
                     found.add(point.datum());

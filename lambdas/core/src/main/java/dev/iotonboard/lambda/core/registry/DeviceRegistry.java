@@ -295,8 +295,9 @@ public final class DeviceRegistry {
      * is taken on the condition that no unexpired claim holds the item ({@code activationClaimUntil} before
      * {@code now}), or that the claim holding it is this same {@code token} (Lambda retries an asynchronous invocation
      * with the same request id, after the attempt that took the claim ended: crashed or timed out), and, when the
-     * registration time is known, that the item does not already show the certificate ACTIVE (not REJECTED) from {@code caCertificateId} observed at or after it. Only the claim's two attributes (and
-     * the item's kind and id, for an item that did not exist) are written; {@code updatedAt} is left alone.
+     * registration time is known, that the item does not already show the certificate ACTIVE (not REJECTED) from
+     * {@code caCertificateId} observed at or after it. Only the claim's two attributes (and the item's kind and id, for
+     * an item that did not exist) are written; {@code updatedAt} is left alone.
      *
      * @param until the claim's expiry: no later than the claiming invocation can still run, so a claim whose holder
      *              died lapses
