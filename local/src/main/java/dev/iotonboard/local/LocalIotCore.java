@@ -154,6 +154,11 @@ public final class LocalIotCore implements AutoCloseable {
                 public void attempt(StackTemplate.Function function, LambdaRunner.Result result) {
                     cloudWatch.services().lambdaAttempt(function.name(), result.error());
                 }
+
+                @Override
+                public void throttled(StackTemplate.Function function) {
+                    cloudWatch.services().lambdaThrottle(function.name());
+                }
             });
             controlPlane.crashTargets(lambdas);
             DynamoDbApi dynamoApi = new DynamoDbApi(dynamo == null ? null : dynamo.endpoint(), options.region(),

@@ -306,6 +306,9 @@ public final class ApiGateway implements AutoCloseable {
         LambdaRunner.Result result;
         try {
             result = lambdas.invoke(function, event.toString());
+        } catch (LambdaRunner.Throttled e) {
+            log.event("api", what + ": 500 (function " + function + " throttled: " + e.getMessage() + ")");
+            return Response.json(500, INTERNAL_ERROR, null);
         } catch (RuntimeException e) {
             log.event("api", what + ": 502 (function " + function + " failed: " + e.getMessage() + ")");
             return Response.json(502, INTERNAL_ERROR, null);

@@ -26,6 +26,12 @@ public final class ServiceMetrics {
         store.put(Datum.of("AWS/Lambda", "Errors", dimensions, now, error ? 1 : 0, "Count", "lambda"));
     }
 
+    /** A synchronous call Lambda throttled: {@code AWS/Lambda} Throttles 1 (neither an invocation nor an error). */
+    public void lambdaThrottle(String functionName) {
+        store.put(Datum.of("AWS/Lambda", "Throttles", Map.of("FunctionName", functionName), clock.get(), 1, "Count",
+                "lambda"));
+    }
+
     /** One sample of a queue: {@code AWS/SQS} ApproximateNumberOfMessagesVisible, dimension QueueName. */
     public void queueDepth(String queueName, long visible) {
         store.put(Datum.of("AWS/SQS", "ApproximateNumberOfMessagesVisible", Map.of("QueueName", queueName),

@@ -13,13 +13,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * The containers of one function: a warm one is reused (most recently used first), a new one is started while fewer
  * than the function's reserved concurrency (or the default concurrency) run, and beyond that an invocation waits for
  * one to be free, first come first served: each free container wakes the one invocation that has waited longest (a
- * fair semaphore of {@code limit} permits), not every waiting thread. Counts the attempts, their errors and the
+ * fair semaphore of {@code limit} permits), not every waiting thread. A synchronous call to a function with reserved
+ * concurrency does not wait: it is throttled, as Lambda throttles it. Counts the attempts, their errors and the
  * containers crashed by faults.
  */
 final class ContainerPool {
     private final StackTemplate.Function function;
     private final ContainerHost host;
     private final int limit;
+    private final boolean reserved;
     /** One permit per container the function may run; held from acquire to release. */
     private final Semaphore permits;
     private boolean waitersReleased;
@@ -33,8 +35,8 @@ final class ContainerPool {
     ContainerPool(StackTemplate.Function function, ContainerHost host) {
         this.function = function;
         this.host = host;
-        this.limit = function.reservedConcurrency() != null && function.reservedConcurrency() > 0
-                ? function.reservedConcurrency() : host.settings.defaultConcurrency();
+        this.reserved = function.reservedConcurrency() != null && function.reservedConcurrency() > 0;
+        this.limit = reserved ? function.reservedConcurrency() : host.settings.defaultConcurrency();
         this.permits = new Semaphore(limit, true);
     }
 
@@ -56,11 +58,25 @@ final class ContainerPool {
         return permits.getQueueLength();
     }
 
-    /** Runs one attempt of an event in a free container, waiting for one when all are busy. */
+    /** Runs one attempt of an asynchronous event in a free container, waiting for one when all are busy. */
     LambdaRunner.Result invoke(String payload, String requestId) {
+        return run(payload, requestId, true);
+    }
+
+    /**
+     * Runs a synchronous call. When the function's reserved concurrency is all in use, Lambda refuses the call (429
+     * TooManyRequestsException, ReservedFunctionConcurrentInvocationLimitExceeded) and so does this, with
+     * {@link LambdaRunner.Throttled}. Without reserved concurrency the call waits for a container, standing for Lambda
+     * scaling out.
+     */
+    LambdaRunner.Result invokeSync(String payload, String requestId) {
+        return run(payload, requestId, !reserved);
+    }
+
+    private LambdaRunner.Result run(String payload, String requestId, boolean waitForContainer) {
         Container container;
         try {
-            container = acquire();
+            container = acquire(waitForContainer, requestId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return LambdaRunner.Result.failed("Interrupted", "the local IoT Core is stopping");
@@ -87,14 +103,24 @@ final class ContainerPool {
     }
 
     /**
-     * Waits its turn for a permit (an untimed wait: a timed one that expired would rejoin the queue at its end), then
-     * takes the most recently used idle container or starts one.
+     * Waits its turn for a permit (an untimed wait: a timed one that expired would rejoin the queue at its end), or
+     * when it may not wait takes a free one or is throttled; then takes the most recently used idle container or
+     * starts one.
      */
-    private Container acquire() throws InterruptedException, IOException {
+    private Container acquire(boolean waitForContainer, String requestId) throws InterruptedException, IOException {
         if (host.closed()) {
             throw new InterruptedException("closed");
         }
-        permits.acquire();
+        if (waitForContainer) {
+            permits.acquire();
+        } else if (!permits.tryAcquire()) {
+            if (!host.closed()) {
+                host.observer.throttled(function);
+            }
+            host.log.event("lambda", function.logicalId() + " " + requestId + " THROTTLED: all " + limit
+                    + " container(s) of its reserved concurrency are busy");
+            throw new LambdaRunner.Throttled();
+        }
         try {
             return take();
         } catch (InterruptedException | IOException | RuntimeException e) {

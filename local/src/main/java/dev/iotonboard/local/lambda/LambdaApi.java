@@ -34,7 +34,9 @@ import java.util.regex.Pattern;
  * {@code Qualifier} query parameter (or suffix) may be {@code $LATEST} or the stack's alias {@code live}
  * (docs/contracts.md "Versions and aliases"). An unknown function or qualifier is 404 ResourceNotFoundException; a
  * payload that is not JSON 400 InvalidRequestContentException; a payload over 256 KiB (Event) or 6 MiB
- * (RequestResponse) 413 RequestTooLargeException. Errors: header {@code x-amzn-ErrorType}, body
+ * (RequestResponse) 413 RequestTooLargeException; a RequestResponse call to a function whose reserved concurrency is
+ * all in use 429 TooManyRequestsException, {@code "Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"}
+ * (the runner's {@link LambdaRunner.Throttled}). Errors: header {@code x-amzn-ErrorType}, body
  * {@code {"Type":"User","message"|"Message":...}} as the model's error shapes.
  */
 public final class LambdaApi implements Gateway.Handler {
@@ -95,7 +97,7 @@ public final class LambdaApi implements Gateway.Handler {
         String requestId = UUID.randomUUID().toString();
         exchange.getResponseHeaders().set("x-amzn-RequestId", requestId);
         if (!exchange.getRequestMethod().equals("POST")) {
-            sendError(exchange, 405, "MethodNotAllowedException", "message", "use POST for Invoke");
+            sendError(exchange, 405, "MethodNotAllowedException", "message", "use POST for Invoke", null);
             return true;
         }
         String functionName = URLDecoder.decode(route.group(1), StandardCharsets.UTF_8);
@@ -115,7 +117,13 @@ public final class LambdaApi implements Gateway.Handler {
                 }
                 case "RequestResponse" -> {
                     check(payload.length, MAX_SYNC_PAYLOAD);
-                    LambdaRunner.Result result = sync.invoke(logicalId, json(text));
+                    LambdaRunner.Result result;
+                    try {
+                        result = sync.invoke(logicalId, json(text));
+                    } catch (LambdaRunner.Throttled e) {
+                        throw new InvokeError(429, "TooManyRequestsException", "message", e.getMessage(),
+                                LambdaRunner.Throttled.REASON);
+                    }
                     log.event("lambda-api", "Invoke RequestResponse " + logicalId + (result.error() ? " ERROR" : ""));
                     exchange.getResponseHeaders().set("X-Amz-Executed-Version", "$LATEST");
                     exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -132,7 +140,7 @@ public final class LambdaApi implements Gateway.Handler {
             }
         } catch (InvokeError e) {
             log.event("lambda-api", "Invoke " + functionName + " -> " + e.type + ": " + e.getMessage());
-            sendError(exchange, e.status, e.type, e.messageMember, e.getMessage());
+            sendError(exchange, e.status, e.type, e.messageMember, e.getMessage(), e.reason);
         }
         return true;
     }
@@ -212,20 +220,30 @@ public final class LambdaApi implements Gateway.Handler {
         final int status;
         final String type;
         final String messageMember;
+        /** The throttle's {@code Reason} member, or null. */
+        final String reason;
 
         InvokeError(int status, String type, String messageMember, String message) {
+            this(status, type, messageMember, message, null);
+        }
+
+        InvokeError(int status, String type, String messageMember, String message, String reason) {
             super(message);
             this.status = status;
             this.type = type;
             this.messageMember = messageMember;
+            this.reason = reason;
         }
     }
 
     private static void sendError(HttpExchange exchange, int status, String type, String messageMember,
-            String message) throws IOException {
+            String message, String reason) throws IOException {
         exchange.getResponseHeaders().set("x-amzn-ErrorType", type);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         ObjectNode body = JSON.createObjectNode().put("Type", "User").put(messageMember, message);
+        if (reason != null) {
+            body.put("Reason", reason);
+        }
         send(exchange, status, JSON.writeValueAsBytes(body));
     }
 

@@ -61,6 +61,25 @@ public final class LambdaRunner implements AutoCloseable, CrashTarget, CallerIde
 
         default void attempt(StackTemplate.Function function, Result result) {
         }
+
+        /** A synchronous call Lambda refused: the function's reserved concurrency was all in use. */
+        default void throttled(StackTemplate.Function function) {
+        }
+    }
+
+    /**
+     * Lambda refused a synchronous call because the function's reserved concurrency was all in use: Invoke answers
+     * 429 TooManyRequestsException with Reason {@link #REASON} (Lambda API reference, Invoke, Errors).
+     */
+    public static final class Throttled extends RuntimeException {
+        public static final String REASON = "ReservedFunctionConcurrentInvocationLimitExceeded";
+
+        /** Lambda's message for it. */
+        public static final String MESSAGE = "Rate Exceeded.";
+
+        public Throttled() {
+            super(MESSAGE);
+        }
     }
 
     /** Environment and limits every container shares. */
@@ -102,9 +121,13 @@ public final class LambdaRunner implements AutoCloseable, CrashTarget, CallerIde
         return pools.containsKey(function);
     }
 
-    /** Invokes synchronously (RequestResponse): waits for the result. */
+    /**
+     * Invokes synchronously (RequestResponse): waits for the result.
+     *
+     * @throws Throttled when the function has reserved concurrency and all of it is in use
+     */
     public Result invoke(String function, String payload) {
-        return pool(function).invoke(payload, UUID.randomUUID().toString());
+        return pool(function).invokeSync(payload, UUID.randomUUID().toString());
     }
 
     /**

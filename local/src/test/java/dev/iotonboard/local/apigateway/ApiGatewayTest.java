@@ -57,6 +57,7 @@ class ApiGatewayTest {
     private static ApiDefinition api;
     private static volatile String authorizerAnswer;
     private static volatile boolean authorizerError;
+    private static volatile String throttledFunction;
     private static final List<String[]> invocations = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -69,6 +70,9 @@ class ApiGatewayTest {
                 CertificateIds.toPem(deviceCa.certificate()), "TruststoreUpload");
         ApiGateway.Invoker invoker = (function, payload) -> {
             invocations.add(new String[] {function, payload});
+            if (function.equals(throttledFunction)) {
+                throw new LambdaRunner.Throttled();
+            }
             if (function.equals("AuthFn")) {
                 if (authorizerError) {
                     return new LambdaRunner.Result(true, "{\"errorMessage\":\"boom\"}");
@@ -179,6 +183,27 @@ class ApiGatewayTest {
         assertEquals(403, missing.status());
         assertEquals(ApiGateway.MISSING_TOKEN, new String(missing.body(), StandardCharsets.UTF_8));
         assertEquals(403, gateway.handle(request("DELETE", "/sample", null)).status());
+    }
+
+    /** Lambda developer guide, "Handling Lambda errors with an API Gateway API": a rejected invocation is a 500. */
+    @Test
+    void aThrottledAuthorizerOrFunction_is500() {
+        authorizerError = false;
+        authorizerAnswer = ALLOW;
+        try {
+            throttledFunction = "AuthFn";
+            ApiGateway.Response authorizer = gateway.handle(request("GET", "/sample", null));
+            assertEquals(500, authorizer.status());
+            assertEquals(ApiGateway.AUTHORIZER_ERROR, new String(authorizer.body(), StandardCharsets.UTF_8));
+
+            throttledFunction = "SampleFn";
+            ApiGateway.Response function = gateway.handle(request("GET", "/sample", null));
+            assertEquals(500, function.status());
+            assertEquals(ApiGateway.INTERNAL_ERROR, new String(function.body(), StandardCharsets.UTF_8));
+        } finally {
+            throttledFunction = null;
+        }
+        assertEquals(200, gateway.handle(request("GET", "/sample", null)).status());
     }
 
     @Test

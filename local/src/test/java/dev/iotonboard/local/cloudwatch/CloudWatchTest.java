@@ -63,6 +63,19 @@ class CloudWatchTest {
     }
 
     @Test
+    void aThrottledCall_isAThrottlesDatum_neitherAnInvocationNorAnError() {
+        cloudWatch.services().lambdaThrottle("activation-fn");
+        assertEquals(1, cloudWatch.store().all().size());
+        Datum throttle = cloudWatch.store().all().get(0);
+        assertEquals("AWS/Lambda", throttle.namespace());
+        assertEquals("Throttles", throttle.name());
+        assertEquals(java.util.Map.of("FunctionName", "activation-fn"), throttle.dimensions());
+        assertEquals(java.util.List.of(1.0), throttle.values());
+        assertEquals("Count", throttle.unit());
+        assertEquals(now.get(), throttle.timestamp());
+    }
+
+    @Test
     void alarmsView_showsUnsupportedAlarmsWithTheirReason_andNoState() {
         JsonNode math = alarm(cloudWatch.alarmsView(), "ErrorRate");
         assertTrue(math.path("state").isNull());

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -35,6 +36,8 @@ import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
 import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.lambda.model.ThrottleReason;
+import software.amazon.awssdk.services.lambda.model.TooManyRequestsException;
 
 /**
  * Lambda Invoke on the real control-plane port (the gateway) with the SDK for Java 2.x and the AWS CLIs on this
@@ -51,6 +54,7 @@ class LambdaApiTest {
     private final List<Call> syncCalls = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> open = new ArrayList<>();
     private volatile LambdaRunner.Result answer = new LambdaRunner.Result(false, "{\"ok\":true}");
+    private volatile boolean throttled;
     private Gateway gateway;
     private LambdaClient lambda;
 
@@ -71,6 +75,9 @@ class LambdaApiTest {
                 },
                 (id, payload) -> {
                     syncCalls.add(new Call(id, payload, null));
+                    if (throttled) {
+                        throw new LambdaRunner.Throttled();
+                    }
                     return answer;
                 }, log));
         lambda = LambdaClient.builder().region(Region.US_EAST_1)
@@ -156,15 +163,47 @@ class LambdaApiTest {
     }
 
     @Test
+    void requestResponse_beyondTheReservedConcurrency_isTooManyRequests429_whichTheSdkRetries() {
+        throttled = true;
+        try (LambdaClient once = LambdaClient.builder().region(Region.US_EAST_1)
+                .endpointOverride(URI.create("http://127.0.0.1:" + gateway.port()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build()) {
+            TooManyRequestsException e = assertThrows(TooManyRequestsException.class,
+                    () -> once.invoke(r -> r.functionName(LOGICAL_ID).payload(SdkBytes.fromUtf8String("{}"))));
+            assertEquals(429, e.statusCode());
+            assertEquals("TooManyRequestsException", e.awsErrorDetails().errorCode());
+            assertEquals("Rate Exceeded.", e.awsErrorDetails().errorMessage());
+            assertEquals(ThrottleReason.RESERVED_FUNCTION_CONCURRENT_INVOCATION_LIMIT_EXCEEDED, e.reason());
+            assertEquals("User", e.type());
+            assertTrue(e.isThrottlingException());
+        }
+        assertEquals(1, syncCalls.size());
+
+        syncCalls.clear();
+        assertThrows(TooManyRequestsException.class,
+                () -> lambda.invoke(r -> r.functionName(LOGICAL_ID).payload(SdkBytes.fromUtf8String("{}"))));
+        assertTrue(syncCalls.size() > 1, "the SDK's default strategy retries a throttle: " + syncCalls.size());
+
+        throttled = false;
+        assertEquals(200, lambda.invoke(r -> r.functionName(LOGICAL_ID).payload(SdkBytes.fromUtf8String("{}")))
+                .statusCode());
+    }
+
+    @Test
     void dryRun_checksTheFunctionOnly() {
         assertEquals(204, lambda.invoke(r -> r.functionName(LOGICAL_ID).invocationType(InvocationType.DRY_RUN))
                 .statusCode());
         assertTrue(asyncCalls.isEmpty() && syncCalls.isEmpty());
     }
 
-    /** {@code aws lambda invoke --invocation-type Event} with each AWS CLI here (v2 needs --cli-binary-format). */
+    /**
+     * {@code aws lambda invoke} with each AWS CLI here (v2 needs --cli-binary-format): an Event is 202, a throttled
+     * RequestResponse retried and then reported.
+     */
     @Test
-    void awsCli_invokeEvent_is202(@TempDir Path dir) throws Exception {
+    void awsCli_invokeEvent_is202_andAThrottledCallIsRetriedThenReported(@TempDir Path dir) throws Exception {
         Path payload = dir.resolve("payload.json");
         Files.writeString(payload, "{\"thingName\":\"cli\"}");
         List<String> clis = new ArrayList<>(List.of("aws"));
@@ -190,6 +229,17 @@ class LambdaApiTest {
             AwsCli.Result notFound = AwsCli.run(missing);
             assertNotEquals(0, notFound.exit());
             assertTrue(notFound.err().contains("ResourceNotFoundException"), cli + ": " + notFound.err());
+
+            List<String> requestResponse = new ArrayList<>(command);
+            requestResponse.set(requestResponse.indexOf("Event"), "RequestResponse");
+            throttled = true;
+            syncCalls.clear();
+            AwsCli.Result throttle = AwsCli.run(requestResponse);
+            throttled = false;
+            assertNotEquals(0, throttle.exit());
+            assertTrue(throttle.err().contains("TooManyRequestsException") && throttle.err().contains("Rate Exceeded."),
+                    cli + ": " + throttle.err());
+            assertTrue(syncCalls.size() > 1, cli + " retries a throttle: " + syncCalls.size() + " call(s)");
         }
     }
 

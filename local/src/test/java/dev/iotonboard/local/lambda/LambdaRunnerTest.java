@@ -2,6 +2,7 @@ package dev.iotonboard.local.lambda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -38,12 +39,18 @@ class LambdaRunnerTest {
 
     private LambdaRunner runner(int reserved, int timeoutSeconds, int retries, Faults faults)
             throws URISyntaxException {
+        return runner(reserved, timeoutSeconds, retries, faults, 2);
+    }
+
+    /** @param reserved the function's reserved concurrency, none when 0 */
+    private LambdaRunner runner(int reserved, int timeoutSeconds, int retries, Faults faults, int defaultConcurrency)
+            throws URISyntaxException {
         Path classes = Path.of(getClass().getProtectionDomain().getCodeSource().getLocation().toURI());
         StackTemplate.Function function = new StackTemplate.Function("Echo", "echo-fn", "java25",
                 "dev.iotonboard.local.handlers.EchoHandler::handleRequest", Map.of("MARKER", "from-template"),
                 reserved, timeoutSeconds, 256, classes, retries, "arn:aws:sqs:us-east-1:000000000000:Failures");
         runner = new LambdaRunner(Map.of("Echo", function), new LambdaRunner.Settings("eu-west-1", "000000000000",
-                "http://127.0.0.1:4566", LambdaRunner.runtimeClasspath(null), 2, Duration.ofSeconds(60),
+                "http://127.0.0.1:4566", LambdaRunner.runtimeClasspath(null), defaultConcurrency, Duration.ofSeconds(60),
                 List.of(Duration.ofMillis(100)), state.resolve("failures")),
                 new EventLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8)), faults);
         return runner;
@@ -154,15 +161,41 @@ class LambdaRunnerTest {
     }
 
     @Test
-    void reservedConcurrency_limitsTheContainers() throws Exception {
-        runner(1, 30, 2);
-        CompletableFuture<LambdaRunner.Result> a = CompletableFuture.supplyAsync(
-                () -> runner.invoke("Echo", "{\"sleepMs\":500}"));
-        CompletableFuture<LambdaRunner.Result> b = CompletableFuture.supplyAsync(
-                () -> runner.invoke("Echo", "{\"sleepMs\":500}"));
-        assertFalse(a.get().error(), a.get().body());
-        assertFalse(b.get().error(), b.get().body());
+    void reservedConcurrency_limitsTheContainers_throttlesASynchronousCallBeyondIt_andQueuesAnEvent()
+            throws Exception {
+        runner(1, 30, 0);
+        List<String> throttles = new java.util.concurrent.CopyOnWriteArrayList<>();
+        runner.observe(new LambdaRunner.Observer() {
+            @Override
+            public void throttled(StackTemplate.Function function) {
+                throttles.add(function.name());
+            }
+        });
+        CompletableFuture<LambdaRunner.Result> busy = CompletableFuture.supplyAsync(
+                () -> runner.invoke("Echo", "{\"sleepMs\":1500}"));
+        awaitInvocations(1);
+
+        assertThrows(LambdaRunner.Throttled.class, () -> runner.invoke("Echo", "{}"));
+        assertEquals(List.of("echo-fn"), throttles);
+        runner.invokeAsync("Echo", "{}", "test");
+        assertFalse(busy.get().error(), busy.get().body());
+        awaitInvocations(2);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (runner.pendingAsync() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(new LambdaRunner.FunctionStats(2, 0, 0, 0, 0, 0), runner.stats().get("Echo"),
+                "the throttled call is no invocation; the event waited for the container");
         assertEquals(1, containersStarted(), log());
+        assertTrue(log().contains("THROTTLED"), log());
+    }
+
+    private void awaitInvocations(long count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (runner.stats().get("Echo").invocations() < count && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(count, runner.stats().get("Echo").invocations(), log());
     }
 
     @Test
@@ -236,9 +269,10 @@ class LambdaRunnerTest {
         assertEquals(new LambdaRunner.FunctionStats(2, 0, 1, 0, 0, 0), runner.stats().get("Echo"));
     }
 
+    /** Without reserved concurrency a synchronous call waits (standing for Lambda scaling out). */
     @Test
     void invocationsWaitingForABusyContainer_areServedInTheOrderTheyArrived() throws Exception {
-        runner(1, 30, 0);
+        runner(0, 30, 0, Faults.none(), 1);
         assertFalse(runner.invoke("Echo", "{}").error(), log());
         CompletableFuture<LambdaRunner.Result> busy = CompletableFuture.supplyAsync(
                 () -> runner.invoke("Echo", "{\"sleepMs\":3000}"));
