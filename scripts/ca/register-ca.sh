@@ -101,7 +101,9 @@ find_registered_ca() {
   local id desc rc ids
   if [[ -f $id_file ]]; then
     id=$(tr -d '[:space:]' <"$id_file")
-    if [[ -n $id ]]; then
+    if [[ -n $id && ! $id =~ ^[0-9a-f]{64}$ ]]; then
+      warn "$id_file holds '${id:0:80}', which is not a CA certificate id (64 hex digits); looking the CA up"
+    elif [[ -n $id ]]; then
       rc=0
       desc=$(describe_ca "$id") || rc=$?
       if [[ $rc -eq 0 ]] && matches_local_ca "$desc"; then

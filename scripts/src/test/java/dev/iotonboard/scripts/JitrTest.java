@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotonboard.lambda.testing.IotDouble;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -132,8 +133,8 @@ class JitrTest {
   void jitr_thingNameOtherThanTheCertificateCnIsRefusedBeforeAnyNetworkCall() {
     String other = sandbox.createDevice("--key-type", "ec");
     Path awsLog = tmp.resolve("aws.log");
-    sandbox.installFake("aws", "aws").env("FAKE_AWS_LOG", awsLog.toString())
-        .env("FAKE_AWS_STATE", tmp.resolve("aws-state").toString())
+    sandbox.installFake("aws-logged", "aws").env("FAKE_AWS_LOG", awsLog.toString())
+        .env("FAKE_REAL_AWS", RegistryTable.AWS)
         .script("curl", OK).script("mosquitto_pub", "0");
 
     // No --endpoint: the endpoint lookup (an AWS call) must not happen either.
@@ -340,22 +341,28 @@ class JitrTest {
     }
   }
 
+  /** The real AWS CLI against the IoT model (the IoT double), each call logged on its way (fakes/aws-logged). */
   @Test
   void jitr_endpointFromDescribeEndpointThroughTheGivenAwsEndpoint() {
     Path awsLog = tmp.resolve("aws.log");
-    sandbox.installFake("aws", "aws")
+    sandbox.installFake("aws-logged", "aws")
         .env("FAKE_AWS_LOG", awsLog.toString())
-        .env("FAKE_AWS_STATE", tmp.resolve("aws-state").toString())
-        .env("FAKE_AWS_ENDPOINT_ADDRESS", "abc123-ats.iot.eu-west-1.amazonaws.com")
+        .env("FAKE_REAL_AWS", RegistryTable.AWS)
         .script("curl", OK).script("mosquitto_pub", "0");
+    RegistryTable.cliEnv().forEach(sandbox::env);
 
-    sandbox.run("device/jitr.sh", "--endpoint-url", "http://127.0.0.1:4566", "--region", "eu-west-1",
-        "--initial-delay", "0").assertExit(0);
+    try (IotDouble iot = IotDouble.start()) {
+      sandbox.run("device/jitr.sh", "--endpoint-url", iot.endpoint().toString(), "--region", "eu-west-1",
+          "--initial-delay", "0").assertExit(0);
 
-    assertEquals(List.of("--endpoint-url http://127.0.0.1:4566 --region eu-west-1 --output json iot describe-endpoint --endpoint-type iot:Data-ATS"),
-        Sandbox.readLines(awsLog));
-    assertTrue(sandbox.calls("curl").get(0).endsWith("https://abc123-ats.iot.eu-west-1.amazonaws.com:8443/topics/jitr/start?qos=1"));
-    assertTrue(sandbox.calls("mosquitto_pub").get(0).startsWith("-h abc123-ats.iot.eu-west-1.amazonaws.com -p 8883 "));
+      assertEquals(List.of("--endpoint-url " + iot.endpoint() + " --region eu-west-1 --output json iot"
+          + " describe-endpoint --endpoint-type iot:Data-ATS"), Sandbox.readLines(awsLog));
+      assertEquals(List.of("DescribeEndpoint"), iot.operations());
+    }
+    assertTrue(sandbox.calls("curl").get(0).endsWith("https://iot-double.localhost:8443/topics/jitr/start?qos=1"),
+        sandbox.calls("curl")::toString);
+    assertTrue(sandbox.calls("mosquitto_pub").get(0).startsWith("-h iot-double.localhost -p 8883 "),
+        sandbox.calls("mosquitto_pub")::toString);
   }
 
   @Test

@@ -7,57 +7,97 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotonboard.lambda.testing.Fault;
+import dev.iotonboard.lambda.testing.IotDouble;
+import dev.iotonboard.lambda.testing.RecordedCall;
+import dev.iotonboard.lambda.testing.TestPki;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** register-ca.sh against a fake aws that records its arguments and keeps the registered CA. */
+/**
+ * register-ca.sh with the real AWS CLI against the IoT model (the IoT double), which checks the verification
+ * certificate as IoT does (signed by the CA, CN = the registration code). Each CLI call is logged on its way
+ * (fakes/aws-logged), so the arguments the script passes can be checked.
+ */
 class RegisterCaTest {
-
-  static final String CODE = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90";
-  static final String[] AWS_OPTIONS = {"--endpoint-url", "http://127.0.0.1:4566", "--region", "eu-west-1", "--profile", "demo"};
 
   @TempDir Path tmp;
   Sandbox sandbox;
   Path awsLog;
+  IotDouble iot;
   String expectedId;
 
   @BeforeEach
   void setUp() {
-    sandbox = new Sandbox(tmp).withCa().installFake("aws", "aws");
+    iot = IotDouble.start();
+    sandbox = new Sandbox(tmp).withCa().installFake("aws-logged", "aws");
     awsLog = tmp.resolve("aws.log");
-    sandbox.env("FAKE_AWS_LOG", awsLog.toString())
-        .env("FAKE_AWS_STATE", tmp.resolve("aws-state").toString())
-        .env("FAKE_AWS_REGISTRATION_CODE", CODE);
+    sandbox.env("FAKE_AWS_LOG", awsLog.toString()).env("FAKE_REAL_AWS", RegistryTable.AWS);
+    RegistryTable.cliEnv().forEach(sandbox::env);
+    Path config = tmp.resolve("aws-config");
+    Path credentials = tmp.resolve("aws-credentials");
+    Sandbox.write(config, "[profile demo]\nregion = us-west-2\n[profile envprofile]\nregion = us-west-2\n");
+    Sandbox.write(credentials, "[demo]\naws_access_key_id = AKIDDEMO\naws_secret_access_key = secret\n"
+        + "[envprofile]\naws_access_key_id = AKIDENV\naws_secret_access_key = secret\n");
+    sandbox.env("AWS_CONFIG_FILE", config.toString()).env("AWS_SHARED_CREDENTIALS_FILE", credentials.toString());
     expectedId = Sandbox.certificateId(sandbox.certsDir.resolve("rootCA.pem"));
+  }
+
+  @AfterEach
+  void stop() {
+    iot.close();
+  }
+
+  /** Endpoint, region and profile as a user passes them. */
+  String[] awsOptions() {
+    return new String[] {"--endpoint-url", iot.endpoint().toString(), "--region", "eu-west-1", "--profile", "demo"};
   }
 
   List<String> awsCalls() {
     return Files.exists(awsLog) ? Sandbox.readLines(awsLog) : List.of();
   }
 
+  /** The script against the double: AWS_ENDPOINT_URL_IOT names it unless the test set the environment. */
   Sandbox.Result register(String... args) {
+    if (!sandbox.env.containsKey("AWS_ENDPOINT_URL") && !sandbox.env.containsKey("AWS_ENDPOINT_URL_IOT")) {
+      sandbox.env("AWS_ENDPOINT_URL_IOT", iot.endpoint().toString());
+    }
     return sandbox.run("ca/register-ca.sh", args);
+  }
+
+  /** Every call the double received was signed with this access key for this region. */
+  void assertSignedBy(String accessKeyId, String region) {
+    assertFalse(iot.calls().isEmpty());
+    for (RecordedCall call : iot.calls()) {
+      String authorization = call.header("authorization");
+      assertTrue(authorization.contains("Credential=" + accessKeyId + "/") && authorization.contains("/" + region
+          + "/iot/aws4_request"), authorization);
+    }
   }
 
   @Test
   void registerCa_verificationCertificateCarriesTheRegistrationCodeAndTheIdIsSavedAndPrinted() {
-    Sandbox.Result r = register(AWS_OPTIONS).assertExit(0);
+    Sandbox.Result r = register(awsOptions()).assertExit(0);
 
     assertEquals(expectedId + "\n", r.stdout(), "stdout is the CA certificate id only");
+    assertEquals("ACTIVE", iot.registry().caCertificates().get(expectedId).status());
+    assertEquals("ENABLE", iot.registry().caCertificates().get(expectedId).autoRegistrationStatus());
     assertEquals(expectedId + "\n", Sandbox.read(sandbox.certsDir.resolve("caCertificateId")));
     r.assertStderrContains("caCertificateId=" + expectedId);
 
     Path verification = sandbox.certsDir.resolve("verificationCert.pem");
-    assertTrue(subject(verification).startsWith("CN=" + CODE + ","), subject(verification));
+    String code = iot.registry().registrationCode();
+    assertTrue(subject(verification).startsWith("CN=" + code + ","), subject(verification));
     assertVerifies(sandbox.certsDir.resolve("rootCA.pem"), verification);
     assertTrue(x509Text(verification).contains("CA:FALSE"));
     assertFalse(r.stderr().contains("PRIVATE KEY"), "no key material printed");
@@ -96,7 +136,7 @@ class RegisterCaTest {
 
   @Test
   void registerCa_failedRegistrationLeavesNoVerificationKey() {
-    sandbox.env("FAKE_AWS_FAIL", "register-ca-certificate");
+    iot.failAlways("RegisterCACertificate", Fault.UNAUTHORIZED);
 
     register().assertExit(1).assertStderrContains("register-ca-certificate failed");
 
@@ -105,36 +145,44 @@ class RegisterCaTest {
 
   @Test
   void registerCa_passesEndpointRegionAndProfileToEveryAwsCall() {
-    register(AWS_OPTIONS).assertExit(0);
-    register(AWS_OPTIONS).assertExit(0);
+    sandbox.env("AWS_ENDPOINT_URL", "http://general:1");
+    register(awsOptions()).assertExit(0);
+    register(awsOptions()).assertExit(0);
     Sandbox.write(sandbox.certsDir.resolve("caCertificateId"), "stale\n");
-    register(AWS_OPTIONS).assertExit(0);
+    register(awsOptions()).assertExit(0).assertStderrContains("holds 'stale', which is not a CA certificate id");
+    assertEquals(expectedId + "\n", Sandbox.read(sandbox.certsDir.resolve("caCertificateId")));
 
     List<String> calls = awsCalls();
     assertTrue(calls.size() >= 5, calls::toString);
     for (String call : calls) {
-      assertTrue(call.startsWith("--endpoint-url http://127.0.0.1:4566 --region eu-west-1 --profile demo "), call);
+      assertTrue(call.startsWith("--endpoint-url " + iot.endpoint() + " --region eu-west-1 --profile demo "), call);
     }
+    assertSignedBy("AKIDDEMO", "eu-west-1");
   }
 
   @Test
   void registerCa_honoursTheAwsEnvironment() {
-    sandbox.env("AWS_ENDPOINT_URL", "http://localhost:4567").env("AWS_REGION", "us-east-1").env("AWS_PROFILE", "envprofile");
+    sandbox.env("AWS_ENDPOINT_URL", iot.endpoint().toString()).env("AWS_REGION", "us-east-1")
+        .env("AWS_PROFILE", "envprofile");
 
     register().assertExit(0);
 
     for (String call : awsCalls()) {
-      assertTrue(call.startsWith("--endpoint-url http://localhost:4567 --region us-east-1 --profile envprofile "), call);
+      assertTrue(call.startsWith("--endpoint-url " + iot.endpoint() + " --region us-east-1 --profile envprofile "),
+          call);
     }
+    assertSignedBy("AKIDENV", "us-east-1");
   }
 
   @Test
   void registerCa_serviceSpecificEndpointVariableWins() {
-    sandbox.env("AWS_ENDPOINT_URL", "http://general:1").env("AWS_ENDPOINT_URL_IOT", "http://iot:2");
+    sandbox.env("AWS_ENDPOINT_URL", "http://general:1").env("AWS_ENDPOINT_URL_IOT", iot.endpoint().toString());
 
     register().assertExit(0);
 
-    assertTrue(awsCalls().stream().allMatch(c -> c.startsWith("--endpoint-url http://iot:2 ")), awsCalls()::toString);
+    assertTrue(awsCalls().stream().allMatch(c -> c.startsWith("--endpoint-url " + iot.endpoint() + " ")),
+        awsCalls()::toString);
+    assertTrue(iot.operations().contains("RegisterCACertificate"), iot.operations()::toString);
   }
 
   @Test
@@ -152,6 +200,7 @@ class RegisterCaTest {
 
   @Test
   void registerCa_findsTheRegisteredCaThroughListCaCertificatesWhenTheIdFileIsGone() throws Exception {
+    iot.setCaStatus(TestPki.newCa("Another CA").caId(), "ACTIVE");
     register().assertExit(0);
     Files.delete(sandbox.certsDir.resolve("caCertificateId"));
     int before = awsCalls().size();
@@ -167,18 +216,19 @@ class RegisterCaTest {
   @Test
   void registerCa_inactiveCaIsReportedNotReactivated() {
     register().assertExit(0);
-    Sandbox.write(tmp.resolve("aws-state/status"), "INACTIVE");
+    iot.setCaStatus(expectedId, "INACTIVE");
 
     register().assertExit(3).assertStderrContains("INACTIVE", "update-ca-certificate");
 
     assertTrue(awsCalls().stream().noneMatch(c -> c.contains("update-ca-certificate")));
+    assertEquals("INACTIVE", iot.registry().caCertificates().get(expectedId).status());
   }
 
   @Test
   void registerCa_awsFailureIsReportedAndNothingIsSaved() {
-    sandbox.env("FAKE_AWS_FAIL", "get-registration-code");
+    iot.failAlways("GetRegistrationCode", Fault.UNAUTHORIZED);
 
-    register().assertExit(1).assertStderrContains("AccessDeniedException", "get-registration-code failed");
+    register().assertExit(1).assertStderrContains("(UnauthorizedException)", "get-registration-code failed");
 
     assertFalse(Files.exists(sandbox.certsDir.resolve("caCertificateId")));
   }
@@ -195,11 +245,13 @@ class RegisterCaTest {
 
   @Test
   void registerCa_needsTheCaBeforeAnyAwsCall() {
-    Sandbox empty = new Sandbox(tmp.resolve("empty")).installFake("aws", "aws")
-        .env("FAKE_AWS_LOG", awsLog.toString()).env("FAKE_AWS_STATE", tmp.resolve("s2").toString());
+    Sandbox empty = new Sandbox(tmp.resolve("empty")).installFake("aws-logged", "aws")
+        .env("FAKE_AWS_LOG", awsLog.toString()).env("FAKE_REAL_AWS", RegistryTable.AWS)
+        .env("AWS_ENDPOINT_URL_IOT", iot.endpoint().toString());
 
     empty.run("ca/register-ca.sh").assertExit(1).assertStderrContains("run scripts/ca/create-ca.sh");
     assertEquals(List.of(), awsCalls());
+    assertEquals(List.of(), iot.calls());
   }
 
   @ParameterizedTest
