@@ -195,8 +195,12 @@ public final class LocalIotCore implements AutoCloseable {
             }
             lambdas.onFailureDestinations(sqs::sendToArn);
             gateway.addHandler(new SqsApi(sqs, gateway.url(), log));
-            gateway.addHandler(new LambdaApi(options.region(), options.account(),
-                    stack.functions().values(), lambdas::invokeAsync, lambdas::invoke, log));
+            LambdaApi lambdaApi = new LambdaApi(options.region(), options.account(), stack.functions().values(),
+                    lambdas::invokeAsync, lambdas::invoke, log);
+            if (iam != null) {
+                lambdaApi.iam(iam);
+            }
+            gateway.addHandler(lambdaApi);
             scheduler = new Scheduler(stack.schedules().values(),
                     (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),
                     options.scheduleInterval(), log);

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end, IAM per function with the real AWS CLI: the tool started on the synthesized stack (IAM on, the default),
@@ -58,12 +59,17 @@ class IamIT {
 
     /** AWS's message for the function's role, from the template: the role's name and the function's. */
     private static String denied(String handlerClass, String action, String resource) {
+        return denied(handlerClass, action, "iot:" + action, resource);
+    }
+
+    /** The CLI's line for the operation denied as the IAM action, for the function's role. */
+    private static String denied(String handlerClass, String operation, String action, String resource) {
         StackTemplate.Function function = E2eFixture.function(stack, handlerClass);
         String roleArn = stack.resolvedProperties(function.logicalId()).path("Role").asText();
-        return "An error occurred (AccessDeniedException) when calling the " + action + " operation: User: arn:aws:sts::"
-                + ACCOUNT + ":assumed-role/" + roleArn.substring(roleArn.indexOf(":role/") + 6) + "/" + function.name()
-                + " is not authorized to perform: iot:" + action + " on resource: " + resource
-                + " because no identity-based policy allows the iot:" + action + " action";
+        return "An error occurred (AccessDeniedException) when calling the " + operation + " operation: User:"
+                + " arn:aws:sts::" + ACCOUNT + ":assumed-role/" + roleArn.substring(roleArn.indexOf(":role/") + 6) + "/"
+                + function.name() + " is not authorized to perform: " + action + " on resource: " + resource
+                + " because no identity-based policy allows the " + action + " action";
     }
 
     private static void assertDenied(E2eFixture.Run run, String expected) {
@@ -123,6 +129,23 @@ class IamIT {
         assertDenied(iotAs(authorizer, "update-certificate", "--certificate-id", "5e1f".repeat(16),
                 "--new-status", "REVOKED"), denied("DeviceAuthorizerHandler", "UpdateCertificate", certificate));
         assertDenied(iotAs(keyOf("SampleHandler"), "list-things"), denied("SampleHandler", "ListThings", "*"));
+    }
+
+    /** {@code aws lambda invoke --invocation-type DryRun} of the provisioning function, signed with the key. */
+    private static E2eFixture.Run dryRunProvisioningAs(String accessKeyId, Path out) {
+        return e2e.run(List.of("aws", "--endpoint-url", e2e.endpoint(), "--output", "json", "lambda", "invoke",
+                "--function-name", E2eFixture.function(stack, "ThingProvisioningHandler").name(), "--invocation-type",
+                "DryRun", out.toString()), Map.of("AWS_ACCESS_KEY_ID", accessKeyId), 60);
+    }
+
+    @Test
+    void aFunctionsCredentials_cannotInvokeAnotherFunction_theOperatorsCan(@TempDir Path tmp) {
+        String provisioning = "arn:aws:lambda:us-east-1:" + ACCOUNT + ":function:"
+                + E2eFixture.function(stack, "ThingProvisioningHandler").name();
+
+        assertDenied(dryRunProvisioningAs(keyOf("DeviceAuthorizerHandler"), tmp.resolve("out.json")),
+                denied("DeviceAuthorizerHandler", "Invoke", "lambda:InvokeFunction", provisioning));
+        assertAllowed(dryRunProvisioningAs("LOCALTEST", tmp.resolve("out.json")));
     }
 
     @Test

@@ -50,7 +50,8 @@ public final class FunctionRoles {
 
     private final Map<String, Role> roles;
 
-    FunctionRoles(Map<String, Role> roles) {
+    /** These roles, by function logical id; {@link #from} reads them from a template. */
+    public FunctionRoles(Map<String, Role> roles) {
         this.roles = Map.copyOf(roles);
     }
 

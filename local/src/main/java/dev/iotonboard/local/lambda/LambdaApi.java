@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iam.IamAuthorizer;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -36,7 +37,9 @@ import java.util.regex.Pattern;
  * payload that is not JSON 400 InvalidRequestContentException; a payload over 256 KiB (Event) or 6 MiB
  * (RequestResponse) 413 RequestTooLargeException; a RequestResponse call to a function whose reserved concurrency is
  * all in use 429 TooManyRequestsException, {@code "Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"}
- * (the runner's {@link LambdaRunner.Throttled}). Errors: header {@code x-amzn-ErrorType}, body
+ * (the runner's {@link LambdaRunner.Throttled}). A call signed with a function's credentials must be allowed
+ * {@code lambda:InvokeFunction} on the function's ARN (qualified when a qualifier is given) by the function's role,
+ * else 403 AccessDeniedException, before the function is looked up (see {@link #iam}). Errors: header {@code x-amzn-ErrorType}, body
  * {@code {"Type":"User","message"|"Message":...}} as the model's error shapes.
  */
 public final class LambdaApi implements Gateway.Handler {
@@ -69,6 +72,7 @@ public final class LambdaApi implements Gateway.Handler {
     private final AsyncInvoker async;
     private final SyncInvoker sync;
     private final EventLog log;
+    private volatile IamAuthorizer iam;
 
     /** @param functions the stack's functions; only runnable ones can be invoked */
     public LambdaApi(String region, String account, Collection<StackTemplate.Function> functions, AsyncInvoker async,
@@ -85,6 +89,14 @@ public final class LambdaApi implements Gateway.Handler {
         this.async = async;
         this.sync = sync;
         this.log = log;
+    }
+
+    /**
+     * Holds calls signed with a function's credentials to the function's role; without it (IAM off) no one is
+     * restricted.
+     */
+    public void iam(IamAuthorizer iam) {
+        this.iam = iam;
     }
 
     @Override
@@ -105,7 +117,9 @@ public final class LambdaApi implements Gateway.Handler {
         String type = Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type"))
                 .orElse("RequestResponse");
         try {
-            String logicalId = resolve(functionName, qualifier);
+            Target target = target(functionName, qualifier);
+            authorize(exchange.getRequestHeaders().getFirst("Authorization"), target);
+            String logicalId = logicalId(target);
             String text = new String(payload, StandardCharsets.UTF_8);
             switch (type) {
                 case "Event" -> {
@@ -145,8 +159,12 @@ public final class LambdaApi implements Gateway.Handler {
         return true;
     }
 
-    /** The logical id of the function named by FunctionName (name, logical id or ARN) and the qualifier. */
-    private String resolve(String functionName, String qualifierParameter) {
+    /** The function and qualifier a request names. */
+    private record Target(String name, String qualifier) {
+    }
+
+    /** The function named by FunctionName (name, logical id or ARN) and the qualifier (parameter or suffix). */
+    private Target target(String functionName, String qualifierParameter) {
         String name = functionName;
         String qualifier = qualifierParameter;
         Matcher arn = ARN.matcher(functionName);
@@ -168,9 +186,33 @@ public final class LambdaApi implements Gateway.Handler {
             name = functionName.substring(0, colon);
             qualifier = functionName.substring(colon + 1);
         }
-        String logicalId = functions.get(name);
-        if (logicalId == null || qualifier != null && !QUALIFIERS.contains(qualifier)) {
-            throw notFound(name, qualifier);
+        return new Target(name, qualifier);
+    }
+
+    /**
+     * IAM before the function is looked up: a function's credentials need {@code lambda:InvokeFunction} on the ARN
+     * the request names, qualified when it names a qualifier (Lambda developer guide, "Fine-tuning the Resources and
+     * Conditions sections of policies": an unqualified ARN in a policy does not cover a version or an alias).
+     */
+    private void authorize(String authorization, Target target) {
+        IamAuthorizer authorizer = iam;
+        if (authorizer == null) {
+            return;
+        }
+        String physical = names.getOrDefault(functions.get(target.name()), target.name());
+        String resource = "arn:aws:lambda:" + region + ":" + account + ":function:" + physical
+                + (target.qualifier() == null ? "" : ":" + target.qualifier());
+        authorizer.denial(IamAuthorizer.accessKeyId(authorization), "lambda:InvokeFunction", resource)
+                .ifPresent(denial -> {
+                    throw new InvokeError(403, "AccessDeniedException", "Message", denial);
+                });
+    }
+
+    /** The runner's key of the function, or 404 for an unknown function or qualifier. */
+    private String logicalId(Target target) {
+        String logicalId = functions.get(target.name());
+        if (logicalId == null || target.qualifier() != null && !QUALIFIERS.contains(target.qualifier())) {
+            throw notFound(target.name(), target.qualifier());
         }
         return logicalId;
     }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.iotonboard.lambda.testing.AwsCli;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iam.FunctionRoles;
+import dev.iotonboard.local.iam.IamAuthorizer;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +37,7 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.InvalidRequestContentException;
 import software.amazon.awssdk.services.lambda.model.InvocationType;
 import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+import software.amazon.awssdk.services.lambda.model.LambdaException;
 import software.amazon.awssdk.services.lambda.model.RequestTooLargeException;
 import software.amazon.awssdk.services.lambda.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.lambda.model.ThrottleReason;
@@ -56,6 +60,7 @@ class LambdaApiTest {
     private volatile LambdaRunner.Result answer = new LambdaRunner.Result(false, "{\"ok\":true}");
     private volatile boolean throttled;
     private Gateway gateway;
+    private LambdaApi api;
     private LambdaClient lambda;
 
     @BeforeEach
@@ -68,7 +73,7 @@ class LambdaApiTest {
                 "arn:aws:sqs:us-east-1:000000000000:Failures");
         StackTemplate.Function python = new StackTemplate.Function("Custom", "Custom", "nodejs20.x", "index.handler",
                 Map.of(), null, 30, 128, null, 2, null);
-        gateway.addHandler(new LambdaApi("us-east-1", "000000000000", List.of(provisioning, python),
+        api = new LambdaApi("us-east-1", "000000000000", List.of(provisioning, python),
                 (id, payload, source) -> {
                     asyncCalls.add(new Call(id, payload, source));
                     return "request-" + asyncCalls.size();
@@ -79,12 +84,19 @@ class LambdaApiTest {
                         throw new LambdaRunner.Throttled();
                     }
                     return answer;
-                }, log));
-        lambda = LambdaClient.builder().region(Region.US_EAST_1)
+                }, log);
+        gateway.addHandler(api);
+        lambda = client("a");
+    }
+
+    /** A client signing with this access key id. */
+    private LambdaClient client(String accessKeyId) {
+        LambdaClient client = LambdaClient.builder().region(Region.US_EAST_1)
                 .endpointOverride(URI.create("http://127.0.0.1:" + gateway.port()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, "b")))
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-        open.add(lambda);
+        open.add(client);
+        return client;
     }
 
     @AfterEach
@@ -189,6 +201,50 @@ class LambdaApiTest {
         throttled = false;
         assertEquals(200, lambda.invoke(r -> r.functionName(LOGICAL_ID).payload(SdkBytes.fromUtf8String("{}")))
                 .statusCode());
+    }
+
+    /**
+     * A function's credentials are held to its role: the caller's role allows the unqualified function only (an
+     * unqualified ARN in a policy does not cover an alias), the other function's role allows nothing; anyone else
+     * keeps full access.
+     */
+    @Test
+    void aFunctionsCredentials_needLambdaInvokeFunction_onTheArnTheRequestNames() {
+        String unqualified = "arn:aws:lambda:us-east-1:000000000000:function:" + LOGICAL_ID;
+        FunctionRoles roles = new FunctionRoles(Map.of(
+                "Caller", new FunctionRoles.Role("Caller", "caller-fn", "CallerRole", List.of("""
+                        {"Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "%s"}]}"""
+                        .formatted(unqualified)), List.of()),
+                "Other", new FunctionRoles.Role("Other", "other-fn", "OtherRole", List.of("{\"Statement\": []}"),
+                        List.of())));
+        api.iam(new IamAuthorizer(roles, key -> key.startsWith("LOCALCaller-") ? Optional.of("Caller")
+                : key.startsWith("LOCALOther-") ? Optional.of("Other") : Optional.empty(), "000000000000"));
+        LambdaClient caller = client("LOCALCaller-1");
+        LambdaClient other = client("LOCALOther-1");
+
+        assertEquals(202, caller.invoke(r -> r.functionName(LOGICAL_ID).invocationType(InvocationType.EVENT)
+                .payload(SdkBytes.fromUtf8String("{}"))).statusCode());
+        LambdaException alias = assertThrows(LambdaException.class, () -> caller.invoke(r -> r
+                .functionName(LOGICAL_ID).qualifier("live").invocationType(InvocationType.EVENT)
+                .payload(SdkBytes.fromUtf8String("{}"))));
+        assertEquals(403, alias.statusCode());
+        assertEquals("AccessDeniedException", alias.awsErrorDetails().errorCode());
+        assertEquals("User: arn:aws:sts::000000000000:assumed-role/CallerRole/caller-fn is not authorized to perform:"
+                + " lambda:InvokeFunction on resource: " + unqualified + ":live because no identity-based policy"
+                + " allows the lambda:InvokeFunction action", alias.awsErrorDetails().errorMessage());
+
+        for (String name : List.of(LOGICAL_ID, "Nope")) {
+            LambdaException denied = assertThrows(LambdaException.class, () -> other.invoke(r -> r
+                    .functionName(name).payload(SdkBytes.fromUtf8String("{}"))));
+            assertEquals(403, denied.statusCode(), "IAM comes before the lookup: " + name);
+            assertTrue(denied.awsErrorDetails().errorMessage().startsWith("User: arn:aws:sts::000000000000:"
+                    + "assumed-role/OtherRole/other-fn is not authorized to perform: lambda:InvokeFunction on"
+                    + " resource: arn:aws:lambda:us-east-1:000000000000:function:"), denied.getMessage());
+        }
+        assertEquals(1, asyncCalls.size(), "only the allowed call ran");
+        assertTrue(syncCalls.isEmpty());
+        assertEquals(200, lambda.invoke(r -> r.functionName(LOGICAL_ID).qualifier("live")
+                .payload(SdkBytes.fromUtf8String("{}"))).statusCode(), "an operator's key is not restricted");
     }
 
     @Test
