@@ -194,7 +194,11 @@ public final class LocalIotCore implements AutoCloseable {
                 sqs.create(queue.name(), stack.resolvedProperties(queue.logicalId()));
             }
             lambdas.onFailureDestinations(sqs::sendToArn);
-            gateway.addHandler(new SqsApi(sqs, gateway.url(), log));
+            SqsApi sqsApi = new SqsApi(sqs, gateway.url(), log);
+            if (iam != null) {
+                sqsApi.iam(iam);
+            }
+            gateway.addHandler(sqsApi);
             LambdaApi lambdaApi = new LambdaApi(options.region(), options.account(), stack.functions().values(),
                     lambdas::invokeAsync, lambdas::invoke, log);
             if (iam != null) {

@@ -3,6 +3,7 @@ package dev.iotonboard.local.sqs;
 import com.sun.net.httpserver.HttpExchange;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iam.IamAuthorizer;
 import dev.iotonboard.local.sqs.SqsWire.Params;
 import java.io.IOException;
 import java.net.URI;
@@ -11,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -27,7 +30,9 @@ import java.util.UUID;
  * string), XML answers in the {@code http://queue.amazonaws.com/doc/2012-11-05/} namespace; errors are
  * {@code <ErrorResponse><Error><Type>Sender</Type><Code>...}.</li>
  * </ul>
- * Queue URLs are {@code <endpoint>/<account>/<queue name>}. Signatures are not checked. The actions run on
+ * Queue URLs are {@code <endpoint>/<account>/<queue name>}. Signatures are not checked. A call signed with a
+ * function's credentials must be allowed {@code sqs:<action>} on the queue's ARN ({@code *} for ListQueues) by the
+ * function's role, else 403 AccessDenied (see {@link #iam}). The actions run on
  * {@link SqsQueues}; reading and writing each protocol is {@link SqsWire}'s.
  */
 public final class SqsApi implements Gateway.Handler {
@@ -37,6 +42,7 @@ public final class SqsApi implements Gateway.Handler {
     private final SqsQueues queues;
     private final String endpoint;
     private final EventLog log;
+    private volatile IamAuthorizer iam;
 
     /** @param endpoint the control plane's URL, e.g. {@code http://127.0.0.1:4566}: the base of the queue URLs */
     public SqsApi(SqsQueues queues, String endpoint, EventLog log) {
@@ -48,6 +54,14 @@ public final class SqsApi implements Gateway.Handler {
     /** The URL of a queue, as GetQueueUrl answers it. */
     public String queueUrl(String name) {
         return endpoint + "/" + queues.account() + "/" + name;
+    }
+
+    /**
+     * Holds calls signed with a function's credentials to the function's role; without it (IAM off) no one is
+     * restricted.
+     */
+    public void iam(IamAuthorizer iam) {
+        this.iam = iam;
     }
 
     @Override
@@ -78,6 +92,8 @@ public final class SqsApi implements Gateway.Handler {
                 }
                 params = form;
             }
+            authorize(exchange.getRequestHeaders().getFirst("Authorization"), action, params,
+                    exchange.getRequestURI().getPath());
             Map<String, Object> result = call(action, params, exchange.getRequestURI().getPath());
             SqsWire.sendResult(exchange, json, action, result, requestId);
         } catch (SqsException e) {
@@ -184,26 +200,53 @@ public final class SqsApi implements Gateway.Handler {
         return result;
     }
 
+    /**
+     * IAM before the queue is looked up: a function's credentials need {@code sqs:<action>} (lower case, as SQS words
+     * its denials: "not authorized to perform: sqs:sendmessage on resource: arn:aws:sqs:...") on the queue the request
+     * names, {@code *} for ListQueues. A request naming no queue of this account is left to the action's own error.
+     */
+    private void authorize(String authorization, String action, Params params, String requestPath) {
+        IamAuthorizer authorizer = iam;
+        if (authorizer == null) {
+            return;
+        }
+        Optional<String> resource = switch (action) {
+            case "ListQueues" -> Optional.of("*");
+            case "GetQueueUrl" -> Optional.ofNullable(params.string("QueueName")).map(queues::arnFor);
+            default -> namedQueue(params, requestPath).map(queues::arnFor);
+        };
+        resource.flatMap(arn -> authorizer.denial(IamAuthorizer.accessKeyId(authorization), "sqs:"
+                + action.toLowerCase(Locale.ROOT), arn)).ifPresent(denial -> {
+                    throw SqsException.accessDenied(denial);
+                });
+    }
+
     /** The queue named by the QueueUrl parameter (else by the request path, where some clients send it). */
     private String queueName(Params params, String requestPath) {
+        if (params.string("QueueUrl") == null && requestPath.length() <= 1) {
+            throw SqsException.missingParameter("QueueUrl");
+        }
+        return namedQueue(params, requestPath).filter(queues::exists).orElseThrow(SqsException::queueDoesNotExist);
+    }
+
+    /** The name of the queue of this account a request's QueueUrl (or path) names, whether it exists or not. */
+    private Optional<String> namedQueue(Params params, String requestPath) {
         String url = params.string("QueueUrl");
         String path;
         if (url != null) {
             try {
                 path = new URI(url).getPath();
             } catch (URISyntaxException e) {
-                throw SqsException.queueDoesNotExist();
+                return Optional.empty();
             }
-        } else if (requestPath.length() > 1) {
-            path = requestPath;
         } else {
-            throw SqsException.missingParameter("QueueUrl");
+            path = requestPath;
         }
         String[] segments = path == null ? new String[0] : path.split("/");
-        if (segments.length != 3 || !segments[1].equals(queues.account()) || !queues.exists(segments[2])) {
-            throw SqsException.queueDoesNotExist();
+        if (segments.length != 3 || !segments[1].equals(queues.account())) {
+            return Optional.empty();
         }
-        return segments[2];
+        return Optional.of(segments[2]);
     }
 
     private static String required(Params params, String member) {

@@ -2,7 +2,7 @@ package dev.iotonboard.local.sqs;
 
 /**
  * An SQS error as both wire protocols name it: {@code shape} is the service model's error shape (the JSON protocol's
- * {@code __type}), {@code code} the query protocol's error code (also sent in JSON answers as
+ * {@code __type}, prefixed with the model's namespace unless it has one), {@code code} the query protocol's error code (also sent in JSON answers as
  * {@code x-amzn-query-error: <code>;Sender}, which botocore and the SDK read for query-compatible services).
  */
 public final class SqsException extends RuntimeException {
@@ -27,6 +27,14 @@ public final class SqsException extends RuntimeException {
 
     public int status() {
         return status;
+    }
+
+    /**
+     * IAM's denial: query code {@code AccessDenied}, HTTP 403, the shape a fully qualified {@code __type} (it is no
+     * shape of the SQS model).
+     */
+    static SqsException accessDenied(String message) {
+        return new SqsException("com.amazon.coral.service#AccessDeniedException", "AccessDenied", 403, message);
     }
 
     static SqsException queueDoesNotExist() {

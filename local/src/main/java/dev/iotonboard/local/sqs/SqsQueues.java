@@ -95,7 +95,12 @@ public final class SqsQueues {
     }
 
     public String arn(String name) {
-        return "arn:aws:sqs:" + region + ":" + account + ":" + queue(name).name;
+        return arnFor(queue(name).name);
+    }
+
+    /** The ARN a queue of this name has, or would have, in this region and account (IAM's resource). */
+    public String arnFor(String name) {
+        return "arn:aws:sqs:" + region + ":" + account + ":" + name;
     }
 
     /** The name of the queue this ARN denotes, if it is one of these queues. */

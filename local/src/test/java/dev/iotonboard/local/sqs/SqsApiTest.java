@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.lambda.testing.AwsCli;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.gateway.Gateway;
+import dev.iotonboard.local.iam.FunctionRoles;
+import dev.iotonboard.local.iam.IamAuthorizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -301,6 +304,47 @@ class SqsApiTest {
         }
     }
 
+    /**
+     * A function's credentials are held to its role (here: SendMessage on the queue only), in both protocols, before
+     * the queue is looked up; anyone else keeps full access.
+     */
+    @Test
+    void aFunctionsCredentials_areHeldToItsRole() throws Exception {
+        String arn = queues.arn(QUEUE);
+        api.iam(new IamAuthorizer(new FunctionRoles(Map.of("Fn", new FunctionRoles.Role("Fn", "fn-name", "FnRole",
+                List.of("""
+                        {"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "%s"}]}"""
+                        .formatted(arn)), List.of()))),
+                key -> key.startsWith("LOCALFn-") ? Optional.of("Fn") : Optional.empty(), "000000000000"));
+        SqsClient function = SqsClient.builder().region(Region.US_EAST_1).endpointOverride(URI.create(endpoint()))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("LOCALFn-1", "b")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        open.add(function);
+
+        function.sendMessage(r -> r.queueUrl(url).messageBody("from the function"));
+        SqsException receive = assertThrows(SqsException.class, () -> function.receiveMessage(r -> r.queueUrl(url)));
+        assertEquals(403, receive.statusCode());
+        assertEquals("AccessDenied", receive.awsErrorDetails().errorCode());
+        assertEquals("User: arn:aws:sts::000000000000:assumed-role/FnRole/fn-name is not authorized to perform:"
+                + " sqs:receivemessage on resource: " + arn + " because no identity-based policy allows the"
+                + " sqs:receivemessage action", receive.awsErrorDetails().errorMessage());
+        assertEquals(403, assertThrows(SqsException.class, function::listQueues).statusCode(), "ListQueues on *");
+        SqsException unknown = assertThrows(SqsException.class, () -> function.sendMessage(r -> r
+                .queueUrl(endpoint() + "/000000000000/Nope").messageBody("x")));
+        assertEquals(403, unknown.statusCode(), "IAM before the lookup");
+
+        HttpResponse<String> query = query("Action=PurgeQueue&Version=2012-11-05&QueueUrl=" + enc(url),
+                "AWS4-HMAC-SHA256 Credential=LOCALFn-1/20261201/us-east-1/sqs/aws4_request, SignedHeaders=host");
+        assertEquals(403, query.statusCode());
+        assertTrue(query.body().contains("<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts"
+                + "::000000000000:assumed-role/FnRole/fn-name is not authorized to perform: sqs:purgequeue on resource: "
+                + arn), query.body());
+
+        List<Message> messages = sqs.receiveMessage(r -> r.queueUrl(url)).messages();
+        assertEquals(List.of("from the function"), messages.stream().map(Message::body).toList(),
+                "the operator is not restricted, and the denied calls had no effect");
+    }
+
     @Test
     void changeMessageVisibility_releasesOrExtends_andRefusesWhatIsNotInFlight() {
         sqs.sendMessage(r -> r.queueUrl(url).messageBody("one"));
@@ -332,8 +376,14 @@ class SqsApiTest {
     }
 
     private HttpResponse<String> query(String form) throws IOException, InterruptedException {
+        return query(form, "AWS4-HMAC-SHA256 Credential=AKIDTEST/20261201/us-east-1/sqs/aws4_request");
+    }
+
+    /** A query-protocol request with this Authorization header (its signature is not checked). */
+    private HttpResponse<String> query(String form, String authorization) throws IOException, InterruptedException {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint() + "/"))
                 .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+                .header("Authorization", authorization)
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
