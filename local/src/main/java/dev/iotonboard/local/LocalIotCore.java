@@ -24,6 +24,7 @@ import dev.iotonboard.local.iot.data.MqttBroker;
 import dev.iotonboard.local.iot.data.RetainedMessages;
 import dev.iotonboard.local.iot.rules.RuleEngine;
 import dev.iotonboard.local.lambda.LambdaApi;
+import dev.iotonboard.local.lambda.LambdaPermissions;
 import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.sqs.SqsApi;
 import dev.iotonboard.local.sqs.SqsQueues;
@@ -172,7 +173,11 @@ public final class LocalIotCore implements AutoCloseable {
             }
             cloudTrail = cloudTrail(stack, options, iam, log);
             controlPlane.apiCalls(cloudTrail::called);
+            LambdaPermissions permissions = LambdaPermissions.of(stack);
+            permissions.refusals().forEach(refusal -> log.event("core", "WARNING: " + refusal));
+            cloudTrail.permissions(permissions);
             rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
+            rules.permissions(permissions);
             rules.onAction((rule, actionType, failed) -> cloudWatch.services().ruleAction(rule, actionType, failed));
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,
@@ -208,6 +213,7 @@ public final class LocalIotCore implements AutoCloseable {
             scheduler = new Scheduler(stack.schedules().values(),
                     (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),
                     options.scheduleInterval(), log);
+            scheduler.permissions(permissions);
             started.add(scheduler);
             mqtt = new MqttBroker(registry, rules, log, admission, deviceTls, retained, options.bind(),
                     options.mqttPort());

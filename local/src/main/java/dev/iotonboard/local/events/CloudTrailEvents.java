@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.iot.control.ApiCall;
+import dev.iotonboard.local.lambda.LambdaPermissions;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.time.Clock;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,6 +57,7 @@ public final class CloudTrailEvents {
     private final EventLog log;
     private final Clock clock;
     private final Map<String, AtomicLong> delivered = new ConcurrentHashMap<>();
+    private volatile LambdaPermissions permissions;
 
     /**
      * @param delivering whether events are delivered at all (a trail logs management events)
@@ -89,6 +92,11 @@ public final class CloudTrailEvents {
         return counts;
     }
 
+    /** The functions' resource-based policies: a target the rule has no permission for is not invoked. */
+    public void permissions(LambdaPermissions permissions) {
+        this.permissions = permissions;
+    }
+
     /** Records one control-plane call: delivers its event to the matching rules' targets. */
     public void called(ApiCall call) {
         if (!delivering || call.readOnly() || rules.isEmpty()) {
@@ -102,6 +110,12 @@ public final class CloudTrailEvents {
             }
             delivered.computeIfAbsent(rule.rule().logicalId(), k -> new AtomicLong()).incrementAndGet();
             for (String function : rule.rule().targetFunctions()) {
+                Optional<String> denied = permissions == null ? Optional.empty()
+                        : permissions.denial(rule.rule().logicalId(), function);
+                if (denied.isPresent()) {
+                    log.event("events", rule.rule().logicalId() + " -> " + function + " failed: " + denied.get());
+                    continue;
+                }
                 try {
                     invoker.apply(function, payload);
                     log.event("events", "CloudTrail " + call.operation() + " -> " + rule.rule().logicalId() + " -> "

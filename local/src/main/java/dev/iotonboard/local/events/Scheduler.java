@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.Threads;
+import dev.iotonboard.local.lambda.LambdaPermissions;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class Scheduler implements AutoCloseable {
     private final EventLog log;
     private final Clock clock;
     private final ScheduledExecutorService timer;
+    private volatile LambdaPermissions permissions;
 
     /**
      * Starts the timers.
@@ -72,6 +74,11 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** The functions' resource-based policies: a target the rule has no permission for is not invoked. */
+    public void permissions(LambdaPermissions permissions) {
+        this.permissions = permissions;
+    }
+
     /** Fires rule {@code logicalId} now, whatever its state or expression (as a test or operator would). */
     public void runNow(String logicalId) {
         StackTemplate.Schedule schedule = schedules.get(logicalId);
@@ -84,6 +91,12 @@ public final class Scheduler implements AutoCloseable {
     private void fire(StackTemplate.Schedule schedule) {
         String payload = event(schedule);
         for (String function : schedule.targetFunctions()) {
+            Optional<String> denied = permissions == null ? Optional.empty()
+                    : permissions.denial(schedule.logicalId(), function);
+            if (denied.isPresent()) {
+                log.event("schedule", schedule.logicalId() + " -> " + function + " failed: " + denied.get());
+                continue;
+            }
             try {
                 invoker.apply(function, payload);
             } catch (RuntimeException e) {

@@ -34,8 +34,9 @@ final class ResourceReader {
             "AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::CloudTrail::Trail", "AWS::CloudWatch::Alarm",
             "AWS::CloudWatch::CompositeAlarm");
     /**
-     * Resource types with no local meaning (permissions, logs, queue policies, buckets, the truststore upload),
-     * ignored. API Gateway resources are kept resolved for the API stand-in.
+     * Resource types the reader makes no record of: those with no local meaning (logs, queue policies, buckets, the
+     * truststore upload), ignored. API Gateway resources are kept resolved for the API stand-in, Lambda permissions
+     * for {@code lambda.LambdaPermissions}.
      */
     static final Set<String> IGNORED_PREFIXES = Set.of("AWS::IAM::", "AWS::Logs::", "AWS::SQS::QueuePolicy",
             "AWS::S3::", "AWS::Lambda::Permission", "Custom::AWS", "AWS::CDK::Metadata", "AWS::ApiGateway::",

@@ -1,6 +1,7 @@
 package dev.iotonboard.local.iot.rules;
 
 import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.lambda.LambdaPermissions;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ public final class RuleEngine {
     private final EventLog log;
     private final List<Consumer<RuleSql.Message>> listeners = new CopyOnWriteArrayList<>();
     private final List<String> errors = new CopyOnWriteArrayList<>();
+    private volatile LambdaPermissions permissions;
     private volatile ActionListener actions = (rule, actionType, failed) -> { };
 
     /** Told each rule action run: the rule's name, the action type ({@code Lambda}) and whether it failed. */
@@ -61,6 +63,14 @@ public final class RuleEngine {
     }
 
     /** Tells {@code listener} each action run (the AWS/IoT rule action metrics). */
+    /**
+     * The functions' resource-based policies: a Lambda action the rule has no permission for fails (its error action
+     * runs). Without them every action may invoke its function.
+     */
+    public void permissions(LambdaPermissions permissions) {
+        this.permissions = permissions;
+    }
+
     public void onAction(ActionListener listener) {
         this.actions = listener;
     }
@@ -95,6 +105,13 @@ public final class RuleEngine {
             }
             String event = new String(output.get(), StandardCharsets.UTF_8);
             for (String function : rule.definition().lambdaFunctions()) {
+                Optional<String> denied = permissions == null ? Optional.empty()
+                        : permissions.denial(rule.definition().logicalId(), function);
+                if (denied.isPresent()) {
+                    errorAction(rule, message, "Lambda action on " + function + " failed: " + denied.get());
+                    actions.action(rule.definition().name(), LAMBDA_ACTION, true);
+                    continue;
+                }
                 try {
                     String requestId = lambdas.invokeAsync(function, event, rule.definition().name());
                     log.event("rules", rule.definition().logicalId() + " fired on " + message.topic() + " -> "

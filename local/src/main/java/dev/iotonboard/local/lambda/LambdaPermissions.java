@@ -1,0 +1,142 @@
+package dev.iotonboard.local.lambda;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.local.stack.StackTemplate;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The functions' resource-based policies (AWS::Lambda::Permission) for the services that invoke them: a topic rule
+ * ({@code iot.amazonaws.com}) or an EventBridge rule, scheduled or matching CloudTrail events
+ * ({@code events.amazonaws.com}), may invoke its target only when a permission of the template grants that service
+ * {@code lambda:InvokeFunction} on the ARN the rule targets (an alias's permission covers the alias only, the
+ * function's the unqualified function only), with a {@code SourceArn} matching the rule's ARN ({@code *} and
+ * {@code ?} wildcards, as ArnLike) and a {@code SourceAccount}, when given, of this account. Without one, Lambda
+ * refuses the service's call (Lambda developer guide, "Using resource-based policies in Lambda", "Granting function
+ * access to AWS services"). Every decision is made once, when the stack is read.
+ */
+public final class LambdaPermissions {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String IOT = "iot.amazonaws.com";
+    static final String EVENTS = "events.amazonaws.com";
+
+    /** One permission, its function given as the ARN it names. */
+    record Statement(String logicalId, String functionArn, String action, String principal, String sourceArn,
+            String sourceAccount) {
+    }
+
+    private final Map<String, String> denials = new LinkedHashMap<>();
+
+    private LambdaPermissions() {
+    }
+
+    /** The decisions for every rule and target of {@code stack}. */
+    public static LambdaPermissions of(StackTemplate stack) {
+        String region = stack.ref("AWS::Region", "LambdaPermissions");
+        String account = stack.ref("AWS::AccountId", "LambdaPermissions");
+        List<Statement> statements = new ArrayList<>();
+        for (String id : stack.resourcesOfType("AWS::Lambda::Permission")) {
+            JsonNode properties = stack.resolvedProperties(id);
+            statements.add(new Statement(id, arn(properties.path("FunctionName").asText(), region, account),
+                    properties.path("Action").asText(), properties.path("Principal").asText(),
+                    properties.path("SourceArn").asText(null), properties.path("SourceAccount").asText(null)));
+        }
+        LambdaPermissions permissions = new LambdaPermissions();
+        for (StackTemplate.TopicRule rule : stack.rules().values()) {
+            for (JsonNode action : read(rule.payload()).path("Actions")) {
+                permissions.decide(stack, statements, account, rule.logicalId(), stack.getAtt(rule.logicalId(), "Arn",
+                        rule.logicalId()), IOT, arn(action.path("Lambda").path("FunctionArn").asText(), region,
+                        account));
+            }
+        }
+        List<String> eventRules = new ArrayList<>(stack.schedules().keySet());
+        eventRules.addAll(stack.eventRules().keySet());
+        for (String rule : eventRules) {
+            for (JsonNode target : stack.resolvedProperties(rule).path("Targets")) {
+                String arn = target.path("Arn").asText();
+                if (arn.contains(":lambda:")) {
+                    permissions.decide(stack, statements, account, rule, stack.getAtt(rule, "Arn", rule), EVENTS,
+                            arn);
+                }
+            }
+        }
+        return permissions;
+    }
+
+    /**
+     * Why the rule {@code sourceLogicalId} may not invoke the function {@code functionLogicalId}, or empty when it
+     * may (or when neither is known here: the caller's own checks answer for those).
+     */
+    public Optional<String> denial(String sourceLogicalId, String functionLogicalId) {
+        return Optional.ofNullable(denials.get(sourceLogicalId + " " + functionLogicalId));
+    }
+
+    /** Every refused pair: "rule -> function: reason", for the tool's start-up log. */
+    public List<String> refusals() {
+        return denials.entrySet().stream().map(e -> e.getKey().replace(" ", " -> ") + ": " + e.getValue()).toList();
+    }
+
+    private void decide(StackTemplate stack, List<Statement> statements, String account, String source,
+            String sourceArn, String principal, String targetArn) {
+        Optional<StackTemplate.Function> function = stack.functionByArn(targetArn);
+        if (function.isEmpty()) {
+            return;
+        }
+        boolean allowed = statements.stream().anyMatch(s -> grants(s, targetArn, principal, sourceArn, account));
+        if (!allowed) {
+            denials.put(source + " " + function.get().logicalId(), "no AWS::Lambda::Permission of the template allows "
+                    + principal + " to call lambda:InvokeFunction on " + targetArn + " from " + sourceArn
+                    + ", so Lambda refuses the invocation");
+        }
+    }
+
+    static boolean grants(Statement statement, String targetArn, String principal, String sourceArn,
+            String account) {
+        String action = statement.action().toLowerCase(Locale.ROOT);
+        return (action.equals("lambda:invokefunction") || action.equals("lambda:*") || action.equals("*"))
+                && (statement.principal().equals(principal) || statement.principal().equals("*"))
+                && statement.functionArn().equals(targetArn)
+                && (statement.sourceArn() == null || arnLike(statement.sourceArn(), sourceArn))
+                && (statement.sourceAccount() == null || statement.sourceAccount().equals(account));
+    }
+
+    /** ArnLike with {@code *} (any characters) and {@code ?} (one character). */
+    static boolean arnLike(String pattern, String arn) {
+        StringBuilder regex = new StringBuilder();
+        for (char c : pattern.toCharArray()) {
+            regex.append(switch (c) {
+                case '*' -> ".*";
+                case '?' -> ".";
+                default -> Pattern.quote(String.valueOf(c));
+            });
+        }
+        return arn.matches(regex.toString());
+    }
+
+    /** A function reference (name, name:qualifier, partial or full ARN) as the full ARN it names. */
+    static String arn(String reference, String region, String account) {
+        if (reference.startsWith("arn:")) {
+            return reference;
+        }
+        if (reference.matches("\\d{12}:function:.+")) {
+            return "arn:aws:lambda:" + region + ":" + reference;
+        }
+        return "arn:aws:lambda:" + region + ":" + account + ":function:" + reference;
+    }
+
+    private static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
