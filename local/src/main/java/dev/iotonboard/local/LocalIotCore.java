@@ -224,6 +224,7 @@ public final class LocalIotCore implements AutoCloseable {
                     options.apiPort());
             if (api != null) {
                 started.add(api);
+                api.permissions(permissions);
                 String apiName = stack.resolvedProperties(apiDefinition.get().apiId()).path("Name")
                         .asText(apiDefinition.get().apiId());
                 api.onResponse(status -> cloudWatch.services().apiResponse(apiName, apiDefinition.get().stage(),

@@ -23,9 +23,13 @@ import java.util.regex.Pattern;
 public record ApiDefinition(String apiId, String stage, List<Route> routes, String truststorePem,
         String truststoreResource) {
 
-    /** One method: {@code path} like {@code /sample} or {@code /things/{id}}; {@code authorizerFunction} may be null. */
+    /**
+     * One method: {@code path} like {@code /sample} or {@code /things/{id}}; {@code function} and
+     * {@code authorizerFunction} (null without one) are logical ids, {@code functionArn} and {@code authorizerArn} the
+     * ARNs the integration and the authorizer ({@code authorizerId}) name, qualified or not.
+     */
     public record Route(String method, String path, String resourceId, String function, String authorizerFunction,
-            String authorizationType) {
+            String authorizationType, String functionArn, String authorizerId, String authorizerArn) {
     }
 
     /** A matched route with its path parameters. */
@@ -54,6 +58,7 @@ public record ApiDefinition(String apiId, String stage, List<Route> routes, Stri
             resources.put(id, new String[] {p.path("ParentId").asText(), p.path("PathPart").asText()});
         }
         Map<String, String> authorizers = new HashMap<>(); // id -> function logical id
+        Map<String, String> authorizerArns = new HashMap<>(); // id -> the ARN its URI names
         for (String id : stack.resourcesOfType("AWS::ApiGateway::Authorizer")) {
             JsonNode p = stack.resolvedProperties(id);
             String type = p.path("Type").asText();
@@ -62,6 +67,7 @@ public record ApiDefinition(String apiId, String stage, List<Route> routes, Stri
                         + " is not supported by the local API stand-in (REQUEST only)");
             }
             authorizers.put(id, functionOf(stack, p.path("AuthorizerUri").asText(), id));
+            authorizerArns.put(id, arnOf(p.path("AuthorizerUri").asText()));
         }
         List<Route> routes = new ArrayList<>();
         for (String id : stack.resourcesOfType("AWS::ApiGateway::Method")) {
@@ -81,8 +87,9 @@ public record ApiDefinition(String apiId, String stage, List<Route> routes, Stri
             String function = functionOf(stack, integration.path("Uri").asText(), id);
             String authorizationType = p.path("AuthorizationType").asText("NONE");
             String authorizer = null;
+            String authorizerId = null;
             if (authorizationType.equals("CUSTOM")) {
-                String authorizerId = p.path("AuthorizerId").asText();
+                authorizerId = p.path("AuthorizerId").asText();
                 authorizer = authorizers.get(authorizerId);
                 if (authorizer == null) {
                     throw new IllegalArgumentException(id + " (AWS::ApiGateway::Method): unknown authorizer "
@@ -92,7 +99,8 @@ public record ApiDefinition(String apiId, String stage, List<Route> routes, Stri
                 throw new IllegalArgumentException(id + " (AWS::ApiGateway::Method): authorization type "
                         + authorizationType + " is not supported by the local API stand-in (CUSTOM or NONE)");
             }
-            routes.add(new Route(method, path, resourceId, function, authorizer, authorizationType));
+            routes.add(new Route(method, path, resourceId, function, authorizer, authorizationType,
+                    arnOf(integration.path("Uri").asText()), authorizerId, authorizerArns.get(authorizerId)));
         }
         String stage = stack.resourcesOfType("AWS::ApiGateway::Stage").stream()
                 .map(s -> stack.resolvedProperties(s).path("StageName").asText()).filter(s -> !s.isEmpty())
@@ -116,6 +124,12 @@ public record ApiDefinition(String apiId, String stage, List<Route> routes, Stri
             current = resource[0];
         }
         throw new IllegalArgumentException(context + ": resource tree too deep or cyclic");
+    }
+
+    /** The function ARN an integration or authorizer URI names (checked by {@link #functionOf} first). */
+    private static String arnOf(String uri) {
+        Matcher m = FUNCTION_IN_URI.matcher(uri);
+        return m.find() ? m.group(1) : null;
     }
 
     private static String functionOf(StackTemplate stack, String uri, String context) {

@@ -12,6 +12,7 @@ import dev.iotonboard.local.EventLog;
 import dev.iotonboard.local.Threads;
 import dev.iotonboard.local.gateway.HttpServers;
 import dev.iotonboard.local.iot.policy.PolicyEvaluator;
+import dev.iotonboard.local.lambda.LambdaPermissions;
 import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.tls.Pki;
 import java.io.ByteArrayInputStream;
@@ -83,6 +84,7 @@ public final class ApiGateway implements AutoCloseable {
     private final String account;
     private final MutualTls mutualTls;
     private final HttpsServer server;
+    private volatile LambdaPermissions permissions;
     /**
      * Requests in progress at once (each thread holds one from its TLS handshake to its answer, waiting on the
      * authorizer and the integration most of the time); as many as the accept backlog. API Gateway itself has no such
@@ -260,6 +262,12 @@ public final class ApiGateway implements AutoCloseable {
         ObjectNode authorizerContext = null;
         if (match.route().authorizerFunction() != null) {
             String function = match.route().authorizerFunction();
+            Optional<String> refused = refused("arn:aws:execute-api:" + region + ":" + account + ":" + api.apiId()
+                    + "/authorizers/" + match.route().authorizerId(), match.route().authorizerArn());
+            if (refused.isPresent()) {
+                log.event("api", what + ": 500 (authorizer " + function + " not invoked: " + refused.get() + ")");
+                return Response.json(500, AUTHORIZER_ERROR, "AuthorizerConfigurationException");
+            }
             ObjectNode event = ApiEvents.authorizerEvent(region, account, api, match, request);
             LambdaRunner.Result result;
             try {
@@ -302,6 +310,12 @@ public final class ApiGateway implements AutoCloseable {
             authorizerContext.put("principalId", answer.get("principalId").asText());
         }
         String function = match.route().function();
+        Optional<String> refused = refused("arn:aws:execute-api:" + region + ":" + account + ":" + api.apiId() + "/"
+                + api.stage() + "/" + match.route().method() + match.route().path(), match.route().functionArn());
+        if (refused.isPresent()) {
+            log.event("api", what + ": 500 (function " + function + " not invoked: " + refused.get() + ")");
+            return Response.json(500, INTERNAL_ERROR, null);
+        }
         ObjectNode event = ApiEvents.proxyEvent(account, api, match, request, authorizerContext);
         LambdaRunner.Result result;
         try {
@@ -325,6 +339,22 @@ public final class ApiGateway implements AutoCloseable {
         log.event("api", what + ": " + mapped.get().status() + (authorizerContext != null ? " (principal "
                 + authorizerContext.path("principalId").asText() + ")" : ""));
         return mapped.get();
+    }
+
+    /**
+     * The functions' resource-based policies: API Gateway may invoke the authorizer and each integration only with a
+     * permission for {@code apigateway.amazonaws.com} from the authorizer's or the method's execute-api ARN, else the
+     * request is a 500 (Lambda developer guide, "Handling Lambda errors with an API Gateway API": an invocation Lambda
+     * rejects). Without them every function may be invoked.
+     */
+    public void permissions(LambdaPermissions permissions) {
+        this.permissions = permissions;
+    }
+
+    private Optional<String> refused(String sourceArn, String targetArn) {
+        LambdaPermissions decisions = permissions;
+        return decisions == null || targetArn == null ? Optional.empty()
+                : decisions.denial(LambdaPermissions.API_GATEWAY, sourceArn, targetArn);
     }
 
     /** The Lambda proxy answer: statusCode, headers, multiValueHeaders, body, isBase64Encoded. */

@@ -11,12 +11,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
  * The functions' resource-based policies (AWS::Lambda::Permission) for the services that invoke them: a topic rule
- * ({@code iot.amazonaws.com}) or an EventBridge rule, scheduled or matching CloudTrail events
- * ({@code events.amazonaws.com}), may invoke its target only when a permission of the template grants that service
+ * ({@code iot.amazonaws.com}), an EventBridge rule, scheduled or matching CloudTrail events
+ * ({@code events.amazonaws.com}), or the API's authorizer and integrations ({@code apigateway.amazonaws.com}; see
+ * {@link #denial(String, String, String)}), may invoke its target only when a permission of the template grants that
+ * service
  * {@code lambda:InvokeFunction} on the ARN the rule targets (an alias's permission covers the alias only, the
  * function's the unqualified function only), with a {@code SourceArn} matching the rule's ARN ({@code *} and
  * {@code ?} wildcards, as ArnLike) and a {@code SourceAccount}, when given, of this account. Without one, Lambda
@@ -27,15 +30,26 @@ public final class LambdaPermissions {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String IOT = "iot.amazonaws.com";
     static final String EVENTS = "events.amazonaws.com";
+    public static final String API_GATEWAY = "apigateway.amazonaws.com";
 
-    /** One permission, its function given as the ARN it names. */
-    record Statement(String logicalId, String functionArn, String action, String principal, String sourceArn,
+    /** One permission, its function given as the ARN it names; {@code sourceArn} and {@code sourceAccount} optional. */
+    public record Statement(String logicalId, String functionArn, String action, String principal, String sourceArn,
             String sourceAccount) {
     }
 
+    private final List<Statement> statements;
+    private final String account;
     private final Map<String, String> denials = new LinkedHashMap<>();
+    private final Map<String, Optional<String>> decided = new ConcurrentHashMap<>();
 
-    private LambdaPermissions() {
+    private LambdaPermissions(List<Statement> statements, String account) {
+        this.statements = List.copyOf(statements);
+        this.account = account;
+    }
+
+    /** These permissions alone, with no rule decided (the API's checks, in tests). */
+    public static LambdaPermissions of(List<Statement> statements, String account) {
+        return new LambdaPermissions(statements, account);
     }
 
     /** The decisions for every rule and target of {@code stack}. */
@@ -49,12 +63,11 @@ public final class LambdaPermissions {
                     properties.path("Action").asText(), properties.path("Principal").asText(),
                     properties.path("SourceArn").asText(null), properties.path("SourceAccount").asText(null)));
         }
-        LambdaPermissions permissions = new LambdaPermissions();
+        LambdaPermissions permissions = new LambdaPermissions(statements, account);
         for (StackTemplate.TopicRule rule : stack.rules().values()) {
             for (JsonNode action : read(rule.payload()).path("Actions")) {
-                permissions.decide(stack, statements, account, rule.logicalId(), stack.getAtt(rule.logicalId(), "Arn",
-                        rule.logicalId()), IOT, arn(action.path("Lambda").path("FunctionArn").asText(), region,
-                        account));
+                permissions.decide(stack, rule.logicalId(), stack.getAtt(rule.logicalId(), "Arn", rule.logicalId()),
+                        IOT, arn(action.path("Lambda").path("FunctionArn").asText(), region, account));
             }
         }
         List<String> eventRules = new ArrayList<>(stack.schedules().keySet());
@@ -63,8 +76,7 @@ public final class LambdaPermissions {
             for (JsonNode target : stack.resolvedProperties(rule).path("Targets")) {
                 String arn = target.path("Arn").asText();
                 if (arn.contains(":lambda:")) {
-                    permissions.decide(stack, statements, account, rule, stack.getAtt(rule, "Arn", rule), EVENTS,
-                            arn);
+                    permissions.decide(stack, rule, stack.getAtt(rule, "Arn", rule), EVENTS, arn);
                 }
             }
         }
@@ -84,17 +96,23 @@ public final class LambdaPermissions {
         return denials.entrySet().stream().map(e -> e.getKey().replace(" ", " -> ") + ": " + e.getValue()).toList();
     }
 
-    private void decide(StackTemplate stack, List<Statement> statements, String account, String source,
-            String sourceArn, String principal, String targetArn) {
+    /**
+     * Why {@code principal} may not invoke {@code targetArn} (a function, alias or version ARN) on behalf of
+     * {@code sourceArn}, or empty when a permission allows it. Decided once per triple.
+     */
+    public Optional<String> denial(String principal, String sourceArn, String targetArn) {
+        return decided.computeIfAbsent(principal + " " + sourceArn + " " + targetArn, key -> statements.stream()
+                .anyMatch(s -> grants(s, targetArn, principal, sourceArn, account)) ? Optional.empty()
+                        : Optional.of("no AWS::Lambda::Permission of the template allows " + principal
+                                + " to call lambda:InvokeFunction on " + targetArn + " from " + sourceArn
+                                + ", so Lambda refuses the invocation"));
+    }
+
+    private void decide(StackTemplate stack, String source, String sourceArn, String principal, String targetArn) {
         Optional<StackTemplate.Function> function = stack.functionByArn(targetArn);
-        if (function.isEmpty()) {
-            return;
-        }
-        boolean allowed = statements.stream().anyMatch(s -> grants(s, targetArn, principal, sourceArn, account));
-        if (!allowed) {
-            denials.put(source + " " + function.get().logicalId(), "no AWS::Lambda::Permission of the template allows "
-                    + principal + " to call lambda:InvokeFunction on " + targetArn + " from " + sourceArn
-                    + ", so Lambda refuses the invocation");
+        if (function.isPresent()) {
+            denial(principal, sourceArn, targetArn).ifPresent(reason -> denials.put(source + " "
+                    + function.get().logicalId(), reason));
         }
     }
 

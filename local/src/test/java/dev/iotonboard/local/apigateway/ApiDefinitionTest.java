@@ -18,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ApiDefinitionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final String FUNCTION = "arn:aws:lambda:us-east-1:000000000000:function:";
+
     private static StackTemplate template(String name) throws Exception {
         return StackTemplate.fromTemplate(Path.of(ApiDefinitionTest.class.getResource("/api/" + name).toURI()),
                 "Api", "000000000000", "us-east-1");
@@ -28,8 +30,8 @@ class ApiDefinitionTest {
         ApiDefinition api = ApiDefinition.from(template("api.template.json")).orElseThrow();
         assertEquals("Api", api.apiId());
         assertEquals("v1", api.stage());
-        assertEquals(List.of(new ApiDefinition.Route("GET", "/things/{id}", "Thing", "SampleFn", "AuthFn", "CUSTOM")),
-                api.routes());
+        assertEquals(List.of(new ApiDefinition.Route("GET", "/things/{id}", "Thing", "SampleFn", "AuthFn", "CUSTOM",
+                FUNCTION + "SampleFn", "Authorizer", FUNCTION + "AuthFn")), api.routes());
         assertEquals("Upload", api.truststoreResource());
         assertTrue(api.truststorePem().startsWith("-----BEGIN CERTIFICATE-----"), api.truststorePem());
         assertEquals(Map.of("id", "t-1"), api.match("GET", "/things/t-1").orElseThrow().pathParameters());
@@ -60,8 +62,9 @@ class ApiDefinitionTest {
         ApiDefinition api = ApiDefinition.from(StackTemplate.fromTemplate(file, "Api", "000000000000", "us-east-1"))
                 .orElseThrow();
 
-        assertEquals(List.of(new ApiDefinition.Route("GET", "/things/{id}", "Thing", "SampleFn", "AuthFn", "CUSTOM")),
-                api.routes());
+        assertEquals(List.of(new ApiDefinition.Route("GET", "/things/{id}", "Thing", "SampleFn", "AuthFn", "CUSTOM",
+                FUNCTION + "SampleFn:live", "Authorizer", FUNCTION + "AuthFn:live")), api.routes(),
+                "the ARNs as the URIs name them: the permissions are the aliases'");
     }
 
     @Test

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotonboard.lambda.core.CertificateIds;
 import dev.iotonboard.local.EventLog;
+import dev.iotonboard.local.lambda.LambdaPermissions;
 import dev.iotonboard.local.lambda.LambdaRunner;
 import dev.iotonboard.local.tls.ClientFiles;
 import dev.iotonboard.local.tls.Pki;
@@ -48,6 +49,9 @@ class ApiGatewayTest {
             {"principalId":"abc","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":
             "execute-api:Invoke","Effect":"Deny","Resource":"*"}]}}""";
 
+    private static final String SAMPLE_ARN = "arn:aws:lambda:us-east-1:000000000000:function:sample-fn";
+    private static final String AUTHORIZER_ARN = "arn:aws:lambda:us-east-1:000000000000:function:auth-fn";
+
     @TempDir
     static Path tmp;
 
@@ -65,8 +69,10 @@ class ApiGatewayTest {
         serverRoot = Pki.rootCa("Server root", Duration.ofDays(1));
         deviceCa = Pki.rootCa("Device CA", Duration.ofDays(1));
         api = new ApiDefinition("Api1", "v1", List.of(
-                new ApiDefinition.Route("GET", "/sample", "Res1", "SampleFn", "AuthFn", "CUSTOM"),
-                new ApiDefinition.Route("POST", "/things/{id}", "Res2", "SampleFn", null, "NONE")),
+                new ApiDefinition.Route("GET", "/sample", "Res1", "SampleFn", "AuthFn", "CUSTOM", SAMPLE_ARN, "Auth1",
+                        AUTHORIZER_ARN),
+                new ApiDefinition.Route("POST", "/things/{id}", "Res2", "SampleFn", null, "NONE", SAMPLE_ARN, null,
+                        null)),
                 CertificateIds.toPem(deviceCa.certificate()), "TruststoreUpload");
         ApiGateway.Invoker invoker = (function, payload) -> {
             invocations.add(new String[] {function, payload});
@@ -183,6 +189,43 @@ class ApiGatewayTest {
         assertEquals(403, missing.status());
         assertEquals(ApiGateway.MISSING_TOKEN, new String(missing.body(), StandardCharsets.UTF_8));
         assertEquals(403, gateway.handle(request("DELETE", "/sample", null)).status());
+    }
+
+    /**
+     * API Gateway may invoke the authorizer and the integration only with their permissions (the authorizer's from
+     * {@code <api>/authorizers/<id>}, the method's from {@code <api>/<stage>/<METHOD>/<path>}); without one, the
+     * request is a 500 and the function is not invoked.
+     */
+    @Test
+    void withoutTheFunctionsPermission_theRequestIs500_andTheFunctionIsNotInvoked() {
+        String api = "arn:aws:execute-api:us-east-1:000000000000:Api1/";
+        LambdaPermissions.Statement authorizer = new LambdaPermissions.Statement("AuthPermission", AUTHORIZER_ARN,
+                "lambda:InvokeFunction", "apigateway.amazonaws.com", api + "authorizers/Auth1", null);
+        LambdaPermissions.Statement sample = new LambdaPermissions.Statement("SamplePermission", SAMPLE_ARN,
+                "lambda:InvokeFunction", "apigateway.amazonaws.com", api + "v1/GET/sample", "000000000000");
+        authorizerError = false;
+        authorizerAnswer = ALLOW;
+        try {
+            gateway.permissions(LambdaPermissions.of(List.of(authorizer, sample), "000000000000"));
+            assertEquals(200, gateway.handle(request("GET", "/sample", null)).status());
+
+            gateway.permissions(LambdaPermissions.of(List.of(sample), "000000000000"));
+            invocations.clear();
+            ApiGateway.Response noAuthorizer = gateway.handle(request("GET", "/sample", null));
+            assertEquals(500, noAuthorizer.status());
+            assertEquals(ApiGateway.AUTHORIZER_ERROR, new String(noAuthorizer.body(), StandardCharsets.UTF_8));
+            assertTrue(invocations.isEmpty(), "the authorizer was not invoked");
+
+            gateway.permissions(LambdaPermissions.of(List.of(authorizer), "000000000000"));
+            invocations.clear();
+            ApiGateway.Response noIntegration = gateway.handle(request("GET", "/sample", null));
+            assertEquals(500, noIntegration.status());
+            assertEquals(ApiGateway.INTERNAL_ERROR, new String(noIntegration.body(), StandardCharsets.UTF_8));
+            assertEquals(List.of("AuthFn"), invocations.stream().map(i -> i[0]).toList(),
+                    "the authorizer ran, the integration did not");
+        } finally {
+            gateway.permissions(null);
+        }
     }
 
     /** Lambda developer guide, "Handling Lambda errors with an API Gateway API": a rejected invocation is a 500. */
