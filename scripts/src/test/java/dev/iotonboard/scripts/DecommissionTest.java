@@ -233,8 +233,9 @@ class DecommissionTest {
       assertTrue(call.startsWith("--endpoint-url " + iot.endpoint() + " --region eu-west-1 --profile ops"), call);
     }
     for (RecordedCall call : iot.calls()) {
-      assertTrue(call.header("authorization").contains("Credential=AKIDOPS/"), call.header("authorization"));
-      assertTrue(call.header("authorization").contains("/eu-west-1/iot/aws4_request"), call.header("authorization"));
+      // the service name in the scope differs by CLI (IoT's model signs as execute-api; botocore as iot)
+      assertTrue(call.header("authorization").matches(".*Credential=AKIDOPS/\\d{8}/eu-west-1/[a-z-]+/aws4_request.*"),
+          call.header("authorization"));
     }
     r.assertStderrContains("set certificate " + a + " INACTIVE (was ACTIVE): done",
         "certificate " + b + ": already REVOKED",
