@@ -200,15 +200,11 @@ public final class LocalIotCore implements AutoCloseable {
             }
             lambdas.onFailureDestinations(sqs::sendToArn);
             SqsApi sqsApi = new SqsApi(sqs, gateway.url(), log);
-            if (iam != null) {
-                sqsApi.iam(iam);
-            }
+            sqsApi.iam(iam);
             gateway.addHandler(sqsApi);
             LambdaApi lambdaApi = new LambdaApi(options.region(), options.account(), stack.functions().values(),
                     lambdas::invokeAsync, lambdas::invoke, log);
-            if (iam != null) {
-                lambdaApi.iam(iam);
-            }
+            lambdaApi.iam(iam);
             gateway.addHandler(lambdaApi);
             scheduler = new Scheduler(stack.schedules().values(),
                     (function, payload) -> lambdas.invokeAsync(function, payload, "schedule"),

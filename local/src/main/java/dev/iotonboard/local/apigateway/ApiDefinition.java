@@ -126,20 +126,20 @@ public record ApiDefinition(String apiId, String stage, List<Route> routes, Stri
         throw new IllegalArgumentException(context + ": resource tree too deep or cyclic");
     }
 
-    /** The function ARN an integration or authorizer URI names (checked by {@link #functionOf} first). */
+    /** The function ARN an integration or authorizer URI names, or null when it names none. */
     private static String arnOf(String uri) {
         Matcher m = FUNCTION_IN_URI.matcher(uri);
         return m.find() ? m.group(1) : null;
     }
 
     private static String functionOf(StackTemplate stack, String uri, String context) {
-        Matcher m = FUNCTION_IN_URI.matcher(uri);
-        if (!m.find()) {
+        String arn = arnOf(uri);
+        if (arn == null) {
             throw new IllegalArgumentException(context + ": integration URI is not a Lambda function: " + uri);
         }
-        return stack.functionByArn(m.group(1)).map(StackTemplate.Function::logicalId)
+        return stack.functionByArn(arn).map(StackTemplate.Function::logicalId)
                 .orElseThrow(() -> new IllegalArgumentException(context + ": no function, alias or version "
-                        + m.group(1) + " in the stack (integration URI " + uri + ")"));
+                        + arn + " in the stack (integration URI " + uri + ")"));
     }
 
     /** {logical id, PEM} of the truststore upload. */

@@ -310,8 +310,8 @@ public final class ApiGateway implements AutoCloseable {
             authorizerContext.put("principalId", answer.get("principalId").asText());
         }
         String function = match.route().function();
-        Optional<String> refused = refused("arn:aws:execute-api:" + region + ":" + account + ":" + api.apiId() + "/"
-                + api.stage() + "/" + match.route().method() + match.route().path(), match.route().functionArn());
+        Optional<String> refused = refused(ApiEvents.methodArn(region, account, api, match.route().method(),
+                match.route().path()), match.route().functionArn());
         if (refused.isPresent()) {
             log.event("api", what + ": 500 (function " + function + " not invoked: " + refused.get() + ")");
             return Response.json(500, INTERNAL_ERROR, null);

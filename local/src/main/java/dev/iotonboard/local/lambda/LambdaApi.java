@@ -39,8 +39,8 @@ import java.util.regex.Pattern;
  * all in use 429 TooManyRequestsException, {@code "Reason":"ReservedFunctionConcurrentInvocationLimitExceeded"}
  * (the runner's {@link LambdaRunner.Throttled}). A call signed with a function's credentials must be allowed
  * {@code lambda:InvokeFunction} on the function's ARN (qualified when a qualifier is given) by the function's role,
- * else 403 AccessDeniedException, before the function is looked up (see {@link #iam}). Errors: header {@code x-amzn-ErrorType}, body
- * {@code {"Type":"User","message"|"Message":...}} as the model's error shapes.
+ * else 403 AccessDeniedException, before the function is looked up (see {@link #iam}). Errors: header
+ * {@code x-amzn-ErrorType}, body {@code {"Type":"User","message"|"Message":...}} as the model's error shapes.
  */
 public final class LambdaApi implements Gateway.Handler {
 

@@ -88,12 +88,16 @@ public final class LambdaPermissions {
      * may (or when neither is known here: the caller's own checks answer for those).
      */
     public Optional<String> denial(String sourceLogicalId, String functionLogicalId) {
-        return Optional.ofNullable(denials.get(sourceLogicalId + " " + functionLogicalId));
+        return Optional.ofNullable(denials.get(pair(sourceLogicalId, functionLogicalId)));
     }
 
     /** Every refused pair: "rule -> function: reason", for the tool's start-up log. */
     public List<String> refusals() {
-        return denials.entrySet().stream().map(e -> e.getKey().replace(" ", " -> ") + ": " + e.getValue()).toList();
+        return denials.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
+    }
+
+    private static String pair(String source, String function) {
+        return source + " -> " + function;
     }
 
     /**
@@ -111,8 +115,8 @@ public final class LambdaPermissions {
     private void decide(StackTemplate stack, String source, String sourceArn, String principal, String targetArn) {
         Optional<StackTemplate.Function> function = stack.functionByArn(targetArn);
         if (function.isPresent()) {
-            denial(principal, sourceArn, targetArn).ifPresent(reason -> denials.put(source + " "
-                    + function.get().logicalId(), reason));
+            denial(principal, sourceArn, targetArn).ifPresent(reason -> denials.put(pair(source,
+                    function.get().logicalId()), reason));
         }
     }
 

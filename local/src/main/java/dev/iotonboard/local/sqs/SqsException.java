@@ -2,8 +2,9 @@ package dev.iotonboard.local.sqs;
 
 /**
  * An SQS error as both wire protocols name it: {@code shape} is the service model's error shape (the JSON protocol's
- * {@code __type}, prefixed with the model's namespace unless it has one), {@code code} the query protocol's error code (also sent in JSON answers as
- * {@code x-amzn-query-error: <code>;Sender}, which botocore and the SDK read for query-compatible services).
+ * {@code __type}, prefixed with the model's namespace unless it has one), {@code code} the query protocol's error
+ * code (also sent in JSON answers as {@code x-amzn-query-error: <code>;Sender}, which botocore and the SDK read for
+ * query-compatible services).
  */
 public final class SqsException extends RuntimeException {
     private final String shape;

@@ -52,8 +52,8 @@ final class SqsWire {
     /** An error answer in the request's protocol: the model's shape (JSON) or its query error code (XML). */
     static void sendError(HttpExchange exchange, boolean json, SqsException e, String requestId) throws IOException {
         if (json) {
-            ObjectNode error = JSON.createObjectNode().put("__type", (e.shape().contains("#") ? "" : "com.amazonaws.sqs#")
-                    + e.shape())
+            String type = e.shape().contains("#") ? e.shape() : "com.amazonaws.sqs#" + e.shape();
+            ObjectNode error = JSON.createObjectNode().put("__type", type)
                     .put("message", e.getMessage());
             sendJson(exchange, e.status(), requestId, error, e.code() + ";Sender");
         } else {
