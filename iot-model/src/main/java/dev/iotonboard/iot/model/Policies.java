@@ -1,7 +1,5 @@
 package dev.iotonboard.iot.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotonboard.iot.model.Registry.Policy;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -40,15 +38,15 @@ public final class Policies {
     }
 
     /**
-     * CreatePolicy: version "1", the default. A name taken is ResourceAlreadyExistsException 409; a document that
-     * is not a JSON object with a Statement is MalformedPolicyException 400 (what AWS parses further is not modelled).
+     * CreatePolicy: version "1", the default. A name taken is ResourceAlreadyExistsException 409; a document
+     * outside IoT's policy grammar is MalformedPolicyException 400 ({@link PolicyGrammar}).
      */
     public Policy create(String name, String document) {
         synchronized (store.lock) {
             if (store.policies.containsKey(name)) {
                 throw IotException.alreadyExists("Policy " + name + " already exists", name);
             }
-            requireDocument(document);
+            PolicyGrammar.check(document);
             put(name, document);
             return store.policies.get(name);
         }
@@ -86,7 +84,7 @@ public final class Policies {
     public Registry.PolicyVersion createVersion(String name, String document, boolean setAsDefault) {
         synchronized (store.lock) {
             Policy policy = get(name);
-            requireDocument(document);
+            PolicyGrammar.check(document);
             if (policy.versions().size() >= MAX_VERSIONS) {
                 throw IotException.versionsLimitExceeded("The policy " + name + " already has the maximum number of "
                         + MAX_VERSIONS + " versions");
@@ -168,17 +166,6 @@ public final class Policies {
                 }
             }
             return names.stream().map(store.policies::get).filter(Objects::nonNull).toList();
-        }
-    }
-
-    private static void requireDocument(String document) {
-        try {
-            JsonNode json = RestJson.JSON.readTree(document == null ? "" : document);
-            if (json == null || !json.isObject() || !json.has("Statement")) {
-                throw IotException.malformedPolicy("The policy document is not a JSON object with a Statement");
-            }
-        } catch (JsonProcessingException e) {
-            throw IotException.malformedPolicy("The policy document is not JSON: " + e.getOriginalMessage());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.iotonboard.local.lambda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotonboard.local.iot.policy.PolicyEvaluator;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The functions' resource-based policies (AWS::Lambda::Permission) for the services that invoke them: a topic rule
@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  * {@link #denial(String, String, String)}), may invoke its target only when a permission of the template grants that
  * service
  * {@code lambda:InvokeFunction} on the ARN the rule targets (an alias's permission covers the alias only, the
- * function's the unqualified function only), with a {@code SourceArn} matching the rule's ARN ({@code *} and
- * {@code ?} wildcards, as ArnLike) and a {@code SourceAccount}, when given, of this account. Without one, Lambda
+ * function's the unqualified function only), with a {@code SourceArn} matching the rule's ARN (ArnLike, part by
+ * part: {@link PolicyEvaluator#arnLike}) and a {@code SourceAccount}, when given, of this account. Without one, Lambda
  * refuses the service's call (Lambda developer guide, "Using resource-based policies in Lambda", "Granting function
  * access to AWS services"). Every decision is made once, when the stack is read.
  */
@@ -126,21 +126,8 @@ public final class LambdaPermissions {
         return (action.equals("lambda:invokefunction") || action.equals("lambda:*") || action.equals("*"))
                 && (statement.principal().equals(principal) || statement.principal().equals("*"))
                 && statement.functionArn().equals(targetArn)
-                && (statement.sourceArn() == null || arnLike(statement.sourceArn(), sourceArn))
+                && (statement.sourceArn() == null || PolicyEvaluator.arnLike(statement.sourceArn(), sourceArn))
                 && (statement.sourceAccount() == null || statement.sourceAccount().equals(account));
-    }
-
-    /** ArnLike with {@code *} (any characters) and {@code ?} (one character). */
-    static boolean arnLike(String pattern, String arn) {
-        StringBuilder regex = new StringBuilder();
-        for (char c : pattern.toCharArray()) {
-            regex.append(switch (c) {
-                case '*' -> ".*";
-                case '?' -> ".";
-                default -> Pattern.quote(String.valueOf(c));
-            });
-        }
-        return arn.matches(regex.toString());
     }
 
     /** A function reference (name, name:qualifier, partial or full ARN) as the full ARN it names. */

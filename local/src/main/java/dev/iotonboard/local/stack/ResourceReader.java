@@ -1,6 +1,8 @@
 package dev.iotonboard.local.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.iot.model.IotException;
+import dev.iotonboard.iot.model.PolicyGrammar;
 import dev.iotonboard.local.stack.StackTemplate.Alias;
 import dev.iotonboard.local.stack.StackTemplate.Function;
 import dev.iotonboard.local.stack.StackTemplate.IotPolicy;
@@ -262,6 +264,12 @@ final class ResourceReader {
             throw new IllegalArgumentException(id + " (AWS::IoT::Policy): no PolicyDocument");
         }
         String text = document.isTextual() ? document.asText() : document.toString();
+        try {
+            PolicyGrammar.check(text);
+        } catch (IotException e) {
+            throw new IllegalArgumentException(id + " (AWS::IoT::Policy): IoT would refuse it (CloudFormation fails the"
+                    + " deployment): " + e.getMessage());
+        }
         String name = intrinsics.ref(id, id);
         policies.put(id, new IotPolicy(id, name, text));
     }

@@ -68,6 +68,8 @@ class LambdaPermissionsTest {
         assertEquals(Optional.empty(), ruleToFn(r -> { }));
         assertEquals(Optional.empty(), ruleToFn(r -> permission(r).put("SourceArn", RULE_ARN + "*")),
                 "ArnLike wildcards");
+        assertEquals(Optional.empty(), ruleToFn(r -> permission(r).put("SourceArn", "arn:aws:iot:*:*:rule/*")),
+                "a wildcard per part of the ARN");
         assertEquals(Optional.empty(), ruleToFn(r -> permission(r).put("SourceAccount", "000000000000")));
         assertEquals(Optional.empty(), ruleToFn(r -> permission(r).remove("SourceArn")), "any source of the service");
     }
@@ -83,6 +85,8 @@ class LambdaPermissionsTest {
                 ruleToFn(r -> r.remove("RuleInvokeFn")));
         assertTrue(ruleToFn(r -> permission(r).put("Principal", "events.amazonaws.com")).isPresent(), "another service");
         assertTrue(ruleToFn(r -> permission(r).put("SourceArn", RULE_ARN + "other")).isPresent(), "another rule");
+        assertTrue(ruleToFn(r -> permission(r).put("SourceArn", "arn:aws:iot:*:rule/*")).isPresent(),
+                "ArnLike's wildcards do not span the parts of an ARN: region and account are missing");
         assertTrue(ruleToFn(r -> permission(r).put("SourceAccount", "111122223333")).isPresent(), "another account");
         assertTrue(ruleToFn(r -> permission(r).put("Action", "lambda:GetFunction")).isPresent(), "another action");
         assertTrue(ruleToFn(r -> permission(r).put("FunctionName", function + ":live")).isPresent(),

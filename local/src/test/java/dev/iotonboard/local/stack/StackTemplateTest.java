@@ -46,7 +46,8 @@ public class StackTemplateTest {
                 JSON.convertValue(JSON.readTree(jitr.document()).path("Statement").get(0).path("Resource"),
                         List.class));
         assertEquals("app-policy", stack.policies().get("NamedPolicy").name());
-        assertEquals("{\"Statement\":[]}", stack.policies().get("NamedPolicy").document());
+        assertEquals("{\"Statement\":{\"Effect\":\"Deny\",\"Action\":\"iot:*\",\"Resource\":\"*\"}}",
+                stack.policies().get("NamedPolicy").document(), "a document given as text is taken as it is");
     }
 
     @Test
@@ -245,6 +246,15 @@ public class StackTemplateTest {
             }
         });
         assertTrue(e.getMessage().startsWith("Group (AWS::IoT::ThingGroup)"), e.getMessage());
+    }
+
+    @Test
+    void policyIotWouldRefuse_isAnErrorNamingTheResource(@TempDir Path dir) throws IOException {
+        IllegalArgumentException e = failure(dir, r -> ((ObjectNode) r.path("NamedPolicy").path("Properties"))
+                .put("PolicyDocument", "{\"Statement\":{\"Effect\":\"deny\",\"Action\":\"iot:*\","
+                        + "\"Resource\":\"*\"}}"));
+        assertTrue(e.getMessage().startsWith("NamedPolicy (AWS::IoT::Policy): IoT would refuse it"), e.getMessage());
+        assertTrue(e.getMessage().contains("Effect must be \"Allow\" or \"Deny\""), e.getMessage());
     }
 
     @Test

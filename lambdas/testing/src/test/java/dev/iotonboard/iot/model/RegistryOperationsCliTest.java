@@ -143,6 +143,11 @@ class RegistryOperationsCliTest {
                 .path("defaultVersionId").asText());
         aws(cli, "create-policy", "--policy-name", "bad", "--policy-document", "not json")
                 .failedWith("MalformedPolicyException");
+        String lowerCaseDeny = aws(cli, "create-policy-version", "--policy-name", "app", "--policy-document",
+                ALLOW.replace("Allow", "deny")).failedWith("MalformedPolicyException").err();
+        assertTrue(lowerCaseDeny.contains("Policy document is Malformed: Statement 0: Effect must be"), lowerCaseDeny);
+        assertEquals("6", aws(cli, "get-policy", "--policy-name", "app").succeeded().json()
+                .path("defaultVersionId").asText(), "a refused version is not created");
     }
 
     @ParameterizedTest

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The registry's own behaviour; what it answers over REST-JSON is IotApi's (and OneIotModelTest's, in local). */
 class RegistryTest {
+    private static final String POLICY =
+            "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"iot:Publish\",\"Resource\":\"*\"}}";
 
     @Test
     void stateFile_keepsEverythingAcrossRestarts(@TempDir Path dir) {
@@ -49,8 +51,8 @@ class RegistryTest {
         first.things().create("t1", "sensor", Map.of("k", "v"));
         first.thingGroups().create("fleet", null, Map.of());
         first.thingGroups().addThing("fleet", "t1");
-        first.policies().create("app", "{\"Statement\":[]}");
-        first.policies().createVersion("app", "{\"Statement\":[{}]}", true);
+        first.policies().create("app", POLICY.replace("Allow", "Deny"));
+        first.policies().createVersion("app", POLICY, true);
         first.policies().attach("app", first.thingGroupArn("fleet"));
 
         Registry second = new Registry("us-east-1", "000000000000", file);
@@ -59,7 +61,7 @@ class RegistryTest {
         assertEquals("sensor", second.things().get("t1").thingTypeName());
         assertEquals(List.of("fleet"), second.thingGroups().groupsFor("t1"));
         assertEquals("2", second.policies().get("app").defaultVersionId());
-        assertEquals("{\"Statement\":[{}]}", second.policies().get("app").document());
+        assertEquals(POLICY, second.policies().get("app").document());
         assertEquals(2, second.policies().versions("app").size());
         assertEquals(List.of(second.thingGroupArn("fleet")), second.policies().targets("app"));
     }
