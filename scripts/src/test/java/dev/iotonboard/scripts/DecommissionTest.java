@@ -52,10 +52,7 @@ class DecommissionTest {
     iot = IotDouble.start();
     client = iot.client();
     awsLog = tmp.resolve("aws.log");
-    sandbox = new Sandbox(tmp).installFake("aws-logged", "aws")
-        .env("FAKE_AWS_LOG", awsLog.toString())
-        .env("FAKE_REAL_AWS", RegistryTable.AWS);
-    RegistryTable.cliEnv().forEach(sandbox::env);
+    sandbox = new Sandbox(tmp).realAws("aws-logged", awsLog);
   }
 
   @AfterEach

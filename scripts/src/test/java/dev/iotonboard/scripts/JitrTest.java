@@ -133,9 +133,7 @@ class JitrTest {
   void jitr_thingNameOtherThanTheCertificateCnIsRefusedBeforeAnyNetworkCall() {
     String other = sandbox.createDevice("--key-type", "ec");
     Path awsLog = tmp.resolve("aws.log");
-    sandbox.installFake("aws-logged", "aws").env("FAKE_AWS_LOG", awsLog.toString())
-        .env("FAKE_REAL_AWS", RegistryTable.AWS)
-        .script("curl", OK).script("mosquitto_pub", "0");
+    sandbox.realAws("aws-logged", awsLog).script("curl", OK).script("mosquitto_pub", "0");
 
     // No --endpoint: the endpoint lookup (an AWS call) must not happen either.
     sandbox.run("device/jitr.sh", "--thing-name", other, "--device-dir", deviceDir.toString(), "--initial-delay", "0")
@@ -345,11 +343,7 @@ class JitrTest {
   @Test
   void jitr_endpointFromDescribeEndpointThroughTheGivenAwsEndpoint() {
     Path awsLog = tmp.resolve("aws.log");
-    sandbox.installFake("aws-logged", "aws")
-        .env("FAKE_AWS_LOG", awsLog.toString())
-        .env("FAKE_REAL_AWS", RegistryTable.AWS)
-        .script("curl", OK).script("mosquitto_pub", "0");
-    RegistryTable.cliEnv().forEach(sandbox::env);
+    sandbox.realAws("aws-logged", awsLog).script("curl", OK).script("mosquitto_pub", "0");
 
     try (IotDouble iot = IotDouble.start()) {
       sandbox.run("device/jitr.sh", "--endpoint-url", iot.endpoint().toString(), "--region", "eu-west-1",

@@ -38,10 +38,7 @@ class RebindTest {
     client = iot.client();
     client.createThing(r -> r.thingName(THING).attributePayload(p -> p.attributes(Map.of("site", "plant-7"))));
     awsLog = tmp.resolve("aws.log");
-    sandbox = new Sandbox(tmp).installFake("aws-sts-identity", "aws")
-        .env("FAKE_AWS_LOG", awsLog.toString())
-        .env("FAKE_REAL_AWS", RegistryTable.AWS);
-    RegistryTable.cliEnv().forEach(sandbox::env);
+    sandbox = new Sandbox(tmp).realAws("aws-sts-identity", awsLog);
   }
 
   @AfterEach

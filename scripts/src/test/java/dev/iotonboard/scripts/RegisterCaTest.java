@@ -40,10 +40,8 @@ class RegisterCaTest {
   @BeforeEach
   void setUp() {
     iot = IotDouble.start();
-    sandbox = new Sandbox(tmp).withCa().installFake("aws-logged", "aws");
     awsLog = tmp.resolve("aws.log");
-    sandbox.env("FAKE_AWS_LOG", awsLog.toString()).env("FAKE_REAL_AWS", RegistryTable.AWS);
-    RegistryTable.cliEnv().forEach(sandbox::env);
+    sandbox = new Sandbox(tmp).withCa().realAws("aws-logged", awsLog);
     Path config = tmp.resolve("aws-config");
     Path credentials = tmp.resolve("aws-credentials");
     Sandbox.write(config, "[profile demo]\nregion = us-west-2\n[profile envprofile]\nregion = us-west-2\n");
@@ -246,8 +244,7 @@ class RegisterCaTest {
 
   @Test
   void registerCa_needsTheCaBeforeAnyAwsCall() {
-    Sandbox empty = new Sandbox(tmp.resolve("empty")).installFake("aws-logged", "aws")
-        .env("FAKE_AWS_LOG", awsLog.toString()).env("FAKE_REAL_AWS", RegistryTable.AWS)
+    Sandbox empty = new Sandbox(tmp.resolve("empty")).realAws("aws-logged", awsLog)
         .env("AWS_ENDPOINT_URL_IOT", iot.endpoint().toString());
 
     empty.run("ca/register-ca.sh").assertExit(1).assertStderrContains("run scripts/ca/create-ca.sh");

@@ -102,6 +102,17 @@ final class Sandbox {
     return p;
   }
 
+  /**
+   * The real AWS CLI as {@code aws}, behind {@code wrapper} (fakes/aws-logged, or a wrapper that fakes one service)
+   * logging each call to {@code log}; with the test credentials and region and no config files
+   * ({@link RegistryTable#cliEnv}).
+   */
+  Sandbox realAws(String wrapper, Path log) {
+    installFake(wrapper, "aws").env("FAKE_AWS_LOG", log.toString()).env("FAKE_REAL_AWS", RegistryTable.AWS);
+    RegistryTable.cliEnv().forEach(this::env);
+    return this;
+  }
+
   /** Installs a fake executable from src/test/resources/fakes under the given name. */
   Sandbox installFake(String resource, String name) {
     try (InputStream in = Sandbox.class.getResourceAsStream("/fakes/" + resource)) {

@@ -2,11 +2,11 @@ package dev.iotonboard.local.iot.data;
 
 import dev.iotonboard.iot.model.Registry;
 import dev.iotonboard.local.iot.policy.PolicyEvaluator;
-import dev.iotonboard.local.tls.Pki;
 import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What a device may do on the data plane: the IoT policies attached to its certificate and to the thing groups of its
@@ -49,27 +49,42 @@ final class DevicePolicies {
     }
 
     /**
-     * Policy variables of an MQTT connection: the client id, the certificate's, and the thing ones when the client
-     * id names a thing attached to the certificate.
+     * Policy variables of an MQTT connection: the client id, the client's address ({@code aws:SourceIp}), the
+     * certificate's, and, when the client id names a thing attached to the certificate, the thing's name, type and
+     * attributes ({@code iot:Connection.Thing.Attributes[name]}).
      */
-    Map<String, String> mqttContext(String clientId, String certificateId, X509Certificate leaf) {
+    Map<String, String> mqttContext(String clientId, String certificateId, X509Certificate leaf, String sourceIp) {
         Map<String, String> context = new LinkedHashMap<>();
         context.put("iot:ClientId", clientId);
-        putCertificateVariables(context, leaf);
-        boolean attached = registry.things().find(clientId).isPresent()
-                && registry.thingPrincipals().principals(clientId).contains(registry.certificateArn(certificateId));
-        if (attached) {
-            context.put("iot:Connection.Thing.ThingName", clientId);
+        if (sourceIp != null) {
+            context.put("aws:SourceIp", sourceIp);
         }
-        context.put("iot:Connection.Thing.IsAttached", Boolean.toString(attached));
+        putCertificateVariables(context, leaf);
+        Optional<Registry.Thing> thing = registry.things().find(clientId)
+                .filter(t -> registry.thingPrincipals().principals(clientId)
+                        .contains(registry.certificateArn(certificateId)));
+        thing.ifPresent(t -> {
+            context.put("iot:Connection.Thing.ThingName", clientId);
+            if (t.thingTypeName() != null) {
+                context.put("iot:Connection.Thing.ThingTypeName", t.thingTypeName());
+            }
+            t.attributes().forEach((name, value) ->
+                    context.put("iot:Connection.Thing.Attributes[" + name + "]", value));
+        });
+        context.put("iot:Connection.Thing.IsAttached", Boolean.toString(thing.isPresent()));
         return context;
     }
 
+    /**
+     * The certificate variables (cert-policy-variables.md): {@code iot:Certificate.SerialNumber}, and
+     * {@code iot:Certificate.Subject.<attribute>} and {@code iot:Certificate.Issuer.<attribute>} for each attribute of
+     * the subject and issuer names that holds exactly one value (one with several is left unresolved).
+     */
     private static void putCertificateVariables(Map<String, String> context, X509Certificate leaf) {
-        String subjectCn = Pki.commonName(leaf);
-        if (subjectCn != null) {
-            context.put("iot:Certificate.Subject.CommonName", subjectCn);
-        }
+        CertificateNames.attributes(leaf.getSubjectX500Principal())
+                .forEach((name, value) -> context.put("iot:Certificate.Subject." + name, value));
+        CertificateNames.attributes(leaf.getIssuerX500Principal())
+                .forEach((name, value) -> context.put("iot:Certificate.Issuer." + name, value));
         context.put("iot:Certificate.SerialNumber", leaf.getSerialNumber().toString());
     }
 }

@@ -45,6 +45,7 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
     private final DevicePolicies policies;
     final Channel channel;
     final String peer;
+    private final String sourceIp;
     private final MqttAnswers answers = new MqttAnswers();
     private final MqttConnect connect;
     private final MqttPublishes publishes;
@@ -64,7 +65,8 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
         this.policies = broker.policies;
         this.channel = channel;
         InetSocketAddress remote = (InetSocketAddress) channel.remoteAddress();
-        this.peer = remote == null ? "?" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
+        this.sourceIp = remote == null ? null : remote.getAddress().getHostAddress();
+        this.peer = remote == null ? "?" : sourceIp + ":" + remote.getPort();
         this.connect = new MqttConnect(this, broker, answers);
         this.publishes = new MqttPublishes(this, broker, answers);
         this.subscriptions = new MqttSubscriptions(this, broker, answers);
@@ -207,7 +209,7 @@ final class MqttSession extends ChannelInboundHandlerAdapter {
     void identify(String clientId, String certificateId) {
         this.certificateId = certificateId;
         this.clientId = clientId;
-        context = policies.mqttContext(clientId, certificateId, chain[0]);
+        context = policies.mqttContext(clientId, certificateId, chain[0], sourceIp);
     }
 
     /** Whether the client id names a thing attached to the certificate (the thing policy variables resolve). */

@@ -113,14 +113,19 @@ public final class PolicyEvaluator {
         return false;
     }
 
-    /** The pattern as a regex, variables substituted as literals; empty when a variable cannot be resolved. */
+    /**
+     * The pattern as a regex, variables substituted as literals (the special ones {@code ${*}}, {@code ${?}} and
+     * {@code ${$}} too); empty when a variable cannot be resolved.
+     */
     static Optional<Pattern> compile(String pattern, Map<String, String> context, boolean ignoreCase) {
         StringBuilder regex = new StringBuilder();
         Matcher variables = VARIABLE.matcher(pattern);
         int last = 0;
         while (variables.find()) {
             regex.append(glob(pattern.substring(last, variables.start())));
-            String value = context.get(variables.group(1));
+            String name = variables.group(1);
+            // ${*}, ${?} and ${$} stand for the character itself (IAM User Guide, "Policy variables")
+            String value = name.equals("*") || name.equals("?") || name.equals("$") ? name : context.get(name);
             if (value == null || value.isEmpty()) {
                 return Optional.empty();
             }

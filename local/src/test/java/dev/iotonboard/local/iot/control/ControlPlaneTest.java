@@ -227,8 +227,14 @@ class ControlPlaneTest {
 
     @Test
     void awsCli_registryOperations_onTheLocalControlPlane() throws Exception {
-        String document = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
-        assertEquals(0, cli("create-policy", "--policy-name", "cli-fleet", "--policy-document", document).exit());
+        String document = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iot:Publish\","
+                + "\"Resource\":\"arn:aws:iot:us-east-1:000000000000:topic/fleet/*\"}]}";
+        AwsCli.Result created = cli("create-policy", "--policy-name", "cli-fleet", "--policy-document", document);
+        assertEquals(0, created.exit(), created.err());
+        AwsCli.Result empty = cli("create-policy", "--policy-name", "cli-empty", "--policy-document",
+                "{\"Version\":\"2012-10-17\",\"Statement\":[]}");
+        assertTrue(empty.exit() != 0 && empty.err().contains("MalformedPolicyException")
+                && empty.err().contains("Policy document is Malformed: the document has no Statement"), empty.err());
         AwsCli.Result group = cli("create-thing-group", "--thing-group-name", "cli-fleet", "--query", "thingGroupArn",
                 "--output", "text");
         assertEquals(0, group.exit(), group.err());

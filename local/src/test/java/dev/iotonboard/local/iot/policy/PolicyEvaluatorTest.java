@@ -114,6 +114,16 @@ class PolicyEvaluatorTest {
     }
 
     @Test
+    void evaluate_specialVariablesStandForTheCharacterItself() {
+        String policy = """
+                {"Statement":[{"Effect":"Allow","Action":"iot:Publish",
+                 "Resource":"arn:aws:iot:*:*:topic/a${*}b${?}c${$}"}]}""";
+        assertEquals(ALLOW, PolicyEvaluator.evaluate(List.of(policy), "iot:Publish", ARN + "topic/a*b?c$", Map.of()));
+        assertEquals(IMPLICIT_DENY, PolicyEvaluator.evaluate(List.of(policy), "iot:Publish", ARN + "topic/axbyc$",
+                Map.of()));
+    }
+
+    @Test
     void evaluate_noPolicyOrBadJsonIsImplicitDeny() {
         assertEquals(IMPLICIT_DENY, PolicyEvaluator.evaluate(List.of(), "iot:Publish", ARN + "topic/a", Map.of()));
         assertEquals(IMPLICIT_DENY, PolicyEvaluator.evaluate(List.of("not json"), "iot:Publish", ARN + "topic/a",
