@@ -203,8 +203,8 @@ public final class PolicyEvaluator {
             case "StringNotEqualsIgnoreCase" -> expected.stream().noneMatch(e -> e.asText().equalsIgnoreCase(actual));
             case "StringLike" -> expected.stream().anyMatch(e -> like(e.asText(), actual, context));
             case "StringNotLike" -> expected.stream().noneMatch(e -> like(e.asText(), actual, context));
-            // "In spite of the name difference ArnEquals behaves exactly the same as ArnLike" (IAM: both match each
-            // of the six colon-separated parts of the ARN on its own)
+            // IAM treats the two alike: each of the ARN's six colon-separated parts is matched on its own, with
+            // wildcards (IAM User Guide, "Condition operators", Amazon Resource Name)
             case "ArnEquals", "ArnLike" -> expected.stream().anyMatch(e -> arnLike(e.asText(), actual));
             case "ArnNotEquals", "ArnNotLike" -> expected.stream().noneMatch(e -> arnLike(e.asText(), actual));
             case "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan",
