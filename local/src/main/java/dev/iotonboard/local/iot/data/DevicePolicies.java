@@ -39,11 +39,13 @@ final class DevicePolicies {
     }
 
     /**
-     * Policy variables of an HTTPS connection: certificate ones only. HTTPS has no client id, so
-     * {@code iot:ClientId} and the thing variables stay unresolved (thing-policy-variables.md, http.md).
+     * Policy variables of an HTTPS connection: the client's address ({@code aws:SourceIp}) and the certificate's.
+     * HTTPS has no client id, so {@code iot:ClientId} and the thing variables stay unresolved
+     * (thing-policy-variables.md, http.md).
      */
-    static Map<String, String> httpsContext(X509Certificate leaf) {
+    static Map<String, String> httpsContext(X509Certificate leaf, String sourceIp) {
         Map<String, String> context = new LinkedHashMap<>();
+        putSourceIp(context, sourceIp);
         putCertificateVariables(context, leaf);
         return context;
     }
@@ -56,9 +58,7 @@ final class DevicePolicies {
     Map<String, String> mqttContext(String clientId, String certificateId, X509Certificate leaf, String sourceIp) {
         Map<String, String> context = new LinkedHashMap<>();
         context.put("iot:ClientId", clientId);
-        if (sourceIp != null) {
-            context.put("aws:SourceIp", sourceIp);
-        }
+        putSourceIp(context, sourceIp);
         putCertificateVariables(context, leaf);
         Optional<Registry.Thing> thing = registry.things().find(clientId)
                 .filter(t -> registry.thingPrincipals().principals(clientId)
@@ -73,6 +73,12 @@ final class DevicePolicies {
         });
         context.put("iot:Connection.Thing.IsAttached", Boolean.toString(thing.isPresent()));
         return context;
+    }
+
+    private static void putSourceIp(Map<String, String> context, String sourceIp) {
+        if (sourceIp != null) {
+            context.put("aws:SourceIp", sourceIp);
+        }
     }
 
     /**

@@ -111,7 +111,8 @@ public final class HttpsDataPlane implements AutoCloseable {
     }
 
     private void serve(SSLSocket socket) {
-        String peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+        String sourceIp = socket.getInetAddress().getHostAddress();
+        String peer = sourceIp + ":" + socket.getPort();
         try (socket) {
             socket.setSoTimeout(30_000);
             try {
@@ -134,7 +135,7 @@ public final class HttpsDataPlane implements AutoCloseable {
             if (admitted.isEmpty() || request == null) {
                 return;
             }
-            respond(out, handle(request, admitted.get(), leaf));
+            respond(out, handle(request, admitted.get(), leaf, sourceIp));
         } catch (IOException e) {
             if (!closed) {
                 log.event("https", "connection " + peer + " ended: " + e.getMessage());
@@ -149,7 +150,8 @@ public final class HttpsDataPlane implements AutoCloseable {
     private record Response(int status, String reason, String body) {
     }
 
-    private Response handle(Request request, Registry.Certificate certificate, X509Certificate leaf) {
+    private Response handle(Request request, Registry.Certificate certificate, X509Certificate leaf,
+            String sourceIp) {
         String traceId = UUID.randomUUID().toString();
         if (!request.path().startsWith("/topics/") || request.path().length() <= "/topics/".length()) {
             return new Response(404, "Not Found", message("Not Found", traceId));
@@ -178,7 +180,7 @@ public final class HttpsDataPlane implements AutoCloseable {
             return refusal.reserved() ? new Response(403, "Forbidden", message("Forbidden", traceId))
                     : new Response(400, "Bad Request", message("Invalid topic name: " + refusal.reason(), traceId));
         }
-        Map<String, String> context = DevicePolicies.httpsContext(leaf);
+        Map<String, String> context = DevicePolicies.httpsContext(leaf, sourceIp);
         for (String action : retain.equals("true") ? List.of("iot:Publish", "iot:RetainPublish")
                 : List.of("iot:Publish")) {
             PolicyEvaluator.Decision decision = policies.evaluate(certificate.id(), action,

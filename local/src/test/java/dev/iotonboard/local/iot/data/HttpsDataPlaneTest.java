@@ -133,6 +133,25 @@ class HttpsDataPlaneTest {
     }
 
     @Test
+    void thePolicyReadsTheClientsAddress_andTheCertificatesNames() throws Exception {
+        Pki.Issued device = device(ca);
+        String id = CertificateIds.fromCertificate(device.certificate());
+        registry.certificates().registerPendingActivation(device.certificate(), caId);
+        registry.certificates().update(id, "ACTIVE");
+        String policy = """
+                {"Statement":[{"Effect":"Allow","Action":"iot:Publish",
+                 "Resource":"arn:aws:iot:us-east-1:000000000000:topic/by/${iot:Certificate.Subject.CommonName}",
+                 "Condition":{"IpAddress":{"aws:SourceIp":"%s"}}}]}""";
+        registry.policies().create("by-address", policy.formatted("127.0.0.1/32"));
+        registry.policies().attach("by-address", registry.certificateArn(id));
+
+        assertEquals(200, post(device, ca, "/topics/by/device").status(), "CN device, from 127.0.0.1");
+        assertEquals(403, post(device, ca, "/topics/by/other").status());
+        registry.policies().createVersion("by-address", policy.formatted("192.0.2.0/24"), true);
+        assertEquals(403, post(device, ca, "/topics/by/device").status(), "not from 192.0.2.0/24");
+    }
+
+    @Test
     void inactiveOrRevokedCertificate_isRefusedAtTheHandshake() throws Exception {
         for (String status : List.of("INACTIVE", "REVOKED")) {
             Pki.Issued device = device(ca);
