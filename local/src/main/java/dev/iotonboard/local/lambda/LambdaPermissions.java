@@ -2,7 +2,7 @@ package dev.iotonboard.local.lambda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.iotonboard.local.iot.policy.PolicyEvaluator;
+import dev.iotonboard.local.iot.policy.Conditions;
 import dev.iotonboard.local.stack.StackTemplate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * service
  * {@code lambda:InvokeFunction} on the ARN the rule targets (an alias's permission covers the alias only, the
  * function's the unqualified function only), with a {@code SourceArn} matching the rule's ARN (ArnLike, part by
- * part: {@link PolicyEvaluator#arnLike}) and a {@code SourceAccount}, when given, of this account. Without one, Lambda
+ * part: {@link Conditions#arnLike}) and a {@code SourceAccount}, when given, of this account. Without one, Lambda
  * refuses the service's call (Lambda developer guide, "Using resource-based policies in Lambda", "Granting function
  * access to AWS services"). Every decision is made once, when the stack is read.
  */
@@ -126,7 +126,7 @@ public final class LambdaPermissions {
         return (action.equals("lambda:invokefunction") || action.equals("lambda:*") || action.equals("*"))
                 && (statement.principal().equals(principal) || statement.principal().equals("*"))
                 && statement.functionArn().equals(targetArn)
-                && (statement.sourceArn() == null || PolicyEvaluator.arnLike(statement.sourceArn(), sourceArn))
+                && (statement.sourceArn() == null || Conditions.arnLike(statement.sourceArn(), sourceArn))
                 && (statement.sourceAccount() == null || statement.sourceAccount().equals(account));
     }
 

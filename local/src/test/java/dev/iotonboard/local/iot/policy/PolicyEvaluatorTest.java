@@ -143,15 +143,15 @@ class PolicyEvaluatorTest {
     @Test
     void arnLike_matchesEachOfTheSixPartsOnItsOwn() {
         String rule = "arn:aws:iot:us-east-1:000000000000:rule/Rule";
-        assertTrue(PolicyEvaluator.arnLike("arn:aws:iot:*:000000000000:rule/*", rule));
-        assertTrue(PolicyEvaluator.arnLike("arn:*:iot:us-east-?:*:*", rule));
-        assertTrue(PolicyEvaluator.arnLike("arn:aws:lambda:*:*:function:f*",
+        assertTrue(Conditions.arnLike("arn:aws:iot:*:000000000000:rule/*", rule));
+        assertTrue(Conditions.arnLike("arn:*:iot:us-east-?:*:*", rule));
+        assertTrue(Conditions.arnLike("arn:aws:lambda:*:*:function:f*",
                 "arn:aws:lambda:eu-west-1:1:function:f:live"),
                 "the resource part keeps its colons, and a wildcard in it covers them");
-        assertFalse(PolicyEvaluator.arnLike("arn:aws:iot:*:rule/Rule", rule), "a wildcard does not span parts");
-        assertFalse(PolicyEvaluator.arnLike("arn:aws:*", rule), "all six parts must be there");
-        assertFalse(PolicyEvaluator.arnLike("*", rule));
-        assertFalse(PolicyEvaluator.arnLike("arn:aws:iot:*:000000000000:rule/*", "rule/Rule"), "not an ARN");
+        assertFalse(Conditions.arnLike("arn:aws:iot:*:rule/Rule", rule), "a wildcard does not span parts");
+        assertFalse(Conditions.arnLike("arn:aws:*", rule), "all six parts must be there");
+        assertFalse(Conditions.arnLike("*", rule));
+        assertFalse(Conditions.arnLike("arn:aws:iot:*:000000000000:rule/*", "rule/Rule"), "not an ARN");
     }
 
     @Test
