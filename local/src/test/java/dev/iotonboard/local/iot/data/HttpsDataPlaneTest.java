@@ -70,6 +70,13 @@ class HttpsDataPlaneTest {
         return Pki.issue(issuer, "device", Duration.ofDays(1), false, null, null);
     }
 
+    /** The device's certificate, registered under the CA and set to {@code status}. */
+    private static Pki.Issued registered(Pki.Issued device, String status) {
+        registry.certificates().registerPendingActivation(device.certificate(), caId);
+        registry.certificates().update(CertificateIds.fromCertificate(device.certificate()), status);
+        return device;
+    }
+
     private static Exchange post(Pki.Issued device, Pki.Issued issuer, String target) throws Exception {
         SSLContext context = TestTls.clientContext(Pki.keyStore(device, issuer.certificate()),
                 serverRoot.certificate());
@@ -110,10 +117,8 @@ class HttpsDataPlaneTest {
 
     @Test
     void activeCertificate_publishesWhatItsPoliciesAllow() throws Exception {
-        Pki.Issued device = device(ca);
+        Pki.Issued device = registered(device(ca), "ACTIVE");
         String id = CertificateIds.fromCertificate(device.certificate());
-        registry.certificates().registerPendingActivation(device.certificate(), caId);
-        registry.certificates().update(id, "ACTIVE");
         Exchange noPolicy = post(device, ca, "/topics/jitr/request?qos=1");
         assertEquals(403, noPolicy.status());
         assertEquals("Forbidden", noPolicy.body().path("message").asText());
@@ -134,10 +139,8 @@ class HttpsDataPlaneTest {
 
     @Test
     void thePolicyReadsTheClientsAddress_andTheCertificatesNames() throws Exception {
-        Pki.Issued device = device(ca);
+        Pki.Issued device = registered(device(ca), "ACTIVE");
         String id = CertificateIds.fromCertificate(device.certificate());
-        registry.certificates().registerPendingActivation(device.certificate(), caId);
-        registry.certificates().update(id, "ACTIVE");
         String policy = """
                 {"Statement":[{"Effect":"Allow","Action":"iot:Publish",
                  "Resource":"arn:aws:iot:us-east-1:000000000000:topic/by/${iot:Certificate.Subject.CommonName}",
@@ -154,10 +157,7 @@ class HttpsDataPlaneTest {
     @Test
     void inactiveOrRevokedCertificate_isRefusedAtTheHandshake() throws Exception {
         for (String status : List.of("INACTIVE", "REVOKED")) {
-            Pki.Issued device = device(ca);
-            String id = CertificateIds.fromCertificate(device.certificate());
-            registry.certificates().registerPendingActivation(device.certificate(), caId);
-            registry.certificates().update(id, status);
+            Pki.Issued device = registered(device(ca), status);
             assertThrows(IOException.class, () -> post(device, ca, "/topics/jitr/start?qos=1"), status);
         }
     }
