@@ -179,6 +179,7 @@ public final class LocalIotCore implements AutoCloseable {
             rules = new RuleEngine(stack.rules().values(), lambdas::invokeAsync, log);
             rules.permissions(permissions);
             rules.onAction((rule, actionType, failed) -> cloudWatch.services().ruleAction(rule, actionType, failed));
+            rules.onRuleNotFound(rule -> cloudWatch.services().ruleNotFound(rule));
             Pki.Issued root = Pki.rootCa("Local IoT Core Root CA " + System.currentTimeMillis(), Duration.ofDays(30));
             Pki.Issued server = Pki.issue(root, options.host(), Duration.ofDays(30), true,
                     new String[] {"localhost", options.host()}, new String[] {"127.0.0.1"});

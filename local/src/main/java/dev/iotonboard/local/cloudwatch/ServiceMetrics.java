@@ -49,6 +49,11 @@ public final class ServiceMetrics {
                 "Count", "apigateway"));
     }
 
+    /** A Basic Ingest message for a rule that does not exist or is disabled: {@code AWS/IoT} RuleNotFound 1, RuleName. */
+    public void ruleNotFound(String ruleName) {
+        store.put(Datum.of("AWS/IoT", "RuleNotFound", Map.of("RuleName", ruleName), clock.get(), 1, "Count", "iot"));
+    }
+
     /** One topic rule action run: {@code AWS/IoT} Success or Failure 1, dimensions RuleName, ActionType. */
     public void ruleAction(String ruleName, String actionType, boolean failed) {
         store.put(Datum.of("AWS/IoT", failed ? "Failure" : "Success", Map.of("RuleName", ruleName,

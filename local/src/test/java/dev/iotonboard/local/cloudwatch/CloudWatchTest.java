@@ -76,6 +76,16 @@ class CloudWatchTest {
     }
 
     @Test
+    void aBasicIngestMessageForNoRule_isARuleNotFoundDatum() {
+        cloudWatch.services().ruleNotFound("no_such_rule");
+        Datum missing = cloudWatch.store().all().get(0);
+        assertEquals("AWS/IoT", missing.namespace());
+        assertEquals("RuleNotFound", missing.name());
+        assertEquals(java.util.Map.of("RuleName", "no_such_rule"), missing.dimensions());
+        assertEquals(java.util.List.of(1.0), missing.values());
+    }
+
+    @Test
     void alarmsView_showsUnsupportedAlarmsWithTheirReason_andNoState() {
         JsonNode math = alarm(cloudWatch.alarmsView(), "ErrorRate");
         assertTrue(math.path("state").isNull());

@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The subscriptions of one {@link MqttSession} and what is delivered to them. SUBSCRIBE: each filter is checked (its
- * syntax and limits by {@link Topics}, {@code iot:Subscribe} on {@code topicfilter/<filter>}; refused: its SUBACK
- * code says so, the other filters are granted), granted at most QoS 1, and a new subscription whose filter is exactly
- * a retained message's topic gets that message with the RETAIN flag set (MQTT 5 Retain Handling honoured).
+ * syntax and limits by {@link Topics}, no Basic Ingest filter, {@code iot:Subscribe} on {@code topicfilter/<filter>};
+ * refused: its SUBACK code says so, the other filters are granted), granted at most QoS 1, and a new subscription
+ * whose filter is exactly a retained message's topic gets that message with the RETAIN flag set (MQTT 5 Retain
+ * Handling honoured).
  * UNSUBSCRIBE removes filters. A routed message goes to the client at min(publish QoS, the best granted QoS of the
  * matching filters), if {@code iot:Receive} allows its topic then.
  */
@@ -61,6 +62,12 @@ final class MqttSubscriptions {
                 log.event("mqtt", "subscribe to '" + filter + "' by " + clientId + ": invalid filter, " + limits
                         + " (0x" + Integer.toHexString(invalid) + ")");
                 granted.add(invalid);
+                continue;
+            }
+            if (Topics.basicIngestFilter(filter)) {
+                log.event("mqtt", "subscribe to " + filter + " by " + clientId + " refused (Basic Ingest topics, 0x"
+                        + Integer.toHexString(denied) + ")");
+                granted.add(denied);
                 continue;
             }
             PolicyEvaluator.Decision decision = session.evaluate("iot:Subscribe",

@@ -2,6 +2,7 @@ package dev.iotonboard.local.iot.data;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -11,8 +12,8 @@ import java.util.regex.Pattern;
  *   <li>Syntax: a topic name is not empty and has no wildcard ({@code +}, {@code #}) or NUL; a filter's wildcards take
  *       a whole level, {@code #} only the last (topics.md).</li>
  *   <li>Limits (AWS IoT Core message broker quotas): at most 256 bytes of UTF-8 and at most 7 forward slashes, in
- *       topics and topic filters; the 3 slashes of a Basic Ingest prefix ({@code $aws/rules/<rule>/}) do not
- *       count.</li>
+ *       topics and topic filters; a Basic Ingest prefix ({@code $aws/rules/<rule>/}) counts toward neither
+ *       (iot-basic-ingest.md).</li>
  *   <li>Reserved topics (reserved-topics.md): topics beginning with {@code $} belong to AWS IoT; a device may publish
  *       only to those AWS lists with the Publish operation: the shadow requests ({@code $aws/things/<thing>/shadow/}
  *       and {@code .../shadow/name/<shadow>/} + {@code get}, {@code update}, {@code delete}), the jobs requests
@@ -24,7 +25,10 @@ import java.util.regex.Pattern;
  *       ({@code $aws/rules/<rule>...}). Any other {@code $} topic (the events, the accepted/rejected/delta answers, a
  *       {@code $} topic of one's own) is refused, and so is a retained publish to any of them (mqtt.md: "You can't
  *       publish to a reserved topic with the RETAIN flag set"). The services behind the allowed ones are not modelled
- *       here: such a publish is routed like any other topic.</li>
+ *       here: such a publish is routed like any other topic, except Basic Ingest, which goes to its rule alone
+ *       ({@code RuleEngine}).</li>
+ *   <li>Subscriptions: a filter on the Basic Ingest topics ({@code $aws/rules/...}) is refused: devices "can't
+ *       subscribe to Basic Ingest reserved topics" (iot-basic-ingest.md; the SUBACK code is unconfirmed).</li>
  * </ul>
  */
 final class Topics {
@@ -46,7 +50,8 @@ final class Topics {
             Pattern.compile("\\$aws/certificates/(create|create-from-csr)/" + FORMAT),
             Pattern.compile("\\$aws/provisioning-templates/" + NAME + "/provision/" + FORMAT),
             Pattern.compile("\\$aws/rules/" + NAME + "(/.*)?"));
-    private static final Pattern BASIC_INGEST = Pattern.compile("\\$aws/rules/" + NAME + "/.*");
+    /** A Basic Ingest topic; group 1: the topic after the {@code $aws/rules/<rule>/} prefix. */
+    private static final Pattern BASIC_INGEST = Pattern.compile("\\$aws/rules/" + NAME + "/(.*)");
 
     private Topics() {
     }
@@ -75,16 +80,22 @@ final class Topics {
 
     /** Why the broker refuses a topic or filter for its size or depth, or null. */
     static String overLimits(String topicOrFilter) {
-        int bytes = topicOrFilter.getBytes(StandardCharsets.UTF_8).length;
+        Matcher ingest = BASIC_INGEST.matcher(topicOrFilter);
+        String counted = ingest.matches() ? ingest.group(1) : topicOrFilter;
+        int bytes = counted.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_BYTES) {
             return "topic of " + bytes + " bytes (at most " + MAX_BYTES + ")";
         }
-        long slashes = topicOrFilter.chars().filter(c -> c == '/').count()
-                - (BASIC_INGEST.matcher(topicOrFilter).matches() ? 3 : 0);
+        long slashes = counted.chars().filter(c -> c == '/').count();
         if (slashes > MAX_SLASHES) {
             return "topic with " + slashes + " forward slashes (at most " + MAX_SLASHES + ")";
         }
         return null;
+    }
+
+    /** Whether a topic filter names Basic Ingest topics, which no one can subscribe to. */
+    static boolean basicIngestFilter(String filter) {
+        return filter.equals("$aws/rules") || filter.startsWith("$aws/rules/");
     }
 
     /** Why a device may not publish to this (syntactically valid) topic, or null. */

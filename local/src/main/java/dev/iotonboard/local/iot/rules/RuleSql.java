@@ -11,7 +11,8 @@ import java.util.Optional;
 
 /**
  * The subset of the AWS IoT rule SQL (version 2016-03-23, iot-sql-reference.md) the stack uses and its neighbours:
- * {@code SELECT * | <expr> [AS alias], ... FROM '<topic filter>' [WHERE <condition>]}. Expressions: payload fields
+ * {@code SELECT * | <expr> [AS alias], ... [FROM '<topic filter>'] [WHERE <condition>]} (without FROM the rule can only
+ * be invoked through Basic Ingest: iot-basic-ingest.md, "the FROM clause is optional"). Expressions: payload fields
  * (dotted paths), string, number and boolean literals, {@code principal()}, {@code clientid()}, {@code topic()},
  * {@code topic(n)}, {@code timestamp()}. Conditions: {@code = <> != < <= > >=}, {@code AND}, {@code OR}, {@code NOT},
  * parentheses. An undefined value is left out of the output object; a comparison with an undefined side is false.
@@ -60,6 +61,7 @@ public final class RuleSql {
         return new Parser(sql).statement();
     }
 
+    /** The FROM clause's topic filter; null without one. */
     public String topicFilter() {
         return topicFilter;
     }
@@ -91,13 +93,23 @@ public final class RuleSql {
     }
 
     /**
-     * Applies the statement: empty when the topic does not match or WHERE is not true; otherwise the output
-     * (a JSON object, or the raw payload for {@code SELECT *} on a payload that is not a JSON object).
+     * Applies the statement to a message routed by the broker: empty when there is no FROM, its topic filter does not
+     * match, or WHERE is not true; otherwise the output (a JSON object, or the raw payload for {@code SELECT *} on a
+     * payload that is not a JSON object).
      */
     public Optional<byte[]> apply(Message message) {
-        if (!topicMatches(topicFilter, message.topic())) {
+        if (topicFilter == null || !topicMatches(topicFilter, message.topic())) {
             return Optional.empty();
         }
+        return applyIngested(message);
+    }
+
+    /**
+     * Applies the statement to a message sent to this rule through Basic Ingest, whose topic is what follows the
+     * {@code $aws/rules/<rule>/} prefix: WHERE and SELECT as {@link #apply}, the FROM filter not matched (the rule
+     * is named by the topic; whether AWS also matches a FROM filter here is unconfirmed).
+     */
+    public Optional<byte[]> applyIngested(Message message) {
         JsonNode payload = parsePayload(message.payload());
         if (where != null && !truthy(eval(where, payload, message))) {
             return Optional.empty();
@@ -223,12 +235,14 @@ public final class RuleSql {
             do {
                 items.add(item());
             } while (accept(","));
-            expectKeyword("FROM");
-            String from = next();
-            if (!from.startsWith("'")) {
-                throw error("FROM needs a quoted topic filter, not " + from);
+            String filter = null;
+            if (acceptKeyword("FROM")) {
+                String from = next();
+                if (!from.startsWith("'")) {
+                    throw error("FROM needs a quoted topic filter, not " + from);
+                }
+                filter = from.substring(1, from.length() - 1);
             }
-            String filter = from.substring(1, from.length() - 1);
             Expr where = null;
             if (acceptKeyword("WHERE")) {
                 where = or();

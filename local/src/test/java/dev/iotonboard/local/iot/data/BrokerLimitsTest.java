@@ -91,7 +91,8 @@ class BrokerLimitsTest {
         String bytes256 = "t/" + "x".repeat(254);
         String bytes257 = bytes256 + "x";
         String basicIngest = "$aws/rules/r/" + "a/b/c/d/e/f/g"; // 9 slashes, 3 of them the Basic Ingest prefix
-        for (String accepted : List.of(sevenSlashes, bytes256, basicIngest)) {
+        String basicIngest256 = "$aws/rules/r/" + bytes256; // the prefix counts toward neither limit
+        for (String accepted : List.of(sevenSlashes, bytes256, basicIngest, basicIngest256)) {
             ClientFiles.Run mqtt = publish(accepted);
             assertEquals(0, mqtt.exit(), accepted + ": " + mqtt.output());
             assertEquals(200, status(post(accepted, "", "{}")), accepted);
@@ -108,6 +109,15 @@ class BrokerLimitsTest {
         ClientFiles.Run subscribe = mosquitto.run("mosquitto_sub", device, ca, "dev", "-W", "10", "-t",
                 eightSlashes);
         assertTrue(subscribe.output().contains("All subscription requests were denied"), subscribe.output());
+    }
+
+    @Test
+    void basicIngestTopics_cannotBeSubscribedTo_evenWithIotSubscribe() {
+        for (String filter : List.of("$aws/rules/r/a", "$aws/rules/#", "$aws/rules")) {
+            ClientFiles.Run subscribe = mosquitto.run("mosquitto_sub", device, ca, "dev", "-W", "10", "-t", filter);
+            assertTrue(subscribe.output().contains("All subscription requests were denied"),
+                    filter + ": " + subscribe.output());
+        }
     }
 
     @Test

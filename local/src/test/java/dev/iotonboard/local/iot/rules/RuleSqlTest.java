@@ -84,4 +84,14 @@ class RuleSqlTest {
         assertThrows(IllegalArgumentException.class, () -> RuleSql.parse("SELECT * FROM 'a"));
         assertThrows(IllegalArgumentException.class, () -> RuleSql.parse("SELECT * 'a'"));
     }
+
+    @Test
+    void withoutFrom_theStatementTakesBasicIngestOnly() {
+        RuleSql sql = RuleSql.parse("SELECT t, topic() AS topic WHERE t > 20");
+        assertEquals(null, sql.topicFilter());
+        assertTrue(sql.apply(message("a/b", "{\"t\":21}")).isEmpty(), "no broker message selects it");
+        assertEquals("{\"t\":21,\"topic\":\"a/b\"}",
+                new String(sql.applyIngested(message("a/b", "{\"t\":21}")).orElseThrow(), StandardCharsets.UTF_8));
+        assertTrue(sql.applyIngested(message("a/b", "{\"t\":19}")).isEmpty(), "WHERE still applies");
+    }
 }
