@@ -135,16 +135,26 @@ public final class PolicyGrammar {
         }
     }
 
+    /**
+     * A condition operator's name taken apart: {@code ForAllValues:StringLikeIfExists} is {@code StringLike}, with
+     * {@code IfExists}, over all values ({@code ForAnyValue:} sets neither flag).
+     */
+    public record Operator(String base, boolean ifExists, boolean forAllValues) {
+
+        public static Operator parse(String name) {
+            boolean forAllValues = name.startsWith("ForAllValues:");
+            String operator = forAllValues || name.startsWith("ForAnyValue:")
+                    ? name.substring(name.indexOf(':') + 1) : name;
+            boolean ifExists = operator.endsWith("IfExists");
+            return new Operator(ifExists ? operator.substring(0, operator.length() - "IfExists".length()) : operator,
+                    ifExists, forAllValues);
+        }
+    }
+
     /** A condition operator: a known one, optionally ...IfExists (not Null), optionally ForAnyValue:/ForAllValues:. */
     public static boolean isOperator(String name) {
-        String operator = name;
-        if (operator.startsWith("ForAnyValue:") || operator.startsWith("ForAllValues:")) {
-            operator = operator.substring(operator.indexOf(':') + 1);
-        }
-        if (operator.endsWith("IfExists") && !operator.equals("NullIfExists")) {
-            operator = operator.substring(0, operator.length() - "IfExists".length());
-        }
-        return OPERATORS.contains(operator);
+        Operator operator = Operator.parse(name);
+        return OPERATORS.contains(operator.base()) && !(operator.ifExists() && operator.base().equals("Null"));
     }
 
     private static List<String> exactlyOne(JsonNode statement, String name, String negated, String where) {

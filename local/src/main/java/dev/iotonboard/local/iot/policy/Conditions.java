@@ -1,6 +1,7 @@
 package dev.iotonboard.local.iot.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.iotonboard.iot.model.PolicyGrammar;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -36,13 +37,8 @@ public final class Conditions {
         var operators = condition.fields();
         while (operators.hasNext()) {
             var operator = operators.next();
-            String name = operator.getKey();
-            boolean forAllValues = name.startsWith("ForAllValues:");
-            if (forAllValues || name.startsWith("ForAnyValue:")) {
-                name = name.substring(name.indexOf(':') + 1);
-            }
-            boolean ifExists = name.endsWith("IfExists");
-            String base = ifExists ? name.substring(0, name.length() - "IfExists".length()) : name;
+            PolicyGrammar.Operator parsed = PolicyGrammar.Operator.parse(operator.getKey());
+            String base = parsed.base();
             var keys = operator.getValue().fields();
             while (keys.hasNext()) {
                 var key = keys.next();
@@ -56,7 +52,7 @@ public final class Conditions {
                 } else if (actual == null) {
                     // IAM User Guide, condition operators: a missing key fails the condition, except for the
                     // ...IfExists forms, the negated operators and ForAllValues (over an empty set of values)
-                    if (!(ifExists || forAllValues || NEGATED.contains(base))) {
+                    if (!(parsed.ifExists() || parsed.forAllValues() || NEGATED.contains(base))) {
                         return false;
                     }
                 } else if (!holds(base, actual, expected, context)) {
